@@ -1,0 +1,47 @@
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+)
+
+// ErrOpenProxy is returned by Validate for a non-loopback listen address
+// without proxy authentication.
+var ErrOpenProxy = errors.New("a non-loopback listen address needs proxy.auth (an open proxy on a network is a hole)")
+
+func checkListen(v string) error {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return errors.New("want host:port, e.g. " + DefaultListen)
+	}
+	if host == "" {
+		return errors.New("want an explicit host, e.g. 127.0.0.1 (an empty host listens on every interface)")
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return errors.New("want a port from 0 to 65535")
+	}
+	return nil
+}
+
+// Validate checks the rules that involve several keys, and every field of a
+// Settings value built by hand. It returns the first problem found.
+func (s Settings) Validate() error {
+	// Re-parse every textual value: this catches a Settings built in code
+	// with a bad field the same way `config set` would.
+	for name, v := range s.Map() {
+		c := Default()
+		if err := registry[name].set(&c, v); err != nil {
+			return &KeyError{Key: name, Value: v, Err: err}
+		}
+	}
+	if !IsLoopback(s.Listen) && s.ProxyAuth == "" {
+		return ErrOpenProxy
+	}
+	if s.Tor.Bridges == BridgesCustom && len(s.Tor.BridgeLines) == 0 {
+		return fmt.Errorf("tor.bridges is custom but tor.bridge-lines is empty")
+	}
+	return nil
+}

@@ -1,0 +1,188 @@
+// Package status holds the plain value types that flow from the engine to
+// its clients (GUI, CLI): the status Snapshot, decision events, and the
+// records shown on screens. Pure: no I/O, no behaviour beyond formatting.
+package status
+
+import "time"
+
+// Snapshot is the whole state of a running Polaris at one instant. It is a
+// value: receivers may keep it; slices in it are not shared with the engine.
+type Snapshot struct {
+	Time     time.Time
+	Proxy    Proxy
+	Blocking Blocking
+	HTTPS    HTTPS
+	Tor      Tor
+	System   System
+	Data     Data
+	// Notices are messages for the user (e.g. "the database was corrupt
+	// and has been rebuilt; the old file is at ..."), newest last.
+	Notices []Notice
+}
+
+// Severity of a notice.
+type Severity int
+
+// Severities.
+const (
+	Info Severity = iota
+	Warning
+	Error
+)
+
+// Notice is one message for the user, in plain words.
+type Notice struct {
+	Time     time.Time
+	Severity Severity
+	// Text is complete and readable on its own.
+	Text string
+}
+
+// Proxy is the state of the local proxy.
+type Proxy struct {
+	Running bool
+	// Listen is the address the proxy listens on ("" when not running).
+	Listen string
+	// Requests is the number of requests handled since start.
+	Requests uint64
+	// Active is the number of client connections open now.
+	Active int64
+	// Err is why the proxy is not running, if it failed.
+	Err string
+}
+
+// Blocking is the state of tracker blocking.
+type Blocking struct {
+	Enabled bool
+	// PausedUntil is the end of a timed pause; zero when not paused.
+	// PausedUntilRestart is a pause with no end time.
+	PausedUntil        time.Time
+	PausedUntilRestart bool
+	// Loading is true while lists are being loaded at start-up.
+	Loading bool
+	// Rules is the number of rules in the active matcher.
+	Rules int
+	Lists []List
+	// BlockedToday counts requests blocked since local midnight.
+	BlockedToday int64
+	// Daily holds blocked counts per day for the last 30 days, oldest first.
+	Daily []DayCount
+}
+
+// List is one subscribed list.
+type List struct {
+	ID       int64
+	Name     string
+	URL      string // source URL, or "" for built-in / local copies
+	Format   string
+	Category string
+	License  string
+	// NonCommercial marks a licence that forbids commercial use.
+	NonCommercial bool
+	Enabled       bool
+	Rules         int
+	// Errors is the number of lines that could not be parsed.
+	Errors      int
+	LastTry     time.Time
+	LastSuccess time.Time
+	// LastError is the last update problem in plain words, or "".
+	LastError string
+	// Interval between automatic updates; 0 is off.
+	Interval time.Duration
+	// Updating is true while an update is running.
+	Updating bool
+}
+
+// DayCount is the number of blocked requests on one day, by category.
+type DayCount struct {
+	Day        time.Time // local midnight
+	Total      int64
+	ByCategory map[string]int64
+}
+
+// HTTPS is the state of HTTPS filtering and its CA.
+type HTTPS struct {
+	Filter bool
+	// CA describes the per-install certificate authority.
+	CA CA
+	// PassThrough lists hosts that rejected our certificate (pinning) and
+	// are now tunnelled untouched.
+	PassThrough []string
+}
+
+// CA describes the per-install root certificate.
+type CA struct {
+	Present     bool
+	Subject     string
+	Fingerprint string // SHA-256, hex
+	NotAfter    time.Time
+	// Installed lists the trust stores that hold it (e.g. "Firefox profile
+	// default-release", "system").
+	Installed []string
+}
+
+// TorState is where the Tor client is in its life.
+type TorState string
+
+// Tor states.
+const (
+	TorOff           TorState = "off"
+	TorStarting      TorState = "starting"
+	TorBootstrapping TorState = "bootstrapping"
+	TorReady         TorState = "ready"
+	TorFailed        TorState = "failed"
+)
+
+// Tor is the state of Polaris's Tor client.
+type Tor struct {
+	Enabled bool
+	State   TorState
+	// Progress is the bootstrap percentage, 0-100.
+	Progress int
+	// Phase is the bootstrap phase in words ("Loading relay descriptors").
+	Phase string
+	// Err explains a failure in plain words (clock skew, no network, ...).
+	Err string
+	// Restarts counts watchdog restarts since Polaris started.
+	Restarts int
+	// Version is the tor version in use.
+	Version string
+}
+
+// Circuit is the Tor circuit in use for a site.
+type Circuit struct {
+	ID    string
+	Site  string
+	Hops  []Relay
+	Built time.Time
+}
+
+// Relay is one hop of a circuit.
+type Relay struct {
+	Fingerprint string
+	Nickname    string
+	Country     string // two-letter code, "" if unknown
+	Address     string
+}
+
+// System is the state of what Polaris changed on the system.
+type System struct {
+	// SystemProxy is true when the OS proxy settings point at Polaris.
+	SystemProxy bool
+	// Backends lists where the system proxy was set (e.g. "gnome", "kde",
+	// "environment.d").
+	Backends  []string
+	PACURL    string
+	Autostart bool
+	// Warnings are things the user should know (e.g. "Firefox profile X
+	// uses its own proxy settings").
+	Warnings []string
+}
+
+// Data is the state of Polaris's own storage.
+type Data struct {
+	Dir string
+	// Degraded explains why settings are kept in memory only (database
+	// locked, disk full, read-only data dir), or "".
+	Degraded string
+}
