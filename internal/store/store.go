@@ -18,7 +18,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mattn/go-sqlite3"
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 )
 
 // FileName is the database file's name inside the data dir.
@@ -126,8 +126,7 @@ func (s *Store) check(ctx context.Context) error {
 // classify turns SQLite's corruption codes into ErrCorrupt and everything
 // else into a plain error naming the file.
 func classify(path string, err error) error {
-	var se sqlite3.Error
-	if errors.As(err, &se) && (se.Code == sqlite3.ErrNotADB || se.Code == sqlite3.ErrCorrupt) {
+	if isCorrupt(err) {
 		return fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
 	}
 	return fmt.Errorf("%s: %w", path, err)

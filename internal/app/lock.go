@@ -1,0 +1,33 @@
+package app
+
+import (
+	"fmt"
+	"os"
+)
+
+// instanceLock is an exclusive lock on a file in the data dir, held while
+// Polaris runs so that two instances never share one data dir. The OS
+// releases it when the process dies, so a crash leaves no stale lock.
+type instanceLock struct{ f *os.File }
+
+func acquireLock(path string) (*instanceLock, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening lock file: %w", err)
+	}
+	if err := lockFile(f); err != nil {
+		f.Close()
+		return nil, ErrAlreadyRunning
+	}
+	f.Truncate(0)
+	fmt.Fprintf(f, "%d\n", os.Getpid())
+	return &instanceLock{f: f}, nil
+}
+
+func (l *instanceLock) release() {
+	if l == nil || l.f == nil {
+		return
+	}
+	unlockFile(l.f)
+	l.f.Close()
+}
