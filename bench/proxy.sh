@@ -22,6 +22,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/polaris-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 cp -r "$SHARED/bench-peers" "$WORK/"
 chmod -R u+w "$WORK/bench-peers"
+mkdir -p "$WORK/bench-peers/results"
 
 echo "bench: building polaris and goproxy-bare" >&2
 (cd "$ROOT" && go build -tags nogui -o "$WORK/polaris" . && go build -o "$WORK/goproxy-bare" ./bench/goproxy-bare)

@@ -38,8 +38,7 @@ func failure(host string, err error) (int, pageData) {
 	var netErr net.Error
 	switch {
 	case errors.As(err, &ref):
-		d.Title, d.Text, d.Detail = ref.Title, ref.Text, ""
-		return ref.Code, d
+		return ref.Code, refusalPage(host, ref)
 	case errors.As(err, &dnsErr):
 		d.Title = "Site not found"
 		d.Text = fmt.Sprintf("Polaris could not find the server %s: its name does not resolve to an address.", host)
@@ -110,3 +109,7 @@ type dialError struct{ err error }
 
 func (e *dialError) Error() string { return e.err.Error() }
 func (e *dialError) Unwrap() error { return e.err }
+
+func refusalPage(host string, r *Refusal) pageData {
+	return pageData{Host: host, Title: r.Title, Text: r.Text}
+}

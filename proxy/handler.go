@@ -105,6 +105,11 @@ func (p *Proxy) onRequest(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request
 	if _, ok := r.Header["User-Agent"]; !ok {
 		r.Header["User-Agent"] = []string{""}
 	}
+	rt := p.route.Load()
+	ctx.RoundTripper = rt
+	if isOnion(r.URL.Hostname()) && !rt.Onion {
+		return r, p.pageResponse(r, onionRefusal.Code, refusalPage(r.URL.Hostname(), onionRefusal))
+	}
 	pol := p.policy.Load()
 	info := newRequestInfo(r)
 	pol.applySignals(r.Header, &info)
@@ -117,7 +122,20 @@ func (p *Proxy) onRequest(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request
 // onConnect decides what to do with a CONNECT tunnel: for now, pass it
 // through untouched.
 func (p *Proxy) onConnect(host string, ctx *goproxy.ProxyCtx) (*goproxy.ConnectAction, string) {
+	h, _, _ := net.SplitHostPort(host)
+	if isOnion(h) && !p.route.Load().Onion {
+		return p.refuseConnect(ctx, onionRefusal.Code, refusalPage(h, onionRefusal)), host
+	}
 	return acceptConnect, host
+}
+
+// refuseConnect answers a CONNECT with a page instead of a tunnel.
+func (p *Proxy) refuseConnect(ctx *goproxy.ProxyCtx, code int, d pageData) *goproxy.ConnectAction {
+	resp := p.pageResponse(ctx.Req, code, d)
+	resp.Close = true
+	resp.Header.Set("Connection", "close")
+	ctx.Resp = resp
+	return &goproxy.ConnectAction{Action: goproxy.ConnectReject}
 }
 
 var acceptConnect = &goproxy.ConnectAction{Action: goproxy.ConnectAccept}

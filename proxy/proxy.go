@@ -37,7 +37,8 @@ const (
 // DialFunc opens an upstream connection. addr is "host:port" with the host
 // name as the client gave it (never resolved by the proxy, so a Tor dialer
 // can resolve it remotely). ctx carries the request's first-party site
-// (see SiteFromContext).
+// (see SiteFromContext). An error of type *Refusal is shown to the user as
+// it is (e.g. "Tor is not connected").
 type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 
 // Config is what the proxy needs. The zero value of every field but Listen
@@ -47,10 +48,11 @@ type Config struct {
 	Listen string
 	// Auth is "user:password" for HTTP Basic proxy authentication, "" for none.
 	Auth string
-	// Dial opens upstream connections; nil dials directly.
-	Dial DialFunc
+	// Route is how upstream connections are made at start (direct by
+	// default); SetRoute changes it while running.
+	Route Route
 	// Resolver resolves host names for the default direct dialer; nil uses
-	// the system's. Ignored when Dial is set.
+	// the system's. Ignored when Route.Dial is set.
 	Resolver *net.Resolver
 	// RootCAs verifies upstream TLS; nil uses the system roots.
 	RootCAs *x509.CertPool
@@ -76,7 +78,7 @@ type Config struct {
 type Proxy struct {
 	cfg    Config
 	gp     *goproxy.ProxyHttpServer
-	tr     *http.Transport
+	route  atomic.Pointer[route]
 	srv    *http.Server
 	ln     net.Listener
 	policy atomic.Pointer[Policy]
@@ -104,7 +106,7 @@ func New(cfg Config) (*Proxy, error) {
 	}
 	p := &Proxy{cfg: cfg, pages: pg, done: make(chan struct{})}
 	p.policy.Store(&Policy{})
-	p.tr = p.newTransport()
+	p.route.Store(p.newRoute(cfg.Route))
 	p.gp = p.newGoproxy()
 	p.srv = &http.Server{
 		Handler:           p,
@@ -114,6 +116,11 @@ func New(cfg Config) (*Proxy, error) {
 		ErrorLog:          log.New(logWriter(cfg.Logf), "proxy: ", 0),
 		// No HTTP/2 from clients: browsers speak HTTP/1.1 to a proxy.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+		ConnState: func(c net.Conn, s http.ConnState) {
+			if tc, ok := c.(*trackedConn); ok && s == http.StateHijacked {
+				tc.hijacked.Store(true)
+			}
+		},
 	}
 	return p, nil
 }
@@ -137,46 +144,25 @@ func setDefaults(cfg *Config) {
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
 	}
-	if cfg.Dial == nil {
-		d := &net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: 30 * time.Second, Resolver: cfg.Resolver}
-		cfg.Dial = d.DialContext
-	}
-}
-
-func (p *Proxy) newTransport() *http.Transport {
-	return &http.Transport{
-		Proxy: nil, // never another proxy from the environment
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			ctx, cancel := context.WithTimeout(ctx, p.cfg.DialTimeout)
-			defer cancel()
-			return p.cfg.Dial(ctx, network, addr)
-		},
-		// Upstream TLS is always verified (system roots, or the pool given).
-		TLSClientConfig:        &tls.Config{RootCAs: p.cfg.RootCAs, MinVersion: tls.VersionTLS12},
-		TLSHandshakeTimeout:    DefaultTLSHandshakeTimeout,
-		ResponseHeaderTimeout:  p.cfg.ResponseHeaderTimeout,
-		ExpectContinueTimeout:  time.Second,
-		MaxIdleConns:           512,
-		MaxIdleConnsPerHost:    128,
-		IdleConnTimeout:        90 * time.Second,
-		MaxResponseHeaderBytes: 1 << 20,
-		// Pass the client's Accept-Encoding through; never add our own.
-		DisableCompression: true,
-	}
 }
 
 func (p *Proxy) newGoproxy() *goproxy.ProxyHttpServer {
 	gp := goproxy.NewProxyHttpServer()
 	gp.Logger = log.New(logWriter(p.cfg.Logf), "goproxy: ", 0)
 	gp.Verbose = false
-	gp.Tr = p.tr
+	// Requests always go out through the route in force when they arrived
+	// (ctx.RoundTripper); goproxy's own transport must never be used.
+	gp.Tr = &http.Transport{
+		Proxy: nil,
+		DialContext: func(context.Context, string, string) (net.Conn, error) {
+			return nil, errors.New("proxy: no route")
+		},
+	}
 	gp.KeepAcceptEncoding = true
 	gp.KeepDestinationHeaders = false
 	gp.ConnectDial = nil
 	gp.ConnectDialWithReq = func(req *http.Request, network, addr string) (net.Conn, error) {
-		ctx, cancel := context.WithTimeout(withSite(req.Context(), connectSite(req)), p.cfg.DialTimeout)
-		defer cancel()
-		c, err := p.cfg.Dial(ctx, network, addr)
+		c, err := p.route.Load().dial(withSite(req.Context(), connectSite(req)), network, addr)
 		if err != nil {
 			return nil, &dialError{err}
 		}
@@ -240,7 +226,7 @@ func (p *Proxy) Shutdown(ctx context.Context) error {
 		p.srv.Close()
 	}
 	<-p.done
-	p.tr.CloseIdleConnections()
+	p.route.Load().close()
 	return err
 }
 
@@ -311,6 +297,21 @@ func (s *connSet) remove(c *trackedConn) {
 
 func (s *connSet) count() int64 { return s.n.Load() }
 
+// closeHijacked closes the tunnels and WebSockets.
+func (s *connSet) closeHijacked() {
+	s.mu.Lock()
+	var all []*trackedConn
+	for c := range s.m {
+		if c.hijacked.Load() {
+			all = append(all, c)
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range all {
+		c.Close()
+	}
+}
+
 func (s *connSet) closeAll() {
 	s.mu.Lock()
 	all := make([]*trackedConn, 0, len(s.m))
@@ -342,8 +343,9 @@ func (l *trackingListener) Accept() (net.Conn, error) {
 // half-close so tunnels can forward a client's shutdown.
 type trackedConn struct {
 	net.Conn
-	set  *connSet
-	once sync.Once
+	set      *connSet
+	once     sync.Once
+	hijacked atomic.Bool
 }
 
 func (c *trackedConn) Close() error {
