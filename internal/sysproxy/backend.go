@@ -27,6 +27,12 @@ type backend interface {
 	apply(ctx context.Context, t target, saved json.RawMessage) error
 	// ours reports whether the backend points at t now. saved may be nil.
 	ours(ctx context.Context, t target, saved json.RawMessage) (bool, error)
+	// untouched reports whether nobody but Polaris changed the backend
+	// since saved was taken: every setting Polaris manages holds either
+	// its saved value or the value pointing at t. That is the case after
+	// Enable, and after a crash in the middle of Enable or Disable; it is
+	// not once the user changed a setting, which Disable then leaves alone.
+	untouched(ctx context.Context, t target, saved json.RawMessage) (bool, error)
 	// restore writes saved back.
 	restore(ctx context.Context, saved json.RawMessage) error
 }

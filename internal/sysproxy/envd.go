@@ -90,6 +90,25 @@ func (e *envdBackend) ours(_ context.Context, t target, _ json.RawMessage) (bool
 	return fs.Exists && bytes.Equal(fs.Content, envdContent(t)), nil
 }
 
+func (e *envdBackend) untouched(_ context.Context, t target, saved json.RawMessage) (bool, error) {
+	var prev fileState
+	if err := json.Unmarshal(saved, &prev); err != nil {
+		return false, fmt.Errorf("decoding the saved environment.d file: %w", err)
+	}
+	p, err := e.path()
+	if err != nil {
+		return false, err
+	}
+	cur, err := readFileState(p)
+	if err != nil {
+		return false, err
+	}
+	if cur.Exists && bytes.Equal(cur.Content, envdContent(t)) {
+		return true, nil
+	}
+	return cur.Exists == prev.Exists && bytes.Equal(cur.Content, prev.Content), nil
+}
+
 func (e *envdBackend) restore(_ context.Context, saved json.RawMessage) error {
 	var fs fileState
 	if err := json.Unmarshal(saved, &fs); err != nil {

@@ -268,6 +268,11 @@ func (f *firefoxBackend) ours(context.Context, target, json.RawMessage) (bool, e
 	return true, nil
 }
 
+// untouched is true: merge and restoreParts decide profile by profile.
+func (f *firefoxBackend) untouched(context.Context, target, json.RawMessage) (bool, error) {
+	return true, nil
+}
+
 func (f *firefoxBackend) restore(ctx context.Context, saved json.RawMessage) error {
 	_, err := f.restoreParts(ctx, target{}, saved)
 	return err
@@ -293,6 +298,9 @@ func (f *firefoxBackend) restoreParts(_ context.Context, _ target, saved json.Ra
 			continue
 		}
 		switch {
+		case cur.Exists == ps.UserJS.Exists && bytes.Equal(cur.Content, ps.UserJS.Content):
+			// Never written (a crash before), or already restored (a
+			// crash after): only prefs.js may be left to do.
 		case cur.Exists && bytes.Equal(cur.Content, ps.Written):
 			err = ps.UserJS.put(path)
 		case cur.Exists && bytes.Contains(cur.Content, []byte(FirefoxBlock)):

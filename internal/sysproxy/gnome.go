@@ -217,6 +217,25 @@ func (g *gnomeBackend) ours(ctx context.Context, t target, _ json.RawMessage) (b
 	return true, nil
 }
 
+func (g *gnomeBackend) untouched(ctx context.Context, t target, saved json.RawMessage) (bool, error) {
+	var st gnomeState
+	if err := json.Unmarshal(saved, &st); err != nil {
+		return false, fmt.Errorf("decoding the saved GNOME settings: %w", err)
+	}
+	cur, err := g.read(ctx)
+	if err != nil {
+		return false, err
+	}
+	want := gnomeDesired(t)
+	for _, k := range gnomeManaged {
+		c := cur[k.String()]
+		if sv, ok := st.Values[k.String()]; c != want[k] && (!ok || c != sv.Raw) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
 func (g *gnomeBackend) usesPAC(ctx context.Context, url string) (bool, error) {
 	cur, err := g.read(ctx)
 	if err != nil {

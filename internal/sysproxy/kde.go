@@ -238,6 +238,29 @@ func (k *kdeBackend) ours(ctx context.Context, t target, saved json.RawMessage) 
 		kdeProxyIs(cur["httpProxy"].Value, t) && kdeProxyIs(cur["httpsProxy"].Value, t), nil
 }
 
+func (k *kdeBackend) untouched(ctx context.Context, t target, saved json.RawMessage) (bool, error) {
+	var st kdeState
+	if err := json.Unmarshal(saved, &st); err != nil {
+		return false, fmt.Errorf("decoding the saved KDE settings: %w", err)
+	}
+	v, err := k.version(st.Version)
+	if err != nil {
+		return false, err
+	}
+	cur, err := k.read(ctx, v)
+	if err != nil {
+		return false, err
+	}
+	want := kdeDesired(t)
+	for _, key := range kdeManaged {
+		c := cur[key]
+		if c != want[key] && c != st.Values[key] {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
 func (k *kdeBackend) usesPAC(ctx context.Context, url string) (bool, error) {
 	v, err := k.version(0)
 	if err != nil {

@@ -224,6 +224,19 @@ func macRestoreCommands(s macService) [][]string {
 	return cmds
 }
 
+// macUntouched reports whether only Polaris changed service cur since
+// saved: each proxy names the saved server or t (enabled or not: the
+// restore sequence passes through both), and automatic configuration and
+// discovery are as saved or off.
+func macUntouched(cur, saved macService, t target) bool {
+	proxy := func(c, s macProxy) bool {
+		return (c.Server == s.Server && c.Port == s.Port) || (strings.EqualFold(c.Server, t.Host) && c.Port == t.Port)
+	}
+	return proxy(cur.Web, saved.Web) && proxy(cur.Secure, saved.Secure) &&
+		(cur.AutoEnabled == saved.AutoEnabled || !cur.AutoEnabled) &&
+		(cur.Discovery == saved.Discovery || !cur.Discovery)
+}
+
 func (b *macBackend) runAll(ctx context.Context, cmds [][]string) error {
 	for _, c := range cmds {
 		if _, err := b.ns(ctx, c...); err != nil {
@@ -253,8 +266,12 @@ func (b *macBackend) apply(ctx context.Context, t target, saved json.RawMessage)
 	return nil
 }
 
-// ours: at least one service points at t (restoreParts decides service by
-// service).
+// untouched is true: merge and restoreParts decide service by service.
+func (b *macBackend) untouched(context.Context, target, json.RawMessage) (bool, error) {
+	return true, nil
+}
+
+// ours: at least one service points at t.
 func (b *macBackend) ours(ctx context.Context, t target, _ json.RawMessage) (bool, error) {
 	st, err := b.read(ctx)
 	if err != nil {
@@ -280,11 +297,8 @@ func (b *macBackend) merge(ctx context.Context, t target, old json.RawMessage) (
 		return nil, err
 	}
 	for i, s := range cur.Services {
-		if !macPointsAt(s, t) {
-			continue
-		}
 		for _, p := range prev.Services {
-			if p.Name == s.Name {
+			if p.Name == s.Name && macUntouched(s, p, t) {
 				cur.Services[i] = p
 			}
 		}
@@ -308,7 +322,7 @@ func (b *macBackend) restoreParts(ctx context.Context, t target, saved json.RawM
 		if err != nil {
 			return notes, err
 		}
-		if !t.zero() && !macPointsAt(cur, t) {
+		if !t.zero() && !macUntouched(cur, s, t) {
 			notes = append(notes, fmt.Sprintf("The proxy settings of network service %q were changed after Polaris set them; Polaris left them as they are.", s.Name))
 			continue
 		}

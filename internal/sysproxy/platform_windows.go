@@ -42,9 +42,9 @@ func (w winKey) GetDWord(name string) (uint32, bool, error) {
 	return uint32(v), err == nil, err
 }
 
-func (w winKey) SetString(name, v string) error      { return w.k.SetStringValue(name, v) }
+func (w winKey) SetString(name, v string) error       { return w.k.SetStringValue(name, v) }
 func (w winKey) SetDWord(name string, v uint32) error { return w.k.SetDWordValue(name, v) }
-func (w winKey) Close() error                          { return w.k.Close() }
+func (w winKey) Close() error                         { return w.k.Close() }
 
 func (w winKey) Delete(name string) error {
 	err := w.k.DeleteValue(name)

@@ -252,19 +252,19 @@ func (m *Manager) Enable(ctx context.Context) error {
 }
 
 // previous returns the state to journal for b: the state saved by an
-// earlier Enable if b still points at Polaris (so the user's original is
-// kept), otherwise what b holds now.
+// earlier Enable if nobody else changed b since (so the user's original is
+// kept across repeated Enables and crashes), otherwise what b holds now.
 func (m *Manager) previous(ctx context.Context, b backend, prev *journalState) (json.RawMessage, error) {
 	if prev != nil {
 		if state, ok := prev.find(b.name()); ok {
 			if mg, ok := b.(merger); ok {
 				return mg.merge(ctx, prev.Target, state)
 			}
-			ours, err := b.ours(ctx, prev.Target, state)
+			keep, err := b.untouched(ctx, prev.Target, state)
 			if err != nil {
 				return nil, err
 			}
-			if ours {
+			if keep {
 				return state, nil
 			}
 		}
@@ -342,11 +342,11 @@ func (m *Manager) restoreOne(ctx context.Context, b backend, t target, state jso
 		// decide part by part.
 		return r.restoreParts(ctx, t, state)
 	}
-	ours, err := b.ours(ctx, t, state)
+	keep, err := b.untouched(ctx, t, state)
 	if err != nil {
 		return nil, err
 	}
-	if !ours {
+	if !keep {
 		return []string{fmt.Sprintf("The %s proxy settings were changed after Polaris set them; Polaris left them as they are.", b.title())}, nil
 	}
 	return nil, b.restore(ctx, state)

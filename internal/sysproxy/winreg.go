@@ -211,6 +211,21 @@ func (w *winBackend) ours(_ context.Context, t target, _ json.RawMessage) (bool,
 		winProxyServerIs(*v.ProxyServer, t) && (v.AutoConfigURL == nil || *v.AutoConfigURL == ""), nil
 }
 
+func (w *winBackend) untouched(_ context.Context, t target, saved json.RawMessage) (bool, error) {
+	var prev WinProxyValues
+	if err := json.Unmarshal(saved, &prev); err != nil {
+		return false, fmt.Errorf("decoding the saved Windows settings: %w", err)
+	}
+	cur, err := w.read()
+	if err != nil {
+		return false, err
+	}
+	want := WinEnabledValues(prev, t.hostPort())
+	return (eqPtr(cur.ProxyEnable, want.ProxyEnable) || eqPtr(cur.ProxyEnable, prev.ProxyEnable)) &&
+		(eqPtr(cur.ProxyServer, want.ProxyServer) || eqPtr(cur.ProxyServer, prev.ProxyServer)) &&
+		(eqPtr(cur.AutoConfigURL, want.AutoConfigURL) || eqPtr(cur.AutoConfigURL, prev.AutoConfigURL)), nil
+}
+
 func (w *winBackend) usesPAC(_ context.Context, url string) (bool, error) {
 	v, err := w.read()
 	if err != nil {
@@ -224,5 +239,11 @@ func (w *winBackend) restore(_ context.Context, saved json.RawMessage) error {
 	if err := json.Unmarshal(saved, &v); err != nil {
 		return fmt.Errorf("decoding the saved Windows settings: %w", err)
 	}
+	// Polaris never changes ProxyOverride: keep whatever it is now.
+	cur, err := w.read()
+	if err != nil {
+		return err
+	}
+	v.ProxyOverride = cur.ProxyOverride
 	return w.write(v)
 }
