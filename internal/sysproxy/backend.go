@@ -209,7 +209,7 @@ func (m *Manager) detect(ctx context.Context, firefox bool) []backend {
 		}
 	}
 	if firefox && len(bs) > 0 {
-		bs = append(bs, &firefoxBackend{sys: m.sys})
+		bs = append(bs, &firefoxBackend{sys: m.sys, t: m.target, pacURL: m.cfg.PACURL})
 	}
 	return bs
 }
@@ -231,7 +231,7 @@ func (m *Manager) backendByName(name string) backend {
 			return &winBackend{sys: m.sys}
 		}
 	case firefoxName:
-		return &firefoxBackend{sys: m.sys}
+		return &firefoxBackend{sys: m.sys, t: m.target, pacURL: m.cfg.PACURL}
 	}
 	return nil
 }

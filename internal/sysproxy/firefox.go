@@ -163,7 +163,13 @@ type ffState struct {
 
 // firefoxBackend makes Firefox profiles that have their own proxy settings
 // use the system's while Polaris is the system proxy (a user.js block).
-type firefoxBackend struct{ sys *sys }
+// Profiles already pointing at Polaris by themselves (a manual proxy to it,
+// or its PAC URL) are left as they are.
+type firefoxBackend struct {
+	sys    *sys
+	t      target
+	pacURL string
+}
 
 func (f *firefoxBackend) name() string  { return firefoxName }
 func (f *firefoxBackend) title() string { return "Firefox" }
@@ -179,9 +185,9 @@ func withBlock(orig []byte) []byte {
 
 // profileState returns the state to save for a profile that needs the
 // block, or ok=false when it already uses the system proxy.
-func profileState(p ffProfile) (ffProfileState, bool, error) {
+func profileState(p ffProfile, t target, pacURL string) (ffProfileState, bool, error) {
 	prefs := readFFPrefs(p.Dir)
-	if prefs.proxyType() == 5 {
+	if prefs.proxyType() == 5 || prefs.pointsAt(t, pacURL) {
 		return ffProfileState{}, false, nil
 	}
 	fs, err := readFileState(filepath.Join(p.Dir, "user.js"))
@@ -197,7 +203,7 @@ func profileState(p ffProfile) (ffProfileState, bool, error) {
 func (f *firefoxBackend) snapshot(context.Context) (json.RawMessage, error) {
 	var st ffState
 	for _, p := range f.sys.firefoxProfiles() {
-		ps, ok, err := profileState(p)
+		ps, ok, err := profileState(p, f.t, f.pacURL)
 		if err != nil {
 			return nil, err
 		}
@@ -227,7 +233,7 @@ func (f *firefoxBackend) merge(ctx context.Context, _ target, old json.RawMessag
 		if kept[p.Dir] {
 			continue
 		}
-		ps, ok, err := profileState(p)
+		ps, ok, err := profileState(p, f.t, f.pacURL)
 		if err != nil {
 			return nil, err
 		}
