@@ -29,10 +29,11 @@ type backend interface {
 	ours(ctx context.Context, t target, saved json.RawMessage) (bool, error)
 	// untouched reports whether nobody but Polaris changed the backend
 	// since saved was taken: every setting Polaris manages holds either
-	// its saved value or the value pointing at t. That is the case after
+	// its saved value or a value pointing at one of ts (the journal's
+	// targets: the current one and earlier ones, if the port changed). That is the case after
 	// Enable, and after a crash in the middle of Enable or Disable; it is
 	// not once the user changed a setting, which Disable then leaves alone.
-	untouched(ctx context.Context, t target, saved json.RawMessage) (bool, error)
+	untouched(ctx context.Context, ts []target, saved json.RawMessage) (bool, error)
 	// restore writes saved back.
 	restore(ctx context.Context, saved json.RawMessage) error
 }
@@ -40,14 +41,14 @@ type backend interface {
 // noter is a backend made of independent parts (Firefox profiles) that
 // decides part by part whether to restore, returning notes for the user.
 type noter interface {
-	restoreParts(ctx context.Context, t target, saved json.RawMessage) ([]string, error)
+	restoreParts(ctx context.Context, ts []target, saved json.RawMessage) ([]string, error)
 }
 
 // merger is a backend made of parts (network services, Firefox profiles)
 // that, on a repeated Enable, keeps the saved state of the parts still
-// pointing at t and snapshots the others.
+// untouched (see backend.untouched) and snapshots the others.
 type merger interface {
-	merge(ctx context.Context, t target, old json.RawMessage) (json.RawMessage, error)
+	merge(ctx context.Context, ts []target, old json.RawMessage) (json.RawMessage, error)
 }
 
 // pacChecker is a backend that can tell whether it uses a given PAC URL.

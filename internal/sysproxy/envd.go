@@ -90,7 +90,7 @@ func (e *envdBackend) ours(_ context.Context, t target, _ json.RawMessage) (bool
 	return fs.Exists && bytes.Equal(fs.Content, envdContent(t)), nil
 }
 
-func (e *envdBackend) untouched(_ context.Context, t target, saved json.RawMessage) (bool, error) {
+func (e *envdBackend) untouched(_ context.Context, ts []target, saved json.RawMessage) (bool, error) {
 	var prev fileState
 	if err := json.Unmarshal(saved, &prev); err != nil {
 		return false, fmt.Errorf("decoding the saved environment.d file: %w", err)
@@ -103,8 +103,10 @@ func (e *envdBackend) untouched(_ context.Context, t target, saved json.RawMessa
 	if err != nil {
 		return false, err
 	}
-	if cur.Exists && bytes.Equal(cur.Content, envdContent(t)) {
-		return true, nil
+	for _, t := range ts {
+		if cur.Exists && bytes.Equal(cur.Content, envdContent(t)) {
+			return true, nil
+		}
 	}
 	return cur.Exists == prev.Exists && bytes.Equal(cur.Content, prev.Content), nil
 }

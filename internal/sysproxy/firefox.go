@@ -216,7 +216,7 @@ func (f *firefoxBackend) snapshot(context.Context) (json.RawMessage, error) {
 
 // merge keeps the saved state of profiles whose user.js is still the one
 // Enable wrote and snapshots the others.
-func (f *firefoxBackend) merge(ctx context.Context, _ target, old json.RawMessage) (json.RawMessage, error) {
+func (f *firefoxBackend) merge(ctx context.Context, _ []target, old json.RawMessage) (json.RawMessage, error) {
 	var prev ffState
 	if err := json.Unmarshal(old, &prev); err != nil {
 		return nil, fmt.Errorf("decoding the saved Firefox settings: %w", err)
@@ -275,12 +275,12 @@ func (f *firefoxBackend) ours(context.Context, target, json.RawMessage) (bool, e
 }
 
 // untouched is true: merge and restoreParts decide profile by profile.
-func (f *firefoxBackend) untouched(context.Context, target, json.RawMessage) (bool, error) {
+func (f *firefoxBackend) untouched(context.Context, []target, json.RawMessage) (bool, error) {
 	return true, nil
 }
 
 func (f *firefoxBackend) restore(ctx context.Context, saved json.RawMessage) error {
-	_, err := f.restoreParts(ctx, target{}, saved)
+	_, err := f.restoreParts(ctx, nil, saved)
 	return err
 }
 
@@ -289,7 +289,7 @@ func (f *firefoxBackend) restore(ctx context.Context, saved json.RawMessage) err
 // just the Polaris block, or leaves the file alone when the block was
 // edited too. It then writes the profile's previous network.proxy.type
 // back into prefs.js if Firefox dropped it and is not running.
-func (f *firefoxBackend) restoreParts(_ context.Context, _ target, saved json.RawMessage) ([]string, error) {
+func (f *firefoxBackend) restoreParts(_ context.Context, _ []target, saved json.RawMessage) ([]string, error) {
 	var st ffState
 	if err := json.Unmarshal(saved, &st); err != nil {
 		return nil, fmt.Errorf("decoding the saved Firefox settings: %w", err)

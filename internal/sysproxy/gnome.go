@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -217,7 +218,7 @@ func (g *gnomeBackend) ours(ctx context.Context, t target, _ json.RawMessage) (b
 	return true, nil
 }
 
-func (g *gnomeBackend) untouched(ctx context.Context, t target, saved json.RawMessage) (bool, error) {
+func (g *gnomeBackend) untouched(ctx context.Context, ts []target, saved json.RawMessage) (bool, error) {
 	var st gnomeState
 	if err := json.Unmarshal(saved, &st); err != nil {
 		return false, fmt.Errorf("decoding the saved GNOME settings: %w", err)
@@ -226,10 +227,12 @@ func (g *gnomeBackend) untouched(ctx context.Context, t target, saved json.RawMe
 	if err != nil {
 		return false, err
 	}
-	want := gnomeDesired(t)
 	for _, k := range gnomeManaged {
 		c := cur[k.String()]
-		if sv, ok := st.Values[k.String()]; c != want[k] && (!ok || c != sv.Raw) {
+		if sv, ok := st.Values[k.String()]; ok && c == sv.Raw {
+			continue
+		}
+		if !slices.ContainsFunc(ts, func(t target) bool { return c == gnomeDesired(t)[k] }) {
 			return false, nil
 		}
 	}

@@ -320,3 +320,54 @@ func TestGvString(t *testing.T) {
 		}
 	}
 }
+
+// TestGnomePortChangeCrash: Polaris was on at 8228 and crashed; the next
+// start uses 8229 and crashes again in the middle of Enable. Recover must
+// still bring back the state from before the first Enable.
+func TestGnomePortChangeCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("many gsettings round trips")
+	}
+	env := gnomeEnv(t)
+	ctx := context.Background()
+	s := newSys(env, nil, platform{goos: "linux"})
+	for crashAt := 0; ; crashAt++ {
+		run(t, env, "gsettings", "reset-recursively", gnomeSchema)
+		setupGnome(t, env, gnomePrevious[2].setup)
+		before := gnomeDump(t, env)
+		j := &memJournal{}
+		if err := newTestManager(t, Config{Journal: j, Env: env}, platform{goos: "linux"}).Enable(ctx); err != nil {
+			t.Fatal(err)
+		}
+		writes := 0
+		crashing := func(ctx context.Context, name string, args ...string) ([]byte, error) {
+			if name == "gsettings" && len(args) > 0 && args[0] == "set" {
+				if writes == crashAt {
+					runtime.Goexit()
+				}
+				writes++
+			}
+			return s.exec(ctx, name, args...)
+		}
+		m := newTestManager(t, Config{Journal: j, Env: env, Run: crashing, ProxyAddr: "127.0.0.1:8229"}, platform{goos: "linux"})
+		finished := false
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := m.Enable(ctx); err != nil {
+				t.Errorf("Enable: %v", err)
+			}
+			finished = true
+		}()
+		<-done
+		if _, err := newTestManager(t, Config{Journal: j, Env: env}, platform{goos: "linux"}).Recover(ctx); err != nil {
+			t.Fatalf("crash at %d: Recover: %v", crashAt, err)
+		}
+		if got := gnomeDump(t, env); got != before {
+			t.Fatalf("crash at %d: after Recover (-before +after):\n%s", crashAt, cmp.Diff(before, got))
+		}
+		if finished {
+			return
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -238,7 +239,7 @@ func (k *kdeBackend) ours(ctx context.Context, t target, saved json.RawMessage) 
 		kdeProxyIs(cur["httpProxy"].Value, t) && kdeProxyIs(cur["httpsProxy"].Value, t), nil
 }
 
-func (k *kdeBackend) untouched(ctx context.Context, t target, saved json.RawMessage) (bool, error) {
+func (k *kdeBackend) untouched(ctx context.Context, ts []target, saved json.RawMessage) (bool, error) {
 	var st kdeState
 	if err := json.Unmarshal(saved, &st); err != nil {
 		return false, fmt.Errorf("decoding the saved KDE settings: %w", err)
@@ -251,10 +252,12 @@ func (k *kdeBackend) untouched(ctx context.Context, t target, saved json.RawMess
 	if err != nil {
 		return false, err
 	}
-	want := kdeDesired(t)
 	for _, key := range kdeManaged {
 		c := cur[key]
-		if c != want[key] && c != st.Values[key] {
+		if c == st.Values[key] {
+			continue
+		}
+		if !slices.ContainsFunc(ts, func(t target) bool { return c == kdeDesired(t)[key] }) {
 			return false, nil
 		}
 	}

@@ -225,12 +225,20 @@ func macRestoreCommands(s macService) [][]string {
 }
 
 // macUntouched reports whether only Polaris changed service cur since
-// saved: each proxy names the saved server or t (enabled or not: the
-// restore sequence passes through both), and automatic configuration and
-// discovery are as saved or off.
-func macUntouched(cur, saved macService, t target) bool {
+// saved: each proxy names the saved server or one of ts (enabled or not:
+// the restore sequence passes through both), and automatic configuration
+// and discovery are as saved or off.
+func macUntouched(cur, saved macService, ts []target) bool {
 	proxy := func(c, s macProxy) bool {
-		return (c.Server == s.Server && c.Port == s.Port) || (strings.EqualFold(c.Server, t.Host) && c.Port == t.Port)
+		if c.Server == s.Server && c.Port == s.Port {
+			return true
+		}
+		for _, t := range ts {
+			if strings.EqualFold(c.Server, t.Host) && c.Port == t.Port {
+				return true
+			}
+		}
+		return false
 	}
 	return proxy(cur.Web, saved.Web) && proxy(cur.Secure, saved.Secure) &&
 		(cur.AutoEnabled == saved.AutoEnabled || !cur.AutoEnabled) &&
@@ -267,7 +275,7 @@ func (b *macBackend) apply(ctx context.Context, t target, saved json.RawMessage)
 }
 
 // untouched is true: merge and restoreParts decide service by service.
-func (b *macBackend) untouched(context.Context, target, json.RawMessage) (bool, error) {
+func (b *macBackend) untouched(context.Context, []target, json.RawMessage) (bool, error) {
 	return true, nil
 }
 
@@ -287,7 +295,7 @@ func (b *macBackend) ours(ctx context.Context, t target, _ json.RawMessage) (boo
 
 // merge keeps the saved state of services that still point at t and takes
 // the current state of the others (new services, or ones the user changed).
-func (b *macBackend) merge(ctx context.Context, t target, old json.RawMessage) (json.RawMessage, error) {
+func (b *macBackend) merge(ctx context.Context, ts []target, old json.RawMessage) (json.RawMessage, error) {
 	var prev macState
 	if err := json.Unmarshal(old, &prev); err != nil {
 		return nil, fmt.Errorf("decoding the saved macOS settings: %w", err)
@@ -298,7 +306,7 @@ func (b *macBackend) merge(ctx context.Context, t target, old json.RawMessage) (
 	}
 	for i, s := range cur.Services {
 		for _, p := range prev.Services {
-			if p.Name == s.Name && macUntouched(s, p, t) {
+			if p.Name == s.Name && macUntouched(s, p, ts) {
 				cur.Services[i] = p
 			}
 		}
@@ -307,11 +315,13 @@ func (b *macBackend) merge(ctx context.Context, t target, old json.RawMessage) (
 }
 
 func (b *macBackend) restore(ctx context.Context, saved json.RawMessage) error {
-	_, err := b.restoreParts(ctx, target{}, saved)
+	_, err := b.restoreParts(ctx, nil, saved)
 	return err
 }
 
-func (b *macBackend) restoreParts(ctx context.Context, t target, saved json.RawMessage) ([]string, error) {
+// restoreParts restores each service nobody else changed; with ts nil,
+// every service.
+func (b *macBackend) restoreParts(ctx context.Context, ts []target, saved json.RawMessage) ([]string, error) {
 	var st macState
 	if err := json.Unmarshal(saved, &st); err != nil {
 		return nil, fmt.Errorf("decoding the saved macOS settings: %w", err)
@@ -322,7 +332,7 @@ func (b *macBackend) restoreParts(ctx context.Context, t target, saved json.RawM
 		if err != nil {
 			return notes, err
 		}
-		if !t.zero() && !macUntouched(cur, s, t) {
+		if ts != nil && !macUntouched(cur, s, ts) {
 			notes = append(notes, fmt.Sprintf("The proxy settings of network service %q were changed after Polaris set them; Polaris left them as they are.", s.Name))
 			continue
 		}

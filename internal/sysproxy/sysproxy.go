@@ -149,6 +149,9 @@ type journalState struct {
 	Version int `json:"version"`
 	// Target is where Polaris pointed the system.
 	Target target `json:"target"`
+	// Earlier are targets of earlier Enables this state may still point
+	// at (Polaris restarted on another port after a crash).
+	Earlier []target `json:"earlier,omitempty"`
 	// Backends holds each backend's saved previous state, by name.
 	Backends []savedBackend `json:"backends"`
 }
@@ -189,6 +192,11 @@ func (m *Manager) save(ctx context.Context, st *journalState) error {
 	return nil
 }
 
+// targets are every address the system may point at under this journal.
+func (st *journalState) targets() []target {
+	return append([]target{st.Target}, st.Earlier...)
+}
+
 func (st *journalState) find(name string) (json.RawMessage, bool) {
 	for _, b := range st.Backends {
 		if b.Name == name {
@@ -202,8 +210,8 @@ func (st *journalState) find(name string) (json.RawMessage, bool) {
 // HTTP and HTTPS, keeping the user's bypass list. It first saves what each
 // backend holds in the Journal. It is idempotent: calling it again keeps the
 // originally saved state of backends that still point at Polaris. On error
-// the backends already changed are restored and the error says which one
-// failed; ErrUnsupported when there is nothing to change.
+// every backend is restored (the system proxy is then off) and the error
+// says which one failed; ErrUnsupported when there is nothing to change.
 func (m *Manager) Enable(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -219,6 +227,13 @@ func (m *Manager) Enable(ctx context.Context) error {
 		return err
 	}
 	st := &journalState{Version: journalVersion, Target: m.target}
+	if prev != nil {
+		for _, t := range prev.targets() {
+			if t != m.target && !slices.Contains(st.Earlier, t) {
+				st.Earlier = append(st.Earlier, t)
+			}
+		}
+	}
 	for _, b := range bs {
 		state, err := m.previous(ctx, b, prev)
 		if err != nil {
@@ -242,7 +257,7 @@ func (m *Manager) Enable(ctx context.Context) error {
 	for i, b := range bs {
 		if err := b.apply(ctx, m.target, st.Backends[i].State); err != nil {
 			err = fmt.Errorf("enabling the system proxy (%s): %w", b.name(), err)
-			if rerr := m.restore(ctx, st, prev); rerr != nil {
+			if rerr := m.restore(ctx, st); rerr != nil {
 				return errors.Join(err, rerr)
 			}
 			return err
@@ -258,9 +273,9 @@ func (m *Manager) previous(ctx context.Context, b backend, prev *journalState) (
 	if prev != nil {
 		if state, ok := prev.find(b.name()); ok {
 			if mg, ok := b.(merger); ok {
-				return mg.merge(ctx, prev.Target, state)
+				return mg.merge(ctx, prev.targets(), state)
 			}
-			keep, err := b.untouched(ctx, prev.Target, state)
+			keep, err := b.untouched(ctx, prev.targets(), state)
 			if err != nil {
 				return nil, err
 			}
@@ -284,7 +299,7 @@ func (m *Manager) Disable(ctx context.Context) error {
 	if err != nil || st == nil {
 		return err
 	}
-	return m.restore(ctx, st, nil)
+	return m.restore(ctx, st)
 }
 
 // Recover restores the system after Polaris was stopped without Disable (a
@@ -297,12 +312,12 @@ func (m *Manager) Recover(ctx context.Context) (recovered bool, err error) {
 	if err != nil || st == nil {
 		return false, err
 	}
-	return true, m.restore(ctx, st, nil)
+	return true, m.restore(ctx, st)
 }
 
-// restore puts every backend in st back, then clears the journal, or, when
-// keep is non-nil (a failed Enable rolling back), writes keep back instead.
-func (m *Manager) restore(ctx context.Context, st, keep *journalState) error {
+// restore puts every backend in st back, then clears the journal; the
+// journal keeps the backends that could not be restored.
+func (m *Manager) restore(ctx context.Context, st *journalState) error {
 	var errs []error
 	var left []savedBackend
 	m.notes = nil
@@ -312,7 +327,7 @@ func (m *Manager) restore(ctx context.Context, st, keep *journalState) error {
 			errs = append(errs, fmt.Errorf("restoring the system proxy: unknown backend %q in the journal", sb.Name))
 			continue
 		}
-		notes, err := m.restoreOne(ctx, b, st.Target, sb.State)
+		notes, err := m.restoreOne(ctx, b, st.targets(), sb.State)
 		m.notes = append(m.notes, notes...)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("restoring the %s proxy settings: %w", sb.Name, err))
@@ -320,12 +335,8 @@ func (m *Manager) restore(ctx context.Context, st, keep *journalState) error {
 		}
 	}
 	switch {
-	case keep != nil:
-		if err := m.save(ctx, keep); err != nil {
-			errs = append(errs, err)
-		}
 	case len(left) > 0:
-		if err := m.save(ctx, &journalState{Version: journalVersion, Target: st.Target, Backends: left}); err != nil {
+		if err := m.save(ctx, &journalState{Version: journalVersion, Target: st.Target, Earlier: st.Earlier, Backends: left}); err != nil {
 			errs = append(errs, err)
 		}
 	default:
@@ -336,13 +347,13 @@ func (m *Manager) restore(ctx context.Context, st, keep *journalState) error {
 	return errors.Join(errs...)
 }
 
-func (m *Manager) restoreOne(ctx context.Context, b backend, t target, state json.RawMessage) ([]string, error) {
+func (m *Manager) restoreOne(ctx context.Context, b backend, ts []target, state json.RawMessage) ([]string, error) {
 	if r, ok := b.(noter); ok {
 		// Backends with several independent parts (Firefox profiles)
 		// decide part by part.
-		return r.restoreParts(ctx, t, state)
+		return r.restoreParts(ctx, ts, state)
 	}
-	keep, err := b.untouched(ctx, t, state)
+	keep, err := b.untouched(ctx, ts, state)
 	if err != nil {
 		return nil, err
 	}

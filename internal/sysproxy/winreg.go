@@ -211,7 +211,7 @@ func (w *winBackend) ours(_ context.Context, t target, _ json.RawMessage) (bool,
 		winProxyServerIs(*v.ProxyServer, t) && (v.AutoConfigURL == nil || *v.AutoConfigURL == ""), nil
 }
 
-func (w *winBackend) untouched(_ context.Context, t target, saved json.RawMessage) (bool, error) {
+func (w *winBackend) untouched(_ context.Context, ts []target, saved json.RawMessage) (bool, error) {
 	var prev WinProxyValues
 	if err := json.Unmarshal(saved, &prev); err != nil {
 		return false, fmt.Errorf("decoding the saved Windows settings: %w", err)
@@ -220,10 +220,13 @@ func (w *winBackend) untouched(_ context.Context, t target, saved json.RawMessag
 	if err != nil {
 		return false, err
 	}
-	want := WinEnabledValues(prev, t.hostPort())
-	return (eqPtr(cur.ProxyEnable, want.ProxyEnable) || eqPtr(cur.ProxyEnable, prev.ProxyEnable)) &&
-		(eqPtr(cur.ProxyServer, want.ProxyServer) || eqPtr(cur.ProxyServer, prev.ProxyServer)) &&
-		(eqPtr(cur.AutoConfigURL, want.AutoConfigURL) || eqPtr(cur.AutoConfigURL, prev.AutoConfigURL)), nil
+	one := uint32(1)
+	server := eqPtr(cur.ProxyServer, prev.ProxyServer)
+	for _, t := range ts {
+		server = server || eqPtr(cur.ProxyServer, WinEnabledValues(prev, t.hostPort()).ProxyServer)
+	}
+	return server && (eqPtr(cur.ProxyEnable, &one) || eqPtr(cur.ProxyEnable, prev.ProxyEnable)) &&
+		(cur.AutoConfigURL == nil || eqPtr(cur.AutoConfigURL, prev.AutoConfigURL)), nil
 }
 
 func (w *winBackend) usesPAC(_ context.Context, url string) (bool, error) {
