@@ -93,7 +93,7 @@ func (k *fakeKey) GetDWord(name string) (uint32, bool, error) {
 	return d, true, nil
 }
 
-func (k *fakeKey) SetString(name, v string) error      { k.set(name, v); return nil }
+func (k *fakeKey) SetString(name, v string) error       { k.set(name, v); return nil }
 func (k *fakeKey) SetDWord(name string, v uint32) error { k.set(name, v); return nil }
 func (k *fakeKey) Close() error                         { return nil }
 func (k *fakeKey) Delete(name string) error {
