@@ -3,6 +3,7 @@ package sysproxy
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"runtime"
 	"slices"
 	"strings"
@@ -369,5 +370,34 @@ func TestGnomePortChangeCrash(t *testing.T) {
 		if finished {
 			return
 		}
+	}
+}
+
+// TestGnomeEnableFailureRollsBack: a later backend fails (KDE's
+// kwriteconfig5 errors), so the GNOME change already made is undone.
+func TestGnomeEnableFailureRollsBack(t *testing.T) {
+	needTool(t, "kwriteconfig5", "libkf5config-bin")
+	env := gnomeEnv(t)
+	env = append(env, "XDG_CURRENT_DESKTOP=KDE", "KDE_SESSION_VERSION=5")
+	setupGnome(t, env, gnomePrevious[1].setup)
+	before := gnomeDump(t, env)
+	s := newSys(env, nil, platform{goos: "linux"})
+	failing := func(ctx context.Context, name string, args ...string) ([]byte, error) {
+		if name == "kwriteconfig5" {
+			return nil, errors.New("kwriteconfig5: disk full")
+		}
+		return s.exec(ctx, name, args...)
+	}
+	j := &memJournal{}
+	m := newTestManager(t, Config{Journal: j, Env: env, Run: failing}, platform{goos: "linux"})
+	err := m.Enable(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("Enable() = %v, want the kwriteconfig5 error", err)
+	}
+	if got := gnomeDump(t, env); got != before {
+		t.Errorf("after the failed Enable (-before +after):\n%s", cmp.Diff(before, got))
+	}
+	if j.has() {
+		t.Error("journal left after a rolled-back Enable")
 	}
 }
