@@ -84,17 +84,25 @@ func (p *Proxy) isLocal(r *http.Request) bool {
 	return p.ln != nil && r.URL.Host == p.ln.Addr().String()
 }
 
+// serveLocal answers a request addressed to Polaris: the status page at
+// "/", everything else from Config.Local.
 func (p *Proxy) serveLocal(w http.ResponseWriter, r *http.Request) {
 	r.Header.Del("Proxy-Authorization")
+	if r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		p.writeStatusPage(w, r)
+		return
+	}
 	if p.cfg.Local != nil {
 		p.cfg.Local.ServeHTTP(w, r)
 		return
 	}
-	if r.URL.Path != "/" {
-		p.writePage(w, r, http.StatusNotFound, pageData{Title: "Not found", Text: "Polaris has no page here."})
-		return
-	}
-	p.writeStatusPage(w, r)
+	p.writePage(w, r, http.StatusNotFound, pageData{Title: "Not found", Text: "Polaris has no page here."})
+}
+
+// NotFound answers r with Polaris's "not found" page; Local handlers use
+// it for paths they do not serve.
+func (p *Proxy) NotFound(w http.ResponseWriter, r *http.Request) {
+	p.writePage(w, r, http.StatusNotFound, pageData{Title: "Not found", Text: "Polaris has no page here."})
 }
 
 // onRequest runs for every proxied request (plain HTTP, and HTTPS once

@@ -56,9 +56,10 @@ type Config struct {
 	Resolver *net.Resolver
 	// RootCAs verifies upstream TLS; nil uses the system roots.
 	RootCAs *x509.CertPool
-	// Local serves requests addressed to the proxy itself: the reserved
+	// Local serves requests addressed to the proxy itself — the reserved
 	// host name (settings.ReservedHost) and plain requests to the proxy's
-	// own port (e.g. /proxy.pac). nil serves a minimal status page.
+	// own port (e.g. /proxy.pac) — except the status page at "/", which
+	// the proxy serves. nil answers them with "not found".
 	Local http.Handler
 	// ReservedHost is the host name the proxy answers itself.
 	ReservedHost string

@@ -66,6 +66,7 @@ type App struct {
 	degraded string
 
 	run runState
+	sys systemState
 	hub hub
 }
 
@@ -172,8 +173,14 @@ func (a *App) Apply(ctx context.Context, s settings.Settings) error {
 			return fmt.Errorf("saving settings: %w", err)
 		}
 	}
+	prev := a.cur
 	a.cur = s.Clone()
 	a.mu.Unlock()
+	if prev.System.Autostart != s.System.Autostart {
+		if err := a.applyAutostart(s); err != nil {
+			a.noticef(status.Error, "Start at login: %v", err)
+		}
+	}
 	a.applyRunning(ctx)
 	return nil
 }

@@ -1,8 +1,10 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 )
 
 // instanceLock is an exclusive lock on a file in the data dir, held while
@@ -30,4 +32,21 @@ func (l *instanceLock) release() {
 	}
 	unlockFile(l.f)
 	l.f.Close()
+}
+
+// RunningElsewhere reports whether another Polaris process is running on
+// this data dir (it holds the instance lock).
+func (a *App) RunningElsewhere() bool {
+	a.run.mu.Lock()
+	mine := a.run.lock != nil && a.run.running
+	a.run.mu.Unlock()
+	if mine {
+		return false
+	}
+	l, err := acquireLock(filepath.Join(a.opts.DataDir, "polaris.lock"))
+	if err != nil {
+		return errors.Is(err, ErrAlreadyRunning)
+	}
+	l.release()
+	return false
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"sync"
 	"time"
@@ -73,6 +74,8 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	a.run.listen, a.run.auth = a.listenFor(s), s.ProxyAuth
 	a.run.mu.Unlock()
 	a.log.Printf("listening on %s", p.Addr())
+	a.recoverSystem(ctx)
+	a.syncSystem(ctx, p.Addr())
 	// Read the database's version before anyone is told where we listen,
 	// so no change made after that moment can be missed.
 	version := a.dataVersion(ctx)
@@ -89,6 +92,8 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	a.run.mu.Unlock()
 	sctx, cancel := context.WithTimeout(context.Background(), a.opts.ShutdownGrace)
 	defer cancel()
+	// Put the system back before the proxy goes away.
+	a.syncSystem(sctx, "")
 	err = p.Shutdown(sctx)
 	a.hub.poke()
 	if errors.Is(err, context.DeadlineExceeded) {
@@ -137,10 +142,13 @@ func (a *App) currentProxy() *proxy.Proxy {
 }
 
 func (a *App) newProxy(s settings.Settings) (*proxy.Proxy, error) {
+	var p *proxy.Proxy
+	local := a.localHandler(func() string { return p.Addr() }, func(w http.ResponseWriter, r *http.Request) { p.NotFound(w, r) })
 	p, err := proxy.New(proxy.Config{
 		Listen:       a.listenFor(s),
 		Auth:         s.ProxyAuth,
 		ReservedHost: settings.ReservedHost,
+		Local:        local,
 		Logf:         a.log.Printf,
 	})
 	if err != nil {
@@ -162,6 +170,7 @@ func (a *App) applyRunning(ctx context.Context) {
 	}
 	a.run.proxy.SetPolicy(policyFrom(s))
 	if a.listenFor(s) == a.run.listen && s.ProxyAuth == a.run.auth {
+		a.syncSystem(ctx, a.run.proxy.Addr())
 		a.hub.poke()
 		return
 	}
@@ -180,6 +189,7 @@ func (a *App) applyRunning(ctx context.Context) {
 	old := a.run.proxy
 	a.run.proxy, a.run.listen, a.run.auth = np, a.listenFor(s), s.ProxyAuth
 	a.log.Printf("now listening on %s", np.Addr())
+	a.syncSystem(ctx, np.Addr())
 	go func() {
 		sctx, cancel := context.WithTimeout(context.Background(), a.opts.ShutdownGrace)
 		defer cancel()

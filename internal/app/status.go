@@ -22,6 +22,13 @@ func (a *App) Snapshot() status.Snapshot {
 	a.mu.Lock()
 	snap.Data = status.Data{Dir: a.opts.DataDir, Degraded: a.degraded}
 	a.mu.Unlock()
+	a.sys.statusMu.Lock()
+	snap.System = a.sys.status
+	a.sys.statusMu.Unlock()
+	if snap.Proxy.Listen != "" {
+		snap.System.PACURL = pacURL(snap.Proxy.Listen)
+	}
+	snap.System.Autostart = s.System.Autostart
 	return snap
 }
 

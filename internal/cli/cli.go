@@ -40,6 +40,8 @@ type Backend interface {
 	Run(ctx context.Context, ready func(addr string)) error
 	Notices() []status.Notice
 	Close() error
+
+	SystemBackend
 }
 
 // Options are the flags every command takes.
@@ -71,6 +73,7 @@ func commands() []command {
 	return []command{
 		{"run", "start the proxy without a window and serve until interrupted (also: --headless)", cmdRun},
 		{"config", "show or change settings: config get [KEY] | config set KEY VALUE | config keys", cmdConfig},
+		{"sysproxy", "make Polaris the system proxy, or restore what was there: sysproxy on|off|status", cmdSysproxy},
 		{"match", "check requests against blocklists: match --list FILE [--list FILE...] [--stats] [--timing] < requests", cmdMatch},
 		{"version", "print the version", cmdVersion},
 		{"help", "show this help", cmdHelp},
