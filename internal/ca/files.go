@@ -112,15 +112,12 @@ func readFiles(dir string) (certPEM, keyPEM []byte, err error) {
 	return certPEM, keyPEM, nil
 }
 
-// beingCreated reports whether the one CA file present is younger than a
-// few seconds, i.e. probably still being written by another process.
+// beingCreated reports whether dir holds a key without a certificate that
+// is younger than a few seconds: create publishes the key first, so another
+// process is probably about to publish the certificate.
 func beingCreated(dir string) bool {
-	for _, name := range []string{keyFile, certFile} {
-		if fi, err := os.Stat(joinPath(dir, name)); err == nil {
-			return time.Since(fi.ModTime()) < 3*time.Second
-		}
-	}
-	return false
+	fi, err := os.Stat(joinPath(dir, keyFile))
+	return err == nil && time.Since(fi.ModTime()) < 3*time.Second
 }
 
 func exists(path string) (bool, error) {
