@@ -335,7 +335,7 @@ func Uninstall(ctx context.Context, opts TrustOptions) (Report, error) {
 		e.saveManifest(m, &r)
 	}
 	if len(r.Changes) == 0 {
-		r.add(Change{Store: "trust stores", Action: NotPresent, Detail: "Polaris had installed its CA nowhere"})
+		r.add(Change{Store: "any trust store", Action: NotPresent, Detail: "Polaris had installed its CA nowhere"})
 	}
 	return r, r.Err()
 }
