@@ -427,6 +427,17 @@ func windowsNotFound(err error) bool {
 		strings.Contains(ce.output(), "0x80092004") || strings.Contains(ce.output(), "CRYPT_E_NOT_FOUND")
 }
 
+// windowsCancelled reports ERROR_CANCELLED (0x800704c7): the user said no
+// to Windows's confirmation dialog.
+func windowsCancelled(err error) bool {
+	var ce *CommandError
+	if !errors.As(err, &ce) {
+		return false
+	}
+	code := int64(ce.ExitCode)
+	return code == 0x800704c7 || code == -0x7ff8fb39 || strings.Contains(ce.output(), "0x800704c7")
+}
+
 func (windowsStore) has(ctx context.Context, e *trustEnv, serial string) (bool, error) {
 	_, err := e.run.Run(ctx, windowsFindCmd(serial))
 	if windowsNotFound(err) {
@@ -449,7 +460,10 @@ func (s windowsStore) install(ctx context.Context, e *trustEnv, c *CA, m *manife
 		return ch
 	}
 	if _, err := e.run.Run(ctx, windowsInstallCmd(c.CertPath())); err != nil {
-		return failed(ch, "not added (was the confirmation declined?)", err)
+		if windowsCancelled(err) {
+			return failed(ch, "not added: the confirmation was declined", err)
+		}
+		return failed(ch, "", err)
 	}
 	m.record(en)
 	ch.Action = Added
