@@ -363,4 +363,3 @@ func TestLoadNoDir(t *testing.T) {
 		t.Error(`Load("") = nil error`)
 	}
 }
-
