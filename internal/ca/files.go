@@ -35,10 +35,30 @@ func joinPath(dir, name string) string { return filepath.Join(dir, name) }
 // ensureDir creates dir with mode 0700, or tightens an existing one that
 // others can read.
 func ensureDir(dir string) error {
+	missing := missingDirs(dir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("creating CA directory: %w", err)
 	}
+	for _, d := range missing {
+		inheritOwner(d)
+	}
 	return tighten(dir, 0o700)
+}
+
+// missingDirs returns dir and those of its parents that do not exist,
+// outermost first.
+func missingDirs(dir string) []string {
+	var out []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil {
+			break
+		}
+		out = append([]string{d}, out...)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	return out
 }
 
 // tighten removes group and other permission bits from path.
@@ -275,6 +295,7 @@ func publish(dir, name string, data []byte) error {
 			return fmt.Errorf("writing %s: %w", final, err)
 		}
 	}
+	inheritOwner(final)
 	syncDir(dir)
 	return nil
 }
@@ -314,6 +335,7 @@ func replaceFile(dir, name string, data []byte, mode fs.FileMode) error {
 		os.Remove(tmp)
 		return fmt.Errorf("writing %s: %w", joinPath(dir, name), err)
 	}
+	inheritOwner(joinPath(dir, name))
 	syncDir(dir)
 	return nil
 }

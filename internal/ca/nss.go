@@ -371,18 +371,18 @@ func failed(ch Change, what string, err error) Change {
 // createNSS creates an empty NSS database in dir (and dir itself) and
 // returns the directories it created, outermost first.
 func (e *trustEnv) createNSS(ctx context.Context, dir string) ([]string, error) {
-	var created []string
-	for d := dir; !isDir(d); d = filepath.Dir(d) {
-		created = append([]string{d}, created...)
-		if filepath.Dir(d) == d {
-			break
-		}
-	}
+	created := missingDirs(dir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
+	for _, d := range created {
+		inheritOwner(d)
+	}
 	if _, err := e.run.Run(ctx, e.certutilCmd("-N", "-d", nssArg(dir), "--empty-password")); err != nil {
 		return created, err
+	}
+	for _, f := range nssFiles {
+		inheritOwner(filepath.Join(dir, f))
 	}
 	return created, nil
 }
