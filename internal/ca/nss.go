@@ -347,9 +347,44 @@ func (e *trustEnv) installNSS(ctx context.Context, c *CA, db nssDB, m *manifest)
 		}
 		return failed(ch, "could not add the certificate", err)
 	}
+	after, err := e.nssList(ctx, db.dir)
+	if err != nil {
+		return failed(ch, "could not check it after adding", err)
+	}
+	if _, ok := after[en.Nickname]; !ok {
+		return e.keepHandImport(ctx, ch, db.dir, list, after)
+	}
 	m.record(en)
 	ch.Action = Added
 	return ch
+}
+
+// keepHandImport handles a database that already held the CA under another
+// name (imported by hand): NSS then keeps that name and only sets the
+// trust. The trust is put back as it was, nothing is recorded, and the
+// report says so; the user's own import stays theirs.
+func (e *trustEnv) keepHandImport(ctx context.Context, ch Change, dir string, before, after map[string]string) Change {
+	ch.Action = AlreadyPresent
+	ch.Detail = "imported by hand under another name; left as it is"
+	for _, nick := range sortedKeys(keysOf(after)) {
+		old, ok := before[nick]
+		if !ok || old == after[nick] {
+			continue
+		}
+		if _, err := e.run.Run(ctx, e.certutilCmd("-M", "-d", nssArg(dir), "-n", nick, "-t", old)); err != nil {
+			return failed(ch, fmt.Sprintf("it was imported by hand as %q, and its trust could not be put back to %q", nick, old), err)
+		}
+		ch.Detail = fmt.Sprintf("imported by hand as %q (trust %q); left as it is", nick, old)
+	}
+	return ch
+}
+
+func keysOf(m map[string]string) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
 }
 
 // sslTrusted reports whether NSS trust flags make a CA trusted for TLS.

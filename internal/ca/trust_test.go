@@ -524,3 +524,33 @@ func TestUninstallLeavesChangedSystemFile(t *testing.T) {
 		t.Error("Uninstall removed or changed a file that is no longer Polaris's")
 	}
 }
+
+// TestInstallRespectsHandImport: a CA the user imported by hand under
+// another name is neither renamed, re-trusted, recorded nor removed.
+func TestInstallRespectsHandImport(t *testing.T) {
+	h := newFirefoxHome(t)
+	ctx := context.Background()
+	c, err := Load(h.caDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certutil(t, "-A", "-d", "sql:"+h.work, "-n", "My import", "-t", ",,", "-a", "-i", c.CertPath())
+	r, err := Install(ctx, h.opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `already present in Firefox profile 'work' (~/profiles/work): imported by hand as "My import" (trust ",,"); left as it is`
+	if got := lines(r)[1]; got != want {
+		t.Errorf("Install report line = %q, want %q", got, want)
+	}
+	if got := nssTrustOf(t, h.work, "My import"); got != ",," {
+		t.Errorf("trust of the hand import = %q, want ,, as the user left it", got)
+	}
+	r, _ = Uninstall(ctx, h.opts())
+	if strings.Contains(r.String(), "profile 'work'") {
+		t.Errorf("Uninstall touched the hand import:\n%s", r)
+	}
+	if got := nssTrustOf(t, h.work, "My import"); got != ",," {
+		t.Errorf("hand import after Uninstall: trust %q, want it kept", got)
+	}
+}
