@@ -17,6 +17,44 @@
 //
 // A CA file that exists but cannot be used is never overwritten: Load
 // returns a *FileError, and Regenerate moves such files aside.
+//
+// # Leaf certificates
+//
+// TLSConfigForHost (for the proxy's MITM hook) and LeafFor issue a leaf per
+// host: ECDSA P-256, the host as the only subject alternative name, NotBefore
+// an hour back, 90 days of life. Leaves stay in memory only, in a bounded LRU
+// (WithLeafCacheSize, default 1024); concurrent first requests for a host
+// issue one leaf.
+//
+// # Trust stores
+//
+// Install, Uninstall and TrustStatus work on:
+//
+//   - the NSS databases (cert9.db) of Firefox-family profiles: ~/.mozilla/firefox,
+//     the snap and Flatpak locations, and LibreWolf; profiles come from
+//     profiles.ini and from any folder holding a database. A profile without a
+//     database yet (never started) is skipped and reported: Polaris does not
+//     initialise a profile behind Firefox's back.
+//   - the shared NSS database of Chrome, Chromium, Brave, Edge, Vivaldi and
+//     Opera on Linux, ~/.pki/nssdb (plus snap and Flatpak Chromium/Chrome/Brave).
+//     When it is missing but one of those browsers is installed (its folder
+//     under ~/.config exists), Install creates it, exactly as the browser
+//     would on its first start, so that a never-started browser trusts the CA
+//     too; Uninstall deletes it again if it then holds nothing. Without such a
+//     browser nothing is created.
+//   - with TrustOptions.System, the operating system's store: Linux
+//     update-ca-certificates (/usr/local/share/ca-certificates/polaris-<fp16>.crt)
+//     or p11-kit's `trust anchor`, root only (otherwise the report gives the
+//     exact sudo commands); the macOS login keychain (`security`); the Windows
+//     current-user Root store (`certutil -user`).
+//
+// In NSS the CA is named "Polaris CA <first 16 hex digits of its SHA-256
+// fingerprint>" with trust "C,," (a CA for TLS servers only). Install records
+// what it added in trust.json; Uninstall removes exactly that, plus
+// certificates carrying one of this directory's CA names (found again when
+// the manifest was lost). A copy of the CA that the user imported by hand
+// under another name is left alone. Every outcome is a Change in a Report
+// that says in plain words what happened where.
 package ca
 
 import (

@@ -25,10 +25,10 @@ const (
 // maxFileSize bounds what is read from a CA file; ours are under 1 KiB.
 const maxFileSize = 64 << 10
 
-var (
-	errNoCA  = errors.New("no CA has been generated in this directory yet")
-	errRaced = errors.New("another process created the CA at the same time")
-)
+// ErrNoCA is returned by TrustStatus when the directory holds no CA yet.
+var ErrNoCA = errors.New("no CA has been generated in this directory yet")
+
+var errRaced = errors.New("another process created the CA at the same time")
 
 func joinPath(dir, name string) string { return filepath.Join(dir, name) }
 
@@ -88,7 +88,7 @@ func readOrCreate(dir string) (certPEM, keyPEM []byte, err error) {
 		switch {
 		case err == nil:
 			return certPEM, keyPEM, nil
-		case errors.Is(err, errNoCA):
+		case errors.Is(err, ErrNoCA):
 			if err := create(dir); err != nil && !errors.Is(err, errRaced) {
 				return nil, nil, err
 			}
@@ -103,7 +103,7 @@ func readOrCreate(dir string) (certPEM, keyPEM []byte, err error) {
 
 var errIncomplete = errors.New("incomplete CA")
 
-// readFiles reads both files. Neither present is errNoCA; only one present
+// readFiles reads both files. Neither present is ErrNoCA; only one present
 // is a *FileError wrapping errIncomplete.
 func readFiles(dir string) (certPEM, keyPEM []byte, err error) {
 	certPath, keyPath := joinPath(dir, certFile), joinPath(dir, keyFile)
@@ -117,7 +117,7 @@ func readFiles(dir string) (certPEM, keyPEM []byte, err error) {
 	}
 	switch {
 	case !certOK && !keyOK:
-		return nil, nil, errNoCA
+		return nil, nil, ErrNoCA
 	case !certOK:
 		return nil, nil, &FileError{Path: certPath, Err: fmt.Errorf("%w: missing while %s exists", errIncomplete, keyFile)}
 	case !keyOK:
@@ -406,7 +406,7 @@ func Regenerate(dir string, opts ...Option) (*CA, error) {
 // retire removes a valid CA from dir, or moves unusable CA files aside.
 func retire(dir string) error {
 	certPEM, keyPEM, err := readFiles(dir)
-	if errors.Is(err, errNoCA) {
+	if errors.Is(err, ErrNoCA) {
 		return nil
 	}
 	valid := false

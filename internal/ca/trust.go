@@ -17,9 +17,6 @@ import (
 // the process; they read and write the manifest.
 var trustMu sync.Mutex
 
-// ErrNoCA is returned by TrustStatus when the directory holds no CA yet.
-var ErrNoCA = errNoCA
-
 // TrustOptions says which trust stores to work on and where they are. The
 // zero value plus Dir means the current user's real environment, NSS
 // databases only.

@@ -554,3 +554,17 @@ func TestInstallRespectsHandImport(t *testing.T) {
 		t.Errorf("hand import after Uninstall: trust %q, want it kept", got)
 	}
 }
+
+func TestTrustStatusWithoutCA(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ca")
+	_, err := TrustStatus(context.Background(), TrustOptions{Dir: dir, Home: t.TempDir()})
+	if !errors.Is(err, ErrNoCA) {
+		t.Errorf("TrustStatus without a CA = %v, want ErrNoCA", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ca.key")); err == nil {
+		t.Error("TrustStatus generated a CA")
+	}
+	if _, err := Install(context.Background(), TrustOptions{Home: t.TempDir()}); err == nil {
+		t.Error("Install without Dir = nil error")
+	}
+}
