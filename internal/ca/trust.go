@@ -170,6 +170,8 @@ type trustEnv struct {
 	run      Runner
 	certutil string // "" when NSS certutil is not available
 	isRoot   bool
+
+	saveFailed bool // the manifest could not be written (reported once)
 }
 
 func newTrustEnv(opts TrustOptions) (*trustEnv, error) {
@@ -235,7 +237,11 @@ func (e *trustEnv) loadManifest(r *Report) manifest {
 }
 
 func (e *trustEnv) saveManifest(m manifest, r *Report) {
-	if err := writeManifest(e.opts.Dir, m); err != nil {
+	if len(m.Entries) == 0 && !isDir(e.opts.Dir) {
+		return // nothing to record, and no CA directory to record it in
+	}
+	if err := writeManifest(e.opts.Dir, m); err != nil && !e.saveFailed {
+		e.saveFailed = true // report it once
 		r.add(Change{Store: "trust manifest", Location: e.display(joinPath(e.opts.Dir, manifestFile)),
 			Action: Failed, Detail: err.Error(), Err: err})
 	}
@@ -271,15 +277,21 @@ func Install(ctx context.Context, opts TrustOptions) (Report, error) {
 			return r, fmt.Errorf("installing CA: %w", err)
 		}
 	}
+	stores := 0
 	for _, db := range findNSSDBs(e.goos, e.home) {
+		if err := ctx.Err(); err != nil {
+			return r, fmt.Errorf("installing CA: %w", err)
+		}
 		r.add(e.installNSS(ctx, c, db, &m))
 		e.saveManifest(m, &r)
+		stores++
 	}
 	if opts.System {
 		r.add(e.systemStore().install(ctx, e, c, &m))
 		e.saveManifest(m, &r)
+		stores++
 	}
-	if len(r.Changes) == 0 {
+	if stores == 0 {
 		r.add(Change{Store: "browsers", Action: Skipped,
 			Detail: "no Firefox profile or Chrome/Chromium certificate database found"})
 	}
@@ -314,6 +326,9 @@ func Uninstall(ctx context.Context, opts TrustOptions) (Report, error) {
 	}
 	done := map[string]bool{} // kind|path|fingerprint handled
 	for _, en := range append([]entry(nil), m.Entries...) {
+		if err := ctx.Err(); err != nil {
+			return r, fmt.Errorf("uninstalling CA: %w", err)
+		}
 		c, keep := e.removeEntry(ctx, en, &m)
 		r.add(c)
 		done[en.Kind+"|"+en.Path+"|"+en.Fingerprint] = true

@@ -568,3 +568,17 @@ func TestTrustStatusWithoutCA(t *testing.T) {
 		t.Error("Install without Dir = nil error")
 	}
 }
+
+func TestUninstallNothing(t *testing.T) {
+	s := newDebianSandbox(t)
+	home := t.TempDir()
+	opts := TrustOptions{Dir: filepath.Join(home, "never-created"), Home: home, System: true,
+		LinuxCertDir: s.local, LinuxUpdate: s.update, IsRoot: func() bool { return true }}
+	r, err := Uninstall(context.Background(), opts)
+	if err != nil || r.String() != "not in any trust store: Polaris had installed its CA nowhere" {
+		t.Errorf("Uninstall with no CA directory = %q, %v", r, err)
+	}
+	if _, err := os.Stat(opts.Dir); err == nil {
+		t.Error("Uninstall created the CA directory")
+	}
+}
