@@ -386,7 +386,7 @@ func Regenerate(dir string, opts ...Option) (*CA, error) {
 	defer trustMu.Unlock()
 	m, err := readManifest(dir)
 	if err != nil {
-		return nil, fmt.Errorf("regenerating CA: %w", err)
+		return nil, fmt.Errorf("regenerating CA: %w; uninstall first (it sets an unreadable manifest aside)", err)
 	}
 	if len(m.Entries) > 0 {
 		return nil, fmt.Errorf("regenerating CA: %w (%s); uninstall it first", ErrStillInstalled, strings.Join(m.labels(), ", "))

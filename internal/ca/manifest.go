@@ -52,8 +52,7 @@ func (e entry) same(o entry) bool {
 	return e.Kind == o.Kind && e.Path == o.Path && e.Fingerprint == o.Fingerprint && e.Serial == o.Serial
 }
 
-// readManifest reads dir's manifest; a missing one is empty. A file that
-// cannot be parsed is a *FileError.
+// readManifest reads dir's manifest; a missing one is empty.
 func readManifest(dir string) (manifest, error) {
 	path := joinPath(dir, manifestFile)
 	b, err := os.ReadFile(path)
@@ -61,11 +60,11 @@ func readManifest(dir string) (manifest, error) {
 		return manifest{Version: 1}, nil
 	}
 	if err != nil {
-		return manifest{}, &FileError{Path: path, Err: err}
+		return manifest{}, fmt.Errorf("reading trust manifest: %w", err)
 	}
 	m, err := parseManifest(b)
 	if err != nil {
-		return manifest{}, &FileError{Path: path, Err: err}
+		return manifest{}, fmt.Errorf("reading trust manifest %s: %w", path, err)
 	}
 	return m, nil
 }

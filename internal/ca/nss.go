@@ -261,7 +261,7 @@ func nssArg(dir string) string { return "sql:" + dir }
 func (e *trustEnv) nssList(ctx context.Context, dir string) (map[string]string, error) {
 	out, err := e.run.Run(ctx, e.certutilCmd("-L", "-d", nssArg(dir)))
 	if err != nil {
-		return nil, fmt.Errorf("reading the certificate database: %w", err)
+		return nil, err
 	}
 	return parseNSSList(out), nil
 }
@@ -270,7 +270,7 @@ func (e *trustEnv) nssList(ctx context.Context, dir string) (map[string]string, 
 func (e *trustEnv) nssHolds(ctx context.Context, dir, nick string, c *CA) (bool, error) {
 	out, err := e.run.Run(ctx, e.certutilCmd("-L", "-d", nssArg(dir), "-n", nick, "-a"))
 	if err != nil {
-		return false, fmt.Errorf("reading the certificate database: %w", err)
+		return false, err
 	}
 	for rest := out; ; {
 		var b *pem.Block
@@ -319,12 +319,12 @@ func (e *trustEnv) installNSS(ctx context.Context, c *CA, db nssDB, m *manifest)
 	}
 	list, err := e.nssList(ctx, db.dir)
 	if err != nil {
-		return failed(ch, "could not read it", err)
+		return failed(ch, "could not read its certificate database", err)
 	}
 	if trust, ok := list[en.Nickname]; ok {
 		same, err := e.nssHolds(ctx, db.dir, en.Nickname, c)
 		if err != nil {
-			return failed(ch, "could not read it", err)
+			return failed(ch, "could not read its certificate database", err)
 		}
 		if !same {
 			return failed(ch, "", fmt.Errorf("it holds a different certificate named %q; left alone", en.Nickname))
@@ -457,7 +457,7 @@ func (e *trustEnv) removeNSS(ctx context.Context, en entry) (Change, bool) {
 	}
 	list, err := e.nssList(ctx, en.Path)
 	if err != nil {
-		return failed(ch, "could not read it", err), true
+		return failed(ch, "could not read its certificate database", err), true
 	}
 	if _, ok := list[en.Nickname]; !ok {
 		ch.Action, ch.Detail = NotPresent, "it had already been removed"
@@ -486,7 +486,7 @@ func (e *trustEnv) sweepNSS(ctx context.Context, fps, done map[string]bool) []Ch
 		}
 		list, err := e.nssList(ctx, db.dir)
 		if err != nil {
-			out = append(out, failed(Change{Store: db.label, Location: e.display(db.dir)}, "could not read it", err))
+			out = append(out, failed(Change{Store: db.label, Location: e.display(db.dir)}, "could not read its certificate database", err))
 			continue
 		}
 		for _, fp := range sortedKeys(fps) {
@@ -517,7 +517,7 @@ func (e *trustEnv) statusNSS(ctx context.Context, c *CA, db nssDB) Change {
 	}
 	list, err := e.nssList(ctx, db.dir)
 	if err != nil {
-		return failed(ch, "could not read it", err)
+		return failed(ch, "could not read its certificate database", err)
 	}
 	trust, ok := list[c.Nickname()]
 	switch {

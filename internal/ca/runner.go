@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strings"
 )
 
@@ -93,10 +94,11 @@ func (e *CommandError) Error() string {
 	if len(msg) > 300 {
 		msg = msg[:300] + " …"
 	}
+	name := filepath.Base(e.Command.Name)
 	if msg == "" {
-		return fmt.Sprintf("%s: %v", e.Command.Name, e.Err)
+		return fmt.Sprintf("%s: %v", name, e.Err)
 	}
-	return fmt.Sprintf("%s: %v: %s", e.Command.Name, e.Err, msg)
+	return fmt.Sprintf("%s: %v: %s", name, e.Err, msg)
 }
 
 func (e *CommandError) Unwrap() error { return e.Err }

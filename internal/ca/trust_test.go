@@ -582,3 +582,25 @@ func TestUninstallNothing(t *testing.T) {
 		t.Error("Uninstall created the CA directory")
 	}
 }
+
+// TestInstallCorruptDatabase: one broken profile fails in the report and in
+// the error, and the others are still done.
+func TestInstallCorruptDatabase(t *testing.T) {
+	h := newFirefoxHome(t)
+	os.WriteFile(filepath.Join(h.work, "cert9.db"), []byte("not sqlite"), 0o600)
+	r, err := Install(context.Background(), h.opts())
+	if err == nil || !strings.Contains(err.Error(), "Firefox profile 'work'") {
+		t.Errorf("Install error = %v, want one naming the broken profile", err)
+	}
+	got := lines(r)
+	if !strings.HasPrefix(got[1], "Firefox profile 'work' (~/profiles/work): could not read its certificate database: ") ||
+		!strings.Contains(got[1], "certutil") {
+		t.Errorf("report line for the broken profile = %q", got[1])
+	}
+	if got[2] != "added to Firefox profile 'default-release' (~/.mozilla/firefox/abc123.default-release)" {
+		t.Errorf("report line for the good profile = %q", got[2])
+	}
+	if b, _ := os.ReadFile(filepath.Join(h.work, "cert9.db")); string(b) != "not sqlite" {
+		t.Error("Install changed the broken database")
+	}
+}
