@@ -1,0 +1,347 @@
+package blocklist
+
+import (
+	"strings"
+
+	"golang.org/x/net/publicsuffix"
+)
+
+// Request is one request to decide: its URL, the URL of the page or frame
+// it comes from (SourceURL, empty when unknown) and its type.
+//
+// The matcher parses a Request once and keeps the parsed form inside it, in
+// buffers that are reused when the same Request is Reset for the next
+// request: a proxy that keeps one Request per worker (or in a sync.Pool)
+// decides without allocating. A Request must not be used by two goroutines
+// at once; a Matcher may be.
+type Request struct {
+	URL       string
+	SourceURL string
+	Type      ResourceType
+	// Method is the HTTP method ("GET", "POST"); empty when unknown. Only
+	// rules with a $method option look at it.
+	Method string
+
+	// Parsed form, valid while URL, SourceURL, Type and Method equal the
+	// prepared* copies.
+	prepURL, prepSource, prepMethod string
+	prepType                        ResourceType
+	ready                           bool
+
+	norm  []byte // URL with lower-case scheme and host, no default port, no fragment
+	lower []byte // norm in lower case
+	hostStart, hostEnd int
+	pathStart          int    // where the path starts in norm, after any port
+	scratch, scratch2  []byte // views of the URL built on demand
+
+	host, domain       string // requested host and its registrable domain (eTLD+1)
+	srcHost, srcDomain string // source host and its registrable domain
+	srcSuffix          int    // length of the source host's public suffix
+	method             methodBits
+
+	hostHashes []uint64 // hashes of the host's domain suffixes, shortest first
+	hostPos    []int32  // where each suffix starts in lower
+	srcHashes  []uint64 // same for the source host
+	srcEntity  []uint64 // hashes of "name.*" entity forms of the source host
+	tokens     []uint32 // hashes of the URL's tokens
+}
+
+// NewRequest returns a prepared Request. typ may be TypeUnknown and
+// sourceURL empty.
+func NewRequest(url, sourceURL string, typ ResourceType) *Request {
+	r := &Request{}
+	r.Reset(url, sourceURL, typ)
+	return r
+}
+
+// Reset makes r describe another request, reusing its buffers, and parses
+// it. The method is cleared.
+func (r *Request) Reset(url, sourceURL string, typ ResourceType) {
+	r.URL, r.SourceURL, r.Type, r.Method = url, sourceURL, typ, ""
+	r.prepare()
+}
+
+// Host returns the requested host name in lower case, without port.
+func (r *Request) Host() string { r.ensure(); return r.host }
+
+// SourceHost returns the host of SourceURL, or "" when there is none.
+func (r *Request) SourceHost() string { r.ensure(); return r.srcHost }
+
+// ThirdParty reports whether the request goes to another registrable domain
+// than its source; false when the source is unknown. It does not consider
+// owners (see Options.OwnerParties).
+func (r *Request) ThirdParty() bool {
+	r.ensure()
+	return r.srcHost != "" && r.domain != r.srcDomain
+}
+
+func (r *Request) ensure() {
+	if !r.ready || r.URL != r.prepURL || r.SourceURL != r.prepSource || r.Type != r.prepType || r.Method != r.prepMethod {
+		r.prepare()
+	}
+}
+
+func (r *Request) prepare() {
+	r.prepURL, r.prepSource, r.prepType, r.prepMethod = r.URL, r.SourceURL, r.Type, r.Method
+	r.ready = true
+	r.normalize()
+	r.host = hostString(r.URL, r.lower, r.hostStart, r.hostEnd)
+	r.domain = registrable(r.host)
+	r.srcHost = sourceHost(r.SourceURL)
+	if r.Type == TypeDocument {
+		r.srcHost = r.host // a page is its own site
+	}
+	r.srcDomain = registrable(r.srcHost)
+	r.srcSuffix = 0
+	if r.srcHost != "" && !isIP(r.srcHost) {
+		ps, _ := publicsuffix.PublicSuffix(r.srcHost)
+		r.srcSuffix = len(ps)
+	}
+	r.method = parseMethod(r.Method)
+
+	r.hostPos = r.hostPos[:0]
+	r.hostHashes = appendSuffixHashes(r.hostHashes[:0], &r.hostPos, r.lower[r.hostStart:r.hostEnd], fnvOffset64)
+	for i := range r.hostPos {
+		r.hostPos[i] += int32(r.hostStart)
+	}
+	r.srcHashes = appendSuffixHashes(r.srcHashes[:0], nil, r.srcHost, fnvOffset64)
+	r.srcEntity = r.srcEntity[:0]
+	if n := len(r.srcHost) - r.srcSuffix - 1; r.srcSuffix > 0 && n > 0 {
+		r.srcEntity = appendSuffixHashes(r.srcEntity, nil, r.srcHost[:n], entitySeed)
+	}
+	r.tokenize()
+}
+
+// normalize fills norm and lower and finds the host.
+func (r *Request) normalize() {
+	u := r.URL
+	if i := strings.IndexByte(u, '#'); i >= 0 {
+		u = u[:i]
+	}
+	r.norm, r.lower = r.norm[:0], r.lower[:0]
+	start := 0
+	scheme := ""
+	if i := schemeEnd(u); i > 0 {
+		scheme = u[:i]
+		start = i + 3
+	}
+	end := len(u)
+	for i := start; i < len(u); i++ {
+		if c := u[i]; c == '/' || c == '?' || c == '\\' {
+			end = i
+			break
+		}
+	}
+	auth := u[start:end]
+	if at := strings.LastIndexByte(auth, '@'); at >= 0 {
+		auth = auth[at+1:]
+	}
+	host, port := splitHostPort(auth)
+	host = strings.TrimSuffix(host, ".")
+	if isDefaultPort(scheme, port) {
+		port = ""
+	}
+	for i := 0; i < len(scheme); i++ {
+		r.norm = append(r.norm, lowerByte(scheme[i]))
+	}
+	if scheme != "" {
+		r.norm = append(r.norm, "://"...)
+	}
+	r.hostStart = len(r.norm)
+	for i := 0; i < len(host); i++ {
+		r.norm = append(r.norm, lowerByte(host[i]))
+	}
+	r.hostEnd = len(r.norm)
+	if port != "" {
+		r.norm = append(r.norm, ':')
+		r.norm = append(r.norm, port...)
+	}
+	r.pathStart = len(r.norm)
+	r.norm = append(r.norm, u[end:]...)
+	for _, c := range r.norm {
+		r.lower = append(r.lower, lowerByte(c))
+	}
+}
+
+// schemeEnd returns the index of "://" after a URL scheme, or -1.
+func schemeEnd(u string) int {
+	for i := 0; i < len(u) && i < 24; i++ {
+		c := u[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
+		case c == ':' && i > 0 && strings.HasPrefix(u[i:], "://"):
+			return i
+		default:
+			return -1
+		}
+	}
+	return -1
+}
+
+func splitHostPort(auth string) (host, port string) {
+	if strings.HasPrefix(auth, "[") {
+		if i := strings.IndexByte(auth, ']'); i > 0 {
+			host = auth[:i+1]
+			if strings.HasPrefix(auth[i+1:], ":") {
+				port = auth[i+2:]
+			}
+			return host, port
+		}
+		return auth, ""
+	}
+	if i := strings.LastIndexByte(auth, ':'); i >= 0 {
+		return auth[:i], auth[i+1:]
+	}
+	return auth, ""
+}
+
+func isDefaultPort(scheme, port string) bool {
+	switch port {
+	case "80":
+		return strings.EqualFold(scheme, "http") || strings.EqualFold(scheme, "ws")
+	case "443":
+		return strings.EqualFold(scheme, "https") || strings.EqualFold(scheme, "wss")
+	}
+	return false
+}
+
+func lowerByte(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// hostString returns the host as a string without allocating when the URL
+// already holds it in lower case at the same place.
+func hostString(url string, lower []byte, start, end int) string {
+	if end <= start {
+		return ""
+	}
+	if end <= len(url) && url[start:end] == string(lower[start:end]) {
+		return url[start:end]
+	}
+	return string(lower[start:end])
+}
+
+// sourceHost extracts the lower-case host of a source URL.
+func sourceHost(u string) string {
+	i := schemeEnd(u)
+	if i <= 0 {
+		return ""
+	}
+	u = u[i+3:]
+	for j := 0; j < len(u); j++ {
+		if c := u[j]; c == '/' || c == '?' || c == '#' || c == '\\' {
+			u = u[:j]
+			break
+		}
+	}
+	if at := strings.LastIndexByte(u, '@'); at >= 0 {
+		u = u[at+1:]
+	}
+	h, _ := splitHostPort(u)
+	h = strings.TrimSuffix(h, ".")
+	for j := 0; j < len(h); j++ {
+		if c := h[j]; c >= 'A' && c <= 'Z' {
+			return strings.ToLower(h)
+		}
+	}
+	return h
+}
+
+// isIP reports whether host is an IPv4 address or a bracketed IPv6 one.
+func isIP(host string) bool {
+	if host == "" {
+		return false
+	}
+	if host[0] == '[' {
+		return true
+	}
+	for i := 0; i < len(host); i++ {
+		if c := host[i]; (c < '0' || c > '9') && c != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+// registrable returns the registrable domain (eTLD+1) of a lower-case host,
+// using the public suffix list with its private section, as uBlock Origin
+// does. An IP address, a public suffix or a single label is its own domain.
+func registrable(host string) string {
+	if host == "" || isIP(host) {
+		return host
+	}
+	ps, _ := publicsuffix.PublicSuffix(host)
+	if len(ps) >= len(host) || host[len(host)-len(ps)-1] != '.' {
+		return host
+	}
+	rest := host[:len(host)-len(ps)-1]
+	return host[strings.LastIndexByte(rest, '.')+1:]
+}
+
+// tokenize hashes every maximal run of token characters in lower.
+func (r *Request) tokenize() {
+	r.tokens = r.tokens[:0]
+	h := uint32(fnvOffset32)
+	n := 0
+	for _, c := range r.lower {
+		if isTokenChar(c) {
+			h = (h ^ uint32(c)) * fnvPrime32
+			n++
+			continue
+		}
+		if n > 0 {
+			r.tokens = append(r.tokens, h|1)
+			h, n = fnvOffset32, 0
+		}
+	}
+	if n > 0 {
+		r.tokens = append(r.tokens, h|1)
+	}
+}
+
+// methodBits is a set of HTTP methods for the $method option.
+type methodBits uint16
+
+var methodNames = []string{"connect", "delete", "get", "head", "options", "patch", "post", "put"}
+
+func parseMethod(m string) methodBits {
+	for i, name := range methodNames {
+		if strings.EqualFold(m, name) {
+			return 1 << i
+		}
+	}
+	return 0
+}
+
+// portlessLower returns the lower-case URL without its port.
+func (r *Request) portlessLower() []byte {
+	if r.pathStart == r.hostEnd {
+		return r.lower
+	}
+	r.scratch = append(append(r.scratch[:0], r.lower[:r.hostEnd]...), r.lower[r.pathStart:]...)
+	return r.scratch
+}
+
+// withHost returns the lower-case URL with another host and no port.
+func (r *Request) withHost(host string) []byte {
+	r.scratch = append(append(append(r.scratch[:0], r.lower[:r.hostStart]...), host...), r.lower[r.pathStart:]...)
+	return r.scratch
+}
+
+// allowlistURL returns the lower-case URL without port, query and ";"
+// parameters, the form DuckDuckGo's tracker allowlist matches.
+func (r *Request) allowlistURL() []byte {
+	path := r.lower[r.pathStart:]
+	for i, c := range path {
+		if c == '?' || c == ';' {
+			path = path[:i]
+			break
+		}
+	}
+	r.scratch2 = append(append(r.scratch2[:0], r.lower[:r.hostEnd]...), path...)
+	return r.scratch2
+}
