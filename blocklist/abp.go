@@ -154,6 +154,12 @@ func setPattern(f *filter, p string) error {
 	if f.flags&fAnchorHost != 0 {
 		splitHost(f)
 	}
+	if !strings.ContainsAny(f.pat, "*^") {
+		f.flags |= fPlain
+	}
+	if f.flags&fHostOnly == 0 {
+		f.patb = []byte(f.pat)
+	}
 	return nil
 }
 
@@ -208,7 +214,11 @@ func setRegex(f *filter, expr string) error {
 	}
 	f.flags |= fRegex
 	f.ensureOpt().re = re
-	f.opt.reLit = requiredLiteral(expr, f.flags&fMatchCase == 0)
+	lits := literalRuns(expr)
+	slices.SortFunc(lits, func(a, b string) int { return len(b) - len(a) })
+	for _, l := range lits {
+		f.opt.reLits = append(f.opt.reLits, []byte(l))
+	}
 	f.pat = expr
 	return nil
 }

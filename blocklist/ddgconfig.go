@@ -32,7 +32,7 @@ type siteNote struct{ domain, text string }
 
 type rbRule struct {
 	text    string // the rule as written
-	pattern string // lower-case host, '*' wildcards
+	pattern []byte // lower-case host, '*' wildcards
 	all     bool
 	domains []string
 	list    uint16
@@ -42,7 +42,7 @@ type rbRule struct {
 type taRule struct {
 	text    string
 	re      *regexp.Regexp
-	lit     string // prefilter
+	lit     []byte // prefilter
 	all     bool
 	domains []string
 	list    uint16
@@ -220,7 +220,7 @@ func parseRBRule(key string, raw map[string]json.RawMessage) (rbRule, error) {
 	if rest != "" || strings.HasSuffix(rule, "/") {
 		pattern += "/" + rest
 	}
-	return rbRule{text: rule, pattern: pattern, all: all, domains: domains}, nil
+	return rbRule{text: rule, pattern: []byte(pattern), all: all, domains: domains}, nil
 }
 
 // parseTARule validates one trackerAllowlist rule (a regular expression on
@@ -234,7 +234,7 @@ func parseTARule(key string, raw map[string]json.RawMessage) (taRule, error) {
 	if err != nil {
 		return taRule{}, fmt.Errorf("regular expression: %w", err)
 	}
-	return taRule{text: key + ": " + rule, re: re, lit: requiredLiteral(rule, true), all: all, domains: domains}, nil
+	return taRule{text: key + ": " + rule, re: re, lit: []byte(requiredLiteral(rule, true)), all: all, domains: domains}, nil
 }
 
 // ddgRules are the privacy-configuration rules of all compiled lists.

@@ -1,5 +1,7 @@
 package blocklist
 
+import "bytes"
+
 // ddgVerdict is the outcome of the DuckDuckGo lists for one request.
 type ddgVerdict struct {
 	action    Action
@@ -166,7 +168,7 @@ func (m *Matcher) trackerAllowed(r *Request) *taRule {
 		if !domainsMatch(ta.all, ta.domains, r.srcHost) {
 			continue
 		}
-		if ta.lit != "" && !containsString(url, ta.lit) {
+		if len(ta.lit) > 0 && !bytes.Contains(url, ta.lit) {
 			continue
 		}
 		if ta.re.Match(url) {

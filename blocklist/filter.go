@@ -1,6 +1,7 @@
 package blocklist
 
 import (
+	"bytes"
 	"regexp"
 )
 
@@ -9,6 +10,7 @@ import (
 type filter struct {
 	text  string      // the rule as the list wrote it
 	pat   string      // the pattern; after the host part when fHostSplit
+	patb  []byte      // pat as bytes, for matching
 	host  string      // the host part of a "||host^..." pattern (fHostSplit)
 	opt   *filterOpts // options most rules lack; nil if none
 	flags uint32
@@ -35,6 +37,7 @@ const (
 	fHostSplit                       // host holds the host, pat the rest, anchored at the host's end
 	fHostOnly                        // fHostSplit and nothing after the host but "^"
 	fOpts                            // opt carries domain, to, denyallow or method conditions
+	fPlain                           // pat has neither '*' nor '^'
 )
 
 // filterOpts holds the options few rules have.
@@ -42,7 +45,7 @@ type filterOpts struct {
 	domIn, domOut hashSet // $domain= / $from=: source host suffixes and entities
 	toIn, toOut   hashSet // $to= and $denyallow=: request host suffixes and entities
 	re            *regexp.Regexp
-	reLit         string // a literal every match contains (lower case), to skip the regex
+	reLits        [][]byte // literals every match contains (lower case, longest first), to skip the regex
 	redirect      string // resource name of $redirect= / $redirect-rule=
 	param         string // $removeparam= value (empty: all parameters)
 	methods       methodBits
@@ -118,8 +121,10 @@ func (f *filter) patternMatches(r *Request, hostPos int) bool {
 	}
 	switch {
 	case f.flags&fRegex != 0:
-		if f.opt.reLit != "" && !containsString(r.lower, f.opt.reLit) {
-			return false
+		for _, lit := range f.opt.reLits {
+			if !bytes.Contains(r.lower, lit) {
+				return false
+			}
 		}
 		return f.opt.re.Match(s)
 	case f.flags&fHostSplit != 0:
@@ -134,11 +139,21 @@ func (f *filter) patternMatches(r *Request, hostPos int) bool {
 		if f.flags&fHostOnly != 0 {
 			return true
 		}
-		return matchFrom(f.pat, s, r.hostEnd, true, f.flags&fAnchorEnd != 0)
+		return matchFrom(f.patb, s, r.hostEnd, true, f.flags&fAnchorEnd != 0)
 	case f.flags&fAnchorHost != 0:
-		return matchHostAnchored(f.pat, s, r.hostStart, r.hostEnd, f.flags&fAnchorEnd != 0)
+		return matchHostAnchored(f.patb, s, r.hostStart, r.hostEnd, f.flags&fAnchorEnd != 0)
+	case f.flags&fPlain != 0:
+		switch f.flags & (fAnchorStart | fAnchorEnd) {
+		case 0:
+			return bytes.Index(s, f.patb) >= 0
+		case fAnchorStart:
+			return len(s) >= len(f.pat) && string(s[:len(f.pat)]) == f.pat
+		case fAnchorEnd:
+			return len(s) >= len(f.pat) && string(s[len(s)-len(f.pat):]) == f.pat
+		}
+		return string(s) == f.pat
 	default:
-		return matchFrom(f.pat, s, 0, f.flags&fAnchorStart != 0, f.flags&fAnchorEnd != 0)
+		return matchFrom(f.patb, s, 0, f.flags&fAnchorStart != 0, f.flags&fAnchorEnd != 0)
 	}
 }
 

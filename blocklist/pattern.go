@@ -2,7 +2,6 @@ package blocklist
 
 import (
 	"bytes"
-	"strings"
 )
 
 // Adblock Plus patterns: '*' matches any run of characters, '^' one
@@ -22,36 +21,10 @@ func isSeparator(c byte) bool {
 	return true
 }
 
-func containsString(s []byte, sub string) bool {
-	return indexString(s, sub) >= 0
-}
-
-// indexString is bytes.Index for a string needle, without converting it.
-func indexString(s []byte, sub string) int {
-	switch len(sub) {
-	case 0:
-		return 0
-	case 1:
-		return bytes.IndexByte(s, sub[0])
-	}
-	c0, c1 := sub[0], sub[1]
-	for i := 0; i+len(sub) <= len(s); {
-		j := bytes.IndexByte(s[i:len(s)-len(sub)+1], c0)
-		if j < 0 {
-			return -1
-		}
-		i += j
-		if s[i+1] == c1 && string(s[i:i+len(sub)]) == sub {
-			return i
-		}
-		i++
-	}
-	return -1
-}
 
 // matchFrom matches pat against s[from:]. anchored: the pattern must start
 // at from; anchorEnd: it must end at the end of s.
-func matchFrom(pat string, s []byte, from int, anchored, anchorEnd bool) bool {
+func matchFrom(pat []byte, s []byte, from int, anchored, anchorEnd bool) bool {
 	seg, rest, more := cutStar(pat)
 	var end int
 	if anchored {
@@ -75,7 +48,7 @@ func matchFrom(pat string, s []byte, from int, anchored, anchorEnd bool) bool {
 
 // matchRest matches the segments of pat, one after another, each anywhere
 // after the previous one.
-func matchRest(pat string, s []byte, pos int, anchorEnd bool) bool {
+func matchRest(pat []byte, s []byte, pos int, anchorEnd bool) bool {
 	for {
 		seg, rest, more := cutStar(pat)
 		if !more && anchorEnd {
@@ -93,7 +66,7 @@ func matchRest(pat string, s []byte, pos int, anchorEnd bool) bool {
 }
 
 // matchEnd reports whether seg matches s at its very end, at or after pos.
-func matchEnd(seg string, s []byte, pos int) bool {
+func matchEnd(seg []byte, s []byte, pos int) bool {
 	start := len(s) - len(seg)
 	if start < pos {
 		return false
@@ -102,21 +75,21 @@ func matchEnd(seg string, s []byte, pos int) bool {
 	return ok && end == len(s)
 }
 
-func cutStar(pat string) (seg, rest string, more bool) {
-	if i := strings.IndexByte(pat, '*'); i >= 0 {
+func cutStar(pat []byte) (seg, rest []byte, more bool) {
+	if i := bytes.IndexByte(pat, '*'); i >= 0 {
 		return pat[:i], pat[i+1:], true
 	}
-	return pat, "", false
+	return pat, nil, false
 }
 
 // segMatchAt matches a segment (no '*') at s[at:] and returns where the
 // match ends. last: the segment ends the pattern, so trailing '^' may match
 // the end of s.
-func segMatchAt(seg string, s []byte, at int, last bool) (int, bool) {
+func segMatchAt(seg []byte, s []byte, at int, last bool) (int, bool) {
 	for j := 0; j < len(seg); j++ {
 		c := seg[j]
 		if at+j >= len(s) {
-			if c == '^' && last && strings.Trim(seg[j:], "^") == "" {
+			if c == '^' && last && len(bytes.Trim(seg[j:], "^")) == 0 {
 				return len(s), true
 			}
 			return 0, false
@@ -134,13 +107,13 @@ func segMatchAt(seg string, s []byte, at int, last bool) (int, bool) {
 
 // segIndex finds the leftmost match of seg in s at or after from and
 // returns its start and end, or -1.
-func segIndex(seg string, s []byte, from int, last bool) (int, int) {
+func segIndex(seg []byte, s []byte, from int, last bool) (int, int) {
 	if from > len(s) {
 		return -1, 0
 	}
-	k := strings.IndexByte(seg, '^')
+	k := bytes.IndexByte(seg, '^')
 	if k < 0 {
-		i := indexString(s[from:], seg)
+		i := bytes.Index(s[from:], seg)
 		if i < 0 {
 			return -1, 0
 		}
@@ -149,7 +122,7 @@ func segIndex(seg string, s []byte, from int, last bool) (int, int) {
 	// Search for the longest literal piece, then check the whole segment
 	// around each occurrence.
 	lit, off := longestLiteral(seg)
-	if lit == "" {
+	if len(lit) == 0 {
 		for i := from; i <= len(s); i++ {
 			if end, ok := segMatchAt(seg, s, i, last); ok {
 				return i, end
@@ -158,7 +131,7 @@ func segIndex(seg string, s []byte, from int, last bool) (int, int) {
 		return -1, 0
 	}
 	for p := from + off; p <= len(s); {
-		j := indexString(s[p:], lit)
+		j := bytes.Index(s[p:], lit)
 		if j < 0 {
 			return -1, 0
 		}
@@ -172,8 +145,9 @@ func segIndex(seg string, s []byte, from int, last bool) (int, int) {
 }
 
 // longestLiteral returns the longest run of seg without '^' and its offset.
-func longestLiteral(seg string) (string, int) {
-	best, off := "", 0
+func longestLiteral(seg []byte) ([]byte, int) {
+	var best []byte
+	off := 0
 	for i := 0; i < len(seg); {
 		for i < len(seg) && seg[i] == '^' {
 			i++
@@ -192,7 +166,7 @@ func longestLiteral(seg string) (string, int) {
 
 // matchHostAnchored matches a "||" pattern: it must start where the host
 // starts or right after a dot inside the host.
-func matchHostAnchored(pat string, s []byte, hostStart, hostEnd int, anchorEnd bool) bool {
+func matchHostAnchored(pat []byte, s []byte, hostStart, hostEnd int, anchorEnd bool) bool {
 	for i := hostStart; i < hostEnd; i++ {
 		if i > hostStart && s[i-1] != '.' {
 			continue

@@ -2,6 +2,7 @@ package blocklist
 
 import (
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/net/publicsuffix"
 )
@@ -25,6 +26,7 @@ type Request struct {
 	// Parsed form, valid while URL, SourceURL, Type and Method equal the
 	// prepared* copies.
 	prepURL, prepSource, prepMethod string
+	prepHostOnly                    string
 	prepType                        ResourceType
 	ready                           bool
 
@@ -33,6 +35,7 @@ type Request struct {
 	hostStart, hostEnd int
 	pathStart          int    // where the path starts in norm, after any port
 	scratch, scratch2  []byte // views of the URL built on demand
+	hostOnly           string // set by ResetHost: the URL is https://hostOnly/
 
 	host, domain       string // requested host and its registrable domain (eTLD+1)
 	srcHost, srcDomain string // source host and its registrable domain
@@ -43,7 +46,9 @@ type Request struct {
 	hostPos    []int32  // where each suffix starts in lower
 	srcHashes  []uint64 // same for the source host
 	srcEntity  []uint64 // hashes of "name.*" entity forms of the source host
-	tokens     []uint32 // hashes of the URL's tokens
+	tokens     []uint32 // hashes of the URL's distinct tokens
+	gen        uint32   // generation of seen
+	seen       [512]uint64
 }
 
 // NewRequest returns a prepared Request. typ may be TypeUnknown and
@@ -58,6 +63,15 @@ func NewRequest(url, sourceURL string, typ ResourceType) *Request {
 // it. The method is cleared.
 func (r *Request) Reset(url, sourceURL string, typ ResourceType) {
 	r.URL, r.SourceURL, r.Type, r.Method = url, sourceURL, typ, ""
+	r.hostOnly = ""
+	r.prepare()
+}
+
+// ResetHost makes r the host-only request "https://host/" (no source, no
+// type), reusing its buffers. See Matcher.MatchHost.
+func (r *Request) ResetHost(host string) {
+	r.URL, r.SourceURL, r.Type, r.Method = "", "", TypeUnknown, ""
+	r.hostOnly = host
 	r.prepare()
 }
 
@@ -76,16 +90,20 @@ func (r *Request) ThirdParty() bool {
 }
 
 func (r *Request) ensure() {
-	if !r.ready || r.URL != r.prepURL || r.SourceURL != r.prepSource || r.Type != r.prepType || r.Method != r.prepMethod {
+	if !r.ready || r.URL != r.prepURL || r.SourceURL != r.prepSource || r.Type != r.prepType || r.Method != r.prepMethod ||
+		r.hostOnly != r.prepHostOnly || r.hostOnly != "" && r.URL != "" {
+		if r.URL != "" {
+			r.hostOnly = "" // the caller set URL after ResetHost
+		}
 		r.prepare()
 	}
 }
 
 func (r *Request) prepare() {
 	r.prepURL, r.prepSource, r.prepType, r.prepMethod = r.URL, r.SourceURL, r.Type, r.Method
+	r.prepHostOnly = r.hostOnly
 	r.ready = true
 	r.normalize()
-	r.host = hostString(r.URL, r.lower, r.hostStart, r.hostEnd)
 	r.domain = registrable(r.host)
 	r.srcHost = sourceHost(r.SourceURL)
 	if r.Type == TypeDocument {
@@ -94,10 +112,12 @@ func (r *Request) prepare() {
 	r.srcDomain = registrable(r.srcHost)
 	r.srcSuffix = 0
 	if r.srcHost != "" && !isIP(r.srcHost) {
-		ps, _ := publicsuffix.PublicSuffix(r.srcHost)
-		r.srcSuffix = len(ps)
+		r.srcSuffix = publicSuffixLen(r.srcHost)
 	}
-	r.method = parseMethod(r.Method)
+	r.method = 0
+	if r.Method != "" {
+		r.method = parseMethod(r.Method)
+	}
 
 	r.hostPos = r.hostPos[:0]
 	r.hostHashes = appendSuffixHashes(r.hostHashes[:0], &r.hostPos, r.lower[r.hostStart:r.hostEnd], fnvOffset64)
@@ -114,25 +134,10 @@ func (r *Request) prepare() {
 
 // normalize fills norm and lower and finds the host.
 func (r *Request) normalize() {
-	u := r.URL
-	if i := strings.IndexByte(u, '#'); i >= 0 {
-		u = u[:i]
+	scheme, auth, rest := "https", r.hostOnly, "/"
+	if r.hostOnly == "" {
+		scheme, auth, rest = splitURL(r.URL)
 	}
-	r.norm, r.lower = r.norm[:0], r.lower[:0]
-	start := 0
-	scheme := ""
-	if i := schemeEnd(u); i > 0 {
-		scheme = u[:i]
-		start = i + 3
-	}
-	end := len(u)
-	for i := start; i < len(u); i++ {
-		if c := u[i]; c == '/' || c == '?' || c == '\\' {
-			end = i
-			break
-		}
-	}
-	auth := u[start:end]
 	if at := strings.LastIndexByte(auth, '@'); at >= 0 {
 		auth = auth[at+1:]
 	}
@@ -141,6 +146,7 @@ func (r *Request) normalize() {
 	if isDefaultPort(scheme, port) {
 		port = ""
 	}
+	r.norm, r.lower = r.norm[:0], r.lower[:0]
 	for i := 0; i < len(scheme); i++ {
 		r.norm = append(r.norm, lowerByte(scheme[i]))
 	}
@@ -157,10 +163,37 @@ func (r *Request) normalize() {
 		r.norm = append(r.norm, port...)
 	}
 	r.pathStart = len(r.norm)
-	r.norm = append(r.norm, u[end:]...)
+	r.norm = append(r.norm, rest...)
 	for _, c := range r.norm {
 		r.lower = append(r.lower, lowerByte(c))
 	}
+	// The host as a string: a piece of the caller's URL when it is already
+	// in lower case, so that nothing is allocated.
+	r.host = host
+	if lowerASCII(host) != host {
+		r.host = string(r.lower[r.hostStart:r.hostEnd])
+	}
+}
+
+// splitURL splits a URL, without its fragment, into scheme, authority and
+// the rest (path and query).
+func splitURL(u string) (scheme, auth, rest string) {
+	if i := strings.IndexByte(u, '#'); i >= 0 {
+		u = u[:i]
+	}
+	start := 0
+	if i := schemeEnd(u); i > 0 {
+		scheme = u[:i]
+		start = i + 3
+	}
+	end := len(u)
+	for i := start; i < len(u); i++ {
+		if c := u[i]; c == '/' || c == '?' || c == '\\' {
+			end = i
+			break
+		}
+	}
+	return scheme, u[start:end], u[end:]
 }
 
 // schemeEnd returns the index of "://" after a URL scheme, or -1.
@@ -213,18 +246,6 @@ func lowerByte(c byte) byte {
 	return c
 }
 
-// hostString returns the host as a string without allocating when the URL
-// already holds it in lower case at the same place.
-func hostString(url string, lower []byte, start, end int) string {
-	if end <= start {
-		return ""
-	}
-	if end <= len(url) && url[start:end] == string(lower[start:end]) {
-		return url[start:end]
-	}
-	return string(lower[start:end])
-}
-
 // sourceHost extracts the lower-case host of a source URL.
 func sourceHost(u string) string {
 	i := schemeEnd(u)
@@ -274,17 +295,55 @@ func registrable(host string) string {
 	if host == "" || isIP(host) {
 		return host
 	}
-	ps, _ := publicsuffix.PublicSuffix(host)
-	if len(ps) >= len(host) || host[len(host)-len(ps)-1] != '.' {
+	n := publicSuffixLen(host)
+	if n >= len(host) || host[len(host)-n-1] != '.' {
 		return host
 	}
-	rest := host[:len(host)-len(ps)-1]
+	rest := host[:len(host)-n-1]
 	return host[strings.LastIndexByte(rest, '.')+1:]
 }
 
-// tokenize hashes every maximal run of token characters in lower.
+// psEntry caches the public suffix length of one host.
+type psEntry struct {
+	host   string
+	suffix int
+}
+
+// psCache is a lock-free, fixed-size, two-way cache of public suffix
+// lengths by host. publicsuffix.PublicSuffix allocates on every call (it
+// first tries the name as an IP address and boxes the error), so the
+// matcher asks it once per host; the cache keeps the hot path free of
+// allocations and bounds the memory held (16,384 entries).
+var psCache [1 << 14]atomic.Pointer[psEntry]
+
+func publicSuffixLen(host string) int {
+	h := hostHash(host) * 0x9E3779B97F4A7C15
+	i := h >> (64 - 14)
+	j := i ^ 1
+	if e := psCache[i].Load(); e != nil && e.host == host {
+		return e.suffix
+	}
+	if e := psCache[j].Load(); e != nil && e.host == host {
+		return e.suffix
+	}
+	ps, _ := publicsuffix.PublicSuffix(host)
+	e := &psEntry{host: strings.Clone(host), suffix: len(ps)}
+	if psCache[i].Load() == nil {
+		psCache[i].Store(e)
+	} else {
+		psCache[j].Store(e)
+	}
+	return len(ps)
+}
+
+// tokenize hashes every maximal run of token characters in lower, once
+// per distinct token.
 func (r *Request) tokenize() {
 	r.tokens = r.tokens[:0]
+	if r.gen++; r.gen == 0 {
+		r.seen = [512]uint64{}
+		r.gen = 1
+	}
 	h := uint32(fnvOffset32)
 	n := 0
 	for _, c := range r.lower {
@@ -294,13 +353,31 @@ func (r *Request) tokenize() {
 			continue
 		}
 		if n > 0 {
-			r.tokens = append(r.tokens, h|1)
+			r.addToken(h | 1)
 			h, n = fnvOffset32, 0
 		}
 	}
 	if n > 0 {
-		r.tokens = append(r.tokens, h|1)
+		r.addToken(h | 1)
 	}
+}
+
+// addToken appends a token hash unless it was seen already.
+func (r *Request) addToken(h uint32) {
+	tag := uint64(r.gen)<<32 | uint64(h)
+	slot := (h * 0x9E3779B1) >> (32 - 9)
+	for probe := 0; probe < 8; probe++ {
+		switch e := r.seen[slot]; {
+		case e == tag:
+			return
+		case uint32(e>>32) != r.gen:
+			r.seen[slot] = tag
+			r.tokens = append(r.tokens, h)
+			return
+		}
+		slot = (slot + 1) & 511
+	}
+	r.tokens = append(r.tokens, h) // crowded: a duplicate costs only time
 }
 
 // methodBits is a set of HTTP methods for the $method option.

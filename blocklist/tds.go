@@ -1,6 +1,7 @@
 package blocklist
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,9 +35,9 @@ type tdsTracker struct {
 
 type tdsRule struct {
 	text      string         // the rule's regular expression as written
-	lit       string         // the rule as a lower-case literal when it is one
+	lit       []byte         // the rule as a lower-case literal when it is one
 	re        *regexp.Regexp // otherwise
-	prefilter string         // a literal every match contains
+	prefilter []byte         // a literal every match contains
 	ignore    bool           // action "ignore"
 	surrogate string
 	options   *tdsCond
@@ -177,12 +178,12 @@ func compileTDSRule(rule, action, surrogate string, opts, excs *tdsCondJSON) (td
 		return r, fmt.Errorf("regular expression: %w", err)
 	}
 	if parsed.Op == syntax.OpLiteral && isASCII(string(parsed.Rune)) {
-		r.lit = strings.ToLower(string(parsed.Rune))
+		r.lit = []byte(strings.ToLower(string(parsed.Rune)))
 	} else {
 		if r.re, err = regexp.Compile("(?i)" + rule); err != nil {
 			return r, fmt.Errorf("regular expression: %w", err)
 		}
-		r.prefilter = requiredLiteral(rule, true)
+		r.prefilter = []byte(requiredLiteral(rule, true))
 	}
 	r.options = tdsCondition(opts)
 	r.except = tdsCondition(excs)
@@ -241,9 +242,9 @@ func hostWithin(host, domain string) bool {
 // case, no port).
 func (r *tdsRule) urlMatches(url []byte) bool {
 	if r.re == nil {
-		return containsString(url, r.lit)
+		return bytes.Contains(url, r.lit)
 	}
-	if r.prefilter != "" && !containsString(url, r.prefilter) {
+	if len(r.prefilter) > 0 && !bytes.Contains(url, r.prefilter) {
 		return false
 	}
 	return r.re.Match(url)
