@@ -89,6 +89,9 @@ func parseNetworkRule(s string) (filter, lineClass, error) {
 	if err := setPattern(&f, pattern); err != nil {
 		return f, lineBad, err
 	}
+	if f.flags&fRemoveParam != 0 && f.types == maskAllTypes {
+		f.types |= TypeDocument.bit() // URL cleaning matters most for page loads
+	}
 	if f.flags&fHostOnly != 0 && f.opt == nil && f.types == maskAllTypes && f.flags&(fRedirectRule|fRemoveParam) == 0 {
 		// A plain "||host^" rule also applies to top-level page loads, as
 		// uBlock Origin's strict blocking does.
@@ -149,6 +152,11 @@ func setPattern(f *filter, p string) error {
 	}
 	if strings.ContainsAny(p, "|") {
 		return errors.New("'|' inside a pattern")
+	}
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c < 0x20 || c >= 0x7f {
+			return errors.New("pattern has a control or non-ASCII character (write host names in punycode)")
+		}
 	}
 	f.pat = p
 	if f.flags&fAnchorHost != 0 {

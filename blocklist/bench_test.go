@@ -42,9 +42,13 @@ func BenchmarkParseABPEasyPrivacy(b *testing.B) { benchParse(b, "blocklists/easy
 func BenchmarkParseHosts(b *testing.B) {
 	benchParse(b, "blocklists/stevenblack-hosts-2019-03-27-fakenews-gambling-porn-social.txt")
 }
-func BenchmarkParseDisconnectServices(b *testing.B) { benchParse(b, "blocklists/disconnect-services.json") }
-func BenchmarkParseDisconnectEntities(b *testing.B) { benchParse(b, "blocklists/disconnect-entities.json") }
-func BenchmarkParseTDS(b *testing.B)                { benchParse(b, "blocklists/ddg-tds/extension-tds-v6.json") }
+func BenchmarkParseDisconnectServices(b *testing.B) {
+	benchParse(b, "blocklists/disconnect-services.json")
+}
+func BenchmarkParseDisconnectEntities(b *testing.B) {
+	benchParse(b, "blocklists/disconnect-entities.json")
+}
+func BenchmarkParseTDS(b *testing.B) { benchParse(b, "blocklists/ddg-tds/extension-tds-v6.json") }
 func BenchmarkParseDDGConfig(b *testing.B) {
 	benchParse(b, "blocklists/ddg-privacy-config/tracker-allowlist.json")
 }

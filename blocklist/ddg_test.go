@@ -249,3 +249,12 @@ func TestDDGRequestBlocklist(t *testing.T) {
 	}
 	t.Logf("request blocklist: %d/%d decidable cases pass", passed, total)
 }
+
+func readFileT(t *testing.T, rel string) string {
+	t.Helper()
+	data, err := os.ReadFile(testenv.Shared(t, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}

@@ -49,12 +49,17 @@ func (l *List) addDisconnectService(cat, name string, props map[string]json.RawM
 			l.Stats.Lines++
 			h := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d)), ".")
 			text := fmt.Sprintf("%s (Disconnect %s: %s)", h, cat, name)
-			if !isHostname(h) {
+			host, path, hasPath := strings.Cut(h, "/")
+			if !isHostname(host) {
 				l.Stats.Bad++
 				l.addError(0, text, fmt.Errorf("%q is not a host name", d))
 				continue
 			}
 			f := hostFilter(text, h, fParty3)
+			if hasPath { // "yandex.ru/clck/click": a host and path prefix
+				f = filter{text: text, host: host, pat: "/" + path, patb: []byte("/" + path),
+					flags: fParty3 | fAnchorHost | fHostSplit | fPlain}
+			}
 			f.types = maskAllTypes
 			f.cat = catIdx
 			l.filters = append(l.filters, f)

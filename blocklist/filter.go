@@ -46,8 +46,8 @@ type filterOpts struct {
 	toIn, toOut   hashSet // $to= and $denyallow=: request host suffixes and entities
 	re            *regexp.Regexp
 	reLits        [][]byte // literals every match contains (lower case, longest first), to skip the regex
-	redirect      string // resource name of $redirect= / $redirect-rule=
-	param         string // $removeparam= value (empty: all parameters)
+	redirect      string   // resource name of $redirect= / $redirect-rule=
+	param         string   // $removeparam= value (empty: all parameters)
 	methods       methodBits
 	notMethods    methodBits
 }

@@ -59,7 +59,7 @@ func (l *List) addHost(n int, text, h string) {
 	if localNames[h] {
 		return
 	}
-	if !isHostname(h) {
+	if !isHostLabels(h) {
 		l.Stats.Bad++
 		l.addError(n, text, fmt.Errorf("%q is not a host name", h))
 		return

@@ -253,7 +253,7 @@ func DetectFormat(text string) Format {
 		switch {
 		case len(fields) >= 2 && isHostsAddress(fields[0]):
 			hosts++
-		case len(fields) == 1 && isHostname(fields[0]):
+		case len(fields) == 1 && isHostname(strings.TrimPrefix(fields[0], "*.")):
 			domains++
 		default:
 			abp++
@@ -321,7 +321,13 @@ func looksLikeIP(s string) bool {
 // least two labels (letters, digits, '-' and '_' in labels, not starting
 // or ending with '-').
 func isHostname(s string) bool {
-	if len(s) == 0 || len(s) > 253 || !strings.Contains(s, ".") {
+	return strings.Contains(s, ".") && isHostLabels(s)
+}
+
+// isHostLabels is isHostname without the two-label requirement: hosts
+// files may name single-label hosts.
+func isHostLabels(s string) bool {
+	if len(s) == 0 || len(s) > 253 {
 		return false
 	}
 	for _, label := range strings.Split(s, ".") {

@@ -21,7 +21,6 @@ func isSeparator(c byte) bool {
 	return true
 }
 
-
 // matchFrom matches pat against s[from:]. anchored: the pattern must start
 // at from; anchorEnd: it must end at the end of s.
 func matchFrom(pat []byte, s []byte, from int, anchored, anchorEnd bool) bool {

@@ -30,8 +30,8 @@ type Request struct {
 	prepType                        ResourceType
 	ready                           bool
 
-	norm  []byte // URL with lower-case scheme and host, no default port, no fragment
-	lower []byte // norm in lower case
+	norm               []byte // URL with lower-case scheme and host, no default port, no fragment
+	lower              []byte // norm in lower case
 	hostStart, hostEnd int
 	pathStart          int    // where the path starts in norm, after any port
 	scratch, scratch2  []byte // views of the URL built on demand
@@ -185,6 +185,8 @@ func splitURL(u string) (scheme, auth, rest string) {
 	if i := schemeEnd(u); i > 0 {
 		scheme = u[:i]
 		start = i + 3
+	} else if isOpaque(u) {
+		return "", "", u // data:, about:, javascript: have no host
 	}
 	end := len(u)
 	for i := start; i < len(u); i++ {
@@ -210,6 +212,21 @@ func schemeEnd(u string) int {
 		}
 	}
 	return -1
+}
+
+// isOpaque reports whether u starts with "scheme:" not followed by "//"
+// (nor by a port number, as in "example.com:8080/").
+func isOpaque(u string) bool {
+	i := strings.IndexByte(u, ':')
+	if i <= 0 || strings.ContainsAny(u[:i], "/?#") {
+		return false
+	}
+	rest := u[i+1:]
+	n := 0
+	for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+		n++
+	}
+	return n == 0 || n < len(rest) && rest[n] != '/' && rest[n] != '?'
 }
 
 func splitHostPort(auth string) (host, port string) {
