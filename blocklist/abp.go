@@ -304,6 +304,9 @@ func parseOptions(f *filter, options string) (lineClass, error) {
 			return cls, err
 		}
 	}
+	if pos&TypeDocument.bit() != 0 && neg&TypeDocument.bit() == 0 {
+		f.flags |= fDocOption
+	}
 	switch {
 	case pos != 0:
 		f.types = pos &^ neg

@@ -36,6 +36,7 @@ type Matcher struct {
 	imp     index // important blocking rules
 	blk     index // blocking rules
 	exc     index // exception rules
+	docExc  index // exception rules with $document: they except whole pages
 	rdr     index // $redirect and $redirect-rule directives
 	rdrExc  index // exceptions to redirect directives
 	rmp     index // $removeparam rules
@@ -196,7 +197,7 @@ func withoutBadfilter(text string) string {
 }
 
 func (m *Matcher) buildIndexes() {
-	var imp, blk, exc, rdr, rdrExc, rmp, rmpExc []uint32
+	var imp, blk, exc, docExc, rdr, rdrExc, rmp, rmpExc []uint32
 	for i := range m.filters {
 		f := &m.filters[i]
 		id := uint32(i)
@@ -210,6 +211,9 @@ func (m *Matcher) buildIndexes() {
 			rdrExc = append(rdrExc, id)
 		case exception:
 			exc = append(exc, id)
+			if f.flags&fDocOption != 0 {
+				docExc = append(docExc, id)
+			}
 		case f.flags&fRedirectRule != 0:
 			rdr = append(rdr, id)
 		default:
@@ -226,6 +230,7 @@ func (m *Matcher) buildIndexes() {
 	m.imp = buildIndex(m.filters, imp)
 	m.blk = buildIndex(m.filters, blk)
 	m.exc = buildIndex(m.filters, exc)
+	m.docExc = buildIndex(m.filters, docExc)
 	m.rdr = buildIndex(m.filters, rdr)
 	m.rdrExc = buildIndex(m.filters, rdrExc)
 	m.rmp = buildIndex(m.filters, rmp)
@@ -253,7 +258,7 @@ func (m *Matcher) fillStats() {
 			}
 		}
 	}
-	for _, ix := range []*index{&m.imp, &m.blk, &m.exc, &m.rdr, &m.rdrExc, &m.rmp, &m.rmpExc} {
+	for _, ix := range []*index{&m.imp, &m.blk, &m.exc, &m.docExc, &m.rdr, &m.rdrExc, &m.rmp, &m.rmpExc} {
 		mem += ix.bytes()
 	}
 	mem += int64(len(m.entities)) * 48

@@ -38,6 +38,7 @@ const (
 	fHostOnly                        // fHostSplit and nothing after the host but "^"
 	fOpts                            // opt carries domain, to, denyallow or method conditions
 	fPlain                           // pat has neither '*' nor '^'
+	fDocOption                       // $document (or $all) given: on an exception, the whole page is excepted
 )
 
 // filterOpts holds the options few rules have.

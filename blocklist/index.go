@@ -38,7 +38,7 @@ func buildTable(pairs []pair) table {
 		}
 	}
 	size, bits := 8, uint8(3)
-	for size < groups*2 {
+	for size*3 < groups*4 { // load factor at most 3/4
 		size <<= 1
 		bits++
 	}
@@ -99,6 +99,8 @@ func (t *table) bytes() int64 {
 type index struct {
 	hosts   table
 	tokens  table
+	tokBits []uint64 // a bit per token hash, to skip most lookups of absent tokens
+	tokMask uint32
 	sites   table
 	generic []uint32
 	size    int
@@ -159,6 +161,19 @@ func buildIndex(filters []filter, ids []uint32) index {
 		}
 	}
 	ix.hosts, ix.tokens, ix.sites = buildTable(hosts), buildTable(tokens), buildTable(sites)
+	if n := len(ix.tokens.keys); n > 0 {
+		nbits := 64
+		for nbits < n*8 && nbits < 1<<17 {
+			nbits <<= 1
+		}
+		ix.tokBits, ix.tokMask = make([]uint64, nbits/64), uint32(nbits-1)
+		for _, k := range ix.tokens.keys {
+			if k != 0 {
+				b := uint32(k>>1) & ix.tokMask
+				ix.tokBits[b>>6] |= 1 << (b & 63)
+			}
+		}
+	}
 	return ix
 }
 
@@ -195,5 +210,5 @@ func filterTokens(f *filter) []string {
 }
 
 func (ix *index) bytes() int64 {
-	return ix.hosts.bytes() + ix.tokens.bytes() + ix.sites.bytes() + int64(cap(ix.generic))*4
+	return ix.hosts.bytes() + ix.tokens.bytes() + ix.sites.bytes() + int64(cap(ix.generic))*4 + int64(len(ix.tokBits))*8
 }

@@ -57,7 +57,11 @@ func (m *Matcher) Match(r *Request) Verdict {
 		v.Action, v.Reason, v.Rule, v.List, v.Category, v.Redirect = dv.action, ReasonRule, dv.rule, m.listName(dv.list), catName(dv.cat), dv.surrogate
 	}
 	if v.Action.Blocked() {
-		if exc, _ := m.first(&m.exc, r, party); exc >= 0 {
+		exc, _ := m.first(&m.exc, r, party)
+		if exc < 0 {
+			exc = m.pageException(r)
+		}
+		if exc >= 0 {
 			v = Verdict{Owner: v.Owner, Tracker: v.Tracker}
 			m.setRule(&v, exc)
 			v.Action, v.Reason = Exception, ReasonExceptionRule
@@ -72,6 +76,35 @@ func (m *Matcher) Match(r *Request) Verdict {
 		v.Reason = ReasonCategoryOff
 	}
 	return v
+}
+
+// pageException returns an exception rule with $document that matches the
+// page the request comes from ("@@||example.com^$document" lifts blocking
+// on example.com's pages, as in Adblock Plus), or -1.
+func (m *Matcher) pageException(r *Request) int32 {
+	if m.docExc.size == 0 || r.SourceURL == "" || r.Type == TypeDocument {
+		return -1
+	}
+	if len(m.docExc.tokens.keys) == 0 && len(m.docExc.sites.keys) == 0 && len(m.docExc.generic) == 0 {
+		hit := false // only host rules: look the page's host up first
+		for _, h := range r.srcHashes {
+			if len(m.docExc.hosts.get(h)) > 0 {
+				hit = true
+				break
+			}
+		}
+		if !hit {
+			return -1
+		}
+	}
+	if r.page == nil {
+		r.page = &Request{}
+	}
+	if !r.page.ready || r.page.URL != r.SourceURL {
+		r.page.Reset(r.SourceURL, "", TypeDocument)
+	}
+	id, _ := m.first(&m.docExc, r.page, 1)
+	return id
 }
 
 // party returns 1 (first party), 3 (third party) or 0 (no source known),
@@ -119,7 +152,11 @@ func (m *Matcher) first(ix *index, r *Request, party uint8) (hit, off int32) {
 		}
 	}
 	if len(ix.tokens.keys) > 0 {
+		bits, mask := ix.tokBits, ix.tokMask
 		for _, t := range r.tokens {
+			if b := (t >> 1) & mask; bits[b>>6]&(1<<(b&63)) == 0 {
+				continue
+			}
 			if id := try(ix.tokens.get(uint64(t)), -1); id >= 0 {
 				return id, off
 			}

@@ -47,6 +47,7 @@ type Request struct {
 	srcHashes  []uint64 // same for the source host
 	srcEntity  []uint64 // hashes of "name.*" entity forms of the source host
 	tokens     []uint32 // hashes of the URL's distinct tokens
+	page       *Request // the source page as a document request, for $document exceptions
 	gen        uint32   // generation of seen
 	seen       [512]uint64
 }
@@ -104,32 +105,34 @@ func (r *Request) prepare() {
 	r.prepHostOnly = r.hostOnly
 	r.ready = true
 	r.normalize()
-	r.domain = registrable(r.host)
+	r.hostPos = r.hostPos[:0]
+	r.hostHashes = appendSuffixHashes(r.hostHashes[:0], &r.hostPos, r.lower[r.hostStart:r.hostEnd], fnvOffset64)
+	for i := range r.hostPos {
+		r.hostPos[i] += int32(r.hostStart)
+	}
+	r.domain = r.host
+	if n := len(r.hostHashes); n > 0 && !isIP(r.host) {
+		r.domain = registrableLen(r.host, publicSuffixLenHash(r.host, r.hostHashes[n-1]))
+	}
 	r.srcHost = sourceHost(r.SourceURL)
 	if r.Type == TypeDocument {
 		r.srcHost = r.host // a page is its own site
 	}
-	r.srcDomain = registrable(r.srcHost)
-	r.srcSuffix = 0
-	if r.srcHost != "" && !isIP(r.srcHost) {
-		r.srcSuffix = publicSuffixLen(r.srcHost)
+	r.srcHashes = appendSuffixHashes(r.srcHashes[:0], nil, r.srcHost, fnvOffset64)
+	r.srcDomain, r.srcSuffix = r.srcHost, 0
+	if n := len(r.srcHashes); n > 0 && !isIP(r.srcHost) {
+		r.srcSuffix = publicSuffixLenHash(r.srcHost, r.srcHashes[n-1])
+		r.srcDomain = registrableLen(r.srcHost, r.srcSuffix)
 	}
 	r.method = 0
 	if r.Method != "" {
 		r.method = parseMethod(r.Method)
 	}
 
-	r.hostPos = r.hostPos[:0]
-	r.hostHashes = appendSuffixHashes(r.hostHashes[:0], &r.hostPos, r.lower[r.hostStart:r.hostEnd], fnvOffset64)
-	for i := range r.hostPos {
-		r.hostPos[i] += int32(r.hostStart)
-	}
-	r.srcHashes = appendSuffixHashes(r.srcHashes[:0], nil, r.srcHost, fnvOffset64)
 	r.srcEntity = r.srcEntity[:0]
 	if n := len(r.srcHost) - r.srcSuffix - 1; r.srcSuffix > 0 && n > 0 {
 		r.srcEntity = appendSuffixHashes(r.srcEntity, nil, r.srcHost[:n], entitySeed)
 	}
-	r.tokenize()
 }
 
 // normalize fills norm and lower and finds the host.
@@ -146,17 +149,14 @@ func (r *Request) normalize() {
 	if isDefaultPort(scheme, port) {
 		port = ""
 	}
-	r.norm, r.lower = r.norm[:0], r.lower[:0]
-	for i := 0; i < len(scheme); i++ {
-		r.norm = append(r.norm, lowerByte(scheme[i]))
-	}
+	r.norm = append(r.norm[:0], scheme...)
+	lowerInPlace(r.norm)
 	if scheme != "" {
 		r.norm = append(r.norm, "://"...)
 	}
 	r.hostStart = len(r.norm)
-	for i := 0; i < len(host); i++ {
-		r.norm = append(r.norm, lowerByte(host[i]))
-	}
+	r.norm = append(r.norm, host...)
+	lowerInPlace(r.norm[r.hostStart:])
 	r.hostEnd = len(r.norm)
 	if port != "" {
 		r.norm = append(r.norm, ':')
@@ -164,9 +164,8 @@ func (r *Request) normalize() {
 	}
 	r.pathStart = len(r.norm)
 	r.norm = append(r.norm, rest...)
-	for _, c := range r.norm {
-		r.lower = append(r.lower, lowerByte(c))
-	}
+	r.lower = append(r.lower[:0], r.norm...)
+	r.lowerAndTokenize()
 	// The host as a string: a piece of the caller's URL when it is already
 	// in lower case, so that nothing is allocated.
 	r.host = host
@@ -312,7 +311,11 @@ func registrable(host string) string {
 	if host == "" || isIP(host) {
 		return host
 	}
-	n := publicSuffixLen(host)
+	return registrableLen(host, publicSuffixLen(host))
+}
+
+// registrableLen is registrable given the length of host's public suffix.
+func registrableLen(host string, n int) string {
 	if n >= len(host) || host[len(host)-n-1] != '.' {
 		return host
 	}
@@ -334,7 +337,12 @@ type psEntry struct {
 var psCache [1 << 14]atomic.Pointer[psEntry]
 
 func publicSuffixLen(host string) int {
-	h := hostHash(host) * 0x9E3779B97F4A7C15
+	return publicSuffixLenHash(host, hostHash(host))
+}
+
+// publicSuffixLenHash is publicSuffixLen given hostHash(host).
+func publicSuffixLenHash(host string, hh uint64) int {
+	h := hh * 0x9E3779B97F4A7C15
 	i := h >> (64 - 14)
 	j := i ^ 1
 	if e := psCache[i].Load(); e != nil && e.host == host {
@@ -353,9 +361,10 @@ func publicSuffixLen(host string) int {
 	return len(ps)
 }
 
-// tokenize hashes every maximal run of token characters in lower, once
-// per distinct token.
-func (r *Request) tokenize() {
+// lowerAndTokenize lower-cases lower (whose scheme and host already are)
+// and hashes every maximal run of token characters, once per distinct
+// token, in the same pass.
+func (r *Request) lowerAndTokenize() {
 	r.tokens = r.tokens[:0]
 	if r.gen++; r.gen == 0 {
 		r.seen = [512]uint64{}
@@ -363,7 +372,13 @@ func (r *Request) tokenize() {
 	}
 	h := uint32(fnvOffset32)
 	n := 0
-	for _, c := range r.lower {
+	b := r.lower
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+			b[i] = c
+		}
 		if isTokenChar(c) {
 			h = (h ^ uint32(c)) * fnvPrime32
 			n++
@@ -376,6 +391,14 @@ func (r *Request) tokenize() {
 	}
 	if n > 0 {
 		r.addToken(h | 1)
+	}
+}
+
+func lowerInPlace(b []byte) {
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
 	}
 }
 
