@@ -3,20 +3,25 @@ package blocklist
 import (
 	"bytes"
 	"regexp"
+	"slices"
+	"strings"
 )
 
 // filter is one compiled network rule: an Adblock Plus rule, or a hosts,
 // domain-list or Disconnect entry expressed as one.
 type filter struct {
-	text  string      // the rule as the list wrote it
-	pat   string      // the pattern; after the host part when fHostSplit
-	patb  []byte      // pat as bytes, for matching
-	host  string      // the host part of a "||host^..." pattern (fHostSplit)
-	opt   *filterOpts // options most rules lack; nil if none
+	// Fields a candidate check reads come first, to share a cache line.
 	flags uint32
 	types typeMask
-	list  uint16 // index of the list in the Matcher
-	cat   uint8  // category index (0: none)
+	list  uint16      // index of the list in the Matcher
+	cat   uint8       // category index (0: none)
+	bg    [4]uint16   // bigrams+1 the URL must hold (0: none)
+	host  string      // the host part of a "||host^..." pattern (fHostSplit)
+	patb  []byte      // the pattern (after the host part when fHostSplit), for matching
+	opt   *filterOpts // options most rules lack; nil if none
+
+	text string // the rule as the list wrote it
+	pat  string // the pattern as a string, for building the indexes
 }
 
 const (
@@ -71,6 +76,9 @@ func (f *filter) matches(r *Request, party uint8, hostPos int) bool {
 		}
 	}
 	if f.flags&fStrictParty != 0 && !f.strictPartyOK(r) {
+		return false
+	}
+	if !r.hasBigrams(&f.bg) {
 		return false
 	}
 	if !f.patternMatches(r, hostPos) {
@@ -148,11 +156,11 @@ func (f *filter) patternMatches(r *Request, hostPos int) bool {
 		case 0:
 			return bytes.Index(s, f.patb) >= 0
 		case fAnchorStart:
-			return len(s) >= len(f.pat) && string(s[:len(f.pat)]) == f.pat
+			return bytes.HasPrefix(s, f.patb)
 		case fAnchorEnd:
-			return len(s) >= len(f.pat) && string(s[len(s)-len(f.pat):]) == f.pat
+			return bytes.HasSuffix(s, f.patb)
 		}
-		return string(s) == f.pat
+		return bytes.Equal(s, f.patb)
 	default:
 		return matchFrom(f.patb, s, 0, f.flags&fAnchorStart != 0, f.flags&fAnchorEnd != 0)
 	}
@@ -170,4 +178,59 @@ func (f *filter) findHost(r *Request) int {
 		return -1
 	}
 	return r.hostStart + i
+}
+
+// setBigrams picks up to four distinct bigrams, spread along the literal
+// parts of the rule's pattern (the runs between '*' and '^', or a regex's
+// literal runs). What the index already guarantees is left out: the host
+// of a host-indexed rule and the token a rule is indexed by.
+func (f *filter) setBigrams(indexToken string) {
+	f.bg = [4]uint16{}
+	var runs []string
+	if f.flags&fRegex != 0 {
+		for _, l := range f.opt.reLits {
+			runs = append(runs, string(l))
+		}
+	} else {
+		runs = strings.FieldsFunc(lowerASCII(f.pat), func(c rune) bool { return c == '*' || c == '^' })
+	}
+	var grams []uint16
+	for _, run := range runs {
+		for _, part := range splitOut(run, indexToken) {
+			for i := 0; i+1 < len(part); i++ {
+				g := uint16(bigram(uint32(part[i]), uint32(part[i+1]))) + 1
+				if !slices.Contains(grams, g) {
+					grams = append(grams, g)
+				}
+			}
+		}
+	}
+	n := min(len(grams), len(f.bg))
+	for i := 0; i < n; i++ {
+		f.bg[i] = grams[i*len(grams)/n]
+	}
+}
+
+// splitOut splits s around the whole-token occurrences of tok ("" keeps s).
+func splitOut(s, tok string) []string {
+	if tok == "" {
+		return []string{s}
+	}
+	var out []string
+	for {
+		i := strings.Index(s, tok)
+		for i >= 0 && !(i == 0 || !isTokenChar(s[i-1])) || i >= 0 && i+len(tok) < len(s) && isTokenChar(s[i+len(tok)]) {
+			j := strings.Index(s[i+1:], tok)
+			if j < 0 {
+				i = -1
+				break
+			}
+			i += 1 + j
+		}
+		if i < 0 {
+			return append(out, s)
+		}
+		out = append(out, s[:i])
+		s = s[i+len(tok):]
+	}
 }

@@ -97,13 +97,46 @@ func (t *table) bytes() int64 {
 // by a token of the URL for most others, by the source site for rules with
 // only a $domain= to go by, and a short list of rules checked every time.
 type index struct {
-	hosts   table
-	tokens  table
-	tokBits []uint64 // a bit per token hash, to skip most lookups of absent tokens
-	tokMask uint32
-	sites   table
-	generic []uint32
-	size    int
+	hosts    table
+	hostBits []uint64 // a bit per host hash, to skip most lookups of absent hosts
+	hostMask uint32
+	tokens   table
+	tokBits  []uint64 // a bit per token hash, to skip most lookups of absent tokens
+	tokMask  uint32
+	sites    table
+	generic  []uint32
+	size     int
+	// needTokens: some rule needs the URL's tokens or bigrams (anything
+	// but a plain "||host^" rule).
+	needTokens bool
+}
+
+// keyBits builds a bitmap with a bit per key of t (about eight bits per
+// key, at most max bits): a clear bit proves a key absent without touching
+// the table, which is much larger and mostly out of the CPU caches.
+func keyBits(t *table, max int) ([]uint64, uint32) {
+	n := len(t.keys)
+	if n == 0 {
+		return nil, 0
+	}
+	nbits := 64
+	for nbits < n*8 && nbits < max {
+		nbits <<= 1
+	}
+	bits, mask := make([]uint64, nbits/64), uint32(nbits-1)
+	for _, k := range t.keys {
+		if k != 0 {
+			b := uint32(k>>1) & mask
+			bits[b>>6] |= 1 << (b & 63)
+		}
+	}
+	return bits, mask
+}
+
+// hasKey reports whether k may be in the bitmap.
+func hasKey(bits []uint64, mask uint32, k uint64) bool {
+	b := uint32(k>>1) & mask
+	return bits[b>>6]&(1<<(b&63)) != 0
 }
 
 // badTokens are so common in URLs that indexing a rule by them buys
@@ -134,7 +167,13 @@ func buildIndex(filters []filter, ids []uint32) index {
 	var hosts, tokens, sites []pair
 	for i, id := range ids {
 		f := &filters[id]
+		if f.flags&fHostOnly == 0 {
+			ix.needTokens = true
+		}
 		if f.flags&fHostSplit != 0 {
+			if f.flags&fHostOnly == 0 {
+				f.setBigrams("")
+			}
 			hosts = append(hosts, pair{hostHash(f.host), id})
 			continue
 		}
@@ -151,29 +190,21 @@ func buildIndex(filters []filter, ids []uint32) index {
 		hasSites := f.opt != nil && len(f.opt.domIn) > 0
 		switch {
 		case best != "" && (score < 1<<20 || !hasSites):
+			f.setBigrams(best)
 			tokens = append(tokens, pair{uint64(tokenHash(best)), id})
 		case hasSites:
+			f.setBigrams("")
 			for _, h := range f.opt.domIn {
 				sites = append(sites, pair{h, id})
 			}
 		default:
+			f.setBigrams("")
 			ix.generic = append(ix.generic, id)
 		}
 	}
 	ix.hosts, ix.tokens, ix.sites = buildTable(hosts), buildTable(tokens), buildTable(sites)
-	if n := len(ix.tokens.keys); n > 0 {
-		nbits := 64
-		for nbits < n*8 && nbits < 1<<17 {
-			nbits <<= 1
-		}
-		ix.tokBits, ix.tokMask = make([]uint64, nbits/64), uint32(nbits-1)
-		for _, k := range ix.tokens.keys {
-			if k != 0 {
-				b := uint32(k>>1) & ix.tokMask
-				ix.tokBits[b>>6] |= 1 << (b & 63)
-			}
-		}
-	}
+	ix.tokBits, ix.tokMask = keyBits(&ix.tokens, 1<<17)
+	ix.hostBits, ix.hostMask = keyBits(&ix.hosts, 1<<21)
 	return ix
 }
 
@@ -210,5 +241,5 @@ func filterTokens(f *filter) []string {
 }
 
 func (ix *index) bytes() int64 {
-	return ix.hosts.bytes() + ix.tokens.bytes() + ix.sites.bytes() + int64(cap(ix.generic))*4 + int64(len(ix.tokBits))*8
+	return ix.hosts.bytes() + ix.tokens.bytes() + ix.sites.bytes() + int64(cap(ix.generic))*4 + int64(len(ix.tokBits)+len(ix.hostBits))*8
 }

@@ -129,6 +129,9 @@ func (m *Matcher) first(ix *index, r *Request, party uint8) (hit, off int32) {
 	if ix.size == 0 {
 		return -1, -1
 	}
+	if ix.needTokens {
+		r.ensureTokens()
+	}
 	try := func(ids []uint32, pos int) int32 {
 		for _, id := range ids {
 			f := &m.filters[id]
@@ -146,15 +149,17 @@ func (m *Matcher) first(ix *index, r *Request, party uint8) (hit, off int32) {
 	}
 	if len(ix.hosts.keys) > 0 {
 		for i, h := range r.hostHashes {
+			if !hasKey(ix.hostBits, ix.hostMask, h) {
+				continue
+			}
 			if id := try(ix.hosts.get(h), int(r.hostPos[i])); id >= 0 {
 				return id, off
 			}
 		}
 	}
 	if len(ix.tokens.keys) > 0 {
-		bits, mask := ix.tokBits, ix.tokMask
 		for _, t := range r.tokens {
-			if b := (t >> 1) & mask; bits[b>>6]&(1<<(b&63)) == 0 {
+			if !hasKey(ix.tokBits, ix.tokMask, uint64(t)) {
 				continue
 			}
 			if id := try(ix.tokens.get(uint64(t)), -1); id >= 0 {
@@ -241,6 +246,7 @@ func (m *Matcher) RemoveParams(r *Request) []string {
 
 // firstExcept is first, skipping ids already seen.
 func (m *Matcher) firstExcept(ix *index, r *Request, party uint8, seen map[int32]bool) (int32, int32) {
+	r.ensureTokens()
 	all := make([]uint32, 0, 8)
 	collect := func(ids []uint32) {
 		for _, id := range ids {

@@ -1,6 +1,7 @@
 package blocklist
 
 import (
+	"encoding/binary"
 	"strings"
 	"sync/atomic"
 
@@ -42,14 +43,16 @@ type Request struct {
 	srcSuffix          int    // length of the source host's public suffix
 	method             methodBits
 
-	hostHashes []uint64 // hashes of the host's domain suffixes, shortest first
-	hostPos    []int32  // where each suffix starts in lower
-	srcHashes  []uint64 // same for the source host
-	srcEntity  []uint64 // hashes of "name.*" entity forms of the source host
-	tokens     []uint32 // hashes of the URL's distinct tokens
-	page       *Request // the source page as a document request, for $document exceptions
-	gen        uint32   // generation of seen
-	seen       [512]uint64
+	hostHashes  []uint64 // hashes of the host's domain suffixes, shortest first
+	hostPos     []int32  // where each suffix starts in lower
+	srcHashes   []uint64 // same for the source host
+	srcEntity   []uint64 // hashes of "name.*" entity forms of the source host
+	tokens      []uint32 // hashes of the URL's distinct tokens
+	page        *Request // the source page as a document request, for $document exceptions
+	bigrams     [bigramWords]uint64
+	tokensReady bool
+	gen         uint32 // generation of seen
+	seen        [512]uint64
 }
 
 // NewRequest returns a prepared Request. typ may be TypeUnknown and
@@ -141,11 +144,7 @@ func (r *Request) normalize() {
 	if r.hostOnly == "" {
 		scheme, auth, rest = splitURL(r.URL)
 	}
-	if at := strings.LastIndexByte(auth, '@'); at >= 0 {
-		auth = auth[at+1:]
-	}
-	host, port := splitHostPort(auth)
-	host = strings.TrimSuffix(host, ".")
+	host, port, upper := parseAuthority(auth)
 	if isDefaultPort(scheme, port) {
 		port = ""
 	}
@@ -165,11 +164,12 @@ func (r *Request) normalize() {
 	r.pathStart = len(r.norm)
 	r.norm = append(r.norm, rest...)
 	r.lower = append(r.lower[:0], r.norm...)
-	r.lowerAndTokenize()
+	lowerInPlace(r.lower[r.pathStart:])
+	r.tokensReady = false
 	// The host as a string: a piece of the caller's URL when it is already
 	// in lower case, so that nothing is allocated.
 	r.host = host
-	if lowerASCII(host) != host {
+	if upper {
 		r.host = string(r.lower[r.hostStart:r.hostEnd])
 	}
 }
@@ -275,17 +275,40 @@ func sourceHost(u string) string {
 			break
 		}
 	}
-	if at := strings.LastIndexByte(u, '@'); at >= 0 {
-		u = u[at+1:]
-	}
-	h, _ := splitHostPort(u)
-	h = strings.TrimSuffix(h, ".")
-	for j := 0; j < len(h); j++ {
-		if c := h[j]; c >= 'A' && c <= 'Z' {
-			return strings.ToLower(h)
-		}
+	h, _, upper := parseAuthority(u)
+	if upper {
+		return strings.ToLower(h)
 	}
 	return h
+}
+
+// parseAuthority splits "user@host:port" in one pass, drops a trailing dot
+// from the host and reports whether the host has upper-case letters.
+func parseAuthority(auth string) (host, port string, upper bool) {
+	start, colon := 0, -1
+	for i := 0; i < len(auth); i++ {
+		switch c := auth[i]; {
+		case c == '@':
+			start, colon, upper = i+1, -1, false
+		case c == ':':
+			colon = i
+		case c >= 'A' && c <= 'Z':
+			upper = true
+		}
+	}
+	auth = auth[start:]
+	if colon >= 0 {
+		colon -= start
+	}
+	switch {
+	case strings.HasPrefix(auth, "["):
+		host, port = splitHostPort(auth)
+	case colon >= 0:
+		host, port = auth[:colon], auth[colon+1:]
+	default:
+		host = auth
+	}
+	return strings.TrimSuffix(host, "."), port, upper
 }
 
 // isIP reports whether host is an IPv4 address or a bracketed IPv6 one.
@@ -361,30 +384,57 @@ func publicSuffixLenHash(host string, hh uint64) int {
 	return len(ps)
 }
 
-// lowerAndTokenize lower-cases lower (whose scheme and host already are)
-// and hashes every maximal run of token characters, once per distinct
-// token, in the same pass.
-func (r *Request) lowerAndTokenize() {
+// tokenize hashes every maximal run of token characters of the lower-case
+// URL, once per distinct token, and fills the bigram set in the same pass.
+func (r *Request) tokenize() {
+	r.tokensReady = true
 	r.tokens = r.tokens[:0]
 	if r.gen++; r.gen == 0 {
 		r.seen = [512]uint64{}
 		r.gen = 1
 	}
+	if len(r.lower) > maxBigramURL {
+		// A long URL fills most of the set anyway: skip it, let every
+		// rule through to its pattern check.
+		for i := range r.bigrams {
+			r.bigrams[i] = ^uint64(0)
+		}
+		r.tokenizeOnly()
+		return
+	}
+	var bg [bigramWords]uint64
 	h := uint32(fnvOffset32)
 	n := 0
-	b := r.lower
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-			b[i] = c
-		}
-		if isTokenChar(c) {
+	prev := uint32(0)
+	for _, c := range r.lower {
+		if tokenByte[c] != 0 {
 			h = (h ^ uint32(c)) * fnvPrime32
 			n++
-			continue
+		} else if n > 0 {
+			r.addToken(h | 1)
+			h, n = fnvOffset32, 0
 		}
-		if n > 0 {
+		g := bigram(prev, uint32(c))
+		bg[g>>6] |= 1 << (g & 63)
+		prev = uint32(c)
+	}
+	if n > 0 {
+		r.addToken(h | 1)
+	}
+	r.bigrams = bg
+}
+
+// maxBigramURL is the length above which the bigram set is not built.
+const maxBigramURL = 768
+
+func (r *Request) tokenizeOnly() {
+	h := uint32(fnvOffset32)
+	n := 0
+	for _, c := range r.lower {
+		if tokenByte[c] != 0 {
+			h = (h ^ uint32(c)) * fnvPrime32
+			n++
+		} else if n > 0 {
 			r.addToken(h | 1)
 			h, n = fnvOffset32, 0
 		}
@@ -394,9 +444,66 @@ func (r *Request) lowerAndTokenize() {
 	}
 }
 
+// ensureTokens tokenizes the URL on first use: a matcher with only host
+// rules never needs it.
+func (r *Request) ensureTokens() {
+	if !r.tokensReady {
+		r.tokenize()
+	}
+}
+
+// tokenByte maps a token character to itself in lower case and any other
+// byte to 0.
+var tokenByte = func() (t [256]byte) {
+	for c := 0; c < 256; c++ {
+		if lc := lowerByte(byte(c)); isTokenChar(lc) {
+			t[c] = lc
+		}
+	}
+	return t
+}()
+
+// The bigram set: a bit for each pair of adjacent bytes of the lower-case
+// URL, hashed into bigramBits bits. A rule whose pattern holds a pair the
+// URL lacks cannot match, which rules most candidates out with a few bit
+// tests instead of a substring search.
+const (
+	bigramBits  = 1024
+	bigramWords = bigramBits / 64
+)
+
+func bigram(a, b uint32) uint32 {
+	return (a<<5 ^ b) & (bigramBits - 1)
+}
+
+// hasBigrams reports whether every bigram of a rule is in the URL. A rule
+// stores bigram+1; 0 ends the list.
+func (r *Request) hasBigrams(bg *[4]uint16) bool {
+	for _, g := range bg {
+		if g == 0 {
+			return true
+		}
+		if g--; r.bigrams[g>>6]&(1<<(g&63)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// lowerInPlace lower-cases ASCII letters, eight bytes at a time.
 func lowerInPlace(b []byte) {
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
+	const ones = 0x0101010101010101
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		v := binary.LittleEndian.Uint64(b[i:])
+		low7 := v & (0x7f * ones)
+		geA := low7 + (0x80-'A')*ones // high bit set where the byte is >= 'A'
+		gtZ := low7 + (0x7f-'Z')*ones // high bit set where the byte is > 'Z'
+		upper := geA &^ gtZ &^ v & (0x80 * ones)
+		binary.LittleEndian.PutUint64(b[i:], v|upper>>2)
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c >= 'A' && c <= 'Z' {
 			b[i] = c + 'a' - 'A'
 		}
 	}

@@ -95,3 +95,19 @@ func TestParseResourceType(t *testing.T) {
 		}
 	}
 }
+
+func TestLowerInPlace(t *testing.T) {
+	var all []byte
+	for c := 0; c < 256; c++ {
+		all = append(all, byte(c))
+	}
+	for start := 0; start < 9; start++ {
+		b := append([]byte(nil), all[start:]...)
+		lowerInPlace(b)
+		for i, c := range all[start:] {
+			if want := lowerByte(c); b[i] != want {
+				t.Fatalf("lowerInPlace: byte %#x became %#x, want %#x", c, b[i], want)
+			}
+		}
+	}
+}
