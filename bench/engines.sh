@@ -61,10 +61,11 @@ fi
 listargs=()
 for l in "${lists[@]}"; do listargs+=(--list "$l"); done
 
-best() { # best-of-RUNS timing line by mean_us, from the command in "$@"
-	local line bestline="" bestmean=""
+best() { # best-of-RUNS timing line by mean_us; $1 is the stdin file, the rest the command
+	local in=$1 line bestline="" bestmean=""
+	shift
 	for _ in $(seq "$RUNS"); do
-		line=$("$@" 2>&1 >/dev/null | grep '^timing:' || true)
+		line=$("$@" 2>&1 >/dev/null <"$in" | grep '^timing:' || true)
 		[ -n "$line" ] || { echo "engines.sh: no timing line from: $*" >&2; exit 1; }
 		mean=$(sed 's/.*mean_us=\([0-9.]*\).*/\1/' <<<"$line")
 		if [ -z "$bestmean" ] || awk "BEGIN{exit !($mean < $bestmean)}"; then bestmean=$mean bestline=$line; fi
@@ -80,6 +81,6 @@ row() {
 	v() { sed "s/.*$1=\([0-9.]*\).*/\1/" <<<"$line"; }
 	printf '%-10s %10s %9s %9s %9s %9s %8s\n' "$name" "$(v parse_ms)" "$(v p50_us)" "$(v p99_us)" "$(v mean_us)" "$(v heap_mb)" "$(v n)"
 }
-row polaris "$(best "${polaris[@]}" --timing "${listargs[@]}" <"$requests")"
-row ubo "$(best node --expose-gc "$here/engines.mjs" --engine ubo "${listargs[@]}" --requests "$requests")"
-row ghostery "$(best node --expose-gc "$here/engines.mjs" --engine ghostery "${listargs[@]}" --requests "$requests")"
+row polaris "$(best "$requests" "${polaris[@]}" --timing "${listargs[@]}")"
+row ubo "$(best /dev/null node --expose-gc "$here/engines.mjs" --engine ubo "${listargs[@]}" --requests "$requests")"
+row ghostery "$(best /dev/null node --expose-gc "$here/engines.mjs" --engine ghostery "${listargs[@]}" --requests "$requests")"

@@ -158,44 +158,43 @@ func setPattern(f *filter, p string) error {
 			return errors.New("pattern has a control or non-ASCII character (write host names in punycode)")
 		}
 	}
-	f.pat = p
 	if f.flags&fAnchorHost != 0 {
-		splitHost(f)
+		p = splitHost(f, p)
 	}
-	if !strings.ContainsAny(f.pat, "*^") {
+	if !strings.ContainsAny(p, "*^") {
 		f.flags |= fPlain
 	}
 	if f.flags&fHostOnly == 0 {
-		f.patb = []byte(f.pat)
+		f.patb = []byte(p)
 	}
 	return nil
 }
 
-// splitHost moves the host part of a "||host^..." pattern to f.host so the
-// rule can be indexed by host.
-func splitHost(f *filter) {
-	p := f.pat
+// splitHost moves the host part of a "||host^..." pattern p to f.host, so
+// the rule can be indexed by host, and returns the rest of the pattern.
+func splitHost(f *filter, p string) string {
 	n := 0
 	for n < len(p) && isHostChar(p[n]) {
 		n++
 	}
 	if n == 0 || p[0] == '.' || p[n-1] == '.' || n == len(p) {
-		return
+		return p
 	}
 	switch p[n] {
 	case '^', '/', ':':
 	default:
-		return
+		return p
 	}
-	host := p[:n]
+	host, rest := p[:n], p[n:]
 	if f.flags&fMatchCase != 0 {
 		host = lowerASCII(host)
 	}
-	f.host, f.pat = host, p[n:]
+	f.host = host
 	f.flags |= fHostSplit
-	if (f.pat == "^" || f.pat == "") && f.flags&fAnchorEnd == 0 {
+	if (rest == "^" || rest == "") && f.flags&fAnchorEnd == 0 {
 		f.flags |= fHostOnly
 	}
+	return rest
 }
 
 func isHostChar(c byte) bool {
@@ -227,7 +226,7 @@ func setRegex(f *filter, expr string) error {
 	for _, l := range lits {
 		f.opt.reLits = append(f.opt.reLits, []byte(l))
 	}
-	f.pat = expr
+	f.patb = []byte(expr)
 	return nil
 }
 

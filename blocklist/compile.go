@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"strings"
 )
 
@@ -247,7 +248,7 @@ func (m *Matcher) fillStats() {
 	}
 	s.Entities = len(m.entNames)
 	s.Resources = len(m.resources)
-	mem := int64(cap(m.filters)) * 72
+	mem := int64(cap(m.filters)) * int64(reflect.TypeFor[filter]().Size())
 	for i := range m.filters {
 		f := &m.filters[i]
 		mem += int64(len(f.text))

@@ -57,7 +57,7 @@ func (l *List) addDisconnectService(cat, name string, props map[string]json.RawM
 			}
 			f := hostFilter(text, h, fParty3)
 			if hasPath { // "yandex.ru/clck/click": a host and path prefix
-				f = filter{text: text, host: host, pat: "/" + path, patb: []byte("/" + path),
+				f = filter{text: text, host: host, patb: []byte("/" + path),
 					flags: fParty3 | fAnchorHost | fHostSplit | fPlain}
 			}
 			f.types = maskAllTypes

@@ -21,7 +21,6 @@ type filter struct {
 	opt   *filterOpts // options most rules lack; nil if none
 
 	text string // the rule as the list wrote it
-	pat  string // the pattern as a string, for building the indexes
 }
 
 const (
@@ -192,7 +191,7 @@ func (f *filter) setBigrams(indexToken string) {
 			runs = append(runs, string(l))
 		}
 	} else {
-		runs = strings.FieldsFunc(lowerASCII(f.pat), func(c rune) bool { return c == '*' || c == '^' })
+		runs = strings.FieldsFunc(lowerASCII(string(f.patb)), func(c rune) bool { return c == '*' || c == '^' })
 	}
 	var grams []uint16
 	for _, run := range runs {

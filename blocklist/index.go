@@ -212,12 +212,12 @@ func buildIndex(filters []filter, ids []uint32) index {
 func filterTokens(f *filter) []string {
 	if f.flags&fRegex != 0 {
 		var out []string
-		for _, run := range literalRuns(f.pat) {
+		for _, run := range literalRuns(string(f.patb)) {
 			out = append(out, innerTokens(run)...)
 		}
 		return out
 	}
-	p := lowerASCII(f.pat)
+	p := lowerASCII(string(f.patb))
 	left := f.flags&(fAnchorStart|fAnchorHost) != 0
 	right := f.flags&fAnchorEnd != 0
 	var out []string

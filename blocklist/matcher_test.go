@@ -176,7 +176,7 @@ func TestMatchNoAllocs(t *testing.T) {
 		t.Errorf("Reset+Match: %v allocs per request, want 0", allocs)
 	}
 	allocs = testing.AllocsPerRun(1000, func() { m.MatchHost("securepubads.g.doubleclick.net") })
-	if allocs != 0 {
+	if allocs != 0 && !raceEnabled { // the race detector empties sync.Pools at random
 		t.Errorf("MatchHost: %v allocs, want 0", allocs)
 	}
 }
