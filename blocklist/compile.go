@@ -44,6 +44,7 @@ type Matcher struct {
 	rmpExc  index // exceptions to them
 
 	tds       []*tdsData
+	cnames    map[string]string // alias host -> canonical name, from the TDS lists
 	ddg       ddgRules
 	entities  map[string]int32
 	entNames  []string
@@ -109,6 +110,14 @@ func Compile(lists []*List, opts Options) (*Matcher, error) {
 		}
 		if l.tds != nil {
 			m.tds = append(m.tds, l.tds.withList(uint16(i), uint8(listCat)))
+			for a, t := range l.tds.cnames {
+				if m.cnames == nil {
+					m.cnames = map[string]string{}
+				}
+				if _, dup := m.cnames[a]; !dup {
+					m.cnames[a] = t
+				}
+			}
 		}
 		if l.ddg != nil {
 			m.ddg.add(l.ddg, uint16(i), uint8(listCat))

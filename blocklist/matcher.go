@@ -42,6 +42,11 @@ func (m *Matcher) Match(r *Request) Verdict {
 	if off < 0 {
 		off = o
 	}
+	if blk < 0 && m.cnames != nil {
+		if v, ok := m.matchUncloaked(r, v); ok {
+			return v
+		}
+	}
 
 	var dv ddgVerdict
 	if len(m.tds) > 0 || m.ddg.blocked != nil {
@@ -76,6 +81,46 @@ func (m *Matcher) Match(r *Request) Verdict {
 		v.Reason = ReasonCategoryOff
 	}
 	return v
+}
+
+// matchUncloaked applies the Adblock Plus rules to the canonical name of a
+// CNAME-cloaked host (a first-party alias of a third-party tracker), as
+// uBlock Origin does with DNS; the TDS cnames map stands in for DNS. An
+// alias within the same registrable domain is left alone.
+func (m *Matcher) matchUncloaked(r *Request, v Verdict) (Verdict, bool) {
+	target, ok := m.cnames[r.host]
+	if !ok || registrable(target) == r.domain {
+		return v, false
+	}
+	u := r.uncloak(target)
+	party, _ := m.party(u)
+	id, _ := m.first(&m.imp, u, party)
+	important := id >= 0
+	if !important {
+		if id, _ = m.first(&m.blk, u, party); id < 0 {
+			return v, false
+		}
+	}
+	m.setRule(&v, id)
+	v.Action, v.Reason, v.CNAME = Block, ReasonRule, target
+	if important {
+		v.Reason = ReasonImportant
+		return v, true
+	}
+	origParty, _ := m.party(r)
+	exc, _ := m.first(&m.exc, r, origParty)
+	if exc < 0 {
+		exc, _ = m.first(&m.exc, u, party)
+	}
+	if exc < 0 {
+		exc = m.pageException(r)
+	}
+	if exc >= 0 {
+		v = Verdict{Owner: v.Owner, CNAME: target}
+		m.setRule(&v, exc)
+		v.Action, v.Reason = Exception, ReasonExceptionRule
+	}
+	return v, true
 }
 
 // pageException returns an exception rule with $document that matches the

@@ -49,6 +49,8 @@ type Request struct {
 	srcEntity   []uint64 // hashes of "name.*" entity forms of the source host
 	tokens      []uint32 // hashes of the URL's distinct tokens
 	page        *Request // the source page as a document request, for $document exceptions
+	uncloaked   *Request // the request with its host replaced by its canonical name
+	alias       string   // set on uncloaked: the host replacing URL's
 	bigrams     [bigramWords]uint64
 	tokensReady bool
 	gen         uint32 // generation of seen
@@ -77,6 +79,24 @@ func (r *Request) ResetHost(host string) {
 	r.URL, r.SourceURL, r.Type, r.Method = "", "", TypeUnknown, ""
 	r.hostOnly = host
 	r.prepare()
+}
+
+// uncloak returns r with its host replaced by target (a CNAME's canonical
+// name), as a Request reused across calls.
+func (r *Request) uncloak(target string) *Request {
+	u := r.uncloaked
+	if u == nil {
+		u = &Request{}
+		r.uncloaked = u
+	}
+	if !u.ready || u.alias != target || u.URL != r.URL || u.SourceURL != r.SourceURL || u.Type != r.Type || u.Method != r.Method {
+		u.URL, u.SourceURL, u.Type, u.Method, u.hostOnly, u.alias = r.URL, r.SourceURL, r.Type, r.Method, "", target
+		if r.hostOnly != "" {
+			u.URL = "https://" + r.hostOnly + "/" // rare: a CNAME'd bare host
+		}
+		u.prepare()
+	}
+	return u
 }
 
 // Host returns the requested host name in lower case, without port.
@@ -141,7 +161,11 @@ func (r *Request) prepare() {
 // normalize fills norm and lower and finds the host.
 func (r *Request) normalize() {
 	scheme, auth, rest := "https", r.hostOnly, "/"
-	if r.hostOnly == "" {
+	switch {
+	case r.alias != "":
+		scheme, _, rest = splitURL(r.URL)
+		auth = r.alias
+	case r.hostOnly == "":
 		scheme, auth, rest = splitURL(r.URL)
 	}
 	host, port, upper := parseAuthority(auth)

@@ -1,6 +1,7 @@
 package blocklist
 
 import (
+	"errors"
 	"testing"
 )
 
@@ -118,5 +119,39 @@ func TestTDSRealList(t *testing.T) {
 		if got := ddgAction(v); got != tt.want {
 			t.Errorf("Match(%s from %s) = %s (%+v), want %s", tt.url, tt.site, got, v, tt.want)
 		}
+	}
+}
+
+func TestCNAMEUncloakingABP(t *testing.T) {
+	tds, err := ParseString(`{"trackers":{},"entities":{},"domains":{},"cnames":{
+		"metrics.shop.example": "shop.example.data.adobedc.net",
+		"cdn.shop.example": "shop.example.cdn.example",
+		"img.shop.example": "img.shop.example.edgekey.net"}}`, ListMeta{Name: "TDS"})
+	if err != nil && !errors.Is(err, ErrNoRules) {
+		t.Fatal(err)
+	}
+	abp, _ := ParseString("||data.adobedc.net^\n||edgekey.net^\n@@||img.shop.example^", ListMeta{Name: "privacy"})
+	m, err := Compile([]*List{tds, abp}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		url   string
+		want  Action
+		cname string
+	}{
+		{"https://metrics.shop.example/b/ss", Block, "shop.example.data.adobedc.net"},
+		{"https://cdn.shop.example/app.js", Allow, ""},
+		{"https://img.shop.example/a.png", Exception, "img.shop.example.edgekey.net"},
+		{"https://www.shop.example/", Allow, ""},
+	}
+	for _, tt := range tests {
+		v := m.Match(NewRequest(tt.url, "https://shop.example/", TypeScript))
+		if v.Action != tt.want || v.CNAME != tt.cname {
+			t.Errorf("Match(%s) = %v cname %q (%+v), want %v %q", tt.url, v.Action, v.CNAME, v, tt.want, tt.cname)
+		}
+	}
+	if v := m.MatchHost("metrics.shop.example"); v.Action != Block {
+		t.Errorf("MatchHost(metrics.shop.example) = %+v, want Block", v)
 	}
 }

@@ -225,6 +225,10 @@ type Verdict struct {
 	// Owner is the entity owning the requested host ("Google LLC") when an
 	// entity map knows it.
 	Owner string
+	// CNAME is the canonical name the requested host is an alias of, when
+	// the deciding rule matched that name rather than the host (CNAME
+	// cloaking, uncloaked with the Tracker Data Set's cnames map).
+	CNAME string
 	// Tracker is true when the requested host is a known tracker in a
 	// Tracker Data Set, even when it is not blocked (first party,
 	// "ignore"): other protections, such as cookie and referrer trimming,
