@@ -211,11 +211,13 @@ func lowerASCII(s string) string {
 }
 
 func setRegex(f *filter, expr string) error {
-	flags := "(?i)"
+	var re *regexp.Regexp
+	var err error
 	if f.flags&fMatchCase != 0 {
-		flags = ""
+		re, err = regexp.Compile(expr)
+	} else {
+		re, err = compileLower(expr) // matched against the lower-case URL
 	}
-	re, err := regexp.Compile(flags + expr)
 	if err != nil {
 		return fmt.Errorf("regular expression: %w", err)
 	}

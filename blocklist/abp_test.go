@@ -234,3 +234,26 @@ func TestValidateRule(t *testing.T) {
 }
 
 var errBad = errors.New("any syntax error")
+
+func TestCompileLower(t *testing.T) {
+	tests := []struct {
+		expr, in string
+		want     bool
+	}{
+		{`ABC\.js`, "x/abc.js", true},
+		{`[A-Z]{3}\d`, "xyz1", true},
+		{`\D+`, "abc", true},
+		{`\W`, "a/b", true},
+		{`Straße`, "straße", true},
+		{`(?-i:ABC)`, "abc", true}, // the input is lower case: any letter case in the rule matches it
+	}
+	for _, tt := range tests {
+		re, err := compileLower(tt.expr)
+		if err != nil {
+			t.Fatalf("compileLower(%q): %v", tt.expr, err)
+		}
+		if got := re.MatchString(tt.in); got != tt.want {
+			t.Errorf("compileLower(%q) = %q; MatchString(%q) = %v, want %v", tt.expr, re, tt.in, got, tt.want)
+		}
+	}
+}

@@ -43,10 +43,12 @@ type Matcher struct {
 	rmp     index // $removeparam rules
 	rmpExc  index // exceptions to them
 
-	tds       []*tdsData
-	cnames    map[string]string // alias host -> canonical name, from the TDS lists
+	trackers  []*tdsTracker // the TDS trackers of all lists (the first list wins a domain)
+	trackerAt hostMap       // tracker domain -> index in trackers
+	cnameAt   hostMap       // CNAME alias host -> index in cnames
+	cnames    []string      // canonical names, from the TDS lists
 	ddg       ddgRules
-	entities  map[string]int32
+	entities  hostMap // domain -> owner id
 	entNames  []string
 	allow     allowlist
 	resources map[string]resource
@@ -84,6 +86,8 @@ func Compile(lists []*List, opts Options) (*Matcher, error) {
 		return nil, fmt.Errorf("compiling matcher: %w", err)
 	}
 	var entities [][]entityDef
+	trackers := map[string]int32{}
+	cnames := map[string]int32{}
 	n := 0
 	for _, l := range lists {
 		n += len(l.filters)
@@ -109,15 +113,7 @@ func Compile(lists []*List, opts Options) (*Matcher, error) {
 			m.filters = append(m.filters, f)
 		}
 		if l.tds != nil {
-			m.tds = append(m.tds, l.tds.withList(uint16(i), uint8(listCat)))
-			for a, t := range l.tds.cnames {
-				if m.cnames == nil {
-					m.cnames = map[string]string{}
-				}
-				if _, dup := m.cnames[a]; !dup {
-					m.cnames[a] = t
-				}
-			}
+			m.addTDS(l.tds.withList(uint16(i), uint8(listCat)), trackers, cnames)
 		}
 		if l.ddg != nil {
 			m.ddg.add(l.ddg, uint16(i), uint8(listCat))
@@ -130,6 +126,7 @@ func Compile(lists []*List, opts Options) (*Matcher, error) {
 		}
 		entities = append(entities, l.entities)
 	}
+	m.trackerAt, m.cnameAt = newHostMap(trackers), newHostMap(cnames)
 	m.entities, m.entNames = mergeEntities(entities)
 	m.applyBadfilters()
 	m.buildIndexes()
@@ -252,9 +249,7 @@ func (m *Matcher) fillStats() {
 	s.Lists = len(m.lists)
 	s.Rules = len(m.filters)
 	s.Exceptions = m.exc.size + m.rdrExc.size + m.rmpExc.size
-	for _, d := range m.tds {
-		s.Trackers += len(d.trackers)
-	}
+	s.Trackers = len(m.trackers)
 	s.Entities = len(m.entNames)
 	s.Resources = len(m.resources)
 	mem := int64(cap(m.filters)) * int64(reflect.TypeFor[filter]().Size())
@@ -271,9 +266,9 @@ func (m *Matcher) fillStats() {
 	for _, ix := range []*index{&m.imp, &m.blk, &m.exc, &m.docExc, &m.rdr, &m.rdrExc, &m.rmp, &m.rmpExc} {
 		mem += ix.bytes()
 	}
-	mem += int64(len(m.entities)) * 48
-	for _, d := range m.tds {
-		mem += d.bytes()
+	mem += m.entities.bytes() + m.trackerAt.bytes() + m.cnameAt.bytes()
+	for _, t := range m.trackers {
+		mem += t.bytes()
 	}
 	for _, r := range m.resources {
 		mem += int64(len(r.body)) + 64
@@ -290,7 +285,7 @@ func (m *Matcher) Lists() []ListMeta { return append([]ListMeta(nil), m.lists...
 // mergeEntities builds the domain-to-owner map. Owners from different maps
 // that share a domain are merged (union-find); the merged owner keeps the
 // first name seen.
-func mergeEntities(lists [][]entityDef) (map[string]int32, []string) {
+func mergeEntities(lists [][]entityDef) (hostMap, []string) {
 	var parent []int32
 	var names []string
 	find := func(x int32) int32 {
@@ -328,7 +323,7 @@ func mergeEntities(lists [][]entityDef) (map[string]int32, []string) {
 		}
 	}
 	if len(byDomain) == 0 {
-		return nil, nil
+		return hostMap{}, nil
 	}
 	// Renumber the roots densely.
 	dense := make(map[int32]int32)
@@ -343,24 +338,31 @@ func mergeEntities(lists [][]entityDef) (map[string]int32, []string) {
 		}
 		byDomain[dom] = d
 	}
-	return byDomain, outNames
+	return newHostMap(byDomain), outNames
+}
+
+// addTDS adds a Tracker Data Set's trackers and CNAMEs; a domain already
+// known from an earlier list keeps its entry.
+func (m *Matcher) addTDS(d *tdsData, trackers, cnames map[string]int32) {
+	for _, dom := range sortedKeys(d.trackers) {
+		if _, dup := trackers[dom]; !dup {
+			trackers[dom] = int32(len(m.trackers))
+			m.trackers = append(m.trackers, d.trackers[dom])
+		}
+	}
+	for _, alias := range sortedKeys(d.cnames) {
+		if _, dup := cnames[alias]; !dup {
+			cnames[alias] = int32(len(m.cnames))
+			m.cnames = append(m.cnames, d.cnames[alias])
+		}
+	}
 }
 
 // entityOf returns the owner id of host (looking at its parent domains
 // too), or -1.
 func (m *Matcher) entityOf(host string) int32 {
-	if m.entities == nil {
-		return -1
-	}
-	for h := host; h != ""; {
-		if id, ok := m.entities[h]; ok {
-			return id
-		}
-		i := strings.IndexByte(h, '.')
-		if i < 0 {
-			break
-		}
-		h = h[i+1:]
+	if id, ok := m.entities.longestOf(host); ok {
+		return id
 	}
 	return -1
 }

@@ -230,7 +230,7 @@ func parseTARule(key string, raw map[string]json.RawMessage) (taRule, error) {
 	if err != nil {
 		return taRule{}, err
 	}
-	re, err := regexp.Compile("(?i)" + rule)
+	re, err := compileLower(rule)
 	if err != nil {
 		return taRule{}, fmt.Errorf("regular expression: %w", err)
 	}

@@ -75,32 +75,20 @@ func (m *Matcher) matchDDG(r *Request, site string) ddgVerdict {
 // matchTDS finds the request's tracker (uncloaking a CNAME when the host
 // itself is not one) and applies its rules.
 func (m *Matcher) matchTDS(r *Request) (o tdsOutcome) {
-	if len(m.tds) == 0 || r.host == "" {
+	if len(m.trackers) == 0 || r.host == "" {
 		return o
 	}
 	trHost := r.host
 	var tr *tdsTracker
-	for _, d := range m.tds {
-		if tr = d.lookupTracker(trHost); tr != nil {
-			break
-		}
+	if i, ok := m.trackerAt.longest(r.host, r.hostHashes, r.hostPos, int32(r.hostStart)); ok {
+		tr = m.trackers[i]
 	}
 	url := r.portlessLower()
 	if tr == nil {
-		for _, d := range m.tds {
-			target, ok := d.cnames[r.host]
-			if !ok {
-				continue
+		if target, ok := m.cnameOf(r); ok {
+			if i, ok := m.trackerAt.longestOf(target); ok {
+				tr, trHost, url = m.trackers[i], target, r.withHost(target)
 			}
-			for _, d2 := range m.tds {
-				if tr = d2.lookupTracker(target); tr != nil {
-					break
-				}
-			}
-			if tr != nil {
-				trHost, url = target, r.withHost(target)
-			}
-			break
 		}
 	}
 	if tr == nil {
@@ -126,6 +114,19 @@ func (m *Matcher) matchTDS(r *Request) (o tdsOutcome) {
 		o.block, o.text, o.surrogate = true, rule.text, rule.surrogate
 	}
 	return o
+}
+
+// cnameOf returns the canonical name of the request's host when the TDS
+// cnames map has it (exact host only, as DuckDuckGo's clients do).
+func (m *Matcher) cnameOf(r *Request) (string, bool) {
+	if len(m.cnames) == 0 || len(r.hostHashes) == 0 {
+		return "", false
+	}
+	i, ok := m.cnameAt.get(r.host, r.hostHashes[len(r.hostHashes)-1])
+	if !ok {
+		return "", false
+	}
+	return m.cnames[i], true
 }
 
 // sameParty reports whether two hosts share a registrable domain, or an

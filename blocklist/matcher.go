@@ -42,14 +42,14 @@ func (m *Matcher) Match(r *Request) Verdict {
 	if off < 0 {
 		off = o
 	}
-	if blk < 0 && m.cnames != nil {
+	if blk < 0 && len(m.cnames) > 0 {
 		if v, ok := m.matchUncloaked(r, v); ok {
 			return v
 		}
 	}
 
 	var dv ddgVerdict
-	if len(m.tds) > 0 || m.ddg.blocked != nil {
+	if len(m.trackers) > 0 || m.ddg.blocked != nil {
 		dv = m.matchDDG(r, site)
 		v.Tracker = dv.tracker
 	}
@@ -88,7 +88,7 @@ func (m *Matcher) Match(r *Request) Verdict {
 // uBlock Origin does with DNS; the TDS cnames map stands in for DNS. An
 // alias within the same registrable domain is left alone.
 func (m *Matcher) matchUncloaked(r *Request, v Verdict) (Verdict, bool) {
-	target, ok := m.cnames[r.host]
+	target, ok := m.cnameOf(r)
 	if !ok || registrable(target) == r.domain {
 		return v, false
 	}
@@ -155,14 +155,19 @@ func (m *Matcher) pageException(r *Request) int32 {
 // party returns 1 (first party), 3 (third party) or 0 (no source known),
 // and the owner of the requested host (-1 if unknown).
 func (m *Matcher) party(r *Request) (uint8, int32) {
-	ent := m.entityOf(r.host)
+	ent := int32(-1)
+	if id, ok := m.entities.longest(r.host, r.hostHashes, r.hostPos, int32(r.hostStart)); ok {
+		ent = id
+	}
 	switch {
 	case r.srcHost == "":
 		return 0, ent
 	case r.domain == r.srcDomain:
 		return 1, ent
-	case m.owners && ent >= 0 && m.entityOf(r.srcHost) == ent:
-		return 1, ent
+	case m.owners && ent >= 0:
+		if src, ok := m.entities.longest(r.srcHost, r.srcHashes, r.srcPos, 0); ok && src == ent {
+			return 1, ent
+		}
 	}
 	return 3, ent
 }

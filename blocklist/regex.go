@@ -1,8 +1,10 @@
 package blocklist
 
 import (
+	"regexp"
 	"regexp/syntax"
 	"strings"
+	"unicode"
 )
 
 // literalRuns returns the literal strings every match of expr contains, in
@@ -85,4 +87,29 @@ func innerTokens(run string) []string {
 		i = j
 	}
 	return out
+}
+
+// compileLower compiles a case-insensitive regular expression for input
+// that is already in lower case: its literals are lower-cased and the
+// case-folding flag dropped, which spares the matcher Unicode case folding
+// on every character.
+func compileLower(expr string) (*regexp.Regexp, error) {
+	re, err := syntax.Parse(expr, syntax.Perl|syntax.FoldCase)
+	if err != nil {
+		return nil, err
+	}
+	lowerLiterals(re)
+	return regexp.Compile(re.String())
+}
+
+func lowerLiterals(re *syntax.Regexp) {
+	re.Flags &^= syntax.FoldCase
+	if re.Op == syntax.OpLiteral {
+		for i, r := range re.Rune {
+			re.Rune[i] = unicode.ToLower(r)
+		}
+	}
+	for _, s := range re.Sub {
+		lowerLiterals(s)
+	}
 }

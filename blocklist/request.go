@@ -46,6 +46,7 @@ type Request struct {
 	hostHashes  []uint64 // hashes of the host's domain suffixes, shortest first
 	hostPos     []int32  // where each suffix starts in lower
 	srcHashes   []uint64 // same for the source host
+	srcPos      []int32  // where each suffix starts in srcHost
 	srcEntity   []uint64 // hashes of "name.*" entity forms of the source host
 	tokens      []uint32 // hashes of the URL's distinct tokens
 	page        *Request // the source page as a document request, for $document exceptions
@@ -141,7 +142,8 @@ func (r *Request) prepare() {
 	if r.Type == TypeDocument {
 		r.srcHost = r.host // a page is its own site
 	}
-	r.srcHashes = appendSuffixHashes(r.srcHashes[:0], nil, r.srcHost, fnvOffset64)
+	r.srcPos = r.srcPos[:0]
+	r.srcHashes = appendSuffixHashes(r.srcHashes[:0], &r.srcPos, r.srcHost, fnvOffset64)
 	r.srcDomain, r.srcSuffix = r.srcHost, 0
 	if n := len(r.srcHashes); n > 0 && !isIP(r.srcHost) {
 		r.srcSuffix = publicSuffixLenHash(r.srcHost, r.srcHashes[n-1])

@@ -180,7 +180,7 @@ func compileTDSRule(rule, action, surrogate string, opts, excs *tdsCondJSON) (td
 	if parsed.Op == syntax.OpLiteral && isASCII(string(parsed.Rune)) {
 		r.lit = []byte(strings.ToLower(string(parsed.Rune)))
 	} else {
-		if r.re, err = regexp.Compile("(?i)" + rule); err != nil {
+		if r.re, err = compileLower(rule); err != nil {
 			return r, fmt.Errorf("regular expression: %w", err)
 		}
 		r.prefilter = []byte(requiredLiteral(rule, true))
@@ -265,21 +265,6 @@ func (t *tdsTracker) findRule(url []byte, site string, typ ResourceType) *tdsRul
 	return nil
 }
 
-// lookupTracker finds the tracker entry for host or its nearest parent.
-func (d *tdsData) lookupTracker(host string) *tdsTracker {
-	for h := host; h != ""; {
-		if t := d.trackers[h]; t != nil {
-			return t
-		}
-		i := strings.IndexByte(h, '.')
-		if i < 0 {
-			break
-		}
-		h = h[i+1:]
-	}
-	return nil
-}
-
 // withList returns a copy of d whose trackers name list i and take the
 // list's category when they have none.
 func (d *tdsData) withList(i uint16, cat uint8) *tdsData {
@@ -295,14 +280,11 @@ func (d *tdsData) withList(i uint16, cat uint8) *tdsData {
 	return out
 }
 
-func (d *tdsData) bytes() int64 {
-	n := int64(len(d.cnames)) * 96
-	for _, t := range d.trackers {
-		n += 160 + int64(len(t.rules))*120
-		for _, r := range t.rules {
-			if r.re != nil {
-				n += 2048
-			}
+func (t *tdsTracker) bytes() int64 {
+	n := 160 + int64(len(t.rules))*120
+	for _, r := range t.rules {
+		if r.re != nil {
+			n += 2048
 		}
 	}
 	return n
