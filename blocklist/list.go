@@ -131,8 +131,9 @@ func Parse(r io.Reader, meta ListMeta) (*List, error) {
 }
 
 // ParseString parses a list held in a string, such as the user's own rules.
+// The List keeps references into text (rule texts are slices of it).
 func ParseString(text string, meta ListMeta) (*List, error) {
-	return parseText(strings.Clone(text), meta)
+	return parseText(text, meta)
 }
 
 func parseText(text string, meta ListMeta) (*List, error) {

@@ -54,6 +54,7 @@ type Request struct {
 	alias       string   // set on uncloaked: the host replacing URL's
 	bigrams     [bigramWords]uint64
 	tokensReady bool
+	srcValid    bool   // the source fields describe prepSource
 	gen         uint32 // generation of seen
 	seen        [512]uint64
 }
@@ -125,6 +126,9 @@ func (r *Request) ensure() {
 }
 
 func (r *Request) prepare() {
+	// The source fields depend on SourceURL only (and on the host for a
+	// page load): requests of one page in a row reuse them.
+	sameSource := r.ready && r.srcValid && r.SourceURL == r.prepSource && r.Type != TypeDocument && r.prepType != TypeDocument
 	r.prepURL, r.prepSource, r.prepType, r.prepMethod = r.URL, r.SourceURL, r.Type, r.Method
 	r.prepHostOnly = r.hostOnly
 	r.ready = true
@@ -138,6 +142,18 @@ func (r *Request) prepare() {
 	if n := len(r.hostHashes); n > 0 && !isIP(r.host) {
 		r.domain = registrableLen(r.host, publicSuffixLenHash(r.host, r.hostHashes[n-1]))
 	}
+	r.method = 0
+	if r.Method != "" {
+		r.method = parseMethod(r.Method)
+	}
+	if !sameSource {
+		r.prepareSource()
+	}
+}
+
+// prepareSource fills the fields derived from the source (the site).
+func (r *Request) prepareSource() {
+	r.srcValid = true
 	r.srcHost = sourceHost(r.SourceURL)
 	if r.Type == TypeDocument {
 		r.srcHost = r.host // a page is its own site
@@ -149,11 +165,6 @@ func (r *Request) prepare() {
 		r.srcSuffix = publicSuffixLenHash(r.srcHost, r.srcHashes[n-1])
 		r.srcDomain = registrableLen(r.srcHost, r.srcSuffix)
 	}
-	r.method = 0
-	if r.Method != "" {
-		r.method = parseMethod(r.Method)
-	}
-
 	r.srcEntity = r.srcEntity[:0]
 	if n := len(r.srcHost) - r.srcSuffix - 1; r.srcSuffix > 0 && n > 0 {
 		r.srcEntity = appendSuffixHashes(r.srcEntity, nil, r.srcHost[:n], entitySeed)

@@ -111,3 +111,26 @@ func TestLowerInPlace(t *testing.T) {
 		}
 	}
 }
+
+func TestRequestSourceReuse(t *testing.T) {
+	r := &Request{}
+	steps := []struct {
+		url, src string
+		typ      ResourceType
+		srcHost  string
+		third    bool
+	}{
+		{"https://a.example/x", "https://site.test/p", TypeScript, "site.test", true},
+		{"https://site.test/y", "https://site.test/p", TypeImage, "site.test", false},
+		{"https://b.example/", "https://site.test/p", TypeDocument, "b.example", false},
+		{"https://c.example/", "https://site.test/p", TypeScript, "site.test", true},
+		{"https://c.example/", "https://other.test/", TypeScript, "other.test", true},
+		{"https://c.example/", "", TypeScript, "", false},
+	}
+	for _, s := range steps {
+		r.Reset(s.url, s.src, s.typ)
+		if r.SourceHost() != s.srcHost || r.ThirdParty() != s.third {
+			t.Errorf("Reset(%s, %s, %v): source host %q third %v, want %q %v", s.url, s.src, s.typ, r.SourceHost(), r.ThirdParty(), s.srcHost, s.third)
+		}
+	}
+}
