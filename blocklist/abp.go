@@ -150,9 +150,6 @@ func setPattern(f *filter, p string) error {
 	if f.flags&fMatchCase == 0 {
 		p = lowerASCII(p)
 	}
-	if strings.ContainsAny(p, "|") {
-		return errors.New("'|' inside a pattern")
-	}
 	for i := 0; i < len(p); i++ {
 		if c := p[i]; c < 0x20 || c >= 0x7f {
 			return errors.New("pattern has a control or non-ASCII character (write host names in punycode)")

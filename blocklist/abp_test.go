@@ -59,7 +59,7 @@ func TestParseABPLine(t *testing.T) {
 		{"||x.com^$method=fly", lineBad},
 		{"||x.com^$rewrite=http://evil", lineBad},
 		{"/(unclosed/", lineBad},
-		{"a|b", lineBad},
+		{"/addyn|*;adtech;", lineNetwork}, // '|' inside a pattern is a plain character
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
@@ -111,6 +111,7 @@ func TestMatchABP(t *testing.T) {
 		{"separator not letter", []string{"/ad^"}, "https://x.org/adx", "", TypeImage, Allow, ""},
 		{"separator not dot", []string{"/ad^"}, "https://x.org/ad.js", "", TypeImage, Allow, ""},
 		{"wildcard", []string{"/ads/*/banner"}, "https://x.org/ads/2019/top/banner.png", "", TypeImage, Block, ""},
+		{"pipe inside pattern", []string{"/addyn|*;adtech;"}, "https://x.org/addyn|3.0|5.1;adtech;size=1", "", TypeScript, Block, ""},
 		{"wildcard order", []string{"/banner*/ads/"}, "https://x.org/ads/banner", "", TypeImage, Allow, ""},
 		{"regex", []string{`/\/[0-9a-f]{32}\/invoke\.js/`}, "https://x.org/0123456789abcdef0123456789abcdef/invoke.js", "", TypeScript, Block, ""},
 		{"regex miss", []string{`/\/[0-9a-f]{32}\/invoke\.js/`}, "https://x.org/0123/invoke.js", "", TypeScript, Allow, ""},

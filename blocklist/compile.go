@@ -282,12 +282,13 @@ func (m *Matcher) Stats() Stats { return m.stats }
 // Lists returns the metadata of the compiled lists, in order.
 func (m *Matcher) Lists() []ListMeta { return append([]ListMeta(nil), m.lists...) }
 
-// mergeEntities builds the domain-to-owner map. Owners from different maps
-// that share a domain are merged (union-find); the merged owner keeps the
-// first name seen.
+// mergeEntities builds the domain-to-owner map. Owners that share a domain
+// are merged (union-find); a merged owner takes the name of its largest
+// part.
 func mergeEntities(lists [][]entityDef) (hostMap, []string) {
 	var parent []int32
 	var names []string
+	var size []int // domains each original entity lists
 	find := func(x int32) int32 {
 		for parent[x] != x {
 			parent[x] = parent[parent[x]]
@@ -304,8 +305,10 @@ func mergeEntities(lists [][]entityDef) (hostMap, []string) {
 				id = int32(len(parent))
 				parent = append(parent, id)
 				names = append(names, d.name)
+				size = append(size, 0)
 				byName[d.name] = id
 			}
+			size[id] += len(d.domains)
 			for _, dom := range d.domains {
 				if other, ok := byDomain[dom]; ok {
 					a, b := find(other), find(id)
@@ -325,16 +328,24 @@ func mergeEntities(lists [][]entityDef) (hostMap, []string) {
 	if len(byDomain) == 0 {
 		return hostMap{}, nil
 	}
-	// Renumber the roots densely.
+	// Name each merged owner after its largest part ("Google LLC" rather
+	// than "Google Ads"), then renumber the roots densely.
+	best := map[int32]int32{}
+	for id := range parent {
+		root := find(int32(id))
+		if b, ok := best[root]; !ok || size[id] > size[b] || size[id] == size[b] && names[id] < names[b] {
+			best[root] = int32(id)
+		}
+	}
 	dense := make(map[int32]int32)
 	var outNames []string
-	for dom, id := range byDomain {
-		root := find(id)
+	for _, dom := range sortedKeys(byDomain) {
+		root := find(byDomain[dom])
 		d, ok := dense[root]
 		if !ok {
 			d = int32(len(outNames))
 			dense[root] = d
-			outNames = append(outNames, names[root])
+			outNames = append(outNames, names[best[root]])
 		}
 		byDomain[dom] = d
 	}
