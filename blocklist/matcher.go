@@ -42,9 +42,19 @@ func (m *Matcher) Match(r *Request) Verdict {
 	if off < 0 {
 		off = o
 	}
+	// A CNAME-cloaked host: the rules apply to its canonical name too.
+	var u *Request
+	var uParty uint8
 	if blk < 0 && len(m.cnames) > 0 {
-		if v, ok := m.matchUncloaked(r, v); ok {
-			return v
+		if u, uParty = m.uncloaked(r); u != nil {
+			if id, _ := m.first(&m.imp, u, uParty); id >= 0 {
+				m.setRule(&v, id)
+				v.Action, v.Reason, v.CNAME = Block, ReasonImportant, u.host
+				return v
+			}
+			if blk, _ = m.first(&m.blk, u, uParty); blk >= 0 {
+				v.CNAME = u.host
+			}
 		}
 	}
 
@@ -57,17 +67,26 @@ func (m *Matcher) Match(r *Request) Verdict {
 	case blk >= 0:
 		m.setRule(&v, blk)
 		v.Action, v.Reason = Block, ReasonRule
-		m.redirect(&v, r, party, blk)
+		if v.CNAME == "" {
+			m.redirect(&v, r, party, blk)
+		}
+		if v.Action == Block && dv.action == Redirect {
+			// Both block; the Tracker Data Set's surrogate keeps the page working.
+			v.Action, v.Redirect = Redirect, dv.surrogate
+		}
 	case dv.action.Blocked():
 		v.Action, v.Reason, v.Rule, v.List, v.Category, v.Redirect = dv.action, ReasonRule, dv.rule, m.listName(dv.list), catName(dv.cat), dv.surrogate
 	}
 	if v.Action.Blocked() {
 		exc, _ := m.first(&m.exc, r, party)
+		if exc < 0 && v.CNAME != "" {
+			exc, _ = m.first(&m.exc, u, uParty)
+		}
 		if exc < 0 {
 			exc = m.pageException(r)
 		}
 		if exc >= 0 {
-			v = Verdict{Owner: v.Owner, Tracker: v.Tracker}
+			v = Verdict{Owner: v.Owner, Tracker: v.Tracker, CNAME: v.CNAME}
 			m.setRule(&v, exc)
 			v.Action, v.Reason = Exception, ReasonExceptionRule
 		}
@@ -83,44 +102,18 @@ func (m *Matcher) Match(r *Request) Verdict {
 	return v
 }
 
-// matchUncloaked applies the Adblock Plus rules to the canonical name of a
-// CNAME-cloaked host (a first-party alias of a third-party tracker), as
-// uBlock Origin does with DNS; the TDS cnames map stands in for DNS. An
+// uncloaked returns the request with its host replaced by its canonical
+// name when the TDS cnames map knows the host as an alias of another site
+// (uBlock Origin does this with DNS; the map stands in for it), or nil. An
 // alias within the same registrable domain is left alone.
-func (m *Matcher) matchUncloaked(r *Request, v Verdict) (Verdict, bool) {
+func (m *Matcher) uncloaked(r *Request) (*Request, uint8) {
 	target, ok := m.cnameOf(r)
 	if !ok || registrable(target) == r.domain {
-		return v, false
+		return nil, 0
 	}
 	u := r.uncloak(target)
 	party, _ := m.party(u)
-	id, _ := m.first(&m.imp, u, party)
-	important := id >= 0
-	if !important {
-		if id, _ = m.first(&m.blk, u, party); id < 0 {
-			return v, false
-		}
-	}
-	m.setRule(&v, id)
-	v.Action, v.Reason, v.CNAME = Block, ReasonRule, target
-	if important {
-		v.Reason = ReasonImportant
-		return v, true
-	}
-	origParty, _ := m.party(r)
-	exc, _ := m.first(&m.exc, r, origParty)
-	if exc < 0 {
-		exc, _ = m.first(&m.exc, u, party)
-	}
-	if exc < 0 {
-		exc = m.pageException(r)
-	}
-	if exc >= 0 {
-		v = Verdict{Owner: v.Owner, CNAME: target}
-		m.setRule(&v, exc)
-		v.Action, v.Reason = Exception, ReasonExceptionRule
-	}
-	return v, true
+	return u, party
 }
 
 // pageException returns an exception rule with $document that matches the

@@ -155,3 +155,21 @@ func TestCNAMEUncloakingABP(t *testing.T) {
 		t.Errorf("MatchHost(metrics.shop.example) = %+v, want Block", v)
 	}
 }
+
+func TestABPBlockWithTDSSurrogate(t *testing.T) {
+	tds, _ := ParseString(tdsExamples, ListMeta{Name: "TDS"})
+	surrogates, _ := ParseString("test-tracker.net/ad_status.js application/javascript\nwindow.ad = 1;\n", ListMeta{Name: "surrogates"})
+	abp, _ := ParseString("||test-tracker.net^", ListMeta{Name: "abp"})
+	m, err := Compile([]*List{abp, tds, surrogates}, Options{OwnerParties: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := m.Match(NewRequest("https://test-tracker.net/instream/1/ad_status.js", "https://example.com/", TypeScript))
+	if v.Action != Redirect || v.Redirect != "ad_status.js" || v.Rule != "||test-tracker.net^" || !v.Tracker {
+		t.Errorf("Match = %+v, want Redirect to ad_status.js by ||test-tracker.net^", v)
+	}
+	v = m.Match(NewRequest("https://test-tracker.net/other.js", "https://example.com/", TypeScript))
+	if v.Action != Block || v.List != "abp" {
+		t.Errorf("Match = %+v, want Block by abp", v)
+	}
+}
