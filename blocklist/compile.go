@@ -242,6 +242,9 @@ func (m *Matcher) buildIndexes() {
 	m.rdrExc = buildIndex(m.filters, rdrExc)
 	m.rmp = buildIndex(m.filters, rmp)
 	m.rmpExc = buildIndex(m.filters, rmpExc)
+	for _, ix := range []*index{&m.exc, &m.docExc, &m.rdr, &m.rdrExc, &m.rmpExc} {
+		ix.always = true
+	}
 }
 
 func (m *Matcher) fillStats() {

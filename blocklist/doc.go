@@ -31,4 +31,27 @@
 // included) and, with Options.OwnerParties, by owner where an entity map is
 // loaded. Categories can be switched at match time (Matcher.WithCategories)
 // without recompiling.
+//
+// # Semantics worth knowing
+//
+//   - A request without a source is neither first nor third party: rules of
+//     both kinds apply, rules with a positive $domain= do not. A bare host
+//     (MatchHost, for an unfiltered CONNECT) is "https://host/" with no
+//     source and no type. Both agree with every verdict uBlock Origin and
+//     Ghostery share on the realworld vectors.
+//   - A page load (TypeDocument) is its own site. Plain "||host^" rules
+//     (and hosts-file entries) block page loads, as uBlock Origin's strict
+//     blocking does; other rules need $document.
+//   - "@@...$document" lifts blocking on the pages it matches (Adblock
+//     Plus semantics); the source URL stands for the page.
+//   - Exception rules (@@) lift blocks from every list, the Tracker Data
+//     Set's included; $important blocks cannot be lifted. The user's
+//     allowlist comes first of all.
+//   - DuckDuckGo's tracker allowlist and site exceptions (contentBlocking,
+//     unprotectedTemporary) apply to the DuckDuckGo lists, whose breakage
+//     they exist to fix, not to Adblock Plus lists.
+//   - A TDS "ignore" still marks the request as a tracker (Verdict.Tracker)
+//     so that cookie and referrer protections can apply to it.
+//   - CNAME aliases from the TDS cnames map are uncloaked for the Adblock
+//     Plus rules too (Verdict.CNAME).
 package blocklist

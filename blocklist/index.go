@@ -109,6 +109,10 @@ type index struct {
 	// needTokens: some rule needs the URL's tokens or bigrams (anything
 	// but a plain "||host^" rule).
 	needTokens bool
+	// always: the rules apply whatever their category (exceptions and
+	// redirect directives: switching a category off must not make other
+	// lists block more).
+	always bool
 }
 
 // keyBits builds a bitmap with a bit per key of t (about eight bits per

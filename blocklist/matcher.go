@@ -181,7 +181,7 @@ func (m *Matcher) first(ix *index, r *Request, party uint8) (hit, off int32) {
 			if !f.matches(r, party, pos) {
 				continue
 			}
-			if m.cats.has(f.cat) {
+			if ix.always || m.cats.has(f.cat) {
 				return int32(id)
 			}
 			if off < 0 {

@@ -91,6 +91,17 @@ func TestCategories(t *testing.T) {
 			t.Errorf("Match(%s) = %+v, want %v %v list %q cat %q", tt.host, v, tt.want, tt.reason, tt.list, tt.wantCat)
 		}
 	}
+	// An exception lifts blocks of other lists even when its own list's
+	// category is off.
+	el, _ := ParseString("||ads.example^\n@@||stats.example/ok/", ListMeta{Name: "el", Category: "advertising"})
+	ep, _ := ParseString("||stats.example^", ListMeta{Name: "ep", Category: "analytics"})
+	m2, err := Compile([]*List{el, ep}, Options{Categories: []string{"analytics"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := m2.Match(NewRequest("https://stats.example/ok/x", "https://site.test/", TypeImage)); v.Action != Exception || v.List != "el" {
+		t.Errorf("exception from a switched-off list: %+v, want Exception by el", v)
+	}
 	if _, err := m.WithCategories([]string{"bogus"}); err == nil {
 		t.Error("WithCategories(bogus) = nil error")
 	}
