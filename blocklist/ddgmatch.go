@@ -100,7 +100,11 @@ func (m *Matcher) matchTDS(r *Request) (o tdsOutcome) {
 		o.reason, o.text = ReasonFirstParty, tr.text
 		return o
 	}
-	rule := tr.findRule(url, site, r.Type)
+	var bigrams *Request // the bigram set describes url when url is the URL as is
+	if r.tokensReady && trHost == r.host && r.pathStart == r.hostEnd {
+		bigrams = r
+	}
+	rule := tr.findRule(url, site, r.Type, bigrams)
 	switch {
 	case rule != nil && rule.except != nil && rule.except.matches(site, r.Type):
 		o.action, o.reason, o.text = Exception, ReasonExceptionRule, rule.text

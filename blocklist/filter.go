@@ -193,21 +193,29 @@ func (f *filter) setBigrams(indexToken string) {
 	} else {
 		runs = strings.FieldsFunc(lowerASCII(string(f.patb)), func(c rune) bool { return c == '*' || c == '^' })
 	}
-	var grams []uint16
+	var parts []string
 	for _, run := range runs {
-		for _, part := range splitOut(run, indexToken) {
-			for i := 0; i+1 < len(part); i++ {
-				g := uint16(bigram(uint32(part[i]), uint32(part[i+1]))) + 1
-				if !slices.Contains(grams, g) {
-					grams = append(grams, g)
-				}
+		parts = append(parts, splitOut(run, indexToken)...)
+	}
+	f.bg = pickBigrams(parts)
+}
+
+// pickBigrams returns up to four distinct bigrams (+1) spread along parts.
+func pickBigrams(parts []string) (bg [4]uint16) {
+	var grams []uint16
+	for _, part := range parts {
+		for i := 0; i+1 < len(part); i++ {
+			g := uint16(bigram(uint32(part[i]), uint32(part[i+1]))) + 1
+			if !slices.Contains(grams, g) {
+				grams = append(grams, g)
 			}
 		}
 	}
-	n := min(len(grams), len(f.bg))
+	n := min(len(grams), len(bg))
 	for i := 0; i < n; i++ {
-		f.bg[i] = grams[i*len(grams)/n]
+		bg[i] = grams[i*len(grams)/n]
 	}
+	return bg
 }
 
 // splitOut splits s around the whole-token occurrences of tok ("" keeps s).

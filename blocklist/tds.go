@@ -42,6 +42,7 @@ type tdsRule struct {
 	surrogate string
 	options   *tdsCond
 	except    *tdsCond
+	bg        [4]uint16 // bigrams (+1) of the rule's literals, outside the tracker's domain
 }
 
 // tdsCond is a rule's "options" or "exceptions": sites (each with its
@@ -112,6 +113,7 @@ func parseTDS(l *List, text string) error {
 				l.addError(0, dom+": "+jr.Rule, err)
 				continue
 			}
+			r.setBigrams(dom)
 			t.rules = append(t.rules, r)
 		}
 		d.trackers[dom] = t
@@ -238,7 +240,21 @@ func hostWithin(host, domain string) bool {
 	return len(host) == len(domain) || host[len(host)-len(domain)-1] == '.'
 }
 
-// ruleMatches reports whether the rule's expression matches url (lower
+// setBigrams picks bigrams of the rule's literal parts that lie outside the
+// tracker's domain (which every URL the rule is tried on holds).
+func (r *tdsRule) setBigrams(domain string) {
+	runs := []string{string(r.lit)}
+	if r.re != nil {
+		runs = literalRuns(r.text)
+	}
+	var parts []string
+	for _, run := range runs {
+		parts = append(parts, strings.Split(run, domain)...)
+	}
+	r.bg = pickBigrams(parts)
+}
+
+// urlMatches reports whether the rule's expression matches url (lower
 // case, no port).
 func (r *tdsRule) urlMatches(url []byte) bool {
 	if r.re == nil {
@@ -250,11 +266,12 @@ func (r *tdsRule) urlMatches(url []byte) bool {
 	return r.re.Match(url)
 }
 
-// findRule returns the first rule whose expression and options match.
-func (t *tdsTracker) findRule(url []byte, site string, typ ResourceType) *tdsRule {
+// findRule returns the first rule whose expression and options match. req,
+// when not nil, is the request whose bigram set describes url.
+func (t *tdsTracker) findRule(url []byte, site string, typ ResourceType, req *Request) *tdsRule {
 	for i := range t.rules {
 		r := &t.rules[i]
-		if !r.urlMatches(url) {
+		if req != nil && !req.hasBigrams(&r.bg) || !r.urlMatches(url) {
 			continue
 		}
 		if r.options != nil && !r.options.matches(site, typ) {
