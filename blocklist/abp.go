@@ -297,7 +297,7 @@ func parseOptions(f *filter, options string) (lineClass, error) {
 		if not && !negatable[name] {
 			return lineBad, fmt.Errorf("option %q cannot be negated", name)
 		}
-		cls, err := applyOption(f, name, value, hasValue, not)
+		cls, err := applyOption(f, name, value, not)
 		if cls != lineNetwork {
 			return cls, err
 		}
@@ -353,7 +353,7 @@ func optionType(name string) (typeMask, bool) {
 }
 
 // applyOption applies one non-type option.
-func applyOption(f *filter, name, value string, hasValue, not bool) (lineClass, error) {
+func applyOption(f *filter, name, value string, not bool) (lineClass, error) {
 	switch name {
 	case "third-party", "3p":
 		f.flags &^= partyFlag(!not)
@@ -402,7 +402,6 @@ func applyOption(f *filter, name, value string, hasValue, not bool) (lineClass, 
 		}
 		return lineInert, fmt.Errorf("%w %q", ErrUnknownOption, name)
 	}
-	_ = hasValue
 	return lineNetwork, nil
 }
 

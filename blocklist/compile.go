@@ -76,6 +76,9 @@ func Compile(lists []*List, opts Options) (*Matcher, error) {
 	if len(lists) == 0 {
 		return nil, errors.New("compiling matcher: no lists")
 	}
+	if len(lists) > 1<<16-1 {
+		return nil, errors.New("compiling matcher: too many lists")
+	}
 	m := &Matcher{owners: opts.OwnerParties, resources: maps.Clone(builtinResources())}
 	cats, err := categoryMask(opts.Categories)
 	if err != nil {
@@ -96,9 +99,6 @@ func Compile(lists []*List, opts Options) (*Matcher, error) {
 	for i, l := range lists {
 		if l == nil {
 			return nil, fmt.Errorf("compiling matcher: list %d is nil", i)
-		}
-		if len(lists) > 1<<16-1 {
-			return nil, errors.New("compiling matcher: too many lists")
 		}
 		m.lists = append(m.lists, l.Meta)
 		listCat := catIndex(l.Meta.Category)

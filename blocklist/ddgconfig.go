@@ -234,7 +234,7 @@ func parseTARule(key string, raw map[string]json.RawMessage) (taRule, error) {
 	if err != nil {
 		return taRule{}, fmt.Errorf("regular expression: %w", err)
 	}
-	return taRule{text: key + ": " + rule, re: re, lit: []byte(requiredLiteral(rule, true)), all: all, domains: domains}, nil
+	return taRule{text: key + ": " + rule, re: re, lit: []byte(requiredLiteral(rule)), all: all, domains: domains}, nil
 }
 
 // ddgRules are the privacy-configuration rules of all compiled lists.

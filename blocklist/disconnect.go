@@ -39,12 +39,11 @@ func parseDisconnectServices(l *List, text string) error {
 }
 
 func (l *List) addDisconnectService(cat, name string, props map[string]json.RawMessage, catIdx uint8) {
-	for key, raw := range props {
+	for _, raw := range props {
 		var domains []string
 		if json.Unmarshal(raw, &domains) != nil {
 			continue // flags such as "performance": "true"
 		}
-		_ = key
 		for _, d := range domains {
 			l.Stats.Lines++
 			h := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d)), ".")

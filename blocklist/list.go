@@ -1,7 +1,6 @@
 package blocklist
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -343,10 +342,4 @@ func isHostLabels(s string) bool {
 		}
 	}
 	return true
-}
-
-// trimJSONSpace reports whether data is empty JSON.
-func isEmptyJSON(data []byte) bool {
-	data = bytes.TrimSpace(data)
-	return len(data) == 0 || string(data) == "null"
 }

@@ -57,7 +57,7 @@ func literalRuns(expr string) []string {
 }
 
 // requiredLiteral returns the longest literal run of expr, or "".
-func requiredLiteral(expr string, _ bool) string {
+func requiredLiteral(expr string) string {
 	best := ""
 	for _, r := range literalRuns(expr) {
 		if len(r) > len(best) {

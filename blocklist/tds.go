@@ -185,7 +185,7 @@ func compileTDSRule(rule, action, surrogate string, opts, excs *tdsCondJSON) (td
 		if r.re, err = compileLower(rule); err != nil {
 			return r, fmt.Errorf("regular expression: %w", err)
 		}
-		r.prefilter = []byte(requiredLiteral(rule, true))
+		r.prefilter = []byte(requiredLiteral(rule))
 	}
 	r.options = tdsCondition(opts)
 	r.except = tdsCondition(excs)
