@@ -52,6 +52,8 @@ func TestCategories(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	all, _ := m.WithCategories(nil)
+	none, _ := m.WithCategories([]string{})
 	tests := []struct {
 		m       *Matcher
 		host    string
@@ -64,27 +66,9 @@ func TestCategories(t *testing.T) {
 		{m, "stats.example", Allow, ReasonCategoryOff, "stats", "analytics"},
 		{m, "both.example", Block, ReasonRule, "mine", ""}, // uncategorised rules always apply
 		{m, "mine.example", Block, ReasonRule, "mine", ""},
+		{all, "stats.example", Block, ReasonRule, "stats", "analytics"},
+		{none, "ads.example", Allow, ReasonCategoryOff, "ads", "advertising"},
 	}
-	all, _ := m.WithCategories(nil)
-	none, _ := m.WithCategories([]string{})
-	tests = append(tests,
-		struct {
-			m       *Matcher
-			host    string
-			want    Action
-			reason  Reason
-			list    string
-			wantCat string
-		}{all, "stats.example", Block, ReasonRule, "stats", "analytics"},
-		struct {
-			m       *Matcher
-			host    string
-			want    Action
-			reason  Reason
-			list    string
-			wantCat string
-		}{none, "ads.example", Allow, ReasonCategoryOff, "ads", "advertising"},
-	)
 	for _, tt := range tests {
 		v := tt.m.Match(NewRequest("https://"+tt.host+"/x", "https://site.test/", TypeImage))
 		if v.Action != tt.want || v.Reason != tt.reason || v.List != tt.list || v.Category != tt.wantCat {

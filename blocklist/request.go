@@ -430,15 +430,9 @@ func (r *Request) tokenize() {
 		r.seen = [512]uint64{}
 		r.gen = 1
 	}
-	if len(r.lower) > maxBigramURL {
-		// A long URL fills most of the set anyway: skip it, let every
-		// rule through to its pattern check.
-		for i := range r.bigrams {
-			r.bigrams[i] = ^uint64(0)
-		}
-		r.tokenizeOnly()
-		return
-	}
+	// A long URL would fill most of the bigram set anyway: it gets a full
+	// set, which lets every rule through to its pattern check.
+	pairs := len(r.lower) <= maxBigramURL
 	var bg [bigramWords]uint64
 	h := uint32(fnvOffset32)
 	n := 0
@@ -451,35 +445,25 @@ func (r *Request) tokenize() {
 			r.addToken(h | 1)
 			h, n = fnvOffset32, 0
 		}
-		g := bigram(prev, uint32(c))
-		bg[g>>6] |= 1 << (g & 63)
-		prev = uint32(c)
+		if pairs {
+			g := bigram(prev, uint32(c))
+			bg[g>>6] |= 1 << (g & 63)
+			prev = uint32(c)
+		}
 	}
 	if n > 0 {
 		r.addToken(h | 1)
+	}
+	if !pairs {
+		for i := range bg {
+			bg[i] = ^uint64(0)
+		}
 	}
 	r.bigrams = bg
 }
 
 // maxBigramURL is the length above which the bigram set is not built.
 const maxBigramURL = 768
-
-func (r *Request) tokenizeOnly() {
-	h := uint32(fnvOffset32)
-	n := 0
-	for _, c := range r.lower {
-		if tokenByte[c] != 0 {
-			h = (h ^ uint32(c)) * fnvPrime32
-			n++
-		} else if n > 0 {
-			r.addToken(h | 1)
-			h, n = fnvOffset32, 0
-		}
-	}
-	if n > 0 {
-		r.addToken(h | 1)
-	}
-}
 
 // ensureTokens tokenizes the URL on first use: a matcher with only host
 // rules never needs it.
