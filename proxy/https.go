@@ -28,7 +28,10 @@ type HTTPSPolicy struct {
 	// and government sites (assets/https/exclusions.txt).
 	DefaultExclusions bool
 	// PassThrough are hosts whose client rejected Polaris's certificate
-	// (certificate pinning); they are tunnelled untouched.
+	// (certificate pinning); they are tunnelled untouched. Hosts the proxy
+	// found pinning since the last SetHTTPSPolicy (see
+	// Config.OnCertRejected) are passed through until the next one, which
+	// is expected to list them.
 	PassThrough []string
 
 	// SearchEngines answers plain-HTTP requests to search engines
@@ -112,6 +115,7 @@ func (p *Proxy) SetHTTPSPolicy(pol HTTPSPolicy) error {
 		return err
 	}
 	p.https.Store(st)
+	p.pins.reset()
 	return nil
 }
 

@@ -302,6 +302,14 @@ func (t *pinTracker) succeeded(now time.Time) {
 	t.mu.Unlock()
 }
 
+// reset forgets the hosts learned this session: the policy's PassThrough,
+// which the owner keeps from OnCertRejected, is what counts from then on.
+func (t *pinTracker) reset() {
+	t.mu.Lock()
+	clear(t.hosts)
+	t.mu.Unlock()
+}
+
 func (t *pinTracker) learned(host string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -336,17 +344,6 @@ func (t *pinTracker) rejected(host string, now time.Time) bool {
 	t.hosts[host] = struct{}{}
 	t.learnAt = append(t.learnAt, now)
 	return true
-}
-
-// forget drops hosts learned this session (when the user clears the list).
-func (t *pinTracker) forget(keep map[string]struct{}) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for h := range t.hosts {
-		if _, ok := keep[h]; !ok {
-			delete(t.hosts, h)
-		}
-	}
 }
 
 // mitmConn is a decrypted client connection of an intercepted tunnel.

@@ -42,6 +42,7 @@ type Backend interface {
 	Close() error
 
 	SystemBackend
+	HTTPSBackend
 }
 
 // Options are the flags every command takes.
@@ -74,6 +75,8 @@ func commands() []command {
 		{"run", "start the proxy without a window and serve until interrupted (also: --headless)", cmdRun},
 		{"config", "show or change settings: config get [KEY] | config set KEY VALUE | config keys", cmdConfig},
 		{"sysproxy", "make Polaris the system proxy, or restore what was there: sysproxy on|off|status", cmdSysproxy},
+		{"ca", "Polaris's certificate authority for HTTPS filtering: ca status|export|install|uninstall|regenerate|forget", cmdCA},
+		{"sites", "what the sites you visit answer about Do Not Track and Global Privacy Control", cmdSites},
 		{"match", "check requests against blocklists: match --list FILE [--list FILE...] [--stats] [--timing] < requests", cmdMatch},
 		{"version", "print the version", cmdVersion},
 		{"help", "show this help", cmdHelp},
