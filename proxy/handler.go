@@ -127,7 +127,7 @@ func (p *Proxy) onRequest(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request
 	if site := info.siteDomain(); site != "" {
 		r = r.WithContext(withSite(r.Context(), site))
 	}
-	if resp := p.applyHTTPS(r, ctx, &info); resp != nil {
+	if resp := p.applyHTTPS(r, &info); resp != nil {
 		return r, resp
 	}
 	return r, nil

@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"net/http"
-
-	"github.com/elazarl/goproxy"
 )
 
 // HTTPSPolicy is what the proxy does about HTTPS, referrers and links. The
@@ -138,7 +136,7 @@ func (st *httpsState) exempt(host, site string) bool {
 // applyHTTPS applies the HTTPS policy to a request the proxy is about to
 // forward: an upgrade or cleaning redirect is returned as a response;
 // otherwise the request's Referer is trimmed in place. info describes r.
-func (p *Proxy) applyHTTPS(r *http.Request, ctx *goproxy.ProxyCtx, info *requestInfo) *http.Response {
+func (p *Proxy) applyHTTPS(r *http.Request, info *requestInfo) *http.Response {
 	st := p.https.Load()
 	pol := p.policy.Load()
 	if resp := p.upgrade(r, info, st); resp != nil {

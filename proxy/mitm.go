@@ -123,7 +123,9 @@ func (p *Proxy) interceptAction(hostport string) *goproxy.ConnectAction {
 		return nil
 	}
 	host = normHost(host)
-	if host == "" || st.excluded(host) || p.pins.learned(host) {
+	// .onion addresses authenticate the service themselves; their HTTPS,
+	// often self-signed, is the browser's business as without Polaris.
+	if host == "" || isOnion(host) || st.excluded(host) || p.pins.learned(host) {
 		return nil
 	}
 	cfg, err := p.cfg.TLSConfigForHost(host)
