@@ -130,9 +130,22 @@ func honorsDNT(tsv string, eff bool) bool {
 	return eff || tsv == "N" || tsv == "C" || tsv == "P"
 }
 
-// observeResponse records what a response says about its site.
-func (p *Proxy) observeResponse(resp *http.Response, ctx *goproxy.ProxyCtx) {
-	if p.cfg.OnTk == nil || ctx.Req == nil || !p.https.Load().pol.CheckSites {
+// afterResponse is the HTTPS policy's part of the response hook: it
+// records the Tk header and sends AMP pages to their canonical page.
+func (p *Proxy) afterResponse(resp *http.Response, ctx *goproxy.ProxyCtx) *http.Response {
+	if ctx.Req == nil {
+		return resp
+	}
+	p.recordTk(resp, ctx.Req)
+	if r := p.ampCanonical(resp, ctx.Req); r != nil {
+		return r
+	}
+	return resp
+}
+
+// recordTk records the Tk header of a response to req.
+func (p *Proxy) recordTk(resp *http.Response, req *http.Request) {
+	if p.cfg.OnTk == nil || !p.https.Load().pol.CheckSites {
 		return
 	}
 	v := resp.Header.Get("Tk")
@@ -140,7 +153,7 @@ func (p *Proxy) observeResponse(resp *http.Response, ctx *goproxy.ProxyCtx) {
 		return
 	}
 	if tsv, ok := parseTk(v); ok {
-		p.cfg.OnTk(registrableDomain(normHost(ctx.Req.URL.Hostname())), tsv)
+		p.cfg.OnTk(registrableDomain(normHost(req.URL.Hostname())), tsv)
 	}
 }
 

@@ -1,7 +1,10 @@
 package proxy
 
 import (
+	"compress/gzip"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -313,4 +316,95 @@ func BenchmarkTrimReferrer(b *testing.B) {
 		info := newRequestInfo(r)
 		st.trimReferrer(r, &info)
 	}
+}
+
+// An AMP page reached directly sends the user to its canonical page, read
+// from the document's head (plain or gzip), once: no loop.
+func TestAMPDeepExtraction(t *testing.T) {
+	polaris, upstream := newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA")
+	ampDoc := `<!doctype html><html ⚡ lang="en"><head><meta charset="utf-8">` +
+		`<link rel="canonical" href="https://www.news-site.net/2024/story.html"><title>x</title></head><body>amp</body></html>`
+	origin := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		switch r.Host + r.URL.Path {
+		case "amp.news-site.net/2024/story.html":
+			io.WriteString(w, ampDoc)
+		case "www.news-site.net/2024/story.amp":
+			w.Header().Set("Content-Encoding", "gzip")
+			zw := gzip.NewWriter(w)
+			io.WriteString(zw, strings.NewReplacer("⚡", "amp", "story.html", "other.html").Replace(ampDoc))
+			zw.Close()
+		case "amp.news-site.net/not-amp":
+			io.WriteString(w, `<html><head><link rel="canonical" href="https://www.news-site.net/x"></head></html>`)
+		case "amp.news-site.net/elsewhere":
+			io.WriteString(w, `<html amp><head><link rel="canonical" href="https://evil.example.org/x"></head></html>`)
+		default:
+			io.WriteString(w, "<html><body>page</body></html>")
+		}
+	}))
+	origin.TLS = polarisLessTLS(upstream)
+	origin.Config.ErrorLog = discardLog
+	origin.StartTLS()
+	defer origin.Close()
+	tp := mitmProxy(t, polaris, upstream, toOrigin(origin.Listener.Addr().String()), signalsOn, HTTPSPolicy{StripParams: true})
+	c := mitmClient(tp, polaris.pool)
+	c.Transport.(*http.Transport).DisableCompression = false
+	nav := func(u string) (int, string, string) {
+		req := mustRequest("GET", u)
+		req.Header.Set("Sec-Fetch-Dest", "document")
+		req.Header.Set("Sec-Fetch-Mode", "navigate")
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Location"), string(b)
+	}
+	for _, tc := range []struct {
+		url, want string
+	}{
+		{"https://amp.news-site.net/2024/story.html", "https://www.news-site.net/2024/story.html"},
+		{"https://www.news-site.net/2024/story.amp", "https://www.news-site.net/2024/other.html"},
+		{"https://amp.news-site.net/not-amp", ""},
+		{"https://amp.news-site.net/elsewhere", ""},
+	} {
+		code, loc, body := nav(tc.url)
+		switch {
+		case tc.want != "" && (code != 307 || loc != tc.want):
+			t.Errorf("%s = %d %q, want 307 to %q", tc.url, code, loc, tc.want)
+		case tc.want == "" && (code != 200 || !strings.Contains(body, "canonical")):
+			t.Errorf("%s = %d %q, want the page itself, whole", tc.url, code, body)
+		}
+		if tc.want == "" {
+			continue
+		}
+		// Back to the AMP page right away (the canonical page sent the
+		// browser there): no second redirect.
+		if code, _, body := nav(tc.url); code != 200 || !strings.Contains(body, "amp") {
+			t.Errorf("%s again = %d, want the AMP page (no loop)", tc.url, code)
+		}
+	}
+}
+
+func FuzzAMPDocumentCanonical(f *testing.F) {
+	for _, s := range []string{
+		`<html amp><head><link rel="canonical" href="/a"></head>`,
+		`<html ⚡><link rel="alternate canonical" href="https://x.example/">`,
+		`<html><head><link rel=canonical href=javascript:alert(1)></head>`,
+		`<html amp><link rel="canonical" href="//user:pw@x.example/">`,
+	} {
+		f.Add([]byte(s))
+	}
+	base, _ := url.Parse("https://amp.news.example/story")
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		got := ampDocumentCanonical(doc, base)
+		if got == "" {
+			return
+		}
+		u, err := url.Parse(got)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Fragment != "" {
+			t.Fatalf("ampDocumentCanonical = %q: not a clean absolute http(s) URL", got)
+		}
+	})
 }

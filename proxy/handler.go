@@ -164,6 +164,5 @@ func (p *Proxy) onResponse(resp *http.Response, ctx *goproxy.ProxyCtx) *http.Res
 		return p.upstreamErrorResponse(ctx.Req, ctx.Error)
 	}
 	removeHopByHop(resp.Header, resp.StatusCode == http.StatusSwitchingProtocols && isWebSocket(resp.Header))
-	p.observeResponse(resp, ctx)
-	return resp
+	return p.afterResponse(resp, ctx)
 }

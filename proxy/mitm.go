@@ -33,12 +33,13 @@ import (
 
 // httpsParts is the HTTPS side of a Proxy.
 type httpsParts struct {
-	https   atomic.Pointer[httpsState]
-	roots   atomic.Pointer[x509.CertPool]
-	mitm    mitmState
-	pins    pinTracker
-	first   firstState
-	checker siteChecker
+	https    atomic.Pointer[httpsState]
+	roots    atomic.Pointer[x509.CertPool]
+	mitm     mitmState
+	pins     pinTracker
+	first    firstState
+	checker  siteChecker
+	ampGuard ampLoopGuard
 }
 
 // mitmState is the server for decrypted connections.
