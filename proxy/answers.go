@@ -318,15 +318,10 @@ func (c *siteChecker) fetch(rawURL, site string, limit int64) ([]byte, error) {
 		}
 		req.Header["User-Agent"] = []string{""} // send none
 		req.Header.Set("Accept", "application/json, text/plain;q=0.9, */*;q=0.1")
-		pol := c.p.policy.Load()
-		if pol.Protection {
-			if v := pol.DNT.Header(); v != "" {
-				req.Header.Set(hdrDNT, v)
-			}
-			if pol.GPC {
-				req.Header.Set(hdrGPC, "1")
-			}
-		}
+		// The user's signals, as for any request of this site.
+		info := requestInfo{host: normHost(req.URL.Hostname()), navigation: true}
+		info.site = info.host
+		c.p.policy.Load().applySignals(req.Header, &info)
 		resp, err := c.p.route.Load().transport(site).RoundTrip(req)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", errUnreachable, err)

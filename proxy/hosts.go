@@ -107,7 +107,7 @@ func (s *hostSet) match(host string) bool {
 			h = h[i+1:]
 		}
 	}
-	if len(s.any) > 0 {
+	if len(s.any) > 0 && s.mayMatchAny(host) {
 		suffix, icann := publicsuffix.PublicSuffix(host)
 		if !icann || len(suffix) >= len(host) {
 			return false
@@ -118,6 +118,24 @@ func (s *hostSet) match(host string) bool {
 		}
 		_, ok := s.any[rest]
 		return ok
+	}
+	return false
+}
+
+// mayMatchAny is a cheap first look for "name.*" patterns: host must
+// contain "name." at a label boundary.
+func (s *hostSet) mayMatchAny(host string) bool {
+	for name := range s.any {
+		for i := 0; ; {
+			j := strings.Index(host[i:], name+".")
+			if j < 0 {
+				break
+			}
+			if k := i + j; k == 0 || host[k-1] == '.' {
+				return true
+			}
+			i += j + 1
+		}
 	}
 	return false
 }

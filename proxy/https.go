@@ -177,25 +177,33 @@ type httpsStatus struct {
 func (p *Proxy) httpsStatus() *httpsStatus {
 	st := p.https.Load()
 	hs := &httpsStatus{Filter: "off: HTTPS passes through untouched", Upgrades: "left as it is"}
+	caErr := error(nil)
+	if p.cfg.CACertPEM != nil {
+		pemBytes, err := p.cfg.CACertPEM()
+		var der []byte
+		if err == nil {
+			der, err = pemToDER(pemBytes)
+		}
+		if err == nil {
+			sum := sha256.Sum256(der)
+			hs.Fingerprint = colonHex(sum[:])
+		}
+		caErr = err
+	}
 	switch {
-	case st.pol.Filter && p.cfg.TLSConfigForHost != nil:
+	case st.pol.Filter && p.cfg.TLSConfigForHost != nil && caErr == nil:
 		hs.Filter = "on: Polaris looks inside HTTPS (except excluded sites)"
 	case st.pol.Filter:
 		hs.Filter = "on, but Polaris's certificate authority is not available: HTTPS passes through untouched"
+	}
+	if !p.policy.Load().Protection && st.pol.Filter {
+		hs.Filter = "on, but protection is off: HTTPS passes through untouched"
 	}
 	switch {
 	case st.pol.First:
 		hs.Upgrades = "HTTPS-first: every site over HTTPS when it can; a warning before plain HTTP"
 	case st.pol.SearchEngines:
 		hs.Upgrades = "search engines always over HTTPS"
-	}
-	if p.cfg.CACertPEM != nil {
-		if pemBytes, err := p.cfg.CACertPEM(); err == nil {
-			if der, err := pemToDER(pemBytes); err == nil {
-				sum := sha256.Sum256(der)
-				hs.Fingerprint = colonHex(sum[:])
-			}
-		}
 	}
 	return hs
 }

@@ -164,7 +164,9 @@ func (p *Proxy) intercept(req *http.Request, client net.Conn, hostport, host str
 		wait = 3 * time.Second
 	}
 	client.SetDeadline(time.Now().Add(wait))
-	br := bufio.NewReader(client)
+	// The smallest buffer: TLS reads whole records past it, straight from
+	// the connection, once the peeked bytes are consumed.
+	br := bufio.NewReaderSize(client, 16)
 	first, err := br.Peek(1)
 	buffered := &bufferedConn{Conn: client, r: br}
 	if err != nil || first[0] != 0x16 {

@@ -25,6 +25,9 @@ func (st *httpsState) trimReferrer(r *http.Request, info *requestInfo) {
 		return
 	}
 	refHost := normHost(u.Hostname())
+	if refHost == info.host {
+		return // same host, same site
+	}
 	search := isSearchEngine(refHost)
 	if !search && !st.pol.TrimReferrer {
 		return
