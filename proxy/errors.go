@@ -45,9 +45,7 @@ func failure(host string, err error) (int, pageData) {
 		d.Hint = "Check the address for typing mistakes, and that this computer is connected."
 		return http.StatusBadGateway, d
 	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &invalid):
-		d.Title = "The site's certificate is not valid"
-		d.Text = fmt.Sprintf("Polaris did not connect to %s because its certificate could not be verified. Someone may be trying to intercept the connection, or the site is misconfigured. Nothing was sent.", host)
-		return http.StatusBadGateway, d
+		return http.StatusBadGateway, certFailurePage(host, err)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout(),
 		strings.Contains(err.Error(), "timeout awaiting response headers"):
 		d.Title = "The site took too long to answer"

@@ -92,6 +92,9 @@ func (p *Proxy) serveLocal(w http.ResponseWriter, r *http.Request) {
 		p.writeStatusPage(w, r)
 		return
 	}
+	if p.serveOwn(w, r) {
+		return
+	}
 	if p.cfg.Local != nil {
 		p.cfg.Local.ServeHTTP(w, r)
 		return
@@ -124,15 +127,21 @@ func (p *Proxy) onRequest(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request
 	if site := info.siteDomain(); site != "" {
 		r = r.WithContext(withSite(r.Context(), site))
 	}
+	if resp := p.applyHTTPS(r, &info); resp != nil {
+		return r, resp
+	}
 	return r, nil
 }
 
-// onConnect decides what to do with a CONNECT tunnel: for now, pass it
-// through untouched.
+// onConnect decides what to do with a CONNECT tunnel: intercept it (HTTPS
+// filtering, see interceptAction) or pass it through untouched.
 func (p *Proxy) onConnect(host string, ctx *goproxy.ProxyCtx) (*goproxy.ConnectAction, string) {
 	h, _, _ := net.SplitHostPort(host)
 	if isOnion(h) && !p.route.Load().Onion {
 		return p.refuseConnect(ctx, onionRefusal.Code, refusalPage(h, onionRefusal)), host
+	}
+	if a := p.interceptAction(host); a != nil {
+		return a, host
 	}
 	return acceptConnect, host
 }
@@ -155,5 +164,5 @@ func (p *Proxy) onResponse(resp *http.Response, ctx *goproxy.ProxyCtx) *http.Res
 		return p.upstreamErrorResponse(ctx.Req, ctx.Error)
 	}
 	removeHopByHop(resp.Header, resp.StatusCode == http.StatusSwitchingProtocols && isWebSocket(resp.Header))
-	return resp
+	return p.afterResponse(resp, ctx)
 }

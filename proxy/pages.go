@@ -134,6 +134,7 @@ func (p *Proxy) writeStatusPage(w http.ResponseWriter, r *http.Request) {
 		Listen string
 		Rows   []row
 		Links  []struct{ Href, Text, Note string }
+		HTTPS  *httpsStatus
 	}{
 		Title:  "Status",
 		Listen: p.Addr(),
@@ -143,6 +144,7 @@ func (p *Proxy) writeStatusPage(w http.ResponseWriter, r *http.Request) {
 			{"Global Privacy Control", gpc},
 			{"Requests handled", strconv.FormatUint(p.requests.Load(), 10)},
 		},
+		HTTPS: p.httpsStatus(),
 	}
 	var buf bytes.Buffer
 	if err := p.pages.status.Execute(&buf, data); err != nil {

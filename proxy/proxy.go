@@ -64,6 +64,26 @@ type Config struct {
 	// ReservedHost is the host name the proxy answers itself.
 	ReservedHost string
 
+	// TLSConfigForHost returns the server TLS configuration that presents a
+	// certificate for host issued by Polaris's CA (HTTPS filtering, see
+	// HTTPSPolicy.Filter). The proxy never changes it. nil: HTTPS is never
+	// intercepted.
+	TLSConfigForHost func(host string) (*tls.Config, error)
+	// CACertPEM returns the CA certificate users install, in PEM form; the
+	// status page offers it for download (/ca.pem, /ca.der). nil: not offered.
+	CACertPEM func() ([]byte, error)
+	// OnCertRejected is called (on its own goroutine) when a client rejected
+	// Polaris's certificate for host during the TLS handshake. remembered
+	// says the host is passed through untouched from now on (certificate
+	// pinning); false means the client probably does not trust the CA.
+	OnCertRejected func(host string, remembered bool)
+	// OnTk is called (on the request path: it must not block) with the
+	// registrable domain of a site and the Tk response header it sent.
+	OnTk func(site, value string)
+	// OnSiteChecked receives (on a checker goroutine) what a first-party
+	// site publishes about DNT and GPC (HTTPSPolicy.CheckSites).
+	OnSiteChecked func(status.SiteAnswer)
+
 	ReadHeaderTimeout     time.Duration
 	IdleTimeout           time.Duration
 	MaxHeaderBytes        int
@@ -84,6 +104,8 @@ type Proxy struct {
 	ln     net.Listener
 	policy atomic.Pointer[Policy]
 	pages  *pages
+
+	httpsParts // HTTPS filtering, upgrades, cleaning, site checks (https.go)
 
 	requests atomic.Uint64
 	conns    connSet
@@ -109,6 +131,7 @@ func New(cfg Config) (*Proxy, error) {
 	p.policy.Store(&Policy{})
 	p.route.Store(p.newRoute(cfg.Route))
 	p.gp = p.newGoproxy()
+	p.initHTTPS()
 	p.srv = &http.Server{
 		Handler:           p,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
@@ -193,6 +216,7 @@ func (p *Proxy) Start(ctx context.Context) error {
 	}
 	p.ln = &trackingListener{Listener: ln, set: &p.conns}
 	p.running.Store(true)
+	p.startHTTPS()
 	go func() {
 		defer close(p.done)
 		err := p.srv.Serve(p.ln)
@@ -221,6 +245,9 @@ func (p *Proxy) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	err := p.srv.Shutdown(ctx)
+	if herr := p.stopHTTPS(ctx); err == nil {
+		err = herr
+	}
 	// Tunnels and WebSockets were hijacked; the server no longer tracks them.
 	p.conns.closeAll()
 	if err != nil {

@@ -74,7 +74,7 @@ func (rt *route) newTransport() *http.Transport {
 			return dial(ctx, network, addr)
 		},
 		// Upstream TLS is always verified (system roots, or the pool given).
-		TLSClientConfig:        &tls.Config{RootCAs: p.cfg.RootCAs, MinVersion: tls.VersionTLS12},
+		TLSClientConfig:        &tls.Config{RootCAs: p.upstreamRoots(), MinVersion: tls.VersionTLS12},
 		TLSHandshakeTimeout:    DefaultTLSHandshakeTimeout,
 		ResponseHeaderTimeout:  p.cfg.ResponseHeaderTimeout,
 		ExpectContinueTimeout:  time.Second,

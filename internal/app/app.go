@@ -71,6 +71,7 @@ type App struct {
 	run runState
 	sys systemState
 	hub hub
+	hx  httpsState // HTTPS filtering, CA, site answers (https.go)
 }
 
 // Open opens the data dir: its database (rebuilding a corrupt one) and the

@@ -144,17 +144,20 @@ func (a *App) currentProxy() *proxy.Proxy {
 func (a *App) newProxy(s settings.Settings) (*proxy.Proxy, error) {
 	var p *proxy.Proxy
 	local := a.localHandler(func() string { return p.Addr() }, func(w http.ResponseWriter, r *http.Request) { p.NotFound(w, r) })
-	p, err := proxy.New(proxy.Config{
+	cfg := proxy.Config{
 		Listen:       a.listenFor(s),
 		Auth:         s.ProxyAuth,
 		ReservedHost: settings.ReservedHost,
 		Local:        local,
 		Logf:         a.log.Printf,
-	})
+	}
+	a.httpsProxyConfig(&cfg)
+	p, err := proxy.New(cfg)
 	if err != nil {
 		return nil, err
 	}
 	p.SetPolicy(policyFrom(s))
+	a.applyHTTPS(context.Background(), p, s)
 	return p, nil
 }
 
@@ -169,6 +172,7 @@ func (a *App) applyRunning(ctx context.Context) {
 		return
 	}
 	a.run.proxy.SetPolicy(policyFrom(s))
+	a.applyHTTPS(ctx, a.run.proxy, s)
 	if a.listenFor(s) == a.run.listen && s.ProxyAuth == a.run.auth {
 		a.syncSystem(ctx, a.run.proxy.Addr())
 		a.hub.poke()

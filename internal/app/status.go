@@ -17,6 +17,7 @@ func (a *App) Snapshot() status.Snapshot {
 	}
 	snap.Blocking.Enabled = s.Protection
 	snap.HTTPS.Filter = s.HTTPS.Filter
+	a.httpsSnapshot(&snap.HTTPS)
 	snap.Tor.Enabled = s.Tor.Enabled
 	snap.Tor.State = status.TorOff
 	a.mu.Lock()

@@ -43,6 +43,7 @@ type Backend interface {
 
 	SystemBackend
 	DataBackend
+	HTTPSBackend
 }
 
 // Options are the flags every command takes.
@@ -75,6 +76,8 @@ func commands() []command {
 		{"run", "start the proxy without a window and serve until interrupted (also: --headless)", cmdRun},
 		{"config", "show or change settings: config get [KEY] | config set KEY VALUE | config keys", cmdConfig},
 		{"sysproxy", "make Polaris the system proxy, or restore what was there: sysproxy on|off|status", cmdSysproxy},
+		{"ca", "Polaris's certificate authority for HTTPS filtering: ca status|export|install|uninstall|regenerate|forget", cmdCA},
+		{"sites", "what the sites you visit answer about Do Not Track and Global Privacy Control", cmdSites},
 		{"data", "what Polaris stores, and leaving: data inventory | data export FILE | data import FILE | data delete [--yes]", cmdData},
 		{"match", "check requests against blocklists: match --list FILE [--list FILE...] [--stats] [--timing] < requests", cmdMatch},
 		{"version", "print the version", cmdVersion},

@@ -24,6 +24,10 @@ var seeds = map[int]string{
 		('signals.exceptions', 'bank.example=off,news.example=0', 1763700000),
 		('future.key', 'kept as is', 1763700000);`,
 	2: `INSERT INTO sysproxy_journal(id, state, saved) VALUES(1, X'7B2276223A317D', 1763700100);`,
+	3: `INSERT INTO site_answers(site, tk, tk_seen, tracking_status, honors_dnt, eff_policy, honors_gpc, checked)
+			VALUES('news.example', 'N', 1763700200, 'N', 1, 1, 1, 1763700200);
+		INSERT INTO https_passthrough(host, added) VALUES('pinned.example', 1763700300);
+		INSERT INTO ca_state(id, fingerprint, changed) VALUES(1, 'ab12cd34', 1763700400);`,
 }
 
 func goldenPath(v int) string {

@@ -28,6 +28,21 @@ var TableDocs = map[string]TableDoc{
 		Why:       "To put them back when Polaris quits, and after a crash.",
 		Retention: "Only while Polaris is your system proxy; cleared when they are restored.",
 	},
+	"site_answers": {
+		What:      "For sites you visited that publish something about Do Not Track or Global Privacy Control: what they say (Tk header, tracking status, EFF policy, gpc.json) and when it was checked. Sites that publish nothing are not recorded.",
+		Why:       "To show you which sites promise to honour your signals (and, if you choose, to not block third parties that post the EFF policy).",
+		Retention: "Until you delete your data; rechecked at most once per session.",
+	},
+	"https_passthrough": {
+		What:      "Sites whose apps refused Polaris's certificate (certificate pinning), which Polaris now leaves alone.",
+		Why:       "So those apps keep working with HTTPS filtering on.",
+		Retention: "Until you forget them (polaris ca forget) or delete your data.",
+	},
+	"ca_state": {
+		What:      "The fingerprint of your Polaris certificate authority (one row).",
+		Why:       "So a running Polaris notices when the certificate was regenerated from the command line.",
+		Retention: "As long as the certificate exists.",
+	},
 }
 
 // Table is one table and its row count.

@@ -1,0 +1,493 @@
+package proxy
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/elazarl/goproxy"
+)
+
+// HTTPS filtering. A CONNECT to a host that may be intercepted is hijacked:
+// the proxy answers "200", completes the TLS handshake with the client
+// itself (a certificate from Config.TLSConfigForHost), and hands the
+// decrypted connection to a second HTTP server (mitmState.srv). That server
+// turns each request into an absolute https:// request and sends it through
+// the same goproxy pipeline as plain HTTP: signals, cleaning, blocking hooks,
+// the current route, and an error page when the upstream fails — including
+// an upstream certificate that does not verify, where goproxy's own MITM loop
+// would just drop the connection. Upstream TLS is always verified (system
+// roots plus the extra CA of SetUpstreamRoots); there is no way to skip it.
+
+// httpsParts is the HTTPS side of a Proxy.
+type httpsParts struct {
+	https    atomic.Pointer[httpsState]
+	roots    atomic.Pointer[x509.CertPool]
+	mitm     mitmState
+	pins     pinTracker
+	first    firstState
+	checker  siteChecker
+	ampGuard ampLoopGuard
+}
+
+// mitmState is the server for decrypted connections.
+type mitmState struct {
+	srv *http.Server
+	ln  *connListener
+	wg  sync.WaitGroup
+}
+
+// DefaultHandshakeTimeout bounds the client-side TLS handshake of an
+// intercepted tunnel.
+const DefaultHandshakeTimeout = 15 * time.Second
+
+func (p *Proxy) initHTTPS() {
+	st, _ := compileHTTPS(HTTPSPolicy{})
+	p.https.Store(st)
+	p.mitm.ln = newConnListener()
+	p.mitm.srv = &http.Server{
+		Handler:           http.HandlerFunc(p.serveMITM),
+		ReadHeaderTimeout: p.cfg.ReadHeaderTimeout,
+		IdleTimeout:       p.cfg.IdleTimeout,
+		MaxHeaderBytes:    p.cfg.MaxHeaderBytes,
+		ErrorLog:          log.New(logWriter(p.cfg.Logf), "proxy (https): ", 0),
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			if mc, ok := c.(*mitmConn); ok {
+				return context.WithValue(ctx, mitmConnKey{}, mc)
+			}
+			return ctx
+		},
+	}
+	p.first.init()
+	p.checker.init(p)
+}
+
+// startHTTPS starts the server for decrypted connections.
+func (p *Proxy) startHTTPS() {
+	p.mitm.wg.Add(1)
+	go func() {
+		defer p.mitm.wg.Done()
+		if err := p.mitm.srv.Serve(p.mitm.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			p.cfg.Logf("HTTPS filtering stopped: %v", err)
+		}
+	}()
+}
+
+// stopHTTPS lets intercepted requests in flight finish until ctx is done,
+// and stops the site checks.
+func (p *Proxy) stopHTTPS(ctx context.Context) error {
+	p.checker.stop()
+	err := p.mitm.srv.Shutdown(ctx)
+	p.mitm.ln.Close()
+	p.mitm.wg.Wait()
+	return err
+}
+
+// SetUpstreamRoots sets the certificates upstream servers are verified
+// against (the system roots plus the user's extra CA); nil goes back to
+// Config.RootCAs. Like SetRoute, it drops upstream connections made with the
+// old roots and cuts open tunnels.
+func (p *Proxy) SetUpstreamRoots(pool *x509.CertPool) {
+	p.roots.Store(pool)
+	p.SetRoute(p.route.Load().Route)
+}
+
+// upstreamRoots is the pool upstream TLS is verified against (nil: system).
+func (p *Proxy) upstreamRoots() *x509.CertPool {
+	if r := p.roots.Load(); r != nil {
+		return r
+	}
+	return p.cfg.RootCAs
+}
+
+// interceptAction decides whether the CONNECT to hostport is intercepted and
+// returns the action doing it, or nil to tunnel untouched.
+func (p *Proxy) interceptAction(hostport string) *goproxy.ConnectAction {
+	st := p.https.Load()
+	if !st.pol.Filter || p.cfg.TLSConfigForHost == nil || !p.policy.Load().Protection {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return nil
+	}
+	host = normHost(host)
+	// .onion addresses authenticate the service themselves; their HTTPS,
+	// often self-signed, is the browser's business as without Polaris.
+	if host == "" || isOnion(host) || st.excluded(host) || p.pins.learned(host) {
+		return nil
+	}
+	cfg, err := p.cfg.TLSConfigForHost(host)
+	if err != nil || cfg == nil {
+		// No certificate for this name (e.g. the CA expired): a tunnel
+		// keeps the site working, untouched.
+		p.cfg.Logf("HTTPS filtering: no certificate for %s, tunnelling it untouched: %v", host, err)
+		return nil
+	}
+	return &goproxy.ConnectAction{
+		Action: goproxy.ConnectHijack,
+		Hijack: func(req *http.Request, client net.Conn, _ *goproxy.ProxyCtx) {
+			p.intercept(req, client, hostport, host, cfg)
+		},
+	}
+}
+
+// intercept runs on the hijacked CONNECT connection: it answers 200, does
+// the client-side TLS handshake and hands the connection to the MITM server.
+func (p *Proxy) intercept(req *http.Request, client net.Conn, hostport, host string, cfg *tls.Config) {
+	major, minor := req.ProtoMajor, req.ProtoMinor
+	if major == 0 {
+		major, minor = 1, 1
+	}
+	if _, err := fmt.Fprintf(client, "HTTP/%d.%d 200 Connection established\r\n\r\n", major, minor); err != nil {
+		client.Close()
+		return
+	}
+	// TLS starts with a handshake record (0x16). Anything else (a ws://
+	// connection tunnelled to port 80, another protocol) is passed on as it
+	// is; a server-speaks-first protocol sends nothing, so give up waiting
+	// soon on ports that are not 443.
+	wait := DefaultHandshakeTimeout
+	if _, port, _ := net.SplitHostPort(hostport); port != "443" {
+		wait = 3 * time.Second
+	}
+	client.SetDeadline(time.Now().Add(wait))
+	// The smallest buffer: TLS reads whole records past it, straight from
+	// the connection, once the peeked bytes are consumed.
+	br := bufio.NewReaderSize(client, 16)
+	first, err := br.Peek(1)
+	buffered := &bufferedConn{Conn: client, r: br}
+	if err != nil || first[0] != 0x16 {
+		var ne net.Error
+		if err == nil || (errors.As(err, &ne) && ne.Timeout()) {
+			client.SetDeadline(time.Time{})
+			p.splice(req, buffered, hostport)
+			return
+		}
+		client.Close()
+		return
+	}
+	client.SetDeadline(time.Now().Add(DefaultHandshakeTimeout))
+	tc := tls.Server(buffered, cfg)
+	if err := tc.Handshake(); err != nil {
+		client.Close()
+		p.handshakeFailed(host, err)
+		return
+	}
+	p.pins.succeeded(time.Now())
+	client.SetDeadline(time.Time{})
+	mc := &mitmConn{Conn: tc, host: host, authority: authority(host, hostport), remote: req.RemoteAddr}
+	if !p.mitm.ln.deliver(mc) {
+		tc.Close()
+	}
+}
+
+// authority is the URL host of a tunnel: the name, with the port unless it
+// is 443, IPv6 addresses in brackets.
+func authority(host, hostport string) string {
+	_, port, _ := net.SplitHostPort(hostport)
+	if port == "443" || port == "" {
+		if strings.Contains(host, ":") {
+			return "[" + host + "]"
+		}
+		return host
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// splice connects a tunnel that does not carry TLS to its upstream as it is.
+func (p *Proxy) splice(req *http.Request, client net.Conn, hostport string) {
+	defer client.Close()
+	up, err := p.route.Load().dial(withSite(req.Context(), connectSite(req)), "tcp", hostport)
+	if err != nil {
+		p.cfg.Logf("CONNECT %s: %v", hostport, err)
+		return
+	}
+	defer up.Close()
+	done := make(chan struct{}, 2)
+	go func() { io.Copy(up, client); closeWrite(up); done <- struct{}{} }()
+	go func() { io.Copy(client, up); closeWrite(client); done <- struct{}{} }()
+	<-done
+	<-done
+}
+
+func closeWrite(c net.Conn) {
+	type cw interface{ CloseWrite() error }
+	if w, ok := c.(cw); ok {
+		w.CloseWrite()
+		return
+	}
+	if b, ok := c.(*bufferedConn); ok {
+		closeWrite(b.Conn)
+	}
+}
+
+// handshakeFailed looks at why a client broke off our TLS handshake: a
+// client that rejects the certificate while others accept it pins its
+// certificate, and the host is passed through from now on.
+func (p *Proxy) handshakeFailed(host string, err error) {
+	if !isCertRejection(err) {
+		p.cfg.Logf("HTTPS filtering: handshake with the client for %s: %v", host, err)
+		return
+	}
+	remembered := p.pins.rejected(host, time.Now())
+	if remembered {
+		p.cfg.Logf("HTTPS filtering: the client rejected Polaris's certificate for %s (certificate pinning); %s is passed through untouched from now on", host, host)
+	} else {
+		p.cfg.Logf("HTTPS filtering: the client rejected Polaris's certificate for %s; it probably does not trust Polaris's CA", host)
+	}
+	if f := p.cfg.OnCertRejected; f != nil {
+		go f(host, remembered)
+	}
+}
+
+// certRejectionAlerts are the TLS alerts a client sends when it does not
+// accept a certificate (RFC 8446 §6.2).
+var certRejectionAlerts = map[uint8]bool{
+	42: true, // bad_certificate
+	43: true, // unsupported_certificate
+	44: true, // certificate_revoked
+	45: true, // certificate_expired
+	46: true, // certificate_unknown
+	48: true, // unknown_ca
+}
+
+// isCertRejection reports whether err is a TLS alert from the peer saying
+// it does not accept our certificate.
+func isCertRejection(err error) bool {
+	var ae tls.AlertError
+	if errors.As(err, &ae) {
+		return certRejectionAlerts[uint8(ae)]
+	}
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "remote error" || op.Err == nil {
+		return false
+	}
+	// crypto/tls reports a received alert as an unexported uint8 type.
+	v := reflect.ValueOf(op.Err)
+	if v.Kind() != reflect.Uint8 {
+		return false
+	}
+	return certRejectionAlerts[uint8(v.Uint())]
+}
+
+// pinTracker learns which hosts pin their certificate. A rejection counts
+// only while the CA demonstrably works (another intercepted handshake
+// succeeded recently) and only a few hosts a hour: a client that rejects
+// everything does not trust the CA at all, which is not pinning.
+type pinTracker struct {
+	mu      sync.Mutex
+	lastOK  time.Time
+	hosts   map[string]struct{} // learned this session
+	learnAt []time.Time         // when, for the hourly cap
+}
+
+// Limits of pinning detection.
+const (
+	pinTrustWindow = 30 * time.Minute
+	pinMaxPerHour  = 10
+	pinMaxHosts    = 4096
+)
+
+func (t *pinTracker) succeeded(now time.Time) {
+	t.mu.Lock()
+	t.lastOK = now
+	t.mu.Unlock()
+}
+
+// reset forgets the hosts learned this session: the policy's PassThrough,
+// which the owner keeps from OnCertRejected, is what counts from then on.
+func (t *pinTracker) reset() {
+	t.mu.Lock()
+	clear(t.hosts)
+	t.mu.Unlock()
+}
+
+func (t *pinTracker) learned(host string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_, ok := t.hosts[host]
+	return ok
+}
+
+// rejected records a certificate rejection for host and reports whether the
+// host is now passed through.
+func (t *pinTracker) rejected(host string, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, ok := t.hosts[host]; ok {
+		return true
+	}
+	if t.lastOK.IsZero() || now.Sub(t.lastOK) > pinTrustWindow || len(t.hosts) >= pinMaxHosts {
+		return false
+	}
+	recent := t.learnAt[:0]
+	for _, at := range t.learnAt {
+		if now.Sub(at) < time.Hour {
+			recent = append(recent, at)
+		}
+	}
+	t.learnAt = recent
+	if len(recent) >= pinMaxPerHour {
+		return false
+	}
+	if t.hosts == nil {
+		t.hosts = map[string]struct{}{}
+	}
+	t.hosts[host] = struct{}{}
+	t.learnAt = append(t.learnAt, now)
+	return true
+}
+
+// mitmConn is a decrypted client connection of an intercepted tunnel.
+type mitmConn struct {
+	net.Conn         // the *tls.Conn
+	host      string // the tunnel's host, lower case, no brackets
+	authority string // host[:port] for URLs
+	remote    string // the client's address
+}
+
+type mitmConnKey struct{}
+
+// serveMITM handles one request read from an intercepted tunnel.
+func (p *Proxy) serveMITM(w http.ResponseWriter, r *http.Request) {
+	mc, _ := r.Context().Value(mitmConnKey{}).(*mitmConn)
+	if mc == nil {
+		http.Error(w, "no tunnel", http.StatusInternalServerError)
+		return
+	}
+	p.requests.Add(1)
+	r.RemoteAddr = mc.remote
+	if r.Method == http.MethodConnect {
+		p.writePage(w, r, http.StatusMethodNotAllowed, pageData{
+			Title: "Bad request", Text: "A CONNECT request cannot be sent inside an HTTPS connection.", Host: mc.host,
+		})
+		return
+	}
+	// The tunnel was opened, and its certificate issued, for one host: a
+	// request for another one is misdirected (RFC 9110 §15.5.20).
+	if h := r.Host; h != "" {
+		if hn, _, err := net.SplitHostPort(h); err == nil {
+			h = hn
+		}
+		if normHost(h) != mc.host {
+			p.writePage(w, r, http.StatusMisdirectedRequest, pageData{
+				Title: "Misdirected request",
+				Text:  fmt.Sprintf("This HTTPS connection is for %s; a request for %s cannot be sent through it.", mc.host, h),
+				Host:  mc.host,
+			})
+			return
+		}
+	}
+	r.URL.Scheme = "https"
+	r.URL.Host = mc.authority
+	r.Host = mc.authority
+	if p.cfg.ReservedHost != "" && mc.host == p.cfg.ReservedHost {
+		p.serveLocal(w, r)
+		return
+	}
+	p.gp.ServeHTTP(w, r)
+}
+
+// connListener hands connections to an http.Server.
+type connListener struct {
+	ch   chan net.Conn
+	done chan struct{}
+	once sync.Once
+}
+
+func newConnListener() *connListener {
+	return &connListener{ch: make(chan net.Conn), done: make(chan struct{})}
+}
+
+func (l *connListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.ch:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+// deliver hands c to the server; false when the listener is closed.
+func (l *connListener) deliver(c net.Conn) bool {
+	select {
+	case l.ch <- c:
+		return true
+	case <-l.done:
+		return false
+	}
+}
+
+func (l *connListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *connListener) Addr() net.Addr { return pipeAddr{} }
+
+type pipeAddr struct{}
+
+func (pipeAddr) Network() string { return "mitm" }
+func (pipeAddr) String() string  { return "intercepted-https" }
+
+// bufferedConn is a connection whose first bytes were read into r.
+type bufferedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c *bufferedConn) Read(b []byte) (int, error) { return c.r.Read(b) }
+
+// certFailurePage says in words why an upstream certificate was refused.
+func certFailurePage(host string, err error) pageData {
+	d := pageData{Host: host, Detail: err.Error(), Title: "The site's certificate is not valid"}
+	var unknown x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var why string
+	switch {
+	case errors.As(err, &hostErr):
+		why = fmt.Sprintf("its certificate is for another site (%s), not for %s", certNames(hostErr.Certificate), host)
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+		why = "its certificate has expired (or is not valid yet: check this computer's clock)"
+	case errors.As(err, &invalid):
+		why = "its certificate is not valid for a secure connection"
+	case errors.As(err, &unknown):
+		why = "its certificate was not issued by an authority this computer trusts"
+	default:
+		why = "its certificate could not be verified"
+	}
+	d.Text = fmt.Sprintf("Polaris did not connect to %s because %s. Someone may be trying to intercept the connection, or the site is misconfigured. Nothing was sent to the site.", host, why)
+	d.Hint = "If this is a server on your own network with its own certificate authority, give that authority's certificate to Polaris: polaris config set https.upstream-ca /path/to/ca.pem"
+	return d
+}
+
+func certNames(c *x509.Certificate) string {
+	if c == nil {
+		return "unknown"
+	}
+	names := append([]string(nil), c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if len(names) == 0 {
+		return c.Subject.CommonName
+	}
+	if len(names) > 3 {
+		names = append(names[:3], "...")
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,62 @@
+package proxy
+
+import (
+	"crypto/tls"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+)
+
+// benchMITM is a proxy intercepting HTTPS to a loopback origin (1 KiB
+// answers), and the origin's URL.
+func benchMITM(b *testing.B) (*testProxy, *testCA, string) {
+	polaris, upstream := newTestCA(b, "Polaris test CA"), newTestCA(b, "upstream test CA")
+	origin := newTLSOrigin(b, upstream, nil)
+	origin.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(make([]byte, 1024))
+	})
+	tp := mitmProxy(b, polaris, upstream, toOrigin(origin.Listener.Addr().String()), signalsOn, HTTPSPolicy{})
+	tp.cfg.Logf = func(string, ...any) {}
+	return tp, polaris, "https://bench.example.net/1k"
+}
+
+func benchGet(b *testing.B, c *http.Client, u string) {
+	resp, err := c.Get(u)
+	if err != nil {
+		b.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b.Fatalf("status %d", resp.StatusCode)
+	}
+}
+
+// BenchmarkMITMRequest: requests over kept-alive intercepted connections
+// (warm leaf cache, pooled upstream connections).
+func BenchmarkMITMRequest(b *testing.B) {
+	tp, polaris, u := benchMITM(b)
+	b.RunParallel(func(pb *testing.PB) {
+		c := mitmClient(tp, polaris.pool)
+		for pb.Next() {
+			benchGet(b, c, u)
+		}
+	})
+}
+
+// BenchmarkMITMNewConnection: one CONNECT and client TLS handshake per
+// request (new handshakes per second; leaf cached, upstream pooled).
+func BenchmarkMITMNewConnection(b *testing.B) {
+	tp, polaris, u := benchMITM(b)
+	b.RunParallel(func(pb *testing.PB) {
+		c := mitmClient(tp, polaris.pool)
+		tr := c.Transport.(*http.Transport)
+		tr.DisableKeepAlives = true
+		tr.TLSClientConfig = &tls.Config{RootCAs: polaris.pool}
+		tr.TLSHandshakeTimeout = 10 * time.Second
+		for pb.Next() {
+			benchGet(b, c, u)
+		}
+	})
+}

@@ -1,0 +1,511 @@
+package proxy
+
+import (
+	"bufio"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"polaris/internal/settings"
+)
+
+var discardLog = log.New(io.Discard, "", 0)
+
+var signalsOn = Policy{Protection: true, DNT: settings.DNTDoNotTrack, GPC: true}
+
+// With HTTPS filtering on, the origin behind HTTPS sees the signals, the
+// client sees Polaris's certificate, and keep-alive works on both sides.
+func TestMITMAppliesSignalsInsideHTTPS(t *testing.T) {
+	polaris, upstream := newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA")
+	leaf := upstream.leaf(t, []string{"127.0.0.1"}, time.Time{}, time.Time{})
+	origin := newTLSOrigin(t, nil, &leaf)
+	tp := mitmProxy(t, polaris, upstream, nil, signalsOn, HTTPSPolicy{})
+	c := mitmClient(tp, polaris.pool)
+	for i := 0; i < 3; i++ {
+		req := mustRequest("GET", origin.URL+fmt.Sprintf("/page?n=%d", i))
+		req.Header.Set("Sec-Fetch-Dest", "document")
+		req.Header.Set("Dnt", "0")
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := decodeEcho(t, resp)
+		checkSignal(t, e.Header, "Dnt", "1")
+		checkSignal(t, e.Header, "Sec-Gpc", "1")
+		if want := fmt.Sprintf("/page?n=%d", i); e.URL != want {
+			t.Errorf("origin got URL %q, want %q", e.URL, want)
+		}
+		if got := resp.TLS.PeerCertificates[0].Issuer.CommonName; got != "Polaris test CA" {
+			t.Errorf("client saw a certificate from %q, want Polaris's", got)
+		}
+	}
+	if n := origin.conns.Load(); n != 1 {
+		t.Errorf("three requests used %d upstream connections, want 1 (kept alive)", n)
+	}
+	if n := tp.Status().Requests; n < 4 {
+		t.Errorf("requests counted = %d, want the CONNECT and the three requests inside", n)
+	}
+}
+
+func decodeEcho(t *testing.T, resp *http.Response) echo {
+	t.Helper()
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, b)
+	}
+	var e echo
+	if err := jsonUnmarshal(b, &e); err != nil {
+		t.Fatalf("decoding %q: %v", b, err)
+	}
+	return e
+}
+
+// A bad upstream certificate gives the user a page saying what is wrong,
+// and nothing reaches the origin; there is no way around the check.
+func TestMITMRefusesBadUpstreamCertificates(t *testing.T) {
+	polaris, upstream, stranger := newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA"), newTestCA(t, "unknown CA")
+	past := time.Now().Add(-48 * time.Hour)
+	for _, tc := range []struct {
+		name string
+		cert tls.Certificate
+		want string
+	}{
+		{"untrusted", stranger.leaf(t, []string{"127.0.0.1"}, time.Time{}, time.Time{}), "not issued by an authority this computer trusts"},
+		{"expired", upstream.leaf(t, []string{"127.0.0.1"}, past, past.Add(time.Hour)), "has expired"},
+		{"wrong host", upstream.leaf(t, []string{"other.example"}, time.Time{}, time.Time{}), "is for another site (other.example)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			origin := newTLSOrigin(t, nil, &tc.cert)
+			tp := mitmProxy(t, polaris, upstream, nil, signalsOn, HTTPSPolicy{})
+			for _, accept := range []string{"text/html", "*/*"} {
+				req := mustRequest("GET", origin.URL+"/secret?token=1")
+				req.Header.Set("Accept", accept)
+				resp, err := mitmClient(tp, polaris.pool).Do(req)
+				if err != nil {
+					t.Fatalf("the client got no page, only %v", err)
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusBadGateway || !strings.Contains(string(b), tc.want) ||
+					!strings.Contains(string(b), "Nothing was sent") {
+					t.Errorf("Accept %s: %d %s, want 502 saying %q", accept, resp.StatusCode, b, tc.want)
+				}
+			}
+			if n := origin.requests.Load(); n != 0 {
+				t.Errorf("the origin got %d requests, want none", n)
+			}
+		})
+	}
+}
+
+// Plain https:// requests in absolute form (no CONNECT) are verified too.
+func TestAbsoluteHTTPSRequestVerified(t *testing.T) {
+	stranger := newTestCA(t, "unknown CA")
+	leaf := stranger.leaf(t, []string{"127.0.0.1"}, time.Time{}, time.Time{})
+	origin := newTLSOrigin(t, nil, &leaf)
+	tp := startProxy(t, Config{}, signalsOn)
+	resp, body := rawExchange(t, tp.Addr(), "GET "+origin.URL+"/ HTTP/1.1\r\nHost: "+origin.Listener.Addr().String()+"\r\nAccept: */*\r\n\r\n")
+	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(body, "not issued by an authority") {
+		t.Errorf("absolute https request to an untrusted origin: %d %s", resp.StatusCode, body)
+	}
+	if n := origin.requests.Load(); n != 0 {
+		t.Errorf("the origin got %d requests, want none", n)
+	}
+	// With the origin's CA given as the extra root, it goes through.
+	tp.SetUpstreamRoots(stranger.pool)
+	resp, body = rawExchange(t, tp.Addr(), "GET "+origin.URL+"/ HTTP/1.1\r\nHost: "+origin.Listener.Addr().String()+"\r\nAccept: */*\r\n\r\n")
+	if resp.StatusCode != 200 {
+		t.Errorf("with the extra root: %d %s", resp.StatusCode, body)
+	}
+}
+
+// Excluded hosts (the user's list, the built-in list, learned pins) are
+// tunnelled untouched: the client sees the origin's own certificate.
+func TestMITMExclusionsTunnelUntouched(t *testing.T) {
+	polaris, upstream := newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA")
+	origin := newTLSOrigin(t, upstream, nil)
+	roots := x509.NewCertPool()
+	roots.AddCert(polaris.cert)
+	roots.AddCert(upstream.cert)
+	hp := HTTPSPolicy{Exclusions: []string{"mybank.example", "*.health.example"}, DefaultExclusions: true, PassThrough: []string{"pinned.example"}}
+	tp := mitmProxy(t, polaris, upstream, toOrigin(origin.Listener.Addr().String()), signalsOn, hp)
+	c := mitmClient(tp, roots)
+	for _, tc := range []struct {
+		host     string
+		excluded bool
+	}{
+		{"mybank.example", true},
+		{"login.mybank.example", true},
+		{"records.health.example", true},
+		{"health.example", false},
+		{"www.irs.gov", true},
+		{"secure.chase.com", true},
+		{"pinned.example", true},
+		{"news.example", false},
+	} {
+		t.Run(tc.host, func(t *testing.T) {
+			req := mustRequest("GET", "https://"+tc.host+"/")
+			req.Header.Set("Dnt", "0")
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := decodeEcho(t, resp)
+			issuer := resp.TLS.PeerCertificates[0].Issuer.CommonName
+			if tc.excluded {
+				if issuer != "upstream test CA" {
+					t.Errorf("certificate from %q, want the origin's own", issuer)
+				}
+				checkSignal(t, e.Header, "Dnt", "0")
+				checkSignal(t, e.Header, "Sec-Gpc", "")
+			} else {
+				if issuer != "Polaris test CA" {
+					t.Errorf("certificate from %q, want Polaris's", issuer)
+				}
+				checkSignal(t, e.Header, "Dnt", "1")
+			}
+		})
+	}
+}
+
+// With protection off, or without a certificate source, HTTPS is not
+// intercepted even with filtering on.
+func TestMITMOnlyWhenItCan(t *testing.T) {
+	polaris, upstream := newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA")
+	origin := newTLSOrigin(t, upstream, nil)
+	roots := x509.NewCertPool()
+	roots.AddCert(polaris.cert)
+	roots.AddCert(upstream.cert)
+	dial := toOrigin(origin.Listener.Addr().String())
+	off := mitmProxy(t, polaris, upstream, dial, Policy{}, HTTPSPolicy{})
+	noCA := startProxy(t, Config{Route: Route{Dial: dial}}, signalsOn)
+	noCA.SetHTTPSPolicy(HTTPSPolicy{Filter: true})
+	for name, tp := range map[string]*testProxy{"protection off": off, "no CA": noCA} {
+		resp, err := mitmClient(tp, roots).Get("https://site.example/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if issuer := resp.TLS.PeerCertificates[0].Issuer.CommonName; issuer != "upstream test CA" {
+			t.Errorf("%s: certificate from %q, want the origin's own", name, issuer)
+		}
+	}
+}
+
+// A request inside a tunnel for another host than the tunnel's is refused.
+func TestMITMMisdirectedRequest(t *testing.T) {
+	polaris, upstream := newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA")
+	origin := newTLSOrigin(t, upstream, nil)
+	tp := mitmProxy(t, polaris, upstream, toOrigin(origin.Listener.Addr().String()), signalsOn, HTTPSPolicy{})
+	tc := connectTLS(t, tp, "news.example:443", polaris.pool, nil)
+	defer tc.Close()
+	io.WriteString(tc, "GET / HTTP/1.1\r\nHost: mybank.example\r\nAccept: */*\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(tc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMisdirectedRequest {
+		t.Errorf("status = %d, want 421", resp.StatusCode)
+	}
+	if n := origin.requests.Load(); n != 0 {
+		t.Errorf("the origin got %d requests, want none", n)
+	}
+}
+
+// connectTLS opens a CONNECT tunnel to hostport through tp and does a TLS
+// handshake in it, trusting roots. verify, if set, is the client's extra
+// check of the server's certificate (a pinning client).
+func connectTLS(t *testing.T, tp *testProxy, hostport string, roots *x509.CertPool, verify func([][]byte, [][]*x509.Certificate) error) *tls.Conn {
+	t.Helper()
+	tc, err := tryConnectTLS(tp, hostport, roots, verify)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tc
+}
+
+func tryConnectTLS(tp *testProxy, hostport string, roots *x509.CertPool, verify func([][]byte, [][]*x509.Certificate) error) (*tls.Conn, error) {
+	c, err := net.Dial("tcp", tp.Addr())
+	if err != nil {
+		return nil, err
+	}
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(c, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", hostport, hostport)
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	if resp.StatusCode != 200 {
+		c.Close()
+		return nil, fmt.Errorf("CONNECT: %s", resp.Status)
+	}
+	host, _, _ := net.SplitHostPort(hostport)
+	tc := tls.Client(&bufferedConn{Conn: c, r: br}, &tls.Config{ServerName: host, RootCAs: roots, VerifyPeerCertificate: verify})
+	if err := tc.Handshake(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return tc, nil
+}
+
+// WebSockets work inside an intercepted tunnel, with the signals applied to
+// the handshake.
+func TestMITMWebSocket(t *testing.T) {
+	polaris, upstream := newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA")
+	leaf := upstream.leaf(t, []string{"chat.example"}, time.Time{}, time.Time{})
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{leaf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	gotGPC := make(chan string, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		br := bufio.NewReader(c)
+		req, err := http.ReadRequest(br)
+		if err != nil || !isWebSocket(req.Header) {
+			io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+			return
+		}
+		gotGPC <- req.Header.Get("Sec-Gpc")
+		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
+		io.Copy(c, br)
+	}()
+	tp := mitmProxy(t, polaris, upstream, toOrigin(ln.Addr().String()), signalsOn, HTTPSPolicy{})
+	tc := connectTLS(t, tp, "chat.example:443", polaris.pool, nil)
+	defer tc.Close()
+	io.WriteString(tc, "GET /socket HTTP/1.1\r\nHost: chat.example\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	br := bufio.NewReader(tc)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 101 {
+		t.Fatalf("status = %d, want 101", resp.StatusCode)
+	}
+	if g := <-gotGPC; g != "1" {
+		t.Errorf("Sec-GPC on the WebSocket handshake = %q, want 1", g)
+	}
+	for _, msg := range []string{"frame-one", "frame-two"} {
+		io.WriteString(tc, msg)
+		buf := make([]byte, len(msg))
+		if _, err := io.ReadFull(br, buf); err != nil || string(buf) != msg {
+			t.Errorf("echo through the upgraded connection = %q, %v; want %q", buf, err, msg)
+		}
+	}
+}
+
+// A client that rejects Polaris's certificate (it pins the site's) makes the
+// host pass through from then on, once the CA is known to work elsewhere.
+func TestPinningPassThrough(t *testing.T) {
+	polaris, upstream := newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA")
+	origin := newTLSOrigin(t, upstream, nil)
+	events := make(chan string, 10)
+	tp := startProxy(t, Config{
+		TLSConfigForHost: polaris.tlsConfigForHost,
+		Route:            Route{Dial: toOrigin(origin.Listener.Addr().String())},
+		RootCAs:          upstream.pool,
+		OnCertRejected: func(host string, remembered bool) {
+			events <- fmt.Sprintf("%s remembered=%v", host, remembered)
+		},
+	}, signalsOn)
+	tp.SetHTTPSPolicy(HTTPSPolicy{Filter: true})
+	pinned := func(_ [][]byte, chains [][]*x509.Certificate) error {
+		if chains[0][0].Issuer.CommonName != "upstream test CA" {
+			return errors.New("pin mismatch")
+		}
+		return nil
+	}
+	both := x509.NewCertPool()
+	both.AddCert(polaris.cert)
+	both.AddCert(upstream.cert)
+	expect := func(want string) {
+		t.Helper()
+		select {
+		case got := <-events:
+			if got != want {
+				t.Errorf("OnCertRejected: %s, want %s", got, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no OnCertRejected call, want %s", want)
+		}
+	}
+
+	// Before any handshake succeeded, a rejection is not pinning: the CA
+	// may simply not be installed.
+	if _, err := tryConnectTLS(tp, "early.example:443", both, pinned); err == nil {
+		t.Fatal("the pinning client accepted Polaris's certificate")
+	}
+	expect("early.example remembered=false")
+	// A browser that trusts the CA loads a page.
+	resp, err := mitmClient(tp, both).Get("https://news.example/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	// The pinning app rejects; from then on its host passes through.
+	if _, err := tryConnectTLS(tp, "app.example:443", both, pinned); err == nil {
+		t.Fatal("the pinning client accepted Polaris's certificate")
+	}
+	expect("app.example remembered=true")
+	tc := connectTLS(t, tp, "app.example:443", both, pinned)
+	if issuer := tc.ConnectionState().PeerCertificates[0].Issuer.CommonName; issuer != "upstream test CA" {
+		t.Errorf("after the rejection, app.example's certificate is from %q, want the origin's", issuer)
+	}
+	tc.Close()
+}
+
+func TestPinTrackerLimits(t *testing.T) {
+	var pt pinTracker
+	now := time.Now()
+	if pt.rejected("a.example", now) {
+		t.Error("rejected before any success = remembered, want not")
+	}
+	pt.succeeded(now)
+	for i := 0; i < pinMaxPerHour; i++ {
+		if !pt.rejected(fmt.Sprintf("h%d.example", i), now) {
+			t.Fatalf("rejection %d not remembered", i)
+		}
+	}
+	if pt.rejected("one-too-many.example", now) {
+		t.Error("more than the hourly cap remembered: a client that rejects everything distrusts the CA")
+	}
+	if !pt.rejected("h0.example", now) {
+		t.Error("an already remembered host = not remembered")
+	}
+	if pt.rejected("late.example", now.Add(pinTrustWindow+time.Minute)) {
+		t.Error("rejection long after the last success = remembered, want not")
+	}
+}
+
+func TestIsCertRejection(t *testing.T) {
+	srvCA := newTestCA(t, "srv")
+	cert := srvCA.leaf(t, []string{"x.example"}, time.Time{}, time.Time{})
+	for _, tc := range []struct {
+		name   string
+		client *tls.Config
+		want   bool
+	}{
+		{"unknown CA", &tls.Config{ServerName: "x.example"}, true},
+		{"wrong name", &tls.Config{ServerName: "y.example", RootCAs: srvCA.pool}, true},
+		{"accepted", &tls.Config{ServerName: "x.example", RootCAs: srvCA.pool}, false},
+		{"client hangs up", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := tcpPair(t)
+			if tc.client == nil {
+				a.Close()
+			} else {
+				go tls.Client(a, tc.client).Handshake()
+			}
+			err := tls.Server(b, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}).Handshake()
+			if got := isCertRejection(err); got != tc.want {
+				t.Errorf("isCertRejection(%v) = %v, want %v", err, got, tc.want)
+			}
+		})
+	}
+}
+
+// A tunnel that carries no TLS is passed on as it is.
+func TestMITMNonTLSTunnelSpliced(t *testing.T) {
+	polaris := newTestCA(t, "Polaris test CA")
+	origin, _ := newOrigin(t)
+	addr := strings.TrimPrefix(origin.URL, "http://")
+	tp := mitmProxy(t, polaris, nil, nil, signalsOn, HTTPSPolicy{})
+	c, err := net.Dial("tcp", tp.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(c, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", addr, addr)
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("CONNECT: %v %v", resp, err)
+	}
+	fmt.Fprintf(c, "GET /plain HTTP/1.1\r\nHost: %s\r\nDnt: 0\r\n\r\n", addr)
+	resp, err = http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := decodeEcho(t, resp)
+	checkSignal(t, e.Header, "Dnt", "0")
+}
+
+// The status page offers the CA for download, with its fingerprint.
+func TestCADownload(t *testing.T) {
+	polaris := newTestCA(t, "Polaris test CA")
+	tp := startProxy(t, Config{TLSConfigForHost: polaris.tlsConfigForHost, CACertPEM: func() ([]byte, error) { return polaris.pem, nil }}, signalsOn)
+	c := tp.client()
+	for _, tc := range []struct{ path, ctype string }{
+		{"/ca.pem", "application/x-pem-file"},
+		{"/ca.der", "application/x-x509-ca-cert"},
+	} {
+		resp, err := c.Get("http://" + settings.ReservedHost + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != tc.ctype {
+			t.Errorf("%s: %d %s", tc.path, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		der := b
+		if tc.path == "/ca.pem" {
+			der, _ = pemToDER(b)
+		}
+		if cert, err := x509.ParseCertificate(der); err != nil || !cert.Equal(polaris.cert) {
+			t.Errorf("%s: not the CA certificate (%v)", tc.path, err)
+		}
+	}
+	resp, err := c.Get("http://" + settings.ReservedHost + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`href="/ca.der"`, `href="/ca.pem"`, "polaris ca install", "SHA-256 fingerprint"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("status page lacks %q", want)
+		}
+	}
+}
+
+// tcpPair returns the two ends of a loopback TCP connection.
+func tcpPair(t *testing.T) (net.Conn, net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	a, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.SetDeadline(time.Now().Add(5 * time.Second))
+	b.SetDeadline(time.Now().Add(5 * time.Second))
+	t.Cleanup(func() { a.Close(); b.Close() })
+	return a, b
+}
