@@ -110,7 +110,9 @@ type Client struct {
 	lastNym  time.Time // last NEWNYM tor applied
 	stopSup  context.CancelFunc
 	supDone  chan struct{}
-	launches int
+	// stuckAfter is how long bootstrap may stand still with problems
+	// before they are shown.
+	stuckAfter time.Duration
 }
 
 // New checks cfg and returns a stopped Client. It starts nothing.
@@ -129,7 +131,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxRestartBackoff < cfg.RestartBackoff {
 		cfg.MaxRestartBackoff = max(time.Minute, cfg.RestartBackoff)
 	}
-	c := &Client{cfg: cfg, st: status.Tor{State: status.TorOff}}
+	c := &Client{cfg: cfg, st: status.Tor{State: status.TorOff}, stuckAfter: 10 * time.Second}
 	c.notify = newNotifier(cfg.OnStatus)
 	return c, nil
 }

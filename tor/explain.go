@@ -114,6 +114,8 @@ func explainLaunch(err error, output, extraTorrc string) *StartError {
 	}
 	line := lastMatching(output, "Failed to parse/validate config:", "Failed to validate", "Unknown option", "Error while parsing configuration", "Could not open configuration file", "Unable to open configuration file")
 	if line != "" {
+		line = strings.TrimPrefix(line, "Failed to parse/validate config: ")
+		line = strings.TrimRight(strings.TrimSuffix(line, "Failing"), ". ")
 		msg := "Tor rejected its configuration: " + line + "."
 		if extraTorrc != "" {
 			msg += " Check the extra torrc file " + extraTorrc + "."

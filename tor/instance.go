@@ -49,6 +49,12 @@ type instance struct {
 	bootstrapped atomic.Bool
 	progress     atomic.Int32
 
+	// The last bootstrap problem tor advised to ignore, and when progress
+	// last moved: a problem shown only once bootstrap is stuck.
+	problemMu  sync.Mutex
+	problem    *statusEvent
+	progressAt time.Time
+
 	mu       sync.Mutex
 	circuits map[string]string // SOCKS username ("" none) -> circuit of its last stream
 	nymWait  []chan struct{}   // closed on the next SIGNAL NEWNYM event
@@ -68,15 +74,11 @@ func (c *Client) launch(ctx context.Context) (*instance, error) {
 	if err := c.writeTorrc(dataDir); err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	c.launches++
-	c.mu.Unlock()
-
 	procCtx, kill := context.WithCancel(context.Background())
 	inst := &instance{
 		c: c, out: newTailWriter(c.cfg.Log), started: time.Now(), kill: kill,
 		exited: make(chan struct{}), sem: make(chan struct{}, 1), readerDone: make(chan struct{}),
-		circuits: map[string]string{},
+		circuits: map[string]string{}, progressAt: time.Now(),
 		bridges:  c.cfg.Bridges != "" && c.cfg.Bridges != settings.BridgesNone,
 	}
 	cr := &creator{bin: bin, out: inst.out, exited: inst.exited}
@@ -251,6 +253,7 @@ func (in *instance) setup(ctx context.Context) error {
 	}
 	go in.readEvents()
 	go in.pumpEvents(events)
+	go in.watchStuck()
 
 	if v, err := in.getInfo(ctx, "version"); err == nil {
 		in.c.update(func(st *status.Tor) { st.Version = strings.Fields(v + " ")[0] })
@@ -434,6 +437,11 @@ func (in *instance) onStatus(ev statusEvent) {
 	}
 	if ev.Severity == "WARN" || ev.Severity == "ERR" {
 		if ev.Args["RECOMMENDATION"] == "ignore" {
+			// Usual while bootstrapping (some relays are down): shown
+			// only if bootstrap gets stuck, by watchStuck.
+			in.problemMu.Lock()
+			in.problem = &ev
+			in.problemMu.Unlock()
 			return
 		}
 		msg := bootstrapWarning(ev, in.bridges)
@@ -453,7 +461,35 @@ func (in *instance) onStatus(ev statusEvent) {
 			break
 		}
 	}
+	in.problemMu.Lock()
+	in.problem, in.progressAt = nil, time.Now()
+	in.problemMu.Unlock()
 	in.c.bootstrapProgress(in, np, ev.Args["SUMMARY"])
+}
+
+// watchStuck explains the last bootstrap problem once bootstrap has not
+// moved for stuckAfter, until tor is bootstrapped or gone.
+func (in *instance) watchStuck() {
+	tick := time.NewTicker(time.Second / 4)
+	defer tick.Stop()
+	for !in.bootstrapped.Load() {
+		select {
+		case <-in.readerDone:
+			return
+		case <-tick.C:
+		}
+		in.problemMu.Lock()
+		ev := in.problem
+		stuck := ev != nil && time.Since(in.progressAt) >= in.c.stuckAfter
+		if stuck {
+			in.problem = nil
+		}
+		in.problemMu.Unlock()
+		if stuck && !in.stopping.Load() {
+			msg := bootstrapWarning(*ev, in.bridges)
+			in.c.update(func(s *status.Tor) { s.Err = msg })
+		}
+	}
 }
 
 // bootstrapProgress records bootstrap progress of in; at 100% tor is ready.

@@ -37,7 +37,7 @@ func (e *DialError) Error() string {
 func (e *DialError) Onion() bool { return e.Code >= 0xF0 && e.Code <= 0xF7 }
 
 var socksReasons = map[int]string{
-	0x01: "the connection failed inside Tor (the exit could not reach the site, or the circuit broke)",
+	0x01: "the site could not be reached through Tor: it may be down or refusing connections, or the circuit failed",
 	0x02: "no Tor exit allows connections to this address",
 	0x03: "the network of the site is unreachable from the Tor exit",
 	0x04: "the site could not be found or reached from the Tor exit",

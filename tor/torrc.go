@@ -33,8 +33,6 @@ const torrcHeader = `# Polaris's Tor client. Polaris rewrites this file at every
 SocksPort 127.0.0.1:auto IsolateSOCKSAuth ExtendedErrors
 ClientOnly 1
 AvoidDiskWrites 1
-# Polaris itself sends host names; an IP address in a URL is the user's choice
-WarnUnsafeSocks 0
 Log notice stdout
 `
 
