@@ -101,15 +101,15 @@ type Client struct {
 	ready   atomic.Pointer[instance] // the current instance while bootstrapped
 	tempDir string                   // DataDir we created, removed by Shutdown
 
-	mu       sync.Mutex
-	st       status.Tor
-	started  bool
-	closed   bool
-	inst     *instance // current tor, nil while down
-	version  []int     // of cfg.Binary, checked once
-	lastNym  time.Time // last NEWNYM tor applied
-	stopSup  context.CancelFunc
-	supDone  chan struct{}
+	mu      sync.Mutex
+	st      status.Tor
+	started bool
+	closed  bool
+	inst    *instance // current tor, nil while down
+	version []int     // of cfg.Binary, checked once
+	lastNym time.Time // last NEWNYM tor applied
+	stopSup context.CancelFunc
+	supDone chan struct{}
 	// stuckAfter is how long bootstrap may stand still with problems
 	// before they are shown.
 	stuckAfter time.Duration

@@ -79,7 +79,7 @@ func (c *Client) launch(ctx context.Context) (*instance, error) {
 		c: c, out: newTailWriter(c.cfg.Log), started: time.Now(), kill: kill,
 		exited: make(chan struct{}), sem: make(chan struct{}, 1), readerDone: make(chan struct{}),
 		circuits: map[string]string{}, progressAt: time.Now(),
-		bridges:  c.cfg.Bridges != "" && c.cfg.Bridges != settings.BridgesNone,
+		bridges: c.cfg.Bridges != "" && c.cfg.Bridges != settings.BridgesNone,
 	}
 	cr := &creator{bin: bin, out: inst.out, exited: inst.exited}
 	// Abort the launch when ctx ends or tor exits early (bad configuration):
