@@ -26,7 +26,7 @@ func splitReply(s string) (words []string, args map[string]string) {
 		isKV := false
 		if s[0] != '"' {
 			end := strings.IndexAny(s, " =\"")
-			if end >= 0 && s[end] == '=' {
+			if end > 0 && s[end] == '=' && isKeyword(s[:end]) {
 				key, isKV = s[:end], true
 				s = s[end+1:]
 			}
@@ -38,6 +38,13 @@ func splitReply(s string) (words []string, args map[string]string) {
 			words = append(words, tok)
 		}
 	}
+}
+
+// isKeyword reports whether s can be the KEY of a KEY=VALUE argument.
+func isKeyword(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+	})
 }
 
 // nextValue reads one value, quoted or not, and returns it and the rest.

@@ -66,9 +66,9 @@ func clockSkew(ev statusEvent) string {
 	if skew < 0 {
 		dir, skew = "ahead", -skew
 	}
-	d := (time.Duration(skew) * time.Second).Round(time.Minute)
-	if d == 0 {
-		d = time.Duration(skew) * time.Second
+	d := time.Duration(skew) * time.Second
+	if d >= 2*time.Minute {
+		d = d.Round(time.Minute)
 	}
 	return fmt.Sprintf("This computer's clock is about %s %s, so Tor cannot connect. Set the correct date, time and time zone.", fmtDuration(d), dir)
 }

@@ -149,22 +149,13 @@ func parseBridge(line string) (bridge, error) {
 // pluginLines returns the ClientTransportPlugin lines the bridges need, one
 // per program, in order of first use.
 func pluginLines(bridges []bridge, programs map[string]string) ([]string, error) {
-	var keys []string
-	uses := map[string][]string{} // program key -> transports
+	var paths []string
+	uses := map[string][]string{} // program path -> transports
 	for _, br := range bridges {
 		if br.transport == "" {
 			continue
 		}
 		key := transportPrograms[br.transport]
-		if !slices.Contains(keys, key) {
-			keys = append(keys, key)
-		}
-		if !slices.Contains(uses[key], br.transport) {
-			uses[key] = append(uses[key], br.transport)
-		}
-	}
-	var out []string
-	for _, key := range keys {
 		path := programs[key]
 		if path == "" {
 			return nil, missingProgram(key)
@@ -172,7 +163,16 @@ func pluginLines(bridges []bridge, programs map[string]string) ([]string, error)
 		if strings.ContainsAny(path, " \t") {
 			return nil, fmt.Errorf("tor cannot run the bridge program %q: its path contains a space", path)
 		}
-		ts := uses[key]
+		if !slices.Contains(paths, path) {
+			paths = append(paths, path)
+		}
+		if !slices.Contains(uses[path], br.transport) {
+			uses[path] = append(uses[path], br.transport)
+		}
+	}
+	var out []string
+	for _, path := range paths {
+		ts := uses[path]
 		slices.Sort(ts)
 		out = append(out, fmt.Sprintf("ClientTransportPlugin %s exec %s", strings.Join(ts, ","), path))
 	}
