@@ -132,7 +132,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.MaxRestartBackoff = max(time.Minute, cfg.RestartBackoff)
 	}
 	c := &Client{cfg: cfg, st: status.Tor{State: status.TorOff}, stuckAfter: 10 * time.Second}
-	c.notify = newNotifier(cfg.OnStatus)
+	c.notify = newNotifier(cfg.OnStatus, cfg.Log)
 	return c, nil
 }
 
@@ -175,6 +175,9 @@ func (c *Client) Start(ctx context.Context) error {
 		close(c.supDone)
 		c.fail(se.Msg)
 		return err
+	}
+	if err == nil {
+		c.setInstance(inst)
 	}
 	go c.supervise(supCtx, inst, err)
 	return nil
@@ -337,6 +340,7 @@ func (c *Client) update(f func(*status.Tor)) {
 // notifier calls a status callback in order from its own goroutine.
 type notifier struct {
 	fn     func(status.Tor)
+	log    io.Writer // where a panic of fn is reported
 	mu     sync.Mutex
 	queue  []status.Tor
 	wake   chan struct{}
@@ -344,8 +348,8 @@ type notifier struct {
 	done   chan struct{}
 }
 
-func newNotifier(fn func(status.Tor)) *notifier {
-	n := &notifier{fn: fn, wake: make(chan struct{}, 1), done: make(chan struct{})}
+func newNotifier(fn func(status.Tor), log io.Writer) *notifier {
+	n := &notifier{fn: fn, log: log, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	if fn == nil {
 		close(n.done)
 		return n
@@ -407,8 +411,8 @@ func (n *notifier) run() {
 
 func (n *notifier) call(st status.Tor) {
 	defer func() {
-		if r := recover(); r != nil {
-			fmt.Fprintf(os.Stderr, "polaris/tor: OnStatus panicked: %v\n", r)
+		if r := recover(); r != nil && n.log != nil {
+			fmt.Fprintf(n.log, "polaris/tor: OnStatus panicked: %v\n", r)
 		}
 	}()
 	n.fn(st)

@@ -421,15 +421,7 @@ func TestUnreachableNetwork(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: waits for tor's bootstrap warnings")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	torrc := filepath.Join(t.TempDir(), "unreachable.torrc")
-	writeFile(t, torrc, "TestingTorNetwork 1\n"+
-		"DirAuthority nowhere orport="+strconv.Itoa(port)+" v3ident=0000000000000000000000000000000000000000 127.0.0.1:"+strconv.Itoa(port)+" 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000\n", 0o600)
+	torrc := unreachableTorrc(t)
 	w := newWatcher()
 	c, err := New(Config{Binary: torBin, DataDir: filepath.Join(t.TempDir(), "tor"), ExtraTorrc: torrc, OnStatus: w.onStatus, Log: &testLog{t: t}})
 	if err != nil {
@@ -446,6 +438,23 @@ func TestUnreachableNetwork(t *testing.T) {
 		t.Errorf("status = %+v, want bootstrapping with an explanation that the network is unreachable", st)
 	}
 	t.Logf("explanation: %s", st.Err)
+}
+
+// unreachableTorrc returns an extra torrc making tor use a single directory
+// authority on a closed port of 127.0.0.1: tor starts, never connects
+// anywhere else, and reports connection refused.
+func unreachableTorrc(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+	torrc := filepath.Join(t.TempDir(), "unreachable.torrc")
+	writeFile(t, torrc, "TestingTorNetwork 1\n"+
+		"DirAuthority nowhere orport="+port+" v3ident=0000000000000000000000000000000000000000 127.0.0.1:"+port+
+		" 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000\n", 0o600)
+	return torrc
 }
 
 func lookTor(t *testing.T) string {

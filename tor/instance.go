@@ -523,10 +523,13 @@ func (c *Client) bootstrapProgress(in *instance, p int, phase string) {
 func (in *instance) stop(ctx context.Context) error {
 	in.stopping.Store(true)
 	if in.ctl != nil {
-		hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		in.do(hctx, func(ctl *control.Conn) error { return ctl.Signal("HALT") })
-		cancel()
-		in.ctl.Close() // with TAKEOWNERSHIP, tor also exits on hang-up
+		// In a goroutine: a hung tor must not keep us from killing it.
+		go func() {
+			hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			in.do(hctx, func(ctl *control.Conn) error { return ctl.Signal("HALT") })
+			cancel()
+			in.ctl.Close() // with TAKEOWNERSHIP, tor also exits on hang-up
+		}()
 	}
 	var err error
 	select {
@@ -541,7 +544,7 @@ func (in *instance) stop(ctx context.Context) error {
 		return errors.New("tor did not exit after being killed")
 	}
 	if in.ctl != nil {
-		<-in.readerDone
+		<-in.readerDone // the connection ends with the process
 	}
 	return err
 }
