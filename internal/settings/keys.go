@@ -14,6 +14,15 @@ import (
 // ErrUnknownKey is returned (wrapped) for a key that is not a setting.
 var ErrUnknownKey = errors.New("unknown setting")
 
+// ErrInvalid matches (errors.Is) every error that means "these settings or
+// this value are refused": unknown keys, bad values, cross-key rules.
+var ErrInvalid = errors.New("invalid setting")
+
+type invalidError struct{ err error }
+
+func (e *invalidError) Error() string   { return e.err.Error() }
+func (e *invalidError) Unwrap() []error { return []error{e.err, ErrInvalid} }
+
 // KeyError is a bad value for one key.
 type KeyError struct {
 	Key   string
@@ -25,7 +34,7 @@ func (e *KeyError) Error() string {
 	return fmt.Sprintf("bad value %q for %s: %v", e.Value, e.Key, e.Err)
 }
 
-func (e *KeyError) Unwrap() error { return e.Err }
+func (e *KeyError) Unwrap() []error { return []error{e.Err, ErrInvalid} }
 
 // Key describes one setting in its textual form, as used by
 // `polaris config get/set`, the store and exports.
@@ -64,12 +73,12 @@ func Lookup(name string) (Key, bool) {
 }
 
 // Get returns the textual value of key in s.
-func (s *Settings) Get(key string) (string, error) {
+func (s Settings) Get(key string) (string, error) {
 	k, ok := registry[key]
 	if !ok {
-		return "", fmt.Errorf("%w %q (see `polaris config get` for the list)", ErrUnknownKey, key)
+		return "", &invalidError{fmt.Errorf("%w %q (see `polaris config keys` for the list)", ErrUnknownKey, key)}
 	}
-	return k.get(s), nil
+	return k.get(&s), nil
 }
 
 // Set parses value and stores it under key in s. On error s is unchanged.
@@ -78,7 +87,7 @@ func (s *Settings) Get(key string) (string, error) {
 func (s *Settings) Set(key, value string) error {
 	k, ok := registry[key]
 	if !ok {
-		return fmt.Errorf("%w %q (see `polaris config get` for the list)", ErrUnknownKey, key)
+		return &invalidError{fmt.Errorf("%w %q (see `polaris config keys` for the list)", ErrUnknownKey, key)}
 	}
 	c := s.Clone()
 	if err := k.set(&c, strings.TrimSpace(value)); err != nil {

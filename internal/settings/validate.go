@@ -27,7 +27,8 @@ func checkListen(v string) error {
 }
 
 // Validate checks the rules that involve several keys, and every field of a
-// Settings value built by hand. It returns the first problem found.
+// Settings value built by hand. It returns the first problem found; every
+// error it returns matches ErrInvalid.
 func (s Settings) Validate() error {
 	// Re-parse every textual value: this catches a Settings built in code
 	// with a bad field the same way `config set` would.
@@ -38,10 +39,10 @@ func (s Settings) Validate() error {
 		}
 	}
 	if !IsLoopback(s.Listen) && s.ProxyAuth == "" {
-		return ErrOpenProxy
+		return &invalidError{ErrOpenProxy}
 	}
 	if s.Tor.Bridges == BridgesCustom && len(s.Tor.BridgeLines) == 0 {
-		return fmt.Errorf("tor.bridges is custom but tor.bridge-lines is empty")
+		return &invalidError{fmt.Errorf("tor.bridges is custom but tor.bridge-lines is empty")}
 	}
 	return nil
 }

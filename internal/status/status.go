@@ -67,6 +67,9 @@ type Blocking struct {
 	BlockedToday int64
 	// Daily holds blocked counts per day for the last 30 days, oldest first.
 	Daily []DayCount
+	// LogSeq grows with every new decision in the live log; a client
+	// re-reads the log when it changes.
+	LogSeq uint64
 }
 
 // List is one subscribed list.
@@ -185,4 +188,29 @@ type Data struct {
 	// Degraded explains why settings are kept in memory only (database
 	// locked, disk full, read-only data dir), or "".
 	Degraded string
+}
+
+// Inventory is everything Polaris stores, for the user to read.
+type Inventory struct {
+	Dir    string
+	Tables []TableInfo
+	Files  []FileInfo
+}
+
+// TableInfo describes one table of the database.
+type TableInfo struct {
+	Name string
+	// What it holds and Why it is kept, in plain words.
+	What, Why string
+	Rows      int64
+	// Retention says how long rows are kept ("until you change it",
+	// "90 days", ...).
+	Retention string
+}
+
+// FileInfo describes one file in the data dir.
+type FileInfo struct {
+	Path  string // relative to the data dir
+	Bytes int64
+	What  string
 }

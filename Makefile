@@ -1,0 +1,60 @@
+# Polaris — `make run` and `make test` do all set-up on a fresh Debian/Ubuntu machine.
+
+GO        ?= go
+BINARY    ?= polaris
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -X main.version=$(VERSION)
+GOTESTFLAGS ?= -race -timeout 20m
+
+# Debian packages: to build (cgo, Fyne's GL/X11/Wayland headers) and to test
+# (tor for the private Tor network, Xvfb for the window, certutil for NSS,
+# dbus/dconf/gsettings for the system-proxy tests, wrk for load).
+DEPS_BUILD := gcc pkg-config libc6-dev libgl1-mesa-dev libx11-dev libxrandr-dev libxcursor-dev \
+	libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev
+DEPS_RUN   := tor obfs4proxy
+DEPS_TEST  := $(DEPS_RUN) xvfb xauth imagemagick libnss3-tools ca-certificates openssl dbus dconf-service \
+	dconf-gsettings-backend gsettings-desktop-schemas libglib2.0-bin dconf-cli libkf5config-bin python3-pacparser \
+	iproute2 procps psmisc
+DEPS_BENCH := wrk hey privoxy tinyproxy mitmproxy squid
+
+.PHONY: all run build build-nogui test vet deps deps-test deps-bench bench clean help
+
+all: build
+
+help:
+	@echo "make run     install what is missing, build, start Polaris"
+	@echo "make test    install what is missing, go vet, go test -race (every test)"
+	@echo "make bench   side-by-side benchmarks (bench/)"
+
+# deps: install the missing Debian packages (as root, or with sudo), or print
+# the exact command and stop.
+deps:
+	@scripts/deps.sh $(DEPS_BUILD) $(DEPS_RUN)
+
+deps-test:
+	@scripts/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
+
+deps-bench:
+	@scripts/deps.sh $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
+
+build: deps
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BINARY) .
+
+build-nogui:
+	$(GO) build -tags nogui -ldflags "$(LDFLAGS)" -o $(BINARY)-nogui .
+
+run: build
+	./$(BINARY) $(ARGS)
+
+vet:
+	$(GO) vet ./...
+
+test: deps-test
+	$(GO) vet ./...
+	$(GO) test $(GOTESTFLAGS) ./...
+
+bench: deps-bench build-nogui
+	bench/proxy.sh
+
+clean:
+	rm -f $(BINARY) $(BINARY)-nogui

@@ -1,0 +1,16 @@
+// Package assets holds the files embedded in the binary: the pages the proxy
+// serves itself, the application icon, the list catalogue and the curated
+// default rules. It has no behaviour beyond exposing them.
+package assets
+
+import "embed"
+
+// Pages are the HTML templates the proxy answers with (error, status, block).
+//
+//go:embed pages/*.html
+var Pages embed.FS
+
+// Icon is the application icon (PNG).
+//
+//go:embed icon.png
+var Icon []byte

@@ -1,0 +1,237 @@
+// Package app is Polaris's orchestrator. It owns the settings, the store,
+// the proxy (and, as they land, Tor, the CA and the lists), converts the
+// user's settings into each component's configuration, swaps them in, and
+// folds what the components report into status snapshots for the GUI and
+// the CLI. It is the only package that knows every other one.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"polaris/internal/settings"
+	"polaris/internal/status"
+	"polaris/internal/store"
+	"polaris/proxy"
+)
+
+// EnvDataDir names the environment variable that sets the data dir.
+const EnvDataDir = "POLARIS_DATA_DIR"
+
+// DefaultDataDir returns $POLARIS_DATA_DIR, else os.UserConfigDir()/polaris.
+func DefaultDataDir() (string, error) {
+	if d := os.Getenv(EnvDataDir); d != "" {
+		return filepath.Abs(d)
+	}
+	base, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("finding the user's config dir (set %s): %w", EnvDataDir, err)
+	}
+	return filepath.Join(base, "polaris"), nil
+}
+
+// Options configure an App.
+type Options struct {
+	// DataDir holds everything Polaris stores. Required.
+	DataDir string
+	// Listen overrides the listen setting for this run ("" keeps it).
+	Listen string
+	// Log receives operational messages; nil discards them.
+	Log io.Writer
+	// WatchInterval is how often a running App checks the database for
+	// changes made by other processes (default 500 ms).
+	WatchInterval time.Duration
+	// ShutdownGrace bounds how long in-flight requests may take to finish
+	// when Run's context ends (default 10 s).
+	ShutdownGrace time.Duration
+}
+
+// App is one Polaris instance working on one data dir.
+type App struct {
+	opts Options
+	log  *log.Logger
+
+	mu       sync.Mutex
+	st       *store.Store // nil when degraded
+	cur      settings.Settings
+	extra    map[string]string // stored keys this version does not know
+	notices  []status.Notice
+	degraded string
+
+	run runState
+	sys systemState
+	hub hub
+}
+
+// Open opens the data dir: its database (rebuilding a corrupt one) and the
+// settings in it. A database that cannot be opened for another reason
+// (locked, read-only, disk full) leaves the App running on defaults in
+// memory, with a notice saying why.
+func Open(ctx context.Context, opts Options) (*App, error) {
+	if opts.DataDir == "" {
+		return nil, errors.New("no data dir")
+	}
+	if opts.WatchInterval == 0 {
+		opts.WatchInterval = 500 * time.Millisecond
+	}
+	if opts.ShutdownGrace == 0 {
+		opts.ShutdownGrace = 10 * time.Second
+	}
+	w := opts.Log
+	if w == nil {
+		w = io.Discard
+	}
+	a := &App{opts: opts, log: log.New(w, "polaris: ", log.LstdFlags), cur: settings.Default()}
+	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating data dir: %w", err)
+	}
+	st, rec, err := store.Open(ctx, filepath.Join(opts.DataDir, store.FileName))
+	switch {
+	case err != nil:
+		var tooNew *store.ErrTooNew
+		if errors.As(err, &tooNew) {
+			return nil, err
+		}
+		a.degraded = fmt.Sprintf("Polaris cannot use its database (%v). Settings are kept in memory only and changes will be lost at exit.", err)
+		a.noticef(status.Error, "%s", a.degraded)
+	default:
+		a.st = st
+		if rec != nil {
+			a.noticef(status.Warning, "%s", rec.Message())
+		}
+		if err := a.loadSettings(ctx); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// Close releases the database. The App must not be running.
+func (a *App) Close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.st == nil {
+		return nil
+	}
+	err := a.st.Close()
+	a.st = nil
+	return err
+}
+
+// DataDir returns the data dir.
+func (a *App) DataDir() string { return a.opts.DataDir }
+
+// loadSettings reads the stored settings; bad stored values fall back to
+// their defaults with a notice.
+func (a *App) loadSettings(ctx context.Context) error {
+	m, err := a.st.Settings(ctx)
+	if err != nil {
+		return fmt.Errorf("reading settings: %w", err)
+	}
+	s, unknown, errs := settings.FromMap(m)
+	for _, e := range errs {
+		a.noticef(status.Warning, "A stored setting was invalid and its default is used instead: %v", e)
+	}
+	if len(errs) > 0 && s.Validate() != nil {
+		s = settings.Default()
+	}
+	extra := map[string]string{}
+	for _, k := range unknown {
+		extra[k] = m[k]
+	}
+	a.mu.Lock()
+	a.cur, a.extra = s, extra
+	a.mu.Unlock()
+	return nil
+}
+
+// Settings returns a copy of the current settings.
+func (a *App) Settings() settings.Settings {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.cur.Clone()
+}
+
+// Apply validates s, persists it and applies it to the running components.
+// Nothing changes if s is invalid or cannot be stored.
+func (a *App) Apply(ctx context.Context, s settings.Settings) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	if a.st != nil {
+		if err := a.st.SaveSettings(ctx, s.Map()); err != nil {
+			a.mu.Unlock()
+			return fmt.Errorf("saving settings: %w", err)
+		}
+	}
+	prev := a.cur
+	a.cur = s.Clone()
+	a.mu.Unlock()
+	if prev.System.Autostart != s.System.Autostart {
+		if err := a.applyAutostart(s); err != nil {
+			a.noticef(status.Error, "Start at login: %v", err)
+		}
+	}
+	a.applyRunning(ctx)
+	return nil
+}
+
+// Set changes one setting by its textual key, as `polaris config set` does.
+func (a *App) Set(ctx context.Context, key, value string) error {
+	s := a.Settings()
+	if err := s.Set(key, value); err != nil {
+		return err
+	}
+	return a.Apply(ctx, s)
+}
+
+// ErrDegraded is returned when a change cannot be stored.
+var ErrDegraded = errors.New("the database is not available")
+
+// Writable reports whether settings changes are stored, or why not.
+func (a *App) Writable() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.st == nil {
+		return fmt.Errorf("%w: %s", ErrDegraded, a.degraded)
+	}
+	return nil
+}
+
+func (a *App) noticef(sev status.Severity, format string, args ...any) {
+	n := status.Notice{Time: time.Now(), Severity: sev, Text: fmt.Sprintf(format, args...)}
+	a.mu.Lock()
+	a.notices = append(a.notices, n)
+	if len(a.notices) > 50 {
+		a.notices = a.notices[len(a.notices)-50:]
+	}
+	a.mu.Unlock()
+	a.log.Print(n.Text)
+	a.hub.poke()
+}
+
+// Notices returns the messages for the user, oldest first.
+func (a *App) Notices() []status.Notice {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]status.Notice(nil), a.notices...)
+}
+
+// policyFrom converts settings into the proxy's policy.
+func policyFrom(s settings.Settings) proxy.Policy {
+	return proxy.Policy{
+		Protection: s.Protection,
+		DNT:        s.Signals.DNT,
+		GPC:        s.Signals.GPC,
+		Exceptions: s.Signals.Exceptions,
+	}
+}

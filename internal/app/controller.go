@@ -1,0 +1,27 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"polaris/internal/settings"
+)
+
+// ErrUnavailable is returned by actions whose feature is not built yet.
+var ErrUnavailable = errors.New("this is not available in this version of Polaris yet")
+
+// AllowSite turns protections off on site: it adds the site's registrable
+// domain to the allowlist.
+func (a *App) AllowSite(ctx context.Context, site string) error {
+	d, err := settings.RegistrableDomain(site)
+	if err != nil {
+		return err
+	}
+	s := a.Settings()
+	if slices.Contains(s.Blocking.Allowlist, d) {
+		return nil
+	}
+	s.Blocking.Allowlist = append(s.Blocking.Allowlist, d)
+	return a.Apply(ctx, s)
+}

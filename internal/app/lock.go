@@ -1,0 +1,52 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// instanceLock is an exclusive lock on a file in the data dir, held while
+// Polaris runs so that two instances never share one data dir. The OS
+// releases it when the process dies, so a crash leaves no stale lock.
+type instanceLock struct{ f *os.File }
+
+func acquireLock(path string) (*instanceLock, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening lock file: %w", err)
+	}
+	if err := lockFile(f); err != nil {
+		f.Close()
+		return nil, ErrAlreadyRunning
+	}
+	f.Truncate(0)
+	fmt.Fprintf(f, "%d\n", os.Getpid())
+	return &instanceLock{f: f}, nil
+}
+
+func (l *instanceLock) release() {
+	if l == nil || l.f == nil {
+		return
+	}
+	unlockFile(l.f)
+	l.f.Close()
+}
+
+// RunningElsewhere reports whether another Polaris process is running on
+// this data dir (it holds the instance lock).
+func (a *App) RunningElsewhere() bool {
+	a.run.mu.Lock()
+	mine := a.run.lock != nil && a.run.running
+	a.run.mu.Unlock()
+	if mine {
+		return false
+	}
+	l, err := acquireLock(filepath.Join(a.opts.DataDir, "polaris.lock"))
+	if err != nil {
+		return errors.Is(err, ErrAlreadyRunning)
+	}
+	l.release()
+	return false
+}

@@ -1,0 +1,9 @@
+//go:build !unix && !windows
+
+package app
+
+import "os"
+
+func lockFile(*os.File) error { return nil }
+
+func unlockFile(*os.File) {}

@@ -1,0 +1,214 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"polaris/internal/settings"
+	"polaris/internal/status"
+	"polaris/proxy"
+)
+
+// runState is the part of App that exists while it runs.
+type runState struct {
+	mu      sync.Mutex
+	running bool
+	proxy   *proxy.Proxy
+	listen  string // the address the proxy was configured with
+	auth    string
+	lock    *instanceLock
+	started time.Time
+}
+
+// ErrAlreadyRunning is returned by Run when another Polaris uses the data dir.
+var ErrAlreadyRunning = errors.New("another Polaris is already running with this data dir")
+
+// listenFor returns the listen address to use with s.
+func (a *App) listenFor(s settings.Settings) string {
+	if a.opts.Listen != "" {
+		return a.opts.Listen
+	}
+	return s.Listen
+}
+
+// CheckListen validates the effective listen address (the --listen override
+// or the setting) together with the other settings.
+func (a *App) CheckListen() error {
+	s := a.Settings()
+	if a.opts.Listen != "" {
+		if err := s.Set("listen", a.opts.Listen); err != nil {
+			return err
+		}
+	}
+	return s.Validate()
+}
+
+// Run starts the proxy and everything it needs, calls ready with the address
+// it listens on, and serves until ctx ends. Then it shuts down gracefully:
+// in-flight requests get Options.ShutdownGrace to finish.
+func (a *App) Run(ctx context.Context, ready func(addr string)) error {
+	if err := a.CheckListen(); err != nil {
+		return err
+	}
+	lock, err := acquireLock(filepath.Join(a.opts.DataDir, "polaris.lock"))
+	if err != nil {
+		return err
+	}
+	defer lock.release()
+
+	s := a.Settings()
+	p, err := a.newProxy(s)
+	if err != nil {
+		return err
+	}
+	if err := p.Start(ctx); err != nil {
+		return err
+	}
+	a.run.mu.Lock()
+	a.run.running, a.run.proxy, a.run.lock, a.run.started = true, p, lock, time.Now()
+	a.run.listen, a.run.auth = a.listenFor(s), s.ProxyAuth
+	a.run.mu.Unlock()
+	a.log.Printf("listening on %s", p.Addr())
+	a.recoverSystem(ctx)
+	a.syncSystem(ctx, p.Addr())
+	// Read the database's version before anyone is told where we listen,
+	// so no change made after that moment can be missed.
+	version := a.dataVersion(ctx)
+	if ready != nil {
+		ready(p.Addr())
+	}
+	a.hub.poke()
+
+	a.watch(ctx, version)
+
+	a.run.mu.Lock()
+	p = a.run.proxy
+	a.run.running = false
+	a.run.mu.Unlock()
+	sctx, cancel := context.WithTimeout(context.Background(), a.opts.ShutdownGrace)
+	defer cancel()
+	// Put the system back before the proxy goes away.
+	a.syncSystem(sctx, "")
+	err = p.Shutdown(sctx)
+	a.hub.poke()
+	if errors.Is(err, context.DeadlineExceeded) {
+		a.log.Printf("shutdown: requests still running after %v were cut off", a.opts.ShutdownGrace)
+		return nil
+	}
+	return err
+}
+
+// watch reloads the settings whenever another process changed the database,
+// until ctx ends. It also publishes status while traffic flows.
+func (a *App) watch(ctx context.Context, last int64) {
+	t := time.NewTicker(a.opts.WatchInterval)
+	defer t.Stop()
+	var lastReq uint64
+	lastPub := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if v := a.dataVersion(ctx); v != last {
+			last = v
+			if err := a.loadSettings(ctx); err != nil {
+				a.noticef(status.Warning, "Reloading settings: %v", err)
+			} else {
+				a.applyRunning(ctx)
+			}
+		}
+		// Counters move with traffic; publish at most once a second, and
+		// only when they changed (no wake-ups for an idle UI).
+		if p := a.currentProxy(); p != nil && time.Since(lastPub) >= time.Second {
+			if n := p.Status().Requests; n != lastReq {
+				lastReq, lastPub = n, time.Now()
+				a.hub.poke()
+			}
+		}
+	}
+}
+
+func (a *App) currentProxy() *proxy.Proxy {
+	a.run.mu.Lock()
+	defer a.run.mu.Unlock()
+	return a.run.proxy
+}
+
+func (a *App) newProxy(s settings.Settings) (*proxy.Proxy, error) {
+	var p *proxy.Proxy
+	local := a.localHandler(func() string { return p.Addr() }, func(w http.ResponseWriter, r *http.Request) { p.NotFound(w, r) })
+	p, err := proxy.New(proxy.Config{
+		Listen:       a.listenFor(s),
+		Auth:         s.ProxyAuth,
+		ReservedHost: settings.ReservedHost,
+		Local:        local,
+		Logf:         a.log.Printf,
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.SetPolicy(policyFrom(s))
+	return p, nil
+}
+
+// applyRunning brings the running components in line with the current
+// settings: the policy is swapped in place; a new listen address or
+// credentials start a new proxy before the old one is shut down.
+func (a *App) applyRunning(ctx context.Context) {
+	s := a.Settings()
+	a.run.mu.Lock()
+	defer a.run.mu.Unlock()
+	if !a.run.running {
+		return
+	}
+	a.run.proxy.SetPolicy(policyFrom(s))
+	if a.listenFor(s) == a.run.listen && s.ProxyAuth == a.run.auth {
+		a.syncSystem(ctx, a.run.proxy.Addr())
+		a.hub.poke()
+		return
+	}
+	np, err := a.newProxy(s)
+	if err == nil {
+		err = np.Start(ctx)
+	}
+	if err != nil {
+		a.mu.Lock()
+		a.notices = append(a.notices, status.Notice{Time: time.Now(), Severity: status.Error,
+			Text: fmt.Sprintf("Polaris could not move to %s (%v) and keeps listening on %s.", a.listenFor(s), err, a.run.proxy.Addr())})
+		a.mu.Unlock()
+		a.hub.poke()
+		return
+	}
+	old := a.run.proxy
+	a.run.proxy, a.run.listen, a.run.auth = np, a.listenFor(s), s.ProxyAuth
+	a.log.Printf("now listening on %s", np.Addr())
+	a.syncSystem(ctx, np.Addr())
+	go func() {
+		sctx, cancel := context.WithTimeout(context.Background(), a.opts.ShutdownGrace)
+		defer cancel()
+		old.Shutdown(sctx)
+	}()
+	a.hub.poke()
+}
+
+// dataVersion returns the database's change counter, or -1 without one.
+func (a *App) dataVersion(ctx context.Context) int64 {
+	a.mu.Lock()
+	st := a.st
+	a.mu.Unlock()
+	if st == nil {
+		return -1
+	}
+	v, err := st.DataVersion(ctx)
+	if err != nil {
+		return -1
+	}
+	return v
+}

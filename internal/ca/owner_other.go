@@ -1,0 +1,6 @@
+//go:build !unix
+
+package ca
+
+// inheritOwner is a no-op where files have no Unix owner.
+func inheritOwner(string) {}

@@ -1,0 +1,8 @@
+//go:build darwin
+
+package ca
+
+// defaultSystemStore is the user's login keychain.
+func defaultSystemStore(e *trustEnv) systemStore {
+	return darwinStore{keychain: loginKeychain(e.home)}
+}

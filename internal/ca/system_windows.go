@@ -1,0 +1,6 @@
+//go:build windows
+
+package ca
+
+// defaultSystemStore is the current user's Root store.
+func defaultSystemStore(*trustEnv) systemStore { return windowsStore{} }

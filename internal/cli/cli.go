@@ -1,0 +1,309 @@
+// Package cli is Polaris's command line: the headless `run` and the
+// subcommands that inspect and change a data dir. It talks to the engine
+// through the Backend interface it declares; main.go supplies the
+// implementation (internal/app), so cli never imports app or an adapter.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"polaris/internal/settings"
+	"polaris/internal/status"
+)
+
+// Exit statuses.
+const (
+	ExitOK    = 0
+	ExitError = 1 // something failed at run time
+	ExitUsage = 2 // bad command line or refused value; nothing was changed
+)
+
+// Backend is what the CLI needs from the engine for one data dir.
+type Backend interface {
+	Settings() settings.Settings
+	// Set validates and stores one setting; a running Polaris picks it up.
+	Set(ctx context.Context, key, value string) error
+	// Writable reports why changes cannot be stored, or nil.
+	Writable() error
+	// CheckListen validates the effective listen address and settings.
+	CheckListen() error
+	// Run serves until ctx ends; ready is called with the listen address.
+	Run(ctx context.Context, ready func(addr string)) error
+	Notices() []status.Notice
+	Close() error
+
+	SystemBackend
+}
+
+// Options are the flags every command takes.
+type Options struct {
+	DataDir string
+	Listen  string
+}
+
+// Env is the world the CLI runs in.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Version        string
+	// DefaultDataDir returns the data dir when --data-dir is not given.
+	DefaultDataDir func() (string, error)
+	// Open opens the engine on a data dir.
+	Open func(ctx context.Context, o Options) (Backend, error)
+	// GUI opens the window; nil in a build without one.
+	GUI func(ctx context.Context, o Options) int
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(e *Env, o Options, args []string) int
+}
+
+func commands() []command {
+	return []command{
+		{"run", "start the proxy without a window and serve until interrupted (also: --headless)", cmdRun},
+		{"config", "show or change settings: config get [KEY] | config set KEY VALUE | config keys", cmdConfig},
+		{"sysproxy", "make Polaris the system proxy, or restore what was there: sysproxy on|off|status", cmdSysproxy},
+		{"match", "check requests against blocklists: match --list FILE [--list FILE...] [--stats] [--timing] < requests", cmdMatch},
+		{"version", "print the version", cmdVersion},
+		{"help", "show this help", cmdHelp},
+	}
+}
+
+// Main runs the command line args (without the program name) and returns
+// the exit status.
+func Main(e *Env, args []string) int {
+	o, rest, err := parseCommon(e, args)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "polaris: %v\n", err)
+		return ExitUsage
+	}
+	if len(rest) == 0 {
+		if e.GUI != nil {
+			return e.GUI(context.Background(), o)
+		}
+		rest = []string{"run"}
+	}
+	name := rest[0]
+	if name == "--headless" || name == "-headless" {
+		name = "run"
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(e, o, rest[1:])
+		}
+	}
+	fmt.Fprintf(e.Stderr, "polaris: unknown command %q (see `polaris help`)\n", name)
+	return ExitUsage
+}
+
+// parseCommon takes the flags every command accepts (--data-dir, --listen,
+// --headless) from anywhere in args and returns the rest in order.
+func parseCommon(e *Env, args []string) (Options, []string, error) {
+	var o Options
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i+1:]...)
+			break
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || (name != "data-dir" && name != "listen") {
+			rest = append(rest, a)
+			continue
+		}
+		if !hasVal {
+			if i+1 >= len(args) {
+				return o, nil, fmt.Errorf("flag --%s needs a value", name)
+			}
+			i++
+			val = args[i]
+		}
+		switch name {
+		case "data-dir":
+			o.DataDir = val
+		case "listen":
+			o.Listen = val
+		}
+	}
+	if o.DataDir == "" {
+		d, err := e.DefaultDataDir()
+		if err != nil {
+			return o, nil, err
+		}
+		o.DataDir = d
+	}
+	return o, rest, nil
+}
+
+// open opens the backend and prints its notices (e.g. a rebuilt database).
+func open(e *Env, o Options) (Backend, int) {
+	b, err := e.Open(context.Background(), o)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "polaris: %v\n", err)
+		return nil, ExitError
+	}
+	for _, n := range b.Notices() {
+		fmt.Fprintf(e.Stderr, "polaris: %s\n", n.Text)
+	}
+	return b, ExitOK
+}
+
+func cmdRun(e *Env, o Options, args []string) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(e.Stderr)
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		fmt.Fprintln(e.Stderr, "usage: polaris run [--data-dir DIR] [--listen HOST:PORT]")
+		return ExitUsage
+	}
+	b, code := open(e, o)
+	if b == nil {
+		return code
+	}
+	defer b.Close()
+	if err := b.CheckListen(); err != nil {
+		fmt.Fprintf(e.Stderr, "polaris: %v\n", err)
+		return ExitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := b.Run(ctx, func(addr string) {
+		fmt.Fprintf(e.Stdout, "Polaris is listening on %s\n", addr)
+		fmt.Fprintf(e.Stdout, "Set your browser's HTTP and HTTPS proxy to %s; status page: http://%s/\n", addr, settings.ReservedHost)
+	})
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "polaris: %v\n", err)
+		return ExitError
+	}
+	fmt.Fprintln(e.Stdout, "Polaris stopped.")
+	return ExitOK
+}
+
+func cmdConfig(e *Env, o Options, args []string) int {
+	usage := func() int {
+		fmt.Fprintln(e.Stderr, "usage: polaris config get [KEY] | polaris config set KEY VALUE | polaris config keys")
+		return ExitUsage
+	}
+	if len(args) == 0 {
+		args = []string{"get"}
+	}
+	switch args[0] {
+	case "keys":
+		if len(args) != 1 {
+			return usage()
+		}
+		for _, k := range settings.Keys() {
+			fmt.Fprintf(e.Stdout, "%-26s %s\n", k.Name, k.Help)
+		}
+		return ExitOK
+	case "get":
+		if len(args) > 2 {
+			return usage()
+		}
+		if len(args) == 2 {
+			if _, ok := settings.Lookup(args[1]); !ok {
+				fmt.Fprintf(e.Stderr, "polaris: unknown setting %q (see `polaris config keys`)\n", args[1])
+				return ExitUsage
+			}
+		}
+		b, code := open(e, o)
+		if b == nil {
+			return code
+		}
+		defer b.Close()
+		s := b.Settings()
+		if len(args) == 2 {
+			v, _ := s.Get(args[1])
+			fmt.Fprintln(e.Stdout, v)
+			return ExitOK
+		}
+		m := s.Map()
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(e.Stdout, "%s = %s\n", k, quoteIfNeeded(m[k]))
+		}
+		return ExitOK
+	case "set":
+		if len(args) != 3 {
+			return usage()
+		}
+		key, value := args[1], args[2]
+		// Validate before touching the database at all.
+		s := settings.Default()
+		if err := s.Set(key, value); err != nil {
+			fmt.Fprintf(e.Stderr, "polaris: %v\n", oneLine(err))
+			return ExitUsage
+		}
+		b, code := open(e, o)
+		if b == nil {
+			return code
+		}
+		defer b.Close()
+		if err := b.Writable(); err != nil {
+			fmt.Fprintf(e.Stderr, "polaris: %v\n", oneLine(err))
+			return ExitError
+		}
+		if err := b.Set(context.Background(), key, value); err != nil {
+			fmt.Fprintf(e.Stderr, "polaris: %v\n", oneLine(err))
+			if errors.Is(err, settings.ErrInvalid) {
+				return ExitUsage
+			}
+			return ExitError
+		}
+		v, _ := b.Settings().Get(key)
+		fmt.Fprintf(e.Stdout, "%s = %s\n", key, quoteIfNeeded(v))
+		return ExitOK
+	}
+	return usage()
+}
+
+func quoteIfNeeded(v string) string {
+	if v == "" || strings.ContainsAny(v, " \t\n\"") {
+		return fmt.Sprintf("%q", v)
+	}
+	return v
+}
+
+func oneLine(err error) string {
+	return strings.ReplaceAll(err.Error(), "\n", " ")
+}
+
+func cmdVersion(e *Env, _ Options, _ []string) int {
+	fmt.Fprintf(e.Stdout, "polaris %s\n", e.Version)
+	return ExitOK
+}
+
+func cmdHelp(e *Env, _ Options, _ []string) int {
+	fmt.Fprintf(e.Stdout, `Polaris %s — a privacy proxy for every browser on this computer.
+
+Usage:
+  polaris                   open the window (or run headless in a build without one)
+  polaris COMMAND [ARGS]
+
+Commands:
+`, e.Version)
+	for _, c := range commands() {
+		fmt.Fprintf(e.Stdout, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(e.Stdout, `
+Flags for every command:
+  --data-dir DIR            where Polaris keeps its data (env POLARIS_DATA_DIR)
+  --listen HOST:PORT        listen address for this run (default %s)
+`, settings.DefaultListen)
+	return ExitOK
+}

@@ -1,0 +1,195 @@
+package settings
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestDefaultIsValid(t *testing.T) {
+	if err := Default().Validate(); err != nil {
+		t.Fatalf("Default().Validate() = %v", err)
+	}
+	d := Default()
+	if d.Signals.DNT != DNTUnset {
+		t.Errorf("default DNT = %v, want unset (the user has not chosen)", d.Signals.DNT)
+	}
+	if !IsLoopback(d.Listen) {
+		t.Errorf("default listen %q is not loopback", d.Listen)
+	}
+}
+
+func TestSetGet(t *testing.T) {
+	for _, tc := range []struct {
+		key, value, want string
+	}{
+		{"dnt", "1", "1"},
+		{"dnt", "0", "0"},
+		{"dnt", "unset", "unset"},
+		{"dnt", "do-not-track", "1"},
+		{"gpc", "off", "off"},
+		{"gpc", "TRUE", "on"},
+		{"listen", "127.0.0.1:9999", "127.0.0.1:9999"},
+		{"listen", "[::1]:8228", "[::1]:8228"},
+		{"signals.exceptions", "WWW.Example.co.uk=off, news.example.com=0", "example.co.uk=off,example.com=0"},
+		{"signals.exceptions", "", ""},
+		{"blocking.allowlist", "*.Example.com,example.org,example.org", "*.example.com,example.org"},
+		{"blocking.categories", "social,advertising", "advertising,social"},
+		{"log.retention", "7d", "7d"},
+		{"log.retention", "1h", "1h"},
+		{"log.retention", "24h", "1d"},
+		{"stats.retention-days", "30", "30"},
+		{"tor.exit-countries", "DE,{nl}", "de,nl"},
+		{"tor.bridge-lines", "Bridge obfs4 192.0.2.1:443 ABCD cert=x iat-mode=0", "obfs4 192.0.2.1:443 ABCD cert=x iat-mode=0"},
+		{"proxy.auth", "me:secret", "me:secret"},
+	} {
+		t.Run(tc.key+"="+tc.value, func(t *testing.T) {
+			s := Default()
+			if err := s.Set(tc.key, tc.value); err != nil {
+				t.Fatalf("Set(%q, %q) = %v", tc.key, tc.value, err)
+			}
+			got, err := s.Get(tc.key)
+			if err != nil || got != tc.want {
+				t.Errorf("Get(%q) = %q, %v; want %q", tc.key, got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestSetRejects(t *testing.T) {
+	for _, tc := range []struct{ key, value string }{
+		{"dnt", "2"},
+		{"dnt", "yes"},
+		{"gpc", "maybe"},
+		{"listen", "8228"},
+		{"listen", ":8228"},
+		{"listen", "127.0.0.1:99999"},
+		{"signals.exceptions", "example.com"},
+		{"signals.exceptions", "com=off"},
+		{"signals.exceptions", "example.com=2"},
+		{"signals.exceptions", "example.com=off,www.example.com=1"},
+		{"blocking.allowlist", "exa mple.com"},
+		{"blocking.categories", "ads"},
+		{"blocking.preset", "paranoid"},
+		{"log.retention", "2d"},
+		{"log.max-rows", "10"},
+		{"stats.retention-days", "-1"},
+		{"tor.bridges", "meek"},
+		{"tor.exit-countries", "germany"},
+		{"tor.torrc", "relative/path"},
+		{"https.upstream-ca", "ca.pem"},
+		{"proxy.auth", "nopassword"},
+	} {
+		t.Run(tc.key+"="+tc.value, func(t *testing.T) {
+			s := Default()
+			before := s.Map()
+			err := s.Set(tc.key, tc.value)
+			var ke *KeyError
+			if !errors.As(err, &ke) {
+				t.Fatalf("Set(%q, %q) = %v, want a KeyError", tc.key, tc.value, err)
+			}
+			if diff := cmp.Diff(before, s.Map()); diff != "" {
+				t.Errorf("a refused Set changed the settings (-before +after):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestUnknownKey(t *testing.T) {
+	s := Default()
+	if err := s.Set("dnt.value", "1"); !errors.Is(err, ErrUnknownKey) {
+		t.Errorf("Set(unknown) = %v, want ErrUnknownKey", err)
+	}
+	if _, err := s.Get("nope"); !errors.Is(err, ErrUnknownKey) {
+		t.Errorf("Get(unknown) = %v, want ErrUnknownKey", err)
+	}
+}
+
+func TestOpenProxyRefused(t *testing.T) {
+	s := Default()
+	if err := s.Set("listen", "0.0.0.0:8228"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(); !errors.Is(err, ErrOpenProxy) {
+		t.Errorf("Validate() with a LAN address and no auth = %v, want ErrOpenProxy", err)
+	}
+	if err := s.Set("proxy.auth", "u:p"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(); err != nil {
+		t.Errorf("Validate() with a LAN address and auth = %v, want nil", err)
+	}
+}
+
+func TestPresetAndCategories(t *testing.T) {
+	s := Default()
+	if err := s.Set("blocking.preset", "strict"); err != nil {
+		t.Fatal(err)
+	}
+	if !cmp.Equal(s.Blocking.Categories, Categories) {
+		t.Errorf("strict categories = %v, want all", s.Blocking.Categories)
+	}
+	if err := s.Set("blocking.categories", "advertising"); err != nil {
+		t.Fatal(err)
+	}
+	if s.Blocking.Preset != PresetCustom {
+		t.Errorf("changing categories left preset %q, want custom", s.Blocking.Preset)
+	}
+	// The map form round-trips whatever the key order.
+	got, unknown, errs := FromMap(s.Map())
+	if len(unknown) != 0 || len(errs) != 0 {
+		t.Fatalf("FromMap: unknown %v errs %v", unknown, errs)
+	}
+	if !Equal(got, s) {
+		t.Errorf("FromMap(Map()) differs: %v", cmp.Diff(s.Map(), got.Map()))
+	}
+}
+
+func TestFromMapKeepsGoodValues(t *testing.T) {
+	s, unknown, errs := FromMap(map[string]string{"dnt": "1", "gpc": "bogus", "from.the.future": "x"})
+	if s.Signals.DNT != DNTDoNotTrack {
+		t.Errorf("dnt = %v, want 1", s.Signals.DNT)
+	}
+	if !s.Signals.GPC {
+		t.Error("a bad gpc value did not fall back to the default")
+	}
+	if len(errs) != 1 || !cmp.Equal(unknown, []string{"from.the.future"}) {
+		t.Errorf("errs %v unknown %v", errs, unknown)
+	}
+}
+
+func TestCloneIsDeep(t *testing.T) {
+	a := Default()
+	a.Blocking.Allowlist = []string{"example.com"}
+	b := a.Clone()
+	b.Blocking.Allowlist[0] = "changed.com"
+	if a.Blocking.Allowlist[0] != "example.com" {
+		t.Error("Clone shares slices")
+	}
+}
+
+func FuzzSet(f *testing.F) {
+	for _, k := range Keys() {
+		f.Add(k.Name, k.get(ptr(Default())))
+	}
+	f.Add("signals.exceptions", "a.b.c=off,,;x=1")
+	f.Add("listen", "[::]:0")
+	f.Fuzz(func(t *testing.T, key, value string) {
+		s := Default()
+		if err := s.Set(key, value); err != nil {
+			return
+		}
+		// A value that was accepted must survive its own textual form.
+		got, _ := s.Get(key)
+		c := Default()
+		if err := c.Set(key, got); err != nil {
+			t.Fatalf("Set(%q, %q) ok, but its form %q is refused: %v", key, value, got, err)
+		}
+		if again, _ := c.Get(key); again != got {
+			t.Fatalf("%s: %q -> %q -> %q is not stable", key, value, got, again)
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }

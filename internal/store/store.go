@@ -1,0 +1,200 @@
+// Package store keeps Polaris's state in one SQLite file (the only importer
+// of database/sql and go-sqlite3): settings, and the tables each feature adds
+// through numbered migrations.
+//
+// One writer connection (WAL, busy_timeout, foreign keys) serialises every
+// write; a separate connection watches for changes made by other processes
+// (the CLI) so that a running Polaris picks them up.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+)
+
+// FileName is the database file's name inside the data dir.
+const FileName = "polaris.db"
+
+// Store is an open database. Its methods are safe for concurrent use.
+type Store struct {
+	path  string
+	db    *sql.DB   // the one writer connection
+	watch *sql.Conn // a read connection for PRAGMA data_version
+	wdb   *sql.DB
+}
+
+// Recovery describes a corrupt database that Open moved aside.
+type Recovery struct {
+	// MovedTo is where the old file now is.
+	MovedTo string
+	// Reason is what was wrong with it.
+	Reason string
+}
+
+// Message tells the user what happened, in plain words.
+func (r Recovery) Message() string {
+	return fmt.Sprintf("Polaris's database could not be read (%s). It was moved aside to %s and a fresh one was created with default settings; nothing in the old file was deleted.", r.Reason, r.MovedTo)
+}
+
+// ErrCorrupt is returned (wrapped) when the database file is not a readable
+// SQLite database.
+var ErrCorrupt = errors.New("database file is corrupt")
+
+// Open opens (creating if needed) the database at path and migrates it to
+// the newest schema. A corrupt or unreadable database file is moved aside to
+// "<path>.corrupt-<time>" and a fresh database is created; the returned
+// Recovery (non-nil only then) says so. Other errors (locked, read-only,
+// disk full) are returned and nothing is moved.
+func Open(ctx context.Context, path string) (*Store, *Recovery, error) {
+	s, err := open(ctx, path)
+	if err == nil {
+		return s, nil, nil
+	}
+	if !errors.Is(err, ErrCorrupt) {
+		return nil, nil, err
+	}
+	rec, merr := moveAside(path, err)
+	if merr != nil {
+		return nil, nil, fmt.Errorf("%w (moving it aside: %v)", err, merr)
+	}
+	s, err = open(ctx, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, rec, nil
+}
+
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Set("_busy_timeout", "5000")
+	q.Set("_foreign_keys", "on")
+	q.Set("_txlock", "immediate")
+	if readOnly {
+		q.Set("mode", "ro")
+	} else {
+		q.Set("_journal_mode", "WAL")
+		q.Set("_synchronous", "NORMAL")
+	}
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+func open(ctx context.Context, path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("creating data dir: %w", err)
+	}
+	db, err := sql.Open("sqlite3", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxLifetime(0)
+	s := &Store{path: path, db: db}
+	if err := s.check(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, classify(path, err)
+	}
+	_ = os.Chmod(path, 0o600)
+	return s, nil
+}
+
+// check runs a quick integrity check; corruption is reported as ErrCorrupt.
+func (s *Store) check(ctx context.Context) error {
+	var res string
+	err := s.db.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&res)
+	if err != nil {
+		return classify(s.path, err)
+	}
+	if res != "ok" {
+		return fmt.Errorf("%w: %s: integrity check: %s", ErrCorrupt, s.path, res)
+	}
+	return nil
+}
+
+// classify turns SQLite's corruption codes into ErrCorrupt and everything
+// else into a plain error naming the file.
+func classify(path string, err error) error {
+	if isCorrupt(err) {
+		return fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}
+
+func moveAside(path string, cause error) (*Recovery, error) {
+	dst := fmt.Sprintf("%s.corrupt-%s", path, time.Now().UTC().Format("20060102T150405Z"))
+	if err := os.Rename(path, dst); err != nil {
+		return nil, err
+	}
+	// The WAL and shared-memory files belong to the broken file.
+	for _, suf := range []string{"-wal", "-shm"} {
+		if _, err := os.Stat(path + suf); err == nil {
+			_ = os.Rename(path+suf, dst+suf)
+		}
+	}
+	reason := cause.Error()
+	if i := strings.LastIndex(reason, ": "); i >= 0 {
+		reason = reason[i+2:]
+	}
+	return &Recovery{MovedTo: dst, Reason: reason}, nil
+}
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database.
+func (s *Store) Close() error {
+	if s.watch != nil {
+		s.watch.Close()
+	}
+	if s.wdb != nil {
+		s.wdb.Close()
+	}
+	return s.db.Close()
+}
+
+// DataVersion returns a number that changes whenever any connection commits
+// a change to the database (including the CLI in another process). Polling
+// it is cheap: it reads no table.
+func (s *Store) DataVersion(ctx context.Context) (int64, error) {
+	if s.watch == nil {
+		wdb, err := sql.Open("sqlite3", dsn(s.path, true))
+		if err != nil {
+			return 0, err
+		}
+		wdb.SetMaxOpenConns(1)
+		c, err := wdb.Conn(ctx)
+		if err != nil {
+			wdb.Close()
+			return 0, err
+		}
+		s.wdb, s.watch = wdb, c
+	}
+	var v int64
+	err := s.watch.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v)
+	return v, err
+}
+
+// tx runs f in a write transaction, committing if f returns nil.
+func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) error {
+	t, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := f(t); err != nil {
+		t.Rollback()
+		return err
+	}
+	return t.Commit()
+}

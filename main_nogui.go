@@ -1,0 +1,12 @@
+//go:build nogui
+
+package main
+
+import (
+	"context"
+
+	"polaris/internal/cli"
+)
+
+// runGUI is nil in a headless build: `polaris` with no command runs headless.
+var runGUI func(ctx context.Context, o cli.Options) int

@@ -1,0 +1,115 @@
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+
+	"github.com/elazarl/goproxy"
+)
+
+// Refusal is an error a dialer returns to refuse a connection on purpose
+// (e.g. Tor mode on but Tor not connected). The proxy shows its text to the
+// user as is, with the given status code.
+type Refusal struct {
+	Code  int    // HTTP status, e.g. 503
+	Title string // short headline
+	Text  string // what happened and what to do, in plain words
+}
+
+func (r *Refusal) Error() string { return r.Title + ": " + r.Text }
+
+// failure classifies an upstream error into a status code and plain words.
+func failure(host string, err error) (int, pageData) {
+	d := pageData{Host: host, Detail: err.Error()}
+	var ref *Refusal
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &ref):
+		return ref.Code, refusalPage(host, ref)
+	case errors.As(err, &dnsErr):
+		d.Title = "Site not found"
+		d.Text = fmt.Sprintf("Polaris could not find the server %s: its name does not resolve to an address.", host)
+		d.Hint = "Check the address for typing mistakes, and that this computer is connected."
+		return http.StatusBadGateway, d
+	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &invalid):
+		d.Title = "The site's certificate is not valid"
+		d.Text = fmt.Sprintf("Polaris did not connect to %s because its certificate could not be verified. Someone may be trying to intercept the connection, or the site is misconfigured. Nothing was sent.", host)
+		return http.StatusBadGateway, d
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout(),
+		strings.Contains(err.Error(), "timeout awaiting response headers"):
+		d.Title = "The site took too long to answer"
+		d.Text = fmt.Sprintf("%s did not answer in time.", host)
+		d.Hint = "The site may be overloaded or down. Try again later."
+		return http.StatusGatewayTimeout, d
+	case errors.Is(err, syscall.ECONNREFUSED):
+		d.Title = "The site refused the connection"
+		d.Text = fmt.Sprintf("%s refused the connection: nothing is listening there.", host)
+		return http.StatusBadGateway, d
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		d.Title = "The site closed the connection"
+		d.Text = fmt.Sprintf("%s closed the connection without answering.", host)
+		return http.StatusBadGateway, d
+	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
+		d.Title = "The site cannot be reached"
+		d.Text = fmt.Sprintf("There is no network route to %s.", host)
+		return http.StatusBadGateway, d
+	}
+	d.Title = "The site could not be reached"
+	d.Text = fmt.Sprintf("Polaris could not get an answer from %s.", host)
+	return http.StatusBadGateway, d
+}
+
+// upstreamErrorResponse is the page for a request whose upstream failed.
+func (p *Proxy) upstreamErrorResponse(r *http.Request, err error) *http.Response {
+	if err == nil {
+		err = errors.New("no response")
+	}
+	host := r.URL.Hostname()
+	code, d := failure(host, err)
+	p.cfg.Logf("upstream %s: %v", host, err)
+	return p.pageResponse(r, code, d)
+}
+
+// writeConnectError answers a CONNECT whose upstream dial failed. The
+// client connection is raw here (hijacked), so the response is written
+// by hand; goproxy closes the connection afterwards.
+func (p *Proxy) writeConnectError(w io.Writer, ctx *goproxy.ProxyCtx, err error) {
+	var de *dialError
+	if !errors.As(err, &de) {
+		// goproxy also reports errors of an established tunnel here; the
+		// client's stream is not HTTP any more, so write nothing.
+		return
+	}
+	err = de.err
+	host, _, _ := net.SplitHostPort(ctx.Req.Host)
+	code, d := failure(host, err)
+	p.cfg.Logf("CONNECT %s: %v", ctx.Req.Host, err)
+	resp := p.pageResponse(ctx.Req, code, d)
+	resp.Close = true
+	resp.Header.Set("Connection", "close")
+	resp.Write(w)
+}
+
+// dialError marks an error from dialing a CONNECT upstream, before the
+// tunnel exists.
+type dialError struct{ err error }
+
+func (e *dialError) Error() string { return e.err.Error() }
+func (e *dialError) Unwrap() error { return e.err }
+
+func refusalPage(host string, r *Refusal) pageData {
+	return pageData{Host: host, Title: r.Title, Text: r.Text}
+}

@@ -1,0 +1,159 @@
+package proxy
+
+import (
+	"crypto/subtle"
+	"encoding/base64"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/elazarl/goproxy"
+)
+
+// ServeHTTP is the proxy's entry point for every client request. It checks
+// authentication, answers requests meant for Polaris itself, and hands the
+// rest to goproxy.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.requests.Add(1)
+	if p.cfg.Auth != "" && !p.authorized(r) {
+		w.Header().Set("Proxy-Authenticate", `Basic realm="Polaris", charset="UTF-8"`)
+		p.writePage(w, r, http.StatusProxyAuthRequired, pageData{
+			Title: "Proxy authentication required",
+			Text:  "This Polaris proxy needs a user name and password. Enter the ones set in Polaris (proxy.auth).",
+		})
+		return
+	}
+	if p.isLocal(r) {
+		p.serveLocal(w, r)
+		return
+	}
+	if r.Method != http.MethodConnect {
+		if r.URL.Scheme != "http" && r.URL.Scheme != "https" {
+			p.writePage(w, r, http.StatusBadRequest, pageData{
+				Title: "Unsupported address",
+				Text:  "Polaris forwards http:// and https:// addresses only.",
+				Host:  r.URL.Host, Detail: r.URL.Scheme,
+			})
+			return
+		}
+		if r.URL.Host == "" || r.URL.Hostname() == "" {
+			p.writePage(w, r, http.StatusBadRequest, pageData{
+				Title: "Bad request",
+				Text:  "The request names no server.",
+			})
+			return
+		}
+	} else if _, port, err := net.SplitHostPort(r.Host); err != nil || port == "" {
+		p.writePage(w, r, http.StatusBadRequest, pageData{
+			Title: "Bad request",
+			Text:  "A CONNECT request must name host:port.",
+			Host:  r.Host,
+		})
+		return
+	}
+	p.gp.ServeHTTP(w, r)
+}
+
+func (p *Proxy) authorized(r *http.Request) bool {
+	h := r.Header.Get("Proxy-Authorization")
+	scheme, cred, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Basic") {
+		return false
+	}
+	got, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
+	if err != nil {
+		return false
+	}
+	return subtle.ConstantTimeCompare(got, []byte(p.cfg.Auth)) == 1
+}
+
+// isLocal reports whether r is addressed to Polaris itself: a plain
+// (origin-form) request to the proxy's port, the reserved host name, or an
+// absolute URL naming the proxy's own address (which would otherwise loop).
+func (p *Proxy) isLocal(r *http.Request) bool {
+	if r.Method == http.MethodConnect {
+		return false
+	}
+	if !r.URL.IsAbs() {
+		return true
+	}
+	host := strings.ToLower(r.URL.Hostname())
+	if p.cfg.ReservedHost != "" && host == p.cfg.ReservedHost {
+		return true
+	}
+	return p.ln != nil && r.URL.Host == p.ln.Addr().String()
+}
+
+// serveLocal answers a request addressed to Polaris: the status page at
+// "/", everything else from Config.Local.
+func (p *Proxy) serveLocal(w http.ResponseWriter, r *http.Request) {
+	r.Header.Del("Proxy-Authorization")
+	if r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		p.writeStatusPage(w, r)
+		return
+	}
+	if p.cfg.Local != nil {
+		p.cfg.Local.ServeHTTP(w, r)
+		return
+	}
+	p.writePage(w, r, http.StatusNotFound, pageData{Title: "Not found", Text: "Polaris has no page here."})
+}
+
+// NotFound answers r with Polaris's "not found" page; Local handlers use
+// it for paths they do not serve.
+func (p *Proxy) NotFound(w http.ResponseWriter, r *http.Request) {
+	p.writePage(w, r, http.StatusNotFound, pageData{Title: "Not found", Text: "Polaris has no page here."})
+}
+
+// onRequest runs for every proxied request (plain HTTP, and HTTPS once
+// intercepted): it normalises headers and applies the policy.
+func (p *Proxy) onRequest(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request, *http.Response) {
+	removeHopByHop(r.Header, isWebSocket(r.Header))
+	// Go's client would announce itself if the browser sent no User-Agent.
+	if _, ok := r.Header["User-Agent"]; !ok {
+		r.Header["User-Agent"] = []string{""}
+	}
+	rt := p.route.Load()
+	ctx.RoundTripper = rt
+	if isOnion(r.URL.Hostname()) && !rt.Onion {
+		return r, p.pageResponse(r, onionRefusal.Code, refusalPage(r.URL.Hostname(), onionRefusal))
+	}
+	pol := p.policy.Load()
+	info := newRequestInfo(r)
+	pol.applySignals(r.Header, &info)
+	if site := info.siteDomain(); site != "" {
+		r = r.WithContext(withSite(r.Context(), site))
+	}
+	return r, nil
+}
+
+// onConnect decides what to do with a CONNECT tunnel: for now, pass it
+// through untouched.
+func (p *Proxy) onConnect(host string, ctx *goproxy.ProxyCtx) (*goproxy.ConnectAction, string) {
+	h, _, _ := net.SplitHostPort(host)
+	if isOnion(h) && !p.route.Load().Onion {
+		return p.refuseConnect(ctx, onionRefusal.Code, refusalPage(h, onionRefusal)), host
+	}
+	return acceptConnect, host
+}
+
+// refuseConnect answers a CONNECT with a page instead of a tunnel.
+func (p *Proxy) refuseConnect(ctx *goproxy.ProxyCtx, code int, d pageData) *goproxy.ConnectAction {
+	resp := p.pageResponse(ctx.Req, code, d)
+	resp.Close = true
+	resp.Header.Set("Connection", "close")
+	ctx.Resp = resp
+	return &goproxy.ConnectAction{Action: goproxy.ConnectReject}
+}
+
+var acceptConnect = &goproxy.ConnectAction{Action: goproxy.ConnectAccept}
+
+// onResponse turns upstream failures into error pages and removes the
+// upstream's hop-by-hop headers.
+func (p *Proxy) onResponse(resp *http.Response, ctx *goproxy.ProxyCtx) *http.Response {
+	if resp == nil {
+		return p.upstreamErrorResponse(ctx.Req, ctx.Error)
+	}
+	removeHopByHop(resp.Header, resp.StatusCode == http.StatusSwitchingProtocols && isWebSocket(resp.Header))
+	return resp
+}

@@ -1,0 +1,369 @@
+// Package proxy is Polaris's local forward proxy, an adapter over
+// github.com/elazarl/goproxy: requests come in, the user's policy is applied
+// (privacy signals, and the hooks later features add), and they go out
+// through the dialer it is given (direct or Tor). No goproxy type is visible
+// outside this package.
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/elazarl/goproxy"
+
+	"polaris/internal/status"
+)
+
+// Defaults for the zero values of Config's limits.
+const (
+	DefaultReadHeaderTimeout     = 15 * time.Second
+	DefaultIdleTimeout           = 120 * time.Second
+	DefaultMaxHeaderBytes        = 64 << 10
+	DefaultDialTimeout           = 30 * time.Second
+	DefaultResponseHeaderTimeout = 120 * time.Second
+	DefaultTLSHandshakeTimeout   = 20 * time.Second
+)
+
+// DialFunc opens an upstream connection. addr is "host:port" with the host
+// name as the client gave it (never resolved by the proxy, so a Tor dialer
+// can resolve it remotely). ctx carries the request's first-party site
+// (see SiteFromContext). An error of type *Refusal is shown to the user as
+// it is (e.g. "Tor is not connected").
+type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// Config is what the proxy needs. The zero value of every field but Listen
+// is a sensible default.
+type Config struct {
+	// Listen is the address to listen on, host:port (port 0 picks one).
+	Listen string
+	// Auth is "user:password" for HTTP Basic proxy authentication, "" for none.
+	Auth string
+	// Route is how upstream connections are made at start (direct by
+	// default); SetRoute changes it while running.
+	Route Route
+	// Resolver resolves host names for the default direct dialer; nil uses
+	// the system's. Ignored when Route.Dial is set.
+	Resolver *net.Resolver
+	// RootCAs verifies upstream TLS; nil uses the system roots.
+	RootCAs *x509.CertPool
+	// Local serves requests addressed to the proxy itself — the reserved
+	// host name (settings.ReservedHost) and plain requests to the proxy's
+	// own port (e.g. /proxy.pac) — except the status page at "/", which
+	// the proxy serves. nil answers them with "not found".
+	Local http.Handler
+	// ReservedHost is the host name the proxy answers itself.
+	ReservedHost string
+
+	ReadHeaderTimeout     time.Duration
+	IdleTimeout           time.Duration
+	MaxHeaderBytes        int
+	DialTimeout           time.Duration
+	ResponseHeaderTimeout time.Duration
+
+	// Logf receives operational messages; nil discards them.
+	Logf func(format string, args ...any)
+}
+
+// Proxy is a running (or ready to run) proxy. Its methods are safe for
+// concurrent use.
+type Proxy struct {
+	cfg    Config
+	gp     *goproxy.ProxyHttpServer
+	route  atomic.Pointer[route]
+	srv    *http.Server
+	ln     net.Listener
+	policy atomic.Pointer[Policy]
+	pages  *pages
+
+	requests atomic.Uint64
+	conns    connSet
+	running  atomic.Bool
+	done     chan struct{}
+	serveErr error
+}
+
+// New builds a proxy from cfg. It does not listen yet: call Start.
+func New(cfg Config) (*Proxy, error) {
+	if cfg.Listen == "" {
+		return nil, errors.New("proxy: no listen address")
+	}
+	if _, _, err := net.SplitHostPort(cfg.Listen); err != nil {
+		return nil, fmt.Errorf("proxy: listen address %q: %w", cfg.Listen, err)
+	}
+	setDefaults(&cfg)
+	pg, err := loadPages()
+	if err != nil {
+		return nil, err
+	}
+	p := &Proxy{cfg: cfg, pages: pg, done: make(chan struct{})}
+	p.policy.Store(&Policy{})
+	p.route.Store(p.newRoute(cfg.Route))
+	p.gp = p.newGoproxy()
+	p.srv = &http.Server{
+		Handler:           p,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    cfg.MaxHeaderBytes,
+		ErrorLog:          log.New(logWriter(cfg.Logf), "proxy: ", 0),
+		// No HTTP/2 from clients: browsers speak HTTP/1.1 to a proxy.
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+		ConnState: func(c net.Conn, s http.ConnState) {
+			if tc, ok := c.(*trackedConn); ok && s == http.StateHijacked {
+				tc.hijacked.Store(true)
+			}
+		},
+	}
+	return p, nil
+}
+
+func setDefaults(cfg *Config) {
+	if cfg.ReadHeaderTimeout == 0 {
+		cfg.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.MaxHeaderBytes == 0 {
+		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if cfg.DialTimeout == 0 {
+		cfg.DialTimeout = DefaultDialTimeout
+	}
+	if cfg.ResponseHeaderTimeout == 0 {
+		cfg.ResponseHeaderTimeout = DefaultResponseHeaderTimeout
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+}
+
+func (p *Proxy) newGoproxy() *goproxy.ProxyHttpServer {
+	gp := goproxy.NewProxyHttpServer()
+	gp.Logger = log.New(logWriter(p.cfg.Logf), "goproxy: ", 0)
+	gp.Verbose = false
+	// Requests always go out through the route in force when they arrived
+	// (ctx.RoundTripper); goproxy's own transport must never be used.
+	gp.Tr = &http.Transport{
+		Proxy: nil,
+		DialContext: func(context.Context, string, string) (net.Conn, error) {
+			return nil, errors.New("proxy: no route")
+		},
+	}
+	gp.KeepAcceptEncoding = true
+	gp.KeepDestinationHeaders = false
+	gp.ConnectDial = nil
+	gp.ConnectDialWithReq = func(req *http.Request, network, addr string) (net.Conn, error) {
+		c, err := p.route.Load().dial(withSite(req.Context(), connectSite(req)), network, addr)
+		if err != nil {
+			return nil, &dialError{err}
+		}
+		return c, nil
+	}
+	gp.ConnectionErrHandler = p.writeConnectError
+	gp.OnRequest().DoFunc(p.onRequest)
+	gp.OnRequest().HandleConnectFunc(p.onConnect)
+	gp.OnResponse().DoFunc(p.onResponse)
+	return gp
+}
+
+// SetPolicy replaces the policy applied to new requests. It never blocks
+// and in-flight requests keep the policy they started with.
+func (p *Proxy) SetPolicy(pol Policy) {
+	pol.prepare()
+	p.policy.Store(&pol)
+}
+
+// Start listens and serves in the background. It returns once the listener
+// is open (so Addr is valid) or with the listen error.
+func (p *Proxy) Start(ctx context.Context) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", p.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", p.cfg.Listen, err)
+	}
+	p.ln = &trackingListener{Listener: ln, set: &p.conns}
+	p.running.Store(true)
+	go func() {
+		defer close(p.done)
+		err := p.srv.Serve(p.ln)
+		if !errors.Is(err, http.ErrServerClosed) {
+			p.serveErr = err
+			p.cfg.Logf("proxy stopped: %v", err)
+		}
+		p.running.Store(false)
+	}()
+	return nil
+}
+
+// Addr returns the address the proxy listens on (valid after Start).
+func (p *Proxy) Addr() string {
+	if p.ln == nil {
+		return ""
+	}
+	return p.ln.Addr().String()
+}
+
+// Shutdown stops accepting connections and lets in-flight requests finish
+// until ctx is done; then it closes every remaining connection (tunnels
+// included) and returns ctx's error if the deadline cut requests off.
+func (p *Proxy) Shutdown(ctx context.Context) error {
+	if p.ln == nil {
+		return nil
+	}
+	err := p.srv.Shutdown(ctx)
+	// Tunnels and WebSockets were hijacked; the server no longer tracks them.
+	p.conns.closeAll()
+	if err != nil {
+		p.srv.Close()
+	}
+	<-p.done
+	p.route.Load().close()
+	return err
+}
+
+// Status returns the proxy's state.
+func (p *Proxy) Status() status.Proxy {
+	st := status.Proxy{
+		Running:  p.running.Load(),
+		Requests: p.requests.Load(),
+		Active:   p.conns.count(),
+	}
+	if st.Running {
+		st.Listen = p.Addr()
+	}
+	if p.serveErr != nil {
+		st.Err = p.serveErr.Error()
+	}
+	return st
+}
+
+// logWriter adapts a Logf function to an io.Writer for the standard logger.
+func logWriter(logf func(string, ...any)) io.Writer {
+	return writerFunc(func(b []byte) (int, error) {
+		if logf != nil {
+			logf("%s", trimNewline(b))
+		}
+		return len(b), nil
+	})
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+func trimNewline(b []byte) string {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return string(b)
+}
+
+// connSet tracks the client connections so Shutdown can close the ones the
+// HTTP server no longer owns (hijacked tunnels).
+type connSet struct {
+	mu sync.Mutex
+	m  map[*trackedConn]struct{}
+	n  atomic.Int64
+}
+
+func (s *connSet) add(c *trackedConn) {
+	s.mu.Lock()
+	if s.m == nil {
+		s.m = map[*trackedConn]struct{}{}
+	}
+	s.m[c] = struct{}{}
+	s.mu.Unlock()
+	s.n.Add(1)
+}
+
+func (s *connSet) remove(c *trackedConn) {
+	s.mu.Lock()
+	_, ok := s.m[c]
+	delete(s.m, c)
+	s.mu.Unlock()
+	if ok {
+		s.n.Add(-1)
+	}
+}
+
+func (s *connSet) count() int64 { return s.n.Load() }
+
+// closeHijacked closes the tunnels and WebSockets.
+func (s *connSet) closeHijacked() {
+	s.mu.Lock()
+	var all []*trackedConn
+	for c := range s.m {
+		if c.hijacked.Load() {
+			all = append(all, c)
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range all {
+		c.Close()
+	}
+}
+
+func (s *connSet) closeAll() {
+	s.mu.Lock()
+	all := make([]*trackedConn, 0, len(s.m))
+	for c := range s.m {
+		all = append(all, c)
+	}
+	s.mu.Unlock()
+	for _, c := range all {
+		c.Close()
+	}
+}
+
+type trackingListener struct {
+	net.Listener
+	set *connSet
+}
+
+func (l *trackingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	tc := &trackedConn{Conn: c, set: l.set}
+	l.set.add(tc)
+	return tc, nil
+}
+
+// trackedConn removes itself from its set when closed. It keeps TCP
+// half-close so tunnels can forward a client's shutdown.
+type trackedConn struct {
+	net.Conn
+	set      *connSet
+	once     sync.Once
+	hijacked atomic.Bool
+}
+
+func (c *trackedConn) Close() error {
+	c.once.Do(func() { c.set.remove(c) })
+	return c.Conn.Close()
+}
+
+func (c *trackedConn) CloseWrite() error {
+	if tc, ok := c.Conn.(*net.TCPConn); ok {
+		return tc.CloseWrite()
+	}
+	return nil
+}
+
+func (c *trackedConn) CloseRead() error {
+	if tc, ok := c.Conn.(*net.TCPConn); ok {
+		return tc.CloseRead()
+	}
+	return nil
+}

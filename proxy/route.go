@@ -1,0 +1,161 @@
+package proxy
+
+import (
+	"container/list"
+	"context"
+	"crypto/tls"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/elazarl/goproxy"
+)
+
+// Route is how upstream connections are made: the dialer, whether
+// connections are isolated per first-party site, and whether .onion
+// addresses can be reached.
+type Route struct {
+	// Dial opens upstream connections; nil dials directly.
+	Dial DialFunc
+	// Isolate keeps one connection pool per first-party site, so that no
+	// upstream connection ever carries requests of two sites (with Tor, each
+	// site then gets its own circuit).
+	Isolate bool
+	// Onion: .onion addresses may be dialled (Tor). Otherwise they are
+	// answered with a page and never looked up.
+	Onion bool
+	// Name describes the route for logs ("direct", "tor").
+	Name string
+}
+
+// maxSiteTransports bounds the per-site pools of an isolating route.
+const maxSiteTransports = 128
+
+// route is a Route in use, with its connection pools. A route is never
+// changed; SetRoute replaces it.
+type route struct {
+	Route
+	p  *Proxy
+	tr *http.Transport // shared pool (when not isolating)
+
+	mu    sync.Mutex
+	sites map[string]*list.Element // site -> element of lru holding *siteTransport
+	lru   list.List
+}
+
+type siteTransport struct {
+	site string
+	tr   *http.Transport
+}
+
+func (p *Proxy) newRoute(r Route) *route {
+	if r.Dial == nil {
+		d := &net.Dialer{Timeout: p.cfg.DialTimeout, KeepAlive: 30 * time.Second, Resolver: p.cfg.Resolver}
+		r.Dial = d.DialContext
+	}
+	if r.Name == "" {
+		r.Name = "direct"
+	}
+	rt := &route{Route: r, p: p, sites: map[string]*list.Element{}}
+	rt.tr = rt.newTransport()
+	return rt
+}
+
+func (rt *route) newTransport() *http.Transport {
+	p := rt.p
+	dial := rt.Dial
+	return &http.Transport{
+		Proxy: nil, // never another proxy from the environment
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			ctx, cancel := context.WithTimeout(ctx, p.cfg.DialTimeout)
+			defer cancel()
+			return dial(ctx, network, addr)
+		},
+		// Upstream TLS is always verified (system roots, or the pool given).
+		TLSClientConfig:        &tls.Config{RootCAs: p.cfg.RootCAs, MinVersion: tls.VersionTLS12},
+		TLSHandshakeTimeout:    DefaultTLSHandshakeTimeout,
+		ResponseHeaderTimeout:  p.cfg.ResponseHeaderTimeout,
+		ExpectContinueTimeout:  time.Second,
+		MaxIdleConns:           512,
+		MaxIdleConnsPerHost:    128,
+		IdleConnTimeout:        90 * time.Second,
+		MaxResponseHeaderBytes: 1 << 20,
+		// Pass the client's Accept-Encoding through; never add our own.
+		DisableCompression: true,
+	}
+}
+
+// transport returns the pool for requests of site.
+func (rt *route) transport(site string) *http.Transport {
+	if !rt.Isolate {
+		return rt.tr
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if e, ok := rt.sites[site]; ok {
+		rt.lru.MoveToFront(e)
+		return e.Value.(*siteTransport).tr
+	}
+	st := &siteTransport{site: site, tr: rt.newTransport()}
+	rt.sites[site] = rt.lru.PushFront(st)
+	if rt.lru.Len() > maxSiteTransports {
+		old := rt.lru.Remove(rt.lru.Back()).(*siteTransport)
+		delete(rt.sites, old.site)
+		old.tr.CloseIdleConnections()
+	}
+	return st.tr
+}
+
+// RoundTrip implements goproxy.RoundTripper: the request goes out through
+// the pool of its first-party site.
+func (rt *route) RoundTrip(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Response, error) {
+	return rt.transport(SiteFromContext(req.Context())).RoundTrip(req)
+}
+
+// dial opens a connection on this route for a request of site.
+func (rt *route) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, rt.p.cfg.DialTimeout)
+	defer cancel()
+	return rt.Dial(ctx, network, addr)
+}
+
+// close drops every idle upstream connection of the route.
+func (rt *route) close() {
+	rt.tr.CloseIdleConnections()
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	for e := rt.lru.Front(); e != nil; e = e.Next() {
+		e.Value.(*siteTransport).tr.CloseIdleConnections()
+	}
+}
+
+// SetRoute changes how upstream connections are made. From the moment it
+// returns no new request or tunnel uses the old route: its idle upstream
+// connections are closed, and open tunnels and WebSockets (which would keep
+// using the old route) are cut, so clients reconnect through the new one.
+func (p *Proxy) SetRoute(r Route) {
+	nr := p.newRoute(r)
+	old := p.route.Swap(nr)
+	if old != nil {
+		old.close()
+		p.conns.closeHijacked()
+		// A request in flight on the old route returns its connection to
+		// the old pool after this; close it again once they have drained.
+		time.AfterFunc(p.cfg.ResponseHeaderTimeout, old.close)
+	}
+	p.cfg.Logf("upstream route: %s", nr.Name)
+}
+
+// isOnion reports whether host is a Tor onion service name.
+func isOnion(host string) bool {
+	return strings.HasSuffix(strings.TrimSuffix(strings.ToLower(host), "."), ".onion")
+}
+
+// onionRefusal is the page for an .onion address without Tor.
+var onionRefusal = &Refusal{
+	Code:  502,
+	Title: "This is a Tor onion address",
+	Text:  "Addresses ending in .onion can only be reached through Tor. Turn on Tor in Polaris to open it. Nothing was sent: Polaris did not look the name up.",
+}

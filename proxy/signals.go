@@ -1,0 +1,181 @@
+package proxy
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/publicsuffix"
+
+	"polaris/internal/settings"
+)
+
+// Policy is what the proxy does to requests. The zero value forwards
+// everything untouched. Set it with (*Proxy).SetPolicy; a Policy must not be
+// changed after it is set.
+type Policy struct {
+	// Protection off: no signals (and later no blocking or cleaning).
+	Protection bool
+	// DNT is the Do Not Track preference to send.
+	DNT settings.DNT
+	// GPC adds Sec-GPC: 1.
+	GPC bool
+	// Exceptions override signals per first-party site (registrable domain).
+	Exceptions []settings.SiteException
+
+	exceptions map[string]settings.SiteException
+}
+
+func (pol *Policy) prepare() {
+	if len(pol.Exceptions) == 0 {
+		pol.exceptions = nil
+		return
+	}
+	pol.exceptions = make(map[string]settings.SiteException, len(pol.Exceptions))
+	for _, e := range pol.Exceptions {
+		pol.exceptions[e.Site] = e
+	}
+}
+
+// Signal header names (canonical form; HTTP field names are case-insensitive).
+const (
+	hdrDNT = "Dnt"
+	hdrGPC = "Sec-Gpc"
+)
+
+// applySignals sets DNT and Sec-GPC on h as the policy says for the request
+// described by info.
+func (pol *Policy) applySignals(h http.Header, info *requestInfo) {
+	if !pol.Protection {
+		return
+	}
+	dnt, gpc := pol.DNT, pol.GPC
+	if pol.exceptions != nil {
+		if e, ok := pol.exceptions[info.siteDomain()]; ok {
+			if e.NoSignals {
+				return
+			}
+			dnt = e.DNT
+		}
+	}
+	// Replacing the whole slice leaves exactly one field of each.
+	if v := dnt.Header(); v != "" {
+		h[hdrDNT] = []string{v}
+	}
+	if gpc {
+		h[hdrGPC] = []string{"1"}
+	}
+}
+
+// requestInfo is what the policy needs to know about one request, derived
+// once from its URL and headers.
+type requestInfo struct {
+	host string // the requested host, lower case, no port
+	// site is the host of the page the user is on: the request's own host
+	// for navigations, else the host in Origin or Referer.
+	site string
+	// domain caches the registrable domain of site.
+	domain     string
+	domainDone bool
+	navigation bool
+}
+
+func newRequestInfo(r *http.Request) requestInfo {
+	info := requestInfo{host: strings.ToLower(r.URL.Hostname())}
+	info.navigation = isNavigation(r)
+	info.site = firstPartyHost(r, info.host, info.navigation)
+	return info
+}
+
+// siteDomain returns the registrable domain of the first-party site (the
+// host itself when it has none, e.g. an IP address or "localhost").
+func (info *requestInfo) siteDomain() string {
+	if !info.domainDone {
+		info.domain = registrableDomain(info.site)
+		info.domainDone = true
+	}
+	return info.domain
+}
+
+// registrableDomain returns host's eTLD+1, or host when it has none.
+func registrableDomain(host string) string {
+	if host == "" || net.ParseIP(host) != nil {
+		return host
+	}
+	d, err := publicsuffix.EffectiveTLDPlusOne(host)
+	if err != nil {
+		return host
+	}
+	return d
+}
+
+// isNavigation reports whether r loads a top-level document. Browsers say so
+// with Sec-Fetch-Dest/Mode on trustworthy origins; for plain HTTP they do
+// not, and an HTML Accept without Origin is the best sign left.
+func isNavigation(r *http.Request) bool {
+	if dest := r.Header.Get("Sec-Fetch-Dest"); dest != "" {
+		return dest == "document"
+	}
+	if mode := r.Header.Get("Sec-Fetch-Mode"); mode != "" {
+		return mode == "navigate"
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodPost {
+		return false
+	}
+	if o := r.Header.Get("Origin"); o != "" && r.Method != http.MethodPost {
+		return false
+	}
+	return strings.HasPrefix(r.Header.Get("Accept"), "text/html")
+}
+
+// firstPartyHost returns the host of the page the user is on.
+func firstPartyHost(r *http.Request, host string, navigation bool) string {
+	if navigation {
+		return host
+	}
+	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+		if h := urlHost(o); h != "" {
+			return h
+		}
+	}
+	if ref := r.Header.Get("Referer"); ref != "" {
+		if h := urlHost(ref); h != "" {
+			return h
+		}
+	}
+	return host
+}
+
+func urlHost(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Hostname())
+}
+
+// connectSite is the first-party site of a CONNECT tunnel: without looking
+// inside, the tunnel's own host is all there is.
+func connectSite(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		host = r.Host
+	}
+	return registrableDomain(strings.ToLower(host))
+}
+
+type siteKey struct{}
+
+func withSite(ctx context.Context, site string) context.Context {
+	return context.WithValue(ctx, siteKey{}, site)
+}
+
+// SiteFromContext returns the first-party site (registrable domain) of the
+// request a dial is made for, or "" if unknown. Dialers use it to isolate
+// sites from each other (e.g. one Tor circuit per site).
+func SiteFromContext(ctx context.Context) string {
+	s, _ := ctx.Value(siteKey{}).(string)
+	return s
+}

@@ -1,0 +1,71 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"polaris/internal/settings"
+	"polaris/internal/status"
+)
+
+// Controller is everything the window needs from the engine: settings in,
+// status out, and the few actions that are not settings. internal/app
+// implements it (main checks that at compile time); tests use a fake.
+//
+// Every method may be called from any goroutine. Methods that take a
+// context may block on I/O (downloads, Tor, trust stores); the UI calls them
+// off the Fyne thread and shows progress. Errors are written for the user
+// (plain words, no stack of prefixes) and are shown as they are.
+type Controller interface {
+	// Settings returns a copy of the current settings.
+	Settings() settings.Settings
+	// Apply validates, stores and applies s. An invalid s changes nothing.
+	Apply(ctx context.Context, s settings.Settings) error
+	// Subscribe sends a snapshot now and after every change until ctx ends.
+	Subscribe(ctx context.Context) <-chan status.Snapshot
+
+	// ValidateRule checks one line of custom rules (Adblock Plus syntax).
+	ValidateRule(line string) error
+	// RecentDecisions returns up to max of the newest decisions, newest first.
+	RecentDecisions(max int) []status.Decision
+	// AllowSite turns protections off on site (adds it to the allowlist).
+	AllowSite(ctx context.Context, site string) error
+	// Pause pauses blocking for d; d < 0 pauses until Polaris restarts.
+	Pause(d time.Duration) error
+	// Resume ends a pause.
+	Resume() error
+
+	// AddList subscribes to a list by URL (name may be ""); it downloads it.
+	AddList(ctx context.Context, url, name string) error
+	RemoveList(ctx context.Context, id int64) error
+	SetListEnabled(ctx context.Context, id int64, on bool) error
+	// SetListInterval sets how often a list updates; 0 turns updates off.
+	SetListInterval(ctx context.Context, id int64, every time.Duration) error
+	// UpdateLists updates one list now, or all when id is 0.
+	UpdateLists(ctx context.Context, id int64) error
+
+	// SiteAnswers returns what sites answered to DNT/GPC.
+	SiteAnswers(ctx context.Context) ([]status.SiteAnswer, error)
+
+	// CA: install into / remove from the trust stores, export, regenerate.
+	// The report says in words what was changed.
+	InstallCA(ctx context.Context) (report string, err error)
+	UninstallCA(ctx context.Context) (report string, err error)
+	ExportCA(path string, der bool) error
+	RegenerateCA(ctx context.Context) error
+
+	// NewIdentity asks Tor for new circuits.
+	NewIdentity(ctx context.Context) error
+	// Circuit returns the Tor circuit in use for a site.
+	Circuit(ctx context.Context, site string) (status.Circuit, error)
+
+	// Inventory lists what Polaris stores.
+	Inventory(ctx context.Context) (status.Inventory, error)
+	// ExportData writes the user's data as versioned JSON to path.
+	ExportData(ctx context.Context, path string) error
+	// ImportData validates the file completely, then replaces the data.
+	ImportData(ctx context.Context, path string) error
+	// DeleteAllData restores the system, uninstalls the CA and removes
+	// everything Polaris stored.
+	DeleteAllData(ctx context.Context) error
+}
