@@ -53,7 +53,7 @@ func TestMain(m *testing.M) {
 
 // privateNet returns the running private network, starting it if needed. It
 // skips the test only when tor is not installed (or in -short mode).
-func privateNet(t *testing.T) *tornet {
+func privateNet(t testing.TB) *tornet {
 	t.Helper()
 	if _, err := exec.LookPath("tor"); err != nil {
 		t.Skip("tor is not installed (Debian package tor): skipping the tests on the private Tor network")
@@ -144,7 +144,7 @@ func freeBase() (int, error) {
 
 // config returns a Config joining the private network, with a data dir in
 // t's temp dir (or dataDir) and tor's log in the test log on failure.
-func (n *tornet) config(t *testing.T, dataDir string) Config {
+func (n *tornet) config(t testing.TB, dataDir string) Config {
 	if dataDir == "" {
 		dataDir = filepath.Join(t.TempDir(), "tor")
 	}
@@ -159,7 +159,7 @@ func (n *tornet) config(t *testing.T, dataDir string) Config {
 
 // testLog keeps tor's output and prints it if the test fails.
 type testLog struct {
-	t    *testing.T
+	t    testing.TB
 	mu   sync.Mutex
 	buf  strings.Builder
 	once sync.Once
@@ -236,7 +236,7 @@ type origin struct {
 	peers []int // PIDs, -1 when not found
 }
 
-func newOrigin(t *testing.T) *origin {
+func newOrigin(t testing.TB) *origin {
 	o := &origin{}
 	o.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		pid, err := peerPID(r.RemoteAddr, o.Listener.Addr().String())
