@@ -206,6 +206,14 @@ func testIsolation(t *testing.T, c *Client, o *origin) {
 	if a.Site != "a.example" || a.Built.IsZero() {
 		t.Errorf("circuit = %+v, want Site a.example and a build time", a)
 	}
+	// Circuit loaded tor's GeoIP database on demand (relays on 127.0.0.1
+	// have no country; a lookup of a public address is local to tor).
+	if _, err := os.Stat("/usr/share/tor/geoip"); err == nil {
+		in := c.ready.Load()
+		if cc, err := in.getInfo(context.Background(), "ip-to-country/8.8.8.8"); !in.geoip(context.Background()) || err != nil || cc != "us" {
+			t.Errorf("after Circuit: GeoIP loaded = %v, ip-to-country/8.8.8.8 = %q, %v; want true, us", in.geoip(context.Background()), cc, err)
+		}
+	}
 }
 
 func testNewIdentity(t *testing.T, c *Client, o *origin) {

@@ -176,7 +176,7 @@ func (c *Client) Circuit(ctx context.Context, isolation string) (status.Circuit,
 	if circ.ID == "" {
 		return status.Circuit{}, ErrNoCircuit
 	}
-	geo, _ := in.getInfo(ctx, "ip-to-country/ipv4-available")
+	geo := in.geoip(ctx)
 	out := status.Circuit{ID: circ.ID, Site: isolation, Built: circ.Created}
 	for _, h := range circ.Path {
 		r := status.Relay{Fingerprint: h.Fingerprint, Nickname: h.Nickname}
@@ -185,7 +185,7 @@ func (c *Client) Circuit(ctx context.Context, isolation string) (status.Circuit,
 				r.Address = parseNS(ns)
 			}
 		}
-		if geo == "1" && r.Address != "" {
+		if geo && r.Address != "" {
 			if cc, err := in.getInfo(ctx, "ip-to-country/"+r.Address); err == nil && cc != "??" {
 				r.Country = cc
 			}

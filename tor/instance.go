@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,6 +55,10 @@ type instance struct {
 	problemMu  sync.Mutex
 	problem    *statusEvent
 	progressAt time.Time
+
+	geoMu    sync.Mutex
+	geoKnown bool // geo is settled
+	geo      bool // tor has its GeoIP database loaded
 
 	mu       sync.Mutex
 	circuits map[string]string // SOCKS username ("" none) -> circuit of its last stream
@@ -190,7 +195,7 @@ func joinInts(v []int) string {
 func (c *Client) writeTorrc(dataDir string) error {
 	in := torrcInput{
 		Bridges: c.cfg.Bridges, BridgeLines: c.cfg.BridgeLines, ExitCountries: c.cfg.ExitCountries,
-		Programs: findPrograms(), ExtraPath: c.cfg.ExtraTorrc,
+		Programs: findPrograms(), ExtraPath: c.cfg.ExtraTorrc, GeoIP: len(c.cfg.ExitCountries) > 0,
 	}
 	if c.cfg.ExtraTorrc != "" {
 		b, err := os.ReadFile(c.cfg.ExtraTorrc)
@@ -282,15 +287,46 @@ func (in *instance) setup(ctx context.Context) error {
 			in.socks = words[0]
 			break
 		}
-		if i == 20 {
+		if i == 200 {
 			return errors.New("tor opened no SOCKS port")
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 	}
 	if v, err := in.getInfo(ctx, "status/bootstrap-phase"); err == nil {
 		in.onStatus(parseStatus(v))
 	}
 	return nil
+}
+
+// geoip reports whether tor can map addresses to countries, loading its
+// GeoIP database (tor's default files) on first use.
+func (in *instance) geoip(ctx context.Context) bool {
+	in.geoMu.Lock()
+	defer in.geoMu.Unlock()
+	if in.geoKnown {
+		return in.geo
+	}
+	v, err := in.getInfo(ctx, "ip-to-country/ipv4-available")
+	if err != nil {
+		return false // try again next time
+	}
+	if v != "1" {
+		err := in.do(ctx, func(ctl *control.Conn) error {
+			_, err := ctl.SendRequest("RESETCONF GeoIPFile GeoIPv6File")
+			return err
+		})
+		if ctx.Err() != nil {
+			return false
+		}
+		if err == nil {
+			v, err = in.getInfo(ctx, "ip-to-country/ipv4-available")
+			if err != nil {
+				return false
+			}
+		}
+	}
+	in.geoKnown, in.geo = true, v == "1"
+	return in.geo
 }
 
 // getInfo returns the value of one GETINFO key.
@@ -602,16 +638,23 @@ func (cr *creator) New(ctx context.Context, args ...string) (process.Process, er
 	cmd.WaitDelay = 2 * time.Second // a plugin holding tor's stdout must not block Wait
 	setProcAttr(cmd)
 	cr.proc = &proc{cmd: cmd, done: cr.exited}
+	if i := slices.Index(args, "--ControlPortWriteToFile"); i >= 0 && i+1 < len(args) {
+		cr.proc.portFile = args[i+1]
+	}
 	return cr.proc, nil
 }
 
 // proc is a tor process; Wait may be called any number of times.
 type proc struct {
-	cmd  *exec.Cmd
-	done chan struct{}
-	err  error
+	cmd      *exec.Cmd
+	done     chan struct{}
+	err      error
+	portFile string // where tor writes its control port
 }
 
+// Start starts tor and waits (up to 10 s) until it has written its control
+// port file or exited: bine reads that file right after Start and then only
+// every 200 ms, for 2 s.
 func (p *proc) Start() error {
 	if err := p.cmd.Start(); err != nil {
 		p.err = err
@@ -623,7 +666,24 @@ func (p *proc) Start() error {
 		p.err = err
 		close(p.done)
 	}()
-	return nil
+	if p.portFile == "" {
+		return nil
+	}
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	timeout := time.After(10 * time.Second)
+	for {
+		if b, err := os.ReadFile(p.portFile); err == nil && strings.HasPrefix(string(b), "PORT=") {
+			return nil
+		}
+		select {
+		case <-p.done:
+			return nil
+		case <-timeout:
+			return nil
+		case <-tick.C:
+		}
+	}
 }
 
 func (p *proc) Wait() error {

@@ -20,6 +20,9 @@ type torrcInput struct {
 	// "webtunnel", "snowflake") to the executable found for it; a missing
 	// key means the program is not installed.
 	Programs map[string]string
+	// GeoIP loads tor's GeoIP database at start (needed by ExitNodes);
+	// otherwise it is loaded on first use (see instance.geoip).
+	GeoIP bool
 	// ExtraPath and Extra are the user's extra torrc file and its contents.
 	ExtraPath string
 	Extra     string
@@ -34,6 +37,13 @@ SocksPort 127.0.0.1:auto IsolateSOCKSAuth ExtendedErrors
 ClientOnly 1
 AvoidDiskWrites 1
 Log notice stdout
+`
+
+// noGeoIP defers loading the GeoIP database, which costs about 0.3 s of
+// CPU at every start, until circuit countries are asked for.
+const noGeoIP = `# GeoIP is loaded when first needed (RESETCONF GeoIPFile GeoIPv6File)
+GeoIPFile ""
+GeoIPv6File ""
 `
 
 // buildTorrc returns the contents of Polaris's torrc. Its errors are in
@@ -64,6 +74,9 @@ func buildTorrc(in torrcInput) (string, error) {
 	}
 	if exits != "" {
 		b.WriteString("ExitNodes " + exits + "\nStrictNodes 1\n")
+	}
+	if !in.GeoIP && exits == "" {
+		b.WriteString(noGeoIP)
 	}
 	if in.ExtraPath != "" {
 		fmt.Fprintf(&b, "# Extra lines from %s\n", in.ExtraPath)
