@@ -131,6 +131,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxRestartBackoff < cfg.RestartBackoff {
 		cfg.MaxRestartBackoff = max(time.Minute, cfg.RestartBackoff)
 	}
+	if cfg.Log != nil {
+		cfg.Log = &lockedWriter{w: cfg.Log} // tor's output and our own notes
+	}
 	c := &Client{cfg: cfg, st: status.Tor{State: status.TorOff}, stuckAfter: 10 * time.Second}
 	c.notify = newNotifier(cfg.OnStatus, cfg.Log)
 	return c, nil
@@ -209,6 +212,9 @@ func (c *Client) supervise(ctx context.Context, inst *instance, err error) {
 			}
 			c.down(fmt.Sprintf("Tor stopped unexpectedly (%s); restarting it.", inst.exitReason()))
 		} else {
+			if ctx.Err() != nil {
+				return // Shutdown aborted the launch
+			}
 			var se *StartError
 			if errors.As(err, &se) && se.Permanent {
 				c.fail(se.Msg)
@@ -416,4 +422,16 @@ func (n *notifier) call(st status.Tor) {
 		}
 	}()
 	n.fn(st)
+}
+
+// lockedWriter serializes writes to the caller's log writer.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

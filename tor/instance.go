@@ -468,8 +468,8 @@ func (in *instance) handle(ev control.Event) {
 
 // onStatus applies a STATUS_CLIENT event (or the bootstrap-phase answer).
 func (in *instance) onStatus(ev statusEvent) {
-	if ev.Action != "BOOTSTRAP" || in.stopping.Load() {
-		return
+	if ev.Action != "BOOTSTRAP" || in.stopping.Load() || isClosed(in.exited) {
+		return // a dead tor's late events say nothing about the next one
 	}
 	if ev.Severity == "WARN" || ev.Severity == "ERR" {
 		if ev.Args["RECOMMENDATION"] == "ignore" {
