@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -197,6 +198,12 @@ func mergeCancel(a, b context.Context) (context.Context, context.CancelFunc) {
 // a new one after a backoff, until ctx is cancelled by Shutdown.
 func (c *Client) supervise(ctx context.Context, inst *instance, err error) {
 	defer close(c.supDone)
+	defer func() {
+		if r := recover(); r != nil {
+			c.logf("polaris/tor: watchdog panicked: %v\n%s", r, debug.Stack())
+			c.fail(fmt.Sprintf("Polaris's Tor watchdog stopped on an internal error (%v). Turn Tor off and on again.", r))
+		}
+	}()
 	backoff := c.cfg.RestartBackoff
 	for {
 		if err == nil {
@@ -422,6 +429,13 @@ func (n *notifier) call(st status.Tor) {
 		}
 	}()
 	n.fn(st)
+}
+
+// logf writes a note of ours into the log, if any.
+func (c *Client) logf(format string, args ...any) {
+	if c.cfg.Log != nil {
+		fmt.Fprintf(c.cfg.Log, format+"\n", args...)
+	}
 }
 
 // lockedWriter serializes writes to the caller's log writer.

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,6 +50,7 @@ type instance struct {
 
 	bootstrapped atomic.Bool
 	progress     atomic.Int32
+	streams      atomic.Uint64 // streams that succeeded, from STREAM events
 
 	// The last bootstrap problem tor advised to ignore, and when progress
 	// last moved: a problem shown only once bootstrap is stuck.
@@ -425,6 +427,11 @@ func (in *instance) pumpEvents(events chan control.Event) {
 }
 
 func (in *instance) handle(ev control.Event) {
+	defer func() {
+		if r := recover(); r != nil {
+			in.c.logf("polaris/tor: handling tor event %T: %v\n%s", ev, r, debug.Stack())
+		}
+	}()
 	switch e := ev.(type) {
 	case *control.StatusEvent:
 		st := parseStatus(e.Raw)
@@ -452,6 +459,9 @@ func (in *instance) handle(ev control.Event) {
 			}
 			in.circuits[s.User] = s.Circuit
 			in.mu.Unlock()
+			if s.Status == "SUCCEEDED" {
+				in.streams.Add(1)
+			}
 		}
 	case *control.CircuitEvent:
 		if c, ok := parseCircuit(e.Raw); ok && (c.Status == "CLOSED" || c.Status == "FAILED") {

@@ -132,3 +132,32 @@ func TestBuiltinBridges(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseBridge feeds pasted bridge lines (untrusted input) to the torrc
+// builder: a line is either refused or becomes exactly one Bridge line
+// with no control characters.
+func FuzzParseBridge(f *testing.F) {
+	f.Add("obfs4 192.0.2.1:443 0123456789ABCDEF0123456789ABCDEF01234567 cert=AAAA iat-mode=0")
+	f.Add("Bridge 192.0.2.3:9001")
+	f.Add("snowflake [2001:db8::1]:80 AB url=https://x/\nExitNodes {us}")
+	f.Add("webtunnel 192.0.2.1:443 AB url=https://x/ ver=0.0.1\r")
+	f.Fuzz(func(t *testing.T, line string) {
+		got, err := buildTorrc(torrcInput{Bridges: settings.BridgesCustom, BridgeLines: []string{line}, Programs: lyrebirdPrograms})
+		if err != nil {
+			return
+		}
+		extra := strings.TrimPrefix(got, torrcHeader)
+		var bridges int
+		for _, l := range strings.Split(strings.TrimSuffix(extra, "\n"), "\n") {
+			if strings.HasPrefix(l, "Bridge ") {
+				bridges++
+			}
+			if strings.ContainsFunc(l, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }) {
+				t.Fatalf("torrc line %q holds a control character", l)
+			}
+		}
+		if bridges != 1 {
+			t.Fatalf("bridge line %q gave %d Bridge lines:\n%s", line, bridges, got)
+		}
+	})
+}
