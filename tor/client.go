@@ -255,9 +255,7 @@ func (c *Client) setInstance(inst *instance) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.inst = inst
-	if inst.bootstrapped.Load() {
-		c.ready.Store(inst)
-	}
+	c.publish(inst)
 }
 
 func (c *Client) clearInstance(inst *instance) {

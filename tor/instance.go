@@ -4,14 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,7 +14,6 @@ import (
 	"time"
 
 	"github.com/cretz/bine/control"
-	"github.com/cretz/bine/process"
 	bine "github.com/cretz/bine/tor"
 
 	"polaris/internal/settings"
@@ -38,7 +32,7 @@ type instance struct {
 	ctl     *control.Conn
 	proc    *proc
 	out     *tailWriter
-	socks   string // SOCKS listener, host:port
+	socks   string // SOCKS listener, host:port; set before socksReady
 	bridges bool
 	started time.Time
 	exited  chan struct{} // closed when the process has exited
@@ -48,6 +42,7 @@ type instance struct {
 	readerDone chan struct{}
 	stopping   atomic.Bool
 
+	socksReady   bool // guarded by c.mu
 	bootstrapped atomic.Bool
 	progress     atomic.Int32
 	streams      atomic.Uint64 // streams that succeeded, from STREAM events
@@ -135,8 +130,12 @@ func (c *Client) launch(ctx context.Context) (*instance, error) {
 		return nil, explainLaunch(err, inst.out.String(), c.cfg.ExtraTorrc)
 	}
 	inst.ctl = t.Control
+	c.mu.Lock()
+	c.inst = inst // current from now on: its events count
+	c.mu.Unlock()
 	if err := inst.setup(ctx); err != nil {
 		inst.stop(context.Background())
+		c.clearInstance(inst)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -287,6 +286,7 @@ func (in *instance) setup(ctx context.Context) error {
 		}
 		if words, _ := splitReply(v); len(words) > 0 {
 			in.socks = words[0]
+			in.c.socksKnown(in)
 			break
 		}
 		if i == 200 {
@@ -298,270 +298,6 @@ func (in *instance) setup(ctx context.Context) error {
 		in.onStatus(parseStatus(v))
 	}
 	return nil
-}
-
-// geoip reports whether tor can map addresses to countries, loading its
-// GeoIP database (tor's default files) on first use.
-func (in *instance) geoip(ctx context.Context) bool {
-	in.geoMu.Lock()
-	defer in.geoMu.Unlock()
-	if in.geoKnown {
-		return in.geo
-	}
-	v, err := in.getInfo(ctx, "ip-to-country/ipv4-available")
-	if err != nil {
-		return false // try again next time
-	}
-	if v != "1" {
-		err := in.do(ctx, func(ctl *control.Conn) error {
-			_, err := ctl.SendRequest("RESETCONF GeoIPFile GeoIPv6File")
-			return err
-		})
-		if ctx.Err() != nil {
-			return false
-		}
-		if err == nil {
-			v, err = in.getInfo(ctx, "ip-to-country/ipv4-available")
-			if err != nil {
-				return false
-			}
-		}
-	}
-	in.geoKnown, in.geo = true, v == "1"
-	return in.geo
-}
-
-// getInfo returns the value of one GETINFO key.
-func (in *instance) getInfo(ctx context.Context, key string) (string, error) {
-	var val string
-	err := in.do(ctx, func(ctl *control.Conn) error {
-		kvs, err := ctl.GetInfo(key)
-		if err != nil {
-			return err
-		}
-		for _, kv := range kvs {
-			if kv.Key == key {
-				val = kv.Val
-				return nil
-			}
-		}
-		return fmt.Errorf("tor gave no %s", key)
-	})
-	return val, err
-}
-
-var errStopped = errors.New("tor stopped")
-
-// do runs one control-port exchange, honouring ctx. bine's Conn is not
-// cancellable: a request abandoned on ctx keeps the semaphore until tor
-// answers or the connection closes.
-func (in *instance) do(ctx context.Context, f func(*control.Conn) error) error {
-	select {
-	case in.sem <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-in.readerDone:
-		return errStopped
-	}
-	if isClosed(in.readerDone) {
-		<-in.sem
-		return errStopped
-	}
-	done := make(chan error, 1)
-	go func() {
-		defer func() { <-in.sem }()
-		done <- f(in.ctl)
-	}()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// readEvents reads asynchronous events until the control connection
-// closes. bine's HandleNextEvent returns after any message, event or not.
-func (in *instance) readEvents() {
-	defer close(in.readerDone)
-	for {
-		if err := in.ctl.HandleNextEvent(); err != nil {
-			if !in.stopping.Load() {
-				// Lost the control connection: kill tor, the watchdog
-				// restarts it.
-				in.kill()
-			}
-			return
-		}
-		runtime.Gosched() // let a waiting request take the read lock
-	}
-}
-
-// pumpEvents handles events. It never calls tor (bine delivers events while
-// holding its read lock) and runs until no more events can arrive.
-func (in *instance) pumpEvents(events chan control.Event) {
-	for {
-		select {
-		case ev := <-events:
-			in.handle(ev)
-		case <-in.readerDone:
-			// No reader; a request can still relay an event until the
-			// semaphore shows none is in flight.
-			for {
-				select {
-				case ev := <-events:
-					in.handle(ev)
-				case in.sem <- struct{}{}:
-					for {
-						select {
-						case ev := <-events:
-							in.handle(ev)
-						default:
-							return // keep the semaphore: no request may start
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-func (in *instance) handle(ev control.Event) {
-	defer func() {
-		if r := recover(); r != nil {
-			in.c.logf("polaris/tor: handling tor event %T: %v\n%s", ev, r, debug.Stack())
-		}
-	}()
-	switch e := ev.(type) {
-	case *control.StatusEvent:
-		st := parseStatus(e.Raw)
-		if e.Type == control.EventCodeStatusGeneral {
-			if msg := clockSkew(st); msg != "" {
-				in.c.update(func(s *status.Tor) { s.Err = msg })
-			}
-			return
-		}
-		in.onStatus(st)
-	case *control.SignalEvent:
-		if strings.TrimSpace(e.Raw) == "NEWNYM" {
-			in.mu.Lock()
-			for _, ch := range in.nymWait {
-				close(ch)
-			}
-			in.nymWait = nil
-			in.mu.Unlock()
-		}
-	case *control.StreamEvent:
-		if s, ok := parseStream(e.Raw); ok && (s.Status == "SUCCEEDED" || s.Status == "SENTCONNECT") && s.Circuit != "0" {
-			in.mu.Lock()
-			if len(in.circuits) > 4096 {
-				clear(in.circuits)
-			}
-			in.circuits[s.User] = s.Circuit
-			in.mu.Unlock()
-			if s.Status == "SUCCEEDED" {
-				in.streams.Add(1)
-			}
-		}
-	case *control.CircuitEvent:
-		if c, ok := parseCircuit(e.Raw); ok && (c.Status == "CLOSED" || c.Status == "FAILED") {
-			in.mu.Lock()
-			for user, id := range in.circuits {
-				if id == c.ID {
-					delete(in.circuits, user)
-				}
-			}
-			in.mu.Unlock()
-		}
-	}
-}
-
-// onStatus applies a STATUS_CLIENT event (or the bootstrap-phase answer).
-func (in *instance) onStatus(ev statusEvent) {
-	if ev.Action != "BOOTSTRAP" || in.stopping.Load() || isClosed(in.exited) {
-		return // a dead tor's late events say nothing about the next one
-	}
-	if ev.Severity == "WARN" || ev.Severity == "ERR" {
-		if ev.Args["RECOMMENDATION"] == "ignore" {
-			// Usual while bootstrapping (some relays are down): shown
-			// only if bootstrap gets stuck, by watchStuck.
-			in.problemMu.Lock()
-			in.problem = &ev
-			in.problemMu.Unlock()
-			return
-		}
-		msg := bootstrapWarning(ev, in.bridges)
-		in.c.update(func(s *status.Tor) { s.Err = msg })
-		return
-	}
-	np, ok := ev.progress()
-	if !ok {
-		return
-	}
-	for {
-		cur := in.progress.Load()
-		if int32(np) < cur || int32(np) == cur && np != 0 {
-			return // progress only moves forward
-		}
-		if in.progress.CompareAndSwap(cur, int32(np)) {
-			break
-		}
-	}
-	in.problemMu.Lock()
-	in.problem, in.progressAt = nil, time.Now()
-	in.problemMu.Unlock()
-	in.c.bootstrapProgress(in, np, ev.Args["SUMMARY"])
-}
-
-// watchStuck explains the last bootstrap problem once bootstrap has not
-// moved for stuckAfter, until tor is bootstrapped or gone.
-func (in *instance) watchStuck() {
-	tick := time.NewTicker(time.Second / 4)
-	defer tick.Stop()
-	for !in.bootstrapped.Load() {
-		select {
-		case <-in.readerDone:
-			return
-		case <-tick.C:
-		}
-		in.problemMu.Lock()
-		ev := in.problem
-		stuck := ev != nil && time.Since(in.progressAt) >= in.c.stuckAfter
-		if stuck {
-			in.problem = nil
-		}
-		in.problemMu.Unlock()
-		if stuck && !in.stopping.Load() {
-			msg := bootstrapWarning(*ev, in.bridges)
-			in.c.update(func(s *status.Tor) { s.Err = msg })
-		}
-	}
-}
-
-// bootstrapProgress records bootstrap progress of in; at 100% tor is ready.
-func (c *Client) bootstrapProgress(in *instance, p int, phase string) {
-	c.mu.Lock()
-	if c.closed || c.inst != nil && c.inst != in {
-		c.mu.Unlock()
-		return
-	}
-	if p == 100 {
-		in.bootstrapped.Store(true)
-		if c.inst == in {
-			c.ready.Store(in)
-		}
-	}
-	c.mu.Unlock()
-	c.update(func(st *status.Tor) {
-		if p > st.Progress || st.State != status.TorBootstrapping {
-			st.Err = "" // moving again: earlier warnings are over
-		}
-		st.Progress, st.Phase = p, phase
-		st.State = status.TorBootstrapping
-		if p == 100 {
-			st.State = status.TorReady
-		}
-	})
 }
 
 // stop shuts tor down: HALT, then kill when ctx ends (at most 10 s later),
@@ -622,116 +358,4 @@ func (in *instance) pid() int {
 		return 0
 	}
 	return in.proc.cmd.Process.Pid
-}
-
-func isClosed(ch <-chan struct{}) bool {
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
-	}
-}
-
-// creator makes bine start tor with our output writer and lets us watch the
-// process exit.
-type creator struct {
-	bin    string
-	out    io.Writer
-	exited chan struct{}
-	proc   *proc
-}
-
-func (cr *creator) New(ctx context.Context, args ...string) (process.Process, error) {
-	cmd := exec.CommandContext(ctx, cr.bin, args...)
-	cmd.Stdout, cmd.Stderr = cr.out, cr.out
-	cmd.WaitDelay = 2 * time.Second // a plugin holding tor's stdout must not block Wait
-	setProcAttr(cmd)
-	cr.proc = &proc{cmd: cmd, done: cr.exited}
-	if i := slices.Index(args, "--ControlPortWriteToFile"); i >= 0 && i+1 < len(args) {
-		cr.proc.portFile = args[i+1]
-	}
-	return cr.proc, nil
-}
-
-// proc is a tor process; Wait may be called any number of times.
-type proc struct {
-	cmd      *exec.Cmd
-	done     chan struct{}
-	err      error
-	portFile string // where tor writes its control port
-}
-
-// Start starts tor and waits (up to 10 s) until it has written its control
-// port file or exited: bine reads that file right after Start and then only
-// every 200 ms, for 2 s.
-func (p *proc) Start() error {
-	if err := p.cmd.Start(); err != nil {
-		p.err = err
-		close(p.done)
-		return err
-	}
-	go func() {
-		err := p.cmd.Wait()
-		p.err = err
-		close(p.done)
-	}()
-	if p.portFile == "" {
-		return nil
-	}
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	timeout := time.After(10 * time.Second)
-	for {
-		if b, err := os.ReadFile(p.portFile); err == nil && strings.HasPrefix(string(b), "PORT=") {
-			return nil
-		}
-		select {
-		case <-p.done:
-			return nil
-		case <-timeout:
-			return nil
-		case <-tick.C:
-		}
-	}
-}
-
-func (p *proc) Wait() error {
-	<-p.done
-	return p.err
-}
-
-func (p *proc) EmbeddedControlConn() (net.Conn, error) {
-	return nil, process.ErrControlConnUnsupported
-}
-
-// tailWriter passes tor's output on and keeps its last lines for
-// explaining failures.
-type tailWriter struct {
-	mu  sync.Mutex
-	w   io.Writer
-	buf []byte
-}
-
-const tailSize = 16 << 10
-
-func newTailWriter(w io.Writer) *tailWriter { return &tailWriter{w: w} }
-
-func (t *tailWriter) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.w != nil {
-		t.w.Write(p) // a failing log must not stop tor
-	}
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > tailSize {
-		t.buf = append(t.buf[:0], t.buf[len(t.buf)-tailSize/2:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailWriter) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
 }
