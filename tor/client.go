@@ -217,7 +217,11 @@ func (c *Client) supervise(ctx context.Context, inst *instance, err error) {
 			if time.Since(inst.started) >= time.Minute {
 				backoff = c.cfg.RestartBackoff
 			}
-			c.down(fmt.Sprintf("Tor stopped unexpectedly (%s); restarting it.", inst.exitReason()))
+			why := inst.exitReason()
+			if l := lastMatching(inst.out.String(), "[err]"); l != "" {
+				why += ": " + l
+			}
+			c.down(fmt.Sprintf("Tor stopped unexpectedly (%s); restarting it.", why))
 		} else {
 			if ctx.Err() != nil {
 				return // Shutdown aborted the launch
