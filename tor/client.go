@@ -7,6 +7,14 @@
 // Use: New(cfg), Start(ctx), then DialContext for every upstream connection
 // while Status().State is ready (DialContext fails with ErrNotReady
 // otherwise: it never connects directly), and Shutdown(ctx) at the end.
+//
+// The tor program is the one from the Debian package "tor" (0.4.8 or newer)
+// found on PATH, or the one at Config.Binary (e.g. a tor shipped inside a
+// desktop package). It runs with Polaris's own torrc only (an empty
+// --defaults-torrc, never /etc/tor), its control port on 127.0.0.1 with
+// cookie authentication, its SOCKS port on 127.0.0.1 at a free port, and
+// is owned by Polaris (TAKEOWNERSHIP and __OwningControllerProcess): it
+// exits when Polaris does, even after a crash.
 package tor
 
 import (
