@@ -57,7 +57,8 @@ type Config struct {
 	Isolate bool
 	// OnStatus, if not nil, is called with the new status after every
 	// change, in order, from a goroutine of the Client, never while it holds
-	// a lock. It must not block for long (later changes wait for it).
+	// a lock. It must not block for long (later changes wait for it) and
+	// must not call Shutdown (which waits for the last call to return).
 	OnStatus func(status.Tor)
 	// Log receives tor's own output (notice level and above). nil discards
 	// it. It is never the parent's stdout unless the caller passes that.

@@ -45,16 +45,21 @@ func (in *instance) geoip(ctx context.Context) bool {
 	return in.geo
 }
 
-// getInfo returns the value of one GETINFO key.
+// getInfo returns the raw value of one GETINFO key: quoted values stay
+// quoted (net/listeners/socks is a list of quoted addresses, which bine's
+// GetInfo would mangle), multi-line values start with "\r\n".
 func (in *instance) getInfo(ctx context.Context, key string) (string, error) {
+	if key == "" || strings.ContainsFunc(key, func(r rune) bool { return r <= ' ' || r > '~' }) {
+		return "", fmt.Errorf("bad GETINFO key %q", key)
+	}
 	return call(ctx, in, func(ctl *control.Conn) (string, error) {
-		kvs, err := ctl.GetInfo(key)
+		resp, err := ctl.SendRequest("GETINFO %s", key)
 		if err != nil {
 			return "", err
 		}
-		for _, kv := range kvs {
-			if kv.Key == key {
-				return kv.Val, nil
+		for _, d := range resp.Data {
+			if k, v, ok := strings.Cut(d, "="); ok && k == key {
+				return v, nil
 			}
 		}
 		return "", fmt.Errorf("tor gave no %s", key)
