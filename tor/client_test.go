@@ -25,6 +25,7 @@ import (
 // new identity, circuits, errors, the watchdog and shutdown. Subtests share
 // one tor to keep the run short.
 func TestPrivateNetwork(t *testing.T) {
+	t.Parallel()
 	n := privateNet(t)
 	o := newOrigin(t)
 	addr := o.Listener.Addr().String()
@@ -461,6 +462,7 @@ func TestStartFailures(t *testing.T) {
 // connections (a closed port on 127.0.0.1) and checks that the failure is
 // explained while tor keeps trying.
 func TestUnreachableNetwork(t *testing.T) {
+	t.Parallel()
 	torBin := lookTor(t)
 	if testing.Short() {
 		t.Skip("-short: waits for tor's bootstrap warnings")

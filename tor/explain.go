@@ -117,7 +117,9 @@ func explainLaunch(err error, output, extraTorrc string) *StartError {
 		line = strings.TrimPrefix(line, "Failed to parse/validate config: ")
 		line = strings.TrimRight(strings.TrimSuffix(line, "Failing"), ". ")
 		msg := "Tor rejected its configuration: " + line + "."
-		if extraTorrc != "" {
+		if strings.Contains(line, "Bridge line") {
+			msg = "Tor rejected a bridge line: check the bridge lines in Polaris's settings."
+		} else if extraTorrc != "" {
 			msg += " Check the extra torrc file " + extraTorrc + "."
 		}
 		return permanent(msg, err)

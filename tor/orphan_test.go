@@ -20,6 +20,7 @@ import (
 // Shutdown, no deferred cleanup) and checks that its tor exits too
 // (TAKEOWNERSHIP and __OwningControllerProcess).
 func TestNoOrphanAfterCrash(t *testing.T) {
+	t.Parallel()
 	lookTor(t)
 	dir := t.TempDir()
 	torrc := unreachableTorrc(t) // loopback only: nothing leaves the host

@@ -140,7 +140,7 @@ func parseBridge(line string) (bridge, error) {
 		return bridge{}, nil
 	}
 	br := bridge{}
-	addr := f[0]
+	rest := f[1:] // after the address
 	if !strings.Contains(f[0], ":") {
 		br.transport = strings.ToLower(f[0])
 		f[0] = br.transport
@@ -150,13 +150,30 @@ func parseBridge(line string) (bridge, error) {
 		if len(f) < 2 {
 			return bridge{}, errors.New("no address after the transport name")
 		}
-		addr = f[1]
+		rest = f[2:]
 	}
+	addr := f[len(f)-len(rest)-1]
 	if _, err := netip.ParseAddrPort(addr); err != nil {
 		return bridge{}, fmt.Errorf("%q is not an IP address with a port, such as 192.0.2.1:443", addr)
 	}
+	if len(rest) > 0 && isFingerprint(rest[0]) {
+		rest = rest[1:]
+	}
+	for _, arg := range rest {
+		if br.transport == "" {
+			return bridge{}, fmt.Errorf("unexpected %q after the address and fingerprint of a plain bridge", arg)
+		}
+		if k, _, ok := strings.Cut(arg, "="); !ok || k == "" {
+			return bridge{}, fmt.Errorf("%q is neither a 40-digit fingerprint nor an argument such as cert=...", arg)
+		}
+	}
 	br.text = strings.Join(f, " ")
 	return br, nil
+}
+
+// isFingerprint reports whether s is a relay fingerprint: 40 hex digits.
+func isFingerprint(s string) bool {
+	return len(s) == 40 && strings.Trim(s, "0123456789ABCDEFabcdef") == ""
 }
 
 // pluginLines returns the ClientTransportPlugin lines the bridges need, one

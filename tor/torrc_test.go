@@ -94,15 +94,23 @@ func TestTorrcErrors(t *testing.T) {
 		want string
 	}{
 		{"no custom lines", torrcInput{Bridges: settings.BridgesCustom, BridgeLines: []string{"", "  "}}, "no bridge lines"},
-		{"unknown transport", torrcInput{Bridges: settings.BridgesCustom, BridgeLines: []string{"fte 192.0.2.1:80 AB"}}, `bridge line 1: transport "fte" is not supported`},
+		{"unknown transport", torrcInput{Bridges: settings.BridgesCustom, BridgeLines: []string{"fte 192.0.2.1:80"}}, `bridge line 1: transport "fte" is not supported`},
 		{"no address", torrcInput{Bridges: settings.BridgesCustom, BridgeLines: []string{"obfs4"}}, "no address after the transport"},
-		{"host name", torrcInput{Bridges: settings.BridgesCustom, BridgeLines: []string{"obfs4 bridge.example:443 AB"}}, "not an IP address with a port"},
+		{"host name", torrcInput{Bridges: settings.BridgesCustom, BridgeLines: []string{"obfs4 bridge.example:443"}}, "not an IP address with a port"},
 		{"line break", torrcInput{Bridges: settings.BridgesCustom, Programs: debianPrograms,
-			BridgeLines: []string{"obfs4 192.0.2.1:443 AB cert=x\nExitNodes {us}"}}, "control character or line break"},
+			BridgeLines: []string{"obfs4 192.0.2.1:443 cert=x\nExitNodes {us}"}}, "control character or line break"},
+		{"placeholder", torrcInput{Bridges: settings.BridgesCustom, Programs: debianPrograms,
+			BridgeLines: []string{"Bridge obfs4 <IP ADDRESS>:<PORT> <FINGERPRINT> cert=x iat-mode=0"}}, `"<IP" is not an IP address`},
+		{"junk after fingerprint", torrcInput{Bridges: settings.BridgesCustom, Programs: debianPrograms,
+			BridgeLines: []string{"obfs4 192.0.2.1:443 0123456789ABCDEF0123456789ABCDEF01234567 <FINGERPRINT> cert=x"}}, `"<FINGERPRINT>" is neither a 40-digit fingerprint nor an argument`},
+		{"short fingerprint", torrcInput{Bridges: settings.BridgesCustom, Programs: debianPrograms,
+			BridgeLines: []string{"obfs4 192.0.2.1:443 0123456789ABCDEF cert=x"}}, "neither a 40-digit fingerprint"},
+		{"args on a plain bridge", torrcInput{Bridges: settings.BridgesCustom,
+			BridgeLines: []string{"192.0.2.1:443 0123456789ABCDEF0123456789ABCDEF01234567 cert=x"}}, "unexpected \"cert=x\" after the address"},
 		{"obfs4proxy missing", torrcInput{Bridges: settings.BridgesObfs4}, "install the obfs4proxy package"},
 		{"snowflake missing", torrcInput{Bridges: settings.BridgesSnowflake, Programs: map[string]string{"obfs4": "/usr/bin/obfs4proxy"}}, "install the snowflake-client package"},
 		{"webtunnel without lyrebird", torrcInput{Bridges: settings.BridgesCustom, Programs: debianPrograms,
-			BridgeLines: []string{"webtunnel 192.0.2.1:443 AB url=https://x/"}}, "need the lyrebird program"},
+			BridgeLines: []string{"webtunnel 192.0.2.1:443 url=https://x/"}}, "need the lyrebird program"},
 		{"space in program path", torrcInput{Bridges: settings.BridgesObfs4, Programs: map[string]string{"obfs4": "/opt/my tools/obfs4proxy"}}, "contains a space"},
 		{"bad country", torrcInput{ExitCountries: []string{"de", "germany"}}, `exit country "germany" is not a two-letter`},
 		{"bad mode", torrcInput{Bridges: "meek"}, "unknown bridge mode"},
@@ -139,8 +147,8 @@ func TestBuiltinBridges(t *testing.T) {
 func FuzzParseBridge(f *testing.F) {
 	f.Add("obfs4 192.0.2.1:443 0123456789ABCDEF0123456789ABCDEF01234567 cert=AAAA iat-mode=0")
 	f.Add("Bridge 192.0.2.3:9001")
-	f.Add("snowflake [2001:db8::1]:80 AB url=https://x/\nExitNodes {us}")
-	f.Add("webtunnel 192.0.2.1:443 AB url=https://x/ ver=0.0.1\r")
+	f.Add("snowflake [2001:db8::1]:80 url=https://x/\nExitNodes {us}")
+	f.Add("webtunnel 192.0.2.1:443 0123456789ABCDEF0123456789ABCDEF01234567 url=https://x/ ver=0.0.1\r")
 	f.Fuzz(func(t *testing.T, line string) {
 		got, err := buildTorrc(torrcInput{Bridges: settings.BridgesCustom, BridgeLines: []string{line}, Programs: lyrebirdPrograms})
 		if err != nil {
