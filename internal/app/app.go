@@ -51,6 +51,9 @@ type Options struct {
 	// ShutdownGrace bounds how long in-flight requests may take to finish
 	// when Run's context ends (default 10 s).
 	ShutdownGrace time.Duration
+	// BusyTimeout is how long a write waits for another process holding
+	// the database (default store.DefaultBusyTimeout).
+	BusyTimeout time.Duration
 }
 
 // App is one Polaris instance working on one data dir.
@@ -92,15 +95,31 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data dir: %w", err)
 	}
-	st, rec, err := store.Open(ctx, filepath.Join(opts.DataDir, store.FileName))
+	var sopts []store.Option
+	if opts.BusyTimeout > 0 {
+		sopts = append(sopts, store.WithBusyTimeout(opts.BusyTimeout))
+	}
+	dbPath := filepath.Join(opts.DataDir, store.FileName)
+	st, rec, err := store.Open(ctx, dbPath, sopts...)
 	switch {
 	case err != nil:
 		var tooNew *store.ErrTooNew
 		if errors.As(err, &tooNew) {
 			return nil, err
 		}
-		a.degraded = fmt.Sprintf("Polaris cannot use its database (%v). Settings are kept in memory only and changes will be lost at exit.", err)
+		a.degraded = fmt.Sprintf("Polaris cannot write its database (%s). It keeps working, but changes to settings are kept in memory only and will be lost when it quits.", plainCause(err))
 		a.noticef(status.Error, "%s", a.degraded)
+		// On a read-only disk the stored settings can still be read.
+		if errors.Is(err, store.ErrReadOnly) {
+			if fr, ferr := store.OpenFrozen(ctx, dbPath); ferr == nil {
+				a.st = fr
+				if err := a.loadSettings(ctx); err != nil {
+					a.noticef(status.Warning, "Reading the stored settings: %v", err)
+				}
+				fr.Close()
+				a.st = nil
+			}
+		}
 	default:
 		a.st = st
 		if rec != nil {
@@ -160,18 +179,30 @@ func (a *App) Settings() settings.Settings {
 	return a.cur.Clone()
 }
 
+// ErrNotSaved is returned (wrapped) by Apply when the settings are in
+// effect but could not be stored (disk full, database locked by another
+// program, read-only data folder): they last until Polaris quits.
+var ErrNotSaved = errors.New("your change is active but could not be saved, so it will be lost when Polaris quits")
+
 // Apply validates s, persists it and applies it to the running components.
-// Nothing changes if s is invalid or cannot be stored.
+// Nothing changes if s is invalid. If it cannot be stored, it is applied
+// anyway (in memory) and an error wrapping ErrNotSaved says why.
 func (a *App) Apply(ctx context.Context, s settings.Settings) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}
+	var saveErr error
 	a.mu.Lock()
 	if a.st != nil {
 		if err := a.st.SaveSettings(ctx, s.Map()); err != nil {
-			a.mu.Unlock()
-			return fmt.Errorf("saving settings: %w", err)
+			if !isStorageCondition(err) {
+				a.mu.Unlock()
+				return fmt.Errorf("saving settings: %w", err)
+			}
+			saveErr = fmt.Errorf("%w: %s", ErrNotSaved, plainCause(err))
 		}
+	} else {
+		saveErr = fmt.Errorf("%w: %s", ErrNotSaved, a.degraded)
 	}
 	prev := a.cur
 	a.cur = s.Clone()
@@ -182,7 +213,26 @@ func (a *App) Apply(ctx context.Context, s settings.Settings) error {
 		}
 	}
 	a.applyRunning(ctx)
-	return nil
+	if saveErr != nil {
+		a.noticef(status.Warning, "%v", saveErr)
+	}
+	return saveErr
+}
+
+// isStorageCondition reports whether err is a condition of the disk or
+// the database file rather than a bug.
+func isStorageCondition(err error) bool {
+	return errors.Is(err, store.ErrDiskFull) || errors.Is(err, store.ErrLocked) || errors.Is(err, store.ErrReadOnly)
+}
+
+// plainCause names a storage condition in plain words.
+func plainCause(err error) string {
+	for _, c := range []error{store.ErrDiskFull, store.ErrLocked, store.ErrReadOnly} {
+		if errors.Is(err, c) {
+			return c.Error()
+		}
+	}
+	return err.Error()
 }
 
 // Set changes one setting by its textual key, as `polaris config set` does.

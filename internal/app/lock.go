@@ -3,8 +3,10 @@ package app
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // instanceLock is an exclusive lock on a file in the data dir, held while
@@ -14,6 +16,15 @@ type instanceLock struct{ f *os.File }
 
 func acquireLock(path string) (*instanceLock, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if errors.Is(err, syscall.EROFS) || errors.Is(err, fs.ErrPermission) {
+		// A read-only data dir: nothing can be written there, so two
+		// instances could not fight over it; an existing lock file can
+		// still be locked for reading.
+		f, err = os.Open(path)
+		if err != nil {
+			return &instanceLock{}, nil
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening lock file: %w", err)
 	}
@@ -21,8 +32,9 @@ func acquireLock(path string) (*instanceLock, error) {
 		f.Close()
 		return nil, ErrAlreadyRunning
 	}
-	f.Truncate(0)
-	fmt.Fprintf(f, "%d\n", os.Getpid())
+	if f.Truncate(0) == nil {
+		fmt.Fprintf(f, "%d\n", os.Getpid())
+	}
 	return &instanceLock{f: f}, nil
 }
 

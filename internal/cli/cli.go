@@ -42,6 +42,7 @@ type Backend interface {
 	Close() error
 
 	SystemBackend
+	DataBackend
 }
 
 // Options are the flags every command takes.
@@ -74,6 +75,7 @@ func commands() []command {
 		{"run", "start the proxy without a window and serve until interrupted (also: --headless)", cmdRun},
 		{"config", "show or change settings: config get [KEY] | config set KEY VALUE | config keys", cmdConfig},
 		{"sysproxy", "make Polaris the system proxy, or restore what was there: sysproxy on|off|status", cmdSysproxy},
+		{"data", "what Polaris stores, and leaving: data inventory | data export FILE | data import FILE | data delete [--yes]", cmdData},
 		{"match", "check requests against blocklists: match --list FILE [--list FILE...] [--stats] [--timing] < requests", cmdMatch},
 		{"version", "print the version", cmdVersion},
 		{"help", "show this help", cmdHelp},

@@ -10,7 +10,7 @@ import (
 func (s *Store) Settings(ctx context.Context) (map[string]string, error) {
 	rows, err := s.db.QueryContext(ctx, "SELECT key, value FROM settings")
 	if err != nil {
-		return nil, err
+		return nil, explain(err)
 	}
 	defer rows.Close()
 	m := map[string]string{}

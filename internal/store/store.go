@@ -26,10 +26,12 @@ const FileName = "polaris.db"
 
 // Store is an open database. Its methods are safe for concurrent use.
 type Store struct {
-	path  string
-	db    *sql.DB   // the one writer connection
-	watch *sql.Conn // a read connection for PRAGMA data_version
-	wdb   *sql.DB
+	path   string
+	db     *sql.DB   // the one writer connection
+	watch  *sql.Conn // a read connection for PRAGMA data_version
+	wdb    *sql.DB
+	busy   time.Duration
+	frozen bool // opened by OpenFrozen: read-only
 }
 
 // Recovery describes a corrupt database that Open moved aside.
@@ -54,8 +56,12 @@ var ErrCorrupt = errors.New("database file is corrupt")
 // "<path>.corrupt-<time>" and a fresh database is created; the returned
 // Recovery (non-nil only then) says so. Other errors (locked, read-only,
 // disk full) are returned and nothing is moved.
-func Open(ctx context.Context, path string) (*Store, *Recovery, error) {
-	s, err := open(ctx, path)
+func Open(ctx context.Context, path string, opts ...Option) (*Store, *Recovery, error) {
+	o := options{busy: DefaultBusyTimeout}
+	for _, f := range opts {
+		f(&o)
+	}
+	s, err := open(ctx, path, o)
 	if err == nil {
 		return s, nil, nil
 	}
@@ -64,42 +70,99 @@ func Open(ctx context.Context, path string) (*Store, *Recovery, error) {
 	}
 	rec, merr := moveAside(path, err)
 	if merr != nil {
-		return nil, nil, fmt.Errorf("%w (moving it aside: %v)", err, merr)
+		return nil, nil, fmt.Errorf("%w (moving it aside: %v)", err, explain(merr))
 	}
-	s, err = open(ctx, path)
+	s, err = open(ctx, path, o)
 	if err != nil {
 		return nil, nil, err
 	}
 	return s, rec, nil
 }
 
-func dsn(path string, readOnly bool) string {
+// DefaultBusyTimeout is how long a write waits for another process's lock
+// before it fails with ErrLocked.
+const DefaultBusyTimeout = 5 * time.Second
+
+// Option changes how Open opens the database.
+type Option func(*options)
+
+type options struct{ busy time.Duration }
+
+// WithBusyTimeout sets how long to wait for another process's lock.
+func WithBusyTimeout(d time.Duration) Option { return func(o *options) { o.busy = d } }
+
+// mode is how a connection opens the file.
+type mode int
+
+const (
+	readWrite mode = iota
+	readOnly       // read-only, with locking (watching a live database)
+	frozen         // read-only and immutable: a database on read-only media
+)
+
+func dsn(path string, m mode, busy time.Duration) string {
 	q := url.Values{}
-	q.Set("_busy_timeout", "5000")
+	q.Set("_busy_timeout", fmt.Sprint(busy.Milliseconds()))
 	q.Set("_foreign_keys", "on")
 	q.Set("_txlock", "immediate")
-	if readOnly {
+	switch m {
+	case readOnly:
 		q.Set("mode", "ro")
-	} else {
+	case frozen:
+		q.Set("mode", "ro")
+		q.Set("immutable", "1")
+	default:
 		q.Set("_journal_mode", "WAL")
 		q.Set("_synchronous", "NORMAL")
 	}
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
-func open(ctx context.Context, path string) (*Store, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("creating data dir: %w", err)
+// OpenFrozen opens a database read-only as an immutable file, for when its
+// folder cannot be written: the settings can still be read. Every write
+// fails with ErrReadOnly.
+func OpenFrozen(ctx context.Context, path string) (*Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, explain(err)
 	}
-	db, err := sql.Open("sqlite3", dsn(path, false))
+	db, err := sql.Open("sqlite3", dsn(path, frozen, 0))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	s := &Store{path: path, db: db, frozen: true}
+	if err := s.check(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	var v int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		db.Close()
+		return nil, explain(err)
+	}
+	if v != SchemaVersion() {
+		db.Close()
+		return nil, fmt.Errorf("%s: schema version %d cannot be migrated on a read-only disk: %w", path, v, ErrReadOnly)
+	}
+	return s, nil
+}
+
+func open(ctx context.Context, path string, o options) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("creating data dir: %w", explain(err))
+	}
+	db, err := sql.Open("sqlite3", dsn(path, readWrite, o.busy))
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxLifetime(0)
-	s := &Store{path: path, db: db}
+	s := &Store{path: path, db: db, busy: o.busy}
 	if err := s.check(ctx); err != nil {
 		db.Close()
+		if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrReadOnly) && !writable(filepath.Dir(path)) {
+			return nil, fmt.Errorf("%s: %w (%v)", path, ErrReadOnly, err)
+		}
 		return nil, err
 	}
 	if err := migrate(ctx, db); err != nil {
@@ -129,7 +192,19 @@ func classify(path string, err error) error {
 	if isCorrupt(err) {
 		return fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
 	}
-	return fmt.Errorf("%s: %w", path, err)
+	return fmt.Errorf("%s: %w", path, explain(err))
+}
+
+// writable reports whether files can be created in dir (SQLite needs to
+// create its -wal and -shm files next to the database).
+func writable(dir string) bool {
+	f, err := os.CreateTemp(dir, ".polaris-probe-*")
+	if err != nil {
+		return false
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return true
 }
 
 func moveAside(path string, cause error) (*Recovery, error) {
@@ -168,8 +243,11 @@ func (s *Store) Close() error {
 // a change to the database (including the CLI in another process). Polling
 // it is cheap: it reads no table.
 func (s *Store) DataVersion(ctx context.Context) (int64, error) {
+	if s.frozen {
+		return 0, nil
+	}
 	if s.watch == nil {
-		wdb, err := sql.Open("sqlite3", dsn(s.path, true))
+		wdb, err := sql.Open("sqlite3", dsn(s.path, readOnly, s.busy))
 		if err != nil {
 			return 0, err
 		}
@@ -186,15 +264,23 @@ func (s *Store) DataVersion(ctx context.Context) (int64, error) {
 	return v, err
 }
 
-// tx runs f in a write transaction, committing if f returns nil.
+// tx runs f in a write transaction, committing if f returns nil. Storage
+// conditions (disk full, locked, read-only) are wrapped with their
+// sentinel.
 func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) error {
+	if s.frozen {
+		return fmt.Errorf("%s: %w", s.path, ErrReadOnly)
+	}
 	t, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return explain(err)
 	}
 	if err := f(t); err != nil {
 		t.Rollback()
-		return err
+		return explain(err)
 	}
-	return t.Commit()
+	return explain(t.Commit())
 }
+
+// ReadOnly reports whether the store was opened read-only (OpenFrozen).
+func (s *Store) ReadOnly() bool { return s.frozen }

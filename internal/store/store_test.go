@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func openTemp(t *testing.T) (*Store, string) {
@@ -164,7 +165,7 @@ func TestCorruptPageDetected(t *testing.T) {
 
 func TestTooNewSchemaRefused(t *testing.T) {
 	path := filepath.Join(t.TempDir(), FileName)
-	db, err := sql.Open("sqlite3", dsn(path, false))
+	db, err := sql.Open("sqlite3", dsn(path, readWrite, time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,260 @@
+package blocklist
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"polaris/internal/testenv"
+)
+
+// The DuckDuckGo privacy-reference-tests for tracker blocking and the
+// request blocklist, read in place from ../shared/ddg-reference-tests. Only
+// the cases proxy-classification.json marks decidable by a proxy run
+// ("yes", "yes*", and "partial", whose request decision and surrogate body
+// a proxy can check).
+
+type classification struct {
+	File  string `json:"file"`
+	Set   string `json:"set"`
+	Index int    `json:"index"`
+	Name  string `json:"name"`
+	Proxy string `json:"proxy"`
+}
+
+// decidable returns, for one test file, the set of "set/index" keys a proxy
+// can decide.
+func decidable(t *testing.T, file string) map[string]bool {
+	t.Helper()
+	var rows []classification
+	readJSON(t, "ddg-reference-tests/proxy-classification.json", &rows)
+	out := map[string]bool{}
+	for _, r := range rows {
+		if r.File != file {
+			continue
+		}
+		switch r.Proxy {
+		case "yes", "yes*", "partial":
+			out[fmt.Sprintf("%s/%d", r.Set, r.Index)] = true
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("no decidable cases for %s", file)
+	}
+	return out
+}
+
+func readJSON(t *testing.T, rel string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(testenv.Shared(t, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %v", rel, err)
+	}
+}
+
+func parseShared(t *testing.T, rel string, meta ListMeta) *List {
+	t.Helper()
+	f, err := os.Open(testenv.Shared(t, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if meta.Name == "" {
+		meta.Name = rel
+	}
+	l, err := Parse(f, meta)
+	if err != nil {
+		t.Fatalf("Parse(%s): %v", rel, err)
+	}
+	return l
+}
+
+// ddgAction maps a verdict onto the reference tests' vocabulary.
+func ddgAction(v Verdict) string {
+	switch {
+	case v.Action == Redirect:
+		return "redirect"
+	case v.Action == Block:
+		return "block"
+	case v.Tracker:
+		return "ignore"
+	}
+	return "null"
+}
+
+func TestDDGTrackerRadarDomainMatching(t *testing.T) {
+	const file = "tracker-radar-tests/TR-domain-matching/domain_matching_tests.json"
+	dir := "ddg-reference-tests/tracker-radar-tests/TR-domain-matching/"
+	ok := decidable(t, file)
+	m, err := Compile([]*List{
+		parseShared(t, dir+"tracker_radar_reference.json", ListMeta{}),
+		parseShared(t, dir+"surrogates.txt", ListMeta{}),
+	}, Options{OwnerParties: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sets map[string]struct {
+		Tests []struct {
+			Name           string  `json:"name"`
+			SiteURL        string  `json:"siteURL"`
+			RequestURL     string  `json:"requestURL"`
+			RequestType    string  `json:"requestType"`
+			ExpectAction   *string `json:"expectAction"`
+			ExpectRedirect string  `json:"expectRedirect"`
+		} `json:"tests"`
+	}
+	readJSON(t, "ddg-reference-tests/"+file, &sets)
+	total, passed := 0, 0
+	for set, s := range sets {
+		for i, c := range s.Tests {
+			if !ok[fmt.Sprintf("%s/%d", set, i)] {
+				continue
+			}
+			total++
+			want := "null"
+			if c.ExpectAction != nil {
+				want = *c.ExpectAction
+			}
+			v := m.Match(NewRequest(c.RequestURL, c.SiteURL, ParseResourceType(c.RequestType)))
+			got := ddgAction(v)
+			if got != want {
+				t.Errorf("%s/%d %q: Match(%s from %s, %s) = %s (%+v), want %s", set, i, c.Name, c.RequestURL, c.SiteURL, c.RequestType, got, v, want)
+				continue
+			}
+			if want == "redirect" {
+				if err := checkSurrogate(m, v, c.ExpectRedirect); err != nil {
+					t.Errorf("%s/%d %q: %v", set, i, c.Name, err)
+					continue
+				}
+			}
+			passed++
+		}
+	}
+	t.Logf("tracker-radar domain matching: %d/%d decidable cases pass", passed, total)
+}
+
+// checkSurrogate compares the surrogate a verdict names with a
+// data:...;base64 URL.
+func checkSurrogate(m *Matcher, v Verdict, dataURL string) error {
+	_, b64, ok := strings.Cut(dataURL, ";base64,")
+	if !ok {
+		return fmt.Errorf("expectRedirect %q is not a base64 data URL", dataURL)
+	}
+	want, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return err
+	}
+	typ, body, ok := m.Surrogate(v.Redirect)
+	if !ok {
+		return fmt.Errorf("Surrogate(%q) missing", v.Redirect)
+	}
+	if typ != "application/javascript" || !bytes.Equal(bytes.TrimSpace(body), bytes.TrimSpace(want)) {
+		return fmt.Errorf("Surrogate(%q) = %s %q, want application/javascript %q", v.Redirect, typ, body, want)
+	}
+	return nil
+}
+
+func TestDDGTrackerAllowlist(t *testing.T) {
+	const file = "tracker-radar-tests/TR-domain-matching/tracker_allowlist_matching_tests.json"
+	dir := "ddg-reference-tests/tracker-radar-tests/TR-domain-matching/"
+	ok := decidable(t, file)
+	allow, err := os.ReadFile(testenv.Shared(t, dir+"tracker_allowlist_reference.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The reference holds only the allowlistedTrackers object: wrap it in
+	// the configuration it belongs to.
+	config, err := ParseString(`{"features":{"trackerAllowlist":{"state":"enabled","settings":{"allowlistedTrackers":`+string(allow)+`}}}}`,
+		ListMeta{Name: "tracker allowlist"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Compile([]*List{parseShared(t, dir+"tracker_allowlist_tds_reference.json", ListMeta{}), config}, Options{OwnerParties: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Description   string `json:"description"`
+		Site          string `json:"site"`
+		Request       string `json:"request"`
+		IsAllowlisted bool   `json:"isAllowlisted"`
+	}
+	readJSON(t, "ddg-reference-tests/"+file, &cases)
+	total, passed := 0, 0
+	for i, c := range cases {
+		if !ok[fmt.Sprintf("(top-level list)/%d", i)] {
+			continue
+		}
+		total++
+		v := m.Match(NewRequest(c.Request, c.Site, TypeUnknown))
+		got := v.Action == Exception && v.Reason == ReasonTrackerAllowlisted
+		if got != c.IsAllowlisted || !got && v.Action != Block {
+			t.Errorf("%d %q: Match(%s from %s) = %+v, want allowlisted %v", i, c.Description, c.Request, c.Site, v, c.IsAllowlisted)
+			continue
+		}
+		passed++
+	}
+	t.Logf("tracker allowlist: %d/%d decidable cases pass", passed, total)
+}
+
+func TestDDGRequestBlocklist(t *testing.T) {
+	const file = "request-blocklist/tests.json"
+	dir := "ddg-reference-tests/request-blocklist/"
+	ok := decidable(t, file)
+	var userAllow []string
+	readJSON(t, dir+"user-allowlist-reference.json", &userAllow)
+	m, err := Compile([]*List{
+		parseShared(t, dir+"tds-reference.json", ListMeta{}),
+		parseShared(t, dir+"config-reference.json", ListMeta{}),
+		parseShared(t, dir+"surrogates-reference.txt", ListMeta{}),
+	}, Options{OwnerParties: true, Allowlist: userAllow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sets map[string]struct {
+		Tests []struct {
+			Name         string `json:"name"`
+			RequestURL   string `json:"requestUrl"`
+			RequestType  string `json:"requestType"`
+			WebsiteURL   string `json:"websiteUrl"`
+			ExpectAction string `json:"expectAction"`
+		} `json:"tests"`
+	}
+	readJSON(t, "ddg-reference-tests/"+file, &sets)
+	total, passed := 0, 0
+	for set, s := range sets {
+		for i, c := range s.Tests {
+			if !ok[fmt.Sprintf("%s/%d", set, i)] {
+				continue
+			}
+			total++
+			v := m.Match(NewRequest(c.RequestURL, c.WebsiteURL, ParseResourceType(c.RequestType)))
+			got := "allow"
+			if v.Action.Blocked() {
+				got = "block"
+			}
+			if got != c.ExpectAction {
+				t.Errorf("%s/%d %q: Match(%s from %s, %s) = %+v, want %s", set, i, c.Name, c.RequestURL, c.WebsiteURL, c.RequestType, v, c.ExpectAction)
+				continue
+			}
+			passed++
+		}
+	}
+	t.Logf("request blocklist: %d/%d decidable cases pass", passed, total)
+}
+
+func readFileT(t *testing.T, rel string) string {
+	t.Helper()
+	data, err := os.ReadFile(testenv.Shared(t, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}

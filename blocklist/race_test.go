@@ -1,0 +1,7 @@
+//go:build race
+
+package blocklist
+
+// raceEnabled: the race detector makes sync.Pool drop items on purpose,
+// so allocation counts are not meaningful.
+const raceEnabled = true

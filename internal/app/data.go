@@ -1,0 +1,327 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"polaris/internal/ca"
+	"polaris/internal/settings"
+	"polaris/internal/status"
+	"polaris/internal/store"
+)
+
+// Export file format.
+const (
+	ExportFormat  = "polaris-data-export"
+	ExportVersion = 1
+)
+
+// exportFile is the versioned JSON document of `polaris data export`.
+type exportFile struct {
+	Format   string                     `json:"format"`
+	Version  int                        `json:"version"`
+	Exported time.Time                  `json:"exported"`
+	Sections map[string]json.RawMessage `json:"sections"`
+}
+
+// section is one part of the user's data in an export: the features
+// (settings, lists, statistics, site answers) each provide one.
+type section struct {
+	name string
+	// export returns the section's JSON.
+	export func(a *App, ctx context.Context) (any, error)
+	// check validates a section from a file without changing anything.
+	check func(a *App, raw json.RawMessage) error
+	// load replaces the data with the (checked) section.
+	load func(a *App, ctx context.Context, raw json.RawMessage) error
+}
+
+// sections lists every exported section, in import order.
+var sections = []section{settingsSection}
+
+var settingsSection = section{
+	name: "settings",
+	export: func(a *App, ctx context.Context) (any, error) {
+		return a.Settings().Map(), nil
+	},
+	check: func(a *App, raw json.RawMessage) error {
+		_, err := settingsFromExport(raw)
+		return err
+	},
+	load: func(a *App, ctx context.Context, raw json.RawMessage) error {
+		s, err := settingsFromExport(raw)
+		if err != nil {
+			return err
+		}
+		return a.Apply(ctx, s)
+	},
+}
+
+func settingsFromExport(raw json.RawMessage) (settings.Settings, error) {
+	var m map[string]string
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return settings.Settings{}, fmt.Errorf("settings: %w", err)
+	}
+	s, unknown, errs := settings.FromMap(m)
+	if len(unknown) > 0 {
+		return s, fmt.Errorf("settings: unknown keys %s", strings.Join(unknown, ", "))
+	}
+	if len(errs) > 0 {
+		return s, fmt.Errorf("settings: %w", errors.Join(errs...))
+	}
+	return s, nil
+}
+
+// ExportData writes the user's data (settings, and each feature's section)
+// as versioned JSON to path (mode 0600, written atomically).
+func (a *App) ExportData(ctx context.Context, path string) error {
+	f := exportFile{Format: ExportFormat, Version: ExportVersion, Exported: time.Now().UTC(), Sections: map[string]json.RawMessage{}}
+	for _, sec := range sections {
+		v, err := sec.export(a, ctx)
+		if err != nil {
+			return fmt.Errorf("exporting %s: %w", sec.name, err)
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("exporting %s: %w", sec.name, err)
+		}
+		f.Sections[sec.name] = b
+	}
+	b, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, append(b, '\n'), 0o600)
+}
+
+// ErrImport is returned (wrapped) for a file that cannot be imported; the
+// data is then unchanged.
+var ErrImport = errors.New("cannot import this file")
+
+// ImportData reads an export, validates all of it, and only then replaces
+// the data with it. A broken file or one written by a newer Polaris is
+// refused and nothing changes.
+func (a *App) ImportData(ctx context.Context, path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrImport, err)
+	}
+	var f exportFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		return fmt.Errorf("%w: it is not a Polaris export (%v)", ErrImport, err)
+	}
+	switch {
+	case f.Format != ExportFormat:
+		return fmt.Errorf("%w: it is not a Polaris export", ErrImport)
+	case f.Version > ExportVersion:
+		return fmt.Errorf("%w: it was written by a newer Polaris (format version %d; this one reads up to %d); update Polaris first", ErrImport, f.Version, ExportVersion)
+	case f.Version < 1:
+		return fmt.Errorf("%w: bad format version %d", ErrImport, f.Version)
+	}
+	known := map[string]bool{}
+	for _, sec := range sections {
+		known[sec.name] = true
+		raw, ok := f.Sections[sec.name]
+		if !ok {
+			continue
+		}
+		if err := sec.check(a, raw); err != nil {
+			return fmt.Errorf("%w: %v", ErrImport, err)
+		}
+	}
+	for name := range f.Sections {
+		if !known[name] {
+			return fmt.Errorf("%w: unknown section %q", ErrImport, name)
+		}
+	}
+	if err := a.Writable(); err != nil {
+		return fmt.Errorf("%w: %v", ErrImport, err)
+	}
+	for _, sec := range sections {
+		if raw, ok := f.Sections[sec.name]; ok {
+			if err := sec.load(a, ctx, raw); err != nil {
+				return fmt.Errorf("importing %s: %w", sec.name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// fileDocs explains the files of the data dir, by path pattern.
+var fileDocs = []struct{ pattern, what string }{
+	{"polaris.db", "the database (see the tables above)"},
+	{"polaris.db-wal", "the database's write-ahead log (part of the database)"},
+	{"polaris.db-shm", "the database's shared-memory index (part of the database)"},
+	{"polaris.db.corrupt-*", "a damaged database Polaris moved aside; delete it when you no longer need it"},
+	{"polaris.lock", "held while Polaris runs, so two copies never share this folder"},
+	{"polaris.sock", "lets a second start of Polaris bring the running window forward"},
+	{"ca/ca.pem", "the certificate of your own Polaris certificate authority (for HTTPS filtering)"},
+	{"ca/ca.key", "its private key: never leaves this computer (file readable by you only)"},
+	{"ca/trust.json", "where the certificate was installed, so it can be removed exactly"},
+	{"lists/*", "downloaded blocklists (cache)"},
+	{"tor/*", "Tor's state (keys and directory cache), so it connects faster next time"},
+}
+
+func describeFile(rel string) string {
+	rel = filepath.ToSlash(rel)
+	for _, d := range fileDocs {
+		if ok, _ := filepath.Match(d.pattern, rel); ok {
+			return d.what
+		}
+		if strings.HasSuffix(d.pattern, "/*") && strings.HasPrefix(rel, strings.TrimSuffix(d.pattern, "*")) {
+			return d.what
+		}
+	}
+	return "not described (please report this)"
+}
+
+// Inventory lists every table and file Polaris keeps, with what, why and
+// for how long.
+func (a *App) Inventory(ctx context.Context) (status.Inventory, error) {
+	inv := status.Inventory{Dir: a.opts.DataDir}
+	a.mu.Lock()
+	st := a.st
+	a.mu.Unlock()
+	if st != nil {
+		tables, err := st.Tables(ctx)
+		if err != nil {
+			return inv, err
+		}
+		days := a.Settings().Data.StatsRetentionDays
+		for _, t := range tables {
+			ret := t.Doc.Retention
+			if strings.Contains(ret, "%d") {
+				ret = fmt.Sprintf(ret, days)
+			}
+			inv.Tables = append(inv.Tables, status.TableInfo{Name: t.Name, What: t.Doc.What, Why: t.Doc.Why, Rows: t.Rows, Retention: ret})
+		}
+	}
+	err := filepath.WalkDir(a.opts.DataDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		rel, _ := filepath.Rel(a.opts.DataDir, p)
+		inv.Files = append(inv.Files, status.FileInfo{Path: filepath.ToSlash(rel), Bytes: info.Size(), What: describeFile(rel)})
+		return nil
+	})
+	sort.Slice(inv.Files, func(i, j int) bool { return inv.Files[i].Path < inv.Files[j].Path })
+	return inv, err
+}
+
+// ErrRunning is returned when an action needs Polaris to be stopped.
+var ErrRunning = errors.New("Polaris is running with this data folder: quit it first, or use Delete in its window")
+
+// DeleteAllData restores the system proxy, removes the CA from every trust
+// store it was installed in, turns start-at-login off and deletes
+// everything in the data dir. A running App continues with default
+// settings and a fresh database. Steps that fail are reported together;
+// the files are deleted anyway.
+func (a *App) DeleteAllData(ctx context.Context) error {
+	if a.RunningElsewhere() {
+		return ErrRunning
+	}
+	var problems []error
+	// 1. The system proxy goes back first, while the journal exists.
+	a.run.mu.Lock()
+	running := a.run.running
+	a.run.mu.Unlock()
+	if running {
+		a.syncSystem(ctx, "")
+	} else if _, err := a.RestoreSystemProxy(ctx); err != nil {
+		problems = append(problems, fmt.Errorf("restoring the system proxy: %w", err))
+	}
+	// 2. The CA leaves the trust stores before its files go.
+	caDir := filepath.Join(a.opts.DataDir, "ca")
+	if _, err := os.Stat(caDir); err == nil {
+		rep, err := ca.Uninstall(ctx, ca.TrustOptions{Dir: caDir, System: true})
+		if err == nil {
+			err = rep.Err()
+		}
+		if err != nil {
+			problems = append(problems, fmt.Errorf("removing the Polaris certificate from trust stores: %w (%s)", err, rep.String()))
+		}
+	}
+	// 3. Start at login off.
+	if a.Settings().System.Autostart {
+		s := a.Settings()
+		s.System.Autostart = false
+		if err := a.applyAutostart(s); err != nil {
+			problems = append(problems, fmt.Errorf("turning start at login off: %w", err))
+		}
+	}
+	// 4. The files.
+	a.mu.Lock()
+	if a.st != nil {
+		a.st.Close()
+		a.st = nil
+	}
+	a.mu.Unlock()
+	entries, err := os.ReadDir(a.opts.DataDir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		problems = append(problems, err)
+	}
+	for _, e := range entries {
+		if e.Name() == "polaris.lock" && running {
+			continue // ours; removed at exit would race a new instance
+		}
+		if err := os.RemoveAll(filepath.Join(a.opts.DataDir, e.Name())); err != nil {
+			problems = append(problems, err)
+		}
+	}
+	// 5. Start over with defaults.
+	a.mu.Lock()
+	a.cur, a.extra, a.notices = settings.Default(), nil, nil
+	a.mu.Unlock()
+	if running {
+		st, _, err := store.Open(ctx, filepath.Join(a.opts.DataDir, store.FileName))
+		if err != nil {
+			problems = append(problems, err)
+		} else {
+			a.mu.Lock()
+			a.st = st
+			a.mu.Unlock()
+		}
+		a.applyRunning(ctx)
+	}
+	a.hub.poke()
+	return errors.Join(problems...)
+}
+
+// writeFileAtomic writes data to path through a temporary file and a rename.
+func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".polaris-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(mode); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

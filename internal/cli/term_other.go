@@ -1,0 +1,5 @@
+//go:build !unix && !windows
+
+package cli
+
+func isTerminalFd(uintptr) bool { return false }

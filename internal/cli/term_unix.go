@@ -1,0 +1,10 @@
+//go:build unix
+
+package cli
+
+import "golang.org/x/sys/unix"
+
+func isTerminalFd(fd uintptr) bool {
+	_, err := unix.IoctlGetTermios(int(fd), ioctlGetTermios)
+	return err == nil
+}

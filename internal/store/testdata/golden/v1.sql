@@ -1,0 +1,10 @@
+PRAGMA user_version = 1;
+CREATE TABLE settings (
+	key     TEXT PRIMARY KEY,
+	value   TEXT NOT NULL,
+	updated INTEGER NOT NULL -- unix seconds
+) STRICT;
+INSERT INTO "settings"(key, value, updated) VALUES('dnt', '1', 1763700000);
+INSERT INTO "settings"(key, value, updated) VALUES('future.key', 'kept as is', 1763700000);
+INSERT INTO "settings"(key, value, updated) VALUES('gpc', 'on', 1763700000);
+INSERT INTO "settings"(key, value, updated) VALUES('signals.exceptions', 'bank.example=off,news.example=0', 1763700000);
