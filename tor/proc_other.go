@@ -1,0 +1,8 @@
+//go:build !unix
+
+package tor
+
+import "os/exec"
+
+// setProcAttr does nothing on this system.
+func setProcAttr(cmd *exec.Cmd) {}
