@@ -148,6 +148,9 @@ func (p *Proxy) SetRoute(r Route) {
 	p.cfg.Logf("upstream route: %s", nr.Name)
 }
 
+// Route returns the route in force.
+func (p *Proxy) Route() Route { return p.route.Load().Route }
+
 // isOnion reports whether host is a Tor onion service name.
 func isOnion(host string) bool {
 	return strings.HasSuffix(strings.TrimSuffix(strings.ToLower(host), "."), ".onion")

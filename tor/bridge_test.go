@@ -59,7 +59,7 @@ func startBridge(t *testing.T, n *tornet, obfs4 string) string {
 	t.Helper()
 	dir := t.TempDir()
 	orPort, ptPort := freePort(t), freePort(t)
-	auths, err := os.ReadFile(filepath.Join(n.dir, "authorities.conf"))
+	auths, err := os.ReadFile(filepath.Join(n.Dir, "authorities.conf"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -124,11 +124,11 @@ func checkExit(t *testing.T, n *tornet, o *origin) {
 	t.Helper()
 	pid := o.lastPeer()
 	found := false
-	for _, e := range n.exits {
+	for _, e := range n.Exits {
 		found = found || e == pid
 	}
 	if !found {
-		t.Errorf("origin's peer process = %d, want one of the exit relays %v", pid, n.exits)
+		t.Errorf("origin's peer process = %d, want one of the exit relays %v", pid, n.Exits)
 	}
 }
 

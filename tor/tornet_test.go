@@ -3,16 +3,12 @@
 package tor
 
 import (
-	"bufio"
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -26,30 +22,14 @@ import (
 )
 
 // The private Tor network (../shared/tornet) is started once per test run,
-// by the first test that needs it, and stopped by TestMain.
+// by the first test that needs it (testenv.StartTornet), and stopped by
+// TestMain.
 
-var (
-	netOnce sync.Once
-	theNet  *tornet
-	netErr  error
-)
-
-type tornet struct {
-	script string
-	dir    string
-	torrc  string // extra torrc joining the network
-	exits  []int  // PIDs of the exit relays
-}
+type tornet struct{ *testenv.Tornet }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if theNet != nil {
-		out, err := exec.Command(theNet.script, "stop", theNet.dir).CombinedOutput()
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "stopping the private Tor network: %v\n%s", err, out)
-		}
-		os.Remove(theNet.torrc)
-	}
+	testenv.StopTornet()
 	os.Exit(code)
 }
 
@@ -57,91 +37,7 @@ func TestMain(m *testing.M) {
 // skips the test only when tor is not installed (or in -short mode).
 func privateNet(t testing.TB) *tornet {
 	t.Helper()
-	if _, err := exec.LookPath("tor"); err != nil {
-		t.Skip("tor is not installed (Debian package tor): skipping the tests on the private Tor network")
-	}
-	if testing.Short() {
-		t.Skip("-short: skipping the tests on the private Tor network")
-	}
-	script := testenv.Shared(t, "tornet/tornet.sh")
-	netOnce.Do(func() { theNet, netErr = startNet(script) })
-	if netErr != nil {
-		t.Fatal(netErr)
-	}
-	return theNet
-}
-
-func startNet(script string) (*tornet, error) {
-	base, err := freeBase()
-	if err != nil {
-		return nil, err
-	}
-	// Keys are kept between runs (per base port) to start faster.
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	dir := filepath.Join(cache, "polaris-test", fmt.Sprintf("tornet-%d", base))
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(script, "start", dir)
-	cmd.Env = append(os.Environ(),
-		"TORNET_BASE_PORT="+strconv.Itoa(base),
-		"TORNET_OWNER_PID="+strconv.Itoa(os.Getpid()),
-		"TORNET_CLIENTS=0", // our own clients join it
-		"TORNET_TIMEOUT=90",
-	)
-	start := time.Now()
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		exec.Command(script, "stop", dir).Run()
-		return nil, fmt.Errorf("starting the private Tor network: %v\n%s", err, out)
-	}
-	n := &tornet{script: script, dir: dir}
-	auths, err := os.ReadFile(filepath.Join(dir, "authorities.conf"))
-	if err != nil {
-		return n, err
-	}
-	f, err := os.CreateTemp("", "polaris-tornet-*.torrc")
-	if err != nil {
-		return n, err
-	}
-	n.torrc = f.Name()
-	fmt.Fprintf(f, "TestingTorNetwork 1\n%s", auths)
-	f.Close()
-	pids, _ := filepath.Glob(filepath.Join(dir, "exit*", "pid"))
-	for _, p := range pids {
-		b, _ := os.ReadFile(p)
-		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
-			n.exits = append(n.exits, pid)
-		}
-	}
-	if len(n.exits) == 0 {
-		return n, fmt.Errorf("no exit relay PIDs in %s", dir)
-	}
-	fmt.Fprintf(os.Stderr, "private Tor network up in %.1f s (base port %d)\n", time.Since(start).Seconds(), base)
-	return n, nil
-}
-
-// freeBase picks a TORNET_BASE_PORT whose ports are all free, so that
-// parallel test runs do not collide.
-func freeBase() (int, error) {
-	for base := 23000; base < 27000; base += 400 {
-		free := true
-		for _, p := range []int{0, 1, 2, 3, 4, 100, 101, 102} {
-			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(base+p))
-			if err != nil {
-				free = false
-				break
-			}
-			l.Close()
-		}
-		if free {
-			return base, nil
-		}
-	}
-	return 0, fmt.Errorf("no free port range for the private Tor network")
+	return &tornet{testenv.StartTornet(t)}
 }
 
 // config returns a Config joining the private network, with a data dir in
@@ -152,7 +48,7 @@ func (n *tornet) config(t testing.TB, dataDir string) Config {
 	}
 	return Config{
 		DataDir:        dataDir,
-		ExtraTorrc:     n.torrc,
+		ExtraTorrc:     n.Torrc,
 		Isolate:        true,
 		Log:            &testLog{t: t},
 		RestartBackoff: 200 * time.Millisecond,
@@ -264,55 +160,7 @@ func (o *origin) lastPeer() int {
 	return o.peers[len(o.peers)-1]
 }
 
-// peerPID returns the PID of the process owning the TCP socket whose local
-// address is peer and remote address is local (both 127.0.0.1:port), from
-// /proc/net/tcp and /proc/*/fd.
-func peerPID(peer, local string) (int, error) {
-	enc := func(hostport string) (string, error) {
-		ap, err := netip.ParseAddrPort(hostport)
-		if err != nil {
-			return "", err
-		}
-		ip := ap.Addr().As4()
-		return fmt.Sprintf("%02X%02X%02X%02X:%04X", ip[3], ip[2], ip[1], ip[0], ap.Port()), nil
-	}
-	lp, err := enc(peer)
-	if err != nil {
-		return 0, err
-	}
-	rl, err := enc(local)
-	if err != nil {
-		return 0, err
-	}
-	f, err := os.Open("/proc/net/tcp")
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	inode := ""
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fl := strings.Fields(sc.Text())
-		if len(fl) >= 10 && fl[1] == lp && fl[2] == rl {
-			inode = fl[9]
-			break
-		}
-	}
-	if inode == "" || inode == "0" {
-		return 0, fmt.Errorf("no socket %s -> %s in /proc/net/tcp", peer, local)
-	}
-	target := "socket:[" + inode + "]"
-	procs, _ := filepath.Glob("/proc/[0-9]*/fd")
-	for _, fdDir := range procs {
-		fds, _ := os.ReadDir(fdDir)
-		for _, fd := range fds {
-			if l, err := os.Readlink(filepath.Join(fdDir, fd.Name())); err == nil && l == target {
-				return strconv.Atoi(filepath.Base(filepath.Dir(fdDir)))
-			}
-		}
-	}
-	return 0, fmt.Errorf("no process owns socket inode %s", inode)
-}
+func peerPID(peer, local string) (int, error) { return testenv.PeerPID(peer, local) }
 
 // get fetches url's body over conn-producing dial with the given isolation.
 func get(ctx context.Context, c *Client, url, isolation string) (string, error) {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -54,6 +55,9 @@ type Options struct {
 	// BusyTimeout is how long a write waits for another process holding
 	// the database (default store.DefaultBusyTimeout).
 	BusyTimeout time.Duration
+	// Resolver resolves names for direct connections; nil uses the
+	// system's. (In Tor mode nothing is resolved locally.)
+	Resolver *net.Resolver
 }
 
 // App is one Polaris instance working on one data dir.
@@ -72,6 +76,7 @@ type App struct {
 	sys systemState
 	hub hub
 	hx  httpsState // HTTPS filtering, CA, site answers (https.go)
+	tor torState   // Tor client and routing (tor.go)
 }
 
 // Open opens the data dir: its database (rebuilding a corrupt one) and the
@@ -93,6 +98,7 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 		w = io.Discard
 	}
 	a := &App{opts: opts, log: log.New(w, "polaris: ", log.LstdFlags), cur: settings.Default()}
+	a.tor.wake = make(chan struct{}, 1)
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data dir: %w", err)
 	}
@@ -146,6 +152,9 @@ func (a *App) Close() error {
 	return err
 }
 
+// logWriter is where operational messages go.
+func (a *App) logWriter() io.Writer { return a.log.Writer() }
+
 // DataDir returns the data dir.
 func (a *App) DataDir() string { return a.opts.DataDir }
 
@@ -190,6 +199,9 @@ var ErrNotSaved = errors.New("your change is active but could not be saved, so i
 // anyway (in memory) and an error wrapping ErrNotSaved says why.
 func (a *App) Apply(ctx context.Context, s settings.Settings) error {
 	if err := s.Validate(); err != nil {
+		return err
+	}
+	if err := a.validateTor(s); err != nil {
 		return err
 	}
 	var saveErr error

@@ -74,6 +74,9 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	a.run.listen, a.run.auth = a.listenFor(s), s.ProxyAuth
 	a.run.mu.Unlock()
 	a.log.Printf("listening on %s", p.Addr())
+	torCtx, stopTor := context.WithCancel(context.Background())
+	torDone := make(chan struct{})
+	go a.superviseTor(torCtx, torDone)
 	a.recoverSystem(ctx)
 	a.syncSystem(ctx, p.Addr())
 	// Read the database's version before anyone is told where we listen,
@@ -95,6 +98,8 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	// Put the system back before the proxy goes away.
 	a.syncSystem(sctx, "")
 	err = p.Shutdown(sctx)
+	stopTor()
+	<-torDone
 	a.hub.poke()
 	if errors.Is(err, context.DeadlineExceeded) {
 		a.log.Printf("shutdown: requests still running after %v were cut off", a.opts.ShutdownGrace)
@@ -150,6 +155,8 @@ func (a *App) newProxy(s settings.Settings) (*proxy.Proxy, error) {
 		ReservedHost: settings.ReservedHost,
 		Local:        local,
 		Logf:         a.log.Printf,
+		Route:        a.routeFor(s),
+		Resolver:     a.opts.Resolver,
 	}
 	a.httpsProxyConfig(&cfg)
 	p, err := proxy.New(cfg)
@@ -172,6 +179,8 @@ func (a *App) applyRunning(ctx context.Context) {
 		return
 	}
 	a.run.proxy.SetPolicy(policyFrom(s))
+	a.applyRoute(a.run.proxy, s)
+	a.syncTor()
 	a.applyHTTPS(ctx, a.run.proxy, s)
 	if a.listenFor(s) == a.run.listen && s.ProxyAuth == a.run.auth {
 		a.syncSystem(ctx, a.run.proxy.Addr())

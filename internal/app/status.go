@@ -18,8 +18,8 @@ func (a *App) Snapshot() status.Snapshot {
 	snap.Blocking.Enabled = s.Protection
 	snap.HTTPS.Filter = s.HTTPS.Filter
 	a.httpsSnapshot(&snap.HTTPS)
+	snap.Tor = a.torStatus()
 	snap.Tor.Enabled = s.Tor.Enabled
-	snap.Tor.State = status.TorOff
 	a.mu.Lock()
 	snap.Data = status.Data{Dir: a.opts.DataDir, Degraded: a.degraded}
 	a.mu.Unlock()

@@ -1,0 +1,202 @@
+//go:build linux
+
+package testenv
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Tornet is the private Tor network of ../shared/tornet running on
+// 127.0.0.1: three authorities and two exit relays, no client (tests join
+// it with their own tor).
+type Tornet struct {
+	Script string
+	Dir    string
+	// Torrc is a file of torrc lines that joins the network
+	// (TestingTorNetwork 1 and the DirAuthority lines).
+	Torrc string
+	// Exits are the PIDs of the exit relays.
+	Exits []int
+}
+
+var (
+	tornetOnce sync.Once
+	theTornet  *Tornet
+	tornetErr  error
+)
+
+// StartTornet returns the private Tor network, starting it the first time
+// in this process (about 10-15 s; keys are cached between runs). It skips
+// the test only when tor is not installed or in -short mode. Call
+// StopTornet from TestMain.
+func StartTornet(t testing.TB) *Tornet {
+	t.Helper()
+	if _, err := exec.LookPath("tor"); err != nil {
+		t.Skip("tor is not installed (Debian package tor): skipping the tests on the private Tor network")
+	}
+	if testing.Short() {
+		t.Skip("-short: skipping the tests on the private Tor network")
+	}
+	script := Shared(t, "tornet/tornet.sh")
+	tornetOnce.Do(func() { theTornet, tornetErr = startTornet(script) })
+	if tornetErr != nil {
+		t.Fatal(tornetErr)
+	}
+	return theTornet
+}
+
+// StopTornet stops the private network if this process started it.
+func StopTornet() {
+	if theTornet == nil {
+		return
+	}
+	if out, err := exec.Command(theTornet.Script, "stop", theTornet.Dir).CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "stopping the private Tor network: %v\n%s", err, out)
+	}
+	os.Remove(theTornet.Torrc)
+}
+
+func startTornet(script string) (*Tornet, error) {
+	base, err := freeTornetBase()
+	if err != nil {
+		return nil, err
+	}
+	// Keys are kept between runs (per base port) to start faster.
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	dir := filepath.Join(cache, "polaris-test", fmt.Sprintf("tornet-%d", base))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(script, "start", dir)
+	cmd.Env = append(os.Environ(),
+		"TORNET_BASE_PORT="+strconv.Itoa(base),
+		"TORNET_OWNER_PID="+strconv.Itoa(os.Getpid()),
+		"TORNET_CLIENTS=0", // tests join it with their own clients
+		"TORNET_TIMEOUT=90",
+	)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		exec.Command(script, "stop", dir).Run()
+		return nil, fmt.Errorf("starting the private Tor network: %v\n%s", err, out)
+	}
+	n := &Tornet{Script: script, Dir: dir}
+	auths, err := os.ReadFile(filepath.Join(dir, "authorities.conf"))
+	if err != nil {
+		return n, err
+	}
+	f, err := os.CreateTemp("", "polaris-tornet-*.torrc")
+	if err != nil {
+		return n, err
+	}
+	n.Torrc = f.Name()
+	fmt.Fprintf(f, "TestingTorNetwork 1\n%s", auths)
+	f.Close()
+	pids, _ := filepath.Glob(filepath.Join(dir, "exit*", "pid"))
+	for _, p := range pids {
+		b, _ := os.ReadFile(p)
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			n.Exits = append(n.Exits, pid)
+		}
+	}
+	if len(n.Exits) == 0 {
+		return n, fmt.Errorf("no exit relay PIDs in %s", dir)
+	}
+	fmt.Fprintf(os.Stderr, "private Tor network up in %.1f s (base port %d)\n", time.Since(start).Seconds(), base)
+	return n, nil
+}
+
+// IsExit reports whether pid is one of the exit relays.
+func (n *Tornet) IsExit(pid int) bool {
+	for _, p := range n.Exits {
+		if p == pid {
+			return true
+		}
+	}
+	return false
+}
+
+// freeTornetBase picks a TORNET_BASE_PORT whose ports are all free, so
+// that parallel test runs (several packages) do not collide.
+func freeTornetBase() (int, error) {
+	for base := 23000; base < 31000; base += 400 {
+		free := true
+		for _, p := range []int{0, 1, 2, 3, 4, 100, 101, 102} {
+			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(base+p))
+			if err != nil {
+				free = false
+				break
+			}
+			l.Close()
+		}
+		if free {
+			return base, nil
+		}
+	}
+	return 0, fmt.Errorf("no free port range for the private Tor network")
+}
+
+// PeerPID returns the PID of the process owning the TCP socket whose local
+// address is peer and remote address is local (both IPv4 host:port), from
+// /proc/net/tcp and /proc/*/fd: an origin uses it to prove which process
+// connected to it (e.g. a Tor exit relay).
+func PeerPID(peer, local string) (int, error) {
+	enc := func(hostport string) (string, error) {
+		ap, err := netip.ParseAddrPort(hostport)
+		if err != nil {
+			return "", err
+		}
+		ip := ap.Addr().As4()
+		return fmt.Sprintf("%02X%02X%02X%02X:%04X", ip[3], ip[2], ip[1], ip[0], ap.Port()), nil
+	}
+	lp, err := enc(peer)
+	if err != nil {
+		return 0, err
+	}
+	rl, err := enc(local)
+	if err != nil {
+		return 0, err
+	}
+	f, err := os.Open("/proc/net/tcp")
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	inode := ""
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fl := strings.Fields(sc.Text())
+		if len(fl) >= 10 && fl[1] == lp && fl[2] == rl {
+			inode = fl[9]
+			break
+		}
+	}
+	if inode == "" || inode == "0" {
+		return 0, fmt.Errorf("no socket %s -> %s in /proc/net/tcp", peer, local)
+	}
+	target := "socket:[" + inode + "]"
+	procs, _ := filepath.Glob("/proc/[0-9]*/fd")
+	for _, fdDir := range procs {
+		fds, _ := os.ReadDir(fdDir)
+		for _, fd := range fds {
+			if l, err := os.Readlink(filepath.Join(fdDir, fd.Name())); err == nil && l == target {
+				return strconv.Atoi(filepath.Base(filepath.Dir(fdDir)))
+			}
+		}
+	}
+	return 0, fmt.Errorf("no process owns socket inode %s", inode)
+}
