@@ -65,8 +65,9 @@ type App struct {
 	notices  []status.Notice
 	degraded string
 
-	run runState
-	hub hub
+	run  runState
+	hub  hub
+	show showHook // the window's "show" callback (instance.go)
 }
 
 // Open opens the data dir: its database (rebuilding a corrupt one) and the
