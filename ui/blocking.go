@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -45,7 +46,8 @@ func (b *blockingScreen) build() fyne.CanvasObject {
 		container.NewTabItem(lang.L("Recent activity"), b.log.build()),
 	)
 	b.tabs.OnSelected = func(*container.TabItem) { b.tabShown() }
-	return container.NewBorder(container.NewPadded(title(lang.L("Blocking"))), nil, nil, nil, b.tabs)
+	return container.New(layout.NewCustomPaddedLayout(6, 0, 20, 20),
+		container.NewBorder(title(lang.L("Blocking")), nil, nil, nil, b.tabs))
 }
 
 // tab names, for tests and screenshots.
@@ -56,6 +58,16 @@ const (
 	tabRules
 	tabLog
 )
+
+// tabIDs name the tabs for Options.Screen.
+var tabIDs = []string{"protection", "lists", "allowed", "rules", "activity"}
+
+// selectTab opens the tab with that id.
+func (b *blockingScreen) selectTab(id string) {
+	if i := slices.Index(tabIDs, id); i >= 0 && b.tabs != nil {
+		b.tabs.SelectIndex(i)
+	}
+}
 
 func (b *blockingScreen) tabShown() {
 	if b.tabs.SelectedIndex() == tabLog {
@@ -166,7 +178,8 @@ func (b *blockingScreen) buildProtection() fyne.CanvasObject {
 
 // tabPage lays out the content of a tab, scrolling.
 func tabPage(sections ...fyne.CanvasObject) fyne.CanvasObject {
-	return container.NewVScroll(container.NewPadded(container.NewVBox(sections...)))
+	return container.NewVScroll(container.New(layout.NewCustomPaddedLayout(10, 24, 0, 4),
+		container.New(layout.NewCustomPaddedVBoxLayout(14), sections...)))
 }
 
 func (b *blockingScreen) buildAllowlist() fyne.CanvasObject {

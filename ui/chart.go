@@ -156,7 +156,7 @@ func niceMax(n int64) int64 {
 // CreateRenderer implements fyne.Widget.
 func (c *dayChart) CreateRenderer() fyne.WidgetRenderer {
 	r := &chartRenderer{c: c}
-	for range 3 {
+	for range 3 { // at the top (max), the middle and the base line (0)
 		r.grid = append(r.grid, canvas.NewLine(color.Transparent))
 		r.yLabels = append(r.yLabels, canvas.NewText("", color.Transparent))
 	}
@@ -186,7 +186,6 @@ func (r *chartRenderer) MinSize() fyne.Size { return fyne.NewSize(320, 180) }
 func (r *chartRenderer) Refresh() {
 	th := r.c.Theme()
 	v := fyne.CurrentApp().Settings().ThemeVariant()
-	fg := th.Color(theme.ColorNameForeground, v)
 	muted := th.Color(theme.ColorNamePlaceHolder, v)
 	small := th.Size(theme.SizeNameCaptionText)
 
@@ -221,7 +220,7 @@ func (r *chartRenderer) Refresh() {
 		l.StrokeColor = th.Color(theme.ColorNameSeparator, v)
 		l.StrokeWidth = 1
 		y := r.yLabels[i]
-		y.Text = count(r.max * int64(len(r.grid)-i) / int64(len(r.grid)))
+		y.Text = count(r.max * int64(len(r.grid)-1-i) / int64(len(r.grid)-1))
 		y.Color, y.TextSize, y.Alignment = muted, small, fyne.TextAlignTrailing
 	}
 	for _, x := range r.xLabels {
@@ -244,7 +243,6 @@ func (r *chartRenderer) Refresh() {
 		r.empty.Text = lang.L("Nothing blocked yet in this period")
 	}
 	r.empty.Color, r.empty.Alignment = muted, fyne.TextAlignCenter
-	_ = fg
 	r.highlight.FillColor = th.Color(theme.ColorNameHover, v)
 	r.focus.FillColor = color.Transparent
 	r.focus.StrokeWidth = 0
@@ -265,7 +263,7 @@ func (r *chartRenderer) Layout(size fyne.Size) {
 		return
 	}
 	for i, l := range r.grid {
-		y := plotTop + plotH*float32(i)/float32(len(r.grid))
+		y := plotTop + plotH*float32(i)/float32(len(r.grid)-1)
 		l.Position1 = fyne.NewPos(chartGutter, y)
 		l.Position2 = fyne.NewPos(size.Width, y)
 		yl := r.yLabels[i]
@@ -302,7 +300,7 @@ func (r *chartRenderer) Layout(size fyne.Size) {
 	r.xLabels[2].Alignment = fyne.TextAlignTrailing
 	r.xLabels[2].Move(fyne.NewPos(chartGutter+2*plotW/3, base))
 	r.xLabels[2].Resize(fyne.NewSize(plotW/3, labelH))
-	r.empty.Move(fyne.NewPos(chartGutter, plotTop+plotH/2-10))
+	r.empty.Move(fyne.NewPos(chartGutter, plotTop+plotH/4-10))
 	r.empty.Resize(fyne.NewSize(plotW, 20))
 	r.focus.Move(fyne.NewPos(0, 0))
 	r.focus.Resize(size)

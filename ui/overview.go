@@ -258,10 +258,16 @@ func (o *overviewScreen) updateCaption() {
 		for _, d := range days {
 			total += d.Total
 		}
+		if total == 0 {
+			o.caption.Hide() // the chart says so
+			return
+		}
+		o.caption.Show()
 		o.caption.SetText(lang.N("{{.Count}} requests blocked in the last 30 days. Point at a bar for the details of a day.",
 			int(min(total, 1<<30)), map[string]any{"Count": count(total)}))
 		return
 	}
+	o.caption.Show()
 	d := days[i]
 	var parts []string
 	for _, c := range settings.Categories {

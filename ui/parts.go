@@ -39,11 +39,17 @@ func note(text string) *widget.RichText {
 	return t
 }
 
-// setNote replaces the text of a note.
+// setNote replaces the text of a note; an empty note is hidden so that it
+// takes no room.
 func setNote(t *widget.RichText, text string) {
 	if seg, ok := t.Segments[0].(*widget.TextSegment); ok && seg.Text != text {
 		seg.Text = text
 		t.Refresh()
+	}
+	if text == "" {
+		t.Hide()
+	} else {
+		t.Show()
 	}
 }
 
@@ -117,8 +123,7 @@ func section(head, explain string, objs ...fyne.CanvasObject) fyne.CanvasObject 
 	if explain != "" {
 		parts = append(parts, note(explain))
 	}
-	parts = append(parts, panel(objs...))
-	return container.NewVBox(parts...)
+	return container.NewVBox(container.New(layout.NewCustomPaddedVBoxLayout(-8), parts...), panel(objs...))
 }
 
 // switchRow is a titled, explained row with a switch on the right.
@@ -128,11 +133,16 @@ func switchRow(titleText, explain string, t *Toggle) fyne.CanvasObject {
 
 // controlRow is a titled, explained row with any control on the right.
 func controlRow(titleText, explain string, control fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewBorder(nil, nil, nil, control, textBlock(titleText, explain))
+}
+
+// textBlock is a bold line with its explanation tucked under it.
+func textBlock(titleText, explain string) fyne.CanvasObject {
 	text := []fyne.CanvasObject{strong(titleText)}
 	if explain != "" {
 		text = append(text, note(explain))
 	}
-	return container.NewBorder(nil, nil, nil, control, container.NewVBox(text...))
+	return container.New(layout.NewCustomPaddedVBoxLayout(-10), text...)
 }
 
 // keyValue is a label and a value on one row.
@@ -144,15 +154,18 @@ func keyValue(key string, value fyne.CanvasObject) fyne.CanvasObject {
 
 // page lays a screen out: title, intro and sections, scrolling vertically.
 func page(titleText, intro string, sections ...fyne.CanvasObject) fyne.CanvasObject {
-	objs := []fyne.CanvasObject{title(titleText)}
+	head := []fyne.CanvasObject{title(titleText)}
 	if intro != "" {
-		objs = append(objs, note(intro))
+		head = append(head, note(intro))
 	}
-	for _, s := range sections {
-		objs = append(objs, s)
-	}
-	body := container.New(layout.NewCustomPaddedLayout(6, 24, 20, 20), container.NewVBox(objs...))
-	return container.NewVScroll(body)
+	objs := []fyne.CanvasObject{container.New(layout.NewCustomPaddedVBoxLayout(-8), head...)}
+	objs = append(objs, sections...)
+	return container.NewVScroll(pagePadding(container.New(layout.NewCustomPaddedVBoxLayout(14), objs...)))
+}
+
+// pagePadding is the margin around a screen's content.
+func pagePadding(o fyne.CanvasObject) fyne.CanvasObject {
+	return container.New(layout.NewCustomPaddedLayout(6, 24, 20, 20), o)
 }
 
 // unavailableText is what a screen shows in place of data the engine

@@ -168,6 +168,11 @@ func (r *rules) showCheck(text string, bad []ruleError) {
 	}
 	r.problems.Segments = segs
 	r.problems.Refresh()
+	if len(segs) == 0 {
+		r.problems.Hide()
+	} else {
+		r.problems.Show()
+	}
 	if text != r.saved && (len(bad) == 0 || r.noCheck) {
 		r.save.Enable()
 	} else {

@@ -42,7 +42,7 @@ func (s *signalsScreen) build() fyne.CanvasObject {
 	s.dntOptions = []string{
 		lang.L("No preference — Polaris sends nothing and leaves what your browser sends"),
 		lang.L("Ask sites not to track me"),
-		lang.L("Allow tracking"),
+		lang.L("Tell sites I allow tracking"),
 	}
 	s.dnt = widget.NewRadioGroup(s.dntOptions, func(choice string) {
 		i := slices.Index(s.dntOptions, choice)

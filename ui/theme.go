@@ -26,6 +26,7 @@ const (
 	colorErrorBG   fyne.ThemeColorName = "polaris-error-bg" // banner backgrounds
 	colorWarningBG fyne.ThemeColorName = "polaris-warning-bg"
 	colorInfoBG    fyne.ThemeColorName = "polaris-info-bg"
+	colorSwitchOff fyne.ThemeColorName = "polaris-switch-off" // track of a switch that is off
 )
 
 func (t polarisTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
@@ -51,6 +52,15 @@ func (t polarisTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Co
 			return color.NRGBA{R: 0x22, G: 0x2c, B: 0x55, A: 0xff}
 		}
 		return color.NRGBA{R: 0xe5, G: 0xea, B: 0xfb, A: 0xff}
+	case colorSwitchOff:
+		if dark {
+			return color.NRGBA{R: 0x5f, G: 0x66, B: 0x73, A: 0xff}
+		}
+		return color.NRGBA{R: 0xb4, G: 0xb9, B: 0xc3, A: 0xff}
+	case theme.ColorNameInputBorder:
+		if !dark { // fyne's light border makes unselected radio buttons look disabled
+			return color.NRGBA{R: 0x9c, G: 0xa3, B: 0xad, A: 0xff}
+		}
 	case colorPanel:
 		if dark {
 			return color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0x0c}

@@ -161,8 +161,8 @@ func (r *toggleRenderer) Refresh() {
 		r.track.FillColor = th.Color(theme.ColorNamePrimary, v)
 		r.knob.FillColor = th.Color(theme.ColorNameForegroundOnPrimary, v)
 	default:
-		r.track.FillColor = th.Color(theme.ColorNameInputBorder, v)
-		r.knob.FillColor = th.Color(theme.ColorNameBackground, v)
+		r.track.FillColor = th.Color(colorSwitchOff, v)
+		r.knob.FillColor = color.White
 	}
 	r.ring.StrokeWidth = 0
 	r.ring.FillColor = color.Transparent

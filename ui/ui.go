@@ -13,8 +13,7 @@ package ui
 import (
 	"context"
 	"fmt"
-	"image/png"
-	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -60,12 +59,10 @@ type Options struct {
 	// is open (an error is shown; the window stays so the user can read it).
 	EngineDone <-chan error
 	// Screen is the screen shown first (see Screens); "" is the overview.
+	// "blocking/TAB" also opens a tab of Blocking (protection, lists,
+	// allowed, rules, activity).
 	Screen string
-	// Capture, if set, is a PNG file the window is written to once the
-	// first screen has been drawn with live data; the app then quits.
-	// It exists for documentation screenshots.
-	Capture string
-	Tray    TrayMode
+	Tray   TrayMode
 	// Logf receives operational messages (nil: none).
 	Logf func(format string, args ...any)
 }
@@ -110,12 +107,13 @@ type UI struct {
 	updating bool // true while widgets are set from state: ignore callbacks
 	now      func() time.Time
 
-	screens  []*screenDef
-	current  int
-	nav      *widget.List
-	content  *fyne.Container
-	banner   *banner
-	noticeAt time.Time // newest engine notice already shown
+	screens   []*screenDef
+	current   int
+	nav       *widget.List
+	content   *fyne.Container
+	banner    *banner
+	noticeAt  time.Time // newest engine notice already shown
+	engineErr string    // why the engine stopped, if it did
 
 	trayCheck chan bool
 	tray      *trayMenu
@@ -163,9 +161,6 @@ func (u *UI) Run() {
 	start := time.Now()
 	u.app.Lifecycle().SetOnStarted(func() {
 		u.o.Logf("window shown %v after the UI started", time.Since(start).Round(time.Millisecond))
-		if u.o.Capture != "" {
-			u.scheduleCapture()
-		}
 	})
 	u.startWorkers()
 	u.win.Show()
@@ -223,12 +218,16 @@ func (u *UI) build() {
 	u.win.SetCloseIntercept(u.closeRequested)
 	u.shortcuts()
 	first := 0
+	id, sub, _ := strings.Cut(u.o.Screen, "/")
 	for i, s := range u.screens {
-		if s.id == u.o.Screen {
+		if s.id == id {
 			first = i
 		}
 	}
 	u.nav.Select(first)
+	if id == "blocking" && sub != "" {
+		u.blocking.selectTab(sub)
+	}
 }
 
 // showScreen switches to screen i, building it on first use. The sidebar
@@ -292,7 +291,9 @@ func (u *UI) startWorkers() {
 			case err := <-u.o.EngineDone:
 				if err != nil {
 					u.do(func() {
-						u.banner.show(status.Error, lang.L("Polaris has stopped: {{.Err}}", map[string]any{"Err": sentence(err.Error())}))
+						u.engineErr = sentence(err.Error())
+						u.banner.show(status.Error, lang.L("Polaris has stopped: {{.Err}}", map[string]any{"Err": u.engineErr}))
+						u.setSnapshot(u.snap)
 					})
 				}
 			case <-u.ctx.Done():
@@ -304,6 +305,9 @@ func (u *UI) startWorkers() {
 // setSnapshot takes a new status snapshot (Fyne thread).
 func (u *UI) setSnapshot(snap status.Snapshot) {
 	prevSeq := u.snap.Blocking.LogSeq
+	if u.engineErr != "" && !snap.Proxy.Running && snap.Proxy.Err == "" {
+		snap.Proxy.Err = u.engineErr
+	}
 	u.snap = snap
 	u.set = u.c.Settings()
 	for _, n := range snap.Notices {
@@ -449,27 +453,6 @@ func (u *UI) closeRequested() {
 func (u *UI) hideToBackground() {
 	u.hidden = true
 	u.win.Hide()
-}
-
-// scheduleCapture writes the window to o.Capture once the screen shows
-// live data, then quits (for documentation screenshots).
-func (u *UI) scheduleCapture() {
-	time.AfterFunc(1500*time.Millisecond, func() {
-		fyne.Do(func() {
-			img := u.win.Canvas().Capture()
-			f, err := os.Create(u.o.Capture)
-			if err == nil {
-				err = png.Encode(f, img)
-				if cerr := f.Close(); err == nil {
-					err = cerr
-				}
-			}
-			if err != nil {
-				u.o.Logf("capture: %v", err)
-			}
-			u.app.Quit()
-		})
-	})
 }
 
 // banner is the message strip at the top of the window.
