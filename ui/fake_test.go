@@ -243,9 +243,8 @@ func newHarness(t *testing.T, f *fakeController, screen string) *harness {
 	t.Helper()
 	a := newTestApp(t)
 	h := &harness{t: t, f: f, queue: make(chan func(), 1024)}
-	u := New(Options{Controller: f, App: a, Tray: TrayOff, Version: "test", Screen: screen})
-	u.do = func(fn func()) { h.queue <- fn }
-	u.now = func() time.Time { return testNow }
+	u := New(Options{Controller: f, App: a, Tray: TrayOff, Version: "test", Screen: screen,
+		do: func(fn func()) { h.queue <- fn }, now: func() time.Time { return testNow }})
 	h.u = u
 	u.win.Resize(fyne.NewSize(1000, 720))
 	u.win.Show()
@@ -294,7 +293,6 @@ func (h *harness) until(what string, cond func() bool) {
 			h.t.Fatalf("timed out waiting for %s", what)
 		}
 	}
-	h.settle()
 }
 
 // snapshot sends a status snapshot and waits until the UI has it.
@@ -306,6 +304,7 @@ func (h *harness) snapshot(s status.Snapshot) {
 	}
 	h.f.snaps <- s
 	h.until("the snapshot", func() bool { return h.u.snap.Time.Equal(s.Time) })
+	h.settle()
 }
 
 // objects returns every visible object of the window and its overlays,

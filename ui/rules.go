@@ -65,7 +65,7 @@ func (r *rules) update() {
 		return
 	}
 	text := r.u.set.Blocking.CustomRules
-	if text == r.saved {
+	if sameRules(text, r.saved) {
 		if r.saving { // the save failed: offer it again
 			r.saving = false
 			r.scheduleCheck()
@@ -74,7 +74,7 @@ func (r *rules) update() {
 	}
 	r.saving = false
 	// Take the stored text unless the user is in the middle of an edit.
-	if r.editor.Text == r.saved {
+	if sameRules(r.editor.Text, r.saved) {
 		r.editor.SetText(text)
 	}
 	r.saved = text
@@ -87,7 +87,7 @@ func (r *rules) scheduleCheck() {
 	gen := r.gen
 	r.save.Disable()
 	r.revert.Disable()
-	if r.editor.Text != r.saved {
+	if !sameRules(r.editor.Text, r.saved) {
 		r.revert.Enable()
 	}
 	if r.timer != nil {
@@ -173,12 +173,15 @@ func (r *rules) showCheck(text string, bad []ruleError) {
 	} else {
 		r.problems.Show()
 	}
-	if text != r.saved && (len(bad) == 0 || r.noCheck) {
+	if !sameRules(text, r.saved) && (len(bad) == 0 || r.noCheck) {
 		r.save.Enable()
 	} else {
 		r.save.Disable()
 	}
 }
+
+// sameRules compares rule texts as the settings store them (trimmed).
+func sameRules(a, b string) bool { return strings.TrimSpace(a) == strings.TrimSpace(b) }
 
 func (r *rules) saveRules() {
 	text := r.editor.Text

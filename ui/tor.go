@@ -290,13 +290,13 @@ func (t *torScreen) showHops(c status.Circuit, err error) {
 		if len(c.Hops) == 3 {
 			role = roles[i]
 		}
-		country := h.Country
+		country := strings.ToUpper(h.Country)
 		if country == "" {
 			country = lang.L("unknown country")
 		}
 		name := firstNonEmpty(h.Nickname, h.Fingerprint)
 		rows = append(rows, container.NewGridWithColumns(4, strong(role), widget.NewLabel(name),
-			widget.NewLabel(strings.ToUpper(country)), widget.NewLabel(h.Address)))
+			widget.NewLabel(country), widget.NewLabel(h.Address)))
 	}
 	t.circuit.Objects = rows
 	t.circuit.Refresh()

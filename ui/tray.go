@@ -37,6 +37,13 @@ func (u *UI) setupTray() {
 		u.o.Logf("no system tray on this desktop: closing the window will ask whether to keep running")
 		return
 	}
+	u.tray = u.newTrayMenu()
+	desk.SetSystemTrayMenu(u.tray.menu)
+	desk.SetSystemTrayIcon(u.app.Icon())
+}
+
+// newTrayMenu builds the tray menu.
+func (u *UI) newTrayMenu() *trayMenu {
 	t := &trayMenu{u: u}
 	t.open = fyne.NewMenuItem(lang.L("Open Polaris"), u.Show)
 	t.protect = fyne.NewMenuItem(lang.L("Protection"), func() {
@@ -58,10 +65,8 @@ func (u *UI) setupTray() {
 	t.quit.IsQuit = true
 	t.menu = fyne.NewMenu(lang.L("Polaris"), t.open, fyne.NewMenuItemSeparator(), t.protect, t.tor, t.pause,
 		fyne.NewMenuItemSeparator(), t.quit)
-	u.tray = t
 	t.update()
-	desk.SetSystemTrayMenu(t.menu)
-	desk.SetSystemTrayIcon(u.app.Icon())
+	return t
 }
 
 func (t *trayMenu) update() {

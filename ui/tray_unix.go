@@ -148,9 +148,11 @@ func nameHasOwner(addr, name string, timeout time.Duration) (bool, error) {
 	}
 }
 
-// busCall is a method call with at most one string argument.
+// busCall is a method call whose arguments are at most one string and
+// then some uint32s.
 type busCall struct {
 	path, iface, member, dest, arg string
+	u32                            []uint32
 	serial                         uint32
 }
 
@@ -169,8 +171,15 @@ func putString(b *bytes.Buffer, s string) {
 
 func (m busCall) encode() []byte {
 	var body bytes.Buffer
+	sig := ""
 	if m.arg != "" {
 		putString(&body, m.arg)
+		sig = "s"
+	}
+	for _, v := range m.u32 {
+		pad(&body, 4)
+		binary.Write(&body, binary.LittleEndian, v)
+		sig += "u"
 	}
 	var h bytes.Buffer
 	h.Write([]byte{'l', 1, 0, 1})
@@ -194,8 +203,8 @@ func (m busCall) encode() []byte {
 	field(2, 's', m.iface)
 	field(3, 's', m.member)
 	field(6, 's', m.dest)
-	if m.arg != "" {
-		field(8, 'g', "s")
+	if sig != "" {
+		field(8, 'g', sig)
 	}
 	binary.Write(&h, binary.LittleEndian, uint32(fields.Len()))
 	h.Write(fields.Bytes())

@@ -65,6 +65,10 @@ type Options struct {
 	Tray   TrayMode
 	// Logf receives operational messages (nil: none).
 	Logf func(format string, args ...any)
+
+	// For tests: how work reaches the Fyne thread, and the clock.
+	do  func(func())
+	now func() time.Time
 }
 
 // Screens are the ids of the screens, in sidebar order.
@@ -139,6 +143,12 @@ func New(o Options) *UI {
 	a.Settings().SetTheme(newTheme())
 	u := &UI{o: o, c: o.Controller, app: a, do: fyne.Do, now: time.Now,
 		edits: make(chan func(*settings.Settings) error, 64)}
+	if o.do != nil {
+		u.do = o.do
+	}
+	if o.now != nil {
+		u.now = o.now
+	}
 	u.ctx, u.cancel = context.WithCancel(context.Background())
 	u.set = u.c.Settings()
 	if o.Tray == TrayAuto {
