@@ -135,11 +135,16 @@ func New(o Options) *UI {
 		o.Logf = func(string, ...any) {}
 	}
 	loadTranslations()
+	icon := fyne.NewStaticResource("polaris.png", assets.Icon)
 	a := o.App
 	if a == nil {
+		// What `fyne package` embeds from FyneApp.toml, for plain go builds
+		// too: every widget update goes through fyne.Do (fyneDo migration).
+		fyneapp.SetMetadata(fyne.AppMetadata{ID: AppID, Name: "Polaris", Version: o.Version, Build: 1, Icon: icon,
+			Migrations: map[string]bool{"fyneDo": true}})
 		a = fyneapp.NewWithID(AppID)
 	}
-	a.SetIcon(fyne.NewStaticResource("polaris.png", assets.Icon))
+	a.SetIcon(icon)
 	a.Settings().SetTheme(newTheme())
 	u := &UI{o: o, c: o.Controller, app: a, do: fyne.Do, now: time.Now,
 		edits: make(chan func(*settings.Settings) error, 64)}
