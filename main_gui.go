@@ -7,7 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
 	"time"
+
+	"fyne.io/fyne/v2"
 
 	"polaris/internal/app"
 	"polaris/internal/cli"
@@ -20,9 +27,12 @@ var _ ui.Controller = (*app.App)(nil)
 // runGUI opens the window: `polaris` with no command.
 var runGUI = guiMain
 
-// envScreen is a hidden switch for documentation screenshots: the screen
-// shown first (one of ui.Screens, optionally "blocking/lists" style).
-const envScreen = "POLARIS_UI_SCREEN"
+// Hidden switches for documentation screenshots: the screen shown first
+// (one of ui.Screens, or "blocking/lists" style) and the window size (WxH).
+const (
+	envScreen = "POLARIS_UI_SCREEN"
+	envSize   = "POLARIS_UI_SIZE"
+)
 
 // guiMain runs the engine on a goroutine and the window on the main
 // thread. Closing the window keeps the engine running (in the tray, or in
@@ -77,20 +87,55 @@ func guiMain(ctx context.Context, o cli.Options) int {
 		<-stopped
 		engineDone <- runErr
 	}()
+	// Quitting stops the engine first, whatever the window does: fyne can
+	// hang while it shuts down (a lifecycle event racing the end of its
+	// loop), and the engine must restore the system all the same. Once
+	// the engine has stopped the process may end.
+	var quitting sync.Once
+	quit := func() {
+		quitting.Do(func() {
+			go func() {
+				stop()
+				<-stopped
+				time.Sleep(5 * time.Second)
+				logf("the window did not close by itself; exiting")
+				a.Close()
+				os.Exit(exitCode(runErr))
+			}()
+		})
+	}
 	w := ui.New(ui.Options{
 		Controller: a,
 		Version:    version,
 		EngineDone: engineDone,
 		Screen:     os.Getenv(envScreen),
+		Size:       parseSize(os.Getenv(envSize)),
+		OnQuit:     quit,
 		Logf:       logf,
 	})
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		if _, ok := <-sigs; ok {
+			quit()
+			w.Quit()
+		}
+	}()
 	a.OnShowRequest(w.Show)
 	w.Run()
 	a.OnShowRequest(nil)
 	stop()
 	<-stopped
-	if runErr != nil && !errors.Is(runErr, context.Canceled) {
+	if code := exitCode(runErr); code != cli.ExitOK {
 		logf("%v", runErr)
+		return code
+	}
+	return cli.ExitOK
+}
+
+func exitCode(runErr error) int {
+	if runErr != nil && !errors.Is(runErr, context.Canceled) {
 		return cli.ExitError
 	}
 	return cli.ExitOK
@@ -108,4 +153,15 @@ func showRunning(dataDir string, logf func(string, ...any)) (shown bool, code in
 		return true, cli.ExitError
 	}
 	return false, 0
+}
+
+// parseSize reads "WxH"; anything else is the default size.
+func parseSize(v string) fyne.Size {
+	w, h, ok := strings.Cut(v, "x")
+	wi, err1 := strconv.Atoi(w)
+	hi, err2 := strconv.Atoi(h)
+	if !ok || err1 != nil || err2 != nil || wi < 400 || hi < 300 {
+		return fyne.Size{}
+	}
+	return fyne.NewSize(float32(wi), float32(hi))
 }

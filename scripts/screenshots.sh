@@ -28,14 +28,14 @@ if [ "${1:-}" != "--inside" ]; then
   mkdir -p "$OUT"
   export XDG_RUNTIME_DIR="$tmp/run"
   mkdir -m 0700 "$XDG_RUNTIME_DIR"
-  exec xvfb-run -a -s "-screen 0 1280x900x24" "$0" --inside "$data" "$tmp"
+  exec xvfb-run -a -s "-screen 0 1280x1700x24" "$0" --inside "$data" "$tmp"
 fi
 
 data=$2
 tmp=$3
-shot() { # shot NAME SCREEN THEME
-  local name=$1 screen=$2 theme=$3 log="$tmp/$1.log"
-  FYNE_THEME=$theme POLARIS_UI_SCREEN=$screen "$BIN" --data-dir "$data" --listen 127.0.0.1:0 >"$log" 2>&1 &
+shot() { # shot NAME SCREEN THEME [WxH]
+  local name=$1 screen=$2 theme=$3 size=${4:-1000x720} log="$tmp/$1.log"
+  FYNE_THEME=$theme POLARIS_UI_SCREEN=$screen POLARIS_UI_SIZE=$size "$BIN" --data-dir "$data" --listen 127.0.0.1:0 >"$log" 2>&1 &
   local pid=$! id=""
   for _ in $(seq 100); do
     grep -q "window shown" "$log" && id=$(xwininfo -root -tree | awk '/"Polaris": \("Polaris"/ {print $1; exit}')
@@ -56,10 +56,12 @@ shot() { # shot NAME SCREEN THEME
 }
 shot overview overview light
 shot overview-dark overview dark
-shot signals signals light
-shot blocking blocking light
+shot signals signals light 1000x1150
+shot blocking blocking light 1000x1250
 shot blocking-lists blocking/lists light
+shot blocking-allowed blocking/allowed light
 shot blocking-rules blocking/rules light
-shot https https light
-shot tor tor light
-shot system system light
+shot blocking-activity blocking/activity light
+shot https https light 1000x1450
+shot tor tor light 1000x1300
+shot system system light 1000x1450

@@ -24,7 +24,7 @@ func (u *UI) askQuitOrBackground() {
 	cd.cancel = widget.NewButton(lang.L("Cancel"), func() { cd.d.Hide() })
 	cd.quit = widget.NewButton(lang.L("Quit Polaris"), func() {
 		cd.d.Hide()
-		u.app.Quit()
+		u.quit()
 	})
 	cd.keep = widget.NewButton(lang.L("Keep running"), func() {
 		cd.d.Hide()

@@ -79,8 +79,8 @@ func (h *httpsScreen) build() fyne.CanvasObject {
 	h.caBusyText.Hide()
 	filtering := section(lang.L("Look inside secure connections (advanced)"),
 		lang.L("Most sites use HTTPS, which Polaris cannot see into: there it can only block whole sites and cannot add your privacy signals. To do more, Polaris can act as a certificate authority for this computer alone."),
-		strong(lang.L("1. Let your browsers trust Polaris")),
-		note(lang.L("Polaris made a certificate just for this computer; its secret key never leaves it. Installing it lets Polaris open secure connections for you — and Polaris still checks every site's real certificate, so a fake site is still refused. You can remove it at any time.")),
+		textBlock(lang.L("1. Let your browsers trust Polaris"),
+			lang.L("Polaris made a certificate just for this computer; its secret key never leaves it. Installing it lets Polaris open secure connections for you — and Polaris still checks every site's real certificate, so a fake site is still refused. You can remove it at any time.")),
 		h.caState, h.caDetail,
 		container.NewHBox(h.install, h.uninstall, h.export, h.regenerate),
 		container.NewBorder(nil, nil, nil, h.caBusyText, h.caBusy),
@@ -159,11 +159,12 @@ func (h *httpsScreen) update() {
 			"Fingerprint": ca.Fingerprint, "Date": date(ca.NotAfter)}))
 		h.caDetail.Show()
 	}
-	if len(ca.Installed) > 0 {
-		h.uninstall.Enable()
-	} else {
-		h.uninstall.Disable()
+	if h.caBusy.Visible() {
+		return // the buttons come back when the work is done
 	}
+	enable(h.uninstall, len(ca.Installed) > 0)
+	enable(h.export, ca.Present)
+	enable(h.regenerate, ca.Present)
 
 	var rows []fyne.CanvasObject
 	for _, p := range set.Exclusions {
@@ -227,9 +228,7 @@ func (h *httpsScreen) caWork(doing string, work func() (report string, err error
 			h.caBusy.Stop()
 			h.caBusy.Hide()
 			h.caBusyText.Hide()
-			for _, b := range []*widget.Button{h.install, h.export, h.regenerate} {
-				b.Enable()
-			}
+			h.install.Enable()
 			u.refresh()
 			if err != nil {
 				u.fail(err)

@@ -6,10 +6,12 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"polaris/assets"
+	"polaris/internal/status"
 )
 
 // Small building blocks shared by the screens, so that every screen has
@@ -169,7 +171,67 @@ func pagePadding(o fyne.CanvasObject) fyne.CanvasObject {
 }
 
 // unavailableText is what a screen shows in place of data the engine
-// cannot give yet.
-func unavailableText(err error) string {
-	return lang.L("Not available: {{.Reason}}", map[string]any{"Reason": sentence(err.Error())})
+// could not give (for example a feature this version does not have yet).
+func unavailableText(err error) string { return sentence(err.Error()) }
+
+// callout is a tinted box with an icon and a message, for warnings and
+// explanations that must stand out while staying readable.
+type callout struct {
+	obj  *fyne.Container
+	bg   *themedRect
+	icon *widget.Icon
+	text *widget.Label
+}
+
+func newCallout(sev status.Severity, text string, trailing fyne.CanvasObject) *callout {
+	c := &callout{bg: newThemedRect(colorInfoBG, 8), icon: widget.NewIcon(theme.InfoIcon()), text: wrapped(text)}
+	row := container.NewBorder(nil, nil, container.NewCenter(c.icon), trailing, c.text)
+	c.obj = container.NewStack(c.bg, container.New(layout.NewCustomPaddedLayout(2, 2, 8, 4), row))
+	c.set(sev, text)
+	return c
+}
+
+// set changes the message; "" hides the box.
+func (c *callout) set(sev status.Severity, text string) {
+	switch sev {
+	case status.Error:
+		c.bg.SetColor(colorErrorBG)
+		c.icon.SetResource(theme.NewErrorThemedResource(theme.ErrorIcon()))
+	case status.Warning:
+		c.bg.SetColor(colorWarningBG)
+		c.icon.SetResource(theme.NewWarningThemedResource(theme.WarningIcon()))
+	default:
+		c.bg.SetColor(colorInfoBG)
+		c.icon.SetResource(theme.NewPrimaryThemedResource(theme.InfoIcon()))
+	}
+	c.text.SetText(text)
+	if text == "" {
+		c.obj.Hide()
+	} else {
+		c.obj.Show()
+	}
+}
+
+// icon returns one of Polaris's own monochrome icons, coloured for the theme.
+func icon(name string) fyne.Resource {
+	b, err := assets.Icons.ReadFile("icons/" + name + ".svg")
+	if err != nil {
+		return theme.QuestionIcon()
+	}
+	return theme.NewThemedResource(fyne.NewStaticResource(name+".svg", b))
+}
+
+// fixedWidth gives o a fixed width (entries otherwise shrink to nothing in
+// a row, or stretch across the window in a border).
+func fixedWidth(w float32, o fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewGridWrap(fyne.NewSize(w, o.MinSize().Height), o)
+}
+
+// enable enables or disables a widget.
+func enable(w fyne.Disableable, on bool) {
+	if on {
+		w.Enable()
+	} else {
+		w.Disable()
+	}
 }

@@ -144,7 +144,7 @@ func (r *rules) showCheck(text string, bad []ruleError) {
 	var segs []widget.RichTextSegment
 	switch {
 	case r.noCheck:
-		r.status.Importance = widget.WarningImportance
+		r.status.Importance = widget.MediumImportance
 		r.status.SetText(lang.L("This version of Polaris cannot check rules yet; lines it cannot read are skipped when the rules load."))
 	case len(bad) == 0:
 		r.status.Importance = widget.SuccessImportance

@@ -26,7 +26,7 @@ type signalsScreen struct {
 	addExc     *widget.Button
 
 	answers    *fyne.Container
-	answerNote *widget.RichText
+	answerNote *callout
 
 	// The exception dialog, kept for tests.
 	dlg                dialog.Dialog
@@ -77,11 +77,11 @@ func (s *signalsScreen) build() fyne.CanvasObject {
 		s.exceptions, container.NewHBox(s.addExc))
 
 	s.answers = container.NewVBox()
-	s.answerNote = note("")
+	s.answerNote = newCallout(status.Info, "", nil)
 	refresh := widget.NewButtonWithIcon(lang.L("Refresh"), theme.ViewRefreshIcon(), s.loadAnswers)
 	ans := section(lang.L("What sites answered"),
 		lang.L("Sites can say whether they honour Do Not Track and Global Privacy Control. This is what the sites you visited said."),
-		s.answerNote, s.answers, container.NewHBox(refresh))
+		s.answerNote.obj, s.answers, container.NewHBox(refresh))
 
 	return page(lang.L("Privacy signals"),
 		lang.L("Polaris adds your privacy choices to every request your browsers make."),
@@ -232,11 +232,11 @@ func (s *signalsScreen) showAnswers(answers []status.SiteAnswer, err error) {
 	var rows []fyne.CanvasObject
 	switch {
 	case err != nil:
-		setNote(s.answerNote, unavailableText(err))
+		s.answerNote.set(status.Info, unavailableText(err))
 	case len(answers) == 0:
-		setNote(s.answerNote, lang.L("No answers yet. Polaris records them as you browse, when “Check what sites answer” is on."))
+		s.answerNote.set(status.Info, lang.L("No answers yet. Polaris records them as you browse, when “Check what sites answer” is on."))
 	default:
-		setNote(s.answerNote, "")
+		s.answerNote.set(status.Info, "")
 		head := func(t string) fyne.CanvasObject { l := widget.NewLabel(t); l.TextStyle.Bold = true; return l }
 		rows = append(rows, container.NewGridWithColumns(4,
 			head(lang.L("Site")), head(lang.L("Do Not Track")), head(lang.L("Global Privacy Control")), head(lang.L("Checked"))))

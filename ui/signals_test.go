@@ -158,7 +158,7 @@ func TestSignalsSiteAnswersUnavailable(t *testing.T) {
 	f := newFake(t)
 	f.siteAnswers = func() ([]status.SiteAnswer, error) { return nil, errUnavailable }
 	h, _ := signalsHarness(t, f)
-	h.see("Not available: This is not available in this version of Polaris yet")
+	h.see("This is not available in this version of Polaris yet")
 }
 
 func TestSignalsApplyErrorRevertsAndShows(t *testing.T) {

@@ -40,7 +40,7 @@ type systemScreen struct {
 	logKeep    *widget.Select
 	retention  *widget.Label
 	inventory  *fyne.Container
-	invNote    *widget.RichText
+	invNote    *callout
 	exportBtn  *widget.Button
 	importBtn  *widget.Button
 	deleteBtn  *widget.Button
@@ -118,7 +118,7 @@ func (y *systemScreen) build() fyne.CanvasObject {
 	}
 	portSec := section(lang.L("Proxy port"),
 		lang.L("Polaris listens on this computer only. Change the port if another program already uses it; browsers set up by hand must then be told the new port."),
-		container.NewBorder(nil, nil, nil, y.portSave, y.port), y.portErr)
+		container.NewHBox(fixedWidth(120, y.port), y.portSave), y.portErr)
 
 	y.statsDays = widget.NewEntry()
 	y.statsSave = widget.NewButton(lang.L("Save"), y.saveStatsDays)
@@ -134,18 +134,18 @@ func (y *systemScreen) build() fyne.CanvasObject {
 		u.change(func(s *settings.Settings) error { s.Data.LogRetention = d; return nil })
 	})
 	y.inventory = container.NewVBox()
-	y.invNote = note("")
+	y.invNote = newCallout(status.Info, "", nil)
 	refresh := widget.NewButtonWithIcon(lang.L("Refresh"), theme.ViewRefreshIcon(), y.loadInventory)
 	stores := section(lang.L("What Polaris keeps"),
 		lang.L("Polaris keeps as little as it can, only on this computer, and sends nothing anywhere. Daily counts never include the addresses you visited."),
 		controlRow(lang.L("Daily statistics"), lang.L("How many days of blocked-request counts to keep."),
-			container.NewHBox(container.NewGridWrap(fyne.NewSize(80, y.statsDays.MinSize().Height), y.statsDays), y.statsSave)),
+			container.NewHBox(fixedWidth(80, y.statsDays), widget.NewLabel(lang.L("days")), y.statsSave)),
 		widget.NewSeparator(),
 		switchRow(lang.L("Keep the activity log on disk"),
 			lang.L("Off: the list of recent requests lives in memory only and is gone when Polaris quits."), y.logPersist),
 		controlRow(lang.L("Keep the log"), "", y.logKeep),
 		widget.NewSeparator(),
-		y.invNote, y.inventory, container.NewHBox(refresh))
+		y.invNote.obj, y.inventory, container.NewHBox(refresh))
 
 	y.exportBtn = widget.NewButtonWithIcon(lang.L("Export my data…"), theme.DownloadIcon(), y.exportData)
 	y.importBtn = widget.NewButtonWithIcon(lang.L("Import…"), theme.UploadIcon(), y.importData)
@@ -260,9 +260,9 @@ func (y *systemScreen) loadInventory() {
 func (y *systemScreen) showInventory(inv status.Inventory, err error) {
 	var rows []fyne.CanvasObject
 	if err != nil {
-		setNote(y.invNote, unavailableText(err))
+		y.invNote.set(status.Info, unavailableText(err))
 	} else {
-		setNote(y.invNote, lang.L("Everything is in {{.Dir}}", map[string]any{"Dir": inv.Dir}))
+		y.invNote.set(status.Info, lang.L("Everything is in {{.Dir}}", map[string]any{"Dir": inv.Dir}))
 		for _, t := range inv.Tables {
 			rows = append(rows, panel(
 				container.NewBorder(nil, nil, nil,

@@ -103,7 +103,7 @@ func TestSystemInventory(t *testing.T) {
 func TestSystemInventoryUnavailable(t *testing.T) {
 	f := newFake(t)
 	h, _ := systemHarness(t, f)
-	h.see("Not available: This is not available in this version of Polaris yet")
+	h.see("This is not available in this version of Polaris yet")
 }
 
 func TestSystemDeleteAllAsksFirst(t *testing.T) {

@@ -22,7 +22,7 @@ type torScreen struct {
 	state    *widget.Label
 	phase    *widget.Label
 	progress *widget.ProgressBar
-	errText  *widget.Label
+	errText  *callout
 	connect  *widget.Button
 	newID    *widget.Button
 
@@ -58,9 +58,7 @@ func (t *torScreen) build() fyne.CanvasObject {
 	t.progress.TextFormatter = func() string {
 		return lang.L("{{.Percent}}%", map[string]any{"Percent": int(t.progress.Value)})
 	}
-	t.errText = widget.NewLabel("")
-	t.errText.Importance = widget.DangerImportance
-	t.errText.Wrapping = fyne.TextWrapWord
+	t.errText = newCallout(status.Error, "", nil)
 	t.connect = widget.NewButtonWithIcon(lang.L("Connect to Tor"), theme.LoginIcon(), func() {
 		on := !u.set.Tor.Enabled
 		u.change(func(s *settings.Settings) error { s.Tor.Enabled = on; return nil })
@@ -68,7 +66,7 @@ func (t *torScreen) build() fyne.CanvasObject {
 	t.connect.Importance = widget.HighImportance
 	hero := panel(
 		container.NewBorder(nil, nil, nil, container.NewCenter(t.connect), t.state),
-		t.progress, t.phase, t.errText,
+		t.progress, t.phase, t.errText.obj,
 		note(lang.L("Tor hides where you are from the sites you visit, and what you visit from your network. While Tor is connecting, or if it stops, Polaris refuses every request rather than send it without Tor: nothing goes out directly until you disconnect.")))
 
 	t.newID = widget.NewButtonWithIcon(lang.L("New identity"), theme.ViewRefreshIcon(), t.newIdentity)
@@ -127,9 +125,7 @@ func (t *torScreen) build() fyne.CanvasObject {
 	t.countryErr.Hide()
 	t.countrySave = widget.NewButton(lang.L("Save"), t.saveCountries)
 	t.countries.OnSubmitted = func(string) { t.saveCountries() }
-	warning := widget.NewLabel(lang.L("The Tor Project advises against this: choosing exit countries makes you stand out from other Tor users and can make you easier to track. Only use it if you must appear in a particular country."))
-	warning.Importance = widget.WarningImportance
-	warning.Wrapping = fyne.TextWrapWord
+	warning := newCallout(status.Warning, lang.L("The Tor Project advises against this: choosing exit countries makes you stand out from other Tor users and can make you easier to track. Only use it if you must appear in a particular country."), nil).obj
 	t.binary = widget.NewLabel("")
 	t.binary.Wrapping = fyne.TextWrapWord
 	advanced := section(lang.L("Advanced"), "",
@@ -188,10 +184,9 @@ func (t *torScreen) update() {
 		t.phase.Hide()
 	}
 	if snap.Err != "" && set.Enabled {
-		t.errText.SetText(sentence(snap.Err))
-		t.errText.Show()
+		t.errText.set(status.Error, sentence(snap.Err))
 	} else {
-		t.errText.Hide()
+		t.errText.set(status.Error, "")
 	}
 	if set.Enabled && snap.State == status.TorReady {
 		t.newID.Enable()

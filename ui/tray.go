@@ -61,7 +61,7 @@ func (u *UI) newTrayMenu() *trayMenu {
 			u.pause(30 * time.Minute)
 		}
 	})
-	t.quit = fyne.NewMenuItem(lang.L("Quit Polaris"), u.app.Quit)
+	t.quit = fyne.NewMenuItem(lang.L("Quit Polaris"), u.quit)
 	t.quit.IsQuit = true
 	t.menu = fyne.NewMenu(lang.L("Polaris"), t.open, fyne.NewMenuItemSeparator(), t.protect, t.tor, t.pause,
 		fyne.NewMenuItemSeparator(), t.quit)

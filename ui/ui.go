@@ -63,6 +63,12 @@ type Options struct {
 	// allowed, rules, activity).
 	Screen string
 	Tray   TrayMode
+	// Size is the window's first size; zero is 1000×720.
+	Size fyne.Size
+	// OnQuit is called when the user quits (tray, window, Ctrl+Q), before
+	// the app stops, from the Fyne thread; it must not block. The caller
+	// uses it to start stopping the engine at once.
+	OnQuit func()
 	// Logf receives operational messages (nil: none).
 	Logf func(format string, args ...any)
 
@@ -193,7 +199,18 @@ func (u *UI) Show() {
 
 // Quit stops the app; Run returns. Safe from any goroutine.
 func (u *UI) Quit() {
-	fyne.Do(u.app.Quit)
+	fyne.Do(u.quit)
+}
+
+// quit is every way out: the window goes first, so that the events its
+// closing causes are handled while the app still runs, then the app stops.
+func (u *UI) quit() {
+	if u.o.OnQuit != nil {
+		u.o.OnQuit()
+	}
+	u.hidden = true
+	u.win.Hide()
+	go u.do(u.app.Quit)
 }
 
 func (u *UI) build() {
@@ -203,11 +220,11 @@ func (u *UI) build() {
 	u.overview = &overviewScreen{u: u}
 	u.blocking = &blockingScreen{u: u}
 	u.screens = []*screenDef{
-		{id: "overview", name: lang.L("Overview"), icon: theme.HomeIcon(), s: u.overview},
+		{id: "overview", name: lang.L("Overview"), icon: icon("shield"), s: u.overview},
 		{id: "signals", name: lang.L("Privacy signals"), icon: theme.MailSendIcon(), s: &signalsScreen{u: u}},
 		{id: "blocking", name: lang.L("Blocking"), icon: theme.VisibilityOffIcon(), s: u.blocking},
-		{id: "https", name: lang.L("HTTPS"), icon: theme.LoginIcon(), s: &httpsScreen{u: u}},
-		{id: "tor", name: lang.L("Tor"), icon: theme.ComputerIcon(), s: &torScreen{u: u}},
+		{id: "https", name: lang.L("HTTPS"), icon: icon("lock"), s: &httpsScreen{u: u}},
+		{id: "tor", name: lang.L("Tor"), icon: icon("tor"), s: &torScreen{u: u}},
 		{id: "system", name: lang.L("System & data"), icon: theme.SettingsIcon(), s: &systemScreen{u: u}},
 	}
 	u.banner = newBanner()
@@ -229,7 +246,11 @@ func (u *UI) build() {
 	main := container.NewBorder(u.banner.obj, nil, nil, nil, u.content)
 	split := container.NewBorder(nil, nil, container.NewHBox(side, widget.NewSeparator()), nil, main)
 	u.win.SetContent(split)
-	u.win.Resize(fyne.NewSize(1000, 720))
+	size := u.o.Size
+	if size.IsZero() {
+		size = fyne.NewSize(1000, 720)
+	}
+	u.win.Resize(size)
 	u.win.SetCloseIntercept(u.closeRequested)
 	u.shortcuts()
 	first := 0
@@ -288,7 +309,7 @@ func (u *UI) shortcuts() {
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyW, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { u.closeRequested() })
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault},
-		func(fyne.Shortcut) { u.app.Quit() })
+		func(fyne.Shortcut) { u.quit() })
 }
 
 // startWorkers starts listening to the engine and the settings worker.
@@ -472,36 +493,22 @@ func (u *UI) hideToBackground() {
 
 // banner is the message strip at the top of the window.
 type banner struct {
-	obj  *fyne.Container
-	bg   *themedRect
-	icon *widget.Icon
-	text *widget.Label
+	*callout
+	obj *fyne.Container
 }
 
 func newBanner() *banner {
-	b := &banner{bg: newThemedRect(colorErrorBG, 8), icon: widget.NewIcon(theme.ErrorIcon()), text: wrapped("")}
+	b := &banner{}
 	dismiss := widget.NewButtonWithIcon("", theme.CancelIcon(), func() { b.obj.Hide() })
 	dismiss.Importance = widget.LowImportance
-	row := container.NewBorder(nil, nil, b.icon, dismiss, b.text)
-	b.obj = container.New(layout.NewCustomPaddedLayout(8, 0, 12, 12),
-		container.NewStack(b.bg, container.NewPadded(row)))
+	b.callout = newCallout(status.Info, "", dismiss)
+	b.obj = container.New(layout.NewCustomPaddedLayout(8, 0, 12, 12), b.callout.obj)
 	b.obj.Hide()
 	return b
 }
 
 func (b *banner) show(sev status.Severity, text string) {
-	switch sev {
-	case status.Error:
-		b.bg.SetColor(colorErrorBG)
-		b.icon.SetResource(theme.NewErrorThemedResource(theme.ErrorIcon()))
-	case status.Warning:
-		b.bg.SetColor(colorWarningBG)
-		b.icon.SetResource(theme.NewWarningThemedResource(theme.WarningIcon()))
-	default:
-		b.bg.SetColor(colorInfoBG)
-		b.icon.SetResource(theme.NewPrimaryThemedResource(theme.InfoIcon()))
-	}
-	b.text.SetText(text)
+	b.callout.set(sev, text)
 	b.obj.Show()
 }
 
