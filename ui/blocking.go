@@ -30,6 +30,7 @@ type blockingScreen struct {
 	allowAdd   *widget.Button
 	allowErr   *widget.Label
 	allowRows  *fyne.Container
+	shownAllow string
 
 	lists lists
 	rules rules
@@ -244,6 +245,14 @@ func (b *blockingScreen) update() {
 	b.owner.SetOn(set.OwnerParties)
 	b.dntPolicy.SetOn(set.HonorDNTPolicy)
 
+	b.lists.update()
+	b.rules.update()
+	b.log.update()
+	key := strings.Join(set.Allowlist, "\n")
+	if key == b.shownAllow && b.allowRows.Objects != nil {
+		return
+	}
+	b.shownAllow = key
 	var rows []fyne.CanvasObject
 	for _, p := range set.Allowlist {
 		p := p
@@ -260,8 +269,4 @@ func (b *blockingScreen) update() {
 	}
 	b.allowRows.Objects = rows
 	b.allowRows.Refresh()
-
-	b.lists.update()
-	b.rules.update()
-	b.log.update()
 }

@@ -33,6 +33,7 @@ type httpsScreen struct {
 	excAdd   *widget.Button
 	excErr   *widget.Label
 	excRows  *fyne.Container
+	shownExc string
 	passNote *widget.RichText
 
 	upstream *widget.Label
@@ -159,26 +160,15 @@ func (h *httpsScreen) update() {
 			"Fingerprint": ca.Fingerprint, "Date": date(ca.NotAfter)}))
 		h.caDetail.Show()
 	}
-	if h.caBusy.Visible() {
-		return // the buttons come back when the work is done
+	if !h.caBusy.Visible() { // while busy, the buttons come back when the work is done
+		enable(h.uninstall, len(ca.Installed) > 0)
+		enable(h.export, ca.Present)
+		enable(h.regenerate, ca.Present)
 	}
-	enable(h.uninstall, len(ca.Installed) > 0)
-	enable(h.export, ca.Present)
-	enable(h.regenerate, ca.Present)
-
-	var rows []fyne.CanvasObject
-	for _, p := range set.Exclusions {
-		p := p
-		rm := widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() {
-			h.u.change(func(s *settings.Settings) error {
-				s.HTTPS.Exclusions = slices.DeleteFunc(s.HTTPS.Exclusions, func(x string) bool { return x == p })
-				return nil
-			})
-		})
-		rows = append(rows, container.NewBorder(nil, nil, nil, rm, widget.NewLabel(p)))
+	if key := strings.Join(set.Exclusions, "\n"); key != h.shownExc || h.excRows.Objects == nil {
+		h.shownExc = key
+		h.exclusionRows(set.Exclusions)
 	}
-	h.excRows.Objects = rows
-	h.excRows.Refresh()
 	if len(snap.PassThrough) > 0 {
 		setNote(h.passNote, lang.L("These sites refused Polaris's certificate (they check for their own) and pass through untouched: {{.Hosts}}",
 			map[string]any{"Hosts": strings.Join(snap.PassThrough, lang.X("format.list-separator", ", "))}))
@@ -190,6 +180,22 @@ func (h *httpsScreen) update() {
 	} else {
 		h.upstream.SetText(set.UpstreamCA)
 	}
+}
+
+// exclusionRows shows the user's exclusions with their Remove buttons.
+func (h *httpsScreen) exclusionRows(exclusions []string) {
+	var rows []fyne.CanvasObject
+	for _, p := range exclusions {
+		rm := widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() {
+			h.u.change(func(s *settings.Settings) error {
+				s.HTTPS.Exclusions = slices.DeleteFunc(s.HTTPS.Exclusions, func(x string) bool { return x == p })
+				return nil
+			})
+		})
+		rows = append(rows, container.NewBorder(nil, nil, nil, rm, widget.NewLabel(p)))
+	}
+	h.excRows.Objects = rows
+	h.excRows.Refresh()
 }
 
 func (h *httpsScreen) shown() {}

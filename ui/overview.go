@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -30,9 +31,10 @@ type overviewScreen struct {
 	useSystem                     *widget.Button
 	warnings                      *widget.RichText
 
-	chart   *dayChart
-	legend  *fyne.Container
-	caption *widget.Label
+	chart       *dayChart
+	shownLegend string
+	legend      *fyne.Container
+	caption     *widget.Label
 }
 
 func (o *overviewScreen) build() fyne.CanvasObject {
@@ -237,6 +239,11 @@ func (o *overviewScreen) updateLegend() {
 		}
 	}
 	var items []fyne.CanvasObject
+	key := fmt.Sprint(present)
+	if key == o.shownLegend {
+		return
+	}
+	o.shownLegend = key
 	for _, c := range settings.Categories {
 		if !present[string(c)] {
 			continue

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"slices"
 
 	"fyne.io/fyne/v2"
@@ -25,6 +26,7 @@ type signalsScreen struct {
 	exceptions *fyne.Container
 	addExc     *widget.Button
 
+	shownExc   string
 	answers    *fyne.Container
 	answerNote *callout
 
@@ -94,6 +96,11 @@ func (s *signalsScreen) update() {
 	s.gpc.SetOn(set.GPC)
 	s.check.SetOn(set.CheckSites)
 
+	key := fmt.Sprint(set.Exceptions)
+	if key == s.shownExc && s.exceptions.Objects != nil {
+		return // rebuild the rows only when they change
+	}
+	s.shownExc = key
 	var rows []fyne.CanvasObject
 	for _, e := range set.Exceptions {
 		e := e
