@@ -49,7 +49,7 @@ shot() { # shot NAME SCREEN THEME [WxH]
     exit 1
   fi
   sleep 1.5 # let the first snapshots and on-demand data arrive
-  import -window "$id" "$OUT/$name.png"
+  import -window "$id" -colors 256 "PNG8:$OUT/$name.png" # a palette keeps the files small
   kill -TERM "$pid"
   wait "$pid" || true
   echo "wrote $OUT/$name.png"
