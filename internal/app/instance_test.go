@@ -6,10 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 )
 
 // runApp opens and runs a real App on dir until the test ends.
@@ -83,75 +81,5 @@ func TestSignalShowAfterStop(t *testing.T) {
 	})
 	if err := SignalShow(dir); !errors.Is(err, ErrNoInstance) {
 		t.Errorf("SignalShow after the instance stopped = %v, want ErrNoInstance", err)
-	}
-}
-
-func TestStaleSocketReplaced(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("Unix sockets only")
-	}
-	dir := t.TempDir()
-	// A crash leaves the socket file behind.
-	if err := os.WriteFile(filepath.Join(dir, "polaris.sock"), []byte("stale"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	a := runApp(t, dir)
-	a.OnShowRequest(func() {})
-	if err := SignalShow(dir); err != nil {
-		t.Errorf("SignalShow with a stale socket left by a crash = %v, want nil", err)
-	}
-}
-
-func TestLongDataDirUsesRuntimeDir(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("Unix sockets only")
-	}
-	rt, err := os.MkdirTemp("", "rt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(rt)
-	t.Setenv("XDG_RUNTIME_DIR", rt)
-	dir := filepath.Join(t.TempDir(), strings.Repeat("a-rather-long-directory-name/", 5))
-	p, err := instanceSocket(dir)
-	if err != nil {
-		t.Fatalf("instanceSocket(long) = %v", err)
-	}
-	if filepath.Dir(p) != rt {
-		t.Fatalf("instanceSocket(long) = %q, want a name in %q", p, rt)
-	}
-	a := runApp(t, dir)
-	var shown atomic.Bool
-	a.OnShowRequest(func() { shown.Store(true) })
-	if err := SignalShow(dir); err != nil || !shown.Load() {
-		t.Errorf("SignalShow(long data dir) = %v, shown %v; want nil, true", err, shown.Load())
-	}
-	if q, _ := instanceSocket(dir + "x"); q == p {
-		t.Errorf("two data dirs share the socket %q", p)
-	}
-}
-
-func TestShowRequestIgnoresGarbage(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("Unix sockets only")
-	}
-	dir := t.TempDir()
-	a := runApp(t, dir)
-	var shown atomic.Int32
-	a.OnShowRequest(func() { shown.Add(1) })
-	c, _, err := dialInstance(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.SetDeadline(time.Now().Add(2 * time.Second))
-	c.Write([]byte("hide everything\n"))
-	buf := make([]byte, 16)
-	n, _ := c.Read(buf)
-	c.Close()
-	if n != 0 || shown.Load() != 0 {
-		t.Errorf("garbage request: answer %q, show called %d times; want no answer and no call", buf[:n], shown.Load())
-	}
-	if err := SignalShow(dir); err != nil || shown.Load() != 1 {
-		t.Errorf("after garbage, SignalShow = %v (calls %d), want nil (1)", err, shown.Load())
 	}
 }
