@@ -328,7 +328,7 @@ func (u *UI) startWorkers() {
 				if err != nil {
 					u.do(func() {
 						u.engineErr = sentence(err.Error())
-						u.banner.show(status.Error, lang.L("Polaris has stopped: {{.Err}}", map[string]any{"Err": u.engineErr}))
+						u.banner.show(status.Error, lang.L("Polaris has stopped: {{.Err}}. Nothing goes through it until it runs again: fix the cause (another port can be chosen under System & data) and start Polaris again.", map[string]any{"Err": u.engineErr}))
 						u.setSnapshot(u.snap)
 					})
 				}

@@ -139,7 +139,7 @@ func TestEngineNoticesAndStop(t *testing.T) {
 
 	done <- errors.New("listen tcp 127.0.0.1:8228: bind: address already in use")
 	h.until("the engine error", func() bool { return h.u.banner.Text() != "" })
-	if got, want := h.u.banner.Text(), "Polaris has stopped: Listen tcp 127.0.0.1:8228: bind: address already in use"; got != want {
+	if got, want := h.u.banner.Text(), "Polaris has stopped: Listen tcp 127.0.0.1:8228: bind: address already in use. Nothing goes through it until it runs again: fix the cause (another port can be chosen under System & data) and start Polaris again."; got != want {
 		t.Errorf("banner = %q, want %q", got, want)
 	}
 	h.snapshot(status.Snapshot{})
