@@ -306,10 +306,26 @@ func (u *UI) shortcuts() {
 		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault},
 			func(fyne.Shortcut) { u.nav.Select(i) })
 	}
+	// Tabs inside a screen (Blocking) are not focusable in fyne: switch
+	// them from the keyboard the way browsers do.
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyPageDown, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { u.nextTab(1) })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyPageUp, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { u.nextTab(-1) })
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyW, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { u.closeRequested() })
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { u.quit() })
+}
+
+// nextTab moves to the next (+1) or previous (-1) tab of the current
+// screen, if it has tabs.
+func (u *UI) nextTab(dir int) {
+	if u.screens[u.current].s != u.blocking || u.blocking.tabs == nil {
+		return
+	}
+	n := len(u.blocking.tabs.Items)
+	u.blocking.tabs.SelectIndex((u.blocking.tabs.SelectedIndex() + dir + n) % n)
 }
 
 // startWorkers starts listening to the engine and the settings worker.

@@ -109,6 +109,25 @@ func TestKeyboardSwitchesScreens(t *testing.T) {
 	}
 }
 
+func TestKeyboardSwitchesTabs(t *testing.T) {
+	f := newFake(t)
+	f.recent = func(int) []status.Decision { return nil }
+	h := newHarness(t, f, "blocking")
+	inner := reflect.ValueOf(h.u.win.Canvas()).Elem().FieldByName("WindowlessCanvas").Interface()
+	c := inner.(interface{ TypedShortcut(fyne.Shortcut) })
+	tabs := h.u.blocking.tabs
+	for _, tc := range []struct {
+		key  fyne.KeyName
+		want int
+	}{{fyne.KeyPageDown, 1}, {fyne.KeyPageDown, 2}, {fyne.KeyPageUp, 1}, {fyne.KeyPageUp, 0}, {fyne.KeyPageUp, 4}} {
+		c.TypedShortcut(&desktop.CustomShortcut{KeyName: tc.key, Modifier: fyne.KeyModifierShortcutDefault})
+		h.settle()
+		if got := tabs.SelectedIndex(); got != tc.want {
+			t.Errorf("after Ctrl+%s tab %d, want %d", tc.key, got, tc.want)
+		}
+	}
+}
+
 func TestEngineNoticesAndStop(t *testing.T) {
 	f := newFake(t)
 	done := make(chan error, 1)
