@@ -28,10 +28,12 @@ func (u *UI) setupTray() {
 	if !ok {
 		return
 	}
+	// The check started with New and normally answers in milliseconds; a
+	// bus that hangs must not hold the window back.
 	var avail bool
 	select {
 	case avail = <-u.trayCheck:
-	case <-time.After(time.Second):
+	case <-time.After(500 * time.Millisecond):
 	}
 	if !avail {
 		u.o.Logf("no system tray on this desktop: closing the window will ask whether to keep running")
