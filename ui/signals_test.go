@@ -174,3 +174,21 @@ func TestSignalsApplyErrorRevertsAndShows(t *testing.T) {
 		t.Errorf("after a refused change the choice shows %q, want it back at %q", s.dnt.Selected, s.dntOptions[0])
 	}
 }
+
+// A change made elsewhere (polaris config set) reaches the widgets with
+// the next snapshot.
+func TestSignalsFollowOutsideChanges(t *testing.T) {
+	f := newFake(t)
+	h, s := signalsHarness(t, f)
+	f.mu.Lock()
+	f.set.Signals.DNT = settings.DNTAllowTracking
+	f.set.Signals.GPC = false
+	f.set.Signals.Exceptions = []settings.SiteException{{Site: "news.example", DNT: settings.DNTDoNotTrack}}
+	f.mu.Unlock()
+	h.snapshot(running())
+	if s.dnt.Selected != s.dntOptions[2] || s.gpc.On {
+		t.Errorf("after an outside change: DNT shows %q, GPC %v; want allow tracking, off", s.dnt.Selected, s.gpc.On)
+	}
+	h.see("news.example")
+	h.see("Ask not to be tracked")
+}
