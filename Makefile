@@ -12,12 +12,12 @@ GOTESTFLAGS ?= -race -timeout 20m
 DEPS_BUILD := gcc pkg-config libc6-dev libgl1-mesa-dev libx11-dev libxrandr-dev libxcursor-dev \
 	libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev
 DEPS_RUN   := tor tor-geoipdb obfs4proxy
-DEPS_TEST  := $(DEPS_RUN) xvfb xauth imagemagick libnss3-tools ca-certificates openssl dbus dconf-service \
+DEPS_TEST  := $(DEPS_RUN) xvfb xauth x11-utils imagemagick libnss3-tools ca-certificates openssl dbus dconf-service \
 	dconf-gsettings-backend gsettings-desktop-schemas libglib2.0-bin dconf-cli libkf5config-bin python3-pacparser \
 	iproute2 procps psmisc
 DEPS_BENCH := wrk hey privoxy tinyproxy mitmproxy squid
 
-.PHONY: all run build build-nogui test vet deps deps-test deps-bench bench clean help
+.PHONY: all run build build-nogui test vet deps deps-test deps-bench bench screenshots clean help
 
 all: build
 
@@ -25,6 +25,7 @@ help:
 	@echo "make run     install what is missing, build, start Polaris"
 	@echo "make test    install what is missing, go vet, go test -race (every test)"
 	@echo "make bench   side-by-side benchmarks (bench/)"
+	@echo "make screenshots  capture every screen of the window into docs/screenshots/ (Xvfb)"
 
 # deps: install the missing Debian packages (as root, or with sudo), or print
 # the exact command and stop.
@@ -55,6 +56,11 @@ test: deps-test
 
 bench: deps-bench build-nogui
 	bench/proxy.sh
+
+# screenshots: run the real binary under Xvfb on a prepared data dir and
+# capture each screen (scripts/screenshots.sh).
+screenshots: deps-test build
+	BIN=./$(BINARY) scripts/screenshots.sh
 
 clean:
 	rm -f $(BINARY) $(BINARY)-nogui

@@ -14,3 +14,9 @@ var Pages embed.FS
 //
 //go:embed icon.png
 var Icon []byte
+
+// Icons are monochrome SVG icons for the window (icons/NAME.svg), drawn in
+// black so that the GUI can recolour them for the theme.
+//
+//go:embed icons/*.svg
+var Icons embed.FS

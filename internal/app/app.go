@@ -72,11 +72,12 @@ type App struct {
 	notices  []status.Notice
 	degraded string
 
-	run runState
-	sys systemState
-	hub hub
-	hx  httpsState // HTTPS filtering, CA, site answers (https.go)
-	tor torState   // Tor client and routing (tor.go)
+	run  runState
+	sys  systemState
+	hub  hub
+	hx   httpsState // HTTPS filtering, CA, site answers (https.go)
+	tor  torState   // Tor client and routing (tor.go)
+	show showHook   // the window's "show" callback (instance.go)
 }
 
 // Open opens the data dir: its database (rebuilding a corrupt one) and the

@@ -20,9 +20,9 @@ import (
 	"polaris/internal/settings"
 )
 
-// runApp runs a on 127.0.0.1:0 until the test ends and returns a client
+// serveApp runs a on 127.0.0.1:0 until the test ends and returns a client
 // that uses it as its proxy.
-func runApp(t *testing.T, a *App) *http.Client {
+func serveApp(t *testing.T, a *App) *http.Client {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)
@@ -91,7 +91,7 @@ func TestDiskFullKeepsRunningInMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := runApp(t, a)
+	c := serveApp(t, a)
 	origin := dntOrigin(t)
 	if err := setDNT(t, a, "1"); err != nil {
 		t.Fatal(err)
@@ -130,7 +130,7 @@ func TestLockedDatabaseKeepsRunningInMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := runApp(t, a)
+	c := serveApp(t, a)
 	origin := dntOrigin(t)
 
 	other, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "polaris.db")+"?_txlock=immediate")
@@ -186,7 +186,7 @@ func TestReadOnlyDataDirUsesStoredSettings(t *testing.T) {
 	if b.Settings().Signals.DNT != settings.DNTAllowTracking {
 		t.Errorf("stored settings not read from the read-only dir: dnt %v", b.Settings().Signals.DNT)
 	}
-	c := runApp(t, b)
+	c := serveApp(t, b)
 	origin := dntOrigin(t)
 	if got := gotDNT(t, c, origin); got != "0" {
 		t.Errorf("DNT = %q, want the stored 0", got)

@@ -60,6 +60,7 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 		return err
 	}
 	defer lock.release()
+	defer a.serveInstance().close() // a second start asks us to show the window
 
 	s := a.Settings()
 	p, err := a.newProxy(s)

@@ -263,5 +263,3 @@ func colonFingerprint(fp string) string {
 	}
 	return b.String()
 }
-
-

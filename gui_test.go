@@ -1,0 +1,403 @@
+//go:build !nogui
+
+package main
+
+// The real window under Xvfb: the GUI binary starts, its window maps and
+// renders something other than a blank rectangle, a second start brings
+// the first window forward instead of starting another engine, and
+// SIGTERM stops the engine cleanly. Benchmarks measure the time from exec
+// to the window being mapped, the idle CPU and the RSS.
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	guiOnce   sync.Once
+	guiBinary string
+	guiErr    error
+)
+
+// buildGUI builds the default (windowed) binary once per test run.
+func buildGUI(tb testing.TB) string {
+	tb.Helper()
+	guiOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "polaris-gui")
+		if err != nil {
+			guiErr = err
+			return
+		}
+		guiBinary = filepath.Join(dir, "polaris")
+		out, err := exec.Command("go", "build", "-o", guiBinary, ".").CombinedOutput()
+		if err != nil {
+			guiErr = fmt.Errorf("building the GUI binary: %v\n%s", err, out)
+		}
+	})
+	if guiErr != nil {
+		tb.Fatal(guiErr)
+	}
+	return guiBinary
+}
+
+// xvfb starts a private X server and returns its DISPLAY.
+func xvfb(tb testing.TB) string {
+	tb.Helper()
+	if _, err := exec.LookPath("xvfb-run"); err != nil {
+		tb.Skip("xvfb-run is missing: install the Debian package xvfb (make deps-test does) to test the window")
+	}
+	for _, tool := range []string{"Xvfb", "xwininfo", "import"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			tb.Fatalf("%s is missing (Debian packages xvfb, x11-utils, imagemagick; make deps-test installs them)", tool)
+		}
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x900x24", "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{w}
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	w.Close()
+	tb.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(r).ReadString('\n')
+	r.Close()
+	if err != nil {
+		tb.Fatalf("Xvfb did not report its display: %v", err)
+	}
+	return ":" + strings.TrimSpace(line)
+}
+
+// gui is a running GUI polaris.
+type gui struct {
+	cmd     *exec.Cmd
+	display string
+	started time.Time
+	log     *syncBuffer
+	done    chan error
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// guiEnv is the environment of a GUI process on display: no session bus
+// of the developer's desktop, a private runtime dir, the light theme.
+func guiEnv(tb testing.TB, display string) []string {
+	rt := filepath.Join(tb.TempDir(), "run")
+	os.Mkdir(rt, 0o700)
+	var env []string
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); k == "DISPLAY" || k == "DBUS_SESSION_BUS_ADDRESS" || k == "XDG_RUNTIME_DIR" ||
+			k == "WAYLAND_DISPLAY" || k == "POLARIS_DATA_DIR" {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, "DISPLAY="+display, "XDG_RUNTIME_DIR="+rt, "FYNE_THEME=light", "DBUS_SESSION_BUS_ADDRESS=disabled:")
+}
+
+func startGUI(tb testing.TB, bin, display, dataDir string, args ...string) *gui {
+	tb.Helper()
+	cmd := exec.Command(bin, append([]string{"--data-dir", dataDir, "--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Env = guiEnv(tb, display)
+	g := &gui{cmd: cmd, display: display, log: &syncBuffer{}, done: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = g.log, g.log
+	g.started = time.Now()
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	go func() { g.done <- cmd.Wait() }()
+	tb.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-g.done
+		}
+	})
+	return g
+}
+
+// window waits for the Polaris window to be mapped and returns its id.
+func (g *gui) window(tb testing.TB, timeout time.Duration) string {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if id := mappedWindow(g.display, "Polaris"); id != "" {
+			return id
+		}
+		select {
+		case err := <-g.done:
+			tb.Fatalf("polaris exited before its window appeared (%v):\n%s", err, g.log)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	tb.Fatalf("no Polaris window within %v:\n%s", timeout, g.log)
+	return ""
+}
+
+var treeLine = regexp.MustCompile(`^\s*(0x[0-9a-f]+) "([^"]*)"`)
+
+// mappedWindow returns the id of a viewable top-level window named name.
+func mappedWindow(display, name string) string {
+	cmd := exec.Command("xwininfo", "-root", "-children")
+	cmd.Env = []string{"DISPLAY=" + display}
+	out, err := cmd.Output()
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		m := treeLine.FindStringSubmatch(line)
+		if m == nil || m[2] != name {
+			continue
+		}
+		info := exec.Command("xwininfo", "-id", m[1])
+		info.Env = cmd.Env
+		if b, err := info.Output(); err == nil && bytes.Contains(b, []byte("IsViewable")) {
+			return m[1]
+		}
+	}
+	return ""
+}
+
+// capture grabs the window as an image.
+func capture(tb testing.TB, display, id string) image.Image {
+	tb.Helper()
+	cmd := exec.Command("import", "-window", id, "png:-")
+	cmd.Env = []string{"DISPLAY=" + display, "PATH=" + os.Getenv("PATH")}
+	out, err := cmd.Output()
+	if err != nil {
+		tb.Fatalf("import -window %s: %v", id, err)
+	}
+	img, err := png.Decode(bytes.NewReader(out))
+	if err != nil {
+		tb.Fatalf("decoding the capture: %v", err)
+	}
+	return img
+}
+
+// variance returns the variance of the luminance and the number of
+// distinct colours of img.
+func variance(img image.Image) (float64, int) {
+	var sum, sq float64
+	colours := map[uint32]bool{}
+	b := img.Bounds()
+	n := float64(b.Dx() * b.Dy())
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			l := 0.299*float64(r>>8) + 0.587*float64(g>>8) + 0.114*float64(bl>>8)
+			sum += l
+			sq += l * l
+			if len(colours) < 10000 {
+				colours[(r>>8)<<16|(g>>8)<<8|bl>>8] = true
+			}
+		}
+	}
+	mean := sum / n
+	return sq/n - mean*mean, len(colours)
+}
+
+// rendered waits until the window shows more than a blank area.
+func (g *gui) rendered(tb testing.TB, id string) image.Image {
+	tb.Helper()
+	var img image.Image
+	for range 50 {
+		img = capture(tb, g.display, id)
+		if v, c := variance(img); v > 200 && c > 20 {
+			return img
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	v, c := variance(img)
+	tb.Fatalf("the window stays blank: luminance variance %.1f, %d colours\n%s", v, c, g.log)
+	return nil
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (g *gui) stop(tb testing.TB) {
+	tb.Helper()
+	g.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-g.done:
+		if err != nil {
+			tb.Errorf("polaris exited with %v after SIGTERM:\n%s", err, g.log)
+		}
+	case <-time.After(20 * time.Second):
+		tb.Fatalf("polaris did not exit after SIGTERM:\n%s", g.log)
+	}
+}
+
+var listenLine = regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`)
+
+func (g *gui) addr(tb testing.TB) string {
+	tb.Helper()
+	for range 200 {
+		if m := listenLine.FindStringSubmatch(g.log.String()); m != nil {
+			return m[1]
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	tb.Fatalf("the engine never said where it listens:\n%s", g.log)
+	return ""
+}
+
+func TestGUIWindowAppearsAndRenders(t *testing.T) {
+	bin := buildGUI(t)
+	display := xvfb(t)
+	dir := t.TempDir()
+	g := startGUI(t, bin, display, dir)
+	id := g.window(t, 30*time.Second)
+	img := g.rendered(t, id)
+	if b := img.Bounds(); b.Dx() < 600 || b.Dy() < 400 {
+		t.Errorf("window is %dx%d, want at least 600x400", b.Dx(), b.Dy())
+	}
+	addr := g.addr(t)
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err != nil {
+		t.Errorf("the engine does not listen on %s while the window is open: %v", addr, err)
+	} else {
+		c.Close()
+	}
+	if !strings.Contains(g.log.String(), "no system tray") {
+		t.Errorf("under Xvfb there is no StatusNotifier host, and the log should say so:\n%s", g.log)
+	}
+
+	// A second start on the same data dir shows the first window and exits.
+	second := exec.Command(bin, "--data-dir", dir, "--listen", "127.0.0.1:0")
+	second.Env = guiEnv(t, display)
+	out, err := second.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "brought forward") {
+		t.Errorf("second start: %v %q, want exit 0 and \"brought forward\"", err, out)
+	}
+	if strings.Count(g.log.String(), "listening on") != 1 {
+		t.Errorf("the engine started twice:\n%s", g.log)
+	}
+
+	g.stop(t)
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Errorf("%s still accepts connections after quitting", addr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "polaris.sock")); !os.IsNotExist(err) {
+		t.Errorf("the instance socket is left behind after quitting: %v", err)
+	}
+}
+
+func TestGUIRefusesToShadowHeadless(t *testing.T) {
+	bin := buildGUI(t)
+	display := xvfb(t)
+	dir := t.TempDir()
+	run := exec.Command(bin, "run", "--data-dir", dir, "--listen", "127.0.0.1:0")
+	stdout, _ := run.StdoutPipe()
+	if err := run.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { run.Process.Kill(); run.Wait() }()
+	if _, err := bufio.NewReader(stdout).ReadString('\n'); err != nil {
+		t.Fatalf("polaris run did not start: %v", err)
+	}
+	go io.Copy(io.Discard, stdout)
+	cmd := exec.Command(bin, "--data-dir", dir, "--listen", "127.0.0.1:0")
+	cmd.Env = guiEnv(t, display)
+	out, err := cmd.CombinedOutput()
+	if cmd.ProcessState.ExitCode() != 1 || !strings.Contains(string(out), "without a window") {
+		t.Errorf("window start beside a headless instance: %v %q, want exit 1 and \"without a window\"", err, out)
+	}
+	if mappedWindow(display, "Polaris") != "" {
+		t.Error("a window opened although another Polaris owns the data dir")
+	}
+}
+
+// BenchmarkGUIStart measures exec → window mapped, and exec → first
+// non-blank frame, on a data dir whose database already exists.
+func BenchmarkGUIStart(b *testing.B) {
+	bin := buildGUI(b)
+	display := xvfb(b)
+	dir := b.TempDir()
+	prime := exec.Command(bin, "--data-dir", dir, "config", "set", "dnt", "1")
+	if out, err := prime.CombinedOutput(); err != nil {
+		b.Fatalf("%v: %s", err, out)
+	}
+	var mapped, drawn time.Duration
+	for i := 0; i < b.N; i++ {
+		g := startGUI(b, bin, display, dir)
+		id := g.window(b, 30*time.Second)
+		mapped += time.Since(g.started)
+		g.rendered(b, id)
+		drawn += time.Since(g.started)
+		g.stop(b)
+	}
+	b.ReportMetric(float64(mapped.Milliseconds())/float64(b.N), "ms-to-window")
+	b.ReportMetric(float64(drawn.Milliseconds())/float64(b.N), "ms-to-drawn")
+}
+
+// BenchmarkGUIIdle measures the GUI process's CPU while idle (10 s after
+// a 3 s settle) and its resident memory.
+func BenchmarkGUIIdle(b *testing.B) {
+	bin := buildGUI(b)
+	display := xvfb(b)
+	for i := 0; i < b.N; i++ {
+		g := startGUI(b, bin, display, b.TempDir())
+		g.rendered(b, g.window(b, 30*time.Second))
+		time.Sleep(3 * time.Second)
+		pid := g.cmd.Process.Pid
+		t0, c0 := time.Now(), cpuTicks(b, pid)
+		time.Sleep(10 * time.Second)
+		c1, el := cpuTicks(b, pid), time.Since(t0)
+		const hz = 100 // USER_HZ on Linux
+		b.ReportMetric(100*float64(c1-c0)/hz/el.Seconds(), "%cpu-idle")
+		b.ReportMetric(float64(rssKB(b, pid))/1024, "MB-rss")
+		g.stop(b)
+	}
+}
+
+// cpuTicks returns utime+stime of pid (clock ticks), from /proc.
+func cpuTicks(tb testing.TB, pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return u + s
+}
+
+// rssKB returns the resident set size of pid in kB.
+func rssKB(tb testing.TB, pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+			return n
+		}
+	}
+	return -1
+}

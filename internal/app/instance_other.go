@@ -1,0 +1,16 @@
+//go:build !unix && !windows
+
+package app
+
+import (
+	"errors"
+	"net"
+)
+
+var errNoEndpoint = errors.New("no instance endpoint on this system")
+
+func listenInstance(string) (net.Listener, func(string) bool, func(), error) {
+	return nil, nil, nil, errNoEndpoint
+}
+
+func dialInstance(string) (net.Conn, string, error) { return nil, "", errNoEndpoint }

@@ -1,0 +1,60 @@
+package app
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// The TCP instance endpoint (Windows) is a loopback port. Any local
+// process can connect to it, so the port comes with a random token in a
+// file of the user's data dir; a request without the token is ignored.
+
+const instanceFile = "polaris.instance"
+
+func listenInstanceTCP(dataDir string) (net.Listener, func(string) bool, func(), error) {
+	var raw [16]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return nil, nil, nil, err
+	}
+	token := hex.EncodeToString(raw[:])
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	p := filepath.Join(dataDir, instanceFile)
+	content := fmt.Sprintf("%s %s\n", ln.Addr().String(), token)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		ln.Close()
+		return nil, nil, nil, err
+	}
+	want := instanceShow + " " + token
+	check := func(line string) bool { return subtle.ConstantTimeCompare([]byte(line), []byte(want)) == 1 }
+	return ln, check, func() { os.Remove(p) }, nil
+}
+
+func dialInstanceTCP(dataDir string) (net.Conn, string, error) {
+	b, err := os.ReadFile(filepath.Join(dataDir, instanceFile))
+	if err != nil {
+		return nil, "", err
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return nil, "", errors.New("malformed instance file")
+	}
+	host, _, err := net.SplitHostPort(f[0])
+	if err != nil || host != "127.0.0.1" {
+		return nil, "", errors.New("instance file names a non-loopback address")
+	}
+	c, err := net.DialTimeout("tcp", f[0], instanceTimeout)
+	if err != nil {
+		return nil, "", err
+	}
+	return c, instanceShow + " " + f[1], nil
+}

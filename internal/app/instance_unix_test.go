@@ -1,0 +1,112 @@
+//go:build unix
+
+package app
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestStaleSocketReplaced(t *testing.T) {
+	dir := t.TempDir()
+	// A crash leaves the socket file behind.
+	if err := os.WriteFile(filepath.Join(dir, "polaris.sock"), []byte("stale"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := runApp(t, dir)
+	a.OnShowRequest(func() {})
+	if err := SignalShow(dir); err != nil {
+		t.Errorf("SignalShow with a stale socket left by a crash = %v, want nil", err)
+	}
+}
+
+func TestLongDataDirUsesRuntimeDir(t *testing.T) {
+	rt, err := os.MkdirTemp("", "rt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(rt)
+	t.Setenv("XDG_RUNTIME_DIR", rt)
+	dir := filepath.Join(t.TempDir(), strings.Repeat("a-rather-long-directory-name/", 5))
+	p, err := instanceSocket(dir)
+	if err != nil {
+		t.Fatalf("instanceSocket(long) = %v", err)
+	}
+	if filepath.Dir(p) != rt {
+		t.Fatalf("instanceSocket(long) = %q, want a name in %q", p, rt)
+	}
+	a := runApp(t, dir)
+	var shown atomic.Bool
+	a.OnShowRequest(func() { shown.Store(true) })
+	if err := SignalShow(dir); err != nil || !shown.Load() {
+		t.Errorf("SignalShow(long data dir) = %v, shown %v; want nil, true", err, shown.Load())
+	}
+	if q, _ := instanceSocket(dir + "x"); q == p {
+		t.Errorf("two data dirs share the socket %q", p)
+	}
+}
+
+func TestShowRequestIgnoresGarbage(t *testing.T) {
+	dir := t.TempDir()
+	a := runApp(t, dir)
+	var shown atomic.Int32
+	a.OnShowRequest(func() { shown.Add(1) })
+	c, _, err := dialInstance(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	c.Write([]byte("hide everything\n"))
+	buf := make([]byte, 16)
+	n, _ := c.Read(buf)
+	c.Close()
+	if n != 0 || shown.Load() != 0 {
+		t.Errorf("garbage request: answer %q, show called %d times; want no answer and no call", buf[:n], shown.Load())
+	}
+	if err := SignalShow(dir); err != nil || shown.Load() != 1 {
+		t.Errorf("after garbage, SignalShow = %v (calls %d), want nil (1)", err, shown.Load())
+	}
+}
+
+// The Windows endpoint (loopback TCP and a token file) runs here too.
+func TestTCPInstanceEndpoint(t *testing.T) {
+	dir := t.TempDir()
+	ln, check, cleanup, err := listenInstanceTCP(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	fi, err := os.Stat(filepath.Join(dir, instanceFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := fi.Mode().Perm(); m != 0o600 {
+		t.Errorf("token file mode %v, want 0600", m)
+	}
+	c, greeting, err := dialInstanceTCP(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if !check(greeting) {
+		t.Errorf("the server refuses its own client's greeting %q", greeting)
+	}
+	for _, bad := range []string{"show", "show 00", "show " + strings.Repeat("0", 32), ""} {
+		if check(bad) {
+			t.Errorf("check(%q) = true, want false without the token", bad)
+		}
+	}
+	cleanup()
+	if _, _, err := dialInstanceTCP(dir); err == nil {
+		t.Error("dialInstanceTCP works after cleanup")
+	}
+	// A token file pointing away from loopback is not followed.
+	os.WriteFile(filepath.Join(dir, instanceFile), []byte("192.0.2.1:80 abc\n"), 0o600)
+	if _, _, err := dialInstanceTCP(dir); err == nil {
+		t.Error("dialInstanceTCP followed a non-loopback address")
+	}
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# screenshots.sh — write docs/screenshots/*.png from the real polaris binary.
+#
+# Runs ./polaris (or $BIN) under Xvfb on a throw-away data dir prepared with
+# `polaris config set`, opens each screen in turn (hidden switch
+# POLARIS_UI_SCREEN), waits for the window, and captures it with ImageMagick's
+# `import`. Needs xvfb-run, xwininfo (x11-utils) and import (imagemagick).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-./polaris}
+OUT=${OUT:-docs/screenshots}
+
+if [ "${1:-}" != "--inside" ]; then
+  for tool in xvfb-run xwininfo import; do
+    command -v "$tool" >/dev/null || { echo "screenshots: $tool is missing (make deps-test installs it)" >&2; exit 1; }
+  done
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  data="$tmp/data"
+  cfg() { "$BIN" --data-dir "$data" config set "$@" >/dev/null; }
+  # A data dir that looks lived in: choices made, exceptions, allowed sites, rules.
+  cfg dnt 1
+  cfg signals.exceptions "mybank.example=off,news.example=0"
+  cfg blocking.allowlist "shop.example,*.intranet.example"
+  cfg blocking.custom-rules $'! My own rules\n||ads.example^\n||metrics.example^$third-party\n@@||cdn.shop.example^'
+  cfg https.exclusions "health.example"
+  cfg tor.bridges obfs4
+  mkdir -p "$OUT"
+  export XDG_RUNTIME_DIR="$tmp/run"
+  mkdir -m 0700 "$XDG_RUNTIME_DIR"
+  exec xvfb-run -a -s "-screen 0 1280x1700x24" "$0" --inside "$data" "$tmp"
+fi
+
+data=$2
+tmp=$3
+shot() { # shot NAME SCREEN THEME [WxH]
+  local name=$1 screen=$2 theme=$3 size=${4:-1000x720} log="$tmp/$1.log"
+  FYNE_THEME=$theme POLARIS_UI_SCREEN=$screen POLARIS_UI_SIZE=$size "$BIN" --data-dir "$data" --listen 127.0.0.1:0 >"$log" 2>&1 &
+  local pid=$! id=""
+  for _ in $(seq 100); do
+    grep -q "window shown" "$log" && id=$(xwininfo -root -tree | awk '/"Polaris": \("Polaris"/ {print $1; exit}')
+    [ -n "$id" ] && break
+    sleep 0.1
+  done
+  if [ -z "$id" ]; then
+    echo "screenshots: the window did not appear for $screen" >&2
+    cat "$log" >&2
+    kill "$pid"
+    exit 1
+  fi
+  sleep 1.5 # let the first snapshots and on-demand data arrive
+  import -window "$id" -colors 256 "PNG8:$OUT/$name.png" # a palette keeps the files small
+  kill -TERM "$pid"
+  wait "$pid" || true
+  echo "wrote $OUT/$name.png"
+}
+shot overview overview light
+shot overview-dark overview dark
+shot signals signals light 1000x1150
+shot blocking blocking light 1000x1250
+shot blocking-lists blocking/lists light
+shot blocking-allowed blocking/allowed light
+shot blocking-rules blocking/rules light
+shot blocking-activity blocking/activity light
+shot https https light 1000x1450
+shot tor tor light 1000x1300
+shot system system light 1000x1450

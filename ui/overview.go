@@ -1,0 +1,322 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"polaris/internal/settings"
+	"polaris/internal/status"
+)
+
+// overviewScreen: the big switch, the state in words, where things stand
+// (proxy, system proxy, Tor, lists) and the 30-day chart.
+type overviewScreen struct {
+	u *UI
+
+	toggle   *Toggle
+	headline *widget.Label
+	detail   *widget.RichText
+	pauseBtn *widget.Button
+
+	address, browsers, tor, lists *widget.Label
+	useSystem                     *widget.Button
+	warnings                      *widget.RichText
+
+	chart       *dayChart
+	shownLegend string
+	legend      *fyne.Container
+	caption     *widget.Label
+}
+
+func (o *overviewScreen) build() fyne.CanvasObject {
+	u := o.u
+	o.toggle = newBigToggle(lang.L("Protection"), func(on bool) {
+		u.change(func(s *settings.Settings) error { s.Protection = on; return nil })
+	})
+	o.headline = widget.NewLabel("")
+	o.headline.SizeName = theme.SizeNameSubHeadingText
+	o.headline.TextStyle.Bold = true
+	o.headline.Wrapping = fyne.TextWrapWord
+	o.detail = note("")
+	o.pauseBtn = widget.NewButtonWithIcon(lang.L("Pause…"), theme.MediaPauseIcon(), o.pauseMenu)
+	hero := panel(container.NewBorder(nil, nil, container.NewCenter(o.toggle), container.NewCenter(o.pauseBtn),
+		container.NewVBox(o.headline, o.detail)))
+
+	o.address = widget.NewLabel("")
+	o.address.Selectable = true
+	copyBtn := widget.NewButtonWithIcon(lang.L("Copy"), theme.ContentCopyIcon(), func() {
+		u.app.Clipboard().SetContent(o.address.Text)
+		u.inform(lang.L("Proxy address copied"))
+	})
+	o.browsers = wrapped("")
+	o.useSystem = widget.NewButton(lang.L("Use as system proxy"), func() {
+		u.change(func(s *settings.Settings) error { s.System.SystemProxy = true; return nil })
+	})
+	o.useSystem.Importance = widget.HighImportance
+	o.warnings = note("")
+	o.tor = wrapped("")
+	torBtn := widget.NewButton(lang.L("Tor settings"), func() { u.selectScreen("tor") })
+	o.lists = wrapped("")
+	listsBtn := widget.NewButton(lang.L("Blocking settings"), func() { u.selectScreen("blocking") })
+
+	facts := panel(
+		factRow(lang.L("Proxy address"), o.address, copyBtn),
+		widget.NewSeparator(),
+		factRow(lang.L("Browsers"), container.NewVBox(o.browsers, o.warnings), o.useSystem),
+		widget.NewSeparator(),
+		factRow(lang.L("Tor"), o.tor, torBtn),
+		widget.NewSeparator(),
+		factRow(lang.L("Block lists"), o.lists, listsBtn),
+	)
+
+	o.chart = newDayChart(u.now)
+	o.caption = widget.NewLabel("")
+	o.caption.Wrapping = fyne.TextWrapWord
+	o.chart.OnSelect = func(int) { o.updateCaption() }
+	o.legend = container.New(layout.NewRowWrapLayout())
+	chart := section(lang.L("Blocked in the last 30 days"), "",
+		o.chart, o.legend, o.caption)
+
+	return page(lang.L("Overview"), "", hero, facts, chart)
+}
+
+// factRow: a bold name on the left, the value, an action on the right.
+func factRow(name string, value fyne.CanvasObject, action fyne.CanvasObject) fyne.CanvasObject {
+	k := widget.NewLabel(name)
+	k.TextStyle.Bold = true
+	left := container.New(layout.NewGridWrapLayout(fyne.NewSize(150, k.MinSize().Height)), k)
+	return container.NewBorder(nil, nil, left, container.NewCenter(action), value)
+}
+
+func (o *overviewScreen) update() {
+	u := o.u
+	snap, set := u.snap, u.set
+	o.toggle.SetOn(set.Protection)
+	head, detail := protectionState(snap, set, u.now())
+	o.headline.SetText(head)
+	setNote(o.detail, detail)
+	if paused(snap) {
+		o.pauseBtn.SetText(lang.L("Resume"))
+		o.pauseBtn.SetIcon(theme.MediaPlayIcon())
+	} else {
+		o.pauseBtn.SetText(lang.L("Pause…"))
+		o.pauseBtn.SetIcon(theme.MediaPauseIcon())
+	}
+	if set.Protection && snap.Proxy.Running {
+		o.pauseBtn.Enable()
+	} else {
+		o.pauseBtn.Disable()
+	}
+
+	addr := snap.Proxy.Listen
+	if addr == "" {
+		addr = set.Listen
+	}
+	o.address.SetText(addr)
+
+	switch {
+	case snap.System.SystemProxy:
+		o.browsers.SetText(lang.L("Your browsers go through Polaris: it is the system proxy."))
+		o.useSystem.Hide()
+	case set.System.SystemProxy:
+		o.browsers.SetText(lang.L("Polaris should be the system proxy, but the system does not point at it yet."))
+		o.useSystem.Hide()
+	default:
+		o.browsers.SetText(lang.L("Your browsers do not go through Polaris yet. Make it the system proxy, or set the proxy address in your browser."))
+		o.useSystem.Show()
+	}
+	setNote(o.warnings, strings.Join(snap.System.Warnings, "\n"))
+
+	o.tor.SetText(torSummary(snap.Tor, set.Tor.Enabled))
+	o.lists.SetText(listsSummary(snap.Blocking))
+
+	o.chart.SetDays(snap.Blocking.Daily)
+	o.updateLegend()
+	o.updateCaption()
+}
+
+// protectionState says in words what Polaris is doing: a headline and a
+// sentence of detail.
+func protectionState(snap status.Snapshot, set settings.Settings, now time.Time) (string, string) {
+	switch {
+	case !snap.Proxy.Running && snap.Proxy.Err != "":
+		return lang.L("Polaris is not running"), sentence(snap.Proxy.Err)
+	case !snap.Proxy.Running:
+		return lang.L("Starting…"), lang.L("Polaris is starting its proxy.")
+	case !set.Protection:
+		return lang.L("Protection is off"), lang.L("Polaris passes your traffic on unchanged: nothing is blocked and no privacy signals are sent.")
+	case snap.Blocking.PausedUntilRestart:
+		return lang.L("Blocking is paused until Polaris restarts"), lang.L("Trackers are not blocked. Privacy signals are still sent.")
+	case snap.Blocking.PausedUntil.After(now):
+		return lang.L("Blocking is paused until {{.Time}}", map[string]any{"Time": clock(snap.Blocking.PausedUntil)}),
+			lang.L("Blocking resumes by itself. Privacy signals are still sent.")
+	case snap.Blocking.Loading:
+		return lang.L("Protecting — loading block lists…"), lang.L("Requests wait until the lists are loaded, so that nothing slips through.")
+	}
+	n := snap.Blocking.BlockedToday
+	if n == 0 {
+		return lang.L("Protecting — no trackers blocked yet today"), lang.L("Polaris blocks trackers and sends your privacy signals.")
+	}
+	return lang.N("Protecting — {{.Count}} trackers blocked today", int(min(n, 1<<30)), map[string]any{"Count": count(n)}),
+		lang.L("Polaris blocks trackers and sends your privacy signals.")
+}
+
+// paused reports whether blocking is paused.
+func paused(snap status.Snapshot) bool {
+	return snap.Blocking.PausedUntilRestart || !snap.Blocking.PausedUntil.IsZero() && snap.Blocking.PausedUntil.After(time.Now())
+}
+
+func torSummary(t status.Tor, enabled bool) string {
+	if !enabled {
+		return lang.L("Off — your traffic goes directly to the sites you visit.")
+	}
+	switch t.State {
+	case status.TorReady:
+		return lang.L("Connected — all your traffic goes through Tor.")
+	case status.TorBootstrapping:
+		return lang.L("Connecting to Tor ({{.Percent}}%) — traffic is held until Tor is ready.", map[string]any{"Percent": t.Progress})
+	case status.TorFailed:
+		return lang.L("Tor could not connect — traffic is refused, nothing goes out directly.")
+	}
+	return lang.L("Starting Tor — traffic is held until Tor is ready.")
+}
+
+func listsSummary(b status.Blocking) string {
+	on := 0
+	for _, l := range b.Lists {
+		if l.Enabled {
+			on++
+		}
+	}
+	if b.Rules == 0 && on == 0 {
+		return lang.L("No block lists loaded yet.")
+	}
+	return lang.N("{{.Rules}} rules from {{.Count}} lists", on, map[string]any{"Rules": count(b.Rules), "Count": on})
+}
+
+// categoryName is the display name of a tracker category.
+func categoryName(c string) string {
+	switch c {
+	case "advertising":
+		return lang.X("category.advertising", "Advertising")
+	case "analytics":
+		return lang.X("category.analytics", "Analytics")
+	case "social":
+		return lang.X("category.social", "Social media")
+	case "fingerprinting":
+		return lang.X("category.fingerprinting", "Fingerprinting")
+	case "cryptomining":
+		return lang.X("category.cryptomining", "Cryptomining")
+	case "email":
+		return lang.X("category.email", "Email tracking")
+	case "content":
+		return lang.X("category.content", "Embedded content")
+	}
+	return lang.X("category.other", "Other")
+}
+
+func (o *overviewScreen) updateLegend() {
+	present := map[string]bool{}
+	for _, d := range o.u.snap.Blocking.Daily {
+		var sum int64
+		for c, n := range d.ByCategory {
+			if n > 0 {
+				present[c] = true
+				sum += n
+			}
+		}
+		if d.Total > sum {
+			present["other"] = true
+		}
+	}
+	var items []fyne.CanvasObject
+	key := fmt.Sprint(present)
+	if key == o.shownLegend {
+		return
+	}
+	o.shownLegend = key
+	for _, c := range settings.Categories {
+		if !present[string(c)] {
+			continue
+		}
+		sw := canvas.NewRectangle(categoryColor(string(c)))
+		sw.CornerRadius = 3
+		sw.SetMinSize(fyne.NewSquareSize(12))
+		items = append(items, container.NewHBox(container.NewCenter(sw), widget.NewLabel(categoryName(string(c)))))
+	}
+	o.legend.Objects = items
+	o.legend.Refresh()
+}
+
+func (o *overviewScreen) updateCaption() {
+	days := o.u.snap.Blocking.Daily
+	i := o.chart.selected
+	if i < 0 || i >= len(days) {
+		var total int64
+		for _, d := range days {
+			total += d.Total
+		}
+		if total == 0 {
+			o.caption.Hide() // the chart says so
+			return
+		}
+		o.caption.Show()
+		o.caption.SetText(lang.N("{{.Count}} requests blocked in the last 30 days. Point at a bar for the details of a day.",
+			int(min(total, 1<<30)), map[string]any{"Count": count(total)}))
+		return
+	}
+	o.caption.Show()
+	d := days[i]
+	var parts []string
+	for _, c := range settings.Categories {
+		if n := d.ByCategory[string(c)]; n > 0 {
+			parts = append(parts, lang.L("{{.Category}} {{.Count}}", map[string]any{"Category": categoryName(string(c)), "Count": count(n)}))
+		}
+	}
+	o.caption.SetText(lang.N("{{.Day}}: {{.Count}} requests blocked. {{.Parts}}", int(min(d.Total, 1<<30)),
+		map[string]any{"Day": day(d.Day), "Count": count(d.Total), "Parts": strings.Join(parts, lang.X("format.list-separator", ", "))}))
+}
+
+func (o *overviewScreen) shown() {}
+
+// pauseMenu offers the pause durations, or resumes when paused.
+func (o *overviewScreen) pauseMenu() {
+	u := o.u
+	if paused(u.snap) {
+		u.resume()
+		return
+	}
+	m := fyne.NewMenu("",
+		fyne.NewMenuItem(lang.L("For 5 minutes"), func() { u.pause(5 * time.Minute) }),
+		fyne.NewMenuItem(lang.L("For 30 minutes"), func() { u.pause(30 * time.Minute) }),
+		fyne.NewMenuItem(lang.L("For 1 hour"), func() { u.pause(time.Hour) }),
+		fyne.NewMenuItem(lang.L("Until Polaris restarts"), func() { u.pause(-1) }),
+	)
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(o.pauseBtn)
+	widget.ShowPopUpMenuAtPosition(m, u.win.Canvas(), pos.AddXY(0, o.pauseBtn.Size().Height))
+}
+
+// pause pauses blocking; d < 0 until restart.
+func (u *UI) pause(d time.Duration) {
+	u.bg(func() func() {
+		err := u.c.Pause(d)
+		return func() { u.fail(err) }
+	})
+}
+
+// resume ends a pause.
+func (u *UI) resume() {
+	u.bg(func() func() {
+		err := u.c.Resume()
+		return func() { u.fail(err) }
+	})
+}

@@ -1,0 +1,237 @@
+package ui
+
+import (
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"polaris/assets"
+	"polaris/internal/status"
+)
+
+// Small building blocks shared by the screens, so that every screen has
+// the same rhythm: a heading, a sentence saying what it is for, panels of
+// rows with a control on the right.
+
+// heading is a section title.
+func heading(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.SizeName = theme.SizeNameSubHeadingText
+	l.TextStyle.Bold = true
+	return l
+}
+
+// title is a screen title.
+func title(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.SizeName = theme.SizeNameHeadingText
+	l.TextStyle.Bold = true
+	return l
+}
+
+// note is secondary text: muted, wrapped.
+func note(text string) *widget.RichText {
+	t := widget.NewRichText(&widget.TextSegment{Text: text, Style: widget.RichTextStyle{ColorName: colorMuted}})
+	t.Wrapping = fyne.TextWrapWord
+	return t
+}
+
+// setNote replaces the text of a note; an empty note is hidden so that it
+// takes no room.
+func setNote(t *widget.RichText, text string) {
+	if seg, ok := t.Segments[0].(*widget.TextSegment); ok && seg.Text != text {
+		seg.Text = text
+		t.Refresh()
+	}
+	if text == "" {
+		t.Hide()
+	} else {
+		t.Show()
+	}
+}
+
+// strong is a bold, wrapped label.
+func strong(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.TextStyle.Bold = true
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// wrapped is a plain wrapped label.
+func wrapped(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// themedRect is a rectangle filled with a theme colour that follows theme
+// changes (light/dark) — a plain canvas.Rectangle would keep its colour.
+type themedRect struct {
+	widget.BaseWidget
+	color  fyne.ThemeColorName
+	radius float32
+	rect   *canvas.Rectangle
+}
+
+func newThemedRect(c fyne.ThemeColorName, radius float32) *themedRect {
+	r := &themedRect{color: c, radius: radius, rect: canvas.NewRectangle(color.Transparent)}
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+// SetColor changes the colour.
+func (r *themedRect) SetColor(c fyne.ThemeColorName) {
+	r.color = c
+	r.Refresh()
+}
+
+func (r *themedRect) CreateRenderer() fyne.WidgetRenderer {
+	rr := &themedRectRenderer{r: r}
+	rr.Refresh()
+	return rr
+}
+
+type themedRectRenderer struct{ r *themedRect }
+
+func (rr *themedRectRenderer) Layout(s fyne.Size) { rr.r.rect.Resize(s) }
+func (rr *themedRectRenderer) MinSize() fyne.Size { return fyne.NewSize(0, 0) }
+func (rr *themedRectRenderer) Destroy()           {}
+func (rr *themedRectRenderer) Objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{rr.r.rect}
+}
+func (rr *themedRectRenderer) Refresh() {
+	v := fyne.CurrentApp().Settings().ThemeVariant()
+	rr.r.rect.FillColor = rr.r.Theme().Color(rr.r.color, v)
+	rr.r.rect.CornerRadius = rr.r.radius
+	rr.r.rect.Refresh()
+}
+
+// panel groups rows on a softly tinted, rounded background.
+func panel(objs ...fyne.CanvasObject) fyne.CanvasObject {
+	inner := container.NewVBox(objs...)
+	return container.NewStack(newThemedRect(colorPanel, 10),
+		container.New(layout.NewCustomPaddedLayout(10, 10, 14, 14), inner))
+}
+
+// section is a heading, an optional explanation and a panel.
+func section(head, explain string, objs ...fyne.CanvasObject) fyne.CanvasObject {
+	parts := []fyne.CanvasObject{heading(head)}
+	if explain != "" {
+		parts = append(parts, note(explain))
+	}
+	return container.NewVBox(container.New(layout.NewCustomPaddedVBoxLayout(-8), parts...), panel(objs...))
+}
+
+// switchRow is a titled, explained row with a switch on the right.
+func switchRow(titleText, explain string, t *Toggle) fyne.CanvasObject {
+	return controlRow(titleText, explain, container.NewCenter(t))
+}
+
+// controlRow is a titled, explained row with any control on the right.
+func controlRow(titleText, explain string, control fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewBorder(nil, nil, nil, control, textBlock(titleText, explain))
+}
+
+// textBlock is a bold line with its explanation tucked under it.
+func textBlock(titleText, explain string) fyne.CanvasObject {
+	text := []fyne.CanvasObject{strong(titleText)}
+	if explain != "" {
+		text = append(text, note(explain))
+	}
+	return container.New(layout.NewCustomPaddedVBoxLayout(-10), text...)
+}
+
+// keyValue is a label and a value on one row.
+func keyValue(key string, value fyne.CanvasObject) fyne.CanvasObject {
+	k := widget.NewLabel(key)
+	k.TextStyle.Bold = true
+	return container.NewBorder(nil, nil, k, nil, value)
+}
+
+// page lays a screen out: title, intro and sections, scrolling vertically.
+func page(titleText, intro string, sections ...fyne.CanvasObject) fyne.CanvasObject {
+	head := []fyne.CanvasObject{title(titleText)}
+	if intro != "" {
+		head = append(head, note(intro))
+	}
+	objs := []fyne.CanvasObject{container.New(layout.NewCustomPaddedVBoxLayout(-8), head...)}
+	objs = append(objs, sections...)
+	return container.NewVScroll(pagePadding(container.New(layout.NewCustomPaddedVBoxLayout(14), objs...)))
+}
+
+// pagePadding is the margin around a screen's content.
+func pagePadding(o fyne.CanvasObject) fyne.CanvasObject {
+	return container.New(layout.NewCustomPaddedLayout(6, 24, 20, 20), o)
+}
+
+// unavailableText is what a screen shows in place of data the engine
+// could not give (for example a feature this version does not have yet).
+func unavailableText(err error) string { return sentence(err.Error()) }
+
+// callout is a tinted box with an icon and a message, for warnings and
+// explanations that must stand out while staying readable.
+type callout struct {
+	obj  *fyne.Container
+	bg   *themedRect
+	icon *widget.Icon
+	text *widget.Label
+}
+
+func newCallout(sev status.Severity, text string, trailing fyne.CanvasObject) *callout {
+	c := &callout{bg: newThemedRect(colorInfoBG, 8), icon: widget.NewIcon(theme.InfoIcon()), text: wrapped(text)}
+	row := container.NewBorder(nil, nil, container.NewCenter(c.icon), trailing, c.text)
+	c.obj = container.NewStack(c.bg, container.New(layout.NewCustomPaddedLayout(2, 2, 8, 4), row))
+	c.set(sev, text)
+	return c
+}
+
+// set changes the message; "" hides the box.
+func (c *callout) set(sev status.Severity, text string) {
+	switch sev {
+	case status.Error:
+		c.bg.SetColor(colorErrorBG)
+		c.icon.SetResource(theme.NewErrorThemedResource(theme.ErrorIcon()))
+	case status.Warning:
+		c.bg.SetColor(colorWarningBG)
+		c.icon.SetResource(theme.NewWarningThemedResource(theme.WarningIcon()))
+	default:
+		c.bg.SetColor(colorInfoBG)
+		c.icon.SetResource(theme.NewPrimaryThemedResource(theme.InfoIcon()))
+	}
+	c.text.SetText(text)
+	if text == "" {
+		c.obj.Hide()
+	} else {
+		c.obj.Show()
+	}
+}
+
+// icon returns one of Polaris's own monochrome icons, coloured for the theme.
+func icon(name string) fyne.Resource {
+	b, err := assets.Icons.ReadFile("icons/" + name + ".svg")
+	if err != nil {
+		return theme.QuestionIcon()
+	}
+	return theme.NewThemedResource(fyne.NewStaticResource(name+".svg", b))
+}
+
+// fixedWidth gives o a fixed width (entries otherwise shrink to nothing in
+// a row, or stretch across the window in a border).
+func fixedWidth(w float32, o fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewGridWrap(fyne.NewSize(w, o.MinSize().Height), o)
+}
+
+// enable enables or disables a widget.
+func enable(w fyne.Disableable, on bool) {
+	if on {
+		w.Enable()
+	} else {
+		w.Disable()
+	}
+}

@@ -1,0 +1,388 @@
+package ui
+
+import (
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"polaris/internal/settings"
+	"polaris/internal/status"
+)
+
+// PACURL is where the proxy serves its proxy auto-configuration file.
+const PACURL = "http://" + settings.ReservedHost + "/proxy.pac"
+
+// systemScreen: system proxy, PAC, autostart, port, what Polaris stores,
+// export/import and deleting everything.
+type systemScreen struct {
+	u *UI
+
+	sysProxy, firefox, failOpen, autostart *Toggle
+	sysState                               *widget.Label
+	sysWarn                                *widget.RichText
+
+	port     *widget.Entry
+	portSave *widget.Button
+	portErr  *widget.Label
+
+	statsDays  *widget.Entry
+	statsSave  *widget.Button
+	logPersist *Toggle
+	logKeep    *widget.Select
+	retention  *widget.Label
+	inventory  *fyne.Container
+	invNote    *callout
+	exportBtn  *widget.Button
+	importBtn  *widget.Button
+	deleteBtn  *widget.Button
+	dataBusy   *widget.ProgressBarInfinite
+}
+
+var logRetentions = []time.Duration{settings.LogRetentionHour, settings.LogRetentionDay, settings.LogRetentionWeek}
+
+func (y *systemScreen) build() fyne.CanvasObject {
+	u := y.u
+	boolSetting := func(label string, field func(*settings.Settings) *bool) *Toggle {
+		return NewToggle(label, func(on bool) {
+			u.change(func(s *settings.Settings) error { *field(s) = on; return nil })
+		})
+	}
+	y.sysProxy = boolSetting(lang.L("Use Polaris as the system proxy"), func(s *settings.Settings) *bool { return &s.System.SystemProxy })
+	y.firefox = boolSetting(lang.L("Make Firefox follow the system proxy"), func(s *settings.Settings) *bool { return &s.System.FirefoxUserJS })
+	y.failOpen = boolSetting(lang.L("Let traffic through when Polaris is not running"), func(s *settings.Settings) *bool { return &s.System.PACFailOpen })
+	y.autostart = boolSetting(lang.L("Start Polaris when I log in"), func(s *settings.Settings) *bool { return &s.System.Autostart })
+	y.sysState = widget.NewLabel("")
+	y.sysState.Wrapping = fyne.TextWrapWord
+	y.sysWarn = note("")
+	browsers := section(lang.L("Browsers"), "",
+		switchRow(lang.L("Use Polaris as the system proxy"),
+			lang.L("Every browser and program that follows your system settings goes through Polaris. Your previous settings are put back when you turn this off or quit Polaris — even after a crash."), y.sysProxy),
+		y.sysState, y.sysWarn,
+		widget.NewSeparator(),
+		switchRow(lang.L("Make Firefox follow the system proxy"),
+			lang.L("Firefox can use its own proxy settings. Polaris can set them to follow the system while Polaris is the system proxy, and restores them afterwards."), y.firefox),
+		widget.NewSeparator(),
+		switchRow(lang.L("Start Polaris when I log in"), lang.L("So you are protected from the start."), y.autostart))
+
+	pac := widget.NewLabel(PACURL)
+	pac.Selectable = true
+	pac.TextStyle.Monospace = true
+	copyPAC := widget.NewButtonWithIcon(lang.L("Copy"), theme.ContentCopyIcon(), func() {
+		u.app.Clipboard().SetContent(PACURL)
+		u.inform(lang.L("Address copied"))
+	})
+	pacSec := section(lang.L("Automatic proxy configuration"),
+		lang.L("Programs that ask for an “automatic proxy configuration URL” can use this address."),
+		container.NewBorder(nil, nil, nil, copyPAC, pac),
+		widget.NewSeparator(),
+		switchRow(lang.L("Let traffic through when Polaris is not running"),
+			lang.L("Off (recommended): programs using this address refuse to connect while Polaris is stopped, so nothing goes out unprotected."), y.failOpen))
+
+	y.port = widget.NewEntry()
+	y.port.SetPlaceHolder(strconv.Itoa(settings.DefaultPort))
+	y.portErr = widget.NewLabel("")
+	y.portErr.Importance = widget.DangerImportance
+	y.portErr.Wrapping = fyne.TextWrapWord
+	y.portErr.Hide()
+	y.portSave = widget.NewButton(lang.L("Change port"), y.savePort)
+	y.portSave.Disable()
+	y.port.OnChanged = func(string) {
+		_, err := y.listenFor(y.port.Text)
+		cur, _ := portOf(u.set.Listen)
+		switch {
+		case err != nil:
+			y.portErr.SetText(lang.L("Enter a port number from 1024 to 65535."))
+			y.portErr.Show()
+			y.portSave.Disable()
+		case y.port.Text == cur:
+			y.portErr.Hide()
+			y.portSave.Disable()
+		default:
+			y.portErr.Hide()
+			y.portSave.Enable()
+		}
+	}
+	y.port.OnSubmitted = func(string) {
+		if !y.portSave.Disabled() {
+			y.savePort()
+		}
+	}
+	portSec := section(lang.L("Proxy port"),
+		lang.L("Polaris listens on this computer only. Change the port if another program already uses it; browsers set up by hand must then be told the new port."),
+		container.NewHBox(fixedWidth(120, y.port), y.portSave), y.portErr)
+
+	y.statsDays = widget.NewEntry()
+	y.statsSave = widget.NewButton(lang.L("Save"), y.saveStatsDays)
+	y.statsDays.OnSubmitted = func(string) { y.saveStatsDays() }
+	y.logPersist = boolSetting(lang.L("Keep the activity log on disk"), func(s *settings.Settings) *bool { return &s.Data.LogPersist })
+	names := []string{lang.L("for 1 hour"), lang.L("for 1 day"), lang.L("for 7 days")}
+	y.logKeep = widget.NewSelect(names, func(string) {
+		i := y.logKeep.SelectedIndex()
+		if i < 0 {
+			return
+		}
+		d := logRetentions[i]
+		u.change(func(s *settings.Settings) error { s.Data.LogRetention = d; return nil })
+	})
+	y.inventory = container.NewVBox()
+	y.invNote = newCallout(status.Info, "", nil)
+	refresh := widget.NewButtonWithIcon(lang.L("Refresh"), theme.ViewRefreshIcon(), y.loadInventory)
+	stores := section(lang.L("What Polaris keeps"),
+		lang.L("Polaris keeps as little as it can, only on this computer, and sends nothing anywhere. Daily counts never include the addresses you visited."),
+		controlRow(lang.L("Daily statistics"), lang.L("How many days of blocked-request counts to keep."),
+			container.NewHBox(fixedWidth(80, y.statsDays), widget.NewLabel(lang.L("days")), y.statsSave)),
+		widget.NewSeparator(),
+		switchRow(lang.L("Keep the activity log on disk"),
+			lang.L("Off: the list of recent requests lives in memory only and is gone when Polaris quits."), y.logPersist),
+		controlRow(lang.L("Keep the log"), "", y.logKeep),
+		widget.NewSeparator(),
+		y.invNote.obj, y.inventory, container.NewHBox(refresh))
+
+	y.exportBtn = widget.NewButtonWithIcon(lang.L("Export my data…"), theme.DownloadIcon(), y.exportData)
+	y.importBtn = widget.NewButtonWithIcon(lang.L("Import…"), theme.UploadIcon(), y.importData)
+	y.deleteBtn = widget.NewButtonWithIcon(lang.L("Delete all data…"), theme.DeleteIcon(), y.confirmDelete)
+	y.deleteBtn.Importance = widget.DangerImportance
+	y.dataBusy = widget.NewProgressBarInfinite()
+	y.dataBusy.Stop()
+	y.dataBusy.Hide()
+	y.retention = widget.NewLabel("")
+	data := section(lang.L("Your data"),
+		lang.L("Take your settings, lists, allowed sites, rules and statistics with you as one file, or bring them back. Deleting removes everything Polaris stored — including its certificate, after removing it from your browsers — and puts your system settings back."),
+		container.NewHBox(y.exportBtn, y.importBtn, widget.NewSeparator(), y.deleteBtn), y.dataBusy)
+
+	return page(lang.L("System & data"), "", browsers, pacSec, portSec, stores, data)
+}
+
+// listenFor returns the listen address with port p on the current host.
+func (y *systemScreen) listenFor(p string) (string, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(p))
+	if err != nil || n < 1024 || n > 65535 {
+		return "", strconv.ErrRange
+	}
+	host, _, err := net.SplitHostPort(y.u.set.Listen)
+	if err != nil {
+		host = "127.0.0.1"
+	}
+	addr := net.JoinHostPort(host, strconv.Itoa(n))
+	probe := y.u.set.Clone()
+	if err := probe.Set("listen", addr); err != nil {
+		return "", err
+	}
+	return addr, nil
+}
+
+func portOf(listen string) (string, error) {
+	_, p, err := net.SplitHostPort(listen)
+	return p, err
+}
+
+func (y *systemScreen) savePort() {
+	addr, err := y.listenFor(y.port.Text)
+	if err != nil {
+		return
+	}
+	y.portSave.Disable()
+	y.u.change(func(s *settings.Settings) error { return s.Set("listen", addr) })
+}
+
+func (y *systemScreen) saveStatsDays() {
+	v := strings.TrimSpace(y.statsDays.Text)
+	probe := y.u.set.Clone()
+	if err := probe.Set("stats.retention-days", v); err != nil {
+		y.u.fail(err)
+		return
+	}
+	y.u.change(func(s *settings.Settings) error { return s.Set("stats.retention-days", v) })
+}
+
+func (y *systemScreen) update() {
+	u := y.u
+	set, snap := u.set, u.snap.System
+	y.sysProxy.SetOn(set.System.SystemProxy)
+	y.firefox.SetOn(set.System.FirefoxUserJS)
+	y.failOpen.SetOn(set.System.PACFailOpen)
+	y.autostart.SetOn(set.System.Autostart)
+	switch {
+	case snap.SystemProxy && len(snap.Backends) > 0:
+		y.sysState.SetText(lang.L("The system points at Polaris (set in: {{.Where}}).",
+			map[string]any{"Where": strings.Join(snap.Backends, lang.X("format.list-separator", ", "))}))
+	case snap.SystemProxy:
+		y.sysState.SetText(lang.L("The system points at Polaris."))
+	case set.System.SystemProxy:
+		y.sysState.SetText(lang.L("The system does not point at Polaris yet."))
+	default:
+		y.sysState.SetText(lang.L("The system proxy settings are yours, untouched."))
+	}
+	setNote(y.sysWarn, strings.Join(snap.Warnings, "\n"))
+
+	if c := u.win.Canvas().Focused(); c != y.port {
+		p, _ := portOf(u.set.Listen)
+		y.port.SetText(p)
+		y.portSave.Disable()
+	}
+	if u.win.Canvas().Focused() != y.statsDays {
+		y.statsDays.SetText(strconv.Itoa(set.Data.StatsRetentionDays))
+	}
+	y.logPersist.SetOn(set.Data.LogPersist)
+	for i, d := range logRetentions {
+		if d == set.Data.LogRetention {
+			y.logKeep.SetSelectedIndex(i)
+		}
+	}
+	if set.Data.LogPersist {
+		y.logKeep.Enable()
+	} else {
+		y.logKeep.Disable()
+	}
+}
+
+func (y *systemScreen) shown() { y.loadInventory() }
+
+func (y *systemScreen) loadInventory() {
+	u := y.u
+	u.bg(func() func() {
+		ctx, cancel := u.ctxFor(longCall)
+		defer cancel()
+		inv, err := u.c.Inventory(ctx)
+		return func() { y.showInventory(inv, err) }
+	})
+}
+
+func (y *systemScreen) showInventory(inv status.Inventory, err error) {
+	var rows []fyne.CanvasObject
+	if err != nil {
+		y.invNote.set(status.Info, unavailableText(err))
+	} else {
+		y.invNote.set(status.Info, lang.L("Everything is in {{.Dir}}", map[string]any{"Dir": inv.Dir}))
+		for _, t := range inv.Tables {
+			rows = append(rows, panel(
+				container.NewBorder(nil, nil, nil,
+					widget.NewLabel(lang.N("{{.Count}} entries", int(min(t.Rows, 1<<30)), map[string]any{"Count": count(t.Rows)})),
+					strong(t.What)),
+				note(lang.L("Why: {{.Why}}", map[string]any{"Why": t.Why})),
+				note(lang.L("Kept: {{.Retention}}", map[string]any{"Retention": t.Retention}))))
+		}
+		if len(inv.Files) > 0 {
+			rows = append(rows, strong(lang.L("Files")))
+		}
+		for _, f := range inv.Files {
+			rows = append(rows, container.NewBorder(nil, nil, nil, widget.NewLabel(bytesText(f.Bytes)),
+				container.NewVBox(widget.NewLabel(f.Path), note(f.What))))
+		}
+	}
+	y.inventory.Objects = rows
+	y.inventory.Refresh()
+}
+
+// dataWork runs a data action with progress showing.
+func (y *systemScreen) dataWork(work func() error, done func()) {
+	u := y.u
+	for _, b := range []*widget.Button{y.exportBtn, y.importBtn, y.deleteBtn} {
+		b.Disable()
+	}
+	y.dataBusy.Show()
+	y.dataBusy.Start()
+	u.bg(func() func() {
+		err := work()
+		return func() {
+			y.dataBusy.Stop()
+			y.dataBusy.Hide()
+			for _, b := range []*widget.Button{y.exportBtn, y.importBtn, y.deleteBtn} {
+				b.Enable()
+			}
+			if err != nil {
+				u.fail(err)
+				return
+			}
+			done()
+			u.reloadSettings()
+			y.loadInventory()
+		}
+	})
+}
+
+func (y *systemScreen) exportData() {
+	u := y.u
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil {
+			u.fail(err)
+			return
+		}
+		if w == nil {
+			return
+		}
+		path := w.URI().Path()
+		w.Close()
+		y.dataWork(func() error {
+			ctx, cancel := u.ctxFor(longCall)
+			defer cancel()
+			return u.c.ExportData(ctx, path)
+		}, func() { u.inform(lang.L("Your data was saved to {{.Path}}.", map[string]any{"Path": path})) })
+	}, u.win)
+	d.SetFileName("polaris-data.json")
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
+	d.Show()
+}
+
+func (y *systemScreen) importData() {
+	u := y.u
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil {
+			u.fail(err)
+			return
+		}
+		if r == nil {
+			return
+		}
+		path := r.URI().Path()
+		r.Close()
+		dialog.ShowConfirm(lang.L("Replace your data?"),
+			lang.L("Your settings, lists, allowed sites, rules and statistics are replaced by those in the file. Polaris checks the whole file first and changes nothing if it is not valid."),
+			func(ok bool) {
+				if !ok {
+					return
+				}
+				y.dataWork(func() error {
+					ctx, cancel := u.ctxFor(longCall)
+					defer cancel()
+					return u.c.ImportData(ctx, path)
+				}, func() { u.inform(lang.L("Your data was imported.")) })
+			}, u.win)
+	}, u.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
+	d.Show()
+}
+
+// confirmDelete asks before deleting everything.
+func (y *systemScreen) confirmDelete() {
+	u := y.u
+	d := dialog.NewConfirm(lang.L("Delete all data?"),
+		lang.L("Polaris will put your system proxy settings back, remove its certificate from your browsers, and delete its settings, lists, statistics and Tor data. This cannot be undone."),
+		func(ok bool) {
+			if ok {
+				y.deleteAll()
+			}
+		}, u.win)
+	d.SetConfirmText(lang.L("Delete everything"))
+	d.SetConfirmImportance(widget.DangerImportance)
+	d.SetDismissText(lang.L("Keep my data"))
+	d.Show()
+}
+
+func (y *systemScreen) deleteAll() {
+	u := y.u
+	y.dataWork(func() error {
+		ctx, cancel := u.ctxFor(longCall)
+		defer cancel()
+		return u.c.DeleteAllData(ctx)
+	}, func() { u.inform(lang.L("Everything Polaris stored has been deleted.")) })
+}

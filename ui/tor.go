@@ -1,0 +1,334 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"polaris/internal/settings"
+	"polaris/internal/status"
+)
+
+// torScreen: one button to connect, bootstrap progress in words, new
+// identity, the circuit of a site, bridges, and the advanced choices.
+type torScreen struct {
+	u *UI
+
+	state    *widget.Label
+	phase    *widget.Label
+	progress *widget.ProgressBar
+	errText  *callout
+	connect  *widget.Button
+	newID    *widget.Button
+
+	site    *widget.Entry
+	show    *widget.Button
+	circuit *fyne.Container
+
+	bridges       *widget.RadioGroup
+	bridgeOptions []string
+	bridgeLines   *widget.Entry
+	bridgeSave    *widget.Button
+	bridgeErr     *widget.Label
+
+	isolate     *Toggle
+	countries   *widget.Entry
+	countrySave *widget.Button
+	countryErr  *widget.Label
+	binary      *widget.Label
+}
+
+var bridgeModes = []settings.BridgeMode{settings.BridgesNone, settings.BridgesObfs4, settings.BridgesSnowflake, settings.BridgesCustom}
+
+func (t *torScreen) build() fyne.CanvasObject {
+	u := t.u
+	t.state = widget.NewLabel("")
+	t.state.SizeName = theme.SizeNameSubHeadingText
+	t.state.TextStyle.Bold = true
+	t.state.Wrapping = fyne.TextWrapWord
+	t.phase = widget.NewLabel("")
+	t.phase.Wrapping = fyne.TextWrapWord
+	t.progress = widget.NewProgressBar()
+	t.progress.Max = 100
+	t.progress.TextFormatter = func() string {
+		return lang.L("{{.Percent}}%", map[string]any{"Percent": int(t.progress.Value)})
+	}
+	t.errText = newCallout(status.Error, "", nil)
+	t.connect = widget.NewButtonWithIcon(lang.L("Connect to Tor"), theme.LoginIcon(), func() {
+		on := !u.set.Tor.Enabled
+		u.change(func(s *settings.Settings) error { s.Tor.Enabled = on; return nil })
+	})
+	t.connect.Importance = widget.HighImportance
+	hero := panel(
+		container.NewBorder(nil, nil, nil, container.NewCenter(t.connect), t.state),
+		t.progress, t.phase, t.errText.obj,
+		note(lang.L("Tor hides where you are from the sites you visit, and what you visit from your network. While Tor is connecting, or if it stops, Polaris refuses every request rather than send it without Tor: nothing goes out directly until you disconnect.")))
+
+	t.newID = widget.NewButtonWithIcon(lang.L("New identity"), theme.ViewRefreshIcon(), t.newIdentity)
+	identity := section(lang.L("New identity"), "",
+		controlRow(lang.L("Look like someone else"),
+			lang.L("New connections use new Tor circuits, so sites you open next see you coming from a different place. Tabs already open keep theirs."),
+			container.NewCenter(t.newID)))
+
+	t.site = widget.NewEntry()
+	t.site.SetPlaceHolder(lang.L("example.com"))
+	t.show = widget.NewButton(lang.L("Show the circuit"), t.showCircuit)
+	t.site.OnSubmitted = func(string) { t.showCircuit() }
+	t.circuit = container.NewVBox()
+	circuit := section(lang.L("Circuit for a site"),
+		lang.L("The three Tor relays your connection to a site goes through."),
+		container.NewBorder(nil, nil, nil, t.show, t.site), t.circuit)
+
+	t.bridgeOptions = []string{
+		lang.L("Connect to Tor directly"),
+		lang.L("obfs4 bridges (built in)"),
+		lang.L("Snowflake (built in)"),
+		lang.L("My own bridges"),
+	}
+	t.bridgeLines = widget.NewMultiLineEntry()
+	t.bridgeLines.TextStyle.Monospace = true
+	t.bridgeLines.SetMinRowsVisible(4)
+	t.bridgeLines.SetPlaceHolder(lang.L("Paste bridge lines, one per line:\nobfs4 192.0.2.1:443 FINGERPRINT cert=… iat-mode=0"))
+	t.bridgeErr = widget.NewLabel("")
+	t.bridgeErr.Importance = widget.DangerImportance
+	t.bridgeErr.Wrapping = fyne.TextWrapWord
+	t.bridgeErr.Hide()
+	t.bridgeSave = widget.NewButton(lang.L("Use these bridges"), t.saveBridges)
+	t.bridges = widget.NewRadioGroup(t.bridgeOptions, func(choice string) {
+		i := slices.Index(t.bridgeOptions, choice)
+		if i < 0 {
+			return
+		}
+		t.showBridgeLines(bridgeModes[i] == settings.BridgesCustom)
+		if bridgeModes[i] == settings.BridgesCustom && len(u.set.Tor.BridgeLines) == 0 {
+			return // wait for the lines
+		}
+		u.change(func(s *settings.Settings) error { s.Tor.Bridges = bridgeModes[i]; return nil })
+	})
+	t.bridges.Required = true
+	bridges := section(lang.L("Bridges"),
+		lang.L("Where Tor is blocked, bridges help you reach it. Get your own at bridges.torproject.org, or by email to bridges@torproject.org."),
+		t.bridges, t.bridgeLines, t.bridgeErr, container.NewHBox(t.bridgeSave))
+
+	t.isolate = NewToggle(lang.L("A separate circuit for each site"), func(on bool) {
+		u.change(func(s *settings.Settings) error { s.Tor.Isolate = on; return nil })
+	})
+	t.countries = widget.NewEntry()
+	t.countries.SetPlaceHolder(lang.L("Country codes, e.g. de, nl (empty: any)"))
+	t.countryErr = widget.NewLabel("")
+	t.countryErr.Importance = widget.DangerImportance
+	t.countryErr.Hide()
+	t.countrySave = widget.NewButton(lang.L("Save"), t.saveCountries)
+	t.countries.OnSubmitted = func(string) { t.saveCountries() }
+	warning := newCallout(status.Warning, lang.L("The Tor Project advises against this: choosing exit countries makes you stand out from other Tor users and can make you easier to track. Only use it if you must appear in a particular country."), nil).obj
+	t.binary = widget.NewLabel("")
+	t.binary.Wrapping = fyne.TextWrapWord
+	advanced := section(lang.L("Advanced"), "",
+		switchRow(lang.L("A separate circuit for each site"),
+			lang.L("As in Tor Browser: sites cannot link your visits through a shared connection."), t.isolate),
+		widget.NewSeparator(),
+		strong(lang.L("Exit countries")),
+		warning,
+		container.NewBorder(nil, nil, nil, t.countrySave, t.countries), t.countryErr,
+		widget.NewSeparator(),
+		keyValue(lang.L("Tor program"), t.binary))
+
+	return page(lang.L("Tor"), "", hero, identity, circuit, bridges, advanced)
+}
+
+func (t *torScreen) showBridgeLines(on bool) {
+	if on {
+		t.bridgeLines.Show()
+		t.bridgeSave.Show()
+	} else {
+		t.bridgeLines.Hide()
+		t.bridgeSave.Hide()
+		t.bridgeErr.Hide()
+	}
+}
+
+func (t *torScreen) update() {
+	snap, set := t.u.snap.Tor, t.u.set.Tor
+	t.state.SetText(torHeadline(snap, set.Enabled))
+	if set.Enabled {
+		t.connect.SetText(lang.L("Disconnect"))
+		t.connect.SetIcon(theme.LogoutIcon())
+		t.connect.Importance = widget.MediumImportance
+	} else {
+		t.connect.SetText(lang.L("Connect to Tor"))
+		t.connect.SetIcon(theme.LoginIcon())
+		t.connect.Importance = widget.HighImportance
+	}
+	t.connect.Refresh()
+	bootstrapping := set.Enabled && (snap.State == status.TorStarting || snap.State == status.TorBootstrapping)
+	if bootstrapping || set.Enabled && snap.State == status.TorReady {
+		t.progress.SetValue(float64(snap.Progress))
+		t.progress.Show()
+	} else {
+		t.progress.Hide()
+	}
+	phase := snap.Phase
+	if snap.Restarts > 0 {
+		phase = lang.N("{{.Phase}} Tor stopped unexpectedly and was restarted {{.Count}} times.", snap.Restarts,
+			map[string]any{"Phase": phase, "Count": snap.Restarts})
+	}
+	if bootstrapping || snap.Restarts > 0 {
+		t.phase.SetText(phase)
+		t.phase.Show()
+	} else {
+		t.phase.Hide()
+	}
+	if snap.Err != "" && set.Enabled {
+		t.errText.set(status.Error, sentence(snap.Err))
+	} else {
+		t.errText.set(status.Error, "")
+	}
+	if set.Enabled && snap.State == status.TorReady {
+		t.newID.Enable()
+		t.show.Enable()
+	} else {
+		t.newID.Disable()
+		t.show.Disable()
+	}
+
+	i := slices.Index(bridgeModes, set.Bridges)
+	if i < 0 {
+		i = 0
+	}
+	t.bridges.SetSelected(t.bridgeOptions[i])
+	t.showBridgeLines(set.Bridges == settings.BridgesCustom || t.bridges.Selected == t.bridgeOptions[3])
+	if !t.bridgeLines.Visible() || t.bridgeLines.Text == "" {
+		t.bridgeLines.SetText(strings.Join(set.BridgeLines, "\n"))
+	}
+	t.isolate.SetOn(set.Isolate)
+	if t.u.win.Canvas().Focused() != t.countries {
+		t.countries.SetText(strings.Join(set.ExitCountries, ", "))
+	}
+	bin := set.Binary
+	if bin == "" {
+		bin = lang.L("tor from your system")
+	}
+	if snap.Version != "" {
+		bin = lang.L("{{.Program}} (version {{.Version}})", map[string]any{"Program": bin, "Version": snap.Version})
+	}
+	t.binary.SetText(bin)
+}
+
+// torHeadline says where Tor is, in words.
+func torHeadline(t status.Tor, enabled bool) string {
+	if !enabled {
+		return lang.L("Not using Tor")
+	}
+	switch t.State {
+	case status.TorReady:
+		return lang.L("Connected to Tor")
+	case status.TorBootstrapping:
+		return lang.L("Connecting to Tor… {{.Percent}}%", map[string]any{"Percent": t.Progress})
+	case status.TorFailed:
+		return lang.L("Tor could not connect — nothing is sent")
+	}
+	return lang.L("Starting Tor…")
+}
+
+func (t *torScreen) shown() {}
+
+func (t *torScreen) newIdentity() {
+	u := t.u
+	t.newID.Disable()
+	u.bg(func() func() {
+		ctx, cancel := u.ctxFor(longCall)
+		defer cancel()
+		err := u.c.NewIdentity(ctx)
+		return func() {
+			u.refresh()
+			if err != nil {
+				u.fail(err)
+				return
+			}
+			u.inform(lang.L("New identity: new connections use new Tor circuits."))
+		}
+	})
+}
+
+func (t *torScreen) showCircuit() {
+	u := t.u
+	site, err := settings.RegistrableDomain(t.site.Text)
+	if err != nil {
+		t.circuit.Objects = []fyne.CanvasObject{note(lang.L("Enter a site such as example.com."))}
+		t.circuit.Refresh()
+		return
+	}
+	u.bg(func() func() {
+		ctx, cancel := u.ctxFor(longCall)
+		defer cancel()
+		c, err := u.c.Circuit(ctx, site)
+		return func() { t.showHops(c, err) }
+	})
+}
+
+func (t *torScreen) showHops(c status.Circuit, err error) {
+	var rows []fyne.CanvasObject
+	switch {
+	case err != nil:
+		rows = append(rows, note(unavailableText(err)))
+	case len(c.Hops) == 0:
+		rows = append(rows, note(lang.L("No circuit yet: open the site first.")))
+	}
+	roles := []string{lang.L("Entry"), lang.L("Middle"), lang.L("Exit")}
+	for i, h := range c.Hops {
+		role := lang.L("Relay {{.N}}", map[string]any{"N": i + 1})
+		if len(c.Hops) == 3 {
+			role = roles[i]
+		}
+		country := strings.ToUpper(h.Country)
+		if country == "" {
+			country = lang.L("unknown country")
+		}
+		name := firstNonEmpty(h.Nickname, h.Fingerprint)
+		rows = append(rows, container.NewGridWithColumns(4, strong(role), widget.NewLabel(name),
+			widget.NewLabel(country), widget.NewLabel(h.Address)))
+	}
+	t.circuit.Objects = rows
+	t.circuit.Refresh()
+}
+
+func (t *torScreen) saveBridges() {
+	lines := t.bridgeLines.Text
+	probe := t.u.set.Clone()
+	err := probe.Set("tor.bridge-lines", lines)
+	if err == nil && strings.TrimSpace(lines) == "" {
+		t.bridgeErr.SetText(lang.L("Paste at least one bridge line."))
+		t.bridgeErr.Show()
+		return
+	}
+	if err != nil {
+		t.bridgeErr.SetText(lang.L("A bridge line is not valid: {{.Err}}", map[string]any{"Err": err.Error()}))
+		t.bridgeErr.Show()
+		return
+	}
+	t.bridgeErr.Hide()
+	t.u.change(func(s *settings.Settings) error {
+		if err := s.Set("tor.bridge-lines", lines); err != nil {
+			return err
+		}
+		s.Tor.Bridges = settings.BridgesCustom
+		return nil
+	})
+}
+
+func (t *torScreen) saveCountries() {
+	v := t.countries.Text
+	probe := t.u.set.Clone()
+	if err := probe.Set("tor.exit-countries", v); err != nil {
+		t.countryErr.SetText(lang.L("Use two-letter country codes separated by commas, such as de, nl."))
+		t.countryErr.Show()
+		return
+	}
+	t.countryErr.Hide()
+	t.u.change(func(s *settings.Settings) error { return s.Set("tor.exit-countries", v) })
+}

@@ -1,0 +1,155 @@
+package ui
+
+import (
+	"errors"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+	"github.com/google/go-cmp/cmp"
+
+	"polaris/internal/settings"
+	"polaris/internal/status"
+)
+
+func torScreenOf(h *harness) *torScreen { return h.u.screens[4].s.(*torScreen) }
+
+func TestTorConnectButton(t *testing.T) {
+	f := newFake(t)
+	got := f.recordApply()
+	h := newHarness(t, f, "tor")
+	ts := torScreenOf(h)
+	h.see("Not using Tor")
+	before := f.Settings()
+	h.tap("Connect to Tor")
+	want := before.Clone()
+	want.Tor.Enabled = true
+	if diff := cmp.Diff(want, lastApply(t, got)); diff != "" {
+		t.Errorf("Connect applied (-want +got):\n%s", diff)
+	}
+	snap := running()
+	snap.Tor = status.Tor{Enabled: true, State: status.TorBootstrapping, Progress: 45, Phase: "Loading relay descriptors"}
+	h.snapshot(snap)
+	h.see("Connecting to Tor… 45%")
+	h.see("Loading relay descriptors")
+	if !ts.progress.Visible() || ts.progress.Value != 45 {
+		t.Errorf("progress visible %v value %v, want visible 45", ts.progress.Visible(), ts.progress.Value)
+	}
+	if !ts.newID.Disabled() {
+		t.Error("New identity is offered before Tor is ready")
+	}
+	snap.Tor = status.Tor{Enabled: true, State: status.TorReady, Progress: 100, Version: "0.4.9.3"}
+	h.snapshot(snap)
+	h.see("Connected to Tor")
+	h.see("tor from your system (version 0.4.9.3)")
+	h.tap("Disconnect")
+	if s := lastApply(t, got); s.Tor.Enabled {
+		t.Error("Disconnect did not turn Tor off")
+	}
+}
+
+func TestTorFailureExplained(t *testing.T) {
+	f := newFake(t)
+	f.set.Tor.Enabled = true
+	h := newHarness(t, f, "tor")
+	snap := running()
+	snap.Tor = status.Tor{Enabled: true, State: status.TorFailed, Err: "your clock is wrong by 3 hours; Tor cannot connect until it is right", Restarts: 2}
+	h.snapshot(snap)
+	h.see("Tor could not connect — nothing is sent")
+	h.see("Your clock is wrong by 3 hours")
+	h.see("restarted 2 times")
+}
+
+func TestTorNewIdentityAndCircuit(t *testing.T) {
+	f := newFake(t)
+	f.set.Tor.Enabled = true
+	calls := 0
+	f.newIdentity = func() error {
+		calls++
+		if calls == 2 {
+			return errors.New("Tor allows a new identity every 10 seconds; try again in a moment")
+		}
+		return nil
+	}
+	f.circuit = func(site string) (status.Circuit, error) {
+		if site != "example.com" {
+			t.Errorf("Circuit(%q), want example.com", site)
+		}
+		return status.Circuit{Site: site, Hops: []status.Relay{
+			{Nickname: "guardian", Country: "de", Address: "192.0.2.1"},
+			{Nickname: "middleman", Country: "nl", Address: "192.0.2.2"},
+			{Nickname: "exiter", Country: "", Address: "192.0.2.3"},
+		}}, nil
+	}
+	h := newHarness(t, f, "tor")
+	ts := torScreenOf(h)
+	snap := running()
+	snap.Tor = status.Tor{Enabled: true, State: status.TorReady, Progress: 100}
+	h.snapshot(snap)
+	h.tap("New identity")
+	h.see("New identity: new connections use new Tor circuits.")
+	h.tap("New identity")
+	if got := h.u.banner.Text(); got != "Tor allows a new identity every 10 seconds; try again in a moment" {
+		t.Errorf("banner = %q", got)
+	}
+	test.Type(ts.site, "www.Example.com")
+	h.tap("Show the circuit")
+	for _, want := range []string{"Entry", "guardian", "DE", "Middle", "middleman", "Exit", "exiter", "unknown country"} {
+		h.see(want)
+	}
+}
+
+func TestTorBridges(t *testing.T) {
+	f := newFake(t)
+	got := f.recordApply()
+	h := newHarness(t, f, "tor")
+	ts := torScreenOf(h)
+	if ts.bridgeLines.Visible() {
+		t.Error("the bridge box shows without own bridges")
+	}
+	tapRadio(t, ts.bridges, 1)
+	h.settle()
+	if s := lastApply(t, got); s.Tor.Bridges != settings.BridgesObfs4 {
+		t.Errorf("bridges %q, want obfs4", s.Tor.Bridges)
+	}
+	// Own bridges: nothing is applied until lines are given.
+	n := len(*got)
+	tapRadio(t, ts.bridges, 3)
+	h.settle()
+	if len(*got) != n || !ts.bridgeLines.Visible() {
+		t.Fatalf("choosing own bridges applied %d changes (want 0), box visible %v", len(*got)-n, ts.bridgeLines.Visible())
+	}
+	ts.bridgeLines.SetText("not a bridge")
+	h.tap("Use these bridges")
+	h.see("A bridge line is not valid")
+	ts.bridgeLines.SetText("obfs4 192.0.2.1:443 0123456789ABCDEF cert=abc iat-mode=0\nBridge obfs4 192.0.2.2:80 FEDC cert=def iat-mode=1")
+	h.tap("Use these bridges")
+	s := lastApply(t, got)
+	want := []string{"obfs4 192.0.2.1:443 0123456789ABCDEF cert=abc iat-mode=0", "obfs4 192.0.2.2:80 FEDC cert=def iat-mode=1"}
+	if s.Tor.Bridges != settings.BridgesCustom || !cmp.Equal(s.Tor.BridgeLines, want) {
+		t.Errorf("applied %q %q, want custom %q", s.Tor.Bridges, s.Tor.BridgeLines, want)
+	}
+}
+
+func TestTorExitCountriesAndIsolation(t *testing.T) {
+	f := newFake(t)
+	got := f.recordApply()
+	h := newHarness(t, f, "tor")
+	ts := torScreenOf(h)
+	h.see("The Tor Project advises against this")
+	ts.countries.SetText("Germany")
+	h.tap("Save")
+	h.see("Use two-letter country codes")
+	if len(*got) != 0 {
+		t.Fatal("a bad country was applied")
+	}
+	ts.countries.SetText("DE, nl")
+	h.tap("Save")
+	if s := lastApply(t, got); !cmp.Equal(s.Tor.ExitCountries, []string{"de", "nl"}) {
+		t.Errorf("exit countries %v", s.Tor.ExitCountries)
+	}
+	test.Tap(ts.isolate)
+	h.settle()
+	if s := lastApply(t, got); s.Tor.Isolate {
+		t.Error("isolation still on")
+	}
+}
