@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"polaris/internal/testenv"
 )
 
 var binary string
@@ -36,6 +38,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	testenv.StopTornet()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -2,6 +2,8 @@ package app
 
 import (
 	"bufio"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,9 +18,15 @@ import (
 // token file on Windows). A second start sends "show" there instead of
 // fighting over the port; the running instance brings its window forward.
 //
-// The protocol is one line each way: the client sends "show" (plus the
-// token on Windows), the server answers "ok" when a window was shown, or
-// "headless" when this instance has no window.
+// The protocol is one request line (preceded by the token on Windows) and
+// one answer line:
+//
+//	show           -> "ok" when a window was shown, "headless" without one
+//	tor            -> "ok <JSON status.Tor>"
+//	newnym         -> "ok" or "error <message>"
+//	circuit SITE   -> "ok <JSON status.Circuit>" or "error <message>"
+//
+// The CLI uses it for what only the running instance knows (its Tor).
 
 // ErrNoInstance is returned by SignalShow when no Polaris runs on the data dir.
 var ErrNoInstance = errors.New("no Polaris is running with this data dir")
@@ -64,26 +72,36 @@ func (a *App) showRequested() bool {
 // returns nil when the window was shown, ErrHeadless when that instance has
 // no window, and an error matching ErrNoInstance when nothing answers.
 func SignalShow(dataDir string) error {
-	conn, greeting, err := dialInstance(dataDir)
+	answer, err := instanceRequest(dataDir, instanceShow, instanceTimeout)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrNoInstance, err)
+		return err
 	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(instanceTimeout))
-	if _, err := io.WriteString(conn, greeting+"\n"); err != nil {
-		return fmt.Errorf("%w: %v", ErrNoInstance, err)
-	}
-	line, err := bufio.NewReader(io.LimitReader(conn, 64)).ReadString('\n')
-	if err != nil {
-		return fmt.Errorf("%w: no answer: %v", ErrNoInstance, err)
-	}
-	switch strings.TrimSpace(line) {
+	switch answer {
 	case instanceOK:
 		return nil
 	case instanceHeadless:
 		return ErrHeadless
 	}
-	return fmt.Errorf("%w: unexpected answer %q", ErrNoInstance, line)
+	return fmt.Errorf("%w: unexpected answer %q", ErrNoInstance, answer)
+}
+
+// instanceRequest sends one request to the Polaris running on dataDir and
+// returns its answer line.
+func instanceRequest(dataDir, req string, timeout time.Duration) (string, error) {
+	conn, prefix, err := dialInstance(dataDir)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrNoInstance, err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(timeout))
+	if _, err := io.WriteString(conn, prefix+req+"\n"); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrNoInstance, err)
+	}
+	line, err := bufio.NewReader(io.LimitReader(conn, 1<<20)).ReadString('\n')
+	if err != nil {
+		return "", fmt.Errorf("%w: no answer: %v", ErrNoInstance, err)
+	}
+	return strings.TrimSpace(line), nil
 }
 
 // instanceServer answers show requests while Run holds the instance lock.
@@ -117,7 +135,7 @@ func (a *App) serveInstance() *instanceServer {
 
 // handleInstance answers one client; requests are rare and tiny, so they
 // are handled one at a time.
-func (a *App) handleInstance(conn net.Conn, check func(line string) bool) {
+func (a *App) handleInstance(conn net.Conn, check func(line string) (string, bool)) {
 	defer func() {
 		if r := recover(); r != nil {
 			a.log.Printf("instance request: %v", r)
@@ -125,15 +143,71 @@ func (a *App) handleInstance(conn net.Conn, check func(line string) bool) {
 		conn.Close()
 	}()
 	conn.SetDeadline(time.Now().Add(instanceTimeout))
-	line, err := bufio.NewReader(io.LimitReader(conn, 256)).ReadString('\n')
-	if err != nil || !check(strings.TrimSpace(line)) {
+	line, err := bufio.NewReader(io.LimitReader(conn, 512)).ReadString('\n')
+	if err != nil {
 		return
 	}
-	answer := instanceHeadless
-	if a.showRequested() {
-		answer = instanceOK
+	req, ok := check(strings.TrimSpace(line))
+	if !ok {
+		return
 	}
-	io.WriteString(conn, answer+"\n")
+	conn.SetDeadline(time.Now().Add(instanceRequestTimeout))
+	io.WriteString(conn, a.answerInstance(req)+"\n")
+}
+
+// instanceRequestTimeout bounds requests that talk to Tor.
+const instanceRequestTimeout = 20 * time.Second
+
+// answerInstance executes one request of the instance protocol.
+func (a *App) answerInstance(req string) string {
+	verb, arg, _ := strings.Cut(req, " ")
+	ctx, cancel := context.WithTimeout(context.Background(), instanceRequestTimeout-time.Second)
+	defer cancel()
+	answer := func(v any, err error) string {
+		if err != nil {
+			return "error " + strings.ReplaceAll(err.Error(), "\n", " ")
+		}
+		if v == nil {
+			return instanceOK
+		}
+		b, _ := json.Marshal(v)
+		return instanceOK + " " + string(b)
+	}
+	switch verb {
+	case instanceShow:
+		if a.showRequested() {
+			return instanceOK
+		}
+		return instanceHeadless
+	case "tor":
+		return answer(a.Snapshot().Tor, nil)
+	case "newnym":
+		return answer(nil, a.NewIdentity(ctx))
+	case "circuit":
+		return answer(a.Circuit(ctx, arg))
+	}
+	return "error unknown request"
+}
+
+// AskRunning sends a request of the instance protocol to the Polaris
+// running on this data dir and decodes an answer's JSON into v (which may
+// be nil). It returns ErrNoInstance (wrapped) when nothing runs there.
+func (a *App) AskRunning(req string, v any) error {
+	answer, err := instanceRequest(a.opts.DataDir, req, instanceRequestTimeout)
+	if err != nil {
+		return err
+	}
+	status, rest, _ := strings.Cut(answer, " ")
+	switch status {
+	case instanceOK:
+		if v != nil && rest != "" {
+			return json.Unmarshal([]byte(rest), v)
+		}
+		return nil
+	case "error":
+		return errors.New(rest)
+	}
+	return fmt.Errorf("unexpected answer %q", answer)
 }
 
 func (s *instanceServer) close() {

@@ -9,7 +9,7 @@ import (
 
 var errNoEndpoint = errors.New("no instance endpoint on this system")
 
-func listenInstance(string) (net.Listener, func(string) bool, func(), error) {
+func listenInstance(string) (net.Listener, func(string) (string, bool), func(), error) {
 	return nil, nil, nil, errNoEndpoint
 }
 

@@ -18,7 +18,7 @@ import (
 
 const instanceFile = "polaris.instance"
 
-func listenInstanceTCP(dataDir string) (net.Listener, func(string) bool, func(), error) {
+func listenInstanceTCP(dataDir string) (net.Listener, func(string) (string, bool), func(), error) {
 	var raw [16]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return nil, nil, nil, err
@@ -34,8 +34,11 @@ func listenInstanceTCP(dataDir string) (net.Listener, func(string) bool, func(),
 		ln.Close()
 		return nil, nil, nil, err
 	}
-	want := instanceShow + " " + token
-	check := func(line string) bool { return subtle.ConstantTimeCompare([]byte(line), []byte(want)) == 1 }
+	// Any local process can connect: a request must start with the token.
+	check := func(line string) (string, bool) {
+		tok, req, _ := strings.Cut(line, " ")
+		return req, subtle.ConstantTimeCompare([]byte(tok), []byte(token)) == 1
+	}
 	return ln, check, func() { os.Remove(p) }, nil
 }
 
@@ -56,5 +59,5 @@ func dialInstanceTCP(dataDir string) (net.Conn, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	return c, instanceShow + " " + f[1], nil
+	return c, f[1] + " ", nil
 }

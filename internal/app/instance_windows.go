@@ -7,7 +7,7 @@ import "net"
 // Windows has no Unix sockets we can rely on: the endpoint is a loopback
 // port with a token (instance_tcp.go).
 
-func listenInstance(dataDir string) (net.Listener, func(string) bool, func(), error) {
+func listenInstance(dataDir string) (net.Listener, func(string) (string, bool), func(), error) {
 	return listenInstanceTCP(dataDir)
 }
 

@@ -44,6 +44,7 @@ type Backend interface {
 	SystemBackend
 	DataBackend
 	HTTPSBackend
+	RunningBackend
 }
 
 // Options are the flags every command takes.
@@ -78,6 +79,7 @@ func commands() []command {
 		{"sysproxy", "make Polaris the system proxy, or restore what was there: sysproxy on|off|status", cmdSysproxy},
 		{"ca", "Polaris's certificate authority for HTTPS filtering: ca status|export|install|uninstall|regenerate|forget", cmdCA},
 		{"sites", "what the sites you visit answer about Do Not Track and Global Privacy Control", cmdSites},
+		{"tor", "Polaris's Tor client: tor status | tor newnym | tor circuit SITE (on/off: config set tor on|off)", cmdTor},
 		{"data", "what Polaris stores, and leaving: data inventory | data export FILE | data import FILE | data delete [--yes]", cmdData},
 		{"match", "check requests against blocklists: match --list FILE [--list FILE...] [--stats] [--timing] < requests", cmdMatch},
 		{"version", "print the version", cmdVersion},

@@ -1,0 +1,288 @@
+//go:build linux
+
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"polaris/internal/testenv"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testenv.StopTornet()
+	os.Exit(code)
+}
+
+// peerOrigin is an origin (HTTP or HTTPS) on 127.0.0.1 that records which
+// process connected to it.
+type peerOrigin struct {
+	*httptest.Server
+	mu    sync.Mutex
+	peers []int
+}
+
+func newPeerOrigin(t *testing.T, tlsOn bool) *peerOrigin {
+	o := &peerOrigin{}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pid, err := testenv.PeerPID(r.RemoteAddr, o.Listener.Addr().String())
+		if err != nil {
+			pid = -1
+		}
+		o.mu.Lock()
+		o.peers = append(o.peers, pid)
+		o.mu.Unlock()
+		io.WriteString(w, "hello")
+	})
+	if tlsOn {
+		o.Server = httptest.NewTLSServer(h)
+	} else {
+		o.Server = httptest.NewServer(h)
+	}
+	t.Cleanup(o.Close)
+	return o
+}
+
+func (o *peerOrigin) seen() []int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]int(nil), o.peers...)
+}
+
+// noLookups is a resolver that fails the test if Polaris resolves any name.
+func noLookups(t *testing.T) *net.Resolver {
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		t.Errorf("a local DNS lookup happened in Tor mode (%s %s)", network, addr)
+		return nil, errors.New("no DNS here")
+	}}
+}
+
+// torPIDs lists the tor processes working on dataDir.
+func torPIDs(dataDir string) []int {
+	var pids []int
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, "cmdline"))
+		if err != nil || !strings.Contains(string(b), dataDir) {
+			continue
+		}
+		if stat, err := os.ReadFile(filepath.Join(d, "stat")); err == nil && strings.Contains(string(stat), ") Z ") {
+			continue
+		}
+		if pid, err := strconv.Atoi(filepath.Base(d)); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+type fetchResult struct {
+	code int
+	body string
+}
+
+func fetch(t *testing.T, c *http.Client, u, referer string) fetchResult {
+	t.Helper()
+	req, _ := http.NewRequest("GET", u, nil)
+	req.Header.Set("Accept", "text/html")
+	if referer != "" {
+		req.Header.Set("Referer", referer)
+		req.Header.Set("Sec-Fetch-Dest", "image")
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return fetchResult{code: -1, body: err.Error()}
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return fetchResult{resp.StatusCode, string(b)}
+}
+
+// untilThroughTor fetches u until it succeeds; every failure on the way
+// must be the fail-closed page, and must not have reached the origin.
+func untilThroughTor(t *testing.T, c *http.Client, o *peerOrigin, u, referer string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		before := len(o.seen())
+		r := fetch(t, c, u, referer)
+		if r.code == 200 {
+			return time.Since(start)
+		}
+		if r.code != 503 || !strings.Contains(r.body, "Tor is not connected") {
+			t.Fatalf("while Tor connects: %d %.300s; want 200 or the fail-closed page", r.code, r.body)
+		}
+		if len(o.seen()) != before {
+			t.Fatal("a refused request reached the origin")
+		}
+		if time.Since(start) > 90*time.Second {
+			t.Fatal("Tor did not connect within 90 s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func proxyClient(addr string, roots *tls.Config) *http.Client {
+	u, _ := url.Parse("http://" + addr)
+	tr := &http.Transport{Proxy: http.ProxyURL(u), DisableKeepAlives: true, TLSClientConfig: roots}
+	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
+}
+
+func TestTorMode(t *testing.T) {
+	n := testenv.StartTornet(t)
+	dir := t.TempDir()
+	a, err := Open(context.Background(), Options{DataDir: dir, Listen: "127.0.0.1:0", Resolver: noLookups(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := a.Settings()
+	s.Tor.Enabled, s.Tor.Torrc = true, n.Torrc
+	if err := a.Apply(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, func(s string) { addr <- s }) }()
+	proxyAddr := <-addr
+	defer func() {
+		cancel()
+		<-done
+		a.Close()
+		if left := torPIDs(filepath.Join(dir, "tor")); len(left) > 0 {
+			t.Errorf("tor processes left after Polaris stopped: %v", left)
+		}
+	}()
+
+	httpOrigin := newPeerOrigin(t, false)
+	httpsOrigin := newPeerOrigin(t, true)
+	roots := httpsOrigin.Client().Transport.(*http.Transport).TLSClientConfig
+	c := proxyClient(proxyAddr, roots)
+
+	first := untilThroughTor(t, c, httpOrigin, httpOrigin.URL+"/", "")
+	t.Logf("Tor on to first byte (cold data dir, private network): %v", first)
+
+	checkExits := func(o *peerOrigin, what string) {
+		t.Helper()
+		peers := o.seen()
+		if len(peers) == 0 {
+			t.Fatalf("%s: the origin saw nothing", what)
+		}
+		for _, p := range peers {
+			if !n.IsExit(p) {
+				t.Errorf("%s: a connection came from process %d, not from a Tor exit relay %v", what, p, n.Exits)
+			}
+		}
+	}
+
+	t.Run("http and https come out of exit relays", func(t *testing.T) {
+		if r := fetch(t, c, httpOrigin.URL+"/again", ""); r.code != 200 {
+			t.Fatalf("HTTP through Tor: %d %s", r.code, r.body)
+		}
+		checkExits(httpOrigin, "HTTP")
+		if r := fetch(t, c, httpsOrigin.URL+"/secure", ""); r.code != 200 {
+			t.Fatalf("HTTPS (CONNECT) through Tor: %d %s", r.code, r.body)
+		}
+		checkExits(httpsOrigin, "HTTPS")
+	})
+
+	t.Run("each site has its own circuit; new identity changes it", func(t *testing.T) {
+		for _, site := range []string{"https://one.example/", "https://two.example/"} {
+			if r := fetch(t, c, httpOrigin.URL+"/pixel", site); r.code != 200 {
+				t.Fatalf("request for %s: %d %s", site, r.code, r.body)
+			}
+		}
+		one, err := a.Circuit(context.Background(), "one.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		two, err := a.Circuit(context.Background(), "two.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if one.ID == two.ID {
+			t.Errorf("one.example and two.example share circuit %s", one.ID)
+		}
+		if len(one.Hops) == 0 {
+			t.Error("circuit without hops")
+		}
+		if err := a.NewIdentity(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if r := fetch(t, c, httpOrigin.URL+"/pixel", "https://one.example/"); r.code != 200 {
+			t.Fatalf("after new identity: %d %s", r.code, r.body)
+		}
+		again, err := a.Circuit(context.Background(), "one.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.ID == one.ID {
+			t.Errorf("new identity kept circuit %s for one.example", one.ID)
+		}
+		checkExits(httpOrigin, "after new identity")
+	})
+
+	t.Run("tor killed: fail closed, then the watchdog brings it back", func(t *testing.T) {
+		pids := torPIDs(filepath.Join(dir, "tor"))
+		if len(pids) != 1 {
+			t.Fatalf("tor processes for the data dir: %v, want 1", pids)
+		}
+		syscall.Kill(pids[0], syscall.SIGKILL)
+		before := len(httpOrigin.seen())
+		r := fetch(t, c, httpOrigin.URL+"/after-kill", "")
+		if r.code != 503 || !strings.Contains(r.body, "nothing was sent") {
+			t.Errorf("right after tor died: %d %.300s; want the fail-closed page", r.code, r.body)
+		}
+		if len(httpOrigin.seen()) != before {
+			t.Error("the origin was reached while tor was dead")
+		}
+		untilThroughTor(t, c, httpOrigin, httpOrigin.URL+"/back", "")
+		checkExits(httpOrigin, "after the restart")
+		if st := a.Snapshot().Tor; st.Restarts < 1 {
+			t.Errorf("status after a restart: %+v", st)
+		}
+	})
+
+	t.Run("tor off: direct again", func(t *testing.T) {
+		s := a.Settings()
+		s.Tor.Enabled = false
+		if err := a.Apply(context.Background(), s); err != nil {
+			t.Fatal(err)
+		}
+		if r := fetch(t, c, httpOrigin.URL+"/direct", ""); r.code != 200 {
+			t.Fatalf("direct: %d %s", r.code, r.body)
+		}
+		peers := httpOrigin.seen()
+		if last := peers[len(peers)-1]; last != os.Getpid() {
+			t.Errorf("with Tor off the origin was reached by process %d, want Polaris itself (%d)", last, os.Getpid())
+		}
+	})
+}
+
+func TestOnionWithoutTorIsNeverLookedUp(t *testing.T) {
+	dir := t.TempDir()
+	a, err := Open(context.Background(), Options{DataDir: dir, Listen: "127.0.0.1:0", Resolver: noLookups(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := serveApp(t, a)
+	r := fetch(t, c, "http://expyuzz4wqqyqhjn.onion/", "")
+	if r.code != 502 || !strings.Contains(r.body, "Turn on Tor") {
+		t.Errorf(".onion with Tor off: %d %.200s", r.code, r.body)
+	}
+}

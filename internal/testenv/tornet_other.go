@@ -1,0 +1,6 @@
+//go:build !linux
+
+package testenv
+
+// StopTornet does nothing where the private Tor network cannot run.
+func StopTornet() {}
