@@ -96,4 +96,3 @@ func printTor(e *Env, st status.Tor) {
 		fmt.Fprintf(e.Stdout, "tor version: %s\n", st.Version)
 	}
 }
-
