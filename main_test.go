@@ -44,7 +44,7 @@ func TestMain(m *testing.M) {
 }
 
 // polaris runs a CLI command to completion.
-func polaris(t *testing.T, dataDir string, args ...string) (stdout, stderr string, code int) {
+func polaris(t testing.TB, dataDir string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"--data-dir", dataDir}, args...)...)
 	var o, e bytes.Buffer
@@ -66,7 +66,7 @@ type running struct {
 }
 
 // startPolaris starts `polaris run` and waits for its address.
-func startPolaris(t *testing.T, dataDir string, extra ...string) *running {
+func startPolaris(t testing.TB, dataDir string, extra ...string) *running {
 	t.Helper()
 	args := append([]string{"run", "--data-dir", dataDir, "--listen", "127.0.0.1:0"}, extra...)
 	cmd := exec.Command(binary, args...)
@@ -94,6 +94,17 @@ func startPolaris(t *testing.T, dataDir string, extra ...string) *running {
 	}
 	r.addr = strings.TrimSpace(strings.TrimPrefix(line, prefix))
 	return r
+}
+
+// stop ends `polaris run` with SIGTERM and waits for it.
+func (r *running) stop(t testing.TB) {
+	r.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-r.done:
+		r.done <- err
+	case <-time.After(20 * time.Second):
+		t.Fatal("polaris did not stop after SIGTERM")
+	}
 }
 
 func (r *running) client() *http.Client {
