@@ -17,7 +17,7 @@ DEPS_TEST  := $(DEPS_RUN) xvfb xauth x11-utils imagemagick libnss3-tools ca-cert
 	iproute2 procps psmisc
 DEPS_BENCH := wrk hey privoxy tinyproxy mitmproxy squid
 
-.PHONY: all run build build-nogui test vet deps deps-test deps-bench bench screenshots clean help
+.PHONY: all run build build-nogui test vet deps deps-test deps-bench bench screenshots package clean help
 
 all: build
 
@@ -62,5 +62,16 @@ bench: deps-bench build-nogui
 screenshots: deps-test build
 	BIN=./$(BINARY) scripts/screenshots.sh
 
+# package: the Linux desktop package (fyne package: binary, icon, .desktop
+# entry) in dist/Polaris.tar.xz, plus a headless-only binary. The packaged
+# `polaris` runs headless too (`polaris run`). Other OSes: docs/PACKAGING.md.
+package: deps
+	mkdir -p dist
+	$(GO) tool fyne package -os linux -release -name Polaris -icon assets/icon.png
+	mv Polaris.tar.xz dist/
+	$(GO) build -tags nogui -trimpath -ldflags "$(LDFLAGS) -s -w" -o dist/polaris-headless .
+	@echo "dist/Polaris.tar.xz: unpack and run 'sudo make install' inside it (or copy usr/local to ~/.local)"
+
 clean:
 	rm -f $(BINARY) $(BINARY)-nogui
+	rm -rf dist

@@ -1,0 +1,53 @@
+//go:build linux && !nogui
+
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestLinuxPackage builds the desktop package as `make package` does and
+// checks what is in it: the polaris binary, the icon, and a .desktop entry
+// that starts it.
+func TestLinuxPackage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: building the desktop package takes about a minute")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command("go", "tool", "fyne", "package", "-os", "linux", "-release", "-name", "Polaris", "-icon", "assets/icon.png")
+	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("fyne package: %v\n%s", err, out)
+	}
+	pkg := filepath.Join(dir, "Polaris.tar.xz")
+	if err := os.Rename("Polaris.tar.xz", pkg); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("tar", "-xJf", pkg, "-C", dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("unpacking: %v\n%s", err, out)
+	}
+	root := filepath.Join(dir, "polaris", "usr", "local")
+	desktop, err := os.ReadFile(filepath.Join(root, "share", "applications", "org.polaris.app.desktop"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Name=Polaris", "Exec=polaris", "Icon=org.polaris.app", "Categories=Network;Security;"} {
+		if !strings.Contains(string(desktop), want) {
+			t.Errorf(".desktop entry lacks %q:\n%s", want, desktop)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, "share", "pixmaps", "org.polaris.app.png")); err != nil {
+		t.Error(err)
+	}
+	// The packaged binary runs headless too.
+	bin := filepath.Join(root, "bin", "polaris")
+	out, err = exec.Command(bin, "--data-dir", t.TempDir(), "config", "get", "dnt").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "unset" {
+		t.Errorf("packaged polaris config get dnt: %v %q", err, out)
+	}
+}
