@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -185,20 +184,4 @@ func get(ctx context.Context, c *Client, url, isolation string) (string, error) 
 }
 
 // torProcesses lists the PIDs of tor processes using dataDir.
-func torProcesses(dataDir string) []int {
-	var pids []int
-	dirs, _ := filepath.Glob("/proc/[0-9]*")
-	for _, d := range dirs {
-		b, err := os.ReadFile(filepath.Join(d, "cmdline"))
-		if err != nil || !strings.Contains(string(b), dataDir) {
-			continue
-		}
-		if stat, err := os.ReadFile(filepath.Join(d, "stat")); err == nil && strings.Contains(string(stat), ") Z ") {
-			continue // zombie
-		}
-		if pid, err := strconv.Atoi(filepath.Base(d)); err == nil {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
-}
+func torProcesses(dataDir string) []int { return testenv.ProcessesWith(dataDir) }

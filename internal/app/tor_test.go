@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -70,25 +69,6 @@ func noLookups(t *testing.T) *net.Resolver {
 		t.Errorf("a local DNS lookup happened in Tor mode (%s %s)", network, addr)
 		return nil, errors.New("no DNS here")
 	}}
-}
-
-// torPIDs lists the tor processes working on dataDir.
-func torPIDs(dataDir string) []int {
-	var pids []int
-	dirs, _ := filepath.Glob("/proc/[0-9]*")
-	for _, d := range dirs {
-		b, err := os.ReadFile(filepath.Join(d, "cmdline"))
-		if err != nil || !strings.Contains(string(b), dataDir) {
-			continue
-		}
-		if stat, err := os.ReadFile(filepath.Join(d, "stat")); err == nil && strings.Contains(string(stat), ") Z ") {
-			continue
-		}
-		if pid, err := strconv.Atoi(filepath.Base(d)); err == nil {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
 }
 
 type fetchResult struct {
@@ -164,7 +144,7 @@ func TestTorMode(t *testing.T) {
 		cancel()
 		<-done
 		a.Close()
-		if left := torPIDs(filepath.Join(dir, "tor")); len(left) > 0 {
+		if left := testenv.ProcessesWith(filepath.Join(dir, "tor")); len(left) > 0 {
 			t.Errorf("tor processes left after Polaris stopped: %v", left)
 		}
 	}()
@@ -238,7 +218,7 @@ func TestTorMode(t *testing.T) {
 	})
 
 	t.Run("tor killed: fail closed, then the watchdog brings it back", func(t *testing.T) {
-		pids := torPIDs(filepath.Join(dir, "tor"))
+		pids := testenv.ProcessesWith(filepath.Join(dir, "tor"))
 		if len(pids) != 1 {
 			t.Fatalf("tor processes for the data dir: %v, want 1", pids)
 		}
