@@ -92,6 +92,9 @@ func (p *Proxy) serveLocal(w http.ResponseWriter, r *http.Request) {
 		p.writeStatusPage(w, r)
 		return
 	}
+	if p.serveBlockAction(w, r) {
+		return
+	}
 	if p.cfg.Local != nil {
 		p.cfg.Local.ServeHTTP(w, r)
 		return
@@ -121,18 +124,25 @@ func (p *Proxy) onRequest(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request
 	pol := p.policy.Load()
 	info := newRequestInfo(r)
 	pol.applySignals(r.Header, &info)
+	if resp := p.block(r, pol, &info); resp != nil {
+		return r, resp
+	}
 	if site := info.siteDomain(); site != "" {
 		r = r.WithContext(withSite(r.Context(), site))
 	}
 	return r, nil
 }
 
-// onConnect decides what to do with a CONNECT tunnel: for now, pass it
-// through untouched.
+// onConnect decides what to do with a CONNECT tunnel: refuse it when its
+// host is blocked, else pass it through untouched.
 func (p *Proxy) onConnect(host string, ctx *goproxy.ProxyCtx) (*goproxy.ConnectAction, string) {
 	h, _, _ := net.SplitHostPort(host)
 	if isOnion(h) && !p.route.Load().Onion {
 		return p.refuseConnect(ctx, onionRefusal.Code, refusalPage(h, onionRefusal)), host
+	}
+	// A tunnel that is not intercepted is decided on its host alone.
+	if refused := p.blockConnect(ctx, host); refused != nil {
+		return refused, host
 	}
 	return acceptConnect, host
 }

@@ -70,6 +70,9 @@ type Config struct {
 	DialTimeout           time.Duration
 	ResponseHeaderTimeout time.Duration
 
+	// Block configures tracker blocking (see SetMatcher).
+	Block BlockConfig
+
 	// Logf receives operational messages; nil discards them.
 	Logf func(format string, args ...any)
 }
@@ -84,6 +87,7 @@ type Proxy struct {
 	ln     net.Listener
 	policy atomic.Pointer[Policy]
 	pages  *pages
+	blk    blockState
 
 	requests atomic.Uint64
 	conns    connSet
@@ -106,6 +110,9 @@ func New(cfg Config) (*Proxy, error) {
 		return nil, err
 	}
 	p := &Proxy{cfg: cfg, pages: pg, done: make(chan struct{})}
+	if err := p.blk.init(cfg.Block); err != nil {
+		return nil, err
+	}
 	p.policy.Store(&Policy{})
 	p.route.Store(p.newRoute(cfg.Route))
 	p.gp = p.newGoproxy()
