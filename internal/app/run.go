@@ -74,6 +74,7 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	a.run.listen, a.run.auth = a.listenFor(s), s.ProxyAuth
 	a.run.mu.Unlock()
 	a.log.Printf("listening on %s", p.Addr())
+	a.startBlocking(ctx, p)
 	a.recoverSystem(ctx)
 	a.syncSystem(ctx, p.Addr())
 	// Read the database's version before anyone is told where we listen,
@@ -95,6 +96,7 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	// Put the system back before the proxy goes away.
 	a.syncSystem(sctx, "")
 	err = p.Shutdown(sctx)
+	a.stopBlocking()
 	a.hub.poke()
 	if errors.Is(err, context.DeadlineExceeded) {
 		a.log.Printf("shutdown: requests still running after %v were cut off", a.opts.ShutdownGrace)
@@ -123,6 +125,7 @@ func (a *App) watch(ctx context.Context, last int64) {
 			} else {
 				a.applyRunning(ctx)
 			}
+			a.listsChanged(ctx)
 		}
 		// Counters move with traffic; publish at most once a second, and
 		// only when they changed (no wake-ups for an idle UI).
@@ -149,12 +152,14 @@ func (a *App) newProxy(s settings.Settings) (*proxy.Proxy, error) {
 		Auth:         s.ProxyAuth,
 		ReservedHost: settings.ReservedHost,
 		Local:        local,
+		Block:        a.blockConfig(),
 		Logf:         a.log.Printf,
 	})
 	if err != nil {
 		return nil, err
 	}
 	p.SetPolicy(policyFrom(s))
+	a.setupProxy(p, s)
 	return p, nil
 }
 
@@ -169,6 +174,7 @@ func (a *App) applyRunning(ctx context.Context) {
 		return
 	}
 	a.run.proxy.SetPolicy(policyFrom(s))
+	a.applyBlocking(ctx, s)
 	if a.listenFor(s) == a.run.listen && s.ProxyAuth == a.run.auth {
 		a.syncSystem(ctx, a.run.proxy.Addr())
 		a.hub.poke()
@@ -188,6 +194,7 @@ func (a *App) applyRunning(ctx context.Context) {
 	}
 	old := a.run.proxy
 	a.run.proxy, a.run.listen, a.run.auth = np, a.listenFor(s), s.ProxyAuth
+	a.blk.proxy.Store(np)
 	a.log.Printf("now listening on %s", np.Addr())
 	a.syncSystem(ctx, np.Addr())
 	go func() {

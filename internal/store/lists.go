@@ -220,17 +220,18 @@ type ListTry struct {
 	Name string
 }
 
-// SaveListTry records an update attempt. A failure counts up Failures and
-// keeps everything describing the cached copy; a success resets Failures.
+// SaveListTry records an update attempt and clears UpdateAsked. A failure
+// counts up Failures and keeps everything describing the cached copy; a
+// success resets Failures.
 func (s *Store) SaveListTry(ctx context.Context, id int64, r ListTry) error {
 	if r.Err != "" {
-		return s.updateList(ctx, id, "last_try = ?, last_error = ?, failures = failures + 1", unixSec(r.Time), r.Err)
+		return s.updateList(ctx, id, "last_try = ?, last_error = ?, failures = failures + 1, update_asked = 0", unixSec(r.Time), r.Err)
 	}
 	if !r.Changed {
-		return s.updateList(ctx, id, "last_try = ?, last_success = ?, last_error = '', failures = 0, expires_s = CASE WHEN ? > 0 THEN ? ELSE expires_s END",
+		return s.updateList(ctx, id, "last_try = ?, last_success = ?, last_error = '', failures = 0, update_asked = 0, expires_s = CASE WHEN ? > 0 THEN ? ELSE expires_s END",
 			unixSec(r.Time), unixSec(r.Time), int64(r.Expires/time.Second), int64(r.Expires/time.Second))
 	}
-	set := "last_try = ?, last_success = ?, last_error = '', failures = 0, etag = ?, last_modified = ?, expires_s = ?, rules = ?, bad_lines = ?, sha256 = ?"
+	set := "last_try = ?, last_success = ?, last_error = '', failures = 0, update_asked = 0, etag = ?, last_modified = ?, expires_s = ?, rules = ?, bad_lines = ?, sha256 = ?"
 	args := []any{unixSec(r.Time), unixSec(r.Time), r.ETag, r.LastModified, int64(r.Expires / time.Second), r.Rules, r.BadLines, r.SHA256}
 	if r.Name != "" {
 		set += ", name = ?"
