@@ -614,6 +614,7 @@ func listHeader(data []byte) header {
 		}
 		if m := expiresRe.FindStringSubmatch(s); m != nil && h.expires == 0 {
 			n, _ := strconv.Atoi(m[1])
+			n = min(n, 3650) // no overflow; clamped below anyway
 			unit := 24 * time.Hour
 			if strings.HasPrefix(strings.ToLower(m[2]), "h") {
 				unit = time.Hour

@@ -29,6 +29,9 @@ type statsState struct {
 	pending store.StatsBatch  // counted since the last write
 	seq     atomic.Uint64     // decisions recorded
 
+	// domains caches the registrable domain of blocked hosts.
+	domains map[string]string
+
 	// What the database held at the last write, for the snapshot.
 	cached    map[int]store.DayCounts
 	top       []store.TrackerCount
@@ -54,10 +57,6 @@ func dayNum(t time.Time) int {
 func (s *statsState) record(d status.Decision) {
 	blocked := d.Verdict == status.Blocked || d.Verdict == status.Redirected
 	day := dayNum(d.Time)
-	tracker := ""
-	if blocked {
-		tracker = trackerDomain(d.Host, d.Site)
-	}
 	s.mu.Lock()
 	if s.ring != nil {
 		s.ring[s.next] = d
@@ -72,6 +71,7 @@ func (s *statsState) record(d status.Decision) {
 	s.pending.Requests[day]++
 	if blocked {
 		s.pending.Blocked[store.DayKey{Day: day, Key: d.Category}]++
+		tracker := s.trackerDomain(d.Host, d.Site)
 		if tracker != "" && len(s.pending.Trackers) < maxPendingTrackers {
 			s.pending.Trackers[store.DayKey{Day: day, Key: tracker}]++
 		}
@@ -82,14 +82,21 @@ func (s *statsState) record(d status.Decision) {
 
 // trackerDomain is the registrable domain of a blocked host, or "" when
 // it is the site the user is on (a page of theirs, not a tracker on it:
-// that is never stored).
-func trackerDomain(host, site string) string {
+// that is never stored). s.mu is held.
+func (s *statsState) trackerDomain(host, site string) string {
 	if host == "" {
 		return ""
 	}
-	dom, err := publicsuffix.EffectiveTLDPlusOne(strings.TrimSuffix(host, "."))
-	if err != nil {
-		dom = host
+	dom, ok := s.domains[host]
+	if !ok {
+		var err error
+		if dom, err = publicsuffix.EffectiveTLDPlusOne(strings.TrimSuffix(host, ".")); err != nil {
+			dom = host
+		}
+		if s.domains == nil || len(s.domains) >= 4096 {
+			s.domains = make(map[string]string, 256)
+		}
+		s.domains[host] = dom
 	}
 	if dom == site {
 		return ""

@@ -33,7 +33,8 @@ var seeds = map[int]string{
 		(5, 'my rules', '', '/home/me/rules.txt', 'abp', 'advertising', 0, 0, 12, 'ff', 1763700400),
 		(6, 'Disconnect', 'https://raw.githubusercontent.com/disconnectme/disconnect-tracking-protection/master/services.json', '', 'disconnect-services', '', 1, 86400, 4800, 'aa', 1763700500);`,
 	5: `INSERT INTO stats_daily(day, category, blocked) VALUES (20251120, 'advertising', 310), (20251120, 'analytics', 95), (20251121, '', 4);
-		INSERT INTO stats_trackers(day, domain, blocked) VALUES (20251120, 'doubleclick.net', 120), (20251121, 'google-analytics.com', 4);
+		INSERT INTO stats_domains(id, domain) VALUES (1, 'doubleclick.net'), (2, 'google-analytics.com');
+		INSERT INTO stats_trackers(day, domain, blocked) VALUES (20251120, 1, 120), (20251121, 2, 4);
 		INSERT INTO stats_requests(day, requests) VALUES (20251120, 5210), (20251121, 88);`,
 }
 

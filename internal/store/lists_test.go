@@ -116,6 +116,7 @@ func TestStatsAddQueryPrune(t *testing.T) {
 	}
 	for _, b := range []StatsBatch{
 		batch(20251119, 10, "advertising", "ads.example", 2),
+		batch(20251119, 1, "advertising", "gone.example", 1),
 		batch(20251120, 100, "advertising", "ads.example", 5),
 		batch(20251120, 50, "analytics", "stats.example", 7),
 		batch(20251121, 1, "", "ads.example", 1),
@@ -140,12 +141,17 @@ func TestStatsAddQueryPrune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]TrackerCount{{"ads.example", 8}, {"stats.example", 7}}, top); diff != "" {
+	if diff := cmp.Diff([]TrackerCount{{"ads.example", 8}, {"stats.example", 7}, {"gone.example", 1}}, top); diff != "" {
 		t.Errorf("TopTrackers (-want +got):\n%s", diff)
 	}
 	n, err := s.PruneStats(ctx, 20251120)
-	if err != nil || n != 3 {
-		t.Errorf("PruneStats = %d, %v; want 3 rows", n, err)
+	if err != nil || n != 4 {
+		t.Errorf("PruneStats = %d, %v; want 4 rows", n, err)
+	}
+	var domains int
+	s.db.QueryRow("SELECT COUNT(*) FROM stats_domains WHERE domain = 'gone.example'").Scan(&domains)
+	if domains != 0 {
+		t.Error("a domain no day refers to any more was kept")
 	}
 	days, _ = s.DailyStats(ctx, 0, 99999999)
 	if len(days) != 2 || days[0].Day != 20251120 {

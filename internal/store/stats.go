@@ -54,8 +54,26 @@ func (s *Store) AddStats(ctx context.Context, b StatsBatch) error {
 			ON CONFLICT(day, category) DO UPDATE SET blocked = blocked + excluded.blocked`, b.Blocked); err != nil {
 			return err
 		}
-		return upsertKeyed(ctx, t, `INSERT INTO stats_trackers(day, domain, blocked) VALUES(?, ?, ?)
-			ON CONFLICT(day, domain) DO UPDATE SET blocked = blocked + excluded.blocked`, b.Trackers)
+		if err := upsertEach(ctx, t, `INSERT OR IGNORE INTO stats_domains(domain) VALUES(?)`, len(b.Trackers), func(st *sql.Stmt) error {
+			for k := range b.Trackers {
+				if _, err := st.ExecContext(ctx, k.Key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		return upsertEach(ctx, t, `INSERT INTO stats_trackers(day, domain, blocked)
+			VALUES(?, (SELECT id FROM stats_domains WHERE domain = ?), ?)
+			ON CONFLICT(day, domain) DO UPDATE SET blocked = blocked + excluded.blocked`, len(b.Trackers), func(st *sql.Stmt) error {
+			for k, n := range b.Trackers {
+				if _, err := st.ExecContext(ctx, k.Day, k.Key, n); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	})
 }
 
@@ -158,8 +176,9 @@ type TrackerCount struct {
 // TopTrackers returns the n tracker domains blocked most over the days
 // from..to, most blocked first.
 func (s *Store) TopTrackers(ctx context.Context, from, to, n int) ([]TrackerCount, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT domain, SUM(blocked) AS b FROM stats_trackers
-		WHERE day BETWEEN ? AND ? GROUP BY domain ORDER BY b DESC, domain LIMIT ?`, from, to, n)
+	rows, err := s.db.QueryContext(ctx, `SELECT d.domain, SUM(t.blocked) AS b FROM stats_trackers t
+		JOIN stats_domains d ON d.id = t.domain
+		WHERE t.day BETWEEN ? AND ? GROUP BY d.domain ORDER BY b DESC, d.domain LIMIT ?`, from, to, n)
 	if err != nil {
 		return nil, explain(err)
 	}
@@ -175,8 +194,9 @@ func (s *Store) TopTrackers(ctx context.Context, from, to, n int) ([]TrackerCoun
 	return out, rows.Err()
 }
 
-// PruneStats deletes the counters of days before day and returns how many
-// rows went.
+// PruneStats deletes the counters of days before day, and the tracker
+// domains no remaining day refers to, and returns how many counter rows
+// went.
 func (s *Store) PruneStats(ctx context.Context, before int) (int64, error) {
 	var total int64
 	err := s.tx(ctx, func(t *sql.Tx) error {
@@ -188,7 +208,11 @@ func (s *Store) PruneStats(ctx context.Context, before int) (int64, error) {
 			n, _ := res.RowsAffected()
 			total += n
 		}
-		return nil
+		if total == 0 {
+			return nil
+		}
+		_, err := t.ExecContext(ctx, "DELETE FROM stats_domains WHERE id NOT IN (SELECT DISTINCT domain FROM stats_trackers)")
+		return err
 	})
 	return total, err
 }

@@ -37,13 +37,17 @@ CREATE TABLE stats_daily (
 	blocked  INTEGER NOT NULL,
 	PRIMARY KEY (day, category)
 ) STRICT, WITHOUT ROWID;
+CREATE TABLE stats_domains (
+	id     INTEGER PRIMARY KEY,
+	domain TEXT    NOT NULL UNIQUE -- registrable domain of a blocked third-party host
+) STRICT;
 CREATE TABLE stats_requests (
 	day      INTEGER PRIMARY KEY, -- local calendar day as YYYYMMDD
 	requests INTEGER NOT NULL     -- requests decided, blocked or not
 ) STRICT;
 CREATE TABLE stats_trackers (
 	day     INTEGER NOT NULL, -- local calendar day as YYYYMMDD
-	domain  TEXT    NOT NULL, -- registrable domain of a blocked third-party host
+	domain  INTEGER NOT NULL REFERENCES stats_domains(id),
 	blocked INTEGER NOT NULL,
 	PRIMARY KEY (day, domain)
 ) STRICT, WITHOUT ROWID;
@@ -66,8 +70,10 @@ INSERT INTO "settings"(key, value, updated) VALUES('signals.exceptions', 'bank.e
 INSERT INTO "stats_daily"(day, category, blocked) VALUES(20251120, 'advertising', 310);
 INSERT INTO "stats_daily"(day, category, blocked) VALUES(20251120, 'analytics', 95);
 INSERT INTO "stats_daily"(day, category, blocked) VALUES(20251121, '', 4);
+INSERT INTO "stats_domains"(id, domain) VALUES(1, 'doubleclick.net');
+INSERT INTO "stats_domains"(id, domain) VALUES(2, 'google-analytics.com');
 INSERT INTO "stats_requests"(day, requests) VALUES(20251120, 5210);
 INSERT INTO "stats_requests"(day, requests) VALUES(20251121, 88);
-INSERT INTO "stats_trackers"(day, domain, blocked) VALUES(20251120, 'doubleclick.net', 120);
-INSERT INTO "stats_trackers"(day, domain, blocked) VALUES(20251121, 'google-analytics.com', 4);
+INSERT INTO "stats_trackers"(day, domain, blocked) VALUES(20251120, 1, 120);
+INSERT INTO "stats_trackers"(day, domain, blocked) VALUES(20251121, 2, 4);
 INSERT INTO "sysproxy_journal"(id, state, saved) VALUES(1, X'7B2276223A317D', 1763700100);
