@@ -29,6 +29,8 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "polaris")
+	// Never download the catalogue's lists from the Internet in tests.
+	os.Setenv("POLARIS_NO_AUTO_UPDATE", "1")
 	build := exec.Command("go", "build", "-tags", "nogui", "-o", binary, ".")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {

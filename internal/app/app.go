@@ -155,6 +155,7 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 			st.Close()
 			return nil, err
 		}
+		a.reconcileCatalogue(ctx)
 		a.refreshLists(ctx)
 	}
 	return a, nil

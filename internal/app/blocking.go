@@ -128,7 +128,6 @@ func (a *App) goSafe(name string, f func()) {
 // never had (within Options.FirstLoadBudget), and then lets traffic
 // through.
 func (a *App) firstLoad(ctx context.Context) {
-	a.reconcileCatalogue(ctx)
 	rows := a.refreshLists(ctx)
 	a.rebuild(ctx)
 	var missing []int64
@@ -206,6 +205,9 @@ func (a *App) reconcileCatalogue(ctx context.Context) {
 		return
 	}
 	for _, r := range rows {
+		if name, ok := strings.CutPrefix(r.URL, builtinPrefix); ok {
+			a.refreshBuiltin(ctx, st, r, name)
+		}
 		e, ok := catalogueEntry(r.Catalogue)
 		if !ok || r.Catalogue == "" {
 			continue
@@ -221,6 +223,20 @@ func (a *App) reconcileCatalogue(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// refreshBuiltin records the rule count of a built-in list once per
+// version of Polaris (the digest of its text changes with it).
+func (a *App) refreshBuiltin(ctx context.Context, st *store.Store, r store.ListRow, name string) {
+	_, _, digest, err := builtinText(name)
+	if err != nil || r.SHA256 == digest {
+		return
+	}
+	_, stats, err := parseBuiltin(name, blocklist.ListMeta{Name: r.Name})
+	if err != nil {
+		return
+	}
+	st.SaveListTry(ctx, r.ID, store.ListTry{Time: time.Now(), Changed: true, Rules: stats.Rules, BadLines: stats.Bad, SHA256: digest})
 }
 
 // refreshLists reads the list rows into memory (for status and the

@@ -394,6 +394,10 @@ func (a *App) download(ctx context.Context, row store.ListRow) (store.ListTry, e
 		return try, errors.New("the server sent a web page instead of the list (a login page of the network, or the list moved)")
 	}
 	format, _ := blocklist.ParseFormat(row.Format)
+	if format == blocklist.FormatAuto {
+		format = blocklist.DetectFormat(string(data))
+		try.Format = format.String()
+	}
 	stats, err := checkList(data, row.Category, blocklist.ListMeta{Name: row.Name, Format: format})
 	if err != nil {
 		return try, err

@@ -42,6 +42,7 @@ type Backend interface {
 	Close() error
 
 	SystemBackend
+	ListsBackend
 }
 
 // Options are the flags every command takes.
@@ -74,6 +75,8 @@ func commands() []command {
 		{"run", "start the proxy without a window and serve until interrupted (also: --headless)", cmdRun},
 		{"config", "show or change settings: config get [KEY] | config set KEY VALUE | config keys", cmdConfig},
 		{"sysproxy", "make Polaris the system proxy, or restore what was there: sysproxy on|off|status", cmdSysproxy},
+		{"lists", "show and change the blocklists: lists [show] | catalogue | add URL|FILE|ID [--name NAME] | remove ID | enable ID | disable ID | update [ID] | interval ID EVERY", cmdLists},
+		{"stats", "what was blocked today and over the last 30 days: stats [--days N]", cmdStats},
 		{"match", "check requests against blocklists: match --list FILE [--list FILE...] [--stats] [--timing] < requests", cmdMatch},
 		{"version", "print the version", cmdVersion},
 		{"help", "show this help", cmdHelp},

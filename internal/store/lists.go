@@ -218,6 +218,9 @@ type ListTry struct {
 	SHA256             string
 	// Name replaces the list's name when not "" (a title found in the list).
 	Name string
+	// Format replaces the list's format when not "" (the format detected
+	// in a list added as "auto").
+	Format string
 }
 
 // SaveListTry records an update attempt and clears UpdateAsked. A failure
@@ -236,6 +239,10 @@ func (s *Store) SaveListTry(ctx context.Context, id int64, r ListTry) error {
 	if r.Name != "" {
 		set += ", name = ?"
 		args = append(args, r.Name)
+	}
+	if r.Format != "" {
+		set += ", format = ?"
+		args = append(args, r.Format)
 	}
 	return s.updateList(ctx, id, set, args...)
 }
