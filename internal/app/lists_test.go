@@ -138,7 +138,7 @@ func TestListHeader(t *testing.T) {
 		{"! Expires: 12 hours\n", "", 12 * time.Hour},
 		{"! expires:1 day\n", "", 24 * time.Hour},
 		{"! Expires: 5\n", "", 5 * 24 * time.Hour}, // a bare number means days
-		{"! Expires: 0 days\n", "", time.Hour},      // clamped
+		{"! Expires: 0 days\n", "", time.Hour},     // clamped
 		{"! Expires: 999999 days\n", "", 30 * 24 * time.Hour},
 		{"# Title: StevenBlack hosts\n# Expires: 2 hours\n0.0.0.0 a.example", "StevenBlack hosts", 2 * time.Hour},
 		{"||a^\n! Title: too late\n", "", 0}, // only the header counts
