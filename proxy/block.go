@@ -6,6 +6,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -376,4 +377,26 @@ func sourceURL(r *http.Request, typ blocklist.ResourceType) string {
 		return r.URL.Scheme + "://" + r.URL.Host + "/"
 	}
 	return ""
+}
+
+// blockingSummary describes the state of blocking for the status page.
+func (p *Proxy) blockingSummary(protection bool) string {
+	b := &p.blk
+	now := time.Now()
+	switch m := b.matcher.Load(); {
+	case !protection:
+		return "off (protection is off)"
+	case b.hold.Load() != nil:
+		return "loading the lists (traffic waits)"
+	case b.isPaused(now):
+		if b.paused.Load() == math.MaxInt64 {
+			return "paused until Polaris restarts"
+		}
+		return "paused until " + time.Unix(0, b.paused.Load()).Format("15:04")
+	case m == nil:
+		return "on, but no list is loaded"
+	default:
+		st := m.Stats()
+		return "on, " + strconv.Itoa(st.Rules+st.Trackers) + " rules"
+	}
 }

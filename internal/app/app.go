@@ -142,6 +142,7 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 				if err := a.loadSettings(ctx); err != nil {
 					a.noticef(status.Warning, "Reading the stored settings: %v", err)
 				}
+				a.refreshLists(ctx) // the lists still block
 				fr.Close()
 				a.st = nil
 			}

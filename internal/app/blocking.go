@@ -244,7 +244,14 @@ func (a *App) refreshBuiltin(ctx context.Context, st *store.Store, r store.ListR
 func (a *App) refreshLists(ctx context.Context) []store.ListRow {
 	st, err := a.store()
 	if err != nil {
-		return nil
+		// No database: keep the lists known, else block with the
+		// built-in list rather than not at all.
+		a.blk.mu.Lock()
+		defer a.blk.mu.Unlock()
+		if len(a.blk.rows) == 0 {
+			a.blk.rows = []store.ListRow{{ID: 1, Name: "Polaris tracker list", URL: builtinPrefix + "polaris", Catalogue: "polaris", Format: "abp", Enabled: true}}
+		}
+		return a.blk.rows
 	}
 	rows, err := st.Lists(ctx)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -719,5 +720,33 @@ func TestStatsRetention(t *testing.T) {
 	}
 	if len(days) != 1 || days[0].Day != kept {
 		t.Errorf("after retention of 7 days: %+v, want only %d", days, kept)
+	}
+}
+
+// A read-only data folder: the stored lists still block.
+func TestReadOnlyDataDirStillBlocks(t *testing.T) {
+	ctx := context.Background()
+	o := newOrigins(t)
+	src := t.TempDir()
+	a := openTestApp(t, Options{DataDir: src})
+	file := filepath.Join(t.TempDir(), "l.txt")
+	os.WriteFile(file, []byte("||127.0.0.2^\n"), 0o600)
+	if err := a.AddList(ctx, file, ""); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	ro := t.TempDir()
+	if out, err := exec.Command("mount", "--bind", src, ro).CombinedOutput(); err != nil {
+		t.Skipf("cannot bind-mount here: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", ro).Run() })
+	if out, err := exec.Command("mount", "-o", "remount,ro,bind", ro).CombinedOutput(); err != nil {
+		t.Skipf("cannot remount read-only: %v: %s", err, out)
+	}
+	b := openTestApp(t, Options{DataDir: ro})
+	c := runApp(t, b)
+	waitFor(t, "the lists to load", func() bool { return !b.Snapshot().Blocking.Loading })
+	if code, _ := fetch(t, c, o.tracker+"/x", xhrOf(o.site)); code != 204 {
+		t.Errorf("tracker with a read-only data dir: %d, want 204", code)
 	}
 }
