@@ -35,7 +35,8 @@ type statsState struct {
 	// What the database held at the last write, for the snapshot.
 	cached    map[int]store.DayCounts
 	top       []store.TrackerCount
-	lastPrune int
+	lastPrune int // the day of the last pruning
+	lastKeep  int // the retention it used
 }
 
 // maxPendingTrackers bounds the tracker counters kept while the database
@@ -137,8 +138,8 @@ func (a *App) RecentDecisions(max int) []status.Decision {
 }
 
 // loop writes the counters every StatsFlushInterval until ctx ends; it
-// deletes counters older than the retention at start and
-// each new day.
+// deletes counters older than the retention at start, each new day and
+// when the retention changes.
 func (s *statsState) loop(ctx context.Context, a *App) {
 	s.flush(ctx, a)
 	t := time.NewTicker(a.opts.StatsFlushInterval)
@@ -174,10 +175,9 @@ func (s *statsState) flush(ctx context.Context, a *App) {
 	}
 	now := time.Now()
 	today := dayNum(now)
-	if s.lastPrune != today {
-		keep := a.Settings().Data.StatsRetentionDays
+	if keep := a.Settings().Data.StatsRetentionDays; s.lastPrune != today || s.lastKeep != keep {
 		if _, err := st.PruneStats(ctx, dayNum(now.AddDate(0, 0, -keep+1))); err == nil {
-			s.lastPrune = today
+			s.lastPrune, s.lastKeep = today, keep
 		}
 	}
 	from := dayNum(now.AddDate(0, 0, -29))
