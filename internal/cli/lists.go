@@ -23,8 +23,11 @@ type ListsBackend interface {
 	// AddListSource subscribes to a URL, a catalogue id or a local file
 	// (copied once), and returns the new list once it is loaded.
 	AddListSource(ctx context.Context, source, name string) (status.List, error)
+	// RemoveList unsubscribes and deletes the list's copy.
 	RemoveList(ctx context.Context, id int64) error
+	// SetListEnabled switches a list on or off.
 	SetListEnabled(ctx context.Context, id int64, on bool) error
+	// SetListInterval sets the update interval (0: off, 12h, 1, 4, 7 days).
 	SetListInterval(ctx context.Context, id int64, every time.Duration) error
 	// UpdateLists updates one list, or every enabled one for id 0.
 	UpdateLists(ctx context.Context, id int64) error
