@@ -245,7 +245,7 @@ func (p *Proxy) block(r *http.Request, pol *Policy, info *requestInfo) *http.Res
 		return nil
 	}
 	req := b.reqs.Get().(*blocklist.Request)
-	req.Reset(r.URL.String(), src, typ)
+	req.Reset(requestURL(r), src, typ)
 	req.Method = r.Method
 	v := m.Match(req)
 	d.URL = req.URL
@@ -307,6 +307,27 @@ func (p *Proxy) blockConnect(ctx *goproxy.ProxyCtx, hostPort string) *goproxy.Co
 	return p.refuseBlockedConnect(ctx, host, v)
 }
 
+// requestURL returns the request's absolute URL: as the client sent it
+// when it is in absolute form (a plain HTTP request to a proxy: no
+// allocation), else rebuilt from the parsed URL.
+func requestURL(r *http.Request) string {
+	if u := r.RequestURI; strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
+		if !strings.ContainsAny(u, "#@") {
+			return u
+		}
+	}
+	return r.URL.String()
+}
+
+// header is h.Get(key) for a key already in canonical form, without
+// canonicalising it again (the server stores keys canonical).
+func header(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 // fillDecision completes a decision event from a verdict.
 func fillDecision(d status.Decision, v blocklist.Verdict, blocked bool) status.Decision {
 	d.Rule, d.List, d.Category = v.Rule, v.List, v.Category
@@ -333,7 +354,7 @@ func fillDecision(d status.Decision, v blocklist.Verdict, blocked bool) status.D
 // browsers send to HTTPS and loopback origins, else from the shape of a
 // navigation, a WebSocket handshake, or the Accept header.
 func requestType(r *http.Request, navigation bool) blocklist.ResourceType {
-	if dest := r.Header.Get("Sec-Fetch-Dest"); dest != "" {
+	if dest := header(r.Header, "Sec-Fetch-Dest"); dest != "" {
 		return blocklist.ResourceTypeFromFetchDest(dest)
 	}
 	if isWebSocket(r.Header) {
@@ -342,7 +363,7 @@ func requestType(r *http.Request, navigation bool) blocklist.ResourceType {
 	if navigation {
 		return blocklist.TypeDocument
 	}
-	accept := strings.ToLower(r.Header.Get("Accept"))
+	accept := strings.ToLower(header(r.Header, "Accept"))
 	switch {
 	case strings.HasPrefix(accept, "image/"):
 		return blocklist.TypeImage
@@ -366,13 +387,13 @@ func sourceURL(r *http.Request, typ blocklist.ResourceType) string {
 	if typ == blocklist.TypeDocument {
 		return ""
 	}
-	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+	if o := header(r.Header, "Origin"); o != "" && o != "null" {
 		return o
 	}
-	if ref := r.Header.Get("Referer"); ref != "" {
+	if ref := header(r.Header, "Referer"); ref != "" {
 		return ref
 	}
-	switch r.Header.Get("Sec-Fetch-Site") {
+	switch header(r.Header, "Sec-Fetch-Site") {
 	case "same-origin", "same-site":
 		return r.URL.Scheme + "://" + r.URL.Host + "/"
 	}
