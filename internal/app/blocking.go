@@ -85,13 +85,25 @@ func (a *App) setupProxy(p *proxy.Proxy, s settings.Settings) {
 // startBlocking loads the lists for a run that just started serving with
 // p, then keeps them up to date and counts decisions until ctx ends.
 func (a *App) startBlocking(ctx context.Context, p *proxy.Proxy) {
-	a.blk.proxy.Store(p)
+	a.useProxy(p)
 	a.blk.mu.Lock()
 	a.blk.kick = make(chan struct{}, 1)
 	a.blk.mu.Unlock()
 	a.stats.start(a)
 	a.goSafe("lists", func() { a.firstLoad(ctx); a.scheduleUpdates(ctx) })
 	a.goSafe("stats", func() { a.stats.loop(ctx, a) })
+}
+
+// useProxy makes p the proxy blocking works with (a new listener replaces
+// the old one). A proxy that was set up holding traffic is released if the
+// lists are loaded by now: no window where it would stay held.
+func (a *App) useProxy(p *proxy.Proxy) {
+	a.blk.mu.Lock()
+	defer a.blk.mu.Unlock()
+	a.blk.proxy.Store(p)
+	if p != nil && a.blk.ready {
+		p.Release()
+	}
 }
 
 // stopBlocking waits for the run's goroutines (ctx is done), writes the
@@ -150,8 +162,9 @@ func (a *App) firstLoad(ctx context.Context) {
 	}
 	a.blk.mu.Lock()
 	a.blk.ready = true
+	p := a.blk.proxy.Load()
 	a.blk.mu.Unlock()
-	if p := a.blk.proxy.Load(); p != nil {
+	if p != nil {
 		p.Release()
 	}
 	a.log.Printf("blocklists loaded: %d rules", a.activeRules())

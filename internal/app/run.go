@@ -194,7 +194,7 @@ func (a *App) applyRunning(ctx context.Context) {
 	}
 	old := a.run.proxy
 	a.run.proxy, a.run.listen, a.run.auth = np, a.listenFor(s), s.ProxyAuth
-	a.blk.proxy.Store(np)
+	a.useProxy(np)
 	a.log.Printf("now listening on %s", np.Addr())
 	a.syncSystem(ctx, np.Addr())
 	go func() {
