@@ -102,15 +102,6 @@ func httpsOrigin(t *testing.T, ip string, cert tls.Certificate) (*httptest.Serve
 	return srv, &n
 }
 
-func mustPolaris(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	out, errOut, code := polaris(t, dir, args...)
-	if code != 0 {
-		t.Fatalf("polaris %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
-	}
-	return out
-}
-
 // The whole path: filtering on, curl trusting the exported CA sees the
 // origin's page, and the origin sees the signals.
 func TestHTTPSFilteringWithCurl(t *testing.T) {

@@ -30,5 +30,5 @@ func main() {
 }
 
 func openApp(ctx context.Context, o cli.Options) (cli.Backend, error) {
-	return app.Open(ctx, app.Options{DataDir: o.DataDir, Listen: o.Listen, Log: os.Stderr})
+	return app.Open(ctx, app.Options{DataDir: o.DataDir, Listen: o.Listen, Log: os.Stderr, Version: version})
 }

@@ -31,6 +31,8 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "polaris")
+	// Never download the catalogue's lists from the Internet in tests.
+	os.Setenv("POLARIS_NO_AUTO_UPDATE", "1")
 	build := exec.Command("go", "build", "-tags", "nogui", "-o", binary, ".")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
@@ -55,6 +57,16 @@ func polaris(t testing.TB, dataDir string, args ...string) (stdout, stderr strin
 		t.Fatalf("polaris %v: %v", args, err)
 	}
 	return o.String(), e.String(), code
+}
+
+// mustPolaris runs a CLI command that must succeed and returns its output.
+func mustPolaris(t testing.TB, dir string, args ...string) string {
+	t.Helper()
+	out, errOut, code := polaris(t, dir, args...)
+	if code != 0 {
+		t.Fatalf("polaris %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
+	}
+	return out
 }
 
 type running struct {

@@ -20,3 +20,13 @@ var Icon []byte
 //
 //go:embed icons/*.svg
 var Icons embed.FS
+
+// Lists holds the list catalogue (lists/catalogue.json: the well-known
+// lists a user can subscribe to, with their URL, format, licence and
+// category) and Polaris's own embedded lists: lists/polaris.txt (tracker
+// rules in Adblock Plus syntax, in sections headed "! Category: NAME") and
+// lists/polaris-entities.json (owners of domains, Disconnect entities
+// format). No third-party list is ever embedded.
+//
+//go:embed lists/catalogue.json lists/polaris.txt lists/polaris-entities.json
+var Lists embed.FS

@@ -162,6 +162,19 @@ func (m *Matcher) WithCategories(names []string) (*Matcher, error) {
 	return &c, nil
 }
 
+// WithAllowlist returns a Matcher that shares everything with m but has
+// patterns as the user's allowlist (see Options.Allowlist). It is instant:
+// nothing is rebuilt. It fails on a bad pattern and leaves m as it is.
+func (m *Matcher) WithAllowlist(patterns []string) (*Matcher, error) {
+	a, err := newAllowlist(patterns)
+	if err != nil {
+		return nil, err
+	}
+	c := *m
+	c.allow = a
+	return &c, nil
+}
+
 // applyBadfilters drops the rules a $badfilter rule cancels, and the
 // $badfilter rules themselves.
 func (m *Matcher) applyBadfilters() {

@@ -35,6 +35,36 @@ func TestAllowlist(t *testing.T) {
 	}
 }
 
+func TestWithAllowlist(t *testing.T) {
+	m, err := Compile([]*List{mustParse(t, "||ads.example^")}, Options{Allowlist: []string{"old.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := m.WithAllowlist([]string{"*.news.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		m    *Matcher
+		site string
+		want Action
+	}{
+		{m, "https://old.example/", Exception},
+		{m, "https://www.news.example/", Block},
+		{n, "https://old.example/", Block},
+		{n, "https://www.news.example/", Exception},
+		{n, "https://news.example/", Block}, // "*." covers subdomains only
+	}
+	for _, tt := range tests {
+		if v := tt.m.Match(NewRequest("https://ads.example/x.js", tt.site, TypeScript)); v.Action != tt.want {
+			t.Errorf("Match(ads.example from %s) = %+v, want %v", tt.site, v, tt.want)
+		}
+	}
+	if _, err := m.WithAllowlist([]string{"bad site!"}); err == nil {
+		t.Error("WithAllowlist(bad site!) = nil error")
+	}
+}
+
 func mustParse(t *testing.T, text string) *List {
 	t.Helper()
 	l, err := ParseString(text, ListMeta{Name: "t"})

@@ -76,9 +76,25 @@ func (p *Proxy) upstreamErrorResponse(r *http.Request, err error) *http.Response
 		err = errors.New("no response")
 	}
 	host := r.URL.Hostname()
-	code, d := failure(host, err)
+	code, d := failure(host, p.routeExplains(err))
 	p.cfg.Logf("upstream %s: %v", host, err)
 	return p.pageResponse(r, code, d)
+}
+
+// routeExplains replaces an upstream error with the route's own refusal
+// when the route itself is down (e.g. Tor died under an open connection):
+// the user is told what really happened.
+func (p *Proxy) routeExplains(err error) error {
+	var ref *Refusal
+	if errors.As(err, &ref) {
+		return err
+	}
+	if down := p.route.Load().Down; down != nil {
+		if ref := down(); ref != nil {
+			return ref
+		}
+	}
+	return err
 }
 
 // writeConnectError answers a CONNECT whose upstream dial failed. The
@@ -93,7 +109,7 @@ func (p *Proxy) writeConnectError(w io.Writer, ctx *goproxy.ProxyCtx, err error)
 	}
 	err = de.err
 	host, _, _ := net.SplitHostPort(ctx.Req.Host)
-	code, d := failure(host, err)
+	code, d := failure(host, p.routeExplains(err))
 	p.cfg.Logf("CONNECT %s: %v", ctx.Req.Host, err)
 	resp := p.pageResponse(ctx.Req, code, d)
 	resp.Close = true

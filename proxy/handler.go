@@ -92,7 +92,7 @@ func (p *Proxy) serveLocal(w http.ResponseWriter, r *http.Request) {
 		p.writeStatusPage(w, r)
 		return
 	}
-	if p.serveOwn(w, r) {
+	if p.serveOwn(w, r) || p.serveBlockAction(w, r) {
 		return
 	}
 	if p.cfg.Local != nil {
@@ -124,6 +124,9 @@ func (p *Proxy) onRequest(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request
 	pol := p.policy.Load()
 	info := newRequestInfo(r)
 	pol.applySignals(r.Header, &info)
+	if resp := p.block(r, pol, &info); resp != nil {
+		return r, resp
+	}
 	if site := info.siteDomain(); site != "" {
 		r = r.WithContext(withSite(r.Context(), site))
 	}
@@ -134,7 +137,8 @@ func (p *Proxy) onRequest(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request
 }
 
 // onConnect decides what to do with a CONNECT tunnel: intercept it (HTTPS
-// filtering, see interceptAction) or pass it through untouched.
+// filtering, see interceptAction; requests inside are then decided one by
+// one), refuse it when its host is blocked, or pass it through untouched.
 func (p *Proxy) onConnect(host string, ctx *goproxy.ProxyCtx) (*goproxy.ConnectAction, string) {
 	h, _, _ := net.SplitHostPort(host)
 	if isOnion(h) && !p.route.Load().Onion {
@@ -142,6 +146,10 @@ func (p *Proxy) onConnect(host string, ctx *goproxy.ProxyCtx) (*goproxy.ConnectA
 	}
 	if a := p.interceptAction(host); a != nil {
 		return a, host
+	}
+	// A tunnel that is not intercepted is decided on its host alone.
+	if refused := p.blockConnect(ctx, host); refused != nil {
+		return refused, host
 	}
 	return acceptConnect, host
 }

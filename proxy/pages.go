@@ -142,6 +142,7 @@ func (p *Proxy) writeStatusPage(w http.ResponseWriter, r *http.Request) {
 			{"Protection", protection},
 			{"Do Not Track", dnt},
 			{"Global Privacy Control", gpc},
+			{"Tracker blocking", p.blockingSummary(pol.Protection)},
 			{"Requests handled", strconv.FormatUint(p.requests.Load(), 10)},
 		},
 		HTTPS: p.httpsStatus(),

@@ -90,6 +90,9 @@ type Config struct {
 	DialTimeout           time.Duration
 	ResponseHeaderTimeout time.Duration
 
+	// Block configures tracker blocking (see SetMatcher).
+	Block BlockConfig
+
 	// Logf receives operational messages; nil discards them.
 	Logf func(format string, args ...any)
 }
@@ -104,6 +107,7 @@ type Proxy struct {
 	ln     net.Listener
 	policy atomic.Pointer[Policy]
 	pages  *pages
+	blk    blockState
 
 	httpsParts // HTTPS filtering, upgrades, cleaning, site checks (https.go)
 
@@ -128,6 +132,9 @@ func New(cfg Config) (*Proxy, error) {
 		return nil, err
 	}
 	p := &Proxy{cfg: cfg, pages: pg, done: make(chan struct{})}
+	if err := p.blk.init(cfg.Block); err != nil {
+		return nil, err
+	}
 	p.policy.Store(&Policy{})
 	p.route.Store(p.newRoute(cfg.Route))
 	p.gp = p.newGoproxy()

@@ -28,6 +28,11 @@ type Route struct {
 	Onion bool
 	// Name describes the route for logs ("direct", "tor").
 	Name string
+	// Down, if set, says whether the route itself is down, as the refusal
+	// to show; it is asked when an upstream connection fails, so that a
+	// connection cut by a dead Tor shows "Tor is not connected" rather than
+	// "the site closed the connection".
+	Down func() *Refusal
 }
 
 // maxSiteTransports bounds the per-site pools of an isolating route.

@@ -59,6 +59,23 @@ func (c *Client) DialContext(ctx context.Context, network, addr, isolation strin
 	return conn, nil
 }
 
+// Alive reports whether Tor is connected and its SOCKS port answers right
+// now. It is a live check (a local TCP connect) for error paths: after a
+// connection through Tor failed, it tells a dead tor (whose death the
+// watchdog may not have seen yet) from a failing site.
+func (c *Client) Alive() bool {
+	in := c.ready.Load()
+	if in == nil {
+		return false
+	}
+	conn, err := net.DialTimeout("tcp", in.socks, 250*time.Millisecond)
+	if err != nil {
+		return false
+	}
+	conn.Close()
+	return true
+}
+
 // notReady returns ErrNotReady wrapped with the current state in words.
 func (c *Client) notReady() error {
 	st := c.Status()

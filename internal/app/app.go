@@ -58,6 +58,29 @@ type Options struct {
 	// Resolver resolves names for direct connections; nil uses the
 	// system's. (In Tor mode nothing is resolved locally.)
 	Resolver *net.Resolver
+
+	// Version is Polaris's version, for the User-Agent of list downloads.
+	Version string
+	// HoldTimeout bounds how long a request waits for the lists at
+	// start-up (blocking.hold-until-loaded; default proxy.DefaultHoldTimeout).
+	HoldTimeout time.Duration
+	// FirstLoadBudget bounds the first download of lists never downloaded
+	// before traffic is let through (default 10 s).
+	FirstLoadBudget time.Duration
+	// ListTimeout bounds one list download (default 60 s).
+	ListTimeout time.Duration
+	// ListCheckInterval is how often a running App looks for lists due for
+	// an update (default 1 min).
+	ListCheckInterval time.Duration
+	// StatsFlushInterval is how often statistics are written (default 30 s).
+	StatsFlushInterval time.Duration
+	// LogSize is how many decisions the live log keeps (default 10,000).
+	LogSize int
+	// NoAutoUpdate: Polaris never downloads a list by itself, neither at
+	// the first start nor when one is due; updates asked for (lists add,
+	// lists update) still happen. Also set by $POLARIS_NO_AUTO_UPDATE
+	// (air-gapped machines, tests).
+	NoAutoUpdate bool
 }
 
 // App is one Polaris instance working on one data dir.
@@ -72,12 +95,14 @@ type App struct {
 	notices  []status.Notice
 	degraded string
 
-	run  runState
-	sys  systemState
-	hub  hub
-	hx   httpsState // HTTPS filtering, CA, site answers (https.go)
-	tor  torState   // Tor client and routing (tor.go)
-	show showHook   // the window's "show" callback (instance.go)
+	run   runState
+	sys   systemState
+	hub   hub
+	hx    httpsState // HTTPS filtering, CA, site answers (https.go)
+	tor   torState   // Tor client and routing (tor.go)
+	show  showHook   // the window's "show" callback (instance.go)
+	blk   blockingState
+	stats statsState
 }
 
 // Open opens the data dir: its database (rebuilding a corrupt one) and the
@@ -94,6 +119,7 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 	if opts.ShutdownGrace == 0 {
 		opts.ShutdownGrace = 10 * time.Second
 	}
+	setBlockingDefaults(&opts)
 	w := opts.Log
 	if w == nil {
 		w = io.Discard
@@ -124,6 +150,7 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 				if err := a.loadSettings(ctx); err != nil {
 					a.noticef(status.Warning, "Reading the stored settings: %v", err)
 				}
+				a.refreshLists(ctx) // the lists still block
 				fr.Close()
 				a.st = nil
 			}
@@ -137,6 +164,8 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 			st.Close()
 			return nil, err
 		}
+		a.reconcileCatalogue(ctx)
+		a.refreshLists(ctx)
 	}
 	return a, nil
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"net"
 	"slices"
 
 	"polaris/internal/settings"
@@ -12,9 +13,13 @@ import (
 var ErrUnavailable = errors.New("this is not available in this version of Polaris yet")
 
 // AllowSite turns protections off on site: it adds the site's registrable
-// domain to the allowlist.
+// domain (or the address itself, for a site named by its IP address) to
+// the allowlist.
 func (a *App) AllowSite(ctx context.Context, site string) error {
 	d, err := settings.RegistrableDomain(site)
+	if net.ParseIP(site) != nil {
+		d, err = settings.CheckSitePattern(site)
+	}
 	if err != nil {
 		return err
 	}

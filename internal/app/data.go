@@ -32,22 +32,22 @@ type exportFile struct {
 	Sections map[string]json.RawMessage `json:"sections"`
 }
 
-// section is one part of the user's data in an export: the features
+// exportSection is one part of the user's data in an export: the features
 // (settings, lists, statistics, site answers) each provide one.
-type section struct {
+type exportSection struct {
 	name string
-	// export returns the section's JSON.
+	// export returns the exportSection's JSON.
 	export func(a *App, ctx context.Context) (any, error)
-	// check validates a section from a file without changing anything.
+	// check validates a exportSection from a file without changing anything.
 	check func(a *App, raw json.RawMessage) error
-	// load replaces the data with the (checked) section.
+	// load replaces the data with the (checked) exportSection.
 	load func(a *App, ctx context.Context, raw json.RawMessage) error
 }
 
-// sections lists every exported section, in import order.
-var sections = []section{settingsSection}
+// sections lists every exported exportSection, in import order.
+var sections = []exportSection{settingsSection}
 
-var settingsSection = section{
+var settingsSection = exportSection{
 	name: "settings",
 	export: func(a *App, ctx context.Context) (any, error) {
 		return a.Settings().Map(), nil
@@ -80,7 +80,7 @@ func settingsFromExport(raw json.RawMessage) (settings.Settings, error) {
 	return s, nil
 }
 
-// ExportData writes the user's data (settings, and each feature's section)
+// ExportData writes the user's data (settings, and each feature's exportSection)
 // as versioned JSON to path (mode 0600, written atomically).
 func (a *App) ExportData(ctx context.Context, path string) error {
 	f := exportFile{Format: ExportFormat, Version: ExportVersion, Exported: time.Now().UTC(), Sections: map[string]json.RawMessage{}}
@@ -139,7 +139,7 @@ func (a *App) ImportData(ctx context.Context, path string) error {
 	}
 	for name := range f.Sections {
 		if !known[name] {
-			return fmt.Errorf("%w: unknown section %q", ErrImport, name)
+			return fmt.Errorf("%w: unknown exportSection %q", ErrImport, name)
 		}
 	}
 	if err := a.Writable(); err != nil {

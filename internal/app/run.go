@@ -78,6 +78,7 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	torCtx, stopTor := context.WithCancel(context.Background())
 	torDone := make(chan struct{})
 	go a.superviseTor(torCtx, torDone)
+	a.startBlocking(ctx, p)
 	a.recoverSystem(ctx)
 	a.syncSystem(ctx, p.Addr())
 	// Read the database's version before anyone is told where we listen,
@@ -99,6 +100,7 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	// Put the system back before the proxy goes away.
 	a.syncSystem(sctx, "")
 	err = p.Shutdown(sctx)
+	a.stopBlocking()
 	stopTor()
 	<-torDone
 	a.hub.poke()
@@ -129,6 +131,7 @@ func (a *App) watch(ctx context.Context, last int64) {
 			} else {
 				a.applyRunning(ctx)
 			}
+			a.listsChanged(ctx)
 		}
 		// Counters move with traffic; publish at most once a second, and
 		// only when they changed (no wake-ups for an idle UI).
@@ -155,6 +158,7 @@ func (a *App) newProxy(s settings.Settings) (*proxy.Proxy, error) {
 		Auth:         s.ProxyAuth,
 		ReservedHost: settings.ReservedHost,
 		Local:        local,
+		Block:        a.blockConfig(),
 		Logf:         a.log.Printf,
 		Route:        a.routeFor(s),
 		Resolver:     a.opts.Resolver,
@@ -165,6 +169,7 @@ func (a *App) newProxy(s settings.Settings) (*proxy.Proxy, error) {
 		return nil, err
 	}
 	p.SetPolicy(policyFrom(s))
+	a.setupProxy(p, s)
 	a.applyHTTPS(context.Background(), p, s)
 	return p, nil
 }
@@ -183,6 +188,7 @@ func (a *App) applyRunning(ctx context.Context) {
 	a.applyRoute(a.run.proxy, s)
 	a.syncTor()
 	a.applyHTTPS(ctx, a.run.proxy, s)
+	a.applyBlocking(ctx, s)
 	if a.listenFor(s) == a.run.listen && s.ProxyAuth == a.run.auth {
 		a.syncSystem(ctx, a.run.proxy.Addr())
 		a.hub.poke()
@@ -202,6 +208,7 @@ func (a *App) applyRunning(ctx context.Context) {
 	}
 	old := a.run.proxy
 	a.run.proxy, a.run.listen, a.run.auth = np, a.listenFor(s), s.ProxyAuth
+	a.useProxy(np)
 	a.log.Printf("now listening on %s", np.Addr())
 	a.syncSystem(ctx, np.Addr())
 	go func() {

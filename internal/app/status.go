@@ -15,7 +15,7 @@ func (a *App) Snapshot() status.Snapshot {
 	if p := a.currentProxy(); p != nil {
 		snap.Proxy = p.Status()
 	}
-	snap.Blocking.Enabled = s.Protection
+	a.blockingStatus(&snap.Blocking, s, snap.Time)
 	snap.HTTPS.Filter = s.HTTPS.Filter
 	a.httpsSnapshot(&snap.HTTPS)
 	snap.Tor = a.torStatus()

@@ -74,7 +74,7 @@ func (a *App) validateTor(s settings.Settings) error {
 // routeFor is how the proxy connects upstream with settings s.
 func (a *App) routeFor(s settings.Settings) proxy.Route {
 	if s.Tor.Enabled {
-		return proxy.Route{Name: "tor", Dial: a.torDial, Isolate: s.Tor.Isolate, Onion: true}
+		return proxy.Route{Name: "tor", Dial: a.torDial, Isolate: s.Tor.Isolate, Onion: true, Down: a.torDown}
 	}
 	return proxy.Route{Name: "direct"}
 }
@@ -174,12 +174,20 @@ func (a *App) stopTorLocked() {
 // onTorStatus receives every status of the client.
 func (a *App) onTorStatus(st status.Tor) {
 	a.tor.stMu.Lock()
+	lostTor := a.tor.st.State == status.TorReady && st.State != status.TorReady
 	restarted := st.Restarts > a.tor.restarts
 	a.tor.restarts = st.Restarts
 	newErr := st.Err != "" && st.Err != a.tor.lastErr && st.State == status.TorFailed
 	a.tor.lastErr = st.Err
 	a.tor.st = st
 	a.tor.stMu.Unlock()
+	if lostTor {
+		// Every connection through the old tor is dead: drop them all, so
+		// no request waits on one and browsers reconnect when Tor is back.
+		if p := a.currentProxy(); p != nil && p.Route().Name == "tor" {
+			p.SetRoute(p.Route())
+		}
+	}
 	if restarted {
 		a.noticef(status.Warning, "Tor stopped unexpectedly and was restarted. Nothing was sent while it was down.")
 	}
@@ -233,6 +241,15 @@ func (a *App) torDial(ctx context.Context, network, addr string) (net.Conn, erro
 	return nil, err
 }
 
+// torDown is the Tor route's health: the fail-closed refusal while Tor is
+// not connected, nil while it is.
+func (a *App) torDown() *proxy.Refusal {
+	if c := a.tor.client.Load(); c != nil && c.Alive() {
+		return nil
+	}
+	return a.torRefusal()
+}
+
 // torRefusal is the fail-closed page: Tor mode is on, Tor is not connected.
 func (a *App) torRefusal() *proxy.Refusal {
 	st := a.torStatus()
@@ -244,6 +261,8 @@ func (a *App) torRefusal() *proxy.Refusal {
 		state = "Tor is starting."
 	case status.TorFailed:
 		state = "Tor is not working: " + st.Err
+	case status.TorReady:
+		state = "Tor stopped unexpectedly; Polaris is restarting it."
 	default:
 		state = "Tor is not running."
 	}

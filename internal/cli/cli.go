@@ -45,6 +45,7 @@ type Backend interface {
 	DataBackend
 	HTTPSBackend
 	RunningBackend
+	ListsBackend
 }
 
 // Options are the flags every command takes.
@@ -77,6 +78,8 @@ func commands() []command {
 		{"run", "start the proxy without a window and serve until interrupted (also: --headless)", cmdRun},
 		{"config", "show or change settings: config get [KEY] | config set KEY VALUE | config keys", cmdConfig},
 		{"sysproxy", "make Polaris the system proxy, or restore what was there: sysproxy on|off|status", cmdSysproxy},
+		{"lists", "show and change the blocklists: lists [show] | catalogue | add URL|FILE|ID [--name NAME] | remove ID | enable ID | disable ID | update [ID] | interval ID EVERY", cmdLists},
+		{"stats", "what was blocked today and over the last 30 days: stats [--days N]", cmdStats},
 		{"ca", "Polaris's certificate authority for HTTPS filtering: ca status|export|install|uninstall|regenerate|forget", cmdCA},
 		{"sites", "what the sites you visit answer about Do Not Track and Global Privacy Control", cmdSites},
 		{"tor", "Polaris's Tor client: tor status | tor newnym | tor circuit SITE (on/off: config set tor on|off)", cmdTor},

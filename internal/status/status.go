@@ -70,6 +70,45 @@ type Blocking struct {
 	// LogSeq grows with every new decision in the live log; a client
 	// re-reads the log when it changes.
 	LogSeq uint64
+	// RequestsToday counts requests decided since local midnight.
+	RequestsToday int64
+	// TopTrackers are the tracker domains blocked most over the last 30
+	// days, most blocked first (at most 20).
+	TopTrackers []TrackerCount
+	// CustomErrors are the lines of the user's own rules that were skipped.
+	CustomErrors []RuleError
+	// Catalogue holds the well-known lists one can subscribe to.
+	Catalogue []CatalogueEntry
+}
+
+// TrackerCount is how often requests to one tracker domain were blocked.
+type TrackerCount struct {
+	Domain  string
+	Blocked int64
+}
+
+// RuleError is one skipped line of a list or of the user's rules.
+type RuleError struct {
+	Line int
+	Text string
+	Err  string
+}
+
+// CatalogueEntry is a well-known list Polaris can subscribe to.
+type CatalogueEntry struct {
+	ID       string // short name, e.g. "easyprivacy"
+	Name     string
+	URL      string // "builtin:NAME" for a list embedded in Polaris
+	Format   string
+	Category string
+	License  string
+	// NonCommercial marks a licence that forbids commercial use: show it.
+	NonCommercial bool
+	Homepage      string
+	// Default lists are subscribed on a fresh install.
+	Default     bool
+	Interval    time.Duration
+	Description string
 }
 
 // List is one subscribed list.
@@ -94,13 +133,25 @@ type List struct {
 	Interval time.Duration
 	// Updating is true while an update is running.
 	Updating bool
+	// Catalogue is the catalogue id of the list, or "".
+	Catalogue string
+	// Builtin marks the list embedded in Polaris (it has no URL).
+	Builtin bool
+	// Source is the local file a copied list was read from, or "".
+	Source string
+	// NextUpdate is when the list will be updated next; zero when updates
+	// are off.
+	NextUpdate time.Time
 }
 
-// DayCount is the number of blocked requests on one day, by category.
+// DayCount is the number of blocked requests on one day, by category
+// ("" for rules without one).
 type DayCount struct {
 	Day        time.Time // local midnight
 	Total      int64
 	ByCategory map[string]int64
+	// Requests counts every request decided that day, blocked or not.
+	Requests int64
 }
 
 // HTTPS is the state of HTTPS filtering and its CA.

@@ -28,6 +28,17 @@ var seeds = map[int]string{
 			VALUES('news.example', 'N', 1763700200, 'N', 1, 1, 1, 1763700200);
 		INSERT INTO https_passthrough(host, added) VALUES('pinned.example', 1763700300);
 		INSERT INTO ca_state(id, fingerprint, changed) VALUES(1, 'ab12cd34', 1763700400);`,
+	4: `UPDATE lists SET last_try = 1763700200, last_success = 1763700200, rules = 52000, bad_lines = 3,
+			etag = '"abc"', last_modified = 'Fri, 21 Nov 2025 05:29:00 GMT', expires_s = 345600,
+			sha256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' WHERE id = 2;
+		UPDATE lists SET last_try = 1763700300, failures = 2, last_error = 'the server answered 503 Service Unavailable' WHERE id = 4;
+		INSERT INTO lists(id, name, url, origin, format, category, enabled, interval_s, rules, sha256, added) VALUES
+		(5, 'my rules', '', '/home/me/rules.txt', 'abp', 'advertising', 0, 0, 12, 'ff', 1763700400),
+		(6, 'Disconnect', 'https://raw.githubusercontent.com/disconnectme/disconnect-tracking-protection/master/services.json', '', 'disconnect-services', '', 1, 86400, 4800, 'aa', 1763700500);`,
+	5: `INSERT INTO stats_daily(day, category, blocked) VALUES (20251120, 'advertising', 310), (20251120, 'analytics', 95), (20251121, '', 4);
+		INSERT INTO stats_domains(id, domain) VALUES (1, 'doubleclick.net'), (2, 'google-analytics.com');
+		INSERT INTO stats_trackers(day, domain, blocked) VALUES (20251120, 1, 120), (20251121, 2, 4);
+		INSERT INTO stats_requests(day, requests) VALUES (20251120, 5210), (20251121, 88);`,
 }
 
 func goldenPath(v int) string {

@@ -38,6 +38,31 @@ var TableDocs = map[string]TableDoc{
 		Why:       "So those apps keep working with HTTPS filtering on.",
 		Retention: "Until you forget them (polaris ca forget) or delete your data.",
 	},
+	"lists": {
+		What:      "The blocklists you subscribe to: name, address, licence, whether each is on, how often it updates, and the result of the last update (rules, errors, when). The lists themselves are the files in lists/.",
+		Why:       "To block trackers with the lists you chose, keep them up to date, and tell you when an update failed.",
+		Retention: "Until you remove the list.",
+	},
+	"stats_daily": {
+		What:      "How many requests were blocked each day, per category (advertising, analytics, ...). No addresses, no sites you visited.",
+		Why:       "For the counts and the 30-day chart of what Polaris blocked.",
+		Retention: "%d days (stats.retention-days).",
+	},
+	"stats_domains": {
+		What:      "The domains of blocked third-party trackers (e.g. doubleclick.net), each stored once and referred to by the daily counts. Never a site you visited.",
+		Why:       "To show which trackers were blocked most.",
+		Retention: "As long as a daily count refers to them.",
+	},
+	"stats_trackers": {
+		What:      "How many requests to each tracker domain were blocked each day.",
+		Why:       "To show which trackers were blocked most.",
+		Retention: "%d days (stats.retention-days).",
+	},
+	"stats_requests": {
+		What:      "How many requests went through Polaris each day (a single number per day).",
+		Why:       "To put the blocked counts in proportion.",
+		Retention: "%d days (stats.retention-days).",
+	},
 	"ca_state": {
 		What:      "The fingerprint of your Polaris certificate authority (one row).",
 		Why:       "So a running Polaris notices when the certificate was regenerated from the command line.",

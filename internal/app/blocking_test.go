@@ -1,0 +1,745 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"polaris/internal/settings"
+	"polaris/internal/status"
+	"polaris/internal/store"
+)
+
+// listServer serves a list whose text the test changes, with an ETag, and
+// records the conditional headers it gets.
+type listServer struct {
+	srv   *httptest.Server
+	mu    sync.Mutex
+	text  string
+	ctype string
+	code  int
+	delay time.Duration
+	gets  []http.Header
+}
+
+func newListServer(t *testing.T, text string) *listServer {
+	t.Helper()
+	ls := &listServer{text: text, code: 200, ctype: "text/plain; charset=utf-8"}
+	ls.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ls.mu.Lock()
+		text, ctype, code, delay := ls.text, ls.ctype, ls.code, ls.delay
+		ls.gets = append(ls.gets, r.Header.Clone())
+		ls.mu.Unlock()
+		time.Sleep(delay)
+		etag := fmt.Sprintf(`"%x"`, len(text)*31+strings.Count(text, "a"))
+		if code == 200 && r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("Content-Type", ctype)
+		if code == 200 {
+			w.Header().Set("ETag", etag)
+		}
+		w.WriteHeader(code)
+		io.WriteString(w, text)
+	}))
+	t.Cleanup(ls.srv.Close)
+	return ls
+}
+
+func (ls *listServer) set(text, ctype string, code int) {
+	ls.mu.Lock()
+	ls.text, ls.ctype, ls.code = text, ctype, code
+	ls.mu.Unlock()
+}
+
+func (ls *listServer) lastGet() http.Header {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if len(ls.gets) == 0 {
+		return nil
+	}
+	return ls.gets[len(ls.gets)-1]
+}
+
+// origins listens on 127.0.0.1 (the site) and 127.0.0.2 (the tracker
+// host, blocked by "||127.0.0.2^") on one port each.
+type origins struct {
+	site, tracker string // base URLs
+	hits          atomic.Int64
+}
+
+func newOrigins(t *testing.T) *origins {
+	t.Helper()
+	o := &origins{}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o.hits.Add(1)
+		w.Header().Set("X-Origin", "1")
+		io.WriteString(w, "hello")
+	})
+	for _, ip := range []string{"127.0.0.1", "127.0.0.2"} {
+		ln, err := net.Listen("tcp", ip+":0")
+		if err != nil {
+			t.Skipf("cannot listen on %s: %v", ip, err)
+		}
+		srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
+		srv.Start()
+		t.Cleanup(srv.Close)
+		if ip == "127.0.0.1" {
+			o.site = srv.URL
+		} else {
+			o.tracker = srv.URL
+		}
+	}
+	return o
+}
+
+// openTestApp opens an App on a temporary data dir with quick timings.
+func openTestApp(t *testing.T, opts Options) *App {
+	t.Helper()
+	if opts.DataDir == "" {
+		opts.DataDir = t.TempDir()
+	}
+	if opts.Listen == "" {
+		opts.Listen = "127.0.0.1:0"
+	}
+	if opts.StatsFlushInterval == 0 {
+		opts.StatsFlushInterval = time.Hour // tests flush by hand
+	}
+	opts.Log = testLog{t}
+	a, err := Open(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(b []byte) (int, error) {
+	l.t.Logf("%s", strings.TrimSpace(string(b)))
+	return len(b), nil
+}
+
+func fetch(t *testing.T, c *http.Client, u string, h map[string]string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range h {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+var (
+	nav   = map[string]string{"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+	xhrOf = func(site string) map[string]string { return map[string]string{"Accept": "*/*", "Referer": site + "/"} }
+)
+
+// waitFor polls cond for up to 3 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func findList(t *testing.T, a *App, name string) status.List {
+	t.Helper()
+	lists, err := a.Lists(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range lists {
+		if l.Name == name {
+			return l
+		}
+	}
+	t.Fatalf("no list %q in %+v", name, lists)
+	return status.List{}
+}
+
+func TestSubscribeUpdateNotModifiedAndGarbage(t *testing.T) {
+	ctx := context.Background()
+	o := newOrigins(t)
+	ls := newListServer(t, "[Adblock Plus 2.0]\n! Title: Loopback trackers\n! Expires: 12 hours\n||127.0.0.2^\n")
+	a := openTestApp(t, Options{})
+	c := serveApp(t, a)
+	tracker := o.tracker + "/pixel"
+	blocked := func() bool { code, _ := fetch(t, c, tracker, xhrOf(o.site)); return code == 204 }
+	if blocked() {
+		t.Fatal("the tracker is blocked before its list is added")
+	}
+	if err := a.AddList(ctx, ls.srv.URL+"/list.txt", ""); err != nil {
+		t.Fatal(err)
+	}
+	if !blocked() {
+		t.Fatal("the tracker passes after its list was added")
+	}
+	l := findList(t, a, "Loopback trackers") // named after its title
+	if l.Rules != 1 || l.Interval != defaultInterval || l.LastSuccess.IsZero() || l.URL != ls.srv.URL+"/list.txt" {
+		t.Errorf("subscribed list = %+v", l)
+	}
+	if ua := ls.lastGet().Get("User-Agent"); !strings.HasPrefix(ua, "Polaris/") {
+		t.Errorf("download User-Agent %q, want Polaris/...", ua)
+	}
+	for _, h := range []string{"Cookie", "Referer", "Dnt", "Sec-Gpc"} {
+		if v := ls.lastGet().Get(h); v != "" {
+			t.Errorf("the download sent %s: %q", h, v)
+		}
+	}
+
+	// Not modified: a conditional request, nothing rebuilt.
+	if err := a.UpdateLists(ctx, l.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := ls.lastGet().Get("If-None-Match"); got == "" {
+		t.Error("the update was not a conditional request")
+	}
+	if l2 := findList(t, a, "Loopback trackers"); !l2.LastSuccess.After(l.LastSuccess.Add(-time.Second)) || l2.LastError != "" {
+		t.Errorf("after 304: %+v", l2)
+	}
+
+	// Garbage of every kind keeps the old list, and says why.
+	for _, g := range []struct {
+		name, text, ctype string
+		code              int
+		want              string
+	}{
+		{"captive portal", "<!DOCTYPE html><html><body>Log in to the Wi-Fi</body></html>", "text/html", 200, "web page"},
+		{"html as text", "<html><head></head></html>", "text/plain", 200, "web page"},
+		{"no rules", "! just a comment\n", "text/plain", 200, "no rule"},
+		{"mostly garbage", "||ok.example^\n" + strings.Repeat("||x.example^$nosuchoption\n", 50), "text/plain", 200, "mostly not rules"},
+		{"binary", "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xcb\x48\xcd\xc9\xc9\x57", "text/plain", 200, "not text"},
+		{"server error", "oops", "text/plain", 503, "503"},
+		{"gone", "", "text/plain", 404, "404"},
+	} {
+		ls.set(g.text, g.ctype, g.code)
+		err := a.UpdateLists(ctx, l.ID)
+		if err == nil || !strings.Contains(err.Error(), g.want) {
+			t.Errorf("%s: UpdateLists = %v, want an error about %q", g.name, err, g.want)
+		}
+		if !blocked() {
+			t.Fatalf("%s: the old list was dropped", g.name)
+		}
+		if l := findList(t, a, "Loopback trackers"); l.LastError == "" || l.Rules != 1 {
+			t.Errorf("%s: list status %+v, want the error and the old rule count", g.name, l)
+		}
+	}
+
+	// A real new version replaces the old one.
+	ls.set("! Title: Loopback trackers\n||127.0.0.3^\n||127.0.0.4^\n", "text/plain", 200)
+	if err := a.UpdateLists(ctx, l.ID); err != nil {
+		t.Fatal(err)
+	}
+	if blocked() {
+		t.Error("the old rule still blocks after the update")
+	}
+	if l := findList(t, a, "Loopback trackers"); l.Rules != 2 || l.LastError != "" {
+		t.Errorf("after the new version: %+v", l)
+	}
+
+	// Disabling and removing take effect at once.
+	ls.set("||127.0.0.2^\n", "text/plain", 200)
+	if err := a.UpdateLists(ctx, l.ID); err != nil || !blocked() {
+		t.Fatalf("update back: %v", err)
+	}
+	if err := a.SetListEnabled(ctx, l.ID, false); err != nil || blocked() {
+		t.Errorf("disabled list still blocks (%v)", err)
+	}
+	if err := a.SetListEnabled(ctx, l.ID, true); err != nil || !blocked() {
+		t.Errorf("enabled list does not block (%v)", err)
+	}
+	if err := a.RemoveList(ctx, l.ID); err != nil || blocked() {
+		t.Errorf("removed list still blocks (%v)", err)
+	}
+	if fileExists(a.cachePath(l.ID)) {
+		t.Error("the removed list's copy is still on disk")
+	}
+	if err := a.RemoveList(ctx, l.ID); err == nil || !strings.Contains(err.Error(), "no list") {
+		t.Errorf("removing it again: %v", err)
+	}
+}
+
+func TestAddListRefusals(t *testing.T) {
+	ctx := context.Background()
+	ls := newListServer(t, "||a.example^\n")
+	a := openTestApp(t, Options{})
+	defer a.Close()
+	ls.set("<html>nope</html>", "text/html", 200)
+	if err := a.AddList(ctx, ls.srv.URL+"/x", ""); err == nil || !strings.Contains(err.Error(), "nothing was added") {
+		t.Errorf("adding a web page: %v", err)
+	}
+	lists, _ := a.Lists(ctx)
+	if len(lists) != 4 {
+		t.Errorf("a failed add left a list behind: %+v", lists)
+	}
+	for _, src := range []string{"ftp://example.com/list.txt", "not a thing", "http://", "builtin:polaris"} {
+		if err := a.AddList(ctx, src, ""); err == nil {
+			t.Errorf("AddList(%q) = nil error", src)
+		}
+	}
+	ls.set("||a.example^\n", "text/plain", 200)
+	if err := a.AddList(ctx, ls.srv.URL+"/y", "mine"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.AddList(ctx, ls.srv.URL+"/y", "again"); err == nil || !strings.Contains(err.Error(), "already subscribed") {
+		t.Errorf("adding it twice: %v", err)
+	}
+	if err := a.SetListInterval(ctx, findList(t, a, "mine").ID, 3*time.Hour); err == nil {
+		t.Error("SetListInterval(3h) = nil error")
+	}
+	if err := a.SetListInterval(ctx, findList(t, a, "mine").ID, 12*time.Hour); err != nil {
+		t.Error(err)
+	}
+	// Tor mode on and Polaris not running: no direct download.
+	s := a.Settings()
+	s.Tor.Enabled = true
+	if err := a.Apply(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.AddList(ctx, ls.srv.URL+"/z", ""); err == nil || !strings.Contains(err.Error(), "Tor") {
+		t.Errorf("adding a list in Tor mode without a running Polaris: %v", err)
+	}
+}
+
+func TestAddLocalFile(t *testing.T) {
+	ctx := context.Background()
+	o := newOrigins(t)
+	a := openTestApp(t, Options{})
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hosts")
+	os.WriteFile(path, []byte("# my hosts\n0.0.0.0 127.0.0.2\n0.0.0.0 ads.example\nnot a host line at all here\n"), 0o600)
+	if err := a.AddList(ctx, path, ""); err != nil {
+		t.Fatal(err)
+	}
+	l := findList(t, a, "hosts")
+	if l.Format != "hosts" || l.Rules != 2 || l.Source != path || l.URL != "" || l.Errors != 1 {
+		t.Errorf("local list = %+v", l)
+	}
+	os.Remove(path) // read once: the copy is Polaris's own
+	c := serveApp(t, a)
+	if code, _ := fetch(t, c, o.tracker+"/x", xhrOf(o.site)); code != 204 {
+		t.Errorf("tracker with the local list: %d, want 204", code)
+	}
+	if err := a.UpdateLists(ctx, l.ID); err == nil {
+		t.Error("updating a local copy: nil error")
+	}
+	bad := filepath.Join(dir, "bad")
+	os.WriteFile(bad, []byte("! nothing\n"), 0o600)
+	if err := a.AddList(ctx, bad, ""); err == nil {
+		t.Error("adding a file without rules: nil error")
+	}
+}
+
+// TestListGrowsAndShrinksUnderLoad updates a list between a large and a
+// small version over and over while clients hammer the proxy: no request
+// may fail, and a host both versions block is always blocked.
+func TestListGrowsAndShrinksUnderLoad(t *testing.T) {
+	ctx := context.Background()
+	o := newOrigins(t)
+	version := func(n int) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "! Title: churn\n||127.0.0.2^\n")
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&b, "||t%d.example^\n/ad%d/*$image\n", i, i)
+		}
+		return b.String()
+	}
+	ls := newListServer(t, version(10))
+	a := openTestApp(t, Options{})
+	c := serveApp(t, a)
+	if err := a.AddList(ctx, ls.srv.URL+"/churn.txt", ""); err != nil {
+		t.Fatal(err)
+	}
+	id := findList(t, a, "churn").ID
+	loadCtx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	var requests, failures atomic.Int64
+	for w := 0; w < 6; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; loadCtx.Err() == nil; i++ {
+				u, want := o.site+"/page", 200
+				if i%2 == 1 {
+					u, want = o.tracker+"/t", 204
+				}
+				req, _ := http.NewRequest("GET", u, nil)
+				req.Header.Set("Referer", o.site+"/")
+				resp, err := c.Do(req)
+				requests.Add(1)
+				if err != nil {
+					failures.Add(1)
+					t.Errorf("request during list swaps: %v", err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != want {
+					failures.Add(1)
+					t.Errorf("GET %s during list swaps: %d, want %d", u, resp.StatusCode, want)
+				}
+			}
+		}(w)
+	}
+	sizes := []int{5000, 10, 20000, 0, 8000, 3}
+	for round := 0; round < 12; round++ {
+		n := sizes[round%len(sizes)]
+		ls.set(version(n), "text/plain", 200)
+		if err := a.UpdateLists(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := findList(t, a, "churn").Rules, 1+2*n; got != want {
+			t.Errorf("round %d: list has %d rules, want %d", round, got, want)
+		}
+	}
+	stop()
+	wg.Wait()
+	t.Logf("%d requests through 12 list updates, %d failed", requests.Load(), failures.Load())
+}
+
+// blockPageForms returns the action forms of a block page.
+func blockPageForms(body string) map[string]url.Values {
+	forms := map[string]url.Values{}
+	for _, f := range regexp.MustCompile(`(?s)<form method="post" action="([^"]+)">(.*?)</form>`).FindAllStringSubmatch(body, -1) {
+		v := url.Values{}
+		for _, in := range regexp.MustCompile(`name="([a-z]+)" value="([^"]*)"`).FindAllStringSubmatch(f[2], -1) {
+			v.Set(in[1], strings.NewReplacer("&amp;", "&", "&#43;", "+").Replace(in[2]))
+		}
+		forms[f[1]] = v
+	}
+	return forms
+}
+
+func TestBlockPageAllowSiteIsSaved(t *testing.T) {
+	ctx := context.Background()
+	o := newOrigins(t)
+	a := openTestApp(t, Options{})
+	s := a.Settings()
+	s.Blocking.CustomRules = "||127.0.0.2^\n"
+	if err := a.Apply(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	c := serveApp(t, a)
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	code, body := fetch(t, c, o.tracker+"/", nav)
+	if code != 403 || !strings.Contains(body, "||127.0.0.2^") || !strings.Contains(body, "My rules") {
+		t.Fatalf("blocked navigation: %d %.200q", code, body)
+	}
+	form := blockPageForms(body)["http://polaris.invalid/blocked/allow-site"]
+	if form.Get("target") != "127.0.0.2" {
+		t.Fatalf("allow-site form = %v", form)
+	}
+	// Another page cannot use it without the token.
+	req, _ := http.NewRequest("POST", "http://polaris.invalid/blocked/allow-site", strings.NewReader(url.Values{"target": {"127.0.0.2"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://evil.example")
+	if resp, err := c.Do(req); err != nil || resp.StatusCode != 403 {
+		t.Fatalf("cross-site POST without the token: %v %v", resp, err)
+	}
+	req, _ = http.NewRequest("POST", "http://polaris.invalid/blocked/allow-site", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", strings.TrimSuffix(o.tracker, "/"))
+	resp, err := c.Do(req)
+	if err != nil || resp.StatusCode != 303 {
+		t.Fatalf("always allow: %v %v", resp, err)
+	}
+	if got := a.Settings().Blocking.Allowlist; len(got) != 1 || got[0] != "127.0.0.2" {
+		t.Errorf("allowlist after always allow = %v", got)
+	}
+	if code, _ := fetch(t, c, o.tracker+"/", nav); code != 200 {
+		t.Errorf("the allowed site: %d, want 200", code)
+	}
+	// It is stored: another App on the data dir sees it.
+	b, err := Open(ctx, Options{DataDir: a.DataDir(), Log: testLog{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if got := b.Settings().Blocking.Allowlist; len(got) != 1 {
+		t.Errorf("stored allowlist = %v", got)
+	}
+}
+
+func TestCategoriesCustomRulesAndProtection(t *testing.T) {
+	ctx := context.Background()
+	o := newOrigins(t)
+	ls := newListServer(t, "||127.0.0.2^\n")
+	a := openTestApp(t, Options{})
+	c := serveApp(t, a)
+	if err := a.AddList(ctx, ls.srv.URL+"/ads.txt", "ads"); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := a.store()
+	id := findList(t, a, "ads").ID
+	// Give the list a category, as the catalogue does.
+	st.SetListInfo(ctx, store.ListRow{ID: id, Name: "ads", URL: ls.srv.URL + "/ads.txt", Format: "abp", Category: "advertising"})
+	a.listsChanged(ctx)
+	tracker := func() int { code, _ := fetch(t, c, o.tracker+"/x", xhrOf(o.site)); return code }
+	if got := tracker(); got != 204 {
+		t.Fatalf("advertising blocked: %d", got)
+	}
+	apply := func(key, value string) {
+		t.Helper()
+		if err := a.Set(ctx, key, value); err != nil {
+			t.Fatalf("set %s %s: %v", key, value, err)
+		}
+	}
+	apply("blocking.categories", "analytics,social")
+	if got := tracker(); got != 200 {
+		t.Errorf("advertising switched off: %d, want 200", got)
+	}
+	if a.Settings().Blocking.Preset != settings.PresetCustom {
+		t.Errorf("preset = %s, want custom", a.Settings().Blocking.Preset)
+	}
+	apply("blocking.preset", "strict")
+	if got := tracker(); got != 204 {
+		t.Errorf("strict: %d, want 204", got)
+	}
+	// The user's own rules, with a bad line reported.
+	apply("blocking.custom-rules", "||127.0.0.1^$third-party\n@@||127.0.0.2^$domain=127.0.0.1\n||bad^$nosuchoption\n")
+	if got := tracker(); got != 200 {
+		t.Errorf("an exception in my rules: %d, want 200", got)
+	}
+	snap := a.Snapshot()
+	if len(snap.Blocking.CustomErrors) != 1 || snap.Blocking.CustomErrors[0].Line != 3 {
+		t.Errorf("custom rule errors = %+v, want line 3", snap.Blocking.CustomErrors)
+	}
+	if err := a.ValidateRule("||x.example^$nosuchoption"); err == nil {
+		t.Error("ValidateRule of an unknown option = nil")
+	}
+	if err := a.ValidateRule("||x.example^$third-party"); err != nil {
+		t.Errorf("ValidateRule of a good rule: %v", err)
+	}
+	apply("blocking.custom-rules", "")
+	if got := tracker(); got != 204 {
+		t.Errorf("custom rules removed: %d, want 204", got)
+	}
+	apply("blocking.allowlist", "127.0.0.1")
+	if got := tracker(); got != 200 {
+		t.Errorf("site allowlisted: %d, want 200", got)
+	}
+	apply("blocking.allowlist", "")
+	apply("protection", "off")
+	if got := tracker(); got != 200 {
+		t.Errorf("protection off: %d, want 200", got)
+	}
+	if a.Snapshot().Blocking.Enabled {
+		t.Error("status says blocking is on with protection off")
+	}
+	apply("protection", "on")
+	if got := tracker(); got != 204 {
+		t.Errorf("protection back on: %d, want 204", got)
+	}
+}
+
+func TestPauseExpiresOnTime(t *testing.T) {
+	o := newOrigins(t)
+	a := openTestApp(t, Options{})
+	a.Set(context.Background(), "blocking.custom-rules", "||127.0.0.2^")
+	c := serveApp(t, a)
+	tracker := func() int { code, _ := fetch(t, c, o.tracker+"/x", xhrOf(o.site)); return code }
+	if err := a.Pause(0); err == nil {
+		t.Error("Pause(0) = nil error")
+	}
+	if err := a.Pause(400 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	until := a.Snapshot().Blocking.PausedUntil
+	if until.IsZero() || time.Until(until) > 400*time.Millisecond {
+		t.Errorf("PausedUntil = %v", until)
+	}
+	if got := tracker(); got != 200 {
+		t.Errorf("paused: %d, want 200", got)
+	}
+	time.Sleep(time.Until(until) + 50*time.Millisecond)
+	if got := tracker(); got != 204 {
+		t.Errorf("after the pause: %d, want 204", got)
+	}
+	if !a.Snapshot().Blocking.PausedUntil.IsZero() {
+		t.Error("status still shows the pause after it ended")
+	}
+	a.Pause(-1)
+	if got, snap := tracker(), a.Snapshot(); got != 200 || !snap.Blocking.PausedUntilRestart {
+		t.Errorf("paused until restart: %d %v", got, snap.Blocking.PausedUntilRestart)
+	}
+	a.Resume()
+	if got := tracker(); got != 204 {
+		t.Errorf("resumed: %d, want 204", got)
+	}
+}
+
+func TestHoldUntilListsLoaded(t *testing.T) {
+	t.Setenv(EnvNoAutoUpdate, "") // this test lets the first start download
+	ctx := context.Background()
+	o := newOrigins(t)
+	ls := newListServer(t, "||127.0.0.2^\n")
+	ls.delay = 1500 * time.Millisecond
+	a := openTestApp(t, Options{HoldTimeout: 300 * time.Millisecond, FirstLoadBudget: 5 * time.Second})
+	st, _ := a.store()
+	for _, id := range []int64{2, 3, 4} { // never reach out to the catalogue's servers
+		st.RemoveList(ctx, id)
+	}
+	if _, err := st.AddList(ctx, store.ListRow{Name: "slow", URL: ls.srv.URL + "/slow.txt", Enabled: true, Interval: 24 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	c := serveApp(t, a)
+	// The list is still downloading: requests wait, then get a clear page.
+	code, body := fetch(t, c, o.site+"/", nav)
+	if code != 503 || !strings.Contains(body, "still loading") {
+		t.Errorf("request while loading: %d %.120q, want 503 and the loading page", code, body)
+	}
+	if o.hits.Load() != 0 {
+		t.Error("a request went out before the lists were loaded")
+	}
+	if !a.Snapshot().Blocking.Loading {
+		t.Error("status does not say the lists are loading")
+	}
+	waitFor(t, "the lists to load", func() bool { return !a.Snapshot().Blocking.Loading })
+	if code, _ := fetch(t, c, o.tracker+"/x", xhrOf(o.site)); code != 204 {
+		t.Errorf("tracker after loading: %d, want 204", code)
+	}
+	if code, _ := fetch(t, c, o.site+"/", nav); code != 200 {
+		t.Errorf("site after loading: %d, want 200", code)
+	}
+}
+
+func TestDecisionsLogAndStats(t *testing.T) {
+	ctx := context.Background()
+	o := newOrigins(t)
+	a := openTestApp(t, Options{LogSize: 5})
+	a.Set(ctx, "blocking.custom-rules", "||127.0.0.2^")
+	c := serveApp(t, a)
+	seq := a.Snapshot().Blocking.LogSeq
+	for i := 0; i < 3; i++ {
+		fetch(t, c, o.tracker+fmt.Sprintf("/t%d", i), xhrOf(o.site))
+	}
+	fetch(t, c, o.site+"/page", nav)
+	fetch(t, c, o.tracker+"/", nav) // a page of the tracker itself: not a third party
+	recent := a.RecentDecisions(10)
+	if len(recent) != 5 {
+		t.Fatalf("RecentDecisions(10) gave %d, want 5 (the log size)", len(recent))
+	}
+	if d := recent[0]; d.Verdict != status.Blocked || d.Type != "document" || d.Rule != "||127.0.0.2^" || d.List != "My rules" {
+		t.Errorf("newest decision = %+v", d)
+	}
+	if d := recent[1]; d.Verdict != status.Allowed || d.URL != o.site+"/page" {
+		t.Errorf("second newest = %+v", d)
+	}
+	if d := recent[2]; d.Verdict != status.Blocked || d.Site != "127.0.0.1" || !strings.HasSuffix(d.URL, "/t2") {
+		t.Errorf("third newest = %+v", d)
+	}
+	if got := a.Snapshot().Blocking.LogSeq - seq; got != 5 {
+		t.Errorf("LogSeq grew by %d, want 5", got)
+	}
+	if got := a.RecentDecisions(2); len(got) != 2 || got[0] != recent[0] {
+		t.Errorf("RecentDecisions(2) = %+v", got)
+	}
+	snap := a.Snapshot()
+	if snap.Blocking.BlockedToday != 4 || snap.Blocking.RequestsToday != 5 {
+		t.Errorf("today before writing: blocked %d of %d, want 4 of 5", snap.Blocking.BlockedToday, snap.Blocking.RequestsToday)
+	}
+	a.stats.flush(ctx, a)
+	days, top, err := a.StatsReport(ctx, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := days[len(days)-1]
+	if len(days) != 30 || today.Total != 4 || today.Requests != 5 || today.ByCategory[""] != 4 {
+		t.Errorf("stored today = %+v", today)
+	}
+	// The tracker is stored by domain only for the three third-party
+	// requests; the page of 127.0.0.2 the user opened is not.
+	if len(top) != 1 || top[0].Domain != "127.0.0.2" || top[0].Blocked != 3 {
+		t.Errorf("top trackers = %+v", top)
+	}
+	snap = a.Snapshot()
+	if snap.Blocking.BlockedToday != 4 || len(snap.Blocking.Daily) != 30 || len(snap.Blocking.TopTrackers) != 1 {
+		t.Errorf("snapshot after writing: today %d, %d days, top %v", snap.Blocking.BlockedToday, len(snap.Blocking.Daily), snap.Blocking.TopTrackers)
+	}
+	// No URL and no visited site is in the database.
+	dump, _ := os.ReadFile(filepath.Join(a.DataDir(), store.FileName))
+	wal, _ := os.ReadFile(filepath.Join(a.DataDir(), store.FileName+"-wal"))
+	for _, leak := range []string{"/t1", "/page", "http://"} {
+		if strings.Contains(string(dump)+string(wal), leak) && leak != "http://" {
+			t.Errorf("the database holds %q", leak)
+		}
+	}
+}
+
+func TestStatsRetention(t *testing.T) {
+	ctx := context.Background()
+	a := openTestApp(t, Options{})
+	defer a.Close()
+	a.Set(ctx, "stats.retention-days", "7")
+	st, _ := a.store()
+	old := dayNum(time.Now().AddDate(0, 0, -7))
+	kept := dayNum(time.Now().AddDate(0, 0, -6))
+	st.AddStats(ctx, store.StatsBatch{
+		Requests: map[int]int64{old: 10, kept: 20},
+		Blocked:  map[store.DayKey]int64{{Day: old, Key: "advertising"}: 1, {Day: kept, Key: "advertising"}: 2},
+		Trackers: map[store.DayKey]int64{{Day: old, Key: "ads.example"}: 1, {Day: kept, Key: "ads.example"}: 2},
+	})
+	a.stats.flush(ctx, a)
+	days, err := st.DailyStats(ctx, 0, 99999999)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(days) != 1 || days[0].Day != kept {
+		t.Errorf("after retention of 7 days: %+v, want only %d", days, kept)
+	}
+}
+
+// A read-only data folder: the stored lists still block.
+func TestReadOnlyDataDirStillBlocks(t *testing.T) {
+	ctx := context.Background()
+	o := newOrigins(t)
+	src := t.TempDir()
+	a := openTestApp(t, Options{DataDir: src})
+	file := filepath.Join(t.TempDir(), "l.txt")
+	os.WriteFile(file, []byte("||127.0.0.2^\n"), 0o600)
+	if err := a.AddList(ctx, file, ""); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	ro := t.TempDir()
+	if out, err := exec.Command("mount", "--bind", src, ro).CombinedOutput(); err != nil {
+		t.Skipf("cannot bind-mount here: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", ro).Run() })
+	if out, err := exec.Command("mount", "-o", "remount,ro,bind", ro).CombinedOutput(); err != nil {
+		t.Skipf("cannot remount read-only: %v: %s", err, out)
+	}
+	b := openTestApp(t, Options{DataDir: ro})
+	c := serveApp(t, b)
+	waitFor(t, "the lists to load", func() bool { return !b.Snapshot().Blocking.Loading })
+	if code, _ := fetch(t, c, o.tracker+"/x", xhrOf(o.site)); code != 204 {
+		t.Errorf("tracker with a read-only data dir: %d, want 204", code)
+	}
+}

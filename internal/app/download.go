@@ -1,0 +1,310 @@
+package app
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"polaris/blocklist"
+	"polaris/internal/store"
+)
+
+// Downloading a list: a conditional GET through the proxy's route, then
+// checks that what came is a usable list before it replaces the cached
+// copy.
+
+// download fetches a list, conditionally when a copy is cached, and stores
+// a new usable copy in the cache. The result says what to record.
+func (a *App) download(ctx context.Context, row store.ListRow) (store.ListTry, error) {
+	var try store.ListTry
+	client, err := a.listClient()
+	if err != nil {
+		return try, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.opts.ListTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, row.URL, nil)
+	if err != nil {
+		return try, err
+	}
+	req.Header.Set("User-Agent", a.userAgent())
+	req.Header.Set("Accept", "text/plain, application/json;q=0.9, */*;q=0.5")
+	req.Header.Set("Accept-Encoding", "gzip")
+	cached := row.SHA256 != "" && fileExists(a.cachePath(row.ID))
+	if cached {
+		if row.ETag != "" {
+			req.Header.Set("If-None-Match", row.ETag)
+		}
+		if row.LastModified != "" {
+			req.Header.Set("If-Modified-Since", row.LastModified)
+		}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return try, plainNetErr(err)
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotModified && cached:
+		return try, nil
+	case resp.StatusCode != http.StatusOK:
+		return try, fmt.Errorf("the server answered %s", resp.Status)
+	}
+	data, err := readBody(resp)
+	if err != nil {
+		return try, err
+	}
+	if strings.HasPrefix(strings.ToLower(resp.Header.Get("Content-Type")), "text/html") || looksLikeHTML(data) {
+		return try, errors.New("the server sent a web page instead of the list (a login page of the network, or the list moved)")
+	}
+	format, _ := blocklist.ParseFormat(row.Format)
+	if format == blocklist.FormatAuto {
+		format = blocklist.DetectFormat(string(data))
+		try.Format = format.String()
+	}
+	stats, err := checkList(data, row.Category, blocklist.ListMeta{Name: row.Name, Format: format})
+	if err != nil {
+		return try, err
+	}
+	sum := sha256.Sum256(data)
+	try.SHA256 = hex.EncodeToString(sum[:])
+	try.ETag, try.LastModified = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
+	h := listHeader(data)
+	try.Expires = h.expires
+	try.Rules, try.BadLines = ruleCount(stats), stats.Bad+stats.Inert
+	if row.Name == row.URL && h.title != "" {
+		try.Name = h.title
+	}
+	if try.SHA256 == row.SHA256 && cached {
+		return try, nil // the same list again (a server without validators)
+	}
+	if _, err := a.writeCache(row.ID, data); err != nil {
+		return try, fmt.Errorf("storing the list: %w", err)
+	}
+	try.Changed = true
+	return try, nil
+}
+
+func readBody(resp *http.Response) ([]byte, error) {
+	var r io.Reader = resp.Body
+	if strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			return nil, fmt.Errorf("the download is not valid gzip: %w", err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxListBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("the download broke off: %w", plainNetErr(err))
+	}
+	if len(data) > maxListBytes {
+		return nil, fmt.Errorf("the list is larger than %d MiB", maxListBytes>>20)
+	}
+	return data, nil
+}
+
+// checkList parses a list as the engine will and refuses one that is not
+// usable: nothing usable in it, or more bad lines than rules (garbage).
+func checkList(data []byte, category string, meta blocklist.ListMeta) (blocklist.ListStats, error) {
+	if looksLikeHTML(data) {
+		return blocklist.ListStats{}, errors.New("this is a web page, not a list")
+	}
+	if head := data[:min(len(data), 64<<10)]; bytes.IndexByte(head, 0) >= 0 || !utf8.Valid(trimPartialRune(head)) {
+		return blocklist.ListStats{}, errors.New("the download is not text (compressed or damaged?)")
+	}
+	meta.Category = category
+	l, err := blocklist.Parse(bytes.NewReader(data), meta)
+	if err != nil {
+		if errors.Is(err, blocklist.ErrNoRules) {
+			return blocklist.ListStats{}, errors.New("the download holds no rule Polaris can use")
+		}
+		return blocklist.ListStats{}, fmt.Errorf("the download is not a list Polaris can read: %w", err)
+	}
+	if bad := l.Stats.Bad + l.Stats.Inert; bad > l.Stats.Rules+l.Stats.Entities+l.Stats.Resources {
+		return l.Stats, fmt.Errorf("the download is mostly not rules (%d bad lines, %d rules)", bad, l.Stats.Rules)
+	}
+	return l.Stats, nil
+}
+
+// trimPartialRune drops an incomplete UTF-8 sequence at the end of b.
+func trimPartialRune(b []byte) []byte {
+	for i := 0; i < utf8.UTFMax && i < len(b); i++ {
+		if r, _ := utf8.DecodeLastRune(b[:len(b)-i]); r != utf8.RuneError || len(b)-i == 0 {
+			return b[:len(b)-i]
+		}
+	}
+	return b
+}
+
+func ruleCount(s blocklist.ListStats) int {
+	if s.Rules > 0 {
+		return s.Rules
+	}
+	return s.Entities + s.Resources
+}
+
+// looksLikeHTML reports whether data starts like an HTML document.
+func looksLikeHTML(data []byte) bool {
+	head := bytes.ToLower(bytes.TrimLeft(data[:min(len(data), 512)], " \t\r\n\ufeff"))
+	return bytes.HasPrefix(head, []byte("<!doctype html")) || bytes.HasPrefix(head, []byte("<html")) ||
+		bytes.HasPrefix(head, []byte("<head")) || bytes.HasPrefix(head, []byte("<?xml"))
+}
+
+// writeCache stores a list's text: written whole to a temporary file,
+// synced, then renamed over the old copy, so a crash never leaves half a
+// list. It returns the text's SHA-256.
+func (a *App) writeCache(id int64, data []byte) (string, error) {
+	if err := os.MkdirAll(a.listsDir(), 0o700); err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp(a.listsDir(), ".download-*")
+	if err != nil {
+		return "", err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o600)
+	}
+	if err == nil {
+		err = os.Rename(tmp, a.cachePath(id))
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// listClient is the HTTP client for list downloads: through the running
+// proxy's route, or direct when Polaris does not run (refused in Tor
+// mode). It sends no cookie and no referrer, even on redirects.
+func (a *App) listClient() (*http.Client, error) {
+	var rt http.RoundTripper
+	if p := a.blk.proxy.Load(); p != nil {
+		rt = p
+	} else {
+		if a.Settings().Tor.Enabled {
+			return nil, ErrTorNotRunning
+		}
+		rt = directTransport
+	}
+	return &http.Client{
+		Transport: rt,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 5 {
+				return errors.New("too many redirects")
+			}
+			req.Header.Del("Referer")
+			return nil
+		},
+	}, nil
+}
+
+// directTransport downloads lists when Polaris is not running: direct,
+// system roots, no proxy from the environment.
+var directTransport = &http.Transport{
+	Proxy:                 nil,
+	DialContext:           (&net.Dialer{Timeout: 30 * time.Second}).DialContext,
+	TLSHandshakeTimeout:   20 * time.Second,
+	ResponseHeaderTimeout: 60 * time.Second,
+	DisableCompression:    true, // gzip is asked for and decoded by hand
+	MaxIdleConns:          4,
+	IdleConnTimeout:       30 * time.Second,
+}
+
+func (a *App) userAgent() string {
+	v := a.opts.Version
+	if v == "" {
+		v = "dev"
+	}
+	return "Polaris/" + v + " (blocklist update)"
+}
+
+// plainNetErr shortens network errors to what the user can act on.
+func plainNetErr(err error) error {
+	var dnsErr *net.DNSError
+	switch {
+	case errors.As(err, &dnsErr):
+		return fmt.Errorf("the server name %s could not be found (no network?)", dnsErr.Name)
+	case errors.Is(err, context.DeadlineExceeded):
+		return errors.New("the server took too long to answer")
+	}
+	return err
+}
+
+// header is what a list says about itself in its first lines.
+type header struct {
+	title   string
+	expires time.Duration
+}
+
+var (
+	expiresRe = regexp.MustCompile(`(?i)^[!#]\s*expires\s*:\s*(\d{1,6})\s*(h|hours?|d|days?)?\b`)
+	titleRe   = regexp.MustCompile(`(?i)^[!#]\s*title\s*:\s*(.{1,200})$`)
+)
+
+// Bounds on a list's "! Expires:" period.
+const (
+	minExpires = time.Hour
+	maxExpires = 30 * 24 * time.Hour
+)
+
+// listHeader reads the "! Title:" and "! Expires:" lines of an Adblock Plus
+// list (or "# ..." in a hosts file) among its first 100 lines. An expiry is
+// clamped to 1 hour .. 30 days.
+func listHeader(data []byte) header {
+	var h header
+	rest := data[:min(len(data), 16<<10)]
+	for i := 0; i < 100 && len(rest) > 0; i++ {
+		var line []byte
+		line, rest, _ = bytes.Cut(rest, []byte("\n"))
+		s := strings.TrimSpace(string(line))
+		if s == "" || s[0] == '[' {
+			continue
+		}
+		if s[0] != '!' && s[0] != '#' {
+			break
+		}
+		if m := expiresRe.FindStringSubmatch(s); m != nil && h.expires == 0 {
+			n, _ := strconv.Atoi(m[1])
+			n = min(n, 3650) // no overflow; clamped below anyway
+			unit := 24 * time.Hour
+			if strings.HasPrefix(strings.ToLower(m[2]), "h") {
+				unit = time.Hour
+			}
+			h.expires = min(max(time.Duration(n)*unit, minExpires), maxExpires)
+		}
+		if m := titleRe.FindStringSubmatch(s); m != nil && h.title == "" {
+			h.title = strings.TrimSpace(m[1])
+		}
+	}
+	return h
+}

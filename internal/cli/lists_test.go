@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"polaris/internal/status"
+)
+
+func TestParseAddArgs(t *testing.T) {
+	tests := []struct {
+		args         []string
+		source, name string
+		ok           bool
+	}{
+		{[]string{"https://x.example/l.txt"}, "https://x.example/l.txt", "", true},
+		{[]string{"--name", "Mine", "f.txt"}, "f.txt", "Mine", true},
+		{[]string{"f.txt", "--name=My list"}, "f.txt", "My list", true},
+		{[]string{"f.txt", "--name"}, "", "", false},
+		{[]string{"a", "b"}, "", "", false},
+		{nil, "", "", false},
+	}
+	for _, tt := range tests {
+		s, n, ok := parseAddArgs(tt.args)
+		if s != tt.source || n != tt.name || ok != tt.ok {
+			t.Errorf("parseAddArgs(%q) = %q, %q, %v; want %q, %q, %v", tt.args, s, n, ok, tt.source, tt.name, tt.ok)
+		}
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 55364: "55,364", 1234567: "1,234,567", -1500: "-1,500"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestPrintLists(t *testing.T) {
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	var b bytes.Buffer
+	printLists(&b, []status.List{
+		{ID: 1, Name: "Polaris tracker list", Builtin: true, Enabled: true, Rules: 98},
+		{ID: 2, Name: "EasyPrivacy", URL: "https://easylist.to/easylist/easyprivacy.txt", Enabled: true, Rules: 55364, LastSuccess: now.Add(-3 * time.Hour), Interval: 96 * time.Hour},
+		{ID: 3, Name: "DDG", URL: "https://x.example/tds.json", NonCommercial: true, Enabled: false, Interval: 24 * time.Hour, LastTry: now.Add(-time.Minute * 5), LastError: "the server answered 503"},
+	}, now)
+	out := b.String()
+	for _, want := range []string{
+		"1   yes  98      built in  -      Polaris tracker list",
+		"2   yes  55,364  3 h ago   4d     EasyPrivacy",
+		"3   no   -       never     1d     DDG (non-commercial licence)",
+		"list 3: last update failed 5 min ago: the server answered 503",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("printLists output lacks %q:\n%s", want, out)
+		}
+	}
+}
