@@ -133,6 +133,12 @@ func (m *Matcher) cnameOf(r *Request) (string, bool) {
 	return m.cnames[i], true
 }
 
+// SameParty reports whether two host names are the same party: they share
+// a registrable domain, or (with Options.OwnerParties) an owner in the
+// loaded entity maps, e.g. facebook.com and fbcdn.net. Safe for concurrent
+// use.
+func (m *Matcher) SameParty(a, b string) bool { return m.sameParty(a, b) }
+
 // sameParty reports whether two hosts share a registrable domain, or an
 // owner when Options.OwnerParties is on.
 func (m *Matcher) sameParty(a, b string) bool {

@@ -48,6 +48,11 @@ type BlockConfig struct {
 	// AllowOnceFor is how long "allow once" lets a host through. Default
 	// DefaultAllowOnce.
 	AllowOnceFor time.Duration
+	// Exempt, if set, is asked about a host that a rule blocks; a
+	// non-empty answer lets it through and is the reason shown (e.g. the
+	// site posts the EFF Do Not Track policy, blocking.honor-dnt-policy).
+	// It runs on the request path: it must be fast and never block.
+	Exempt func(host string) string
 }
 
 // Defaults for BlockConfig's zero values.
@@ -251,9 +256,8 @@ func (p *Proxy) block(r *http.Request, pol *Policy, info *requestInfo) *http.Res
 	d.URL = req.URL
 	b.reqs.Put(req)
 	blocked := v.Action.Blocked()
-	if blocked && b.once.allowed(info.host, now) {
-		blocked = false
-		d.Reason = "allowed once"
+	if blocked {
+		blocked, d.Reason = b.exempt(info.host, now)
 	}
 	if b.cfg.Decisions != nil {
 		b.cfg.Decisions(fillDecision(d, v, blocked))
@@ -262,6 +266,20 @@ func (p *Proxy) block(r *http.Request, pol *Policy, info *requestInfo) *http.Res
 		return nil
 	}
 	return p.blockedResponse(r, m, decision{v: v, typ: typ, blocked: true}, info)
+}
+
+// exempt decides whether a host a rule blocks is let through anyway, and
+// why: "allow once" from the block page, or Config.Exempt.
+func (b *blockState) exempt(host string, now time.Time) (blocked bool, reason string) {
+	if b.once.allowed(host, now) {
+		return false, "allowed once"
+	}
+	if b.cfg.Exempt != nil {
+		if why := b.cfg.Exempt(host); why != "" {
+			return false, why
+		}
+	}
+	return true, ""
 }
 
 // blockConnect decides an HTTPS tunnel that will not be intercepted, on its
@@ -294,9 +312,8 @@ func (p *Proxy) blockConnect(ctx *goproxy.ProxyCtx, hostPort string) *goproxy.Co
 	}
 	v := m.MatchHost(host)
 	blocked := v.Action.Blocked()
-	if blocked && b.once.allowed(host, now) {
-		blocked = false
-		d.Reason = "allowed once"
+	if blocked {
+		blocked, d.Reason = b.exempt(host, now)
 	}
 	if b.cfg.Decisions != nil {
 		b.cfg.Decisions(fillDecision(d, v, blocked))

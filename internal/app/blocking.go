@@ -67,7 +67,28 @@ func (a *App) blockConfig() proxy.BlockConfig {
 		AllowSite:   a.AllowSite,
 		ActionKey:   key,
 		HoldTimeout: a.opts.HoldTimeout,
+		Exempt:      a.exemptHost,
 	}
+}
+
+// exemptHost lets a blocked third party through when it posts the EFF
+// Do Not Track policy and the user chose to honour that
+// (blocking.honor-dnt-policy), as Privacy Badger does. A host not known
+// yet is queued for a check (its /.well-known/dnt-policy.txt, once per
+// session), so a later request may pass.
+func (a *App) exemptHost(host string) string {
+	if !a.hx.honorEFF.Load() {
+		return ""
+	}
+	site, err := settings.RegistrableDomain(host)
+	if err != nil {
+		site = host
+	}
+	if a.HonorsDNTPolicy(site) {
+		return "posts the EFF Do Not Track policy"
+	}
+	a.QueueSiteCheck(host)
+	return ""
 }
 
 // setupProxy brings a new proxy in line with the blocking state: matcher,

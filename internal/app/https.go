@@ -114,7 +114,7 @@ func (a *App) caPEM() ([]byte, error) {
 }
 
 // httpsPolicyFrom converts settings into the proxy's HTTPS policy.
-func httpsPolicyFrom(s settings.Settings, passThrough []string) proxy.HTTPSPolicy {
+func httpsPolicyFrom(s settings.Settings, passThrough []string, sameOwner func(a, b string) bool) proxy.HTTPSPolicy {
 	return proxy.HTTPSPolicy{
 		Filter:            s.HTTPS.Filter,
 		Exclusions:        s.HTTPS.Exclusions,
@@ -126,8 +126,9 @@ func httpsPolicyFrom(s settings.Settings, passThrough []string) proxy.HTTPSPolic
 		StripParams:       s.HTTPS.StripParams,
 		Unprotected:       s.Blocking.Allowlist,
 		CheckSites:        s.Signals.CheckSites,
-		// SameOwner: fed from the blocklist engine's entity map once it
-		// lands (issue 4), when blocking.owner-parties is on.
+		// Sites of one owner are one party for the Referer too
+		// (blocking.owner-parties, from the loaded entity maps).
+		SameOwner: sameOwner,
 	}
 }
 
@@ -159,7 +160,11 @@ func (a *App) applyHTTPS(ctx context.Context, p *proxy.Proxy, s settings.Setting
 	}
 	a.applyRoots(p, s.HTTPS.UpstreamCA)
 	pass := a.readPassThrough(ctx)
-	if err := p.SetHTTPSPolicy(httpsPolicyFrom(s, pass)); err != nil {
+	sameOwner := func(a, b string) bool {
+		m := p.Matcher()
+		return m != nil && m.SameParty(a, b)
+	}
+	if err := p.SetHTTPSPolicy(httpsPolicyFrom(s, pass, sameOwner)); err != nil {
 		a.noticef(status.Error, "The HTTPS settings could not be applied: %v", err)
 	}
 }

@@ -2,8 +2,13 @@ package app
 
 import (
 	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,5 +128,54 @@ func BenchmarkHonorsDNTPolicy(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		a.HonorsDNTPolicy("tracker.example")
+	}
+}
+
+// blocking.honor-dnt-policy end to end: a third party a rule blocks is let
+// through once Polaris has seen it post the EFF policy, and only while the
+// setting is on.
+func TestEFFPolicyExemptsBlockedThirdParty(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("no 127.0.0.2 here: %v", err)
+	}
+	tracker := &httptest.Server{Listener: ln, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "pixel")
+	})}}
+	tracker.Start()
+	defer tracker.Close()
+
+	a, err := Open(context.Background(), Options{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Set(context.Background(), "blocking.custom-rules", "||127.0.0.2^$third-party"); err != nil {
+		t.Fatal(err)
+	}
+	c := serveApp(t, a)
+	asImage := map[string]string{"Accept": "image/*", "Referer": "http://news.example/", "Sec-Fetch-Dest": "image"}
+	waitFor(t, "the custom rule to block", func() bool {
+		_, body := fetch(t, c, tracker.URL+"/p.gif", asImage)
+		return body != "pixel"
+	})
+	a.siteChecked(status.SiteAnswer{Site: "127.0.0.2", EFFPolicy: true, HonorsDNT: true, Checked: time.Now()})
+	if _, body := fetch(t, c, tracker.URL+"/p.gif", asImage); body == "pixel" {
+		t.Fatal("let through although blocking.honor-dnt-policy is off")
+	}
+	if err := a.Set(context.Background(), "blocking.honor-dnt-policy", "on"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the EFF policy to exempt the tracker", func() bool {
+		_, body := fetch(t, c, tracker.URL+"/p.gif", asImage)
+		return body == "pixel"
+	})
+	var found bool
+	for _, d := range a.RecentDecisions(20) {
+		if d.Host == "127.0.0.2" && d.Verdict == status.Excepted && strings.Contains(d.Reason, "EFF") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the live log does not say why the tracker passed: %+v", a.RecentDecisions(5))
 	}
 }
