@@ -95,14 +95,15 @@ type App struct {
 	notices  []status.Notice
 	degraded string
 
-	run   runState
-	sys   systemState
-	hub   hub
-	hx    httpsState // HTTPS filtering, CA, site answers (https.go)
-	tor   torState   // Tor client and routing (tor.go)
-	show  showHook   // the window's "show" callback (instance.go)
-	blk   blockingState
-	stats statsState
+	run    runState
+	sys    systemState
+	hub    hub
+	hx     httpsState // HTTPS filtering, CA, site answers (https.go)
+	tor    torState   // Tor client and routing (tor.go)
+	show   showHook   // the window's "show" callback (instance.go)
+	blk    blockingState
+	stats  statsState
+	reqlog logState // the request log on disk, when opted in (requestlog.go)
 }
 
 // Open opens the data dir: its database (rebuilding a corrupt one) and the

@@ -63,7 +63,10 @@ func (a *App) blockConfig() proxy.BlockConfig {
 	key := a.blk.actionKey
 	a.blk.mu.Unlock()
 	return proxy.BlockConfig{
-		Decisions:   a.stats.record,
+		Decisions: func(d status.Decision) {
+			a.stats.record(d)
+			a.reqlog.keep(d)
+		},
 		AllowSite:   a.AllowSite,
 		ActionKey:   key,
 		HoldTimeout: a.opts.HoldTimeout,
@@ -111,6 +114,8 @@ func (a *App) startBlocking(ctx context.Context, p *proxy.Proxy) {
 	a.blk.kick = make(chan struct{}, 1)
 	a.blk.mu.Unlock()
 	a.stats.start(a)
+	a.applyLog(ctx, a.Settings())
+	a.loadLog(ctx)
 	a.goSafe("lists", func() { a.firstLoad(ctx); a.scheduleUpdates(ctx) })
 	a.goSafe("stats", func() { a.stats.loop(ctx, a) })
 }

@@ -45,7 +45,7 @@ type exportSection struct {
 }
 
 // sections lists every exported exportSection, in import order.
-var sections = []exportSection{settingsSection}
+var sections = []exportSection{settingsSection, listsSection, statsSection}
 
 var settingsSection = exportSection{
 	name: "settings",
@@ -195,12 +195,12 @@ func (a *App) Inventory(ctx context.Context) (status.Inventory, error) {
 		if err != nil {
 			return inv, err
 		}
-		days := a.Settings().Data.StatsRetentionDays
+		d := a.Settings().Data
+		fill := strings.NewReplacer("{days}", fmt.Sprint(d.StatsRetentionDays),
+			"{log-retention}", map[time.Duration]string{time.Hour: "1 hour", 24 * time.Hour: "1 day", 7 * 24 * time.Hour: "7 days"}[d.LogRetention],
+			"{log-rows}", fmt.Sprint(d.LogMaxRows))
 		for _, t := range tables {
-			ret := t.Doc.Retention
-			if strings.Contains(ret, "%d") {
-				ret = fmt.Sprintf(ret, days)
-			}
+			ret := fill.Replace(t.Doc.Retention)
 			inv.Tables = append(inv.Tables, status.TableInfo{Name: t.Name, What: t.Doc.What, Why: t.Doc.Why, Rows: t.Rows, Retention: ret})
 		}
 	}
@@ -224,8 +224,9 @@ func (a *App) Inventory(ctx context.Context) (status.Inventory, error) {
 var ErrRunning = errors.New("Polaris is running with this data folder: quit it first, or use Delete in its window")
 
 // DeleteAllData restores the system proxy, removes the CA from every trust
-// store it was installed in, turns start-at-login off and deletes
-// everything in the data dir. A running App continues with default
+// store it was installed in, turns start-at-login off, stops Tor and
+// deletes everything in the data dir (settings, lists, statistics, the
+// request log, the CA, Tor's state). A running App continues with default
 // settings and a fresh database. Steps that fail are reported together;
 // the files are deleted anyway.
 func (a *App) DeleteAllData(ctx context.Context) error {
@@ -261,7 +262,12 @@ func (a *App) DeleteAllData(ctx context.Context) error {
 			problems = append(problems, fmt.Errorf("turning start at login off: %w", err))
 		}
 	}
-	// 4. The files.
+	// 4. Tor's state is in the data dir: stop tor first (Tor mode, if it
+	// was on, is off with the default settings restored below).
+	if running {
+		a.stopTor()
+	}
+	// 5. The files.
 	a.mu.Lock()
 	if a.st != nil {
 		a.st.Close()
@@ -280,7 +286,7 @@ func (a *App) DeleteAllData(ctx context.Context) error {
 			problems = append(problems, err)
 		}
 	}
-	// 5. Start over with defaults.
+	// 6. Start over with defaults.
 	a.mu.Lock()
 	a.cur, a.extra, a.notices = settings.Default(), nil, nil
 	a.mu.Unlock()
@@ -294,6 +300,7 @@ func (a *App) DeleteAllData(ctx context.Context) error {
 			a.mu.Unlock()
 		}
 		a.applyRunning(ctx)
+		a.listsChanged(ctx) // the default lists, from the fresh database
 	}
 	a.hub.poke()
 	return errors.Join(problems...)

@@ -162,6 +162,7 @@ func (s *statsState) flush(ctx context.Context, a *App) {
 	if err != nil {
 		return
 	}
+	a.writeLog(ctx)
 	s.mu.Lock()
 	batch := s.pending
 	s.pending = newBatch()

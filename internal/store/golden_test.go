@@ -39,6 +39,8 @@ var seeds = map[int]string{
 		INSERT INTO stats_domains(id, domain) VALUES (1, 'doubleclick.net'), (2, 'google-analytics.com');
 		INSERT INTO stats_trackers(day, domain, blocked) VALUES (20251120, 1, 120), (20251121, 2, 4);
 		INSERT INTO stats_requests(day, requests) VALUES (20251120, 5210), (20251121, 88);`,
+	6: `INSERT INTO request_log(time, url, host, site, type, verdict, rule, list, category, reason) VALUES
+		(1763700600000, 'https://tracker.example/p.gif?id=1', 'tracker.example', 'news.example', 'image', 'block', '||tracker.example^', 'EasyPrivacy', 'analytics', '');`,
 }
 
 func goldenPath(v int) string {

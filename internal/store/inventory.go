@@ -11,8 +11,8 @@ import (
 // stored that the data inventory does not explain.
 type TableDoc struct {
 	What, Why string
-	// Retention is how long rows are kept, in words; "%d" is replaced by
-	// the statistics retention in days where it applies.
+	// Retention is how long rows are kept, in words; {days}, {log-retention}
+	// and {log-rows} stand for the settings that decide it.
 	Retention string
 }
 
@@ -46,7 +46,7 @@ var TableDocs = map[string]TableDoc{
 	"stats_daily": {
 		What:      "How many requests were blocked each day, per category (advertising, analytics, ...). No addresses, no sites you visited.",
 		Why:       "For the counts and the 30-day chart of what Polaris blocked.",
-		Retention: "%d days (stats.retention-days).",
+		Retention: "{days} days (stats.retention-days).",
 	},
 	"stats_domains": {
 		What:      "The domains of blocked third-party trackers (e.g. doubleclick.net), each stored once and referred to by the daily counts. Never a site you visited.",
@@ -56,12 +56,17 @@ var TableDocs = map[string]TableDoc{
 	"stats_trackers": {
 		What:      "How many requests to each tracker domain were blocked each day.",
 		Why:       "To show which trackers were blocked most.",
-		Retention: "%d days (stats.retention-days).",
+		Retention: "{days} days (stats.retention-days).",
 	},
 	"stats_requests": {
 		What:      "How many requests went through Polaris each day (a single number per day).",
 		Why:       "To put the blocked counts in proportion.",
-		Retention: "%d days (stats.retention-days).",
+		Retention: "{days} days (stats.retention-days).",
+	},
+	"request_log": {
+		What:      "Only if you turned on 'keep the request log' (log.persist): each request Polaris decided, with its full address, what it did and which rule of which list decided it.",
+		Why:       "So you can look back at what was blocked and why, also after Polaris restarted.",
+		Retention: "Off by default. When on: {log-retention}, at most {log-rows} rows; turning it off deletes it.",
 	},
 	"ca_state": {
 		What:      "The fingerprint of your Polaris certificate authority (one row).",

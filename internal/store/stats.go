@@ -216,3 +216,51 @@ func (s *Store) PruneStats(ctx context.Context, before int) (int64, error) {
 	})
 	return total, err
 }
+
+// AllStats returns every stored counter, for an export.
+func (s *Store) AllStats(ctx context.Context) (StatsBatch, error) {
+	b := StatsBatch{Requests: map[int]int64{}, Blocked: map[DayKey]int64{}, Trackers: map[DayKey]int64{}}
+	read := func(query string, f func(day int, key string, n int64)) error {
+		rows, err := s.db.QueryContext(ctx, query)
+		if err != nil {
+			return explain(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var day int
+			var key string
+			var n int64
+			if err := rows.Scan(&day, &key, &n); err != nil {
+				return err
+			}
+			f(day, key, n)
+		}
+		return rows.Err()
+	}
+	if err := read("SELECT day, '', requests FROM stats_requests", func(d int, _ string, n int64) { b.Requests[d] = n }); err != nil {
+		return b, err
+	}
+	if err := read("SELECT day, category, blocked FROM stats_daily", func(d int, k string, n int64) { b.Blocked[DayKey{d, k}] = n }); err != nil {
+		return b, err
+	}
+	err := read(`SELECT t.day, d.domain, t.blocked FROM stats_trackers t JOIN stats_domains d ON d.id = t.domain`,
+		func(d int, k string, n int64) { b.Trackers[DayKey{d, k}] = n })
+	return b, err
+}
+
+// ReplaceStats deletes every stored counter and stores b instead, in one
+// transaction (an import).
+func (s *Store) ReplaceStats(ctx context.Context, b StatsBatch) error {
+	err := s.tx(ctx, func(t *sql.Tx) error {
+		for _, table := range []string{"stats_trackers", "stats_daily", "stats_requests", "stats_domains"} {
+			if _, err := t.ExecContext(ctx, "DELETE FROM "+table); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.AddStats(ctx, b)
+}

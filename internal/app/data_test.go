@@ -1,0 +1,119 @@
+package app
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"polaris/internal/store"
+)
+
+// Lists and statistics go out with an export and come back with an import.
+func TestExportImportListsAndStats(t *testing.T) {
+	ctx := context.Background()
+	src := openApp(t)
+	file := filepath.Join(t.TempDir(), "mine.txt")
+	os.WriteFile(file, []byte("! Title: My trackers\n||tracker.example^\n||ads.example^$third-party\n"), 0o600)
+	if err := src.AddList(ctx, file, "my rules"); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := src.store()
+	rows, _ := st.Lists(ctx)
+	for _, r := range rows {
+		if r.Catalogue == "easylist" {
+			st.SetListEnabled(ctx, r.ID, false)
+			st.SetListInterval(ctx, r.ID, 12*time.Hour)
+		}
+	}
+	today, earlier := dayNum(time.Now()), dayNum(time.Now().AddDate(0, 0, -10))
+	batch := store.StatsBatch{
+		Requests: map[int]int64{today: 120, earlier: 9},
+		Blocked:  map[store.DayKey]int64{{Day: today, Key: "analytics"}: 7, {Day: earlier, Key: ""}: 2},
+		Trackers: map[store.DayKey]int64{{Day: today, Key: "doubleclick.net"}: 5},
+	}
+	if err := st.AddStats(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "export.json")
+	if err := src.ExportData(ctx, out); err != nil {
+		t.Fatal(err)
+	}
+
+	dst := openApp(t)
+	if err := dst.ImportData(ctx, out); err != nil {
+		t.Fatal(err)
+	}
+	dstStore, _ := dst.store()
+	got, _ := dstStore.AllStats(ctx)
+	if diff := cmp.Diff(batch, got); diff != "" {
+		t.Errorf("statistics after export/import (-want +got):\n%s", diff)
+	}
+	type sub struct {
+		Name, URL string
+		Enabled   bool
+		Interval  time.Duration
+		SHA256    string
+	}
+	summary := func(s *store.Store) []sub {
+		rows, _ := s.Lists(ctx)
+		var out []sub
+		for _, r := range rows {
+			sha := ""
+			if r.URL == "" {
+				sha = r.SHA256
+			}
+			out = append(out, sub{r.Name, r.URL, r.Enabled, r.Interval, sha})
+		}
+		return out
+	}
+	if diff := cmp.Diff(summary(st), summary(dstStore)); diff != "" {
+		t.Errorf("subscriptions after export/import (-want +got):\n%s", diff)
+	}
+}
+
+// Delete while running (the window's button): everything goes, Polaris
+// keeps working on defaults.
+func TestDeleteAllDataWhileRunning(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	a, err := Open(ctx, Options{DataDir: dir, Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range [][2]string{{"dnt", "1"}, {"https.filter", "on"}, {"log.persist", "on"}} {
+		if err := a.Set(ctx, kv[0], kv[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	startApp(t, a)
+	waitFor(t, "the CA to exist", func() bool {
+		_, err := os.Stat(filepath.Join(dir, "ca", "ca.key"))
+		return err == nil
+	})
+	if err := a.DeleteAllData(ctx); err != nil {
+		t.Fatalf("DeleteAllData: %v", err)
+	}
+	if s := a.Settings(); s.Signals.DNT.String() != "unset" || s.HTTPS.Filter || s.Data.LogPersist {
+		t.Errorf("settings after delete are not the defaults: %v", s.Map())
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		switch e.Name() {
+		case "polaris.db", "polaris.db-wal", "polaris.db-shm", "polaris.lock", "polaris.sock", "lists":
+		default:
+			t.Errorf("%s survived DeleteAllData", e.Name())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ca")); err == nil {
+		t.Error("the CA survived DeleteAllData")
+	}
+	// Still serving.
+	c := proxyClient(a.currentProxy().Addr(), nil)
+	if code, _ := fetch(t, c, "http://polaris.invalid/", nil); code != 200 {
+		t.Errorf("status page after delete: %d", code)
+	}
+}
