@@ -237,3 +237,33 @@ func TestPACServed(t *testing.T) {
 		}
 	}
 }
+
+// Start at login: the setting writes and removes the XDG autostart entry,
+// which starts this same binary on this data dir.
+func TestAutostartEntry(t *testing.T) {
+	d := newDesktop(t)
+	dir := t.TempDir()
+	var home string
+	for _, kv := range d.env {
+		if v, ok := strings.CutPrefix(kv, "XDG_CONFIG_HOME="); ok {
+			home = v
+		}
+	}
+	entry := filepath.Join(home, "autostart", "polaris.desktop")
+	if out, code := d.polaris(dir, "config", "set", "system.autostart", "on"); code != 0 {
+		t.Fatalf("config set system.autostart on: %d %s", code, out)
+	}
+	b, err := os.ReadFile(entry)
+	if err != nil {
+		t.Fatalf("no autostart entry: %v", err)
+	}
+	if !strings.Contains(string(b), binary) || !strings.Contains(string(b), dir) || !strings.Contains(string(b), "[Desktop Entry]") {
+		t.Errorf("autostart entry does not start this Polaris on this data dir:\n%s", b)
+	}
+	if out, code := d.polaris(dir, "config", "set", "system.autostart", "off"); code != 0 {
+		t.Fatalf("config set system.autostart off: %d %s", code, out)
+	}
+	if _, err := os.Stat(entry); err == nil {
+		t.Error("the autostart entry is still there after system.autostart off")
+	}
+}
