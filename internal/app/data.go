@@ -114,33 +114,9 @@ func (a *App) ImportData(ctx context.Context, path string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrImport, err)
 	}
-	var f exportFile
-	if err := json.Unmarshal(b, &f); err != nil {
-		return fmt.Errorf("%w: it is not a Polaris export (%v)", ErrImport, err)
-	}
-	switch {
-	case f.Format != ExportFormat:
-		return fmt.Errorf("%w: it is not a Polaris export", ErrImport)
-	case f.Version > ExportVersion:
-		return fmt.Errorf("%w: it was written by a newer Polaris (format version %d; this one reads up to %d); update Polaris first", ErrImport, f.Version, ExportVersion)
-	case f.Version < 1:
-		return fmt.Errorf("%w: bad format version %d", ErrImport, f.Version)
-	}
-	known := map[string]bool{}
-	for _, sec := range sections {
-		known[sec.name] = true
-		raw, ok := f.Sections[sec.name]
-		if !ok {
-			continue
-		}
-		if err := sec.check(a, raw); err != nil {
-			return fmt.Errorf("%w: %v", ErrImport, err)
-		}
-	}
-	for name := range f.Sections {
-		if !known[name] {
-			return fmt.Errorf("%w: unknown exportSection %q", ErrImport, name)
-		}
+	f, err := a.checkExport(b)
+	if err != nil {
+		return err
 	}
 	if err := a.Writable(); err != nil {
 		return fmt.Errorf("%w: %v", ErrImport, err)
@@ -153,6 +129,40 @@ func (a *App) ImportData(ctx context.Context, path string) error {
 		}
 	}
 	return nil
+}
+
+// checkExport parses an export file and validates every section of it,
+// changing nothing. Errors wrap ErrImport.
+func (a *App) checkExport(b []byte) (exportFile, error) {
+	var f exportFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		return f, fmt.Errorf("%w: it is not a Polaris export (%v)", ErrImport, err)
+	}
+	switch {
+	case f.Format != ExportFormat:
+		return f, fmt.Errorf("%w: it is not a Polaris export", ErrImport)
+	case f.Version > ExportVersion:
+		return f, fmt.Errorf("%w: it was written by a newer Polaris (format version %d; this one reads up to %d); update Polaris first", ErrImport, f.Version, ExportVersion)
+	case f.Version < 1:
+		return f, fmt.Errorf("%w: bad format version %d", ErrImport, f.Version)
+	}
+	known := map[string]bool{}
+	for _, sec := range sections {
+		known[sec.name] = true
+		raw, ok := f.Sections[sec.name]
+		if !ok {
+			continue
+		}
+		if err := sec.check(a, raw); err != nil {
+			return f, fmt.Errorf("%w: %v", ErrImport, err)
+		}
+	}
+	for name := range f.Sections {
+		if !known[name] {
+			return f, fmt.Errorf("%w: unknown section %q", ErrImport, name)
+		}
+	}
+	return f, nil
 }
 
 // fileDocs explains the files of the data dir, by path pattern.

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -116,4 +118,27 @@ func TestDeleteAllDataWhileRunning(t *testing.T) {
 	if code, _ := fetch(t, c, "http://polaris.invalid/", nil); code != 200 {
 		t.Errorf("status page after delete: %d", code)
 	}
+}
+
+// FuzzCheckExport feeds arbitrary files to the import's validation: it
+// never panics, and a file it accepts exports back to an acceptable file.
+func FuzzCheckExport(f *testing.F) {
+	f.Add([]byte(`{"format":"polaris-data-export","version":1,"sections":{"settings":{"dnt":"1"}}}`))
+	f.Add([]byte(`{"format":"polaris-data-export","version":1,"sections":{"stats":[{"day":20261121,"requests":3,"blockedByCategory":{"analytics":1},"blockedByTracker":{"doubleclick.net":1}}]}}`))
+	f.Add([]byte(`{"format":"polaris-data-export","version":1,"sections":{"lists":[{"name":"x","url":"https://l.example/a.txt","enabled":true,"intervalHours":24},{"name":"y","text":"||t.example^","enabled":false,"intervalHours":0}]}}`))
+	f.Add([]byte(`{"format":"polaris-data-export","version":2}`))
+	a := &App{}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ex, err := a.checkExport(b)
+		if err != nil {
+			if !errors.Is(err, ErrImport) {
+				t.Fatalf("error %v does not match ErrImport", err)
+			}
+			return
+		}
+		again, _ := json.Marshal(ex)
+		if _, err := a.checkExport(again); err != nil {
+			t.Fatalf("accepted %q, but not its own re-encoding: %v", b, err)
+		}
+	})
 }
