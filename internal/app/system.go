@@ -21,6 +21,8 @@ type systemState struct {
 	mu sync.Mutex // serialises changes
 	// on is the address the system proxy points at, "" when not set by us.
 	on string
+	// known: the status below has been read from the system at least once.
+	known bool
 
 	statusMu sync.Mutex
 	status   status.System
@@ -88,6 +90,19 @@ func (a *App) syncSystem(ctx context.Context, addr string) {
 	a.sys.mu.Lock()
 	defer a.sys.mu.Unlock()
 	if want == a.sys.on {
+		if !a.sys.known && addr != "" {
+			// Nothing to change, but the window wants to know whether the
+			// system points here (the user may have set it by hand). Read
+			// it in the background: it runs gsettings and the like.
+			a.sys.known = true
+			if m, err := a.sysproxyManager(addr); err == nil {
+				go func() {
+					a.sys.mu.Lock()
+					defer a.sys.mu.Unlock()
+					a.refreshSystemStatus(context.WithoutCancel(ctx), m)
+				}()
+			}
+		}
 		return
 	}
 	m, err := a.sysproxyManager(want)
@@ -114,6 +129,7 @@ func (a *App) syncSystem(ctx context.Context, addr string) {
 // refreshSystemStatus reads the system's proxy state (this runs
 // gsettings and the like: call it on changes, not on a timer).
 func (a *App) refreshSystemStatus(ctx context.Context, m *sysproxy.Manager) {
+	a.sys.known = true
 	st, err := m.Status(ctx)
 	if err != nil && !errors.Is(err, sysproxy.ErrUnsupported) {
 		st.Warnings = append(st.Warnings, err.Error())
