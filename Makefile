@@ -67,7 +67,10 @@ screenshots: deps-test build
 # `polaris` runs headless too (`polaris run`). Other OSes: docs/PACKAGING.md.
 package: deps
 	mkdir -p dist
-	$(GO) tool fyne package -os linux -release -name Polaris -icon assets/icon.png
+	@# fyne package counts builds up in FyneApp.toml; keep the file as committed.
+	cp FyneApp.toml dist/.FyneApp.toml.orig
+	$(GO) tool fyne package -os linux -release -name Polaris -icon assets/icon.png; \
+		status=$$?; mv dist/.FyneApp.toml.orig FyneApp.toml; exit $$status
 	mv Polaris.tar.xz dist/
 	$(GO) build -tags nogui -trimpath -ldflags "$(LDFLAGS) -s -w" -o dist/polaris-headless .
 	@echo "dist/Polaris.tar.xz: unpack and run 'sudo make install' inside it (or copy usr/local to ~/.local)"
