@@ -72,7 +72,7 @@ type ruleSetJSON struct {
 func parseDDGConfig(l *List, text string) error {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(text), &top); err != nil {
-		return fmt.Errorf("privacy configuration: %w", err)
+		return fmt.Errorf("privacy configuration: %w", jsonError(text, err))
 	}
 	c := &ddgConfig{blocked: map[string][]rbRule{}, allowed: map[string][]taRule{}}
 	if raw, ok := top["features"]; ok {
@@ -95,7 +95,7 @@ func parseDDGConfig(l *List, text string) error {
 	} else {
 		var f featureJSON
 		if err := json.Unmarshal([]byte(text), &f); err != nil {
-			return fmt.Errorf("privacy configuration feature: %w", err)
+			return fmt.Errorf("privacy configuration feature: %w", jsonError(text, err))
 		}
 		switch {
 		case f.Settings.BlockedRequests != nil:
@@ -127,7 +127,7 @@ func (c *ddgConfig) addFeature(l *List, name string, f featureJSON) {
 				r, err := parseRBRule(key, raw)
 				if err != nil {
 					l.Stats.Bad++
-					l.addError(0, key+": "+string(raw["rule"]), err)
+					l.addError(jsonLine(l.src, name, key, rawString(raw["rule"])), key+": "+string(raw["rule"]), err)
 					continue
 				}
 				c.blocked[key] = append(c.blocked[key], r)
@@ -141,7 +141,7 @@ func (c *ddgConfig) addFeature(l *List, name string, f featureJSON) {
 				r, err := parseTARule(key, raw)
 				if err != nil {
 					l.Stats.Bad++
-					l.addError(0, key+": "+string(raw["rule"]), err)
+					l.addError(jsonLine(l.src, name, key, rawString(raw["rule"])), key+": "+string(raw["rule"]), err)
 					continue
 				}
 				c.allowed[key] = append(c.allowed[key], r)
@@ -167,7 +167,7 @@ func appendSites(l *List, dst []siteNote, exc []exceptionJSON, what string) []si
 		d := strings.ToLower(strings.TrimSpace(e.Domain))
 		if !isHostname(d) && !isIP(d) && d != "localhost" {
 			l.Stats.Bad++
-			l.addError(0, e.Domain, fmt.Errorf("%s: not a host name", what))
+			l.addError(jsonLine(l.src, what, e.Domain), e.Domain, fmt.Errorf("%s: not a host name", what))
 			continue
 		}
 		dst = append(dst, siteNote{domain: d, text: what + ": " + d})

@@ -17,7 +17,7 @@ func parseDisconnectServices(l *List, text string) error {
 		Categories map[string][]map[string]map[string]json.RawMessage `json:"categories"`
 	}
 	if err := json.Unmarshal([]byte(text), &doc); err != nil {
-		return fmt.Errorf("disconnect services: %w", err)
+		return fmt.Errorf("disconnect services: %w", jsonError(text, err))
 	}
 	if doc.Categories == nil {
 		return errors.New(`disconnect services: no "categories" object`)
@@ -51,7 +51,7 @@ func (l *List) addDisconnectService(cat, name string, props map[string]json.RawM
 			host, path, hasPath := strings.Cut(h, "/")
 			if !isHostname(host) {
 				l.Stats.Bad++
-				l.addError(0, text, fmt.Errorf("%q is not a host name", d))
+				l.addError(jsonLine(l.src, cat, name, d), text, fmt.Errorf("%q is not a host name", d))
 				continue
 			}
 			f := hostFilter(text, h, fParty3)
@@ -77,7 +77,7 @@ func parseDisconnectEntities(l *List, text string) error {
 		} `json:"entities"`
 	}
 	if err := json.Unmarshal([]byte(text), &doc); err != nil {
-		return fmt.Errorf("disconnect entities: %w", err)
+		return fmt.Errorf("disconnect entities: %w", jsonError(text, err))
 	}
 	names := make([]string, 0, len(doc.Entities))
 	for n := range doc.Entities {
@@ -92,7 +92,7 @@ func parseDisconnectEntities(l *List, text string) error {
 			h := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d)), ".")
 			if !isHostname(h) {
 				l.Stats.Bad++
-				l.addError(0, n+": "+d, errors.New("not a host name"))
+				l.addError(jsonLine(l.src, n, d), n+": "+d, errors.New("not a host name"))
 				continue
 			}
 			def.domains = append(def.domains, h)

@@ -59,7 +59,7 @@ type ListMeta struct {
 
 // ParseError is one line of a list that was skipped.
 type ParseError struct {
-	Line int // 1-based; 0 when the list is JSON and the entry has no line
+	Line int // 1-based (for JSON lists, the line the entry starts on); 0 if unknown
 	Text string
 	Err  error
 }
@@ -105,6 +105,8 @@ type List struct {
 	Stats  ListStats
 	Errors []ParseError // the first maxErrors skipped lines
 
+	src string // the text being parsed, during parsing only
+
 	filters   []filter
 	entities  []entityDef
 	tds       *tdsData
@@ -140,7 +142,8 @@ func parseText(text string, meta ListMeta) (*List, error) {
 	if meta.Format == FormatAuto {
 		meta.Format = DetectFormat(text)
 	}
-	l := &List{Meta: meta}
+	l := &List{Meta: meta, src: text}
+	defer func() { l.src = "" }() // only for locating bad JSON entries
 	var err error
 	switch meta.Format {
 	case FormatABP:

@@ -83,7 +83,7 @@ type tdsCondJSON struct {
 func parseTDS(l *List, text string) error {
 	var doc tdsJSON
 	if err := json.Unmarshal([]byte(text), &doc); err != nil {
-		return fmt.Errorf("tracker data set: %w", err)
+		return fmt.Errorf("tracker data set: %w", jsonError(l.src, err))
 	}
 	d := &tdsData{trackers: make(map[string]*tdsTracker, len(doc.Trackers)), cnames: map[string]string{}}
 	keys := make([]string, 0, len(doc.Trackers))
@@ -97,12 +97,12 @@ func parseTDS(l *List, text string) error {
 		dom := strings.ToLower(k)
 		if !isHostname(dom) {
 			l.Stats.Bad++
-			l.addError(0, k, errors.New("tracker key is not a host name"))
+			l.addError(jsonLine(l.src, "trackers", k), k, errors.New("tracker key is not a host name"))
 			continue
 		}
 		t := &tdsTracker{domain: dom, owner: jt.Owner.Name, block: jt.Default != "ignore"}
 		if jt.Default != "block" && jt.Default != "ignore" {
-			l.addError(0, k, fmt.Errorf("default action %q: treated as block", jt.Default))
+			l.addError(jsonLine(l.src, "trackers", k, "default"), k, fmt.Errorf("default action %q: treated as block", jt.Default))
 		}
 		t.cat = uint8(max(0, catIndex(string(tdsCategory(jt.Categories)))))
 		t.text = dom + " (tracker, default " + map[bool]string{true: "block", false: "ignore"}[t.block] + ")"
@@ -110,7 +110,7 @@ func parseTDS(l *List, text string) error {
 			r, err := compileTDSRule(jr.Rule, jr.Action, jr.Surrogate, jr.Options, jr.Exceptions)
 			if err != nil {
 				l.Stats.Bad++
-				l.addError(0, dom+": "+jr.Rule, err)
+				l.addError(jsonLine(l.src, "trackers", k, jr.Rule), dom+": "+jr.Rule, err)
 				continue
 			}
 			r.setBigrams(dom)
