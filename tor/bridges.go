@@ -10,8 +10,8 @@ package tor
 // Checked offline on 2026-11-21: every obfs4 line below is, byte for byte,
 // one of the built-in obfs4 bridges Debian 12's onionshare-cli 2.6 ships
 // (/usr/share/onionshare-cli/torrc_template-obfs4, its own copy of Tor
-// Browser's list); its three lines that Tor Browser has since dropped are
-// left out. The snowflake lines follow Tor Browser's CDN77 configuration;
+// Browser's list); its three others (38.229.1.78, 38.229.33.83 and an IPv6
+// address) are not in this list. The snowflake lines follow Tor Browser's CDN77 configuration;
 // onionshare-cli's (Fastly) broker is gone, so it could not confirm them.
 
 // builtinObfs4 are Tor Browser's default obfs4 bridges.
