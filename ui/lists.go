@@ -304,15 +304,17 @@ func (l *lists) row(it status.List) fyne.CanvasObject {
 	if licence == "" {
 		licence = lang.L("unknown")
 	}
-	facts := container.NewGridWithColumns(4,
-		widget.NewLabel(lang.N("{{.Count}} rules", it.Rules, map[string]any{"Count": count(it.Rules)})),
-		widget.NewLabel(lang.L("Updated {{.When}}", map[string]any{"When": ago(u.now(), it.LastSuccess)})),
-		widget.NewLabel(lang.N("{{.Count}} lines skipped", it.Errors, map[string]any{"Count": count(it.Errors)})),
-		widget.NewLabel(lang.L("Licence: {{.Licence}}", map[string]any{"Licence": licence})),
+	// Cells wrap rather than widen the row: a long licence or address must
+	// not push the switches and buttons off the window.
+	facts := container.NewGridWithColumns(3,
+		wrapped(lang.N("{{.Count}} rules", it.Rules, map[string]any{"Count": count(it.Rules)})),
+		wrapped(lang.L("Updated {{.When}}", map[string]any{"When": ago(u.now(), it.LastSuccess)})),
+		wrapped(lang.N("{{.Count}} lines skipped", it.Errors, map[string]any{"Count": count(it.Errors)})),
 	)
 	body := []fyne.CanvasObject{
-		container.NewBorder(nil, nil, container.NewCenter(on), container.NewHBox(upd, rm), container.NewHBox(head...)),
+		container.NewBorder(nil, nil, container.NewCenter(on), container.NewHBox(upd, rm), container.NewVBox(head...)),
 		container.NewBorder(nil, nil, nil, sel, facts),
+		wrapped(lang.L("Licence: {{.Licence}}", map[string]any{"Licence": licence})),
 	}
 	if it.URL != "" {
 		body = append(body, note(it.URL))

@@ -111,10 +111,8 @@ func (s *signalsScreen) update() {
 				return nil
 			})
 		})
-		site := widget.NewLabel(e.Site)
-		site.TextStyle.Bold = true
 		rows = append(rows, container.NewBorder(nil, nil, nil, container.NewHBox(edit, remove),
-			container.NewGridWithColumns(2, site, widget.NewLabel(exceptionText(e)))))
+			container.NewGridWithColumns(2, strong(e.Site), wrapped(exceptionText(e)))))
 	}
 	if len(rows) == 0 {
 		rows = append(rows, note(lang.L("No exceptions: every site gets the same signals.")))
@@ -244,13 +242,12 @@ func (s *signalsScreen) showAnswers(answers []status.SiteAnswer, err error) {
 		s.answerNote.set(status.Info, lang.L("No answers yet. Polaris records them as you browse, when “Check what sites answer” is on."))
 	default:
 		s.answerNote.set(status.Info, "")
-		head := func(t string) fyne.CanvasObject { l := widget.NewLabel(t); l.TextStyle.Bold = true; return l }
 		rows = append(rows, container.NewGridWithColumns(4,
-			head(lang.L("Site")), head(lang.L("Do Not Track")), head(lang.L("Global Privacy Control")), head(lang.L("Checked"))))
+			strong(lang.L("Site")), strong(lang.L("Do Not Track")), strong(lang.L("Global Privacy Control")), strong(lang.L("Checked"))))
 		now := s.u.now()
 		for _, a := range answers {
 			rows = append(rows, container.NewGridWithColumns(4,
-				widget.NewLabel(a.Site), widget.NewLabel(dntAnswer(a)), widget.NewLabel(gpcAnswer(a)), widget.NewLabel(ago(now, a.Checked))))
+				wrapped(a.Site), wrapped(dntAnswer(a)), wrapped(gpcAnswer(a)), wrapped(ago(now, a.Checked))))
 		}
 	}
 	s.answers.Objects = rows

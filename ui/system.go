@@ -18,9 +18,6 @@ import (
 	"polaris/internal/status"
 )
 
-// PACURL is where the proxy serves its proxy auto-configuration file.
-const PACURL = "http://" + settings.ReservedHost + "/proxy.pac"
-
 // systemScreen: system proxy, PAC, autostart, port, what Polaris stores,
 // export/import and deleting everything.
 type systemScreen struct {
@@ -29,6 +26,9 @@ type systemScreen struct {
 	sysProxy, firefox, failOpen, autostart *Toggle
 	sysState                               *widget.Label
 	sysWarn                                *widget.RichText
+	pac                                    *widget.Label
+
+	listening *widget.Label
 
 	port     *widget.Entry
 	portSave *widget.Button
@@ -73,19 +73,20 @@ func (y *systemScreen) build() fyne.CanvasObject {
 		widget.NewSeparator(),
 		switchRow(lang.L("Start Polaris when I log in"), lang.L("So you are protected from the start."), y.autostart))
 
-	pac := widget.NewLabel(PACURL)
-	pac.Selectable = true
-	pac.TextStyle.Monospace = true
+	y.pac = widget.NewLabel("")
+	y.pac.Selectable = true
+	y.pac.TextStyle.Monospace = true
+	y.pac.Wrapping = fyne.TextWrapBreak
 	copyPAC := widget.NewButtonWithIcon(lang.L("Copy"), theme.ContentCopyIcon(), func() {
-		u.app.Clipboard().SetContent(PACURL)
+		u.app.Clipboard().SetContent(y.pac.Text)
 		u.inform(lang.L("Address copied"))
 	})
 	pacSec := section(lang.L("Automatic proxy configuration"),
 		lang.L("Programs that ask for an “automatic proxy configuration URL” can use this address."),
-		container.NewBorder(nil, nil, nil, copyPAC, pac),
+		container.NewBorder(nil, nil, nil, copyPAC, y.pac),
 		widget.NewSeparator(),
 		switchRow(lang.L("Let traffic through when Polaris is not running"),
-			lang.L("Off (recommended): programs using this address refuse to connect while Polaris is stopped, so nothing goes out unprotected."), y.failOpen))
+			lang.L("Off (recommended): the configuration at this address has no direct fallback, so a program that has loaded it refuses to connect while Polaris is stopped instead of going out unprotected."), y.failOpen))
 
 	y.port = widget.NewEntry()
 	y.port.SetPlaceHolder(strconv.Itoa(settings.DefaultPort))
@@ -93,6 +94,7 @@ func (y *systemScreen) build() fyne.CanvasObject {
 	y.portErr.Importance = widget.DangerImportance
 	y.portErr.Wrapping = fyne.TextWrapWord
 	y.portErr.Hide()
+	y.listening = wrapped("")
 	y.portSave = widget.NewButton(lang.L("Change port"), y.savePort)
 	y.portSave.Disable()
 	y.port.OnChanged = func(string) {
@@ -118,7 +120,7 @@ func (y *systemScreen) build() fyne.CanvasObject {
 	}
 	portSec := section(lang.L("Proxy port"),
 		lang.L("Polaris listens on this computer only. Change the port if another program already uses it; browsers set up by hand must then be told the new port."),
-		container.NewHBox(fixedWidth(120, y.port), y.portSave), y.portErr)
+		container.NewHBox(fixedWidth(120, y.port), y.portSave), y.portErr, y.listening)
 
 	y.statsDays = widget.NewEntry()
 	y.statsSave = widget.NewButton(lang.L("Save"), y.saveStatsDays)
@@ -214,7 +216,7 @@ func (y *systemScreen) update() {
 	switch {
 	case snap.SystemProxy && len(snap.Backends) > 0:
 		y.sysState.SetText(lang.L("The system points at Polaris (set in: {{.Where}}).",
-			map[string]any{"Where": strings.Join(snap.Backends, lang.X("format.list-separator", ", "))}))
+			map[string]any{"Where": strings.Join(snap.Places, lang.X("format.list-separator", ", "))}))
 	case snap.SystemProxy:
 		y.sysState.SetText(lang.L("The system points at Polaris."))
 	case set.System.SystemProxy:
@@ -223,6 +225,16 @@ func (y *systemScreen) update() {
 		y.sysState.SetText(lang.L("The system proxy settings are yours, untouched."))
 	}
 	setNote(y.sysWarn, strings.Join(snap.Warnings, "\n"))
+	y.pac.SetText(pacURLFor(snap.PACURL, u.snap.Proxy.Listen, set.Listen))
+	switch listen := u.snap.Proxy.Listen; {
+	case !u.snap.Proxy.Running || listen == "":
+		y.listening.SetText(lang.L("Polaris is not listening now."))
+	case listen != set.Listen:
+		y.listening.SetText(lang.L("Polaris is listening on {{.Addr}} for now (it was started with another address); the port above is used from the next start.",
+			map[string]any{"Addr": listen}))
+	default:
+		y.listening.SetText(lang.L("Polaris is listening on {{.Addr}}.", map[string]any{"Addr": listen}))
+	}
 
 	if c := u.win.Canvas().Focused(); c != y.port {
 		p, _ := portOf(u.set.Listen)
@@ -385,4 +397,20 @@ func (y *systemScreen) deleteAll() {
 		defer cancel()
 		return u.c.DeleteAllData(ctx)
 	}, func() { u.inform(lang.L("Everything Polaris stored has been deleted.")) })
+}
+
+// pacURLFor is the address of the PAC file that programs fetch directly
+// (not through the proxy): the running proxy's, else the configured one's.
+func pacURLFor(fromSnapshot, listening, configured string) string {
+	if fromSnapshot != "" {
+		return fromSnapshot
+	}
+	addr := firstNonEmpty(listening, configured)
+	if host, port, err := net.SplitHostPort(addr); err == nil {
+		if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+			host = "127.0.0.1"
+		}
+		addr = net.JoinHostPort(host, port)
+	}
+	return "http://" + addr + "/proxy.pac"
 }

@@ -51,7 +51,19 @@ func TestSystemPortAndPAC(t *testing.T) {
 	f := newFake(t)
 	got := f.recordApply()
 	h, y := systemHarness(t, f)
-	h.see("http://polaris.invalid/proxy.pac")
+	// The PAC address is the one programs fetch directly, on the port
+	// Polaris really listens on (the reserved host name only works
+	// through the proxy itself).
+	h.see("http://127.0.0.1:8228/proxy.pac")
+	h.see("Polaris is not listening now.")
+	h.snapshot(running())
+	h.see("Polaris is listening on 127.0.0.1:8228.")
+	snap := running()
+	snap.Proxy.Listen = "127.0.0.1:28780"
+	snap.System.PACURL = "http://127.0.0.1:28780/proxy.pac"
+	h.snapshot(snap)
+	h.see("http://127.0.0.1:28780/proxy.pac")
+	h.see("Polaris is listening on 127.0.0.1:28780 for now (it was started with another address); the port above is used from the next start.")
 	if y.port.Text != "8228" {
 		t.Errorf("port shows %q, want 8228", y.port.Text)
 	}
@@ -79,9 +91,10 @@ func TestSystemProxyState(t *testing.T) {
 	h, _ := systemHarness(t, f)
 	snap := running()
 	snap.System = status.System{SystemProxy: true, Backends: []string{"gnome", "environment.d"},
+		Places:   []string{"GNOME", "environment.d (command-line programs)"},
 		Warnings: []string{"Firefox profile default-release uses its own proxy settings."}}
 	h.snapshot(snap)
-	h.see("The system points at Polaris (set in: gnome, environment.d).")
+	h.see("The system points at Polaris (set in: GNOME, environment.d (command-line programs)).")
 	h.see("Firefox profile default-release uses its own proxy settings.")
 }
 

@@ -290,8 +290,8 @@ func (t *torScreen) showHops(c status.Circuit, err error) {
 			country = lang.L("unknown country")
 		}
 		name := firstNonEmpty(h.Nickname, h.Fingerprint)
-		rows = append(rows, container.NewGridWithColumns(4, strong(role), widget.NewLabel(name),
-			widget.NewLabel(country), widget.NewLabel(h.Address)))
+		rows = append(rows, container.NewGridWithColumns(4, strong(role), wrapped(name),
+			wrapped(country), wrapped(h.Address)))
 	}
 	t.circuit.Objects = rows
 	t.circuit.Refresh()

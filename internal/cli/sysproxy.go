@@ -88,7 +88,7 @@ func printSystem(e *Env, st status.System, running bool) {
 	}
 	fmt.Fprintf(e.Stdout, "system proxy points at Polaris: %s\n", state)
 	if len(st.Backends) > 0 {
-		fmt.Fprintf(e.Stdout, "settings changed in: %s\n", strings.Join(st.Backends, ", "))
+		fmt.Fprintf(e.Stdout, "settings changed in: %s\n", strings.Join(st.Places, ", "))
 	}
 	if !running {
 		fmt.Fprintln(e.Stdout, "Polaris is not running")

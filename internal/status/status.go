@@ -225,7 +225,10 @@ type System struct {
 	SystemProxy bool
 	// Backends lists where the system proxy was set (e.g. "gnome", "kde",
 	// "environment.d").
-	Backends  []string
+	Backends []string
+	// Places are the same, in words for people ("GNOME", "KDE",
+	// "environment.d (command-line programs)"), in the same order.
+	Places    []string
 	PACURL    string
 	Autostart bool
 	// Warnings are things the user should know (e.g. "Firefox profile X

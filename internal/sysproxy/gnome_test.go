@@ -114,7 +114,8 @@ func TestGnomeEnableDisableRestoresExactly(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Status: %v", err)
 			}
-			if !st.SystemProxy || !slices.Contains(st.Backends, gnomeName) || !slices.Contains(st.Backends, envdName) {
+			if !st.SystemProxy || !slices.Contains(st.Backends, gnomeName) || !slices.Contains(st.Backends, envdName) ||
+				!slices.Contains(st.Places, "GNOME") || !slices.Contains(st.Places, "environment.d (command-line programs)") {
 				t.Errorf("Status() = %+v, want SystemProxy with gnome and environment.d", st)
 			}
 			if err := m.Disable(ctx); err != nil {

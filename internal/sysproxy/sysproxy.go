@@ -404,6 +404,7 @@ func (m *Manager) Status(ctx context.Context) (status.System, error) {
 		}
 		if ours {
 			s.Backends = append(s.Backends, b.name())
+			s.Places = append(s.Places, b.title())
 		} else if st != nil {
 			s.Warnings = append(s.Warnings, fmt.Sprintf("The %s proxy settings do not point at Polaris (they were changed after Polaris set them).", b.title()))
 		}
@@ -415,6 +416,5 @@ func (m *Manager) Status(ctx context.Context) (status.System, error) {
 	if on, err := m.autostartEnabled(); err == nil {
 		s.Autostart = on
 	}
-	slices.Sort(s.Backends)
 	return s, errors.Join(errs...)
 }
