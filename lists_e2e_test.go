@@ -109,6 +109,12 @@ func TestListsCommands(t *testing.T) {
 	if out := mustPolaris(t, dir, "lists", "update", "5"); !strings.Contains(out, "5 Loopback trackers: up to date, 2 rules") {
 		t.Errorf("lists update 5: %q", out)
 	}
+	if _, errOut, code := polaris(t, dir, "lists", "update", "6", "--from", "/etc/hostname"); code != 1 || !strings.Contains(errOut, "not downloaded") {
+		t.Errorf("lists update --from on a local copy: exit %d %q", code, errOut)
+	}
+	if _, errOut, code := polaris(t, dir, "lists", "update", "5", "--from", "/no/such/file"); code != 1 || !strings.Contains(errOut, "no such file") {
+		t.Errorf("lists update --from a missing file: exit %d %q", code, errOut)
+	}
 	mustPolaris(t, dir, "lists", "remove", "6")
 
 	for _, tc := range []struct {
@@ -200,6 +206,32 @@ func TestRunningProxyPicksUpListsAndSettings(t *testing.T) {
 		t.Errorf("lists update while running: %q", out)
 	}
 	within("lists update", 200)
+
+	// The list's server is blocked on this network: the user brings a
+	// copy on a USB stick. The running Polaris uses it; garbage is refused
+	// and the copy in use kept.
+	lists.mu.Lock()
+	delete(lists.lists, "/loopback.txt")
+	lists.mu.Unlock()
+	if _, errOut, code := polaris(t, dir, "lists", "update", "5"); code != 1 || !strings.Contains(errOut, "404") {
+		t.Errorf("lists update with the server gone: exit %d %q", code, errOut)
+	}
+	stick := t.TempDir()
+	copyFile := filepath.Join(stick, "loopback.txt")
+	os.WriteFile(copyFile, []byte("! Title: Loopback trackers\n||127.0.0.2^\n||127.0.0.3^\n"), 0o600)
+	if out := mustPolaris(t, dir, "lists", "update", "5", "--from", copyFile); !strings.Contains(out, "5 ") || !strings.Contains(out, "2 rules") {
+		t.Errorf("lists update --from: %q", out)
+	}
+	within("lists update --from", 204)
+	junk := filepath.Join(stick, "junk.html")
+	os.WriteFile(junk, []byte("<!DOCTYPE html><html>Sign in to the Wi-Fi</html>"), 0o600)
+	if _, errOut, code := polaris(t, dir, "lists", "update", "5", "--from", junk); code != 1 || !strings.Contains(errOut, "web page") || !strings.Contains(errOut, "keeps its copy") {
+		t.Errorf("lists update --from a web page: exit %d %q", code, errOut)
+	}
+	within("after the refused copy", 204)
+	if out := mustPolaris(t, dir, "lists"); !regexp.MustCompile(`(?m)^5\s+yes\s+2\s+just now`).MatchString(out) {
+		t.Errorf("polaris lists after the copy:\n%s", out)
+	}
 
 	// Blocked requests are counted; SIGTERM writes the last counts.
 	mustPolaris(t, dir, "config", "set", "blocking.custom-rules", "||127.0.0.2^")

@@ -254,6 +254,55 @@ func (a *App) UpdateLists(ctx context.Context, id int64) error {
 	return errors.Join(errs...)
 }
 
+// UpdateListFromFile replaces the copy of a downloaded list with a file the
+// user got another way — from another computer, a USB stick or a mirror —
+// for networks where the list's own server is blocked or unreachable. The
+// file is checked exactly like a download (a web page, binary data or a
+// file of mostly bad lines is refused and the old copy kept). The list
+// keeps its address: later updates fetch from it as usual, unconditionally
+// the first time, since the copy did not come from the server.
+func (a *App) UpdateListFromFile(ctx context.Context, id int64, path string) (status.List, error) {
+	st, err := a.store()
+	if err != nil {
+		return status.List{}, err
+	}
+	row, err := st.List(ctx, id)
+	if err != nil {
+		return status.List{}, plainListErr(err, id)
+	}
+	if !isDownloaded(row) {
+		return status.List{}, fmt.Errorf("list %d (%s) is not downloaded from an address; to change a local copy, remove it and add the file again", id, row.Name)
+	}
+	data, err := readLimited(path)
+	if err != nil {
+		return status.List{}, fmt.Errorf("reading %s: %w", path, err)
+	}
+	format, _ := blocklist.ParseFormat(row.Format)
+	if format == blocklist.FormatAuto {
+		format = blocklist.DetectFormat(string(data))
+	}
+	stats, err := checkList(data, row.Category, blocklist.ListMeta{Name: row.Name, Format: format})
+	if err != nil {
+		return status.List{}, fmt.Errorf("%s: %w; list %d (%s) keeps its copy", path, err, id, row.Name)
+	}
+	a.blk.updateMu.Lock()
+	sum, err := a.writeCache(id, data)
+	if err == nil {
+		try := store.ListTry{Time: time.Now(), Changed: true, Rules: ruleCount(stats), BadLines: stats.Bad + stats.Inert,
+			SHA256: sum, Expires: listHeader(data).expires}
+		if row.Format == "" || row.Format == blocklist.FormatAuto.String() {
+			try.Format = format.String()
+		}
+		err = st.SaveListTry(ctx, id, try)
+	}
+	a.blk.updateMu.Unlock()
+	if err != nil {
+		return status.List{}, fmt.Errorf("storing the list: %w", err)
+	}
+	a.listsChanged(ctx)
+	return a.listStatus(ctx, id)
+}
+
 func isDownloaded(r store.ListRow) bool {
 	return strings.HasPrefix(r.URL, "http://") || strings.HasPrefix(r.URL, "https://")
 }

@@ -31,6 +31,9 @@ type ListsBackend interface {
 	SetListInterval(ctx context.Context, id int64, every time.Duration) error
 	// UpdateLists updates one list, or every enabled one for id 0.
 	UpdateLists(ctx context.Context, id int64) error
+	// UpdateListFromFile replaces a downloaded list's copy with a file
+	// obtained another way (its server blocked or unreachable).
+	UpdateListFromFile(ctx context.Context, id int64, path string) (status.List, error)
 	// StatsReport returns the last days' counts, oldest first, and the
 	// trackers blocked most over them.
 	StatsReport(ctx context.Context, days int) ([]status.DayCount, []status.TrackerCount, error)
@@ -42,6 +45,7 @@ const listsUsage = `usage: polaris lists [show]
        polaris lists remove ID
        polaris lists enable|disable ID
        polaris lists update [ID]
+       polaris lists update ID --from FILE   (a copy you got another way, when the list's server is unreachable)
        polaris lists interval ID off|12h|1d|4d|7d`
 
 func cmdLists(e *Env, o Options, args []string) int {
@@ -56,7 +60,7 @@ func cmdLists(e *Env, o Options, args []string) int {
 	// Check the command line before opening anything.
 	var id int64
 	var every time.Duration
-	var source, name string
+	var source, name, from string
 	switch sub {
 	case "show", "catalogue":
 		if len(args) != 0 {
@@ -70,6 +74,11 @@ func cmdLists(e *Env, o Options, args []string) int {
 	case "remove", "enable", "disable", "update", "interval":
 		if sub == "update" && len(args) == 0 {
 			break
+		}
+		if sub == "update" && len(args) == 3 && (args[1] == "--from" || args[1] == "-from") {
+			from, args = args[2], args[:1]
+		} else if sub == "update" && len(args) == 2 && strings.HasPrefix(args[1], "--from=") {
+			from, args = strings.TrimPrefix(args[1], "--from="), args[:1]
 		}
 		want := 1
 		if sub == "interval" {
@@ -145,6 +154,14 @@ func cmdLists(e *Env, o Options, args []string) int {
 		}
 		fmt.Fprintf(e.Stdout, "List %d updates %s.\n", id, describeEvery(every))
 	case "update":
+		if from != "" {
+			l, err := b.UpdateListFromFile(ctx, id, from)
+			if err != nil {
+				return fail(err)
+			}
+			fmt.Fprintf(e.Stdout, "%d %s: updated from %s, %s rules\n", l.ID, l.Name, from, thousands(int64(l.Rules)))
+			return ExitOK
+		}
 		err := b.UpdateLists(ctx, id)
 		lists, _ := b.Lists(ctx)
 		for _, l := range lists {
