@@ -50,6 +50,23 @@ PY
   "$BIN" --data-dir "$data" data import "$tmp/seed.json" >/dev/null
   printf '! Title: Office trackers\n||tracker.office.example^\n||beacon.office.example^$third-party\n' >"$tmp/office.txt"
   "$BIN" --data-dir "$data" lists add "$tmp/office.txt" --name "Office trackers" >/dev/null
+  # The default lists as if downloaded, from the snapshots in ../shared
+  # (read in place; nothing is fetched from the Internet).
+  shared=${POLARIS_SHARED:-}
+  if [ -z "$shared" ]; then
+    d=$PWD
+    while [ "$d" != / ]; do
+      d=$(dirname "$d")
+      if [ -d "$d/shared/blocklists" ]; then shared=$d/shared; break; fi
+    done
+  fi
+  if [ -n "$shared" ]; then
+    for pair in 2:easyprivacy.txt 3:easylist.txt 4:peter-lowe-serverlist-abp.txt; do
+      "$BIN" --data-dir "$data" lists update "${pair%%:*}" --from "$shared/blocklists/${pair#*:}" >/dev/null
+    done
+  else
+    echo "screenshots: no shared/blocklists found (set POLARIS_SHARED); the default lists will show as not downloaded" >&2
+  fi
   mkdir -p "$OUT"
   export XDG_RUNTIME_DIR="$tmp/run"
   mkdir -m 0700 "$XDG_RUNTIME_DIR"
@@ -102,4 +119,4 @@ shot blocking-rules blocking/rules light
 shot blocking-activity blocking/activity light
 shot https https light 1000x1450
 shot tor tor light 1000x1300
-shot system system light 1000x1450
+shot system system light 1000x1700

@@ -135,7 +135,9 @@ func switchRow(titleText, explain string, t *Toggle) fyne.CanvasObject {
 
 // controlRow is a titled, explained row with any control on the right.
 func controlRow(titleText, explain string, control fyne.CanvasObject) fyne.CanvasObject {
-	return container.NewBorder(nil, nil, nil, control, textBlock(titleText, explain))
+	// Centred, so that a row of entry, label and button keeps one line
+	// instead of stretching to the height of the explanation.
+	return container.NewBorder(nil, nil, nil, container.NewCenter(control), textBlock(titleText, explain))
 }
 
 // textBlock is a bold line with its explanation tucked under it.

@@ -147,7 +147,7 @@ func (r *rules) showCheck(text string, bad []ruleError) {
 		r.status.Importance = widget.MediumImportance
 		r.status.SetText(lang.L("This version of Polaris cannot check rules yet; lines it cannot read are skipped when the rules load."))
 	case len(bad) == 0:
-		r.status.Importance = widget.SuccessImportance
+		r.status.Importance = widget.MediumImportance // light green text is hard to read
 		r.status.SetText(lang.N("All {{.Count}} rules are valid.", n, map[string]any{"Count": count(n)}))
 		if n == 0 {
 			r.status.SetText(lang.L("No rules yet."))
