@@ -313,7 +313,7 @@ func (l *lists) row(it status.List) fyne.CanvasObject {
 	)
 	body := []fyne.CanvasObject{
 		container.NewBorder(nil, nil, container.NewCenter(on), container.NewHBox(upd, rm), container.NewVBox(head...)),
-		container.NewBorder(nil, nil, nil, sel, facts),
+		container.NewBorder(nil, nil, nil, fixedWidth(210, sel), facts),
 		wrapped(lang.L("Licence: {{.Licence}}", map[string]any{"Licence": licence})),
 	}
 	if it.URL != "" {

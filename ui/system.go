@@ -40,6 +40,7 @@ type systemScreen struct {
 	logKeep    *widget.Select
 	retention  *widget.Label
 	inventory  *fyne.Container
+	invDetails *widget.Accordion
 	invNote    *callout
 	exportBtn  *widget.Button
 	importBtn  *widget.Button
@@ -136,6 +137,9 @@ func (y *systemScreen) build() fyne.CanvasObject {
 		u.change(func(s *settings.Settings) error { s.Data.LogRetention = d; return nil })
 	})
 	y.inventory = container.NewVBox()
+	// Every table and file, folded away: it is long, and most people
+	// only want to know that they can look.
+	y.invDetails = widget.NewAccordion(widget.NewAccordionItem(lang.L("Everything Polaris stores, table by table"), y.inventory))
 	y.invNote = newCallout(status.Info, "", nil)
 	refresh := widget.NewButtonWithIcon(lang.L("Refresh"), theme.ViewRefreshIcon(), y.loadInventory)
 	stores := section(lang.L("What Polaris keeps"),
@@ -147,7 +151,7 @@ func (y *systemScreen) build() fyne.CanvasObject {
 			lang.L("Off: the list of recent requests lives in memory only and is gone when Polaris quits."), y.logPersist),
 		controlRow(lang.L("Keep the log"), "", y.logKeep),
 		widget.NewSeparator(),
-		y.invNote.obj, y.inventory, container.NewHBox(refresh))
+		y.invNote.obj, y.invDetails, container.NewHBox(refresh))
 
 	y.exportBtn = widget.NewButtonWithIcon(lang.L("Export my data…"), theme.DownloadIcon(), y.exportData)
 	y.importBtn = widget.NewButtonWithIcon(lang.L("Import…"), theme.UploadIcon(), y.importData)
@@ -275,6 +279,9 @@ func (y *systemScreen) showInventory(inv status.Inventory, err error) {
 		y.invNote.set(status.Info, unavailableText(err))
 	} else {
 		y.invNote.set(status.Info, lang.L("Everything is in {{.Dir}}", map[string]any{"Dir": inv.Dir}))
+		y.invDetails.Items[0].Title = lang.L("Everything Polaris stores, table by table ({{.Tables}} tables, {{.Files}} files)",
+			map[string]any{"Tables": len(inv.Tables), "Files": len(inv.Files)})
+		y.invDetails.Refresh()
 		for _, t := range inv.Tables {
 			rows = append(rows, panel(
 				container.NewBorder(nil, nil, nil,

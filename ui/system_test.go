@@ -106,8 +106,11 @@ func TestSystemInventory(t *testing.T) {
 			Files:  []status.FileInfo{{Path: "polaris.db", Bytes: 2_400_000, What: "The database"}},
 		}, nil
 	}
-	h, _ := systemHarness(t, f)
-	for _, want := range []string{"Everything is in /home/u/.config/polaris", "Blocked requests per day and category", "1,234 entries",
+	h, y := systemHarness(t, f)
+	h.see("Everything is in /home/u/.config/polaris")
+	h.dontSee("Blocked requests per day and category") // folded away until asked for
+	y.invDetails.Open(0)
+	for _, want := range []string{"Blocked requests per day and category", "1,234 entries",
 		"Why: The chart on the Overview", "Kept: 90 days", "polaris.db", "2.4 MB"} {
 		h.see(want)
 	}

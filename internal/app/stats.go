@@ -82,10 +82,13 @@ func (s *statsState) record(d status.Decision) {
 }
 
 // trackerDomain is the registrable domain of a blocked host, or "" when
-// it is the site the user is on (a page of theirs, not a tracker on it:
-// that is never stored). s.mu is held.
+// it may be a site the user opened rather than a tracker on one: the site
+// itself (a page of theirs), or a request whose site is unknown (an HTTPS
+// tunnel without HTTPS filtering, where only the host is seen; a request
+// without Referer). Those blocks are counted by category only: a site the
+// user visited is never stored. s.mu is held.
 func (s *statsState) trackerDomain(host, site string) string {
-	if host == "" {
+	if host == "" || site == "" {
 		return ""
 	}
 	dom, ok := s.domains[host]

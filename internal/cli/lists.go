@@ -420,6 +420,9 @@ func printStats(w io.Writer, counts []status.DayCount, top []status.TrackerCount
 			fmt.Fprintf(tw, "  %s\t%s\n", t.Domain, thousands(t.Blocked))
 		}
 		tw.Flush()
+	} else if total > 0 {
+		fmt.Fprintln(w, "\nNo tracker domain kept: Polaris keeps one only when it saw which site loaded the tracker, which for")
+		fmt.Fprintln(w, "HTTPS needs HTTPS filtering (`polaris config set https.filter on`).")
 	}
 	if running {
 		fmt.Fprintln(w, "\n(The running Polaris writes its counts every 30 seconds.)")

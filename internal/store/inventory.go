@@ -49,7 +49,7 @@ var TableDocs = map[string]TableDoc{
 		Retention: "{days} days (stats.retention-days).",
 	},
 	"stats_domains": {
-		What:      "The domains of blocked third-party trackers (e.g. doubleclick.net), each stored once and referred to by the daily counts. Never a site you visited.",
+		What:      "The domains of blocked third-party trackers (e.g. doubleclick.net), each stored once and referred to by the daily counts: only when Polaris saw which other site loaded the tracker, so never a site you visited.",
 		Why:       "To show which trackers were blocked most.",
 		Retention: "As long as a daily count refers to them.",
 	},
