@@ -12,6 +12,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -208,7 +209,16 @@ func writable(dir string) bool {
 }
 
 func moveAside(path string, cause error) (*Recovery, error) {
-	dst := fmt.Sprintf("%s.corrupt-%s", path, time.Now().UTC().Format("20060102T150405Z"))
+	// Never over an earlier copy: two recoveries in the same second (or a
+	// clock set back) must keep both broken files.
+	base := fmt.Sprintf("%s.corrupt-%s", path, time.Now().UTC().Format("20060102T150405Z"))
+	dst := base
+	for n := 2; ; n++ {
+		if _, err := os.Lstat(dst); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		dst = fmt.Sprintf("%s-%d", base, n)
+	}
 	if err := os.Rename(path, dst); err != nil {
 		return nil, err
 	}

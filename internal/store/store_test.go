@@ -125,6 +125,33 @@ func TestCorruptFileMovedAside(t *testing.T) {
 	}
 }
 
+// TestCorruptTwiceKeepsBoth: a second broken file moved aside in the same
+// second must not replace the first one.
+func TestCorruptTwiceKeepsBoth(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	var moved []string
+	for _, text := range []string{"first garbage", "second garbage", "third garbage"} {
+		if err := os.WriteFile(path, []byte(strings.Repeat(text+"\n", 400)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s, rec, err := Open(context.Background(), path)
+		if err != nil || rec == nil {
+			t.Fatalf("Open: %v, recovery %v", err, rec)
+		}
+		s.Close()
+		os.Remove(path + "-wal")
+		os.Remove(path + "-shm")
+		moved = append(moved, rec.MovedTo)
+	}
+	for i, text := range []string{"first garbage", "second garbage", "third garbage"} {
+		b, err := os.ReadFile(moved[i])
+		if err != nil || !strings.HasPrefix(string(b), text) {
+			t.Errorf("copy %d at %s: %v, starts %q, want %q", i+1, moved[i], err, string(b[:min(len(b), 20)]), text)
+		}
+	}
+}
+
 func TestCorruptPageDetected(t *testing.T) {
 	ctx := context.Background()
 	s, path := openTemp(t)
