@@ -94,6 +94,8 @@ type App struct {
 	extra    map[string]string // stored keys this version does not know
 	notices  []status.Notice
 	degraded string
+	// degradedCause is why, in a few words ("the disk is full").
+	degradedCause string
 
 	run    runState
 	sys    systemState
@@ -142,7 +144,8 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 		if errors.As(err, &tooNew) {
 			return nil, err
 		}
-		a.degraded = fmt.Sprintf("Polaris cannot write its database (%s). It keeps working, but changes to settings are kept in memory only and will be lost when it quits.", plainCause(err))
+		a.degradedCause = plainCause(err)
+		a.degraded = fmt.Sprintf("Polaris cannot write its database (%s). It keeps working, but changes to settings are kept in memory only and will be lost when it quits.", a.degradedCause)
 		a.noticef(status.Error, "%s", a.degraded)
 		// On a read-only disk the stored settings can still be read.
 		if errors.Is(err, store.ErrReadOnly) {
@@ -280,10 +283,33 @@ func plainCause(err error) string {
 }
 
 // Set changes one setting by its textual key, as `polaris config set` does.
+// In a process that does not run the proxy (the command line), the change
+// is stored first: one that cannot be stored would vanish when the command
+// exits, so then nothing changes and the error says why.
 func (a *App) Set(ctx context.Context, key, value string) error {
 	s := a.Settings()
 	if err := s.Set(key, value); err != nil {
 		return err
+	}
+	if a.blk.proxy.Load() == nil {
+		if err := s.Validate(); err != nil {
+			return err
+		}
+		if err := a.validateTor(s); err != nil {
+			return err
+		}
+		a.mu.Lock()
+		st, why := a.st, a.degradedCause
+		a.mu.Unlock()
+		if st == nil {
+			return fmt.Errorf("nothing was changed: %s", why)
+		}
+		if err := st.SaveSettings(ctx, s.Map()); err != nil {
+			if isStorageCondition(err) {
+				return fmt.Errorf("nothing was changed: %s", plainCause(err))
+			}
+			return fmt.Errorf("saving settings: %w", err)
+		}
 	}
 	return a.Apply(ctx, s)
 }
@@ -296,7 +322,7 @@ func (a *App) Writable() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.st == nil {
-		return fmt.Errorf("%w: %s", ErrDegraded, a.degraded)
+		return fmt.Errorf("%w (%s)", ErrDegraded, a.degradedCause)
 	}
 	return nil
 }

@@ -198,3 +198,48 @@ func TestReadOnlyDataDirUsesStoredSettings(t *testing.T) {
 		t.Errorf("DNT = %q, want the in-memory 1", got)
 	}
 }
+
+// TestSetWithoutProxyStoresOrChangesNothing: `polaris config set` runs in a
+// process without the proxy, so a change that cannot be stored would be
+// lost when the command exits. It must say nothing was changed, and not
+// claim the change is active.
+func TestSetWithoutProxyStoresOrChangesNothing(t *testing.T) {
+	dir := t.TempDir()
+	a, err := Open(context.Background(), Options{DataDir: dir, BusyTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "polaris.db")+"?_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	tx, err := other.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec("INSERT INTO settings(key, value, updated) VALUES('x', 'y', 0)"); err != nil {
+		t.Fatal(err)
+	}
+	err = a.Set(context.Background(), "dnt", "1")
+	if err == nil || !strings.Contains(err.Error(), "nothing was changed") || !strings.Contains(err.Error(), "locked") ||
+		errors.Is(err, ErrNotSaved) {
+		t.Errorf("Set while locked = %v, want \"nothing was changed\" and why", err)
+	}
+	if a.Settings().Signals.DNT != settings.DNTUnset {
+		t.Errorf("the refused change is in effect: dnt %v", a.Settings().Signals.DNT)
+	}
+	tx.Rollback()
+	if err := a.Set(context.Background(), "dnt", "1"); err != nil {
+		t.Fatalf("Set once the lock is gone: %v", err)
+	}
+	a.Close()
+	b, err := Open(context.Background(), Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if b.Settings().Signals.DNT != settings.DNTDoNotTrack {
+		t.Errorf("stored dnt %v, want 1", b.Settings().Signals.DNT)
+	}
+}

@@ -44,7 +44,7 @@ func (a *App) store() (*store.Store, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.st == nil {
-		return nil, fmt.Errorf("%w: %s", ErrDegraded, a.degraded)
+		return nil, fmt.Errorf("%w (%s)", ErrDegraded, a.degradedCause)
 	}
 	return a.st, nil
 }

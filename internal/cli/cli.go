@@ -164,9 +164,8 @@ func open(e *Env, o Options) (Backend, int) {
 		fmt.Fprintf(e.Stderr, "polaris: %v\n", err)
 		return nil, ExitError
 	}
-	for _, n := range b.Notices() {
-		fmt.Fprintf(e.Stderr, "polaris: %s\n", n.Text)
-	}
+	// The notices of opening (a database moved aside, one that cannot be
+	// written) are already on stderr: the engine logs every notice there.
 	return b, ExitOK
 }
 
