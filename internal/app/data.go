@@ -237,9 +237,22 @@ var ErrRunning = errors.New("Polaris is running with this data folder: quit it f
 // store it was installed in, turns start-at-login off, stops Tor and
 // deletes everything in the data dir (settings, lists, statistics, the
 // request log, the CA, Tor's state). A running App continues with default
-// settings and a fresh database. Steps that fail are reported together;
-// the files are deleted anyway.
-func (a *App) DeleteAllData(ctx context.Context) error {
+// settings and a fresh database.
+//
+// If the system proxy cannot be restored, or the certificate cannot be
+// taken out of the trust stores, nothing is deleted: the records Polaris
+// needs to undo those changes live in the data dir, and deleting them
+// would leave the system pointing at a Polaris that is gone (no network,
+// with the fail-closed PAC) or a certificate nobody can remove. Later steps
+// that fail are reported together; the files are deleted anyway.
+func (a *App) DeleteAllData(ctx context.Context) error { return a.deleteAllData(ctx, false) }
+
+// DeleteAllDataAnyway is DeleteAllData for a user who has been told what
+// cannot be undone and wants everything deleted regardless (`polaris data
+// delete --force`): the failures are reported, the files deleted.
+func (a *App) DeleteAllDataAnyway(ctx context.Context) error { return a.deleteAllData(ctx, true) }
+
+func (a *App) deleteAllData(ctx context.Context, anyway bool) error {
 	if a.RunningElsewhere() {
 		return ErrRunning
 	}
@@ -248,10 +261,10 @@ func (a *App) DeleteAllData(ctx context.Context) error {
 	a.run.mu.Lock()
 	running := a.run.running
 	a.run.mu.Unlock()
-	if running {
-		a.syncSystem(ctx, "")
-	} else if _, err := a.RestoreSystemProxy(ctx); err != nil {
+	if err := a.restoreSystemForDelete(ctx, running); err != nil && anyway {
 		problems = append(problems, fmt.Errorf("restoring the system proxy: %w", err))
+	} else if err != nil {
+		return fmt.Errorf("nothing was deleted: Polaris could not restore your system proxy settings (%v); it keeps its record of them so that it can try again (`polaris data delete --force` deletes everything regardless)", err)
 	}
 	// 2. The CA leaves the trust stores before its files go.
 	caDir := filepath.Join(a.opts.DataDir, "ca")
@@ -260,8 +273,10 @@ func (a *App) DeleteAllData(ctx context.Context) error {
 		if err == nil {
 			err = rep.Err()
 		}
-		if err != nil {
+		if err != nil && anyway {
 			problems = append(problems, fmt.Errorf("removing the Polaris certificate from trust stores: %w (%s)", err, rep.String()))
+		} else if err != nil {
+			return fmt.Errorf("nothing was deleted: Polaris could not remove its certificate from every place it installed it (%v; %s); it keeps its record of them so that it can try again (your system proxy settings are restored; `polaris data delete --force` deletes everything regardless)", err, rep.String())
 		}
 	}
 	// 3. Start at login off.
@@ -341,4 +356,27 @@ func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// restoreSystemForDelete puts the system proxy settings back now and says
+// whether that worked: through the running proxy's state when this App
+// runs it, else from the journal.
+func (a *App) restoreSystemForDelete(ctx context.Context, running bool) error {
+	if !running {
+		_, err := a.RestoreSystemProxy(ctx)
+		return err
+	}
+	a.sys.mu.Lock()
+	defer a.sys.mu.Unlock()
+	m, err := a.sysproxyManager("")
+	if err != nil {
+		return err
+	}
+	if err := m.Disable(ctx); err != nil {
+		a.refreshSystemStatus(ctx, m)
+		return err
+	}
+	a.sys.on = ""
+	a.refreshSystemStatus(ctx, m)
+	return nil
 }

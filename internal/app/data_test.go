@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,6 +118,57 @@ func TestDeleteAllDataWhileRunning(t *testing.T) {
 	c := proxyClient(a.currentProxy().Addr(), nil)
 	if code, _ := fetch(t, c, "http://polaris.invalid/", nil); code != 200 {
 		t.Errorf("status page after delete: %d", code)
+	}
+}
+
+// TestDeleteAllDataKeepsWhatItCannotUndo: when the system proxy settings
+// cannot be put back, deleting the data (and with it the record of those
+// settings) would leave the system pointing at a Polaris that is gone.
+// Nothing is deleted, and the record is still there to try again.
+func TestDeleteAllDataKeepsWhatItCannotUndo(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	a, err := Open(ctx, Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if err := a.Set(ctx, "dnt", "1"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := a.store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A journal this build cannot restore: a backend it does not know
+	// (as if written by a version of Polaris for another desktop).
+	journal := []byte(`{"version":1,"target":{"http":"127.0.0.1:8228"},"backends":[{"name":"plan9-desktop","state":{}}]}`)
+	if err := (store.SysproxyJournal{S: st}).Save(ctx, journal); err != nil {
+		t.Fatal(err)
+	}
+	err = a.DeleteAllData(ctx)
+	if err == nil || !strings.Contains(err.Error(), "nothing was deleted") || !strings.Contains(err.Error(), "system proxy") {
+		t.Fatalf("DeleteAllData with a journal it cannot restore = %v, want \"nothing was deleted\"", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err != nil {
+		t.Errorf("the database is gone: %v", err)
+	}
+	if got, ok, err := (store.SysproxyJournal{S: st}).Load(ctx); err != nil || !ok || len(got) == 0 {
+		t.Errorf("the journal is gone (ok %v, err %v)", ok, err)
+	}
+	if a.Settings().Signals.DNT.String() != "1" {
+		t.Errorf("settings were reset: dnt %v", a.Settings().Signals.DNT)
+	}
+	// The user insists: everything goes, and the failure is reported.
+	err = a.DeleteAllDataAnyway(ctx)
+	if err == nil || !strings.Contains(err.Error(), "plan9-desktop") {
+		t.Errorf("DeleteAllDataAnyway = %v, want the restore failure reported", err)
+	}
+	if a.Settings().Signals.DNT.String() != "unset" {
+		t.Errorf("settings after a forced delete: dnt %v", a.Settings().Signals.DNT)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "lists")); err == nil {
+		t.Error("lists/ survived a forced delete")
 	}
 }
 

@@ -16,11 +16,14 @@ type DataBackend interface {
 	ExportData(ctx context.Context, path string) error
 	ImportData(ctx context.Context, path string) error
 	DeleteAllData(ctx context.Context) error
+	// DeleteAllDataAnyway also deletes when the system proxy or the
+	// certificate cannot be undone (reporting it).
+	DeleteAllDataAnyway(ctx context.Context) error
 }
 
 func cmdData(e *Env, o Options, args []string) int {
 	usage := func() int {
-		fmt.Fprintln(e.Stderr, "usage: polaris data inventory | data export FILE | data import FILE | data delete [--yes]")
+		fmt.Fprintln(e.Stderr, "usage: polaris data inventory | data export FILE | data import FILE | data delete [--yes] [--force]")
 		return ExitUsage
 	}
 	if len(args) == 0 {
@@ -69,9 +72,16 @@ func cmdData(e *Env, o Options, args []string) int {
 		fmt.Fprintf(e.Stdout, "%s: %s\n", map[string]string{"export": "exported to", "import": "imported from"}[args[0]], args[1])
 		return ExitOK
 	case "delete":
-		yes := len(args) == 2 && (args[1] == "--yes" || args[1] == "-yes" || args[1] == "-y")
-		if len(args) > 2 || (len(args) == 2 && !yes) {
-			return usage()
+		yes, force := false, false
+		for _, f := range args[1:] {
+			switch f {
+			case "--yes", "-yes", "-y":
+				yes = true
+			case "--force", "-force":
+				force = true
+			default:
+				return usage()
+			}
 		}
 		if !yes {
 			if !isTerminal(e.Stdin) {
@@ -89,7 +99,11 @@ func cmdData(e *Env, o Options, args []string) int {
 		if b == nil {
 			return code
 		}
-		err := b.DeleteAllData(ctx)
+		del := b.DeleteAllData
+		if force {
+			del = b.DeleteAllDataAnyway
+		}
+		err := del(ctx)
 		b.Close()
 		if err != nil {
 			fmt.Fprintf(e.Stderr, "polaris: %v\n", oneLine(err))

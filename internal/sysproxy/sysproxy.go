@@ -324,7 +324,9 @@ func (m *Manager) restore(ctx context.Context, st *journalState) error {
 	for _, sb := range st.Backends {
 		b := m.backendByName(sb.Name)
 		if b == nil {
+			// Kept: dropping it would forget settings nobody restored.
 			errs = append(errs, fmt.Errorf("restoring the system proxy: unknown backend %q in the journal", sb.Name))
+			left = append(left, sb)
 			continue
 		}
 		notes, err := m.restoreOne(ctx, b, st.targets(), sb.State)
