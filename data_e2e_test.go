@@ -49,6 +49,10 @@ func TestDataExportImport(t *testing.T) {
 	cases := map[string][]byte{
 		"truncated": raw[:len(raw)/2],
 		"not ours":  []byte(`{"hello": "world"}`),
+		"unknown built-in list": []byte(`{"format":"polaris-data-export","version":1,"sections":{"lists":[` +
+			`{"name":"bogus","url":"builtin:doesnotexist","enabled":true,"intervalHours":0}]}}`),
+		"a day twice": []byte(`{"format":"polaris-data-export","version":1,"sections":{"stats":[` +
+			`{"day":20261120,"requests":1},{"day":20261120,"requests":2}]}}`),
 	}
 	for name, v := range map[string]any{"newer": newer, "bad value": bad} {
 		cases[name], _ = json.Marshal(v)

@@ -88,6 +88,9 @@ func listsFromExport(raw json.RawMessage) ([]exportedList, error) {
 		case l.Category != "" && !validCategory(l.Category):
 			return nil, fmt.Errorf("%s: unknown category %q", where, l.Category)
 		case strings.HasPrefix(l.URL, "builtin:"):
+			if _, _, _, err := builtinText(strings.TrimPrefix(l.URL, "builtin:")); err != nil {
+				return nil, fmt.Errorf("%s: %v (this version of Polaris has only builtin:polaris)", where, err)
+			}
 		case l.URL != "":
 			if err := checkListURL(l.URL); err != nil {
 				return nil, fmt.Errorf("%s: %v", where, err)
@@ -251,6 +254,9 @@ func statsFromExport(raw json.RawMessage) (store.StatsBatch, error) {
 		}
 		if d.Requests < 0 {
 			return b, fmt.Errorf("stats: negative count on %d", d.Day)
+		}
+		if _, dup := b.Requests[d.Day]; dup {
+			return b, fmt.Errorf("stats: the day %d appears twice", d.Day)
 		}
 		b.Requests[d.Day] = d.Requests
 		for c, n := range d.Blocked {
