@@ -83,17 +83,9 @@ func settingsFromExport(raw json.RawMessage) (settings.Settings, error) {
 // ExportData writes the user's data (settings, and each feature's exportSection)
 // as versioned JSON to path (mode 0600, written atomically).
 func (a *App) ExportData(ctx context.Context, path string) error {
-	f := exportFile{Format: ExportFormat, Version: ExportVersion, Exported: time.Now().UTC(), Sections: map[string]json.RawMessage{}}
-	for _, sec := range sections {
-		v, err := sec.export(a, ctx)
-		if err != nil {
-			return fmt.Errorf("exporting %s: %w", sec.name, err)
-		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			return fmt.Errorf("exporting %s: %w", sec.name, err)
-		}
-		f.Sections[sec.name] = b
+	f, err := a.exportNow(ctx)
+	if err != nil {
+		return err
 	}
 	b, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
@@ -102,13 +94,32 @@ func (a *App) ExportData(ctx context.Context, path string) error {
 	return writeFileAtomic(path, append(b, '\n'), 0o600)
 }
 
+// exportNow collects every section of the user's data.
+func (a *App) exportNow(ctx context.Context) (exportFile, error) {
+	f := exportFile{Format: ExportFormat, Version: ExportVersion, Exported: time.Now().UTC(), Sections: map[string]json.RawMessage{}}
+	for _, sec := range sections {
+		v, err := sec.export(a, ctx)
+		if err != nil {
+			return f, fmt.Errorf("exporting %s: %w", sec.name, err)
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return f, fmt.Errorf("exporting %s: %w", sec.name, err)
+		}
+		f.Sections[sec.name] = b
+	}
+	return f, nil
+}
+
 // ErrImport is returned (wrapped) for a file that cannot be imported; the
 // data is then unchanged.
 var ErrImport = errors.New("cannot import this file")
 
 // ImportData reads an export, validates all of it, and only then replaces
 // the data with it. A broken file or one written by a newer Polaris is
-// refused and nothing changes.
+// refused and nothing changes. If applying fails halfway (the disk fills
+// up, the database is locked), what was there before is put back from a
+// copy taken just before.
 func (a *App) ImportData(ctx context.Context, path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -121,6 +132,20 @@ func (a *App) ImportData(ctx context.Context, path string) error {
 	if err := a.Writable(); err != nil {
 		return fmt.Errorf("%w: %v", ErrImport, err)
 	}
+	before, err := a.exportNow(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: taking a copy of the current data first: %v", ErrImport, err)
+	}
+	if err := a.loadSections(ctx, f); err != nil {
+		if rerr := a.loadSections(context.WithoutCancel(ctx), before); rerr != nil {
+			return fmt.Errorf("%w; putting the previous data back failed too: %v", err, rerr)
+		}
+		return fmt.Errorf("%w; the previous data is back", err)
+	}
+	return nil
+}
+
+func (a *App) loadSections(ctx context.Context, f exportFile) error {
 	for _, sec := range sections {
 		if raw, ok := f.Sections[sec.name]; ok {
 			if err := sec.load(a, ctx, raw); err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -241,5 +242,48 @@ func TestSetWithoutProxyStoresOrChangesNothing(t *testing.T) {
 	defer b.Close()
 	if b.Settings().Signals.DNT != settings.DNTDoNotTrack {
 		t.Errorf("stored dnt %v, want 1", b.Settings().Signals.DNT)
+	}
+}
+
+// TestImportHalfwayPutsBackWhatWasThere: an import that fails while being
+// applied (here the disk fills up with the lists) leaves the data as it
+// was, not half imported.
+func TestImportHalfwayPutsBackWhatWasThere(t *testing.T) {
+	ctx := context.Background()
+	dir := mountTmpfs(t, "2m")
+	a, err := Open(ctx, Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if err := a.Set(ctx, "dnt", "1"); err != nil {
+		t.Fatal(err)
+	}
+	listsBefore, _ := a.Lists(ctx)
+	var big strings.Builder
+	for i := 0; big.Len() < 3<<20; i++ {
+		fmt.Fprintf(&big, "||tracker-%d.example^\n", i)
+	}
+	doc, _ := json.Marshal(map[string]any{"format": ExportFormat, "version": ExportVersion, "sections": map[string]any{
+		"settings": map[string]string{"dnt": "0"},
+		"lists":    []map[string]any{{"name": "huge", "text": big.String(), "enabled": true, "intervalHours": 0}},
+	}})
+	file := filepath.Join(t.TempDir(), "export.json")
+	os.WriteFile(file, doc, 0o600)
+	err = a.ImportData(ctx, file)
+	if err == nil || !strings.Contains(err.Error(), "previous data is back") {
+		t.Fatalf("ImportData onto a disk too small = %v, want a failure and the previous data back", err)
+	}
+	if got := a.Settings().Signals.DNT.String(); got != "1" {
+		t.Errorf("dnt after the failed import = %s, want the previous 1", got)
+	}
+	listsAfter, _ := a.Lists(ctx)
+	if len(listsAfter) != len(listsBefore) {
+		t.Errorf("lists after the failed import: %d, want the previous %d", len(listsAfter), len(listsBefore))
+	}
+	for _, l := range listsAfter {
+		if l.Name == "huge" {
+			t.Error("the half-imported list is still there")
+		}
 	}
 }
