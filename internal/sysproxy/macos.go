@@ -198,6 +198,12 @@ func macApplyCommands(s macService, t target) [][]string {
 	return cmds
 }
 
+// macAuthenticated reports whether a service uses a proxy with a user name
+// and password. Polaris leaves such a service alone: networksetup can set
+// the authentication back only with the password, which lives in the
+// keychain, so a restore could not put the user's proxy back as it was.
+func macAuthenticated(s macService) bool { return s.Web.Auth || s.Secure.Auth }
+
 // macRestoreCommands are the networksetup arguments that put service s
 // back as saved. A proxy that had no server is turned off (networksetup
 // cannot store an empty server; the inactive server field keeps Polaris's
@@ -260,6 +266,9 @@ func (b *macBackend) apply(ctx context.Context, t target, saved json.RawMessage)
 		return fmt.Errorf("decoding the saved macOS settings: %w", err)
 	}
 	for _, s := range st.Services {
+		if macAuthenticated(s) {
+			continue // see macAuthenticated
+		}
 		cur, err := b.readService(ctx, s.Name)
 		if err != nil {
 			return err
@@ -328,6 +337,9 @@ func (b *macBackend) restoreParts(ctx context.Context, ts []target, saved json.R
 	}
 	var notes []string
 	for _, s := range st.Services {
+		if macAuthenticated(s) {
+			continue // never touched, so nothing to put back
+		}
 		cur, err := b.readService(ctx, s.Name)
 		if err != nil {
 			return notes, err

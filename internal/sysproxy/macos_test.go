@@ -334,3 +334,34 @@ func FuzzParseMacProxy(f *testing.F) {
 		parseServices(out)
 	})
 }
+
+// TestMacAuthenticatedServiceLeftAlone: a service behind a proxy with a
+// user name and password is not touched, since networksetup could not put
+// its authentication back without the password.
+func TestMacAuthenticatedServiceLeftAlone(t *testing.T) {
+	svcs := append(macServices(), macService{Name: "Office VPN",
+		Web:    macProxy{Enabled: true, Server: "auth.corp.example", Port: 8080, Auth: true},
+		Secure: macProxy{Enabled: true, Server: "auth.corp.example", Port: 8080, Auth: true}})
+	ns := newFakeNS(t, svcs...)
+	before := ns.state()
+	m := newTestManager(t, Config{Journal: &memJournal{}, Run: ns.run, Env: []string{}}, platform{goos: "darwin"})
+	ctx := context.Background()
+	if err := m.Enable(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Disable(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range ns.changes {
+		if c[1] == "Office VPN" {
+			t.Errorf("networksetup %q touched the authenticated service", c)
+		}
+	}
+	if d := cmp.Diff(before["Office VPN"], ns.state()["Office VPN"]); d != "" {
+		t.Errorf("the authenticated service changed (-before +after):\n%s", d)
+	}
+	want := wantRestored(before, target{Host: "127.0.0.1", Port: 8228})
+	if d := cmp.Diff(want["Wi-Fi"], ns.state()["Wi-Fi"]); d != "" {
+		t.Errorf("Wi-Fi not restored (-want +got):\n%s", d)
+	}
+}
