@@ -19,13 +19,16 @@ import (
 //     DuckDuckGo rules do not apply; requestBlocklist.exceptions likewise
 //     for the request blocklist alone.
 // These apply to the DuckDuckGo lists (TDS and request blocklist), whose
-// breakage they exist to fix, not to Adblock Plus lists.
+// breakage they exist to fix, not to Adblock Plus lists. The features about
+// links and connections (https, referrer, trackingParameters, ampLinks)
+// are read by ddglinks.go.
 
 type ddgConfig struct {
 	siteExc []siteNote // protections off (contentBlocking exceptions, unprotectedTemporary)
 	rbExc   []siteNote // request blocklist off
 	blocked map[string][]rbRule
 	allowed map[string][]taRule
+	links   DDGLinks
 }
 
 type siteNote struct{ domain, text string }
@@ -57,6 +60,9 @@ type featureJSON struct {
 	Settings   struct {
 		BlockedRequests     map[string]ruleSetJSON `json:"blockedRequests"`
 		AllowlistedTrackers map[string]ruleSetJSON `json:"allowlistedTrackers"`
+		Parameters          []json.RawMessage      `json:"parameters"`  // trackingParameters
+		Keywords            []json.RawMessage      `json:"keywords"`    // ampLinks
+		LinkFormats         []json.RawMessage      `json:"linkFormats"` // ampLinks
 	} `json:"settings"`
 }
 
@@ -90,7 +96,9 @@ func parseDDGConfig(l *List, text string) error {
 		}
 		var unprotected []exceptionJSON
 		if raw, ok := top["unprotectedTemporary"]; ok && json.Unmarshal(raw, &unprotected) == nil {
+			n := len(c.siteExc)
 			c.siteExc = appendSites(l, c.siteExc, unprotected, "unprotectedTemporary")
+			c.addUnprotected(c.siteExc[n:])
 		}
 	} else {
 		var f featureJSON
@@ -104,8 +112,16 @@ func parseDDGConfig(l *List, text string) error {
 			c.addFeature(l, "trackerAllowlist", f)
 		case strings.HasPrefix(f.Meta.Description, "Content blocking"):
 			c.addFeature(l, "contentBlocking", f)
+		case strings.HasPrefix(f.Meta.Description, "Https upgrading"):
+			c.addFeature(l, "https", f)
+		case strings.HasPrefix(f.Meta.Description, "Trimming of referrer"):
+			c.addFeature(l, "referrer", f)
+		case f.Settings.Parameters != nil:
+			c.addFeature(l, "trackingParameters", f)
+		case f.Settings.Keywords != nil || f.Settings.LinkFormats != nil:
+			c.addFeature(l, "ampLinks", f)
 		default:
-			return errors.New("privacy configuration feature: not requestBlocklist, trackerAllowlist or contentBlocking; load the full configuration")
+			return errors.New("privacy configuration feature: not one Polaris reads (requestBlocklist, trackerAllowlist, contentBlocking, https, referrer, trackingParameters, ampLinks); load the full configuration")
 		}
 	}
 	l.ddg = c
@@ -114,6 +130,10 @@ func parseDDGConfig(l *List, text string) error {
 
 func (c *ddgConfig) addFeature(l *List, name string, f featureJSON) {
 	if f.State != "" && f.State != "enabled" {
+		return
+	}
+	if linkFeatures[name] {
+		c.addLinks(l, name, f)
 		return
 	}
 	switch name {
@@ -243,6 +263,7 @@ type ddgRules struct {
 	rbExc   map[string]siteRef
 	blocked map[string][]rbRule
 	allowed map[string][]taRule
+	links   *DDGLinks // nil: no list says anything about links
 }
 
 type siteRef struct {
@@ -272,6 +293,12 @@ func (d *ddgRules) add(c *ddgConfig, list uint16, cat uint8) {
 			r.list = list
 			d.allowed[k] = append(d.allowed[k], r)
 		}
+	}
+	if !c.links.empty() {
+		if d.links == nil {
+			d.links = &DDGLinks{}
+		}
+		d.links.add(&c.links)
 	}
 }
 

@@ -2,6 +2,7 @@ package blocklist
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 )
 
@@ -79,5 +80,99 @@ func TestParseDDGConfigFeatureFiles(t *testing.T) {
 	}
 	if _, err := ParseString(readFileT(t, "blocklists/ddg-privacy-config/gpc.json"), ListMeta{Name: "gpc"}); err == nil {
 		t.Errorf("Parse(gpc.json) = nil, want an error: the feature decides no request")
+	}
+}
+
+func TestParseDDGLinks(t *testing.T) {
+	const links = `{
+  "features": {
+    "https": {"state": "enabled", "exceptions": [{"domain": "Secure.Example"}, {"domain": "bad host"}]},
+    "referrer": {"exceptions": [{"domain": "keep.example"}]},
+    "trackingParameters": {"state": "enabled", "exceptions": [{"domain": "params.example"}],
+      "settings": {"parameters": ["utm_source", "fb_*", "bad=name", 7, ""]}},
+    "ampLinks": {"exceptions": [{"domain": "amp.example"}],
+      "settings": {"keywords": ["=AMP", "a b"], "linkFormats": ["^https?://x\\.example/amp/(\\S+)$", "no-group", "(["]}},
+    "gpc": {"state": "enabled", "exceptions": [{"domain": "gpc.example"}]}
+  },
+  "unprotectedTemporary": [{"domain": "temp.example"}]
+}`
+	tests := []struct {
+		name   string
+		text   string
+		ok     bool
+		want   DDGLinks
+		errors []int // lines of the skipped entries
+	}{
+		{"all link features", links, true, DDGLinks{
+			HTTPSExceptions:    []string{"secure.example", "temp.example"},
+			ReferrerExceptions: []string{"keep.example", "temp.example"},
+			ParamExceptions:    []string{"params.example", "temp.example"},
+			AMPExceptions:      []string{"amp.example", "temp.example"},
+			TrackingParams:     []string{"utm_source", "fb_*"},
+			AMPKeywords:        []string{"=amp"},
+			AMPLinkFormats:     []string{`^https?://x\.example/amp/(\S+)$`},
+		}, []int{8, 8, 8, 3, 6, 6, 6}},
+		{"disabled feature", `{"features": {"https": {"state": "disabled", "exceptions": [{"domain": "a.example"}]},
+  "contentBlocking": {"state": "enabled", "exceptions": [{"domain": "b.example"}]}}}`, false, DDGLinks{}, nil},
+		{"unprotected only", `{"features": {}, "unprotectedTemporary": [{"domain": "u.example"}]}`, true, DDGLinks{
+			HTTPSExceptions: []string{"u.example"}, ReferrerExceptions: []string{"u.example"},
+			ParamExceptions: []string{"u.example"}, AMPExceptions: []string{"u.example"},
+		}, nil},
+		{"one-feature file", `{"_meta": {"description": "Https upgrading"}, "state": "enabled", "exceptions": [{"domain": "a.example"}]}`,
+			true, DDGLinks{HTTPSExceptions: []string{"a.example"}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, err := ParseString(tt.text, ListMeta{Name: "config", Format: FormatDDGConfig})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var lines []int
+			for _, e := range l.Errors {
+				lines = append(lines, e.Line)
+			}
+			if !reflect.DeepEqual(lines, tt.errors) {
+				t.Errorf("error lines = %v, want %v (%v)", lines, tt.errors, l.Errors)
+			}
+			m, err := Compile([]*List{l}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m, err = m.WithAllowlist([]string{"mine.example"}); err != nil {
+				t.Fatal(err)
+			}
+			got, ok := m.DDGLinks()
+			if ok != tt.ok || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("DDGLinks() = %+v, %v, want %+v, %v", got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+// Two configurations add up; lists without one say nothing.
+func TestDDGLinksMerge(t *testing.T) {
+	parse := func(text string, f Format) *List {
+		l, err := ParseString(text, ListMeta{Name: "x", Format: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	abp := parse("||ads.example^\n", FormatABP)
+	m, err := Compile([]*List{abp}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := m.DDGLinks(); ok {
+		t.Errorf("DDGLinks() without a configuration = %+v, true", got)
+	}
+	a := parse(`{"features": {"trackingParameters": {"settings": {"parameters": ["a"]}}}}`, FormatDDGConfig)
+	b := parse(`{"features": {"trackingParameters": {"settings": {"parameters": ["b"]}}, "referrer": {"exceptions": [{"domain": "r.example"}]}}}`, FormatDDGConfig)
+	if m, err = Compile([]*List{abp, a, b}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	want := DDGLinks{TrackingParams: []string{"a", "b"}, ReferrerExceptions: []string{"r.example"}}
+	if got, ok := m.DDGLinks(); !ok || !reflect.DeepEqual(got, want) {
+		t.Errorf("DDGLinks() = %+v, %v, want %+v", got, ok, want)
 	}
 }

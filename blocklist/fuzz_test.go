@@ -63,7 +63,8 @@ func FuzzParseTDS(f *testing.F) {
 
 func FuzzParseDDGConfig(f *testing.F) {
 	fuzzParse(f, FormatDDGConfig, `{"features":{"requestBlocklist":{"state":"enabled","settings":{"blockedRequests":{"a.com":{"rules":[{"rule":"a.com/x*","domains":["<all>"]}]}}}}}}`,
-		`{"state":"enabled","settings":{"allowlistedTrackers":{"a.com":{"rules":[{"rule":"a.com/(","domains":["b.com"]}]}}}}`)
+		`{"state":"enabled","settings":{"allowlistedTrackers":{"a.com":{"rules":[{"rule":"a.com/(","domains":["b.com"]}]}}}}`,
+		`{"features":{"https":{"exceptions":[{"domain":"a.com"}]},"trackingParameters":{"settings":{"parameters":["utm_*",1,""]}},"ampLinks":{"exceptions":[{"domain":"b.com"}],"settings":{"keywords":["AMP="],"linkFormats":["^https://x/(\\S+)$","("]}}},"unprotectedTemporary":[{"domain":"c.com"}]}`)
 }
 
 func FuzzParseResources(f *testing.F) {

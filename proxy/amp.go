@@ -65,8 +65,9 @@ func (p *Proxy) ampCanonical(resp *http.Response, req *http.Request) *http.Respo
 	if enc != "" && enc != "identity" && enc != "gzip" {
 		return nil
 	}
-	host := normHost(req.URL.Hostname())
-	if st.exempt(host, refererHost(req)) || !isAMPCandidate(req.URL, &st.unprotected) {
+	host, referrer := normHost(req.URL.Hostname()), refererHost(req)
+	links := p.blk.matcher.Load().linkRules()
+	if st.exempt(host, referrer) || links.ampExempt(host, "", referrer) || !isAMPCandidate(req.URL, &st.unprotected, links) {
 		return nil
 	}
 	head := make([]byte, ampPeekBytes)

@@ -65,7 +65,7 @@ const (
 // concurrent use.
 type blockState struct {
 	cfg     BlockConfig
-	matcher atomic.Pointer[blocklist.Matcher]
+	matcher atomic.Pointer[loadedMatcher]
 	hold    atomic.Pointer[holdGate]
 	// paused is the end of a pause in Unix nanoseconds; 0 when not paused,
 	// math.MaxInt64 until restart.
@@ -106,11 +106,20 @@ func (b *blockState) init(cfg BlockConfig) error {
 
 // SetMatcher installs the matcher that decides new requests; requests in
 // flight keep the one they started with. nil blocks nothing. The matcher
-// must be complete: it is used as soon as SetMatcher returns.
-func (p *Proxy) SetMatcher(m *blocklist.Matcher) { p.blk.matcher.Store(m) }
+// must be complete: it is used as soon as SetMatcher returns. What its
+// lists say about links (Matcher.DDGLinks: exceptions to HTTPS upgrades,
+// Referer trimming, tracking parameters and AMP links, more parameters and
+// AMP formats) applies from the same moment, on top of the HTTPSPolicy.
+func (p *Proxy) SetMatcher(m *blocklist.Matcher) {
+	var links *linkRules
+	if m != nil {
+		links = compileLinks(m, p.cfg.Logf)
+	}
+	p.blk.matcher.Store(&loadedMatcher{m: m, links: links})
+}
 
 // Matcher returns the matcher in force, or nil.
-func (p *Proxy) Matcher() *blocklist.Matcher { return p.blk.matcher.Load() }
+func (p *Proxy) Matcher() *blocklist.Matcher { return p.blk.matcher.Load().matcher() }
 
 // Hold makes new requests wait until Release (fail closed while the lists
 // load at start-up): each waits at most BlockConfig.HoldTimeout, then gets a
@@ -231,7 +240,7 @@ func (p *Proxy) block(r *http.Request, pol *Policy, info *requestInfo) *http.Res
 	if g := b.waitHold(r.Context()); g != nil {
 		return p.holdResponse(r, g)
 	}
-	m := b.matcher.Load()
+	m := b.matcher.Load().matcher()
 	if m == nil {
 		return nil
 	}
@@ -292,7 +301,7 @@ func (p *Proxy) blockConnect(ctx *goproxy.ProxyCtx, hostPort string) *goproxy.Co
 	if g := b.waitHold(ctx.Req.Context()); g != nil {
 		return p.refuseConnect(ctx, http.StatusServiceUnavailable, holdPage(hostPort, g))
 	}
-	m := b.matcher.Load()
+	m := b.matcher.Load().matcher()
 	if m == nil {
 		return nil
 	}
@@ -421,7 +430,7 @@ func sourceURL(r *http.Request, typ blocklist.ResourceType) string {
 func (p *Proxy) blockingSummary(protection bool) string {
 	b := &p.blk
 	now := time.Now()
-	switch m := b.matcher.Load(); {
+	switch m := b.matcher.Load().matcher(); {
 	case !protection:
 		return "off (protection is off)"
 	case b.hold.Load() != nil:

@@ -11,6 +11,7 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 	"strings"
 	"testing"
 
+	"polaris/blocklist"
 	"polaris/internal/settings"
 	"polaris/internal/testenv"
 )
@@ -56,29 +58,25 @@ type ddgSet struct {
 	Tests []ddgCase `json:"tests"`
 }
 
-// ddgConfig is the part of a config_reference.json the suites use.
-type ddgConfig struct {
-	Features map[string]struct {
-		Exceptions []struct {
-			Domain string `json:"domain"`
-		} `json:"exceptions"`
-		Settings json.RawMessage `json:"settings"`
-	} `json:"features"`
-	UnprotectedTemporary []struct {
-		Domain string `json:"domain"`
-	} `json:"unprotectedTemporary"`
-}
-
-// exceptions returns a feature's exception domains plus unprotectedTemporary.
-func (c ddgConfig) exceptions(feature string) []string {
-	var out []string
-	for _, e := range c.Features[feature].Exceptions {
-		out = append(out, e.Domain)
+// ddgConfigMatcher loads a suite's config_reference.json the way Polaris
+// loads a subscribed "DuckDuckGo privacy configuration" list: parsed as
+// that format and compiled into a matcher, which carries the exceptions and
+// settings of the link features to the proxy (SetMatcher).
+func ddgConfigMatcher(t *testing.T, rel string) *blocklist.Matcher {
+	t.Helper()
+	data, err := os.ReadFile(testenv.Shared(t, "ddg-reference-tests/"+rel))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, e := range c.UnprotectedTemporary {
-		out = append(out, e.Domain)
+	l, err := blocklist.Parse(bytes.NewReader(data), blocklist.ListMeta{Name: rel, Format: blocklist.FormatDDGConfig})
+	if err != nil || len(l.Errors) > 0 {
+		t.Fatalf("parsing %s: %v %v", rel, err, l.Errors)
 	}
-	return out
+	m, err := blocklist.Compile([]*blocklist.List{l}, blocklist.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 func readJSON(t *testing.T, rel string, v any) {
@@ -146,7 +144,7 @@ type ddgWorld struct {
 	polaris *testCA
 }
 
-func newDDGWorld(t *testing.T, pol Policy, hp HTTPSPolicy) *ddgWorld {
+func newDDGWorld(t *testing.T, pol Policy, hp HTTPSPolicy, m *blocklist.Matcher) *ddgWorld {
 	t.Helper()
 	polaris, upstream := newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA")
 	tlsOrigin := newTLSOrigin(t, upstream, nil)
@@ -160,6 +158,9 @@ func newDDGWorld(t *testing.T, pol Policy, hp HTTPSPolicy) *ddgWorld {
 		return (&net.Dialer{}).DialContext(ctx, network, to)
 	}
 	tp := mitmProxy(t, polaris, upstream, dial, pol, hp)
+	if m != nil {
+		tp.SetMatcher(m)
+	}
 	return &ddgWorld{tp: tp, client: mitmClient(tp, polaris.pool), polaris: polaris}
 }
 
@@ -225,8 +226,6 @@ func TestDDGHTTPSUpgrades(t *testing.T) {
 	class := ddgClassification(t)
 	var suite map[string]ddgSet
 	readJSON(t, "https-upgrades/tests.json", &suite)
-	var cfg ddgConfig
-	readJSON(t, "https-upgrades/config_reference.json", &cfg)
 	upgradable := map[string]bool{}
 	for _, h := range readLines(t, "https-upgrades/https_upgrade_hostnames.txt") {
 		upgradable[h] = true
@@ -236,10 +235,12 @@ func TestDDGHTTPSUpgrades(t *testing.T) {
 			t.Fatalf("%s is in both reference lists", h)
 		}
 	}
+	// The hosts known to serve HTTPS stand in for DuckDuckGo's upgrade
+	// bloom filter, which Polaris does not load (it upgrades by
+	// HTTPS-first); the exceptions come from the configuration.
 	w := newDDGWorld(t, Policy{Protection: true}, HTTPSPolicy{
-		KnownHTTPS:  func(h string) bool { return upgradable[h] },
-		Unprotected: cfg.exceptions("https"),
-	})
+		KnownHTTPS: func(h string) bool { return upgradable[h] },
+	}, ddgConfigMatcher(t, "https-upgrades/config_reference.json"))
 	tally := &ddgTally{t: t, suite: "https-upgrades"}
 	defer tally.log()
 	for _, set := range []string{"navigations", "subrequests"} {
@@ -283,11 +284,23 @@ func TestDDGGlobalPrivacyControl(t *testing.T) {
 	class := ddgClassification(t)
 	var suite map[string]ddgSet
 	readJSON(t, "global-privacy-control/tests.json", &suite)
-	var cfg ddgConfig
+	// The user's per-site exceptions stand in for the configuration's
+	// (Polaris does not read the gpc feature).
+	type exception struct {
+		Domain string `json:"domain"`
+	}
+	var cfg struct {
+		Features struct {
+			GPC struct {
+				Exceptions []exception `json:"exceptions"`
+			} `json:"gpc"`
+		} `json:"features"`
+		UnprotectedTemporary []exception `json:"unprotectedTemporary"`
+	}
 	readJSON(t, "global-privacy-control/config_reference.json", &cfg)
 	var exc []settings.SiteException
-	for _, d := range cfg.exceptions("gpc") {
-		e, err := settings.ParseSiteException(d + "=off")
+	for _, d := range append(cfg.Features.GPC.Exceptions, cfg.UnprotectedTemporary...) {
+		e, err := settings.ParseSiteException(d.Domain + "=off")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -295,7 +308,7 @@ func TestDDGGlobalPrivacyControl(t *testing.T) {
 	}
 	worlds := map[bool]*ddgWorld{}
 	for _, on := range []bool{false, true} {
-		worlds[on] = newDDGWorld(t, Policy{Protection: true, GPC: on, Exceptions: exc}, HTTPSPolicy{})
+		worlds[on] = newDDGWorld(t, Policy{Protection: true, GPC: on, Exceptions: exc}, HTTPSPolicy{}, nil)
 	}
 	tally := &ddgTally{t: t, suite: "global-privacy-control (header)"}
 	defer tally.log()
@@ -337,13 +350,10 @@ func TestDDGReferrerTrimming(t *testing.T) {
 	class := ddgClassification(t)
 	var suite map[string]ddgSet
 	readJSON(t, "referrer-trimming/tests.json", &suite)
-	var cfg ddgConfig
-	readJSON(t, "referrer-trimming/config_reference.json", &cfg)
 	w := newDDGWorld(t, Policy{Protection: true}, HTTPSPolicy{
 		TrimReferrer: true,
 		SameOwner:    tdsEntities(t, "referrer-trimming/tracker_radar_reference.json"),
-		Unprotected:  cfg.exceptions("referrer"),
-	})
+	}, ddgConfigMatcher(t, "referrer-trimming/config_reference.json"))
 	tally := &ddgTally{t: t, suite: "referrer-trimming (header)"}
 	defer tally.log()
 	for _, set := range []string{"refererHeaderNavigation", "refererHeaderSubrequests", "refererAPI"} {
@@ -376,19 +386,11 @@ func TestDDGURLParameters(t *testing.T) {
 	class := ddgClassification(t)
 	var suite map[string]ddgSet
 	readJSON(t, "url-parameters/tests.json", &suite)
-	var cfg ddgConfig
-	readJSON(t, "url-parameters/config_reference.json", &cfg)
-	var params struct {
-		Parameters []string `json:"parameters"`
-	}
-	if err := json.Unmarshal(cfg.Features["trackingParameters"].Settings, &params); err != nil {
-		t.Fatal(err)
-	}
-	w := newDDGWorld(t, Policy{Protection: true}, HTTPSPolicy{
-		StripParams:    true,
-		TrackingParams: params.Parameters,
-		Unprotected:    cfg.exceptions("trackingParameters"),
-	})
+	// The parameters come from the configuration; the policy's own list is
+	// empty, since Polaris's built-in one strips more than DuckDuckGo's
+	// (utm_*, msclkid) and the suite expects exactly DuckDuckGo's.
+	w := newDDGWorld(t, Policy{Protection: true}, HTTPSPolicy{StripParams: true, TrackingParams: []string{}},
+		ddgConfigMatcher(t, "url-parameters/config_reference.json"))
 	tally := &ddgTally{t: t, suite: "url-parameters"}
 	defer tally.log()
 	for i, c := range suite["trackingParameters"].Tests {
@@ -407,14 +409,9 @@ func TestDDGAMPProtections(t *testing.T) {
 	class := ddgClassification(t)
 	var suite map[string]ddgSet
 	readJSON(t, "amp-protections/tests.json", &suite)
-	var cfg ddgConfig
-	readJSON(t, "amp-protections/config_reference.json", &cfg)
-	exc := cfg.exceptions("ampLinks")
-	w := newDDGWorld(t, Policy{Protection: true}, HTTPSPolicy{StripParams: true, Unprotected: exc})
-	exempt, err := newHostSet(exc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := newDDGWorld(t, Policy{Protection: true}, HTTPSPolicy{StripParams: true},
+		ddgConfigMatcher(t, "amp-protections/config_reference.json"))
+	st, links := w.tp.https.Load(), w.tp.blk.matcher.Load().linkRules()
 	tally := &ddgTally{t: t, suite: "amp-protections"}
 	defer tally.log()
 	for i, c := range suite["ampFormats"].Tests {
@@ -437,7 +434,7 @@ func TestDDGAMPProtections(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := isAMPCandidate(u, &exempt); got != *c.ExpectAmpDetected {
+			if got := isAMPCandidate(u, &st.unprotected, links); got != *c.ExpectAmpDetected {
 				t.Errorf("isAMPCandidate(%q) = %v, want %v", c.AmpURL, got, *c.ExpectAmpDetected)
 			}
 			return true

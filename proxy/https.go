@@ -60,12 +60,15 @@ type HTTPSPolicy struct {
 	StripParams bool
 	// TrackingParams are the parameter names removed (exact; a trailing "*"
 	// is a prefix); nil uses the built-in list (assets/https/tracking-params.txt).
+	// Parameters named by the matcher's lists (Matcher.DDGLinks) are
+	// removed as well.
 	TrackingParams []string
 
 	// Unprotected are site patterns where none of the above changes
 	// anything: no upgrade, no Referer trimming, no parameter stripping (the
 	// user's allowlist of broken sites). A request is exempt when its host
-	// or the site it comes from matches.
+	// or the site it comes from matches. The matcher's lists may add
+	// exceptions to single features (Matcher.DDGLinks: see SetMatcher).
 	Unprotected []string
 
 	// CheckSites fetches, once per session and without cookies, what the
@@ -139,7 +142,8 @@ func (st *httpsState) exempt(host, site string) bool {
 func (p *Proxy) applyHTTPS(r *http.Request, info *requestInfo) *http.Response {
 	st := p.https.Load()
 	pol := p.policy.Load()
-	if resp := p.upgrade(r, info, st); resp != nil {
+	links := p.blk.matcher.Load().linkRules()
+	if resp := p.upgrade(r, info, st, links); resp != nil {
 		return resp
 	}
 	if !pol.Protection {
@@ -153,18 +157,37 @@ func (p *Proxy) applyHTTPS(r *http.Request, info *requestInfo) *http.Response {
 		return nil
 	}
 	if st.pol.StripParams && info.navigation && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		if to := ampTarget(r.URL); to != "" && !st.unprotected.match(urlHost(to)) {
-			return p.redirect(r, to, "The link pointed at an AMP copy of the page; Polaris went to the page itself.")
-		}
-		if q, changed := st.params.strip(r.URL.RawQuery); changed {
-			u := *r.URL
-			u.RawQuery = q
-			u.ForceQuery = false
-			return p.redirect(r, u.String(), "Polaris removed tracking parameters from the address.")
+		if resp := p.cleanLink(r, info, st, links, referrer); resp != nil {
+			return resp
 		}
 	}
-	st.trimReferrer(r, info)
+	if !links.referrerExempt(info.host, info.site, referrer) {
+		st.trimReferrer(r, info)
+	}
 	return nil
+}
+
+// cleanLink returns a redirect to the page an AMP viewer link wraps, or to
+// the address without its tracking parameters, or nil. Sites the lists
+// except from a feature keep their links.
+func (p *Proxy) cleanLink(r *http.Request, info *requestInfo, st *httpsState, links *linkRules, referrer string) *http.Response {
+	if !links.ampExempt(info.host, info.site, referrer) {
+		if to := links.ampTarget(r.URL); to != "" && !st.unprotected.match(urlHost(to)) && !links.ampExempt(urlHost(to), "", "") {
+			return p.redirect(r, to, "The link pointed at an AMP copy of the page; Polaris went to the page itself.")
+		}
+	}
+	if links.paramsExempt(info.host, info.site, referrer) {
+		return nil
+	}
+	q, changed := st.params.strip(r.URL.RawQuery)
+	q, more := links.stripParams(q)
+	if !changed && !more {
+		return nil
+	}
+	u := *r.URL
+	u.RawQuery = q
+	u.ForceQuery = false
+	return p.redirect(r, u.String(), "Polaris removed tracking parameters from the address.")
 }
 
 // httpsStatus is the HTTPS part of the status page.

@@ -145,9 +145,11 @@ func isGoogleHost(host string) bool {
 var ampKeywords = []string{"=amp", "amp=", "&amp", "amp&", "/amp", "amp/", ".amp", "amp.", "%amp", "amp%", "_amp", "amp_", "?amp"}
 
 // isAMPCandidate reports whether u looks like an AMP page (by its address
-// alone), unless its site is in exempt.
-func isAMPCandidate(u *url.URL, exempt *hostSet) bool {
-	if exempt != nil && exempt.match(normHost(u.Hostname())) {
+// alone: the built-in keywords and those of the lists), unless its site is
+// in exempt or excepted by the lists.
+func isAMPCandidate(u *url.URL, exempt *hostSet, links *linkRules) bool {
+	host := normHost(u.Hostname())
+	if (exempt != nil && exempt.match(host)) || links.ampExempt(host, "", "") {
 		return false
 	}
 	s := strings.ToLower(u.Host + u.EscapedPath())
@@ -155,6 +157,11 @@ func isAMPCandidate(u *url.URL, exempt *hostSet) bool {
 		s += "?" + strings.ToLower(u.RawQuery)
 	}
 	for _, k := range ampKeywords {
+		if strings.Contains(s, k) {
+			return true
+		}
+	}
+	for _, k := range links.keywords() {
 		if strings.Contains(s, k) {
 			return true
 		}

@@ -40,7 +40,7 @@ const (
 
 // upgrade returns a redirect to HTTPS for a plain-HTTP request that should
 // be upgraded, a warning page when HTTPS-first cannot upgrade it, or nil.
-func (p *Proxy) upgrade(r *http.Request, info *requestInfo, st *httpsState) *http.Response {
+func (p *Proxy) upgrade(r *http.Request, info *requestInfo, st *httpsState, links *linkRules) *http.Response {
 	if r.URL.Scheme != "http" || (!st.pol.SearchEngines && !st.pol.First && st.pol.KnownHTTPS == nil) {
 		return nil
 	}
@@ -48,7 +48,7 @@ func (p *Proxy) upgrade(r *http.Request, info *requestInfo, st *httpsState) *htt
 	if port := r.URL.Port(); port != "" && port != "80" {
 		return nil // HTTPS is never on the same non-standard port
 	}
-	if neverUpgrade(host) || st.exempt(host, info.site) {
+	if neverUpgrade(host) || st.exempt(host, info.site) || links.upgradeExempt(host, info.site) {
 		return nil
 	}
 	target := httpsURL(r.URL)

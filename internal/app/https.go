@@ -113,7 +113,15 @@ func (a *App) caPEM() ([]byte, error) {
 	return c.PEM(), nil
 }
 
-// httpsPolicyFrom converts settings into the proxy's HTTPS policy.
+// httpsPolicyFrom converts settings into the proxy's HTTPS policy. What
+// subscribed DuckDuckGo privacy configurations say about links (exceptions
+// to HTTPS upgrades, Referer trimming, parameter stripping and AMP
+// unwrapping; more tracking parameters, AMP keywords and formats) is not
+// here: it is compiled into the matcher (Matcher.DDGLinks) and swapped into
+// the proxy with it (applyView, proxy.SetMatcher), so no request sees rules
+// of one list version with exceptions of another; the proxy adds it to this
+// policy. No list names hosts known to serve HTTPS, so KnownHTTPS stays
+// unset: upgrades come from https.search-engines and https.first.
 func httpsPolicyFrom(s settings.Settings, passThrough []string, sameOwner func(a, b string) bool) proxy.HTTPSPolicy {
 	return proxy.HTTPSPolicy{
 		Filter:            s.HTTPS.Filter,
