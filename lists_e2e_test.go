@@ -247,3 +247,51 @@ func TestRunningProxyPicksUpListsAndSettings(t *testing.T) {
 		t.Errorf("polaris stats after blocking:\n%s", out)
 	}
 }
+
+// TestPauseAndResume: `polaris pause` and `polaris resume` act on the
+// running Polaris; a pause needs one.
+func TestPauseAndResume(t *testing.T) {
+	dir := t.TempDir()
+	tracker := trackerOrigin(t)
+	site := headerOrigin(t).URL
+	mustPolaris(t, dir, "config", "set", "blocking.custom-rules", "||127.0.0.2^")
+	if _, errOut, code := polaris(t, dir, "pause", "5m"); code != 1 || !strings.Contains(errOut, "not running") {
+		t.Errorf("pause with nothing running: exit %d %q", code, errOut)
+	}
+	r := startPolaris(t, dir)
+	c := r.client()
+	status := func() int {
+		req, _ := http.NewRequest("GET", tracker+"/pixel", nil)
+		req.Header.Set("Referer", site+"/")
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := status(); got != 204 {
+		t.Fatalf("tracker before the pause: %d, want 204", got)
+	}
+	if out := mustPolaris(t, dir, "pause", "30m"); !strings.Contains(out, "paused until") {
+		t.Errorf("pause 30m: %q", out)
+	}
+	if got := status(); got != 200 {
+		t.Errorf("tracker during the pause: %d, want 200", got)
+	}
+	if out := mustPolaris(t, dir, "resume"); !strings.Contains(out, "blocking is on") {
+		t.Errorf("resume: %q", out)
+	}
+	if got := status(); got != 204 {
+		t.Errorf("tracker after resume: %d, want 204", got)
+	}
+	if out := mustPolaris(t, dir, "pause", "restart"); !strings.Contains(out, "until Polaris restarts") {
+		t.Errorf("pause restart: %q", out)
+	}
+	if got := status(); got != 200 {
+		t.Errorf("tracker during the pause until restart: %d, want 200", got)
+	}
+	if _, errOut, code := polaris(t, dir, "pause", "2m"); code != 2 || !strings.Contains(errOut, "5m, 30m, 1h or restart") {
+		t.Errorf("pause 2m: exit %d %q", code, errOut)
+	}
+}

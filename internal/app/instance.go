@@ -185,6 +185,21 @@ func (a *App) answerInstance(req string) string {
 		return answer(nil, a.NewIdentity(ctx))
 	case "circuit":
 		return answer(a.Circuit(ctx, arg))
+	case "pause":
+		d, err := time.ParseDuration(arg)
+		if err != nil {
+			return answer(nil, fmt.Errorf("bad pause %q", arg))
+		}
+		if d < 0 {
+			d = -1 // until restart
+		}
+		if err := a.Pause(d); err != nil {
+			return answer(nil, err)
+		}
+		return answer(a.Snapshot().Blocking, nil)
+	case "resume":
+		a.Resume()
+		return answer(a.Snapshot().Blocking, nil)
 	}
 	return "error unknown request"
 }
