@@ -390,6 +390,60 @@ func TestUpdateConditionalByDate(t *testing.T) {
 	}
 }
 
+// TestValidatorsFollowTheServer: the same list served with other validators
+// (the server switched from ETag to Last-Modified, then dropped both) is
+// not a change, but the next update sends what the server sent last.
+func TestValidatorsFollowTheServer(t *testing.T) {
+	ctx := context.Background()
+	ls := newListServer(t, "! Title: switching\n||127.0.0.2^\n")
+	a := openTestApp(t, Options{})
+	defer a.Close()
+	if err := a.AddList(ctx, ls.srv.URL+"/switching.txt", ""); err != nil {
+		t.Fatal(err)
+	}
+	id := findList(t, a, "switching").ID
+	update := func(step string) http.Header {
+		t.Helper()
+		if err := a.UpdateLists(ctx, id); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		if l := findList(t, a, "switching"); l.LastError != "" || l.Rules != 1 {
+			t.Errorf("%s: %+v", step, l)
+		}
+		return ls.lastGet()
+	}
+	for _, step := range []struct {
+		name     string
+		mode     validatorMode
+		answer   int    // to this update
+		inm, ims string // sent by the update after it ("date": the list's date)
+	}{
+		{"by ETag", byETag, 304, "etag", ""},
+		{"switched to Last-Modified", byDate, 200, "", "date"},
+		{"by Last-Modified", byDate, 304, "", "date"},
+		{"no validators", noValidators, 200, "", ""},
+		{"still none", noValidators, 200, "", ""},
+		{"back to ETag", byETag, 200, "etag", ""},
+	} {
+		ls.setMode(step.mode)
+		update(step.name)
+		if got := ls.lastAnswer(); got != step.answer {
+			t.Errorf("%s: the server answered %d, want %d", step.name, got, step.answer)
+		}
+		h := update(step.name + ", next")
+		ls.mu.Lock()
+		etag, date := fmt.Sprintf(`"%x"`, len(ls.text)*31+strings.Count(ls.text, "a")), ls.modified.UTC().Format(http.TimeFormat)
+		ls.mu.Unlock()
+		want := map[string]string{"": "", "etag": etag, "date": date}
+		if got := h.Get("If-None-Match"); got != want[step.inm] {
+			t.Errorf("%s: the next update sent If-None-Match %q, want %q", step.name, got, want[step.inm])
+		}
+		if got := h.Get("If-Modified-Since"); got != want[step.ims] {
+			t.Errorf("%s: the next update sent If-Modified-Since %q, want %q", step.name, got, want[step.ims])
+		}
+	}
+}
+
 func TestAddListRefusals(t *testing.T) {
 	ctx := context.Background()
 	ls := newListServer(t, "||a.example^\n")
