@@ -536,36 +536,7 @@ func TestListGrowsAndShrinksUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := findList(t, a, "churn").ID
-	loadCtx, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	var requests, failures atomic.Int64
-	for w := 0; w < 6; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; loadCtx.Err() == nil; i++ {
-				u, want := o.site+"/page", 200
-				if i%2 == 1 {
-					u, want = o.tracker+"/t", 204
-				}
-				req, _ := http.NewRequest("GET", u, nil)
-				req.Header.Set("Referer", o.site+"/")
-				resp, err := c.Do(req)
-				requests.Add(1)
-				if err != nil {
-					failures.Add(1)
-					t.Errorf("request during list swaps: %v", err)
-					return
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != want {
-					failures.Add(1)
-					t.Errorf("GET %s during list swaps: %d, want %d", u, resp.StatusCode, want)
-				}
-			}
-		}(w)
-	}
+	stop := hammer(t, c, o)
 	sizes := []int{5000, 10, 20000, 0, 8000, 3}
 	for round := 0; round < 12; round++ {
 		n := sizes[round%len(sizes)]
@@ -577,9 +548,7 @@ func TestListGrowsAndShrinksUnderLoad(t *testing.T) {
 			t.Errorf("round %d: list has %d rules, want %d", round, got, want)
 		}
 	}
-	stop()
-	wg.Wait()
-	t.Logf("%d requests through 12 list updates, %d failed", requests.Load(), failures.Load())
+	stop("12 list updates")
 }
 
 // blockPageForms returns the action forms of a block page.

@@ -2,10 +2,14 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -190,4 +194,106 @@ func TestAutoUpdateInRunningProxy(t *testing.T) {
 		}
 		loopbackOnly(t, a)
 	})
+}
+
+// hammer sends requests through the proxy from six clients until stop is
+// called: the site must always answer 200 and the tracker (127.0.0.2,
+// blocked by every version of the test's list) always 204. A failed
+// request fails the test. stop waits for the clients and logs the count.
+func hammer(t *testing.T, c *http.Client, o *origins) (stop func(during string)) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	var requests, failures atomic.Int64
+	for w := 0; w < 6; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ctx.Err() == nil; i++ {
+				u, want := o.site+"/page", 200
+				if i%2 == 1 {
+					u, want = o.tracker+"/t", 204
+				}
+				req, _ := http.NewRequest("GET", u, nil)
+				req.Header.Set("Referer", o.site+"/")
+				resp, err := c.Do(req)
+				requests.Add(1)
+				if err != nil {
+					failures.Add(1)
+					t.Errorf("request during list updates: %v", err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != want {
+					failures.Add(1)
+					t.Errorf("GET %s during list updates: %d, want %d", u, resp.StatusCode, want)
+				}
+			}
+		}()
+	}
+	return func(during string) {
+		t.Helper()
+		cancel()
+		wg.Wait()
+		t.Logf("%d requests through %s, %d failed", requests.Load(), during, failures.Load())
+	}
+}
+
+// TestListUpdatesUnderLoad: while clients hammer the proxy, updates of a
+// list alternate between "not modified", garbage of every kind, a server
+// error and real new versions. No request fails, the tracker every version
+// blocks stays blocked, garbage keeps the version in force.
+func TestListUpdatesUnderLoad(t *testing.T) {
+	ctx := context.Background()
+	o := newOrigins(t)
+	version := func(n int) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "! Title: churn\n||127.0.0.2^\n")
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&b, "||v%d.example^\n/ad%d/*$image\n", i, i)
+		}
+		return b.String()
+	}
+	ls := newListServer(t, version(10))
+	a := openTestApp(t, Options{})
+	c := serveApp(t, a)
+	if err := a.AddList(ctx, ls.srv.URL+"/churn.txt", ""); err != nil {
+		t.Fatal(err)
+	}
+	id := findList(t, a, "churn").ID
+	stop := hammer(t, c, o)
+	updates := 0
+	for round, n := range []int{4000, 30, 12000, 0} {
+		real := version(n)
+		for _, step := range []struct {
+			name, text, ctype string
+			code              int
+			want              string // in the error; "" for none
+			answer            int    // the server's status
+		}{
+			{"new version", real, "text/plain", 200, "", 200},
+			{"not modified", real, "text/plain", 200, "", 304},
+			{"web page", "<!DOCTYPE html><html><body>Log in to the Wi-Fi</body></html>", "text/html", 200, "web page", 200},
+			{"not modified after a web page", real, "text/plain", 200, "", 304},
+			{"binary", "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xcb\x48\xcd\xc9\xc9\x57", "application/octet-stream", 200, "not text", 200},
+			{"mostly bad", "||127.0.0.2^\n" + strings.Repeat("||x.example^$nosuchoption\n", 200), "text/plain", 200, "mostly not rules", 200},
+			{"server error", "oops", "text/plain", 503, "503", 503},
+			{"not modified at last", real, "text/plain", 200, "", 304},
+		} {
+			ls.set(step.text, step.ctype, step.code)
+			err := a.UpdateLists(ctx, id)
+			updates++
+			if step.want == "" && err != nil || step.want != "" && (err == nil || !strings.Contains(err.Error(), step.want)) {
+				t.Errorf("round %d, %s: UpdateLists = %v, want an error about %q", round, step.name, err, step.want)
+			}
+			if got := ls.lastAnswer(); got != step.answer {
+				t.Errorf("round %d, %s: the server answered %d, want %d", round, step.name, got, step.answer)
+			}
+			if got, want := findList(t, a, "churn").Rules, 1+2*n; got != want {
+				t.Errorf("round %d, %s: the list has %d rules, want %d", round, step.name, got, want)
+			}
+		}
+	}
+	stop(fmt.Sprintf("%d list updates", updates))
 }
