@@ -23,35 +23,61 @@ import (
 	"polaris/internal/store"
 )
 
-// listServer serves a list whose text the test changes, with an ETag, and
-// records the conditional headers it gets.
+// listServer serves a list whose text the test changes, with the
+// validators of its mode (an ETag, a Last-Modified date, or none), answers
+// 304 to a request that matches them, and records the headers it gets and
+// the status it answers.
 type listServer struct {
-	srv   *httptest.Server
-	mu    sync.Mutex
-	text  string
-	ctype string
-	code  int
-	delay time.Duration
-	gets  []http.Header
+	srv      *httptest.Server
+	mu       sync.Mutex
+	text     string
+	ctype    string
+	code     int
+	delay    time.Duration
+	mode     validatorMode
+	modified time.Time // of text, for Last-Modified
+	gets     []http.Header
+	answers  []int
 }
+
+// validatorMode is what a listServer uses to tell versions apart.
+type validatorMode int
+
+const (
+	byETag validatorMode = iota
+	byDate
+	noValidators
+)
 
 func newListServer(t *testing.T, text string) *listServer {
 	t.Helper()
-	ls := &listServer{text: text, code: 200, ctype: "text/plain; charset=utf-8"}
+	ls := &listServer{text: text, code: 200, ctype: "text/plain; charset=utf-8", modified: time.Now().Add(-time.Hour).Truncate(time.Second)}
 	ls.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ls.mu.Lock()
-		text, ctype, code, delay := ls.text, ls.ctype, ls.code, ls.delay
+		text, ctype, code, delay, mode, modified := ls.text, ls.ctype, ls.code, ls.delay, ls.mode, ls.modified
 		ls.gets = append(ls.gets, r.Header.Clone())
 		ls.mu.Unlock()
 		time.Sleep(delay)
 		etag := fmt.Sprintf(`"%x"`, len(text)*31+strings.Count(text, "a"))
-		if code == 200 && r.Header.Get("If-None-Match") == etag {
-			w.WriteHeader(http.StatusNotModified)
+		lastMod := modified.UTC().Format(http.TimeFormat)
+		notModified := mode == byETag && r.Header.Get("If-None-Match") == etag ||
+			mode == byDate && r.Header.Get("If-Modified-Since") == lastMod
+		if code == 200 && notModified {
+			code = http.StatusNotModified
+		}
+		ls.mu.Lock()
+		ls.answers = append(ls.answers, code)
+		ls.mu.Unlock()
+		if code == http.StatusNotModified {
+			w.WriteHeader(code)
 			return
 		}
 		w.Header().Set("Content-Type", ctype)
-		if code == 200 {
+		if code == 200 && mode == byETag {
 			w.Header().Set("ETag", etag)
+		}
+		if code == 200 && mode == byDate {
+			w.Header().Set("Last-Modified", lastMod)
 		}
 		w.WriteHeader(code)
 		io.WriteString(w, text)
@@ -60,9 +86,21 @@ func newListServer(t *testing.T, text string) *listServer {
 	return ls
 }
 
+// set changes what the server answers; a new text gets a later
+// Last-Modified date.
 func (ls *listServer) set(text, ctype string, code int) {
 	ls.mu.Lock()
+	if text != ls.text {
+		ls.modified = ls.modified.Add(time.Minute)
+	}
 	ls.text, ls.ctype, ls.code = text, ctype, code
+	ls.mu.Unlock()
+}
+
+// setMode switches the validators the server sends and honours.
+func (ls *listServer) setMode(m validatorMode) {
+	ls.mu.Lock()
+	ls.mode = m
 	ls.mu.Unlock()
 }
 
@@ -73,6 +111,23 @@ func (ls *listServer) lastGet() http.Header {
 		return nil
 	}
 	return ls.gets[len(ls.gets)-1]
+}
+
+// lastAnswer returns the status of the last answer, 0 before any.
+func (ls *listServer) lastAnswer() int {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if len(ls.answers) == 0 {
+		return 0
+	}
+	return ls.answers[len(ls.answers)-1]
+}
+
+// requests returns how many requests the server got.
+func (ls *listServer) requests() int {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return len(ls.gets)
 }
 
 // origins listens on 127.0.0.1 (the site) and 127.0.0.2 (the tracker
@@ -286,6 +341,109 @@ func TestSubscribeUpdateNotModifiedAndGarbage(t *testing.T) {
 	}
 }
 
+// TestUpdateConditionalByDate: a server that dates its lists (Last-Modified,
+// no ETag) gets If-Modified-Since, and its 304 keeps the list.
+func TestUpdateConditionalByDate(t *testing.T) {
+	ctx := context.Background()
+	o := newOrigins(t)
+	ls := newListServer(t, "! Title: dated\n||127.0.0.2^\n")
+	ls.setMode(byDate)
+	a := openTestApp(t, Options{})
+	c := serveApp(t, a)
+	blocked := func() bool { code, _ := fetch(t, c, o.tracker+"/pixel", xhrOf(o.site)); return code == 204 }
+	if err := a.AddList(ctx, ls.srv.URL+"/dated.txt", ""); err != nil {
+		t.Fatal(err)
+	}
+	first := findList(t, a, "dated")
+	if h := ls.lastGet(); h.Get("If-Modified-Since") != "" || h.Get("If-None-Match") != "" {
+		t.Errorf("the first download was conditional: %v", h)
+	}
+	if err := a.UpdateLists(ctx, first.ID); err != nil {
+		t.Fatal(err)
+	}
+	ls.mu.Lock()
+	want := ls.modified.UTC().Format(http.TimeFormat)
+	ls.mu.Unlock()
+	if h := ls.lastGet(); h.Get("If-Modified-Since") != want || h.Get("If-None-Match") != "" {
+		t.Errorf("update headers If-Modified-Since %q, If-None-Match %q; want %q and none",
+			h.Get("If-Modified-Since"), h.Get("If-None-Match"), want)
+	}
+	if got := ls.lastAnswer(); got != http.StatusNotModified {
+		t.Fatalf("the server answered %d, want 304", got)
+	}
+	if l := findList(t, a, "dated"); l.LastError != "" || l.Rules != 1 || l.LastSuccess.IsZero() {
+		t.Errorf("after 304: %+v", l)
+	}
+	if !blocked() {
+		t.Error("the tracker passes after a 304")
+	}
+	// A newer date brings the new version.
+	ls.set("! Title: dated\n||127.0.0.3^\n||127.0.0.4^\n", "text/plain", 200)
+	if err := a.UpdateLists(ctx, first.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := ls.lastAnswer(); got != 200 {
+		t.Errorf("the server answered %d to the changed list, want 200", got)
+	}
+	if l := findList(t, a, "dated"); l.Rules != 2 || blocked() {
+		t.Errorf("after the new version: %+v, tracker blocked %v", l, blocked())
+	}
+}
+
+// TestValidatorsFollowTheServer: the same list served with other validators
+// (the server switched from ETag to Last-Modified, then dropped both) is
+// not a change, but the next update sends what the server sent last.
+func TestValidatorsFollowTheServer(t *testing.T) {
+	ctx := context.Background()
+	ls := newListServer(t, "! Title: switching\n||127.0.0.2^\n")
+	a := openTestApp(t, Options{})
+	defer a.Close()
+	if err := a.AddList(ctx, ls.srv.URL+"/switching.txt", ""); err != nil {
+		t.Fatal(err)
+	}
+	id := findList(t, a, "switching").ID
+	update := func(step string) http.Header {
+		t.Helper()
+		if err := a.UpdateLists(ctx, id); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		if l := findList(t, a, "switching"); l.LastError != "" || l.Rules != 1 {
+			t.Errorf("%s: %+v", step, l)
+		}
+		return ls.lastGet()
+	}
+	for _, step := range []struct {
+		name     string
+		mode     validatorMode
+		answer   int    // to this update
+		inm, ims string // sent by the update after it ("date": the list's date)
+	}{
+		{"by ETag", byETag, 304, "etag", ""},
+		{"switched to Last-Modified", byDate, 200, "", "date"},
+		{"by Last-Modified", byDate, 304, "", "date"},
+		{"no validators", noValidators, 200, "", ""},
+		{"still none", noValidators, 200, "", ""},
+		{"back to ETag", byETag, 200, "etag", ""},
+	} {
+		ls.setMode(step.mode)
+		update(step.name)
+		if got := ls.lastAnswer(); got != step.answer {
+			t.Errorf("%s: the server answered %d, want %d", step.name, got, step.answer)
+		}
+		h := update(step.name + ", next")
+		ls.mu.Lock()
+		etag, date := fmt.Sprintf(`"%x"`, len(ls.text)*31+strings.Count(ls.text, "a")), ls.modified.UTC().Format(http.TimeFormat)
+		ls.mu.Unlock()
+		want := map[string]string{"": "", "etag": etag, "date": date}
+		if got := h.Get("If-None-Match"); got != want[step.inm] {
+			t.Errorf("%s: the next update sent If-None-Match %q, want %q", step.name, got, want[step.inm])
+		}
+		if got := h.Get("If-Modified-Since"); got != want[step.ims] {
+			t.Errorf("%s: the next update sent If-Modified-Since %q, want %q", step.name, got, want[step.ims])
+		}
+	}
+}
+
 func TestAddListRefusals(t *testing.T) {
 	ctx := context.Background()
 	ls := newListServer(t, "||a.example^\n")
@@ -378,36 +536,7 @@ func TestListGrowsAndShrinksUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := findList(t, a, "churn").ID
-	loadCtx, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	var requests, failures atomic.Int64
-	for w := 0; w < 6; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; loadCtx.Err() == nil; i++ {
-				u, want := o.site+"/page", 200
-				if i%2 == 1 {
-					u, want = o.tracker+"/t", 204
-				}
-				req, _ := http.NewRequest("GET", u, nil)
-				req.Header.Set("Referer", o.site+"/")
-				resp, err := c.Do(req)
-				requests.Add(1)
-				if err != nil {
-					failures.Add(1)
-					t.Errorf("request during list swaps: %v", err)
-					return
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != want {
-					failures.Add(1)
-					t.Errorf("GET %s during list swaps: %d, want %d", u, resp.StatusCode, want)
-				}
-			}
-		}(w)
-	}
+	stop := hammer(t, c, o)
 	sizes := []int{5000, 10, 20000, 0, 8000, 3}
 	for round := 0; round < 12; round++ {
 		n := sizes[round%len(sizes)]
@@ -419,9 +548,7 @@ func TestListGrowsAndShrinksUnderLoad(t *testing.T) {
 			t.Errorf("round %d: list has %d rules, want %d", round, got, want)
 		}
 	}
-	stop()
-	wg.Wait()
-	t.Logf("%d requests through 12 list updates, %d failed", requests.Load(), failures.Load())
+	stop("12 list updates")
 }
 
 // blockPageForms returns the action forms of a block page.

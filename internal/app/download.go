@@ -81,6 +81,7 @@ func (a *App) download(ctx context.Context, row store.ListRow) (store.ListTry, e
 	}
 	sum := sha256.Sum256(data)
 	try.SHA256 = hex.EncodeToString(sum[:])
+	try.Fetched = true // a 304 keeps the validators; a 200 brings the ones to send next time
 	try.ETag, try.LastModified = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
 	h := listHeader(data)
 	try.Expires = h.expires
@@ -89,7 +90,7 @@ func (a *App) download(ctx context.Context, row store.ListRow) (store.ListTry, e
 		try.Name = h.title
 	}
 	if try.SHA256 == row.SHA256 && cached {
-		return try, nil // the same list again (a server without validators)
+		return try, nil // the same list again (a server without validators, or new ones): only they are saved
 	}
 	if _, err := a.writeCache(row.ID, data); err != nil {
 		return try, fmt.Errorf("storing the list: %w", err)

@@ -211,7 +211,13 @@ type ListTry struct {
 	// Err is what went wrong, or "" on success (including "not modified").
 	Err string
 	// Changed: a new copy was stored; the fields below describe it.
-	Changed            bool
+	Changed bool
+	// Fetched: the server sent the list (not "not modified"), so ETag,
+	// LastModified and Expires replace the stored ones even when the text
+	// is the one Polaris has (a server without validators, or one that
+	// switched from ETag to Last-Modified). Without it, an unchanged list
+	// keeps them.
+	Fetched            bool
 	ETag, LastModified string
 	Expires            time.Duration
 	Rules, BadLines    int
@@ -225,14 +231,19 @@ type ListTry struct {
 
 // SaveListTry records an update attempt and clears UpdateAsked. A failure
 // counts up Failures and keeps everything describing the cached copy; a
-// success resets Failures.
+// success resets Failures. An unchanged copy keeps its description, and
+// its validators unless the try was Fetched.
 func (s *Store) SaveListTry(ctx context.Context, id int64, r ListTry) error {
 	if r.Err != "" {
 		return s.updateList(ctx, id, "last_try = ?, last_error = ?, failures = failures + 1, update_asked = 0", unixSec(r.Time), r.Err)
 	}
-	if !r.Changed {
+	if !r.Changed && !r.Fetched {
 		return s.updateList(ctx, id, "last_try = ?, last_success = ?, last_error = '', failures = 0, update_asked = 0, expires_s = CASE WHEN ? > 0 THEN ? ELSE expires_s END",
 			unixSec(r.Time), unixSec(r.Time), int64(r.Expires/time.Second), int64(r.Expires/time.Second))
+	}
+	if !r.Changed {
+		return s.updateList(ctx, id, "last_try = ?, last_success = ?, last_error = '', failures = 0, update_asked = 0, etag = ?, last_modified = ?, expires_s = ?",
+			unixSec(r.Time), unixSec(r.Time), r.ETag, r.LastModified, int64(r.Expires/time.Second))
 	}
 	set := "last_try = ?, last_success = ?, last_error = '', failures = 0, update_asked = 0, etag = ?, last_modified = ?, expires_s = ?, rules = ?, bad_lines = ?, sha256 = ?"
 	args := []any{unixSec(r.Time), unixSec(r.Time), r.ETag, r.LastModified, int64(r.Expires / time.Second), r.Rules, r.BadLines, r.SHA256}

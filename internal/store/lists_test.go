@@ -73,6 +73,20 @@ func TestListLifecycle(t *testing.T) {
 	if r.Failures != 0 || r.LastError != "" || r.SHA256 != "s1" || r.ETag != `"e1"` || !r.LastSuccess.Equal(later.Add(2*time.Minute)) {
 		t.Errorf("after not-modified: %+v", r)
 	}
+	// The same text fetched again brings the server's validators of now
+	// (it switched from an ETag to a date); a 304 after that keeps them.
+	fetched := later.Add(3 * time.Minute)
+	if err := s.SaveListTry(ctx, id, ListTry{Time: fetched, Fetched: true, LastModified: "Sat, 21 Nov 2026 10:00:00 GMT", Expires: 12 * time.Hour, Rules: 99, SHA256: "s1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveListTry(ctx, id, ListTry{Time: fetched.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	r, _ = s.List(ctx, id)
+	if r.ETag != "" || r.LastModified != "Sat, 21 Nov 2026 10:00:00 GMT" || r.Expires != 12*time.Hour || r.Rules != 10 || r.SHA256 != "s1" ||
+		!r.LastSuccess.Equal(fetched.Add(time.Minute)) {
+		t.Errorf("after the same text with new validators, then not-modified: %+v", r)
+	}
 	for _, step := range []struct {
 		name string
 		f    func() error
