@@ -292,9 +292,8 @@ func (a *App) deleteAllData(ctx context.Context, anyway bool) error {
 		return fmt.Errorf("nothing was deleted: Polaris could not restore your system proxy settings (%v); it keeps its record of them so that it can try again (`polaris data delete --force` deletes everything regardless)", err)
 	}
 	// 2. The CA leaves the trust stores before its files go.
-	caDir := filepath.Join(a.opts.DataDir, "ca")
-	if _, err := os.Stat(caDir); err == nil {
-		rep, err := ca.Uninstall(ctx, ca.TrustOptions{Dir: caDir, System: true})
+	if _, err := os.Stat(a.caDir()); err == nil {
+		rep, err := ca.Uninstall(ctx, a.trustOptions(true))
 		if err == nil {
 			err = rep.Err()
 		}
