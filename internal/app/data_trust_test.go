@@ -143,6 +143,9 @@ func TestDeleteAllDataKeepsACAItCannotUninstall(t *testing.T) {
 		breakIt func(t *testing.T, s trustSandbox, a *App)
 	}{
 		{"read-only NSS database", func(t *testing.T, s trustSandbox, a *App) { readOnly(t, filepath.Join(s.profile, "cert9.db")) }},
+		{"no certutil", func(t *testing.T, s trustSandbox, a *App) {
+			a.opts.Trust.CertUtil = filepath.Join(t.TempDir(), "certutil") // not installed
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
