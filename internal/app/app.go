@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"polaris/internal/ca"
 	"polaris/internal/settings"
 	"polaris/internal/status"
 	"polaris/internal/store"
@@ -81,6 +82,12 @@ type Options struct {
 	// lists update) still happen. Also set by $POLARIS_NO_AUTO_UPDATE
 	// (air-gapped machines, tests).
 	NoAutoUpdate bool
+	// Trust says where the trust stores are that the CA is installed in and
+	// removed from (ca install/uninstall, regenerate, data delete): its
+	// Home, CertUtil, LinuxCertDir, LinuxUpdate, IsRoot and Runner are
+	// used, Dir and System are set by the App. The zero value is the
+	// user's real environment; tests point it at temporary stores.
+	Trust ca.TrustOptions
 }
 
 // App is one Polaris instance working on one data dir.

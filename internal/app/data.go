@@ -265,7 +265,8 @@ var ErrRunning = errors.New("Polaris is running with this data folder: quit it f
 // settings and a fresh database.
 //
 // If the system proxy cannot be restored, or the certificate cannot be
-// taken out of the trust stores, nothing is deleted: the records Polaris
+// taken out of every trust store (it fails, certutil is missing, root is
+// needed), nothing is deleted: the records Polaris
 // needs to undo those changes live in the data dir, and deleting them
 // would leave the system pointing at a Polaris that is gone (no network,
 // with the fail-closed PAC) or a certificate nobody can remove. Later steps
@@ -292,11 +293,13 @@ func (a *App) deleteAllData(ctx context.Context, anyway bool) error {
 		return fmt.Errorf("nothing was deleted: Polaris could not restore your system proxy settings (%v); it keeps its record of them so that it can try again (`polaris data delete --force` deletes everything regardless)", err)
 	}
 	// 2. The CA leaves the trust stores before its files go.
-	caDir := filepath.Join(a.opts.DataDir, "ca")
-	if _, err := os.Stat(caDir); err == nil {
-		rep, err := ca.Uninstall(ctx, ca.TrustOptions{Dir: caDir, System: true})
+	if _, err := os.Stat(a.caDir()); err == nil {
+		rep, err := ca.Uninstall(ctx, a.trustOptions(true))
 		if err == nil {
 			err = rep.Err()
+		}
+		if err == nil {
+			err = stillInstalled(rep)
 		}
 		if err != nil && anyway {
 			problems = append(problems, fmt.Errorf("removing the Polaris certificate from trust stores: %w (%s)", err, rep.String()))
@@ -354,6 +357,20 @@ func (a *App) deleteAllData(ctx context.Context, anyway bool) error {
 	}
 	a.hub.poke()
 	return errors.Join(problems...)
+}
+
+// stillInstalled says which stores may still hold the CA after an
+// Uninstall that did not fail (certutil missing, needs root): deleting the
+// CA's files then would lose the record of where it is.
+func stillInstalled(rep ca.Report) error {
+	var where []string
+	for _, c := range rep.Kept() {
+		where = append(where, c.Store)
+	}
+	if len(where) == 0 {
+		return nil
+	}
+	return fmt.Errorf("it is still in %s", strings.Join(where, ", "))
 }
 
 // writeFileAtomic writes data to path through a temporary file and a rename.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"polaris/internal/ca"
 	"polaris/internal/store"
 )
 
@@ -83,7 +84,10 @@ func TestExportImportListsAndStats(t *testing.T) {
 func TestDeleteAllDataWhileRunning(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	a, err := Open(ctx, Options{DataDir: dir, Listen: "127.0.0.1:0"})
+	// Trust stores that are not this machine's (the CA is not installed
+	// here: see TestDeleteAllDataUninstallsTheCA).
+	trust := ca.TrustOptions{Home: t.TempDir(), LinuxCertDir: t.TempDir(), LinuxUpdate: []string{"false"}}
+	a, err := Open(ctx, Options{DataDir: dir, Listen: "127.0.0.1:0", Trust: trust})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -407,7 +407,9 @@ func (a *App) SiteAnswers(ctx context.Context) ([]status.SiteAnswer, error) {
 
 // trustOptions are the trust stores Polaris works on.
 func (a *App) trustOptions(system bool) ca.TrustOptions {
-	return ca.TrustOptions{Dir: a.caDir(), System: system}
+	o := a.opts.Trust
+	o.Dir, o.System = a.caDir(), system
+	return o
 }
 
 // InstallCA adds Polaris's CA (generating it if needed) to the browsers'

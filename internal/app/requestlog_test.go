@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -137,4 +139,69 @@ func startApp(t *testing.T, a *App) func() {
 	}
 	t.Cleanup(stop)
 	return stop
+}
+
+// With log.persist on, the running app keeps at most log.max-rows
+// requests on disk, and they are the newest: more decisions than the
+// limit go through the proxy, and after every write (the statistics
+// flush) the table is within the limit.
+func TestRequestLogRowLimit(t *testing.T) {
+	const limit, rounds, perRound = 1000, 3, 600 // 1000 is the smallest limit allowed
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+	}))
+	defer origin.Close()
+	ctx := context.Background()
+	// Writes happen only when the test flushes (the same call the ticker makes).
+	a, err := Open(ctx, Options{DataDir: t.TempDir(), Listen: "127.0.0.1:0", StatsFlushInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	for _, kv := range [][2]string{{"log.persist", "on"}, {"log.max-rows", fmt.Sprint(limit)}} {
+		if err := a.Set(ctx, kv[0], kv[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	startApp(t, a)
+	u, _ := url.Parse("http://" + a.currentProxy().Addr())
+	c := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(u)}, Timeout: 10 * time.Second}
+	st, err := a.store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := func() []status.Decision {
+		ds, err := st.RecentLog(ctx, 10*limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ds
+	}
+	next := 0
+	for round := 0; round < rounds; round++ {
+		for i := 0; i < perRound; i++ {
+			if code, body := fetch(t, c, fmt.Sprintf("%s/r/%d", origin.URL, next), nil); code != 200 || body != "ok" {
+				t.Fatalf("request %d: %d %q", next, code, body)
+			}
+			next++
+		}
+		last := fmt.Sprintf("/r/%d", next-1)
+		waitFor(t, "the round's last request on disk", func() bool {
+			a.stats.flush(ctx, a)
+			ds := stored()
+			if len(ds) > limit {
+				t.Fatalf("after round %d: %d rows on disk, limit %d", round, len(ds), limit)
+			}
+			return len(ds) > 0 && strings.HasSuffix(ds[len(ds)-1].URL, last)
+		})
+	}
+	ds := stored()
+	if len(ds) != limit {
+		t.Fatalf("%d rows on disk after %d requests, want the limit %d", len(ds), next, limit)
+	}
+	for i, d := range ds {
+		if want := fmt.Sprintf("/r/%d", next-limit+i); !strings.HasSuffix(d.URL, want) {
+			t.Fatalf("row %d = %s, want ...%s (the newest %d requests, oldest first)", i, d.URL, want, limit)
+		}
+	}
 }

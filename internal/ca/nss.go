@@ -495,7 +495,8 @@ func (e *trustEnv) sweepNSS(ctx context.Context, fps, done map[string]bool) []Ch
 				continue
 			}
 			en := entry{Kind: kindNSS, Label: db.label, Path: db.dir, Nickname: nick, Fingerprint: fp}
-			c, _ := e.removeNSS(ctx, en)
+			c, keep := e.removeNSS(ctx, en)
+			c.Kept = keep
 			out = append(out, c)
 		}
 	}

@@ -186,6 +186,7 @@ func (s debianStore) sweep(ctx context.Context, e *trustEnv, fps, done map[strin
 		if keep {
 			m.record(en)
 		}
+		c.Kept = keep
 		out = append(out, c)
 	}
 	return out

@@ -80,6 +80,10 @@ type Change struct {
 	Commands []Command
 	// Err is the failure, for Action Failed.
 	Err error
+	// Kept (Uninstall) says the store may still hold the CA: Polaris could
+	// not remove it (it failed, needs root, needs certutil, or the store
+	// belongs to another system) and the manifest still records it.
+	Kept bool
 }
 
 // String says the change in plain words, e.g. "added to Firefox profile
@@ -146,6 +150,18 @@ func (r Report) Err() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Kept returns the changes of an Uninstall after which a store may still
+// hold the CA (Change.Kept), failed ones included.
+func (r Report) Kept() []Change {
+	var out []Change
+	for _, c := range r.Changes {
+		if c.Kept {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Installed returns the stores that hold the CA after the operation
@@ -330,6 +346,7 @@ func Uninstall(ctx context.Context, opts TrustOptions) (Report, error) {
 			return r, fmt.Errorf("uninstalling CA: %w", err)
 		}
 		c, keep := e.removeEntry(ctx, en, &m)
+		c.Kept = keep
 		r.add(c)
 		done[en.Kind+"|"+en.Path+"|"+en.Fingerprint] = true
 		if !keep {

@@ -367,6 +367,35 @@ func TestInstallWithoutCertutil(t *testing.T) {
 	}
 }
 
+// Uninstall without certutil removes nothing from the NSS databases: the
+// report says which stores still hold the CA (Kept), and the manifest
+// keeps them for the next try.
+func TestUninstallWithoutCertutilKeeps(t *testing.T) {
+	h := newFirefoxHome(t)
+	ctx := context.Background()
+	if _, err := Install(ctx, h.opts()); err != nil {
+		t.Fatal(err)
+	}
+	opts := h.opts()
+	opts.CertUtil = filepath.Join(t.TempDir(), "no-certutil")
+	r, err := Uninstall(ctx, opts)
+	if err != nil {
+		t.Fatalf("Uninstall = %v", err)
+	}
+	var kept []string
+	for _, c := range r.Kept() {
+		kept = append(kept, c.Store)
+	}
+	want := []string{"Firefox profile 'work'", "Firefox profile 'default-release'"}
+	if diff := cmp.Diff(want, kept); diff != "" {
+		t.Errorf("Kept() after Uninstall without certutil (-want +got):\n%s\nreport:\n%s", diff, r)
+	}
+	r, err = Uninstall(ctx, h.opts())
+	if err != nil || len(r.Kept()) != 0 || !strings.Contains(r.String(), "removed from Firefox profile 'work'") {
+		t.Errorf("Uninstall with certutil back = %v, kept %v\n%s", err, r.Kept(), r)
+	}
+}
+
 // debianSandbox points update-ca-certificates at temporary directories that
 // look like a Debian system with one distribution CA.
 type debianSandbox struct {
