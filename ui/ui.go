@@ -72,9 +72,11 @@ type Options struct {
 	// Logf receives operational messages (nil: none).
 	Logf func(format string, args ...any)
 
-	// For tests: how work reaches the Fyne thread, and the clock.
-	do  func(func())
-	now func() time.Time
+	// For tests: how work reaches the Fyne thread, the clock, and the
+	// file dialogs (nil: Fyne's own; see pickFile).
+	do       func(func())
+	now      func() time.Time
+	pickFile func(p filePick, done func(path string, err error))
 }
 
 // Screens are the ids of the screens, in sidebar order.
