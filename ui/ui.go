@@ -190,18 +190,23 @@ func (u *UI) Run() {
 	u.app.Run()
 }
 
-// Show brings the window forward; safe from any goroutine.
+// Show brings the window forward, also from the background (the tray's
+// Open item, and a second start of Polaris); safe from any goroutine.
 func (u *UI) Show() {
-	fyne.Do(func() {
+	u.do(func() {
+		wasHidden := u.hidden
 		u.hidden = false
 		u.win.Show()
 		u.win.RequestFocus()
+		if wasHidden {
+			u.blocking.windowShown()
+		}
 	})
 }
 
 // Quit stops the app; Run returns. Safe from any goroutine.
 func (u *UI) Quit() {
-	fyne.Do(u.quit)
+	u.do(u.quit)
 }
 
 // quit is every way out: the window goes first, so that the events its
