@@ -267,3 +267,78 @@ func TestAutostartEntry(t *testing.T) {
 		t.Error("the autostart entry is still there after system.autostart off")
 	}
 }
+
+// The window's "Use Polaris as the system proxy" switch changes the
+// setting system.proxy, which the running Polaris applies: here through
+// `polaris config set` on a running `polaris run`, the same path. On
+// points GNOME at Polaris, off puts back exactly what was there, and a
+// quit while on restores too. `polaris sysproxy status` says so in words
+// before, during and after.
+func TestSystemProxySwitchedWhileRunning(t *testing.T) {
+	d := newDesktop(t)
+	d.gsettings("set", "org.gnome.system.proxy", "mode", "manual")
+	d.gsettings("set", "org.gnome.system.proxy.http", "host", "10.9.8.7")
+	d.gsettings("set", "org.gnome.system.proxy.http", "port", "3128")
+	d.gsettings("set", "org.gnome.system.proxy", "ignore-hosts", "['localhost', '127.0.0.0/8', 'intranet.example']")
+	before := d.proxyState()
+	dir := t.TempDir()
+
+	status := func(wantYes bool) string {
+		t.Helper()
+		out, code := d.polaris(dir, "sysproxy", "status")
+		want := "system proxy points at Polaris: no"
+		if wantYes {
+			want = "system proxy points at Polaris: yes"
+		}
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("sysproxy status: exit %d, output:\n%s\nwant %q", code, out, want)
+		}
+		return out
+	}
+	if out := status(false); !strings.Contains(out, "Polaris is not running") {
+		t.Errorf("sysproxy status before the start does not say Polaris is not running:\n%s", out)
+	}
+
+	cmd, addr := d.start(dir)
+	status(false)
+	if got := d.proxyState(); got != before {
+		t.Fatalf("Polaris changed the system proxy with the setting off:\nbefore:\n%s\nnow:\n%s", before, got)
+	}
+	set := func(v string) {
+		t.Helper()
+		if out, code := d.polaris(dir, "config", "set", "system.proxy", v); code != 0 {
+			t.Fatalf("config set system.proxy %s: exit %d %s", v, code, out)
+		}
+	}
+
+	set("on")
+	d.waitFor("the running Polaris points GNOME at itself", func() bool { return d.pointsAt(addr) })
+	if got := d.gsettings("get", "org.gnome.system.proxy", "ignore-hosts"); !strings.Contains(got, "intranet.example") {
+		t.Errorf("the user's bypass entries were dropped: %s", got)
+	}
+	out := status(true)
+	if !strings.Contains(out, "settings changed in: ") || !strings.Contains(out, "GNOME") {
+		t.Errorf("sysproxy status while on does not name GNOME:\n%s", out)
+	}
+	if strings.Contains(out, "Polaris is not running") {
+		t.Errorf("sysproxy status says Polaris is not running while it runs:\n%s", out)
+	}
+
+	set("off")
+	d.waitFor("the previous settings are back", func() bool { return d.proxyState() == before })
+	status(false)
+
+	// On again, then quit: restored on the way out.
+	set("on")
+	d.waitFor("the running Polaris points GNOME at itself again", func() bool { return d.pointsAt(addr) })
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("polaris run after SIGTERM: %v", err)
+	}
+	if got := d.proxyState(); got != before {
+		t.Errorf("quitting while on did not restore:\nbefore:\n%s\nafter:\n%s", before, got)
+	}
+	if out := status(false); !strings.Contains(out, "Polaris is not running") {
+		t.Errorf("sysproxy status after the quit does not say Polaris is not running:\n%s", out)
+	}
+}

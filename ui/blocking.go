@@ -91,6 +91,14 @@ func (b *blockingScreen) logChanged() {
 	}
 }
 
+// windowShown is called when the window comes back from the background:
+// an open activity log shows the decisions made meanwhile.
+func (b *blockingScreen) windowShown() {
+	if b.tabs != nil && b.u.screens[b.u.current].s == b && b.tabs.SelectedIndex() == tabLog {
+		b.log.shownTab()
+	}
+}
+
 func categoryHelp(c settings.Category) string {
 	switch c {
 	case settings.CatAdvertising:

@@ -228,6 +228,10 @@ type harness struct {
 	u     *UI
 	queue chan func()
 	seq   int
+	// files answers the file dialogs: the path chosen ("" cancels) or the
+	// dialog's error. nil: a dialog was not expected, and fails the test.
+	files func(p filePick) (string, error)
+	picks []filePick // every file dialog opened
 }
 
 func newTestApp(t *testing.T) fyne.App {
@@ -244,7 +248,8 @@ func newHarness(t *testing.T, f *fakeController, screen string) *harness {
 	a := newTestApp(t)
 	h := &harness{t: t, f: f, queue: make(chan func(), 1024)}
 	u := New(Options{Controller: f, App: a, Tray: TrayOff, Version: "test", Screen: screen,
-		do: func(fn func()) { h.queue <- fn }, now: func() time.Time { return testNow }})
+		do: func(fn func()) { h.queue <- fn }, now: func() time.Time { return testNow },
+		pickFile: h.pickFile})
 	h.u = u
 	u.win.Resize(fyne.NewSize(1000, 720))
 	u.win.Show()
@@ -252,6 +257,19 @@ func newHarness(t *testing.T, f *fakeController, screen string) *harness {
 	t.Cleanup(u.cancel)
 	h.settle()
 	return h
+}
+
+// pickFile stands in for the file dialogs: the user answers later, on
+// the Fyne thread, as with the real dialog.
+func (h *harness) pickFile(p filePick, done func(path string, err error)) {
+	h.t.Helper()
+	h.picks = append(h.picks, p)
+	if h.files == nil {
+		h.t.Errorf("unexpected file dialog %+v", p)
+		return
+	}
+	path, err := h.files(p)
+	h.queue <- func() { done(path, err) }
 }
 
 // testNow is the clock of the tests: a Saturday afternoon.

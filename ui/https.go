@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -8,7 +9,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -294,43 +294,29 @@ func (h *httpsScreen) regenerateCA() {
 
 func (h *httpsScreen) exportCA() {
 	u := h.u
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil {
-			u.fail(err)
+	u.pickFile(filePick{save: true, name: "polaris-ca.pem", exts: []string{".pem", ".crt", ".der", ".cer"}}, func(path string, err error) {
+		if err != nil || path == "" {
+			u.fail(err) // nil (cancelled): nothing
 			return
 		}
-		if w == nil {
-			return // cancelled
-		}
-		path := w.URI().Path()
-		w.Close()
-		der := strings.HasSuffix(strings.ToLower(path), ".der") || strings.HasSuffix(strings.ToLower(path), ".cer")
+		ext := strings.ToLower(filepath.Ext(path))
+		der := ext == ".der" || ext == ".cer"
 		h.caWork(lang.L("Saving…"), func() (string, error) { return "", u.c.ExportCA(path, der) },
 			func(string) {
 				u.inform(lang.L("The certificate was saved to {{.Path}}.", map[string]any{"Path": path}))
 			})
-	}, u.win)
-	d.SetFileName("polaris-ca.pem")
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".pem", ".crt", ".der", ".cer"}))
-	d.Show()
+	})
 }
 
 func (h *httpsScreen) chooseUpstream() {
 	u := h.u
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil {
+	u.pickFile(filePick{exts: []string{".pem", ".crt", ".cer"}}, func(path string, err error) {
+		if err != nil || path == "" {
 			u.fail(err)
 			return
 		}
-		if r == nil {
-			return
-		}
-		path := r.URI().Path()
-		r.Close()
 		u.change(func(s *settings.Settings) error { return s.Set("https.upstream-ca", path) })
-	}, u.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".pem", ".crt", ".cer"}))
-	d.Show()
+	})
 }
 
 func (h *httpsScreen) addExclusion() {

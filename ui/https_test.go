@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,5 +131,146 @@ func TestHTTPSExclusions(t *testing.T) {
 	h.tap("Remove")
 	if s := lastApply(t, got); len(s.HTTPS.Exclusions) != 0 {
 		t.Errorf("after Remove: %v", s.HTTPS.Exclusions)
+	}
+}
+
+func TestHTTPSExportCA(t *testing.T) {
+	f := newFake(t)
+	h := newHarness(t, f, "https")
+	hs := httpsScreenOf(h)
+	if !hs.export.Disabled() {
+		t.Error("Save a copy is offered before there is a certificate")
+	}
+	h.snapshot(caSnapshot())
+
+	h.files = func(filePick) (string, error) { return "", nil }
+	h.tap("Save a copy…") // cancelled: a nil exportCA fails on a call
+	want := filePick{save: true, name: "polaris-ca.pem", exts: []string{".pem", ".crt", ".der", ".cer"}}
+	if diff := cmp.Diff([]filePick{want}, h.picks, cmp.AllowUnexported(filePick{})); diff != "" {
+		t.Errorf("the dialog asked for (-want +got):\n%s", diff)
+	}
+	if got := h.u.banner.Text(); got != "" {
+		t.Errorf("cancelling shows %q", got)
+	}
+
+	type exported struct {
+		Path string
+		DER  bool
+	}
+	var got []exported
+	f.exportCA = func(path string, der bool) error {
+		got = append(got, exported{path, der})
+		if strings.Contains(path, "readonly") {
+			return errors.New("open " + path + ": permission denied")
+		}
+		return nil
+	}
+	for _, tc := range []struct {
+		path   string
+		der    bool
+		banner string
+	}{
+		{"/home/u/polaris-ca.pem", false, "The certificate was saved to /home/u/polaris-ca.pem."},
+		{"/home/u/ca.crt", false, "The certificate was saved to /home/u/ca.crt."},
+		{"/home/u/For Windows/ca.DER", true, "The certificate was saved to /home/u/For Windows/ca.DER."},
+		{"/home/u/ca.cer", true, "The certificate was saved to /home/u/ca.cer."},
+		{"/home/u/der.pem", false, "The certificate was saved to /home/u/der.pem."},
+		{"/readonly/ca.pem", false, "Open /readonly/ca.pem: permission denied"},
+	} {
+		got = nil
+		h.files = func(filePick) (string, error) { return tc.path, nil }
+		h.tap("Save a copy…")
+		if diff := cmp.Diff([]exported{{tc.path, tc.der}}, got); diff != "" {
+			t.Errorf("saving to %s: ExportCA (-want +got):\n%s", tc.path, diff)
+		}
+		if b := h.u.banner.Text(); b != tc.banner {
+			t.Errorf("saving to %s: banner = %q, want %q", tc.path, b, tc.banner)
+		}
+		if hs.export.Disabled() || hs.caBusy.Visible() {
+			t.Errorf("saving to %s: the buttons did not come back", tc.path)
+		}
+	}
+}
+
+func TestHTTPSRegenerateCA(t *testing.T) {
+	f := newFake(t)
+	h := newHarness(t, f, "https")
+	hs := httpsScreenOf(h)
+	if !hs.regenerate.Disabled() {
+		t.Error("Make a new one is offered before there is a certificate")
+	}
+	h.snapshot(caSnapshot("system"))
+
+	h.tap("Make a new one…")
+	h.see("Make a new certificate?")
+	h.see("If it was installed, Polaris installs the new one in its place.")
+	h.tap("No") // a nil regenerateCA fails on a call
+	h.dontSee("Make a new certificate?")
+
+	calls := 0
+	f.regenerateCA = func() error {
+		calls++
+		if calls == 2 {
+			return errors.New("installing the new certificate: certutil: the Firefox profile is locked")
+		}
+		return nil
+	}
+	h.tap("Make a new one…")
+	h.tap("Yes")
+	if calls != 1 {
+		t.Fatalf("RegenerateCA called %d times, want 1", calls)
+	}
+	if got := h.u.banner.Text(); got != "Polaris now uses a new certificate." {
+		t.Errorf("banner = %q", got)
+	}
+	h.tap("Make a new one…")
+	h.tap("Yes")
+	if got := h.u.banner.Text(); got != "Installing the new certificate: certutil: the Firefox profile is locked" {
+		t.Errorf("banner = %q", got)
+	}
+	if hs.regenerate.Disabled() || hs.caBusy.Visible() {
+		t.Error("the buttons did not come back after a failure")
+	}
+}
+
+func TestHTTPSUpstreamCA(t *testing.T) {
+	f := newFake(t)
+	h := newHarness(t, f, "https")
+	hs := httpsScreenOf(h)
+	if hs.upstream.Text != "None" {
+		t.Errorf("upstream CA shows %q, want None", hs.upstream.Text)
+	}
+
+	h.files = func(filePick) (string, error) { return "", nil }
+	h.tap("Choose a file…") // cancelled: a nil apply fails on a call
+	if diff := cmp.Diff([]filePick{{exts: []string{".pem", ".crt", ".cer"}}}, h.picks, cmp.AllowUnexported(filePick{})); diff != "" {
+		t.Errorf("the dialog asked for (-want +got):\n%s", diff)
+	}
+	h.files = func(filePick) (string, error) { return "", errors.New("the portal refused to open a file") }
+	h.tap("Choose a file…")
+	if got := h.u.banner.Text(); got != "The portal refused to open a file" {
+		t.Errorf("banner = %q", got)
+	}
+
+	got := f.recordApply()
+	h.files = func(filePick) (string, error) { return "/etc/ssl/company root.pem", nil }
+	h.tap("Choose a file…")
+	want := settings.Default()
+	want.HTTPS.UpstreamCA = "/etc/ssl/company root.pem"
+	if diff := cmp.Diff(want, lastApply(t, got)); diff != "" {
+		t.Errorf("choosing a file applied (-want +got):\n%s", diff)
+	}
+	h.see("/etc/ssl/company root.pem")
+
+	h.tap("Clear")
+	if diff := cmp.Diff(settings.Default(), lastApply(t, got)); diff != "" {
+		t.Errorf("Clear applied (-want +got):\n%s", diff)
+	}
+	if hs.upstream.Text != "None" {
+		t.Errorf("after Clear the upstream CA shows %q, want None", hs.upstream.Text)
+	}
+	h.dontSee("/etc/ssl/company root.pem")
+	if len(*got) != 2 {
+		t.Errorf("%d changes applied, want 2", len(*got))
 	}
 }

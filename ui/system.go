@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -331,39 +330,26 @@ func (y *systemScreen) dataWork(work func() error, done func()) {
 
 func (y *systemScreen) exportData() {
 	u := y.u
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil {
+	u.pickFile(filePick{save: true, name: "polaris-data.json", exts: []string{".json"}}, func(path string, err error) {
+		if err != nil || path == "" {
 			u.fail(err)
 			return
 		}
-		if w == nil {
-			return
-		}
-		path := w.URI().Path()
-		w.Close()
 		y.dataWork(func() error {
 			ctx, cancel := u.ctxFor(longCall)
 			defer cancel()
 			return u.c.ExportData(ctx, path)
 		}, func() { u.inform(lang.L("Your data was saved to {{.Path}}.", map[string]any{"Path": path})) })
-	}, u.win)
-	d.SetFileName("polaris-data.json")
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
-	d.Show()
+	})
 }
 
 func (y *systemScreen) importData() {
 	u := y.u
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil {
+	u.pickFile(filePick{exts: []string{".json"}}, func(path string, err error) {
+		if err != nil || path == "" {
 			u.fail(err)
 			return
 		}
-		if r == nil {
-			return
-		}
-		path := r.URI().Path()
-		r.Close()
 		dialog.ShowConfirm(lang.L("Replace your data?"),
 			lang.L("Your settings, lists, allowed sites, rules and statistics are replaced by those in the file. Polaris checks the whole file first and changes nothing if it is not valid."),
 			func(ok bool) {
@@ -376,9 +362,7 @@ func (y *systemScreen) importData() {
 					return u.c.ImportData(ctx, path)
 				}, func() { u.inform(lang.L("Your data was imported.")) })
 			}, u.win)
-	}, u.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
-	d.Show()
+	})
 }
 
 // confirmDelete asks before deleting everything.

@@ -151,3 +151,107 @@ func TestSystemDeleteAllAsksFirst(t *testing.T) {
 		t.Errorf("banner = %q", got)
 	}
 }
+
+func TestSystemExportData(t *testing.T) {
+	f := newFake(t)
+	h, y := systemHarness(t, f)
+
+	// Cancelled: nothing is called (a nil exportData fails on a call).
+	h.files = func(filePick) (string, error) { return "", nil }
+	h.tap("Export my data…")
+	want := filePick{save: true, name: "polaris-data.json", exts: []string{".json"}}
+	if diff := cmp.Diff([]filePick{want}, h.picks, cmp.AllowUnexported(filePick{})); diff != "" {
+		t.Errorf("the dialog asked for (-want +got):\n%s", diff)
+	}
+	if got := h.u.banner.Text(); got != "" {
+		t.Errorf("cancelling shows %q", got)
+	}
+
+	// The dialog itself fails: the error is shown, nothing is called.
+	h.files = func(filePick) (string, error) { return "", errors.New("the folder /media/usb is not writable") }
+	h.tap("Export my data…")
+	if got := h.u.banner.Text(); got != "The folder /media/usb is not writable" {
+		t.Errorf("banner = %q", got)
+	}
+
+	var paths []string
+	f.exportData = func(path string) error {
+		paths = append(paths, path)
+		if len(paths) == 2 {
+			return errors.New("writing /home/u/full disk/polaris-data.json: no space left on device")
+		}
+		return nil
+	}
+	h.files = func(filePick) (string, error) { return "/home/u/My Documents/polaris-data.json", nil }
+	h.tap("Export my data…")
+	if diff := cmp.Diff([]string{"/home/u/My Documents/polaris-data.json"}, paths); diff != "" {
+		t.Errorf("ExportData paths (-want +got):\n%s", diff)
+	}
+	if got := h.u.banner.Text(); got != "Your data was saved to /home/u/My Documents/polaris-data.json." {
+		t.Errorf("banner = %q", got)
+	}
+
+	h.files = func(filePick) (string, error) { return "/home/u/full disk/polaris-data.json", nil }
+	h.tap("Export my data…")
+	if got := h.u.banner.Text(); got != "Writing /home/u/full disk/polaris-data.json: no space left on device" {
+		t.Errorf("banner = %q", got)
+	}
+	for _, b := range []string{"Export my data…", "Import…", "Delete all data…"} {
+		if h.button(b).Disabled() {
+			t.Errorf("%q stays disabled after the export", b)
+		}
+	}
+	if y.dataBusy.Visible() {
+		t.Error("the progress bar stays after the export")
+	}
+}
+
+func TestSystemImportData(t *testing.T) {
+	f := newFake(t)
+	h, y := systemHarness(t, f)
+
+	h.files = func(filePick) (string, error) { return "", nil }
+	h.tap("Import…")
+	if diff := cmp.Diff([]filePick{{exts: []string{".json"}}}, h.picks, cmp.AllowUnexported(filePick{})); diff != "" {
+		t.Errorf("the dialog asked for (-want +got):\n%s", diff)
+	}
+	h.dontSee("Replace your data?") // cancelled: no question, no call
+
+	// A file chosen, then "No": nothing is imported.
+	h.files = func(filePick) (string, error) { return "/home/u/backup/polaris-data.json", nil }
+	h.tap("Import…")
+	h.see("Replace your data?")
+	h.see("Polaris checks the whole file first and changes nothing if it is not valid.")
+	h.tap("No")
+	h.dontSee("Replace your data?")
+
+	var paths []string
+	f.importData = func(path string) error {
+		paths = append(paths, path)
+		if len(paths) == 2 {
+			return errors.New(`reading /home/u/backup/polaris-data.json: not a Polaris export (no "polaris" version)`)
+		}
+		f.set.System.SystemProxy = true // what the file held (under the fake's lock)
+		return nil
+	}
+	h.tap("Import…")
+	h.tap("Yes")
+	if diff := cmp.Diff([]string{"/home/u/backup/polaris-data.json"}, paths); diff != "" {
+		t.Errorf("ImportData paths (-want +got):\n%s", diff)
+	}
+	if got := h.u.banner.Text(); got != "Your data was imported." {
+		t.Errorf("banner = %q", got)
+	}
+	if !y.sysProxy.On {
+		t.Error("the screen does not show the imported settings (system proxy still off)")
+	}
+
+	h.tap("Import…")
+	h.tap("Yes")
+	if got := h.u.banner.Text(); got != `Reading /home/u/backup/polaris-data.json: not a Polaris export (no "polaris" version)` {
+		t.Errorf("banner = %q", got)
+	}
+	if h.button("Import…").Disabled() {
+		t.Error("Import stays disabled after a failed import")
+	}
+}

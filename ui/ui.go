@@ -72,9 +72,11 @@ type Options struct {
 	// Logf receives operational messages (nil: none).
 	Logf func(format string, args ...any)
 
-	// For tests: how work reaches the Fyne thread, and the clock.
-	do  func(func())
-	now func() time.Time
+	// For tests: how work reaches the Fyne thread, the clock, and the
+	// file dialogs (nil: Fyne's own; see pickFile).
+	do       func(func())
+	now      func() time.Time
+	pickFile func(p filePick, done func(path string, err error))
 }
 
 // Screens are the ids of the screens, in sidebar order.
@@ -188,18 +190,23 @@ func (u *UI) Run() {
 	u.app.Run()
 }
 
-// Show brings the window forward; safe from any goroutine.
+// Show brings the window forward, also from the background (the tray's
+// Open item, and a second start of Polaris); safe from any goroutine.
 func (u *UI) Show() {
-	fyne.Do(func() {
+	u.do(func() {
+		wasHidden := u.hidden
 		u.hidden = false
 		u.win.Show()
 		u.win.RequestFocus()
+		if wasHidden {
+			u.blocking.windowShown()
+		}
 	})
 }
 
 // Quit stops the app; Run returns. Safe from any goroutine.
 func (u *UI) Quit() {
-	fyne.Do(u.quit)
+	u.do(u.quit)
 }
 
 // quit is every way out: the window goes first, so that the events its

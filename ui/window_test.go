@@ -186,3 +186,44 @@ func TestApplyQueueKeepsOrder(t *testing.T) {
 		t.Error("after five flips from on the switch shows on")
 	}
 }
+
+// A second start of Polaris asks the running one to show its window: the
+// engine calls Show (main wires App.OnShowRequest to it) on its instance
+// server's goroutine. A window kept running in the background comes back,
+// with what happened meanwhile.
+func TestShowBringsBackgroundWindowForward(t *testing.T) {
+	f := newFake(t)
+	decisions := []status.Decision{{Time: testNow, URL: "https://tracker.example/a.gif", Host: "tracker.example",
+		Site: "news.example", Verdict: status.Blocked, Rule: "||tracker.example^", List: "EasyPrivacy"}}
+	f.recent = func(int) []status.Decision { return decisions }
+	h := newHarness(t, f, "blocking/activity")
+	h.see("https://tracker.example/a.gif")
+
+	// Closed without a tray, kept running in the background.
+	h.u.closeRequested()
+	h.tap("Keep running")
+	if !h.u.hidden {
+		t.Fatal("Keep running did not move Polaris to the background")
+	}
+	// Meanwhile Polaris blocks something else (under the fake's lock:
+	// the log is read from the UI's goroutines).
+	f.mu.Lock()
+	decisions = append([]status.Decision{{Time: testNow.Add(time.Second), URL: "https://pixel.example/b.gif",
+		Host: "pixel.example", Site: "shop.example", Verdict: status.Blocked, Rule: "||pixel.example^", List: "EasyPrivacy"}}, decisions...)
+	f.mu.Unlock()
+	snap := running()
+	snap.Blocking.LogSeq = 2
+	h.snapshot(snap)
+
+	shown := make(chan struct{})
+	go func() { h.u.Show(); close(shown) }() // as the instance server does
+	<-shown
+	h.until("the window is shown", func() bool { return !h.u.hidden })
+	h.settle()
+	if !h.u.win.Content().Visible() {
+		t.Error("the window's content is not visible")
+	}
+	h.see("https://pixel.example/b.gif")
+	h.see("https://tracker.example/a.gif")
+	h.dontSee("Keep Polaris running?")
+}
