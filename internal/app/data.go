@@ -340,9 +340,14 @@ func (a *App) deleteAllData(ctx context.Context, anyway bool) error {
 		}
 	}
 	// 6. Start over with defaults.
+	torWasOn := a.Settings().Tor.Enabled
 	a.mu.Lock()
 	a.cur, a.extra, a.notices = settings.Default(), nil, nil
 	a.mu.Unlock()
+	if running && torWasOn {
+		// Never a silent change of route: say that Tor is off now.
+		a.noticef(status.Warning, "Your data is deleted and Polaris is back to its default settings: Tor is off, so connections now go directly to sites. Turn Tor on again if you need it.")
+	}
 	if running {
 		st, _, err := store.Open(ctx, filepath.Join(a.opts.DataDir, store.FileName))
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -272,9 +273,8 @@ func TestOnionWithoutTorIsNeverLookedUp(t *testing.T) {
 // `data delete` with Tor mode on (the window's button, Polaris running):
 // Polaris's tor is stopped before its state (tor/ in the data dir) is
 // deleted, and is not started again. What follows is the default
-// settings, so Tor mode is off and requests go direct from then on: the
-// snapshot says Tor is off and no notice is shown, so the user learns it
-// only from the Tor switch (documented here as the current behaviour).
+// settings, so Tor mode is off and requests go direct from then on; a
+// notice says so (never a silent change of route).
 func TestDeleteAllDataWithTorOn(t *testing.T) {
 	n := testenv.StartTornet(t)
 	ctx := context.Background()
@@ -332,7 +332,9 @@ func TestDeleteAllDataWithTorOn(t *testing.T) {
 	if got := a.currentProxy().Route().Name; got != "direct" {
 		t.Errorf("route after DeleteAllData: %q, want direct (Tor mode is off with the defaults)", got)
 	}
-	t.Logf("notices after DeleteAllData: %+v", snap.Notices)
+	if !slices.ContainsFunc(snap.Notices, func(n status.Notice) bool { return strings.Contains(n.Text, "Tor is off") }) {
+		t.Errorf("no notice that Tor is off after DeleteAllData: %+v", snap.Notices)
+	}
 	if r := fetchFor(t, c, o.URL+"/after-delete", ""); r.code != 200 {
 		t.Fatalf("after DeleteAllData: %d %.200s", r.code, r.body)
 	}
