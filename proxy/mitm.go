@@ -63,6 +63,7 @@ func (p *Proxy) initHTTPS() {
 		IdleTimeout:       p.cfg.IdleTimeout,
 		MaxHeaderBytes:    p.cfg.MaxHeaderBytes,
 		ErrorLog:          log.New(logWriter(p.cfg.Logf), "proxy (https): ", 0),
+		ConnState:         mitmConnState,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 			if mc, ok := c.(*mitmConn); ok {
 				return context.WithValue(ctx, mitmConnKey{}, mc)
@@ -179,6 +180,12 @@ func (p *Proxy) intercept(req *http.Request, client net.Conn, hostport, host str
 		client.Close()
 		return
 	}
+	// From here until the HTTP server has read the first request, Shutdown
+	// leaves the connection alone (see mitmConnState).
+	tracked, _ := client.(*trackedConn)
+	if tracked != nil {
+		tracked.mitm.Store(mitmBusy)
+	}
 	client.SetDeadline(time.Now().Add(DefaultHandshakeTimeout))
 	tc := tls.Server(buffered, cfg)
 	if err := tc.Handshake(); err != nil {
@@ -188,7 +195,7 @@ func (p *Proxy) intercept(req *http.Request, client net.Conn, hostport, host str
 	}
 	p.pins.succeeded(time.Now())
 	client.SetDeadline(time.Time{})
-	mc := &mitmConn{Conn: tc, host: host, authority: authority(host, hostport), remote: req.RemoteAddr}
+	mc := &mitmConn{Conn: tc, host: host, authority: authority(host, hostport), remote: req.RemoteAddr, client: tracked}
 	if !p.mitm.ln.deliver(mc) {
 		tc.Close()
 	}
@@ -353,10 +360,30 @@ func (t *pinTracker) rejected(host string, now time.Time) bool {
 
 // mitmConn is a decrypted client connection of an intercepted tunnel.
 type mitmConn struct {
-	net.Conn         // the *tls.Conn
-	host      string // the tunnel's host, lower case, no brackets
-	authority string // host[:port] for URLs
-	remote    string // the client's address
+	net.Conn               // the *tls.Conn
+	host      string       // the tunnel's host, lower case, no brackets
+	authority string       // host[:port] for URLs
+	remote    string       // the client's address
+	client    *trackedConn // the client's connection, nil if not tracked
+}
+
+// mitmConnState tells Shutdown whether an intercepted connection is in the
+// middle of a request: it is closed between requests, like a plain
+// keep-alive connection, and never in the middle of one.
+func mitmConnState(c net.Conn, s http.ConnState) {
+	mc, ok := c.(*mitmConn)
+	if !ok || mc.client == nil {
+		return
+	}
+	switch s {
+	case http.StateActive:
+		mc.client.mitm.Store(mitmBusy)
+	case http.StateNew, http.StateIdle:
+		mc.client.mitm.Store(mitmIdle)
+	case http.StateHijacked:
+		// A WebSocket: from now on only its bytes tell.
+		mc.client.mitm.Store(mitmNone)
+	}
 }
 
 type mitmConnKey struct{}
