@@ -186,12 +186,14 @@ func (p *Proxy) intercept(req *http.Request, client net.Conn, hostport, host str
 		tracked.mitm.Store(mitmBusy)
 	}
 	client.SetDeadline(time.Now().Add(DefaultHandshakeTimeout))
-	tc := tls.Server(buffered, cfg)
+	sniff := &alertSniffer{Conn: buffered}
+	tc := tls.Server(sniff, cfg)
 	if err := tc.Handshake(); err != nil {
 		client.Close()
-		p.handshakeFailed(host, err)
+		p.handshakeFailed(host, err, sniff)
 		return
 	}
+	sniff.done = true
 	p.pins.succeeded(time.Now())
 	client.SetDeadline(time.Time{})
 	mc := &mitmConn{Conn: tc, host: host, authority: authority(host, hostport), remote: req.RemoteAddr, client: tracked}

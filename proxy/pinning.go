@@ -11,9 +11,10 @@ import (
 
 // handshakeFailed looks at why a client broke off our TLS handshake: a
 // client that rejects the certificate while others accept it pins its
-// certificate, and the host is passed through from now on.
-func (p *Proxy) handshakeFailed(host string, err error) {
-	if !isCertRejection(err) {
+// certificate, and the host is passed through from now on. sniff saw the
+// client's side of the handshake.
+func (p *Proxy) handshakeFailed(host string, err error, sniff *alertSniffer) {
+	if !isCertRejection(err) && !sniff.certRejected() {
 		p.cfg.Logf("HTTPS filtering: handshake with the client for %s: %v", host, err)
 		return
 	}
@@ -56,6 +57,69 @@ func isCertRejection(err error) bool {
 		return false
 	}
 	return certRejectionAlerts[uint8(v.Uint())]
+}
+
+// alertSniffer watches the client's bytes during our TLS handshake for a
+// certificate rejection crypto/tls cannot read. In TLS 1.3 everything after
+// the ServerHello is encrypted, alerts included, but OpenSSL (curl, openssl
+// s_client, Python and many apps) checks the certificate before it switches
+// to the handshake keys and sends its alert in clear: 15 03 03 00 02 02 30
+// is a fatal unknown_ca. crypto/tls tries to decrypt that record and reports
+// "bad record MAC", never the alert (TLS 1.2 alerts are in clear anyway and
+// crypto/tls reads them).
+//
+// A rejection is recognised only when the client's answer to our latest
+// flight (the one with the certificate; crypto/tls's own alert, sent when it
+// fails to decrypt, comes after the answer and does not count) starts with
+// that record: a well-formed fatal alert whose code refuses the certificate,
+// optionally after the ChangeCipherSpec record of TLS 1.3's middlebox
+// compatibility mode. Corruption on the way does not forge that, so one
+// such alert counts, like an alert crypto/tls reads; pinTracker's limits
+// apply to both.
+type alertSniffer struct {
+	net.Conn
+	wrote bool     // the server has sent a flight
+	after [16]byte // the first bytes read after the server's latest write
+	n     int      // of after
+	prev  [16]byte // the client's answer before that write
+	prevN int      // of prev
+	done  bool     // the handshake is over: nothing more to watch
+}
+
+func (c *alertSniffer) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if !c.done && c.wrote && n > 0 {
+		c.n += copy(c.after[c.n:], b[:n])
+	}
+	return n, err
+}
+
+func (c *alertSniffer) Write(b []byte) (int, error) {
+	if !c.done {
+		if c.n > 0 {
+			c.prev, c.prevN = c.after, c.n
+		}
+		c.wrote, c.n = true, 0
+	}
+	return c.Conn.Write(b)
+}
+
+// certRejected reports whether the client answered our latest flight with
+// an unencrypted alert refusing the certificate. nil reports false.
+func (c *alertSniffer) certRejected() bool {
+	if c == nil {
+		return false
+	}
+	b := c.after[:c.n]
+	if c.n == 0 {
+		b = c.prev[:c.prevN]
+	}
+	// ChangeCipherSpec: type 20, version 3.x, length 1, value 1.
+	if len(b) >= 6 && b[0] == 20 && b[1] == 3 && b[3] == 0 && b[4] == 1 && b[5] == 1 {
+		b = b[6:]
+	}
+	// Alert: type 21, version 3.x, length 2, level fatal (2), description.
+	return len(b) >= 7 && b[0] == 21 && b[1] == 3 && b[3] == 0 && b[4] == 2 && b[5] == 2 && certRejectionAlerts[b[6]]
 }
 
 // pinTracker learns which hosts pin their certificate. A rejection counts
