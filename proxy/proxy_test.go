@@ -134,7 +134,8 @@ func getEcho(t *testing.T, c *http.Client, req *http.Request) echo {
 func TestSignalsMatrix(t *testing.T) {
 	origin, _ := newOrigin(t)
 	// The origin is reached as "127.0.0.1"; exceptions are keyed by site.
-	// A navigation's site is its own host; a subresource's comes from Referer.
+	// A navigation's site is its own host, whatever page it came from; a
+	// subresource's comes from Origin, else from Referer.
 	const excepted = "excepted.example"
 	for _, dnt := range []settings.DNT{settings.DNTUnset, settings.DNTDoNotTrack, settings.DNTAllowTracking} {
 		for _, gpc := range []bool{false, true} {
@@ -149,7 +150,8 @@ func TestSignalsMatrix(t *testing.T) {
 				}
 				tp := startProxy(t, Config{}, pol)
 				c := tp.client()
-				for _, kind := range []string{"navigation", "subresource-other-site", "subresource-excepted-site"} {
+				for _, kind := range []string{"navigation", "navigation-from-excepted-site", "subresource-other-site",
+					"subresource-excepted-site", "fetch-excepted-origin"} {
 					name := fmt.Sprintf("dnt=%s/gpc=%v/exception=%q/%s", dnt, gpc, exc, kind)
 					t.Run(name, func(t *testing.T) {
 						req, _ := http.NewRequest("GET", origin.URL+"/x", nil)
@@ -158,6 +160,14 @@ func TestSignalsMatrix(t *testing.T) {
 						case "navigation":
 							req.Header.Set("Sec-Fetch-Dest", "document")
 							req.Header.Set("Sec-Fetch-Mode", "navigate")
+						case "navigation-from-excepted-site":
+							// A link or form on the excepted site leads
+							// to another: the exception stays behind.
+							req.Method = http.MethodPost
+							req.Header.Set("Sec-Fetch-Dest", "document")
+							req.Header.Set("Sec-Fetch-Mode", "navigate")
+							req.Header.Set("Origin", "https://www."+excepted)
+							req.Header.Set("Referer", "https://www."+excepted+"/form")
 						case "subresource-other-site":
 							req.Header.Set("Sec-Fetch-Dest", "image")
 							req.Header.Set("Referer", "https://news.other.example/page")
@@ -165,6 +175,13 @@ func TestSignalsMatrix(t *testing.T) {
 						case "subresource-excepted-site":
 							req.Header.Set("Sec-Fetch-Dest", "script")
 							req.Header.Set("Referer", "https://www."+excepted+"/article?id=1")
+							site = excepted
+						case "fetch-excepted-origin":
+							// fetch() under a no-referrer policy: only
+							// Origin names the page.
+							req.Header.Set("Sec-Fetch-Dest", "empty")
+							req.Header.Set("Sec-Fetch-Mode", "cors")
+							req.Header.Set("Origin", "https://www."+excepted)
 							site = excepted
 						}
 						wantDNT, wantGPC := dnt.Header(), gpc
