@@ -11,7 +11,6 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -63,6 +62,7 @@ func (p *Proxy) initHTTPS() {
 		IdleTimeout:       p.cfg.IdleTimeout,
 		MaxHeaderBytes:    p.cfg.MaxHeaderBytes,
 		ErrorLog:          log.New(logWriter(p.cfg.Logf), "proxy (https): ", 0),
+		ConnState:         mitmConnState,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 			if mc, ok := c.(*mitmConn); ok {
 				return context.WithValue(ctx, mitmConnKey{}, mc)
@@ -179,16 +179,24 @@ func (p *Proxy) intercept(req *http.Request, client net.Conn, hostport, host str
 		client.Close()
 		return
 	}
+	// From here until the HTTP server has read the first request, Shutdown
+	// leaves the connection alone (see mitmConnState).
+	tracked, _ := client.(*trackedConn)
+	if tracked != nil {
+		tracked.mitm.Store(mitmBusy)
+	}
 	client.SetDeadline(time.Now().Add(DefaultHandshakeTimeout))
-	tc := tls.Server(buffered, cfg)
+	sniff := &alertSniffer{Conn: buffered}
+	tc := tls.Server(sniff, cfg)
 	if err := tc.Handshake(); err != nil {
 		client.Close()
-		p.handshakeFailed(host, err)
+		p.handshakeFailed(host, err, sniff)
 		return
 	}
+	sniff.done = true
 	p.pins.succeeded(time.Now())
 	client.SetDeadline(time.Time{})
-	mc := &mitmConn{Conn: tc, host: host, authority: authority(host, hostport), remote: req.RemoteAddr}
+	mc := &mitmConn{Conn: tc, host: host, authority: authority(host, hostport), remote: req.RemoteAddr, client: tracked}
 	if !p.mitm.ln.deliver(mc) {
 		tc.Close()
 	}
@@ -234,129 +242,32 @@ func closeWrite(c net.Conn) {
 	}
 }
 
-// handshakeFailed looks at why a client broke off our TLS handshake: a
-// client that rejects the certificate while others accept it pins its
-// certificate, and the host is passed through from now on.
-func (p *Proxy) handshakeFailed(host string, err error) {
-	if !isCertRejection(err) {
-		p.cfg.Logf("HTTPS filtering: handshake with the client for %s: %v", host, err)
-		return
-	}
-	remembered := p.pins.rejected(host, time.Now())
-	if remembered {
-		p.cfg.Logf("HTTPS filtering: the client rejected Polaris's certificate for %s (certificate pinning); %s is passed through untouched from now on", host, host)
-	} else {
-		p.cfg.Logf("HTTPS filtering: the client rejected Polaris's certificate for %s; it probably does not trust Polaris's CA", host)
-	}
-	if f := p.cfg.OnCertRejected; f != nil {
-		go f(host, remembered)
-	}
-}
-
-// certRejectionAlerts are the TLS alerts a client sends when it does not
-// accept a certificate (RFC 8446 §6.2).
-var certRejectionAlerts = map[uint8]bool{
-	42: true, // bad_certificate
-	43: true, // unsupported_certificate
-	44: true, // certificate_revoked
-	45: true, // certificate_expired
-	46: true, // certificate_unknown
-	48: true, // unknown_ca
-}
-
-// isCertRejection reports whether err is a TLS alert from the peer saying
-// it does not accept our certificate.
-func isCertRejection(err error) bool {
-	var ae tls.AlertError
-	if errors.As(err, &ae) {
-		return certRejectionAlerts[uint8(ae)]
-	}
-	var op *net.OpError
-	if !errors.As(err, &op) || op.Op != "remote error" || op.Err == nil {
-		return false
-	}
-	// crypto/tls reports a received alert as an unexported uint8 type.
-	v := reflect.ValueOf(op.Err)
-	if v.Kind() != reflect.Uint8 {
-		return false
-	}
-	return certRejectionAlerts[uint8(v.Uint())]
-}
-
-// pinTracker learns which hosts pin their certificate. A rejection counts
-// only while the CA demonstrably works (another intercepted handshake
-// succeeded recently) and only a few hosts a hour: a client that rejects
-// everything does not trust the CA at all, which is not pinning.
-type pinTracker struct {
-	mu      sync.Mutex
-	lastOK  time.Time
-	hosts   map[string]struct{} // learned this session
-	learnAt []time.Time         // when, for the hourly cap
-}
-
-// Limits of pinning detection.
-const (
-	pinTrustWindow = 30 * time.Minute
-	pinMaxPerHour  = 10
-	pinMaxHosts    = 4096
-)
-
-func (t *pinTracker) succeeded(now time.Time) {
-	t.mu.Lock()
-	t.lastOK = now
-	t.mu.Unlock()
-}
-
-// reset forgets the hosts learned this session: the policy's PassThrough,
-// which the owner keeps from OnCertRejected, is what counts from then on.
-func (t *pinTracker) reset() {
-	t.mu.Lock()
-	clear(t.hosts)
-	t.mu.Unlock()
-}
-
-func (t *pinTracker) learned(host string) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	_, ok := t.hosts[host]
-	return ok
-}
-
-// rejected records a certificate rejection for host and reports whether the
-// host is now passed through.
-func (t *pinTracker) rejected(host string, now time.Time) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if _, ok := t.hosts[host]; ok {
-		return true
-	}
-	if t.lastOK.IsZero() || now.Sub(t.lastOK) > pinTrustWindow || len(t.hosts) >= pinMaxHosts {
-		return false
-	}
-	recent := t.learnAt[:0]
-	for _, at := range t.learnAt {
-		if now.Sub(at) < time.Hour {
-			recent = append(recent, at)
-		}
-	}
-	t.learnAt = recent
-	if len(recent) >= pinMaxPerHour {
-		return false
-	}
-	if t.hosts == nil {
-		t.hosts = map[string]struct{}{}
-	}
-	t.hosts[host] = struct{}{}
-	t.learnAt = append(t.learnAt, now)
-	return true
-}
-
 // mitmConn is a decrypted client connection of an intercepted tunnel.
 type mitmConn struct {
-	net.Conn         // the *tls.Conn
-	host      string // the tunnel's host, lower case, no brackets
-	authority string // host[:port] for URLs
-	remote    string // the client's address
+	net.Conn               // the *tls.Conn
+	host      string       // the tunnel's host, lower case, no brackets
+	authority string       // host[:port] for URLs
+	remote    string       // the client's address
+	client    *trackedConn // the client's connection, nil if not tracked
+}
+
+// mitmConnState tells Shutdown whether an intercepted connection is in the
+// middle of a request: it is closed between requests, like a plain
+// keep-alive connection, and never in the middle of one.
+func mitmConnState(c net.Conn, s http.ConnState) {
+	mc, ok := c.(*mitmConn)
+	if !ok || mc.client == nil {
+		return
+	}
+	switch s {
+	case http.StateActive:
+		mc.client.mitm.Store(mitmBusy)
+	case http.StateNew, http.StateIdle:
+		mc.client.mitm.Store(mitmIdle)
+	case http.StateHijacked:
+		// A WebSocket: from now on only its bytes tell.
+		mc.client.mitm.Store(mitmNone)
+	}
 }
 
 type mitmConnKey struct{}

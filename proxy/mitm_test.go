@@ -10,6 +10,9 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -370,6 +373,125 @@ func TestPinningPassThrough(t *testing.T) {
 	}
 	tc.Close()
 }
+
+// OpenSSL clients refuse a certificate in TLS 1.3 with an alert in clear
+// that crypto/tls cannot read ("bad record MAC"); the refusal is recognised
+// all the same, and the host passes through from then on. curl is the real
+// OpenSSL client here, trusting only the site's own CA as a pinning app does.
+func TestPinningOpenSSLClient(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("curl is not installed: pinning detection with an OpenSSL client is not tested")
+	}
+	for _, version := range []string{"1.3", "1.2"} {
+		t.Run("TLS "+version, func(t *testing.T) {
+			polaris, upstream := newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA")
+			origin := newTLSOrigin(t, upstream, nil)
+			events := make(chan string, 10)
+			tp := startProxy(t, Config{
+				TLSConfigForHost: polaris.tlsConfigForHost,
+				Route:            Route{Dial: toOrigin(origin.Listener.Addr().String())},
+				RootCAs:          upstream.pool,
+				OnCertRejected: func(host string, remembered bool) {
+					events <- fmt.Sprintf("%s remembered=%v", host, remembered)
+				},
+			}, signalsOn)
+			tp.SetHTTPSPolicy(HTTPSPolicy{Filter: true})
+			// A browser that trusts the CA loads a page: the CA works.
+			resp, err := mitmClient(tp, polaris.pool).Get("https://news.example/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+
+			caFile := filepath.Join(t.TempDir(), "upstream.pem")
+			if err := os.WriteFile(caFile, upstream.pem, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			run := func() ([]byte, error) {
+				cmd := exec.Command(curl, "-q", "-sS", "--max-time", "10", "--proxy", tp.url.String(),
+					"--cacert", caFile, "--tlsv"+version, "--tls-max", version, "https://www.good.test/pinned")
+				cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+				return cmd.CombinedOutput()
+			}
+			if out, err := run(); err == nil {
+				t.Fatalf("curl accepted Polaris's certificate: %s", out)
+			}
+			select {
+			case got := <-events:
+				if want := "www.good.test remembered=true"; got != want {
+					t.Errorf("OnCertRejected: %s, want %s", got, want)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("curl's rejection of Polaris's certificate was not recognised")
+			}
+			out, err := run()
+			if err != nil {
+				t.Fatalf("curl after its rejection was learned: %v: %s", err, out)
+			}
+			if !strings.Contains(string(out), `"/pinned"`) {
+				t.Errorf("curl through the untouched tunnel got %s, want the origin's echo", out)
+			}
+		})
+	}
+}
+
+// The sniffer takes for a rejection only an alert in clear that refuses
+// the certificate, sent in answer to the server's flight.
+func TestAlertSnifferCertRejected(t *testing.T) {
+	hello := []byte{22, 3, 1, 0, 5, 1, 0, 0, 1, 0}
+	ccs := []byte{20, 3, 3, 0, 1, 1}
+	alert := func(level, code byte) []byte { return []byte{21, 3, 3, 0, 2, level, code} }
+	// A nil step is a write by the server, the others what the client sent.
+	for _, tc := range []struct {
+		name  string
+		steps [][]byte
+		want  bool
+	}{
+		{"unknown_ca", [][]byte{hello, nil, alert(2, 48)}, true},
+		{"unknown_ca, then the server's alert", [][]byte{hello, nil, alert(2, 48), nil}, true},
+		{"bad_certificate after ChangeCipherSpec", [][]byte{hello, nil, append(ccs, alert(2, 42)...)}, true},
+		{"after a HelloRetryRequest", [][]byte{hello, nil, hello, nil, alert(2, 46), nil}, true},
+		{"before the server's flight", [][]byte{alert(2, 48)}, false},
+		{"warning level", [][]byte{hello, nil, alert(1, 48)}, false},
+		{"decode_error", [][]byte{hello, nil, alert(2, 50), nil}, false},
+		{"encrypted record", [][]byte{hello, nil, {23, 3, 3, 0, 2, 2, 48}, nil}, false},
+		{"wrong length", [][]byte{hello, nil, {21, 3, 3, 0, 3, 2, 48, 0}}, false},
+		{"truncated", [][]byte{hello, nil, alert(2, 48)[:6]}, false},
+		{"no answer", [][]byte{hello, nil}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &scriptConn{}
+			s := &alertSniffer{Conn: c}
+			buf := make([]byte, 64)
+			for _, step := range tc.steps {
+				if step == nil {
+					s.Write([]byte{22, 3, 3})
+					continue
+				}
+				c.next = step
+				s.Read(buf)
+			}
+			if got := s.certRejected(); got != tc.want {
+				t.Errorf("certRejected after %v = %v, want %v", tc.steps, got, tc.want)
+			}
+		})
+	}
+}
+
+// scriptConn returns next from Read and swallows writes.
+type scriptConn struct {
+	net.Conn
+	next []byte
+}
+
+func (c *scriptConn) Read(b []byte) (int, error) {
+	n := copy(b, c.next)
+	c.next = nil
+	return n, nil
+}
+
+func (c *scriptConn) Write(b []byte) (int, error) { return len(b), nil }
 
 func TestPinTrackerLimits(t *testing.T) {
 	var pt pinTracker

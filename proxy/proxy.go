@@ -245,17 +245,29 @@ func (p *Proxy) Addr() string {
 }
 
 // Shutdown stops accepting connections and lets in-flight requests finish
-// until ctx is done; then it closes every remaining connection (tunnels
-// included) and returns ctx's error if the deadline cut requests off.
+// until ctx is done, over plain HTTP, intercepted HTTPS and CONNECT tunnels
+// alike: idle connections and tunnels are closed at once, busy ones when
+// they fall idle. At ctx's deadline every remaining connection is closed and
+// Shutdown returns ctx's error.
 func (p *Proxy) Shutdown(ctx context.Context) error {
 	if p.ln == nil {
 		return nil
 	}
+	// The three run side by side: a slow plain request must not hold the
+	// tunnels open (nor the reverse), and intercepted connections stop
+	// taking new requests from the start, like plain keep-alive ones.
+	served := make(chan struct{})
+	drained := make(chan error, 1)
+	stopped := make(chan error, 1)
+	go func() { drained <- p.conns.drain(ctx, served) }()
+	go func() { stopped <- p.stopHTTPS(ctx) }()
 	err := p.srv.Shutdown(ctx)
-	if herr := p.stopHTTPS(ctx); err == nil {
-		err = herr
+	close(served)
+	for _, ch := range []chan error{stopped, drained} {
+		if e := <-ch; err == nil {
+			err = e
+		}
 	}
-	// Tunnels and WebSockets were hijacked; the server no longer tracks them.
 	p.conns.closeAll()
 	if err != nil {
 		p.srv.Close()
@@ -332,6 +344,72 @@ func (s *connSet) remove(c *trackedConn) {
 
 func (s *connSet) count() int64 { return s.n.Load() }
 
+// Shutdown of hijacked connections. The HTTP server knows when a plain
+// request is in flight; for a tunnel the proxy sees only bytes, so it
+// guesses from them. A tunnel is busy while bytes moved in the last
+// tunnelQuiet, or while the client's bytes came last and amount to a request
+// waiting for its answer (a slow server may think for seconds before its
+// first byte). A client's last burst smaller than requestMinBytes is not
+// taken for a request: browsers keep idle tunnels open for minutes, and the
+// last thing such a tunnel carried is often a few client bytes — the TLS 1.3
+// Finished message (64 or 80 bytes with its ChangeCipherSpec) to a server
+// that sends no ticket after it, or HTTP/2 acknowledgements and window
+// updates (31 to ~70 bytes) — and those must not hold Polaris's exit. The
+// price: a tunnel whose last request is tinier than that and whose server
+// is silent for more than tunnelQuiet is cut. An intercepted connection is
+// judged by its HTTP server instead (see mitmConnState).
+const (
+	tunnelQuiet     = 250 * time.Millisecond
+	requestMinBytes = 96
+	drainPoll       = 50 * time.Millisecond
+)
+
+// drain closes the hijacked connections as they fall idle until none is
+// left once served is closed (the HTTP server hands over no new ones); at
+// ctx's end it closes the rest and returns ctx's error.
+func (s *connSet) drain(ctx context.Context, served <-chan struct{}) error {
+	tick := time.NewTicker(drainPoll)
+	defer tick.Stop()
+	for {
+		left := s.closeIdle(time.Now())
+		select {
+		case <-served:
+			if left == 0 {
+				return nil
+			}
+		default:
+		}
+		select {
+		case <-ctx.Done():
+			s.closeHijacked()
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// closeIdle closes the hijacked connections that are idle at now and
+// returns how many hijacked ones are still open.
+func (s *connSet) closeIdle(now time.Time) int {
+	s.mu.Lock()
+	var idle []*trackedConn
+	left := 0
+	for c := range s.m {
+		switch {
+		case !c.hijacked.Load():
+		case c.idle(now):
+			idle = append(idle, c)
+		default:
+			left++
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range idle {
+		c.Close()
+	}
+	return left
+}
+
 // closeHijacked closes the tunnels and WebSockets.
 func (s *connSet) closeHijacked() {
 	s.mu.Lock()
@@ -375,12 +453,53 @@ func (l *trackingListener) Accept() (net.Conn, error) {
 }
 
 // trackedConn removes itself from its set when closed. It keeps TCP
-// half-close so tunnels can forward a client's shutdown.
+// half-close so tunnels can forward a client's shutdown, and notes when
+// bytes moved so Shutdown can tell a busy tunnel from an idle one.
 type trackedConn struct {
 	net.Conn
 	set      *connSet
 	once     sync.Once
 	hijacked atomic.Bool
+	lastIO   atomic.Int64 // UnixNano of the last byte read or written
+	inBurst  atomic.Int64 // bytes read from the client since the last write to it
+	mitm     atomic.Int32 // mitmNone, or the state of an intercepted connection
+}
+
+// States of an intercepted connection (trackedConn.mitm).
+const (
+	mitmNone int32 = iota // not intercepted: judged by its bytes
+	mitmBusy              // handshake or a request in progress
+	mitmIdle              // between requests
+)
+
+func (c *trackedConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if n > 0 {
+		c.inBurst.Add(int64(n))
+		c.lastIO.Store(time.Now().UnixNano())
+	}
+	return n, err
+}
+
+func (c *trackedConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	if n > 0 {
+		c.inBurst.Store(0)
+		c.lastIO.Store(time.Now().UnixNano())
+	}
+	return n, err
+}
+
+// idle reports whether closing c at now interrupts nothing (see drain).
+func (c *trackedConn) idle(now time.Time) bool {
+	quiet := now.Sub(time.Unix(0, c.lastIO.Load())) >= tunnelQuiet
+	switch c.mitm.Load() {
+	case mitmBusy:
+		return false
+	case mitmIdle:
+		return quiet
+	}
+	return quiet && c.inBurst.Load() < requestMinBytes
 }
 
 func (c *trackedConn) Close() error {

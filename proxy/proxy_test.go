@@ -3,7 +3,10 @@ package proxy
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -131,7 +134,8 @@ func getEcho(t *testing.T, c *http.Client, req *http.Request) echo {
 func TestSignalsMatrix(t *testing.T) {
 	origin, _ := newOrigin(t)
 	// The origin is reached as "127.0.0.1"; exceptions are keyed by site.
-	// A navigation's site is its own host; a subresource's comes from Referer.
+	// A navigation's site is its own host, whatever page it came from; a
+	// subresource's comes from Origin, else from Referer.
 	const excepted = "excepted.example"
 	for _, dnt := range []settings.DNT{settings.DNTUnset, settings.DNTDoNotTrack, settings.DNTAllowTracking} {
 		for _, gpc := range []bool{false, true} {
@@ -146,7 +150,8 @@ func TestSignalsMatrix(t *testing.T) {
 				}
 				tp := startProxy(t, Config{}, pol)
 				c := tp.client()
-				for _, kind := range []string{"navigation", "subresource-other-site", "subresource-excepted-site"} {
+				for _, kind := range []string{"navigation", "navigation-from-excepted-site", "subresource-other-site",
+					"subresource-excepted-site", "fetch-excepted-origin"} {
 					name := fmt.Sprintf("dnt=%s/gpc=%v/exception=%q/%s", dnt, gpc, exc, kind)
 					t.Run(name, func(t *testing.T) {
 						req, _ := http.NewRequest("GET", origin.URL+"/x", nil)
@@ -155,6 +160,14 @@ func TestSignalsMatrix(t *testing.T) {
 						case "navigation":
 							req.Header.Set("Sec-Fetch-Dest", "document")
 							req.Header.Set("Sec-Fetch-Mode", "navigate")
+						case "navigation-from-excepted-site":
+							// A link or form on the excepted site leads
+							// to another: the exception stays behind.
+							req.Method = http.MethodPost
+							req.Header.Set("Sec-Fetch-Dest", "document")
+							req.Header.Set("Sec-Fetch-Mode", "navigate")
+							req.Header.Set("Origin", "https://www."+excepted)
+							req.Header.Set("Referer", "https://www."+excepted+"/form")
 						case "subresource-other-site":
 							req.Header.Set("Sec-Fetch-Dest", "image")
 							req.Header.Set("Referer", "https://news.other.example/page")
@@ -162,6 +175,13 @@ func TestSignalsMatrix(t *testing.T) {
 						case "subresource-excepted-site":
 							req.Header.Set("Sec-Fetch-Dest", "script")
 							req.Header.Set("Referer", "https://www."+excepted+"/article?id=1")
+							site = excepted
+						case "fetch-excepted-origin":
+							// fetch() under a no-referrer policy: only
+							// Origin names the page.
+							req.Header.Set("Sec-Fetch-Dest", "empty")
+							req.Header.Set("Sec-Fetch-Mode", "cors")
+							req.Header.Set("Origin", "https://www."+excepted)
 							site = excepted
 						}
 						wantDNT, wantGPC := dnt.Header(), gpc
@@ -549,6 +569,167 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if _, err := net.DialTimeout("tcp", p.Addr(), time.Second); err == nil {
 		t.Error("the proxy still accepts connections after Shutdown")
+	}
+}
+
+// Shutdown gives a request inside a CONNECT tunnel the same grace as a
+// plain one: a slow HTTPS answer still arrives, an idle tunnel (browsers
+// keep them open for minutes) does not delay the exit, and a tunnel still
+// busy at the deadline is cut. Intercepted HTTPS behaves like plain
+// keep-alive: the request in progress finishes, then the connection closes.
+func TestGracefulShutdownTunnels(t *testing.T) {
+	arrived := make(chan struct{}, 1)
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/think":
+			arrived <- struct{}{}
+			// Silent for longer than a tunnel may be quiet: only the
+			// unanswered request shows the tunnel is busy.
+			time.Sleep(800 * time.Millisecond)
+		case "/hang":
+			arrived <- struct{}{}
+			<-r.Context().Done()
+			return
+		}
+		io.WriteString(w, "answer")
+	})
+	origin := httptest.NewTLSServer(handler)
+	defer origin.Close()
+	polaris, upstream := newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA")
+	leaf := upstream.leaf(t, []string{"127.0.0.1"}, time.Time{}, time.Time{})
+	mitmOrigin := httptest.NewUnstartedServer(handler)
+	mitmOrigin.TLS = &tls.Config{Certificates: []tls.Certificate{leaf}}
+	mitmOrigin.StartTLS()
+	defer mitmOrigin.Close()
+
+	type started struct {
+		p          *Proxy
+		tp         *testProxy
+		roots      *x509.CertPool // what the clients trust
+		busy, idle *http.Client   // clients with a tunnel each
+	}
+	start := func(t *testing.T, intercept bool) started {
+		cfg := Config{Listen: "127.0.0.1:0", Logf: t.Logf}
+		roots := origin.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+		if intercept {
+			cfg.TLSConfigForHost, cfg.RootCAs, roots = polaris.tlsConfigForHost, upstream.pool, polaris.pool
+		}
+		p, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.SetPolicy(Policy{Protection: true})
+		p.SetHTTPSPolicy(HTTPSPolicy{Filter: intercept})
+		if err := p.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		u, _ := url.Parse("http://" + p.Addr())
+		client := func() *http.Client {
+			return &http.Client{Transport: &http.Transport{
+				Proxy:           http.ProxyURL(u),
+				TLSClientConfig: &tls.Config{RootCAs: roots},
+			}}
+		}
+		return started{p, &testProxy{Proxy: p, url: u}, roots, client(), client()}
+	}
+	get := func(c *http.Client, u string) (string, error) {
+		resp, err := c.Get(u)
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return string(b), err
+	}
+	type result struct {
+		body string
+		err  error
+	}
+	// inFlight starts GET u on c and returns once the origin has it.
+	inFlight := func(t *testing.T, c *http.Client, u string) <-chan result {
+		done := make(chan result, 1)
+		go func() {
+			body, err := get(c, u)
+			done <- result{body, err}
+		}()
+		select {
+		case <-arrived:
+		case r := <-done:
+			t.Fatalf("GET %s before shutdown: %q, %v", u, r.body, r.err)
+		}
+		return done
+	}
+	shutdown := func(p *Proxy, grace time.Duration) (time.Duration, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), grace)
+		defer cancel()
+		t0 := time.Now()
+		err := p.Shutdown(ctx)
+		return time.Since(t0), err
+	}
+
+	for _, tc := range []struct {
+		name      string
+		intercept bool
+		url       string
+	}{
+		{"tunnel", false, origin.URL},
+		{"intercepted", true, mitmOrigin.URL},
+	} {
+		t.Run(tc.name+"/slow answer finishes, idle tunnel does not wait", func(t *testing.T) {
+			s := start(t, tc.intercept)
+			if body, err := get(s.idle, tc.url+"/"); err != nil || body != "answer" {
+				t.Fatalf("GET / = %q, %v", body, err)
+			}
+			done := inFlight(t, s.busy, tc.url+"/think")
+			d, err := shutdown(s.p, 5*time.Second)
+			if err != nil {
+				t.Errorf("Shutdown = %v, want nil", err)
+			}
+			if r := <-done; r.err != nil || r.body != "answer" {
+				t.Errorf("request in flight during shutdown: %q, %v; want its answer", r.body, r.err)
+			}
+			// The answer takes 0.8 s; the idle tunnel must not hold the
+			// exit until the 5 s deadline.
+			if d > 2*time.Second {
+				t.Errorf("Shutdown took %v with an idle tunnel open, want about 0.8 s", d)
+			}
+			if n := s.p.Status().Active; n != 0 {
+				t.Errorf("%d connections open after Shutdown, want 0", n)
+			}
+		})
+		t.Run(tc.name+"/idle tunnel closed at once", func(t *testing.T) {
+			s := start(t, tc.intercept)
+			if body, err := get(s.idle, tc.url+"/"); err != nil || body != "answer" {
+				t.Fatalf("GET / = %q, %v", body, err)
+			}
+			// A preconnected tunnel: a TLS handshake and no request yet.
+			pre := connectTLS(t, s.tp, strings.TrimPrefix(tc.url, "https://"), s.roots, nil)
+			defer pre.Close()
+			time.Sleep(100 * time.Millisecond) // the proxy finishes its side of the handshake
+			d, err := shutdown(s.p, 5*time.Second)
+			if err != nil || d > time.Second {
+				t.Errorf("Shutdown with only idle tunnels = %v after %v, want nil within 1 s", err, d)
+			}
+		})
+		t.Run(tc.name+"/busy at the deadline is cut", func(t *testing.T) {
+			s := start(t, tc.intercept)
+			done := inFlight(t, s.busy, tc.url+"/hang")
+			d, err := shutdown(s.p, 300*time.Millisecond)
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("Shutdown = %v, want the deadline's error", err)
+			}
+			if d > 2*time.Second {
+				t.Errorf("Shutdown with a hung tunnel took %v; the grace period is 300 ms", d)
+			}
+			select {
+			case r := <-done:
+				if r.err == nil {
+					t.Errorf("hung request = %q, want an error", r.body)
+				}
+			case <-time.After(3 * time.Second):
+				t.Error("the hung tunnel is still open 3 s after the deadline")
+			}
+		})
 	}
 }
 
