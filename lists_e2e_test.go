@@ -60,6 +60,20 @@ func (l *e2eLists) serve(path, text string) string {
 	return l.srv.URL + path
 }
 
+// pixelStatus fetches a tracker's pixel through c as a page of site does
+// and returns the status code (204: blocked by Polaris).
+func pixelStatus(t *testing.T, c *http.Client, tracker, site string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", tracker+"/pixel", nil)
+	req.Header.Set("Referer", site+"/")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 // trackerOrigin listens on 127.0.0.2.
 func trackerOrigin(t *testing.T) string {
 	t.Helper()
@@ -152,16 +166,7 @@ func TestRunningProxyPicksUpListsAndSettings(t *testing.T) {
 	u := lists.serve("/loopback.txt", "||127.0.0.2^\n")
 	r := startPolaris(t, dir)
 	c := r.client()
-	status := func() int {
-		req, _ := http.NewRequest("GET", tracker+"/pixel", nil)
-		req.Header.Set("Referer", site+"/")
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
+	status := func() int { return pixelStatus(t, c, tracker, site) }
 	within := func(what string, want int) {
 		t.Helper()
 		deadline := time.Now().Add(time.Second)
@@ -260,16 +265,7 @@ func TestPauseAndResume(t *testing.T) {
 	}
 	r := startPolaris(t, dir)
 	c := r.client()
-	status := func() int {
-		req, _ := http.NewRequest("GET", tracker+"/pixel", nil)
-		req.Header.Set("Referer", site+"/")
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
+	status := func() int { return pixelStatus(t, c, tracker, site) }
 	if got := status(); got != 204 {
 		t.Fatalf("tracker before the pause: %d, want 204", got)
 	}
