@@ -215,6 +215,7 @@ func (y *systemScreen) update() {
 	y.sysProxy.SetOn(set.System.SystemProxy)
 	y.firefox.SetOn(set.System.FirefoxUserJS)
 	y.failOpen.SetOn(set.System.PACFailOpen)
+	enable(y.failOpen, !set.Tor.Enabled) // in Tor mode the PAC file never falls back to direct
 	y.autostart.SetOn(set.System.Autostart)
 	switch {
 	case snap.SystemProxy && len(snap.Backends) > 0:

@@ -255,3 +255,14 @@ func TestSystemImportData(t *testing.T) {
 		t.Error("Import stays disabled after a failed import")
 	}
 }
+
+// In Tor mode the PAC file never falls back to direct, so the fail-open
+// switch cannot be used.
+func TestSystemFailOpenOffInTorMode(t *testing.T) {
+	f := newFake(t)
+	f.set.Tor.Enabled = true
+	_, y := systemHarness(t, f)
+	if !y.failOpen.Disabled() {
+		t.Error("the fail-open switch can be used in Tor mode")
+	}
+}

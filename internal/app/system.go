@@ -185,7 +185,11 @@ func (a *App) applyAutostart(s settings.Settings) error {
 func (a *App) localHandler(addrFn func() string, notFound http.HandlerFunc) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /proxy.pac", func(w http.ResponseWriter, r *http.Request) {
-		pac := sysproxy.PAC(clientAddr(addrFn()), a.Settings().System.PACFailOpen)
+		// In Tor mode the file never falls back to direct, whatever the
+		// fail-open setting says: turning Tor off is the only way back to
+		// direct connections, also when Polaris stops.
+		s := a.Settings()
+		pac := sysproxy.PAC(clientAddr(addrFn()), s.System.PACFailOpen && !s.Tor.Enabled)
 		w.Header().Set("Content-Type", sysproxy.PACContentType)
 		w.Header().Set("Cache-Control", "no-store")
 		w.Write([]byte(pac))
