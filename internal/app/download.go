@@ -230,10 +230,13 @@ func (a *App) listClient() (*http.Client, error) {
 }
 
 // directTransport downloads lists when Polaris is not running: direct,
-// system roots, no proxy from the environment.
+// system roots, no proxy from the environment. An .onion address is
+// refused before any name lookup: the system resolver may send it to the
+// local network's DNS server, which would tell it which hidden service
+// the user subscribes to.
 var directTransport = &http.Transport{
 	Proxy:                 nil,
-	DialContext:           (&net.Dialer{Timeout: 30 * time.Second}).DialContext,
+	DialContext:           refuseOnion((&net.Dialer{Timeout: 30 * time.Second}).DialContext),
 	TLSHandshakeTimeout:   20 * time.Second,
 	ResponseHeaderTimeout: 60 * time.Second,
 	DisableCompression:    true, // gzip is asked for and decoded by hand
@@ -308,4 +311,22 @@ func listHeader(data []byte) header {
 		}
 	}
 	return h
+}
+
+// errOnionNeedsTor is the answer to an .onion address outside Tor.
+var errOnionNeedsTor = errors.New("an .onion address can only be reached through Tor: turn Tor on and start Polaris, then update the list")
+
+// refuseOnion wraps a dial function so that .onion names are never looked
+// up or dialled.
+func refuseOnion(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			host = addr
+		}
+		if strings.HasSuffix(strings.TrimSuffix(strings.ToLower(host), "."), ".onion") {
+			return nil, errOnionNeedsTor
+		}
+		return dial(ctx, network, addr)
+	}
 }

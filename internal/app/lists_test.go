@@ -1,6 +1,9 @@
 package app
 
 import (
+	"context"
+	"errors"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -255,4 +258,32 @@ func FuzzCatalogue(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestOnionListWithoutTorIsNeverLookedUp: a list at an .onion address,
+// updated while Polaris does not run (so with no Tor), is refused before
+// any name lookup or connection.
+func TestOnionListWithoutTorIsNeverLookedUp(t *testing.T) {
+	dialled := false
+	dial := refuseOnion(func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dialled = true
+		return nil, errors.New("dialled")
+	})
+	for _, addr := range []string{"expyuzz4wqqyqhjn.onion:80", "EXAMPLE.ONION.:443", "sub.abcdef.onion:443"} {
+		if _, err := dial(context.Background(), "tcp", addr); !errors.Is(err, errOnionNeedsTor) {
+			t.Errorf("%s: %v, want the .onion refusal", addr, err)
+		}
+	}
+	if dialled {
+		t.Error("an .onion address reached the dialer (and so the resolver)")
+	}
+	if _, err := dial(context.Background(), "tcp", "127.0.0.1:9"); err == nil || errors.Is(err, errOnionNeedsTor) || !dialled {
+		t.Errorf("an ordinary address: %v (dialled %v)", err, dialled)
+	}
+	// Through the real download path of an App that does not run.
+	a := openTestApp(t, Options{})
+	defer a.Close()
+	if err := a.AddList(context.Background(), "http://expyuzz4wqqyqhjn.onion/list.txt", ""); err == nil || !strings.Contains(err.Error(), "only be reached through Tor") {
+		t.Errorf("adding an .onion list without Tor: %v", err)
+	}
 }
