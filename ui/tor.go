@@ -130,7 +130,7 @@ func (t *torScreen) build() fyne.CanvasObject {
 	t.binary.Wrapping = fyne.TextWrapWord
 	advanced := section(lang.L("Advanced"), "",
 		switchRow(lang.L("A separate circuit for each site"),
-			lang.L("As in Tor Browser: sites cannot link your visits through a shared connection."), t.isolate),
+			lang.L("Sites cannot link your visits through a shared connection. As in Tor Browser only with HTTPS filtering on: without it, Polaris sees where an HTTPS connection goes but not which site asked for it, so a tracker on two sites shares one circuit."), t.isolate),
 		widget.NewSeparator(),
 		strong(lang.L("Exit countries")),
 		warning,
