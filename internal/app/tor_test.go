@@ -239,6 +239,14 @@ func TestTorMode(t *testing.T) {
 		if st := a.Snapshot().Tor; st.Restarts < 1 {
 			t.Errorf("status after a restart: %+v", st)
 		}
+		// The status that counts the restart may reach the app just after
+		// the first request through the new tor.
+		const restarted = "Tor stopped unexpectedly and was restarted. Nothing was sent while it was down."
+		waitFor(t, "the notice "+restarted, func() bool {
+			return slices.ContainsFunc(a.Snapshot().Notices, func(n status.Notice) bool {
+				return n.Text == restarted && n.Severity == status.Warning
+			})
+		})
 	})
 
 	t.Run("tor off: direct again", func(t *testing.T) {
