@@ -5,6 +5,8 @@ package app
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"io"
 	"net"
@@ -21,16 +23,18 @@ import (
 	"testing"
 	"time"
 
+	"polaris/internal/settings"
 	"polaris/internal/status"
 	"polaris/internal/testenv"
 )
 
 // peerOrigin is an origin (HTTP or HTTPS) on 127.0.0.1 that records which
-// process connected to it.
+// process connected to it, and the headers of each request.
 type peerOrigin struct {
 	*httptest.Server
-	mu    sync.Mutex
-	peers []int
+	mu      sync.Mutex
+	peers   []int
+	headers []http.Header
 }
 
 func newPeerOrigin(t *testing.T, tlsOn bool) *peerOrigin {
@@ -42,6 +46,7 @@ func newPeerOrigin(t *testing.T, tlsOn bool) *peerOrigin {
 		}
 		o.mu.Lock()
 		o.peers = append(o.peers, pid)
+		o.headers = append(o.headers, r.Header.Clone())
 		o.mu.Unlock()
 		io.WriteString(w, "hello")
 	})
@@ -52,6 +57,16 @@ func newPeerOrigin(t *testing.T, tlsOn bool) *peerOrigin {
 	}
 	t.Cleanup(o.Close)
 	return o
+}
+
+// lastHeaders returns the headers of the last request, nil if none.
+func (o *peerOrigin) lastHeaders() http.Header {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.headers) == 0 {
+		return nil
+	}
+	return o.headers[len(o.headers)-1]
 }
 
 func (o *peerOrigin) seen() []int {
@@ -171,6 +186,48 @@ func TestTorMode(t *testing.T) {
 			t.Fatalf("HTTPS (CONNECT) through Tor: %d %s", r.code, r.body)
 		}
 		checkExits(httpsOrigin, "HTTPS")
+	})
+
+	t.Run("https filtering: intercepted, then out of an exit relay", func(t *testing.T) {
+		// The origin's certificate is trusted through https.upstream-ca;
+		// the client trusts only Polaris's CA, so a 200 is an intercepted
+		// request, and the signals Polaris adds prove it too.
+		upstream := filepath.Join(t.TempDir(), "origin.pem")
+		pemCert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: httpsOrigin.Certificate().Raw})
+		if err := os.WriteFile(upstream, pemCert, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s := a.Settings()
+		s.HTTPS.Filter, s.HTTPS.UpstreamCA, s.Signals.DNT = true, upstream, settings.DNTDoNotTrack
+		if err := a.Apply(context.Background(), s); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			s.HTTPS.Filter, s.HTTPS.UpstreamCA, s.Signals.DNT = false, "", settings.DNTUnset
+			if err := a.Apply(context.Background(), s); err != nil {
+				t.Error(err)
+			}
+		}()
+		caPEM, err := os.ReadFile(filepath.Join(dir, "ca", "ca.pem"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(caPEM) {
+			t.Fatal("no certificate in Polaris's ca.pem")
+		}
+		fc := proxyClient(proxyAddr, &tls.Config{RootCAs: pool})
+		before := len(httpsOrigin.seen())
+		if r := fetchFor(t, fc, httpsOrigin.URL+"/filtered", ""); r.code != 200 || r.body != "hello" {
+			t.Fatalf("HTTPS filtered through Tor: %d %.300s", r.code, r.body)
+		}
+		if len(httpsOrigin.seen()) != before+1 {
+			t.Fatalf("the origin saw %d requests, want 1", len(httpsOrigin.seen())-before)
+		}
+		checkExits(httpsOrigin, "HTTPS filtered")
+		if h := httpsOrigin.lastHeaders(); h.Get("Dnt") != "1" || h.Get("Sec-Gpc") != "1" {
+			t.Errorf("the origin got DNT %q, Sec-GPC %q; want 1 and 1 (added inside HTTPS by Polaris)", h.Get("Dnt"), h.Get("Sec-Gpc"))
+		}
 	})
 
 	t.Run("each site has its own circuit; new identity changes it", func(t *testing.T) {
