@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -83,6 +84,24 @@ func noLookups(t *testing.T) *net.Resolver {
 	}}
 }
 
+// mapNames returns a torrc file with the lines of torrc and a MapAddress
+// of NAME.example.com to 127.0.0.1 for each name: the exits of the private
+// network have no DNS.
+func mapNames(t *testing.T, torrc string, names ...string) string {
+	b, err := os.ReadFile(torrc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		b = fmt.Appendf(b, "\nMapAddress %s.example.com 127.0.0.1", n)
+	}
+	path := filepath.Join(t.TempDir(), "torrc")
+	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 type fetchResult struct {
 	code int
 	body string
@@ -133,12 +152,17 @@ func proxyClient(addr string, roots *tls.Config) *http.Client {
 func TestTorMode(t *testing.T) {
 	n := testenv.StartTornet(t)
 	dir := t.TempDir()
+	// Never a local DNS lookup in Tor mode, through Polaris's resolver or
+	// Go's default one (restored once Polaris has stopped).
+	defaultResolver := net.DefaultResolver
+	net.DefaultResolver = noLookups(t)
+	defer func() { net.DefaultResolver = defaultResolver }()
 	a, err := Open(context.Background(), Options{DataDir: dir, Listen: "127.0.0.1:0", Resolver: noLookups(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := a.Settings()
-	s.Tor.Enabled, s.Tor.Torrc = true, n.Torrc
+	s.Tor.Enabled, s.Tor.Torrc = true, mapNames(t, n.Torrc, "plain", "tunnel", "refused", "first")
 	if err := a.Apply(context.Background(), s); err != nil {
 		t.Fatal(err)
 	}
@@ -228,6 +252,46 @@ func TestTorMode(t *testing.T) {
 		if h := httpsOrigin.lastHeaders(); h.Get("Dnt") != "1" || h.Get("Sec-Gpc") != "1" {
 			t.Errorf("the origin got DNT %q, Sec-GPC %q; want 1 and 1 (added inside HTTPS by Polaris)", h.Get("Dnt"), h.Get("Sec-Gpc"))
 		}
+	})
+
+	t.Run("host names are never looked up locally", func(t *testing.T) {
+		// The names go to Tor as names: Polaris's tor maps them to
+		// 127.0.0.1 (MapAddress in its torrc; the exits have no DNS) and
+		// an exit connects. A local lookup (through Options.Resolver or
+		// net.DefaultResolver) fails the test.
+		_, httpPort, _ := net.SplitHostPort(httpOrigin.Listener.Addr().String())
+		_, httpsPort, _ := net.SplitHostPort(httpsOrigin.Listener.Addr().String())
+		if r := fetchFor(t, c, "http://plain.example.com:"+httpPort+"/by-name", ""); r.code != 200 {
+			t.Errorf("plain HTTP to a name: %d %.300s", r.code, r.body)
+		}
+		checkExits(httpOrigin, "plain HTTP to a name")
+		// CONNECT tunnel.example.com:port (the origin's certificate is for
+		// *.example.com).
+		if r := fetchFor(t, c, "https://tunnel.example.com:"+httpsPort+"/by-name", ""); r.code != 200 {
+			t.Errorf("HTTPS (CONNECT) to a name: %d %.300s", r.code, r.body)
+		}
+		checkExits(httpsOrigin, "CONNECT to a name")
+		// Nothing listens on refused.example.com:1: Tor's answer, in
+		// Polaris's page.
+		r := fetchFor(t, c, "http://refused.example.com:1/", "")
+		if r.code != 502 || !strings.Contains(r.body, "The site cannot be reached through Tor") || !strings.Contains(r.body, "refused.example.com") {
+			t.Errorf("plain HTTP to a name that refuses: %d %.300s; want Polaris's page", r.code, r.body)
+		}
+		// HTTPS-first probes https://first.example.com/ (port 443: refused)
+		// before plain HTTP.
+		s := a.Settings()
+		s.HTTPS.First = true
+		if err := a.Apply(context.Background(), s); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			s.HTTPS.First = false
+			if err := a.Apply(context.Background(), s); err != nil {
+				t.Error(err)
+			}
+		}()
+		r = fetchFor(t, c, "http://first.example.com:"+httpPort+"/", "")
+		t.Logf("HTTPS-first to a name: %d %.200s", r.code, r.body)
 	})
 
 	t.Run("each site has its own circuit; new identity changes it", func(t *testing.T) {
