@@ -72,6 +72,7 @@ func TestPrivateNetwork(t *testing.T) {
 	t.Run("isolation", func(t *testing.T) { testIsolation(t, c, o) })
 	t.Run("new identity", func(t *testing.T) { testNewIdentity(t, c, o) })
 	t.Run("dial errors", func(t *testing.T) { testDialErrors(t, c) })
+	t.Run("command line and control port", func(t *testing.T) { testLockdown(t, c) })
 	t.Run("watchdog", func(t *testing.T) { testWatchdog(t, c, w, n, o) })
 
 	if err := c.Shutdown(ctx); err != nil {

@@ -165,8 +165,8 @@ func (in *instance) handle(ev control.Event) {
 	case *control.StatusEvent:
 		st := parseStatus(e.Raw)
 		if e.Type == control.EventCodeStatusGeneral {
-			if msg := clockSkew(st); msg != "" {
-				in.c.update(func(s *status.Tor) { s.Err = msg })
+			if sk, ok := parseClockSkew(st); ok {
+				in.onClockSkew(sk)
 			}
 			return
 		}
@@ -211,6 +211,10 @@ func (in *instance) onStatus(ev statusEvent) {
 		return // a dead tor's late events say nothing about the next one
 	}
 	if ev.Severity == "WARN" || ev.Severity == "ERR" {
+		if sk, ok := parseClockSkew(ev); ok {
+			in.onClockSkew(sk)
+			return
+		}
 		if ev.Args["RECOMMENDATION"] == "ignore" {
 			// Usual while bootstrapping (some relays are down): shown
 			// only if bootstrap gets stuck, by watchStuck.
@@ -240,6 +244,25 @@ func (in *instance) onStatus(ev statusEvent) {
 	in.problem, in.progressAt = nil, time.Now()
 	in.problemMu.Unlock()
 	in.c.bootstrapProgress(in, np, ev.Args["SUMMARY"])
+}
+
+// onClockSkew records a clock skew tor found and explains it: as the reason
+// Tor cannot connect while it is not ready, as a warning once it is.
+func (in *instance) onClockSkew(sk clockSkew) {
+	if in.stopping.Load() || isClosed(in.exited) {
+		return
+	}
+	in.skew.Store(&sk)
+	in.c.update(func(st *status.Tor) { st.Err = sk.explain(st.State == status.TorReady) })
+}
+
+// skewNote is the explanation of the last clock skew tor found, "" if none,
+// for a status that is ready or not.
+func (in *instance) skewNote(ready bool) string {
+	if sk := in.skew.Load(); sk != nil {
+		return sk.explain(ready)
+	}
+	return ""
 }
 
 // watchStuck explains the last bootstrap problem once bootstrap has not
@@ -282,8 +305,10 @@ func (c *Client) bootstrapProgress(in *instance, p int, phase string) {
 	}
 	c.mu.Unlock()
 	c.update(func(st *status.Tor) {
-		if p > st.Progress || st.State != status.TorBootstrapping {
-			st.Err = "" // moving again: earlier warnings are over
+		if ready || p > st.Progress || st.State != status.TorBootstrapping {
+			// Moving again: earlier warnings are over, but not a wrong
+			// clock (tor does not say when the clock is right again).
+			st.Err = in.skewNote(ready)
 		}
 		st.Progress, st.Phase = p, phase
 		st.State = status.TorBootstrapping
@@ -300,7 +325,7 @@ func (c *Client) socksKnown(in *instance) {
 	ready := c.publish(in)
 	c.mu.Unlock()
 	if ready {
-		c.update(func(st *status.Tor) { st.State, st.Err = status.TorReady, "" })
+		c.update(func(st *status.Tor) { st.State, st.Err = status.TorReady, in.skewNote(true) })
 	}
 }
 

@@ -36,6 +36,9 @@ func bootstrapWarning(ev statusEvent, bridges bool) string {
 			return "A bridge answered with the wrong identity: the bridge line may be wrong or out of date, or the network may be tampering with the connection. Try other bridges."
 		}
 		return "A Tor relay answered with the wrong identity: the network may be tampering with connections. Try bridges."
+	case "CLOCK_SKEW":
+		s, _ := parseClockSkew(ev)
+		return s.explain(false)
 	case "RESOURCELIMIT":
 		return "Tor ran out of resources (too many open connections or too little memory) while connecting. Close some programs and try again."
 	case "IOERROR", "MISC", "DONE", "":
@@ -52,37 +55,73 @@ func bootstrapWarning(ev statusEvent, bridges bool) string {
 	return fmt.Sprintf("Tor cannot reach the Tor network: %s. Check that this computer is online; if Tor is blocked where you are, turn on bridges.", what)
 }
 
-// clockSkew explains a STATUS_GENERAL WARN CLOCK_SKEW event, or returns ""
-// for any other event.
-func clockSkew(ev statusEvent) string {
-	if ev.Action != "CLOCK_SKEW" {
-		return ""
-	}
-	skew, err := strconv.Atoi(ev.Args["SKEW"])
-	if err != nil || skew == 0 {
-		return "This computer's clock is wrong, so Tor cannot connect. Set the correct date, time and time zone."
-	}
-	dir := "behind"
-	if skew < 0 {
-		dir, skew = "ahead", -skew
-	}
-	d := time.Duration(skew) * time.Second
-	if d >= 2*time.Minute {
-		d = d.Round(time.Minute)
-	}
-	return fmt.Sprintf("This computer's clock is about %s %s, so Tor cannot connect. Set the correct date, time and time zone.", fmtDuration(d), dir)
+// clockSkew is how far tor finds this computer's clock off.
+type clockSkew struct {
+	// secs has tor's sign: negative when this computer's clock is behind,
+	// positive when it is ahead (control-spec, CLOCK_SKEW: "if we're an
+	// hour in the past, the value is -3600"); 0 when tor did not say.
+	secs int
+	// least is true when secs is a lower bound (MIN_SKEW).
+	least bool
 }
 
-func fmtDuration(d time.Duration) string {
+// parseClockSkew reads the clock skew of a STATUS_GENERAL CLOCK_SKEW event
+// (SKEW, or the lower bound MIN_SKEW) or of a bootstrap problem with
+// REASON=CLOCK_SKEW (WARNING="Clock skew -10800 in NETINFO cell from OR"),
+// and reports whether ev is one of those.
+func parseClockSkew(ev statusEvent) (clockSkew, bool) {
 	switch {
-	case d >= 48*time.Hour:
-		return strconv.Itoa(int(d/(24*time.Hour))) + " days"
-	case d >= 2*time.Hour:
-		return strconv.Itoa(int(d/time.Hour)) + " hours"
-	case d >= 2*time.Minute:
-		return strconv.Itoa(int(d/time.Minute)) + " minutes"
+	case ev.Action == "CLOCK_SKEW":
+		if n, err := strconv.Atoi(ev.Args["SKEW"]); err == nil {
+			return clockSkew{secs: n}, true
+		}
+		n, _ := strconv.Atoi(ev.Args["MIN_SKEW"])
+		return clockSkew{secs: n, least: true}, true
+	case ev.Action == "BOOTSTRAP" && ev.Args["REASON"] == "CLOCK_SKEW":
+		var s clockSkew
+		if rest, ok := strings.CutPrefix(ev.Args["WARNING"], "Clock skew "); ok {
+			n, _, _ := strings.Cut(rest, " ")
+			s.secs, _ = strconv.Atoi(n)
+		}
+		return s, true
 	}
-	return strconv.Itoa(int(d/time.Second)) + " seconds"
+	return clockSkew{}, false
+}
+
+// explain says what the skew means for the user: while bootstrapping that
+// Tor cannot connect, once ready (Tor connected despite it) that Tor works
+// but may stop.
+func (s clockSkew) explain(ready bool) string {
+	what := "This computer's clock is wrong"
+	if s.secs != 0 {
+		dir, d := "ahead", time.Duration(s.secs)*time.Second
+		if d < 0 {
+			dir, d = "behind", -d
+		}
+		about := "about"
+		if s.least {
+			about = "at least"
+		}
+		what = fmt.Sprintf("This computer's clock is %s %s %s", about, fmtDuration(d), dir)
+	}
+	if ready {
+		return what + ". Tor is connected anyway, but may stop working until you set the correct date, time and time zone."
+	}
+	return what + ", so Tor cannot connect. Set the correct date, time and time zone."
+}
+
+// fmtDuration says d in its largest whole unit, rounded (tor's "2 hours, 59
+// minutes" is "3 hours").
+func fmtDuration(d time.Duration) string {
+	for _, u := range []struct {
+		d    time.Duration
+		name string
+	}{{24 * time.Hour, " days"}, {time.Hour, " hours"}, {time.Minute, " minutes"}} {
+		if d >= 2*u.d-u.d/2 { // rounds to 2 or more
+			return strconv.Itoa(int(d.Round(u.d)/u.d)) + u.name
+		}
+	}
+	return strconv.Itoa(int(d.Round(time.Second)/time.Second)) + " seconds"
 }
 
 // StartError is a failure to start Tor, explained for the user. Permanent

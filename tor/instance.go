@@ -52,6 +52,7 @@ type instance struct {
 	problemMu  sync.Mutex
 	problem    *statusEvent
 	progressAt time.Time
+	skew       atomic.Pointer[clockSkew] // the last clock skew tor found
 
 	geoMu    sync.Mutex
 	geoKnown bool // geo is settled

@@ -184,7 +184,11 @@ func (t *torScreen) update() {
 		t.phase.Hide()
 	}
 	if snap.Err != "" && set.Enabled {
-		t.errText.set(status.Error, sentence(snap.Err))
+		sev := status.Error
+		if snap.State == status.TorReady {
+			sev = status.Warning // Tor works (a wrong clock)
+		}
+		t.errText.set(sev, sentence(snap.Err))
 	} else {
 		t.errText.set(status.Error, "")
 	}

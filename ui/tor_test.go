@@ -59,6 +59,28 @@ func TestTorFailureExplained(t *testing.T) {
 	h.see("restarted 2 times")
 }
 
+// Tor connected despite a wrong clock: the clock is a warning, not an error.
+func TestTorReadyWithClockWarning(t *testing.T) {
+	f := newFake(t)
+	f.set.Tor.Enabled = true
+	h := newHarness(t, f, "tor")
+	snap := running()
+	snap.Tor = status.Tor{Enabled: true, State: status.TorReady, Progress: 100,
+		Err: "This computer's clock is about 3 hours behind. Tor is connected anyway, but may stop working until you set the correct date, time and time zone."}
+	h.snapshot(snap)
+	h.see("Connected to Tor")
+	h.see("about 3 hours behind. Tor is connected anyway")
+	var ts *torScreen
+	for _, d := range h.u.screens {
+		if s, ok := d.s.(*torScreen); ok {
+			ts = s
+		}
+	}
+	if ts == nil || ts.errText.bg.color != colorWarningBG {
+		t.Errorf("the clock warning of a connected Tor is not shown as a warning (screen %v)", ts != nil)
+	}
+}
+
 func TestTorNewIdentityAndCircuit(t *testing.T) {
 	f := newFake(t)
 	f.set.Tor.Enabled = true

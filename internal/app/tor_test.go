@@ -5,7 +5,10 @@ package app
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -21,16 +24,18 @@ import (
 	"testing"
 	"time"
 
+	"polaris/internal/settings"
 	"polaris/internal/status"
 	"polaris/internal/testenv"
 )
 
 // peerOrigin is an origin (HTTP or HTTPS) on 127.0.0.1 that records which
-// process connected to it.
+// process connected to it, and the headers of each request.
 type peerOrigin struct {
 	*httptest.Server
-	mu    sync.Mutex
-	peers []int
+	mu      sync.Mutex
+	peers   []int
+	headers []http.Header
 }
 
 func newPeerOrigin(t *testing.T, tlsOn bool) *peerOrigin {
@@ -42,6 +47,7 @@ func newPeerOrigin(t *testing.T, tlsOn bool) *peerOrigin {
 		}
 		o.mu.Lock()
 		o.peers = append(o.peers, pid)
+		o.headers = append(o.headers, r.Header.Clone())
 		o.mu.Unlock()
 		io.WriteString(w, "hello")
 	})
@@ -52,6 +58,16 @@ func newPeerOrigin(t *testing.T, tlsOn bool) *peerOrigin {
 	}
 	t.Cleanup(o.Close)
 	return o
+}
+
+// lastHeaders returns the headers of the last request, nil if none.
+func (o *peerOrigin) lastHeaders() http.Header {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.headers) == 0 {
+		return nil
+	}
+	return o.headers[len(o.headers)-1]
 }
 
 func (o *peerOrigin) seen() []int {
@@ -66,6 +82,24 @@ func noLookups(t *testing.T) *net.Resolver {
 		t.Errorf("a local DNS lookup happened in Tor mode (%s %s)", network, addr)
 		return nil, errors.New("no DNS here")
 	}}
+}
+
+// mapNames returns a torrc file with the lines of torrc and a MapAddress
+// of NAME.example.com to 127.0.0.1 for each name: the exits of the private
+// network have no DNS.
+func mapNames(t *testing.T, torrc string, names ...string) string {
+	b, err := os.ReadFile(torrc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		b = fmt.Appendf(b, "\nMapAddress %s.example.com 127.0.0.1", n)
+	}
+	path := filepath.Join(t.TempDir(), "torrc")
+	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 type fetchResult struct {
@@ -118,12 +152,17 @@ func proxyClient(addr string, roots *tls.Config) *http.Client {
 func TestTorMode(t *testing.T) {
 	n := testenv.StartTornet(t)
 	dir := t.TempDir()
+	// Never a local DNS lookup in Tor mode, through Polaris's resolver or
+	// Go's default one (restored once Polaris has stopped).
+	defaultResolver := net.DefaultResolver
+	net.DefaultResolver = noLookups(t)
+	defer func() { net.DefaultResolver = defaultResolver }()
 	a, err := Open(context.Background(), Options{DataDir: dir, Listen: "127.0.0.1:0", Resolver: noLookups(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := a.Settings()
-	s.Tor.Enabled, s.Tor.Torrc = true, n.Torrc
+	s.Tor.Enabled, s.Tor.Torrc = true, mapNames(t, n.Torrc, "plain", "tunnel", "refused", "first")
 	if err := a.Apply(context.Background(), s); err != nil {
 		t.Fatal(err)
 	}
@@ -171,6 +210,88 @@ func TestTorMode(t *testing.T) {
 			t.Fatalf("HTTPS (CONNECT) through Tor: %d %s", r.code, r.body)
 		}
 		checkExits(httpsOrigin, "HTTPS")
+	})
+
+	t.Run("https filtering: intercepted, then out of an exit relay", func(t *testing.T) {
+		// The origin's certificate is trusted through https.upstream-ca;
+		// the client trusts only Polaris's CA, so a 200 is an intercepted
+		// request, and the signals Polaris adds prove it too.
+		upstream := filepath.Join(t.TempDir(), "origin.pem")
+		pemCert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: httpsOrigin.Certificate().Raw})
+		if err := os.WriteFile(upstream, pemCert, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s := a.Settings()
+		s.HTTPS.Filter, s.HTTPS.UpstreamCA, s.Signals.DNT = true, upstream, settings.DNTDoNotTrack
+		if err := a.Apply(context.Background(), s); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			s.HTTPS.Filter, s.HTTPS.UpstreamCA, s.Signals.DNT = false, "", settings.DNTUnset
+			if err := a.Apply(context.Background(), s); err != nil {
+				t.Error(err)
+			}
+		}()
+		caPEM, err := os.ReadFile(filepath.Join(dir, "ca", "ca.pem"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(caPEM) {
+			t.Fatal("no certificate in Polaris's ca.pem")
+		}
+		fc := proxyClient(proxyAddr, &tls.Config{RootCAs: pool})
+		before := len(httpsOrigin.seen())
+		if r := fetchFor(t, fc, httpsOrigin.URL+"/filtered", ""); r.code != 200 || r.body != "hello" {
+			t.Fatalf("HTTPS filtered through Tor: %d %.300s", r.code, r.body)
+		}
+		if len(httpsOrigin.seen()) != before+1 {
+			t.Fatalf("the origin saw %d requests, want 1", len(httpsOrigin.seen())-before)
+		}
+		checkExits(httpsOrigin, "HTTPS filtered")
+		if h := httpsOrigin.lastHeaders(); h.Get("Dnt") != "1" || h.Get("Sec-Gpc") != "1" {
+			t.Errorf("the origin got DNT %q, Sec-GPC %q; want 1 and 1 (added inside HTTPS by Polaris)", h.Get("Dnt"), h.Get("Sec-Gpc"))
+		}
+	})
+
+	t.Run("host names are never looked up locally", func(t *testing.T) {
+		// The names go to Tor as names: Polaris's tor maps them to
+		// 127.0.0.1 (MapAddress in its torrc; the exits have no DNS) and
+		// an exit connects. A local lookup (through Options.Resolver or
+		// net.DefaultResolver) fails the test.
+		_, httpPort, _ := net.SplitHostPort(httpOrigin.Listener.Addr().String())
+		_, httpsPort, _ := net.SplitHostPort(httpsOrigin.Listener.Addr().String())
+		if r := fetchFor(t, c, "http://plain.example.com:"+httpPort+"/by-name", ""); r.code != 200 {
+			t.Errorf("plain HTTP to a name: %d %.300s", r.code, r.body)
+		}
+		checkExits(httpOrigin, "plain HTTP to a name")
+		// CONNECT tunnel.example.com:port (the origin's certificate is for
+		// *.example.com).
+		if r := fetchFor(t, c, "https://tunnel.example.com:"+httpsPort+"/by-name", ""); r.code != 200 {
+			t.Errorf("HTTPS (CONNECT) to a name: %d %.300s", r.code, r.body)
+		}
+		checkExits(httpsOrigin, "CONNECT to a name")
+		// Nothing listens on refused.example.com:1: Tor's answer, in
+		// Polaris's page.
+		r := fetchFor(t, c, "http://refused.example.com:1/", "")
+		if r.code != 502 || !strings.Contains(r.body, "The site cannot be reached through Tor") || !strings.Contains(r.body, "refused.example.com") {
+			t.Errorf("plain HTTP to a name that refuses: %d %.300s; want Polaris's page", r.code, r.body)
+		}
+		// HTTPS-first probes https://first.example.com/ (port 443: refused)
+		// before plain HTTP.
+		s := a.Settings()
+		s.HTTPS.First = true
+		if err := a.Apply(context.Background(), s); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			s.HTTPS.First = false
+			if err := a.Apply(context.Background(), s); err != nil {
+				t.Error(err)
+			}
+		}()
+		r = fetchFor(t, c, "http://first.example.com:"+httpPort+"/", "")
+		t.Logf("HTTPS-first to a name: %d %.200s", r.code, r.body)
 	})
 
 	t.Run("each site has its own circuit; new identity changes it", func(t *testing.T) {
@@ -239,6 +360,14 @@ func TestTorMode(t *testing.T) {
 		if st := a.Snapshot().Tor; st.Restarts < 1 {
 			t.Errorf("status after a restart: %+v", st)
 		}
+		// The status that counts the restart may reach the app just after
+		// the first request through the new tor.
+		const restarted = "Tor stopped unexpectedly and was restarted. Nothing was sent while it was down."
+		waitFor(t, "the notice "+restarted, func() bool {
+			return slices.ContainsFunc(a.Snapshot().Notices, func(n status.Notice) bool {
+				return n.Text == restarted && n.Severity == status.Warning
+			})
+		})
 	})
 
 	t.Run("tor off: direct again", func(t *testing.T) {

@@ -196,6 +196,8 @@ type Tor struct {
 	// Phase is the bootstrap phase in words ("Loading relay descriptors").
 	Phase string
 	// Err explains a failure in plain words (clock skew, no network, ...).
+	// While State is TorReady it is at most a warning that says Tor works
+	// (a wrong clock).
 	Err string
 	// Restarts counts watchdog restarts since Polaris started.
 	Restarts int
