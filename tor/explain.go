@@ -107,7 +107,7 @@ func (s clockSkew) explain(ready bool) string {
 	if ready {
 		return what + ". Tor is connected anyway, but may stop working until you set the correct date, time and time zone."
 	}
-	return what + ", so Tor cannot connect. Set the correct date, time and time zone."
+	return what + ", so Tor may fail to connect. Set the correct date, time and time zone."
 }
 
 // fmtDuration says d in its largest whole unit, rounded (tor's "2 hours, 59

@@ -44,17 +44,17 @@ func TestClockSkew(t *testing.T) {
 		ready bool
 		want  string
 	}{
-		{`WARN CLOCK_SKEW SKEW=-10799 SOURCE=OR:127.0.0.1:23001`, false, "This computer's clock is about 3 hours behind, so Tor cannot connect. Set the correct date, time and time zone."},
+		{`WARN CLOCK_SKEW SKEW=-10799 SOURCE=OR:127.0.0.1:23001`, false, "This computer's clock is about 3 hours behind, so Tor may fail to connect. Set the correct date, time and time zone."},
 		{`WARN CLOCK_SKEW SKEW=-10799 SOURCE=OR:127.0.0.1:23001`, true, "This computer's clock is about 3 hours behind. Tor is connected anyway, but may stop working until you set the correct date, time and time zone."},
 		{`WARN CLOCK_SKEW SKEW=7200 SOURCE=OR:192.0.2.1:443`, false, "about 2 hours ahead"},
 		{`WARN CLOCK_SKEW SKEW=259200 SOURCE=OR:192.0.2.1:443`, false, "about 3 days ahead"},
 		{`WARN CLOCK_SKEW SKEW=-600 SOURCE=OR:192.0.2.1:443`, false, "about 10 minutes behind"},
 		{`WARN CLOCK_SKEW SKEW=45 SOURCE=OR:192.0.2.1:443`, false, "about 45 seconds ahead"},
 		{`WARN CLOCK_SKEW MIN_SKEW=-10740 SOURCE=CONSENSUS`, false, "at least 3 hours behind"},
-		{`WARN CLOCK_SKEW SOURCE=CONSENSUS`, false, "This computer's clock is wrong, so Tor cannot connect."},
+		{`WARN CLOCK_SKEW SOURCE=CONSENSUS`, false, "This computer's clock is wrong, so Tor may fail to connect."},
 		// What tor sends right after the CLOCK_SKEW event above
 		// (control_event_bootstrap_problem with dowarn=1).
-		{`WARN BOOTSTRAP PROGRESS=5 TAG=conn SUMMARY="Connecting to a relay" WARNING="Clock skew -10799 in NETINFO cell from OR" REASON=CLOCK_SKEW COUNT=1 RECOMMENDATION=warn HOSTID="0000" HOSTADDR="127.0.0.1:23001"`, false, "about 3 hours behind, so Tor cannot connect"},
+		{`WARN BOOTSTRAP PROGRESS=5 TAG=conn SUMMARY="Connecting to a relay" WARNING="Clock skew -10799 in NETINFO cell from OR" REASON=CLOCK_SKEW COUNT=1 RECOMMENDATION=warn HOSTID="0000" HOSTADDR="127.0.0.1:23001"`, false, "about 3 hours behind, so Tor may fail to connect"},
 		{`WARN BOOTSTRAP PROGRESS=5 REASON=CLOCK_SKEW RECOMMENDATION=warn`, false, "This computer's clock is wrong, so"},
 	}
 	for _, tt := range tests {
@@ -74,7 +74,7 @@ func TestClockSkew(t *testing.T) {
 // "cannot reach".
 func TestBootstrapWarningClockSkew(t *testing.T) {
 	ev := `WARN BOOTSTRAP PROGRESS=5 TAG=conn SUMMARY="Connecting to a relay" WARNING="Clock skew -10799 in NETINFO cell from OR" REASON=CLOCK_SKEW COUNT=1 RECOMMENDATION=warn`
-	want := "This computer's clock is about 3 hours behind, so Tor cannot connect. Set the correct date, time and time zone."
+	want := "This computer's clock is about 3 hours behind, so Tor may fail to connect. Set the correct date, time and time zone."
 	if got := bootstrapWarning(parseStatus(ev), false); got != want {
 		t.Errorf("bootstrapWarning(%q) = %q, want %q", ev, got, want)
 	}
@@ -124,7 +124,7 @@ func TestClockSkewStatus(t *testing.T) {
 	general := func(raw string) { in.handle(&control.StatusEvent{Type: control.EventCodeStatusGeneral, Raw: raw}) }
 	client := func(raw string) { in.handle(&control.StatusEvent{Type: control.EventCodeStatusClient, Raw: raw}) }
 	const (
-		behind = "This computer's clock is about 3 hours behind, so Tor cannot connect. Set the correct date, time and time zone."
+		behind = "This computer's clock is about 3 hours behind, so Tor may fail to connect. Set the correct date, time and time zone."
 		works  = "This computer's clock is about 3 hours behind. Tor is connected anyway, but may stop working until you set the correct date, time and time zone."
 	)
 	steps := []struct {
@@ -137,7 +137,7 @@ func TestClockSkewStatus(t *testing.T) {
 		{general, `WARN CLOCK_SKEW SKEW=-10799 SOURCE=OR:127.0.0.1:23001`, status.TorBootstrapping, behind},
 		{client, `WARN BOOTSTRAP PROGRESS=14 TAG=handshake SUMMARY="Handshaking with a relay" WARNING="Clock skew -10799 in NETINFO cell from OR" REASON=CLOCK_SKEW COUNT=1 RECOMMENDATION=warn HOSTID="0000" HOSTADDR="127.0.0.1:23001"`, status.TorBootstrapping, behind},
 		{client, `NOTICE BOOTSTRAP PROGRESS=15 TAG=handshake_done SUMMARY="Handshake with a relay done"`, status.TorBootstrapping, behind},
-		{general, `WARN CLOCK_SKEW MIN_SKEW=-10740 SOURCE=CONSENSUS`, status.TorBootstrapping, "This computer's clock is at least 3 hours behind, so Tor cannot connect. Set the correct date, time and time zone."},
+		{general, `WARN CLOCK_SKEW MIN_SKEW=-10740 SOURCE=CONSENSUS`, status.TorBootstrapping, "This computer's clock is at least 3 hours behind, so Tor may fail to connect. Set the correct date, time and time zone."},
 		{general, `WARN CLOCK_SKEW SKEW=-10799 SOURCE=OR:127.0.0.1:23002`, status.TorBootstrapping, behind},
 		{client, `NOTICE BOOTSTRAP PROGRESS=100 TAG=done SUMMARY="Done"`, status.TorReady, works},
 		{general, `WARN CLOCK_SKEW SKEW=-10799 SOURCE=OR:127.0.0.1:23003`, status.TorReady, works},
