@@ -37,6 +37,11 @@ import (
 // It returns 0, or 2 for a bad command line, an unreadable or unusable list
 // or malformed input.
 func Match(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return match(args, stdin, stdout, stderr, time.Now)
+}
+
+// match is Match with its clock: now times the parse and each decision.
+func match(args []string, stdin io.Reader, stdout, stderr io.Writer, now func() time.Time) int {
 	const exitOK, exitUsage = 0, 2
 	fs := flag.NewFlagSet("match", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -58,9 +63,9 @@ func Match(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 
 	heapBefore := heapInUse()
-	start := time.Now()
+	start := now()
 	m, parsed, err := loadMatcher(lists)
-	parseTime := time.Since(start)
+	parseTime := now().Sub(start)
 	if *stats {
 		printListStats(stderr, parsed, m)
 	}
@@ -85,11 +90,8 @@ func Match(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			_ = enc.Encode(lineError{Line: line, Error: perr.Error()})
 			return
 		}
-		typ := blocklist.ParseResourceType(in.Type)
-		t0 := time.Now()
-		r.Reset(in.URL, in.SourceURL, typ)
-		v := m.Match(r)
-		durations = append(durations, time.Since(t0))
+		v, d := timedMatch(m, r, in, now)
+		durations = append(durations, d)
 		_ = enc.Encode(newResult(in.URL, v))
 	})
 	if err != nil {
@@ -98,7 +100,7 @@ func Match(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if *timing {
 		out.Flush()
-		p50, p99, mean := percentiles(durations)
+		p50, p99, mean := summarize(durations)
 		fmt.Fprintf(stderr, "timing: parse_ms=%.1f p50_us=%.3f p99_us=%.3f mean_us=%.3f n=%d heap_mb=%.1f\n",
 			float64(parseTime.Microseconds())/1000, us(p50), us(p99), us(mean), len(durations), float64(heap)/(1<<20))
 	}
@@ -106,6 +108,17 @@ func Match(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	return exitOK
+}
+
+// timedMatch decides one request and returns how long the decision took.
+// The timed region is filling r and the match call, nothing else: reading
+// the input and writing the result are outside it.
+func timedMatch(m *blocklist.Matcher, r *blocklist.Request, in request, now func() time.Time) (blocklist.Verdict, time.Duration) {
+	typ := blocklist.ParseResourceType(in.Type)
+	t0 := now()
+	r.Reset(in.URL, in.SourceURL, typ)
+	v := m.Match(r)
+	return v, now().Sub(t0)
 }
 
 // listFlag collects repeated --list flags.
@@ -173,6 +186,8 @@ type request struct {
 const maxLine = 1 << 20
 
 // readRequests calls fn for every request line of r, with its line number.
+// It strips the line terminator, LF or CRLF; only the first non-blank line
+// may be a header (its first field "url"), which is skipped.
 func readRequests(r io.Reader, fn func(line int, in request, err error)) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	n := 0
@@ -191,7 +206,7 @@ func readRequests(r io.Reader, fn func(line int, in request, err error)) error {
 			return nil
 		}
 		n++
-		line = strings.TrimRight(line, "\r\n")
+		line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
 		if strings.TrimSpace(line) != "" {
 			in, perr := parseRequest(line, first)
 			if !(first && perr == errHeader) {
@@ -229,6 +244,9 @@ func readLine(br *bufio.Reader) (string, error) {
 	}
 }
 
+// parseRequest parses one input line without its terminator: a JSON object,
+// or TSV fields trimmed of spaces. With first set, a TSV line whose first
+// field is "url" is a header: errHeader.
 func parseRequest(line string, first bool) (request, error) {
 	var in request
 	if strings.HasPrefix(strings.TrimSpace(line), "{") {
@@ -237,18 +255,21 @@ func parseRequest(line string, first bool) (request, error) {
 		}
 	} else {
 		f := strings.Split(line, "\t")
-		if first && strings.EqualFold(strings.TrimSpace(f[0]), "url") {
+		for i := range f {
+			f[i] = strings.Trim(f[i], " ")
+		}
+		if first && strings.EqualFold(f[0], "url") {
 			return in, errHeader
 		}
 		if len(f) > 3 {
 			return in, fmt.Errorf("want url<TAB>source_url<TAB>type, got %d fields", len(f))
 		}
-		in.URL = strings.TrimSpace(f[0])
+		in.URL = f[0]
 		if len(f) > 1 {
-			in.SourceURL = strings.TrimSpace(f[1])
+			in.SourceURL = f[1]
 		}
 		if len(f) > 2 {
-			in.Type = strings.TrimSpace(f[2])
+			in.Type = f[2]
 		}
 	}
 	if in.URL == "" {
@@ -285,7 +306,9 @@ func newResult(url string, v blocklist.Verdict) result {
 		Reason: v.Reason.String(), Category: v.Category, Redirect: v.Redirect, Owner: v.Owner, Tracker: v.Tracker}
 }
 
-func percentiles(d []time.Duration) (p50, p99, mean time.Duration) {
+// summarize returns the median, the 99th percentile and the mean of d
+// (zeros for none), without reordering d.
+func summarize(d []time.Duration) (p50, p99, mean time.Duration) {
 	if len(d) == 0 {
 		return 0, 0, 0
 	}
@@ -295,7 +318,15 @@ func percentiles(d []time.Duration) (p50, p99, mean time.Duration) {
 	}
 	s := slices.Clone(d)
 	slices.Sort(s)
-	return s[len(s)/2], s[min(len(s)-1, len(s)*99/100)], sum / time.Duration(len(s))
+	return percentile(s, 50), percentile(s, 99), sum / time.Duration(len(s))
+}
+
+// percentile returns the p-th percentile (0 < p <= 100) of sorted by the
+// nearest-rank method: the smallest value that at least p% of the values
+// are less than or equal to. sorted must not be empty.
+func percentile(sorted []time.Duration, p int) time.Duration {
+	rank := (p*len(sorted) + 99) / 100 // ceil(p/100 * n), 1-based
+	return sorted[max(rank, 1)-1]
 }
 
 func us(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1000 }
