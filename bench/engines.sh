@@ -4,11 +4,18 @@
 # lists (EasyList + EasyPrivacy) and the same requests (the 10,000
 # realworld vectors, PASSES times over), in one run. For each engine it
 # prints parse+build time, per-decision time (p50, p99, mean) and the heap
-# the built engine holds. Each engine runs RUNS times; the run with the
-# lowest mean is kept (the machine is shared).
+# the built engine holds, then how many requests it blocked and on how many
+# its verdict differs from Polaris's (a broken comparison shows there).
+# Each engine runs RUNS times; the run with the lowest mean is kept (the
+# machine is shared).
 #
-#   bench/engines.sh            # PASSES=3 RUNS=3
+#   bench/engines.sh                    # PASSES=3 RUNS=3
+#   PASSES=1 RUNS=1 bench/engines.sh    # a quick check
 #   POLARIS_BIN=./polaris bench/engines.sh
+#
+# uBO is given the public suffix list in PSL (default: Debian's package
+# publicsuffix); ubo-core's own default leaves it empty. Ghostery brings its
+# own (tldts), Polaris its own (golang.org/x/net/publicsuffix).
 #
 # Needs go, node (>= 18) and npm; the npm packages are installed into
 # bench/node_modules (gitignored) at the versions pinned in package.json.
@@ -32,6 +39,8 @@ fi
 [ -n "$shared" ] || { echo "engines.sh: shared data not found; set POLARIS_SHARED" >&2; exit 2; }
 lists=("$shared/blocklists/easylist.txt" "$shared/blocklists/easyprivacy.txt")
 vectors=$shared/adblock-vectors/realworld/verdicts-2026-first10k.jsonl.gz
+PSL=${PSL:-/usr/share/publicsuffix/public_suffix_list.dat}
+[ -s "$PSL" ] || { echo "engines.sh: public suffix list $PSL not found; install Debian's publicsuffix or set PSL" >&2; exit 2; }
 
 # Requests: url<TAB>source<TAB>type, PASSES times over.
 requests=$cache/requests.tsv
@@ -61,11 +70,11 @@ fi
 listargs=()
 for l in "${lists[@]}"; do listargs+=(--list "$l"); done
 
-best() { # best-of-RUNS timing line by mean_us; $1 is the stdin file, the rest the command
-	local in=$1 line bestline="" bestmean=""
-	shift
+best() { # best-of-RUNS timing line by mean_us; $1 is the stdout file, $2 the stdin file, the rest the command
+	local out=$1 in=$2 line bestline="" bestmean=""
+	shift 2
 	for _ in $(seq "$RUNS"); do
-		line=$("$@" 2>&1 >/dev/null <"$in" | grep '^timing:' || true)
+		line=$("$@" 2>&1 >"$out" <"$in" | grep '^timing:' || true)
 		[ -n "$line" ] || { echo "engines.sh: no timing line from: $*" >&2; exit 1; }
 		mean=$(sed 's/.*mean_us=\([0-9.]*\).*/\1/' <<<"$line")
 		if [ -z "$bestmean" ] || awk "BEGIN{exit !($mean < $bestmean)}"; then bestmean=$mean bestline=$line; fi
@@ -75,12 +84,23 @@ best() { # best-of-RUNS timing line by mean_us; $1 is the stdin file, the rest t
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "go: $(go version | cut -d' ' -f3), node: $(node --version), lists: easylist.txt + easyprivacy.txt, requests: $(wc -l <"$requests") ($PASSES x 10,000 realworld), best of $RUNS runs"
-printf '%-10s %10s %9s %9s %9s %9s %8s\n' engine parse_ms p50_us p99_us mean_us heap_mb n
-row() {
-	local name=$1 line=$2
+n=$(wc -l <"$requests")
+printf '%-10s %10s %9s %9s %9s %9s %8s %8s %7s\n' engine parse_ms p50_us p99_us mean_us heap_mb n blocked differ
+row() { # $1 engine, $2 timing line, $3 its verdicts (block|allow per request)
+	local name=$1 line=$2 verdicts=$3 blocked differ
 	v() { sed "s/.*$1=\([0-9.]*\).*/\1/" <<<"$line"; }
-	printf '%-10s %10s %9s %9s %9s %9s %8s\n' "$name" "$(v parse_ms)" "$(v p50_us)" "$(v p99_us)" "$(v mean_us)" "$(v heap_mb)" "$(v n)"
+	[ "$(wc -l <"$verdicts")" -eq "$n" ] || { echo "engines.sh: $name gave $(wc -l <"$verdicts") verdicts for $n requests" >&2; exit 1; }
+	! grep -vqxE 'block|allow' "$verdicts" || { echo "engines.sh: $name: a verdict other than block or allow in $verdicts" >&2; exit 1; }
+	blocked=$(grep -cx block "$verdicts" || true)
+	differ=$(paste -d' ' "$cache/polaris.verdicts" "$verdicts" | awk '$1 != $2 { d++ } END { print d + 0 }')
+	printf '%-10s %10s %9s %9s %9s %9s %8s %8s %7s\n' "$name" "$(v parse_ms)" "$(v p50_us)" "$(v p99_us)" "$(v mean_us)" "$(v heap_mb)" "$(v n)" "$blocked" "$differ"
 }
-row polaris "$(best "$requests" "${polaris[@]}" --timing "${listargs[@]}")"
-row ubo "$(best /dev/null node --expose-gc "$here/engines.mjs" --engine ubo "${listargs[@]}" --requests "$requests")"
-row ghostery "$(best /dev/null node --expose-gc "$here/engines.mjs" --engine ghostery "${listargs[@]}" --requests "$requests")"
+line=$(best "$cache/polaris.jsonl" "$requests" "${polaris[@]}" --timing "${listargs[@]}")
+sed 's/^{"url":.*,"verdict":"\([a-z]*\)".*/\1/' "$cache/polaris.jsonl" >"$cache/polaris.verdicts"
+row polaris "$line" "$cache/polaris.verdicts"
+for engine in ubo ghostery; do
+	line=$(best /dev/null /dev/null node --expose-gc "$here/engines.mjs" --engine "$engine" "${listargs[@]}" \
+		--requests "$requests" --psl "$PSL" --verdicts "$cache/$engine.verdicts")
+	row "$engine" "$line" "$cache/$engine.verdicts"
+done
+echo "blocked: block verdicts of the $n requests; differ: requests on which the engine's verdict is not Polaris's"
