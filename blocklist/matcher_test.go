@@ -129,7 +129,8 @@ func TestCategories(t *testing.T) {
 }
 
 func TestStats(t *testing.T) {
-	l := mustParse(t, "||a.example^\n||b.example^\n@@||a.example/ok\n||b.example^$badfilter\n||c.example^$removeparam=utm")
+	l := mustParse(t, "||a.example^\n||b.example^\n@@||a.example/ok\n||b.example^$badfilter\n||c.example^$removeparam=utm\n"+
+		"||d.example^$script,3p\n||d.example^$Third-Party,badfilter,script")
 	m, err := Compile([]*List{l}, Options{})
 	if err != nil {
 		t.Fatal(err)
