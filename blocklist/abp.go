@@ -100,10 +100,15 @@ func parseNetworkRule(s string) (filter, lineClass, error) {
 	return f, cls, nil
 }
 
+// isRegexPattern reports whether a rule's pattern is a "/regex/".
+func isRegexPattern(p string) bool {
+	return len(p) > 2 && p[0] == '/' && p[len(p)-1] == '/'
+}
+
 // splitOptions splits "pattern$options". A regex pattern may itself hold
 // '$', so for "/.../" the options must follow the closing slash.
 func splitOptions(s string) (pattern, options string) {
-	if len(s) > 2 && s[0] == '/' && s[len(s)-1] == '/' {
+	if isRegexPattern(s) {
 		return s, ""
 	}
 	i := strings.LastIndexByte(s, '$')
@@ -122,7 +127,7 @@ func splitOptions(s string) (pattern, options string) {
 
 // setPattern normalises and stores the pattern part of a rule.
 func setPattern(f *filter, p string) error {
-	if len(p) > 2 && p[0] == '/' && p[len(p)-1] == '/' {
+	if isRegexPattern(p) {
 		return setRegex(f, p[1:len(p)-1])
 	}
 	if strings.HasPrefix(p, "||") {
@@ -272,7 +277,7 @@ var ignoredOptions = map[string]bool{
 // an error) for an unknown option and lineBad for a malformed one.
 func parseOptions(f *filter, options string) (lineClass, error) {
 	var pos, neg typeMask
-	ignored := false
+	ignored, hasDomain, hasDenyallow := false, false, false
 	for _, raw := range splitOptionList(options) {
 		opt := strings.TrimSpace(raw)
 		name, value, hasValue := strings.Cut(opt, "=")
@@ -301,6 +306,12 @@ func parseOptions(f *filter, options string) (lineClass, error) {
 		if cls != lineNetwork {
 			return cls, err
 		}
+		hasDomain = hasDomain || name == "domain" || name == "from"
+		hasDenyallow = hasDenyallow || name == "denyallow"
+	}
+	if hasDenyallow && !hasDomain {
+		// uBlock Origin drops such a rule: denyallow= needs domain=.
+		return lineInert, fmt.Errorf("%w: denyallow without domain=", ErrUnknownOption)
 	}
 	if pos&TypeDocument.bit() != 0 && neg&TypeDocument.bit() == 0 {
 		f.flags |= fDocOption
