@@ -83,6 +83,11 @@ func parseNetworkRule(s string) (filter, lineClass, error) {
 		if cls, err = parseOptions(&f, options); cls != lineNetwork {
 			return f, cls, err
 		}
+		if f.flags&fMatchCase != 0 && !isRegexPattern(pattern) {
+			// uBlock Origin supports match-case on regex rules only and
+			// drops the others.
+			return f, lineInert, fmt.Errorf("%w: match-case on a rule that is not a regular expression", ErrUnknownOption)
+		}
 	} else {
 		f.types = maskAllTypes
 	}
@@ -152,9 +157,7 @@ func setPattern(f *filter, p string) error {
 		f.flags &^= fAnchorEnd
 		p = p[:len(p)-1]
 	}
-	if f.flags&fMatchCase == 0 {
-		p = lowerASCII(p)
-	}
+	p = lowerASCII(p) // $match-case applies to regex rules only
 	for i := 0; i < len(p); i++ {
 		if c := p[i]; c < 0x20 || c >= 0x7f {
 			return errors.New("pattern has a control or non-ASCII character (write host names in punycode)")
@@ -188,9 +191,6 @@ func splitHost(f *filter, p string) string {
 		return p
 	}
 	host, rest := p[:n], p[n:]
-	if f.flags&fMatchCase != 0 {
-		host = lowerASCII(host)
-	}
 	f.host = host
 	f.flags |= fHostSplit
 	if (rest == "^" || rest == "") && f.flags&fAnchorEnd == 0 {
