@@ -110,24 +110,53 @@ func isRegexPattern(p string) bool {
 	return len(p) > 2 && p[0] == '/' && p[len(p)-1] == '/'
 }
 
-// splitOptions splits "pattern$options". A regex pattern may itself hold
-// '$', so for "/.../" the options must follow the closing slash.
+// splitOptions splits "pattern$options". As in uBlock Origin, the options
+// start after the last '$' that is followed by a list of known options, so
+// a pattern or an option value ("$removeparam=/^utm$/") may hold '$'. When
+// no '$' qualifies, the last one starts the options (the rule is then
+// reported for its unknown option), except that a "/regex/" keeps its '$'s
+// and takes options only after its closing slash.
 func splitOptions(s string) (pattern, options string) {
-	if isRegexPattern(s) {
-		return s, ""
-	}
 	i := strings.LastIndexByte(s, '$')
 	if i < 0 {
 		return s, ""
 	}
-	// "$removeparam=/re$/" style values may hold '$': take the first '$'
-	// after which an option name follows if the last one looks wrong.
+	regex := isRegexPattern(s)
+	if regex || strings.IndexByte(s, '$') < i {
+		for j := i; j >= 0; j = strings.LastIndexByte(s[:j], '$') {
+			if isOptionList(s[j+1:]) {
+				return s[:j], s[j+1:]
+			}
+		}
+	}
+	if regex {
+		return s, ""
+	}
 	if len(s) > 1 && s[0] == '/' {
 		if j := strings.Index(s, "/$"); j > 0 {
 			return s[:j+1], s[j+2:]
 		}
 	}
 	return s[:i], s[i+1:]
+}
+
+// isOptionList reports whether s is a list of options the parser knows,
+// whatever their values.
+func isOptionList(s string) bool {
+	for _, o := range splitOptionList(s) {
+		name, _, _ := strings.Cut(strings.TrimSpace(o), "=")
+		if !knownOption(strings.TrimPrefix(strings.ToLower(name), "~")) {
+			return false
+		}
+	}
+	return true
+}
+
+// knownOption reports whether name (lower case, without '~') is an option
+// the parser applies or knowingly ignores.
+func knownOption(name string) bool {
+	_, typ := typeOptions[name]
+	return typ || ignoredOptions[name] || ruleOptions[name] || name != "" && strings.Trim(name, "_") == ""
 }
 
 // setPattern normalises and stores the pattern part of a rule.
@@ -329,6 +358,14 @@ func parseOptions(f *filter, options string) (lineClass, error) {
 		return lineIgnored, nil // popup-only rules never see a proxied request
 	}
 	return lineNetwork, nil
+}
+
+// ruleOptions are the options other than types that applyOption handles.
+var ruleOptions = map[string]bool{
+	"third-party": true, "3p": true, "first-party": true, "1p": true, "strict1p": true, "strict3p": true,
+	"important": true, "match-case": true, "badfilter": true, "domain": true, "from": true, "to": true,
+	"denyallow": true, "method": true, "redirect": true, "redirect-rule": true, "rewrite": true, "empty": true,
+	"mp4": true, "removeparam": true, "queryprune": true, "reason": true,
 }
 
 var negatable = map[string]bool{"third-party": true, "3p": true, "first-party": true, "1p": true, "match-case": true, "method": true}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // compileRules compiles Adblock Plus rules given inline.
@@ -53,6 +55,9 @@ func TestParseABPLine(t *testing.T) {
 		{"||x.com^$denyallow=cdn.x.com,domain=a.com", lineNetwork},
 		{"||x.com^$method=post|~get", lineNetwork},
 		{"||x.com^$stealth", lineInert},
+		{"||rmp.test^$removeparam=/^utm$/", lineNetwork},
+		{"||rmp.test^$removeparam=/^a$|^b$/,3p", lineNetwork},
+		{"||x.com/a$b$stealth", lineInert},
 		{"||x.com/Ads$match-case", lineInert},
 		{"/Ads/$match-case", lineNetwork},
 		{"||x.com/ads$~match-case", lineNetwork},
@@ -273,5 +278,59 @@ func TestCompileLower(t *testing.T) {
 		if got := re.MatchString(tt.in); got != tt.want {
 			t.Errorf("compileLower(%q) = %q; MatchString(%q) = %v, want %v", tt.expr, re, tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestSplitOptions(t *testing.T) {
+	tests := []struct{ body, pattern, options string }{
+		{"||rmp.test^$removeparam=/^utm$/", "||rmp.test^", "removeparam=/^utm$/"},
+		{"||rmp.test^$removeparam=/^(utm_source|ref)$/,domain=a.com", "||rmp.test^", "removeparam=/^(utm_source|ref)$/,domain=a.com"},
+		{"||rmp.test^$script,removeparam=/^a$|^b$/", "||rmp.test^", "script,removeparam=/^a$|^b$/"},
+		{"$removeparam=/^fbclid$/", "", "removeparam=/^fbclid$/"},
+		{"||rmp.test^$removeparam=/[$]x$/i", "||rmp.test^", "removeparam=/[$]x$/i"},
+		{"/ads/$removeparam=/x$/", "/ads/", "removeparam=/x$/"},
+		{"||d.test/a$b/c$script", "||d.test/a$b/c", "script"},
+		{"||d.test/$ad$image,3p", "||d.test/$ad", "image,3p"},
+		{"||d.test/p$image$Script", "||d.test/p$image", "Script"},
+		{"||d.test/a$stealth", "||d.test/a", "stealth"},
+		{"||d.test/a$b$stealth", "||d.test/a$b", "stealth"},
+		{"||d.test/price$", "||d.test/price", ""},
+		{`/\.js$/`, `/\.js$/`, ""},
+		{`/\.js$/$script,~third-party`, `/\.js$/`, "script,~third-party"},
+		{"/a$/$stealth", "/a$/", "stealth"},
+		{"||x.test^", "||x.test^", ""},
+	}
+	for _, tt := range tests {
+		pattern, options := splitOptions(tt.body)
+		if pattern != tt.pattern || options != tt.options {
+			t.Errorf("splitOptions(%q) = %q, %q; want %q, %q", tt.body, pattern, options, tt.pattern, tt.options)
+		}
+	}
+}
+
+// TestRuleOptionsKnown keeps ruleOptions, which splitOptions relies on, in
+// step with applyOption.
+func TestRuleOptionsKnown(t *testing.T) {
+	for name := range ruleOptions {
+		if _, err := applyOption(&filter{}, name, "a.com", false); errors.Is(err, ErrUnknownOption) {
+			t.Errorf("applyOption(%q) = %v, but ruleOptions lists it", name, err)
+		}
+	}
+}
+
+func TestRemoveParamRegexWithDollar(t *testing.T) {
+	m := compileRules(t, Options{}, "||rmp.test^$removeparam=/^utm$/", "||rmp.test^$removeparam=/^(fbclid|gclid)$/,domain=site.org",
+		"||d.test/a$b/c$script")
+	r := NewRequest("https://rmp.test/?utm=1&fbclid=2", "https://site.org/", TypeScript)
+	got := m.RemoveParams(r)
+	want := []string{"/^utm$/", "/^(fbclid|gclid)$/"}
+	if diff := cmp.Diff(want, got, sortStrings); diff != "" {
+		t.Errorf("RemoveParams(%q) (-want +got):\n%s", r.URL, diff)
+	}
+	if v := m.Match(NewRequest("https://d.test/a$b/c.js", "", TypeScript)); v.Action != Block {
+		t.Errorf("Match(https://d.test/a$b/c.js) = %v, want Block", v.Action)
+	}
+	if v := m.Match(NewRequest("https://d.test/a$b/c.js", "", TypeImage)); v.Action != Allow {
+		t.Errorf("Match(https://d.test/a$b/c.js, image) = %v, want Allow", v.Action)
 	}
 }
