@@ -187,6 +187,12 @@ func setPattern(f *filter, p string) error {
 		p = p[:len(p)-1]
 	}
 	p = lowerASCII(p) // $match-case applies to regex rules only
+	if f.flags&(fAnchorHost|fAnchorStart) != 0 {
+		var err error
+		if p, err = punycodePattern(p, f.flags&fAnchorHost != 0); err != nil {
+			return err
+		}
+	}
 	for i := 0; i < len(p); i++ {
 		if c := p[i]; c < 0x20 || c >= 0x7f {
 			return errors.New("pattern has a control or non-ASCII character (write host names in punycode)")
@@ -428,6 +434,10 @@ func applyOption(f *filter, name, value string, not bool) (lineClass, error) {
 			if d == "" || strings.HasPrefix(d, "~") || strings.HasPrefix(d, "/") {
 				return lineBad, fmt.Errorf("bad denyallow entry %q", d)
 			}
+			d, err := punycode(d)
+			if err != nil {
+				return lineBad, err
+			}
 			o := f.ensureOpt()
 			o.toOut = append(o.toOut, hostHash(d))
 		}
@@ -476,6 +486,10 @@ func domainOption(f *filter, value string, to bool) (lineClass, error) {
 		}
 		if strings.HasPrefix(d, "/") {
 			return lineInert, fmt.Errorf("%w: regular expression in domain list", ErrUnknownOption)
+		}
+		d, err := punycode(d)
+		if err != nil {
+			return lineBad, err
 		}
 		h := hostHash(d)
 		switch {

@@ -334,3 +334,78 @@ func TestRemoveParamRegexWithDollar(t *testing.T) {
 		t.Errorf("Match(https://d.test/a$b/c.js, image) = %v, want Allow", v.Action)
 	}
 }
+
+// TestInternationalHosts checks that host names in Unicode are converted to
+// punycode, in rules, options, hosts and domain lists and requests, as
+// uBlock Origin does.
+func TestInternationalHosts(t *testing.T) {
+	lists := []struct {
+		name, text string
+		format     Format
+	}{
+		{"abp", "||bücher.test^\n*$script,domain=bücher.site|~nö.bücher.site\n*$image,denyallow=münchen.test,domain=bild.test\n|https://straße.test/ads/", FormatABP},
+		{"hosts", "0.0.0.0 bücher.test\n", FormatHosts},
+		{"domains", "BÜCHER.test\n", FormatDomains},
+	}
+	tests := []struct {
+		list, url, source string
+		typ               ResourceType
+		want              Action
+	}{
+		{"abp", "https://xn--bcher-kva.test/a.js", "", TypeScript, Block},
+		{"abp", "https://www.bücher.test/a.js", "", TypeXHR, Block},
+		{"abp", "https://BÜCHER.test:443/a.js", "", TypeXHR, Block},
+		{"abp", "https://buecher.test/a.js", "", TypeXHR, Allow},
+		{"abp", "https://cdn.example/a.js", "https://www.bücher.site/", TypeScript, Block},
+		{"abp", "https://cdn.example/a.js", "https://xn--bcher-kva.site/", TypeScript, Block},
+		{"abp", "https://cdn.example/a.js", "https://nö.bücher.site/", TypeScript, Allow},
+		{"abp", "https://cdn.example/a.js", "https://other.site/", TypeScript, Allow},
+		{"abp", "https://img.example/a.png", "https://bild.test/", TypeImage, Block},
+		{"abp", "https://cdn.xn--mnchen-3ya.test/a.png", "https://bild.test/", TypeImage, Allow},
+		{"abp", "https://xn--strae-oqa.test/ads/x", "", TypeOther, Block},
+		{"hosts", "https://bücher.test/", "", TypeDocument, Block},
+		{"hosts", "https://xn--bcher-kva.test/x", "", TypeImage, Block},
+		{"domains", "https://a.xn--bcher-kva.test/x", "", TypeImage, Block},
+	}
+	matchers := map[string]*Matcher{}
+	for _, l := range lists {
+		parsed, err := ParseString(l.text, ListMeta{Name: l.name, Format: l.format})
+		if err != nil || len(parsed.Errors) > 0 {
+			t.Fatalf("ParseString(%q) = %v, errors %v", l.text, err, parsed.Errors)
+		}
+		if matchers[l.name], err = Compile([]*List{parsed}, Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range tests {
+		v := matchers[tt.list].Match(NewRequest(tt.url, tt.source, tt.typ))
+		if v.Action != tt.want {
+			t.Errorf("%s: Match(%q from %q) = %v (rule %q), want %v", tt.list, tt.url, tt.source, v.Action, v.Rule, tt.want)
+		}
+	}
+}
+
+// TestInternationalHostErrors checks that a name IDNA rejects is a
+// ParseError on its line.
+func TestInternationalHostErrors(t *testing.T) {
+	tests := []struct {
+		text   string
+		format Format
+		line   int
+	}{
+		{"||ok.test^\n||bü_cher.test^", FormatABP, 2},
+		{"||ok.test^\n||x.test^$domain=ü-.test", FormatABP, 2},
+		{"||ok.test^\n*$denyallow=-ü.test,domain=a.test", FormatABP, 2},
+		{"0.0.0.0 ok.test\n0.0.0.0 ü-.test", FormatHosts, 2},
+		{"ok.test\n\nbü_cher.test", FormatDomains, 3},
+	}
+	for _, tt := range tests {
+		l, err := ParseString(tt.text, ListMeta{Name: "idn", Format: tt.format})
+		if err != nil {
+			t.Fatalf("ParseString(%q): %v", tt.text, err)
+		}
+		if l.Stats.Bad != 1 || len(l.Errors) != 1 || l.Errors[0].Line != tt.line {
+			t.Errorf("ParseString(%q): bad %d, errors %v; want one on line %d", tt.text, l.Stats.Bad, l.Errors, tt.line)
+		}
+	}
+}
