@@ -83,6 +83,11 @@ func parseNetworkRule(s string) (filter, lineClass, error) {
 		if cls, err = parseOptions(&f, options); cls != lineNetwork {
 			return f, cls, err
 		}
+		if f.flags&fMatchCase != 0 && !isRegexPattern(pattern) {
+			// uBlock Origin supports match-case on regex rules only and
+			// drops the others.
+			return f, lineInert, fmt.Errorf("%w: match-case on a rule that is not a regular expression", ErrUnknownOption)
+		}
 	} else {
 		f.types = maskAllTypes
 	}
@@ -100,18 +105,33 @@ func parseNetworkRule(s string) (filter, lineClass, error) {
 	return f, cls, nil
 }
 
-// splitOptions splits "pattern$options". A regex pattern may itself hold
-// '$', so for "/.../" the options must follow the closing slash.
+// isRegexPattern reports whether a rule's pattern is a "/regex/".
+func isRegexPattern(p string) bool {
+	return len(p) > 2 && p[0] == '/' && p[len(p)-1] == '/'
+}
+
+// splitOptions splits "pattern$options". As in uBlock Origin, the options
+// start after the last '$' that is followed by a list of known options, so
+// a pattern or an option value ("$removeparam=/^utm$/") may hold '$'. When
+// no '$' qualifies, the last one starts the options (the rule is then
+// reported for its unknown option), except that a "/regex/" keeps its '$'s
+// and takes options only after its closing slash.
 func splitOptions(s string) (pattern, options string) {
-	if len(s) > 2 && s[0] == '/' && s[len(s)-1] == '/' {
-		return s, ""
-	}
 	i := strings.LastIndexByte(s, '$')
 	if i < 0 {
 		return s, ""
 	}
-	// "$removeparam=/re$/" style values may hold '$': take the first '$'
-	// after which an option name follows if the last one looks wrong.
+	regex := isRegexPattern(s)
+	if regex || strings.IndexByte(s, '$') < i {
+		for j := i; j >= 0; j = strings.LastIndexByte(s[:j], '$') {
+			if isOptionList(s[j+1:]) {
+				return s[:j], s[j+1:]
+			}
+		}
+	}
+	if regex {
+		return s, ""
+	}
 	if len(s) > 1 && s[0] == '/' {
 		if j := strings.Index(s, "/$"); j > 0 {
 			return s[:j+1], s[j+2:]
@@ -120,9 +140,28 @@ func splitOptions(s string) (pattern, options string) {
 	return s[:i], s[i+1:]
 }
 
+// isOptionList reports whether s is a list of options the parser knows,
+// whatever their values.
+func isOptionList(s string) bool {
+	for _, o := range splitOptionList(s) {
+		name, _, _ := strings.Cut(strings.TrimSpace(o), "=")
+		if !knownOption(strings.TrimPrefix(strings.ToLower(name), "~")) {
+			return false
+		}
+	}
+	return true
+}
+
+// knownOption reports whether name (lower case, without '~') is an option
+// the parser applies or knowingly ignores.
+func knownOption(name string) bool {
+	_, typ := typeOptions[name]
+	return typ || ignoredOptions[name] || ruleOptions[name] || name != "" && strings.Trim(name, "_") == ""
+}
+
 // setPattern normalises and stores the pattern part of a rule.
 func setPattern(f *filter, p string) error {
-	if len(p) > 2 && p[0] == '/' && p[len(p)-1] == '/' {
+	if isRegexPattern(p) {
 		return setRegex(f, p[1:len(p)-1])
 	}
 	if strings.HasPrefix(p, "||") {
@@ -147,8 +186,12 @@ func setPattern(f *filter, p string) error {
 		f.flags &^= fAnchorEnd
 		p = p[:len(p)-1]
 	}
-	if f.flags&fMatchCase == 0 {
-		p = lowerASCII(p)
+	p = lowerASCII(p) // $match-case applies to regex rules only
+	if f.flags&(fAnchorHost|fAnchorStart) != 0 {
+		var err error
+		if p, err = punycodePattern(p, f.flags&fAnchorHost != 0); err != nil {
+			return err
+		}
 	}
 	for i := 0; i < len(p); i++ {
 		if c := p[i]; c < 0x20 || c >= 0x7f {
@@ -183,9 +226,6 @@ func splitHost(f *filter, p string) string {
 		return p
 	}
 	host, rest := p[:n], p[n:]
-	if f.flags&fMatchCase != 0 {
-		host = lowerASCII(host)
-	}
 	f.host = host
 	f.flags |= fHostSplit
 	if (rest == "^" || rest == "") && f.flags&fAnchorEnd == 0 {
@@ -272,7 +312,7 @@ var ignoredOptions = map[string]bool{
 // an error) for an unknown option and lineBad for a malformed one.
 func parseOptions(f *filter, options string) (lineClass, error) {
 	var pos, neg typeMask
-	ignored := false
+	ignored, hasDomain, hasDenyallow := false, false, false
 	for _, raw := range splitOptionList(options) {
 		opt := strings.TrimSpace(raw)
 		name, value, hasValue := strings.Cut(opt, "=")
@@ -301,6 +341,12 @@ func parseOptions(f *filter, options string) (lineClass, error) {
 		if cls != lineNetwork {
 			return cls, err
 		}
+		hasDomain = hasDomain || name == "domain" || name == "from"
+		hasDenyallow = hasDenyallow || name == "denyallow"
+	}
+	if hasDenyallow && !hasDomain {
+		// uBlock Origin drops such a rule: denyallow= needs domain=.
+		return lineInert, fmt.Errorf("%w: denyallow without domain=", ErrUnknownOption)
 	}
 	if pos&TypeDocument.bit() != 0 && neg&TypeDocument.bit() == 0 {
 		f.flags |= fDocOption
@@ -318,6 +364,14 @@ func parseOptions(f *filter, options string) (lineClass, error) {
 		return lineIgnored, nil // popup-only rules never see a proxied request
 	}
 	return lineNetwork, nil
+}
+
+// ruleOptions are the options other than types that applyOption handles.
+var ruleOptions = map[string]bool{
+	"third-party": true, "3p": true, "first-party": true, "1p": true, "strict1p": true, "strict3p": true,
+	"important": true, "match-case": true, "badfilter": true, "domain": true, "from": true, "to": true,
+	"denyallow": true, "method": true, "redirect": true, "redirect-rule": true, "rewrite": true, "empty": true,
+	"mp4": true, "removeparam": true, "queryprune": true, "reason": true,
 }
 
 var negatable = map[string]bool{"third-party": true, "3p": true, "first-party": true, "1p": true, "match-case": true, "method": true}
@@ -380,6 +434,10 @@ func applyOption(f *filter, name, value string, not bool) (lineClass, error) {
 			if d == "" || strings.HasPrefix(d, "~") || strings.HasPrefix(d, "/") {
 				return lineBad, fmt.Errorf("bad denyallow entry %q", d)
 			}
+			d, err := punycode(d)
+			if err != nil {
+				return lineBad, err
+			}
 			o := f.ensureOpt()
 			o.toOut = append(o.toOut, hostHash(d))
 		}
@@ -428,6 +486,10 @@ func domainOption(f *filter, value string, to bool) (lineClass, error) {
 		}
 		if strings.HasPrefix(d, "/") {
 			return lineInert, fmt.Errorf("%w: regular expression in domain list", ErrUnknownOption)
+		}
+		d, err := punycode(d)
+		if err != nil {
+			return lineBad, err
 		}
 		h := hostHash(d)
 		switch {

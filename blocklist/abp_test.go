@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // compileRules compiles Adblock Plus rules given inline.
@@ -53,6 +55,15 @@ func TestParseABPLine(t *testing.T) {
 		{"||x.com^$denyallow=cdn.x.com,domain=a.com", lineNetwork},
 		{"||x.com^$method=post|~get", lineNetwork},
 		{"||x.com^$stealth", lineInert},
+		{"||rmp.test^$removeparam=/^utm$/", lineNetwork},
+		{"||rmp.test^$removeparam=/^a$|^b$/,3p", lineNetwork},
+		{"||x.com/a$b$stealth", lineInert},
+		{"||x.com/Ads$match-case", lineInert},
+		{"/Ads/$match-case", lineNetwork},
+		{"||x.com/ads$~match-case", lineNetwork},
+		{"||x.com^$denyallow=cdn.x.com", lineInert},
+		{"*$script,denyallow=cdn.x.com|b.com,3p", lineInert},
+		{"*$script,denyallow=cdn.x.com,from=a.com", lineNetwork},
 		{"||x.com^$domain=/a|b/", lineInert},
 		{"||x.com^$domain=", lineBad},
 		{"||x.com^$script=1", lineBad},
@@ -102,8 +113,11 @@ func TestMatchABP(t *testing.T) {
 		{"case insensitive", []string{"/Banner/"}, "https://x.org/img/BANNER/1.gif", "", TypeImage, Block, ""},
 		{"match-case", []string{"/Banner/$match-case"}, "https://x.org/img/banner/1.gif", "", TypeImage, Allow, ""},
 		{"match-case hit", []string{"/Banner/$match-case"}, "https://x.org/img/Banner/1.gif", "", TypeImage, Block, ""},
+		{"match-case on a plain rule is inert", []string{"||mc.test/Ads$match-case", "||other.example^"}, "https://mc.test/Ads", "", TypeImage, Allow, ""},
 		{"start anchor", []string{"|https://ads."}, "https://ads.x.org/", "", TypeImage, Block, ""},
 		{"start anchor miss", []string{"|http://ads."}, "https://ads.x.org/", "", TypeImage, Allow, ""},
+		{"start anchor not inside", []string{"|https://ads."}, "https://x.org/?u=https://ads.example/", "", TypeImage, Allow, ""},
+		{"start anchor with wildcard not inside", []string{"|https://ads.*/b"}, "https://x.org/?u=https://ads.example/b", "", TypeImage, Allow, ""},
 		{"end anchor", []string{".gif|"}, "https://x.org/a.gif", "", TypeImage, Block, ""},
 		{"end anchor miss", []string{".gif|"}, "https://x.org/a.gif?x", "", TypeImage, Allow, ""},
 		{"separator", []string{"/ad^"}, "https://x.org/ad?x=1", "", TypeImage, Block, ""},
@@ -115,10 +129,18 @@ func TestMatchABP(t *testing.T) {
 		{"wildcard order", []string{"/banner*/ads/"}, "https://x.org/ads/banner", "", TypeImage, Allow, ""},
 		{"regex", []string{`/\/[0-9a-f]{32}\/invoke\.js/`}, "https://x.org/0123456789abcdef0123456789abcdef/invoke.js", "", TypeScript, Block, ""},
 		{"regex miss", []string{`/\/[0-9a-f]{32}\/invoke\.js/`}, "https://x.org/0123/invoke.js", "", TypeScript, Allow, ""},
+		{"regex end", []string{`/\.js$/`}, "https://x.org/a.js", "", TypeScript, Block, `/\.js$/`},
+		{"regex end not inside", []string{`/\.js$/`, "||other.example^"}, "https://x.org/x.json", "", TypeScript, Allow, ""},
+		{"regex end before query", []string{`/\.js$/`, "||other.example^"}, "https://x.org/a.js?v=1", "", TypeScript, Allow, ""},
+		{"regex end with options", []string{`/\.js$/$script`}, "https://x.org/a.js", "", TypeScript, Block, ""},
 		{"regex case-insensitive", []string{`/\/ADS\/[0-9]+/`}, "https://x.org/ads/12", "", TypeScript, Block, ""},
 		{"third-party on 3p", []string{"||t.net^$third-party"}, "https://t.net/p", "https://site.org/", TypeImage, Block, ""},
 		{"third-party on 1p", []string{"||t.net^$third-party"}, "https://cdn.t.net/p", "https://www.t.net/", TypeImage, Allow, ""},
 		{"3p alias", []string{"||t.net^$3p"}, "https://t.net/p", "https://site.org/", TypeImage, Block, ""},
+		{"1p alias on 3p", []string{"||t.net^$1p"}, "https://t.net/p", "https://site.org/", TypeImage, Allow, ""},
+		{"1p alias on 1p", []string{"||t.net^$1p"}, "https://cdn.t.net/p", "https://www.t.net/", TypeImage, Block, ""},
+		{"~1p on 3p", []string{"||t.net^$~1p"}, "https://t.net/p", "https://site.org/", TypeImage, Block, ""},
+		{"~1p on 1p", []string{"||t.net^$~1p", "||other.example^"}, "https://t.net/p", "https://t.net/", TypeImage, Allow, ""},
 		{"first-party", []string{"||t.net^$first-party"}, "https://t.net/p", "https://site.org/", TypeImage, Allow, ""},
 		{"~third-party on 1p", []string{"||t.net^$~third-party"}, "https://t.net/p", "https://t.net/", TypeImage, Block, ""},
 		{"party unknown source", []string{"||t.net^$third-party"}, "https://t.net/p", "", TypeImage, Block, ""},
@@ -139,6 +161,9 @@ func TestMatchABP(t *testing.T) {
 		{"negated type", []string{"||x.net^$~script"}, "https://x.net/a", "", TypeImage, Block, ""},
 		{"negated type miss", []string{"||x.net^$~script"}, "https://x.net/a", "", TypeScript, Allow, ""},
 		{"negated type unknown", []string{"||x.net^$~script"}, "https://x.net/a", "", TypeUnknown, Block, ""},
+		{"websocket", []string{"||ws.net^$websocket"}, "wss://ws.net/socket", "https://site.org/", TypeWebSocket, Block, ""},
+		{"websocket only", []string{"||ws.net^$websocket"}, "https://ws.net/socket", "https://site.org/", TypeXHR, Allow, ""},
+		{"doc alias", []string{"||x.net/ads$doc"}, "https://x.net/ads", "", TypeDocument, Block, ""},
 		{"type aliases", []string{"||x.net^$xhr,css,frame"}, "https://x.net/a", "", TypeSubdocument, Block, ""},
 		{"document by plain host rule", []string{"||x.net^"}, "https://x.net/", "", TypeDocument, Block, ""},
 		{"document not by path rule", []string{"||x.net/ads"}, "https://x.net/ads", "", TypeDocument, Allow, ""},
@@ -155,7 +180,17 @@ func TestMatchABP(t *testing.T) {
 		{"badfilter", []string{"||x.net^", "||x.net^$badfilter"}, "https://x.net/a.js", "", TypeScript, Allow, ""},
 		{"badfilter with options", []string{"||x.net^$script", "||x.net^$script,badfilter"}, "https://x.net/a.js", "", TypeScript, Allow, ""},
 		{"badfilter other rule kept", []string{"||x.net^$image", "||x.net^$script,badfilter"}, "https://x.net/a.png", "", TypeImage, Block, ""},
+		{"badfilter option order", []string{"||imp2.test^$important,third-party", "@@||imp2.test^", "||imp2.test^$third-party,important,badfilter"}, "https://imp2.test/a.js", "https://site.org/", TypeScript, Allow, ""},
+		{"badfilter option case", []string{"||cs.test^$Important", "||cs.test^$IMPORTANT,BADFILTER"}, "https://cs.test/a.js", "", TypeScript, Allow, ""},
+		{"badfilter option aliases", []string{"||al.test^$3p,css,xhr,frame", "||al.test^$subdocument,stylesheet,third-party,xmlhttprequest,badfilter"}, "https://al.test/a.css", "https://site.org/", TypeStylesheet, Allow, ""},
+		{"badfilter alias doc and 1p", []string{"||al.test^$doc,1p", "||al.test^$badfilter,first-party,document"}, "https://al.test/", "", TypeDocument, Allow, ""},
+		{"badfilter domain order", []string{"||dm.test^$domain=b.org|a.org", "||dm.test^$domain=A.org|b.org|a.org,badfilter"}, "https://dm.test/a.js", "https://a.org/", TypeScript, Allow, ""},
+		{"badfilter duplicate option", []string{"||dup.test^$script,script", "||dup.test^$badfilter,script"}, "https://dup.test/a.js", "", TypeScript, Allow, ""},
+		{"badfilter other domains kept", []string{"||dm.test^$domain=b.org|a.org", "||dm.test^$domain=a.org,badfilter"}, "https://dm.test/a.js", "https://a.org/", TypeScript, Block, ""},
+		{"badfilter spares the exception", []string{"||ok.test/a", "@@||ok.test^", "||ok.test^$badfilter"}, "https://ok.test/a", "", TypeScript, Exception, "@@||ok.test^"},
+		{"badfilter of an important rule", []string{"||x.net^", "||x.net^$important", "@@||x.net^", "||x.net^$important,badfilter"}, "https://x.net/a.js", "", TypeScript, Exception, "@@||x.net^"},
 		{"denyallow", []string{"*$script,3p,denyallow=cdn.net,domain=site.org"}, "https://cdn.net/lib.js", "https://site.org/", TypeScript, Allow, ""},
+		{"denyallow without domain is inert", []string{"*$script,denyallow=cdn.net", "||other.example^"}, "https://evil.net/lib.js", "https://site.org/", TypeScript, Allow, ""},
 		{"denyallow blocks others", []string{"*$script,3p,denyallow=cdn.net,domain=site.org"}, "https://evil.net/lib.js", "https://site.org/", TypeScript, Block, ""},
 		{"to=", []string{"*$script,to=evil.net|~ok.evil.net"}, "https://a.evil.net/x.js", "", TypeScript, Block, ""},
 		{"to= negated", []string{"*$script,to=evil.net|~ok.evil.net"}, "https://ok.evil.net/x.js", "", TypeScript, Allow, ""},
@@ -255,6 +290,135 @@ func TestCompileLower(t *testing.T) {
 		}
 		if got := re.MatchString(tt.in); got != tt.want {
 			t.Errorf("compileLower(%q) = %q; MatchString(%q) = %v, want %v", tt.expr, re, tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestSplitOptions(t *testing.T) {
+	tests := []struct{ body, pattern, options string }{
+		{"||rmp.test^$removeparam=/^utm$/", "||rmp.test^", "removeparam=/^utm$/"},
+		{"||rmp.test^$removeparam=/^(utm_source|ref)$/,domain=a.com", "||rmp.test^", "removeparam=/^(utm_source|ref)$/,domain=a.com"},
+		{"||rmp.test^$script,removeparam=/^a$|^b$/", "||rmp.test^", "script,removeparam=/^a$|^b$/"},
+		{"$removeparam=/^fbclid$/", "", "removeparam=/^fbclid$/"},
+		{"||rmp.test^$removeparam=/[$]x$/i", "||rmp.test^", "removeparam=/[$]x$/i"},
+		{"/ads/$removeparam=/x$/", "/ads/", "removeparam=/x$/"},
+		{"||d.test/a$b/c$script", "||d.test/a$b/c", "script"},
+		{"||d.test/$ad$image,3p", "||d.test/$ad", "image,3p"},
+		{"||d.test/p$image$Script", "||d.test/p$image", "Script"},
+		{"||d.test/a$stealth", "||d.test/a", "stealth"},
+		{"||d.test/a$b$stealth", "||d.test/a$b", "stealth"},
+		{"||d.test/price$", "||d.test/price", ""},
+		{`/\.js$/`, `/\.js$/`, ""},
+		{`/\.js$/$script,~third-party`, `/\.js$/`, "script,~third-party"},
+		{"/a$/$stealth", "/a$/", "stealth"},
+		{"||x.test^", "||x.test^", ""},
+	}
+	for _, tt := range tests {
+		pattern, options := splitOptions(tt.body)
+		if pattern != tt.pattern || options != tt.options {
+			t.Errorf("splitOptions(%q) = %q, %q; want %q, %q", tt.body, pattern, options, tt.pattern, tt.options)
+		}
+	}
+}
+
+// TestRuleOptionsKnown keeps ruleOptions, which splitOptions relies on, in
+// step with applyOption.
+func TestRuleOptionsKnown(t *testing.T) {
+	for name := range ruleOptions {
+		if _, err := applyOption(&filter{}, name, "a.com", false); errors.Is(err, ErrUnknownOption) {
+			t.Errorf("applyOption(%q) = %v, but ruleOptions lists it", name, err)
+		}
+	}
+}
+
+func TestRemoveParamRegexWithDollar(t *testing.T) {
+	m := compileRules(t, Options{}, "||rmp.test^$removeparam=/^utm$/", "||rmp.test^$removeparam=/^(fbclid|gclid)$/,domain=site.org",
+		"||d.test/a$b/c$script")
+	r := NewRequest("https://rmp.test/?utm=1&fbclid=2", "https://site.org/", TypeScript)
+	got := m.RemoveParams(r)
+	want := []string{"/^utm$/", "/^(fbclid|gclid)$/"}
+	if diff := cmp.Diff(want, got, sortStrings); diff != "" {
+		t.Errorf("RemoveParams(%q) (-want +got):\n%s", r.URL, diff)
+	}
+	if v := m.Match(NewRequest("https://d.test/a$b/c.js", "", TypeScript)); v.Action != Block {
+		t.Errorf("Match(https://d.test/a$b/c.js) = %v, want Block", v.Action)
+	}
+	if v := m.Match(NewRequest("https://d.test/a$b/c.js", "", TypeImage)); v.Action != Allow {
+		t.Errorf("Match(https://d.test/a$b/c.js, image) = %v, want Allow", v.Action)
+	}
+}
+
+// TestInternationalHosts checks that host names in Unicode are converted to
+// punycode, in rules, options, hosts and domain lists and requests, as
+// uBlock Origin does.
+func TestInternationalHosts(t *testing.T) {
+	lists := []struct {
+		name, text string
+		format     Format
+	}{
+		{"abp", "||bücher.test^\n*$script,domain=bücher.site|~nö.bücher.site\n*$image,denyallow=münchen.test,domain=bild.test\n|https://straße.test/ads/", FormatABP},
+		{"hosts", "0.0.0.0 bücher.test\n", FormatHosts},
+		{"domains", "BÜCHER.test\n", FormatDomains},
+	}
+	tests := []struct {
+		list, url, source string
+		typ               ResourceType
+		want              Action
+	}{
+		{"abp", "https://xn--bcher-kva.test/a.js", "", TypeScript, Block},
+		{"abp", "https://www.bücher.test/a.js", "", TypeXHR, Block},
+		{"abp", "https://BÜCHER.test:443/a.js", "", TypeXHR, Block},
+		{"abp", "https://buecher.test/a.js", "", TypeXHR, Allow},
+		{"abp", "https://cdn.example/a.js", "https://www.bücher.site/", TypeScript, Block},
+		{"abp", "https://cdn.example/a.js", "https://xn--bcher-kva.site/", TypeScript, Block},
+		{"abp", "https://cdn.example/a.js", "https://nö.bücher.site/", TypeScript, Allow},
+		{"abp", "https://cdn.example/a.js", "https://other.site/", TypeScript, Allow},
+		{"abp", "https://img.example/a.png", "https://bild.test/", TypeImage, Block},
+		{"abp", "https://cdn.xn--mnchen-3ya.test/a.png", "https://bild.test/", TypeImage, Allow},
+		{"abp", "https://xn--strae-oqa.test/ads/x", "", TypeOther, Block},
+		{"hosts", "https://bücher.test/", "", TypeDocument, Block},
+		{"hosts", "https://xn--bcher-kva.test/x", "", TypeImage, Block},
+		{"domains", "https://a.xn--bcher-kva.test/x", "", TypeImage, Block},
+	}
+	matchers := map[string]*Matcher{}
+	for _, l := range lists {
+		parsed, err := ParseString(l.text, ListMeta{Name: l.name, Format: l.format})
+		if err != nil || len(parsed.Errors) > 0 {
+			t.Fatalf("ParseString(%q) = %v, errors %v", l.text, err, parsed.Errors)
+		}
+		if matchers[l.name], err = Compile([]*List{parsed}, Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range tests {
+		v := matchers[tt.list].Match(NewRequest(tt.url, tt.source, tt.typ))
+		if v.Action != tt.want {
+			t.Errorf("%s: Match(%q from %q) = %v (rule %q), want %v", tt.list, tt.url, tt.source, v.Action, v.Rule, tt.want)
+		}
+	}
+}
+
+// TestInternationalHostErrors checks that a name IDNA rejects is a
+// ParseError on its line.
+func TestInternationalHostErrors(t *testing.T) {
+	tests := []struct {
+		text   string
+		format Format
+		line   int
+	}{
+		{"||ok.test^\n||bü_cher.test^", FormatABP, 2},
+		{"||ok.test^\n||x.test^$domain=ü-.test", FormatABP, 2},
+		{"||ok.test^\n*$denyallow=-ü.test,domain=a.test", FormatABP, 2},
+		{"0.0.0.0 ok.test\n0.0.0.0 ü-.test", FormatHosts, 2},
+		{"ok.test\n\nbü_cher.test", FormatDomains, 3},
+	}
+	for _, tt := range tests {
+		l, err := ParseString(tt.text, ListMeta{Name: "idn", Format: tt.format})
+		if err != nil {
+			t.Fatalf("ParseString(%q): %v", tt.text, err)
+		}
+		if l.Stats.Bad != 1 || len(l.Errors) != 1 || l.Errors[0].Line != tt.line {
+			t.Errorf("ParseString(%q): bad %d, errors %v; want one on line %d", tt.text, l.Stats.Bad, l.Errors, tt.line)
 		}
 	}
 }

@@ -42,6 +42,28 @@ func BenchmarkParseABPEasyPrivacy(b *testing.B) { benchParse(b, "blocklists/easy
 func BenchmarkParseHosts(b *testing.B) {
 	benchParse(b, "blocklists/stevenblack-hosts-2019-03-27-fakenews-gambling-porn-social.txt")
 }
+
+// BenchmarkParseDomains reads the StevenBlack hosts file's names as a
+// domain-per-line list.
+func BenchmarkParseDomains(b *testing.B) {
+	hosts := readShared(b, "blocklists/stevenblack-hosts-2019-03-27-fakenews-gambling-porn-social.txt")
+	var sb strings.Builder
+	for _, line := range strings.Split(hosts, "\n") {
+		if f := strings.Fields(stripComment(line)); len(f) == 2 && f[0] == "0.0.0.0" {
+			sb.WriteString(f[1])
+			sb.WriteByte('\n')
+		}
+	}
+	text := sb.String()
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := ParseString(text, ListMeta{Name: "domains", Format: FormatDomains}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
 func BenchmarkParseDisconnectServices(b *testing.B) {
 	benchParse(b, "blocklists/disconnect-services.json")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -62,7 +63,7 @@ type Stats struct {
 	Lists       int
 	Rules       int // network rules, exceptions included, after $badfilter
 	Exceptions  int
-	Badfiltered int // rules cancelled by $badfilter
+	Badfiltered int // rules cancelled by $badfilter (the $badfilter rules themselves not counted)
 	Trackers    int // TDS trackers
 	Entities    int // owner entities after merging
 	Resources   int // surrogate resources (built-in ones included)
@@ -176,12 +177,18 @@ func (m *Matcher) WithAllowlist(patterns []string) (*Matcher, error) {
 }
 
 // applyBadfilters drops the rules a $badfilter rule cancels, and the
-// $badfilter rules themselves.
+// $badfilter rules themselves. A rule is cancelled when it equals the
+// $badfilter rule without that option in the form badfilterKey gives, so
+// option order, case and aliases do not matter (as in uBlock Origin).
+// Stats.Badfiltered counts the cancelled rules.
 func (m *Matcher) applyBadfilters() {
 	bad := map[string]bool{}
+	patterns := map[string]bool{} // the patterns of bad, to skip most rules cheaply
 	for i := range m.filters {
 		if f := &m.filters[i]; f.flags&fBadfilter != 0 {
-			bad[withoutBadfilter(f.text)] = true
+			pattern, options := splitRule(f.text)
+			bad[badfilterKey(pattern, options)] = true
+			patterns[pattern] = true
 		}
 	}
 	if len(bad) == 0 {
@@ -189,7 +196,10 @@ func (m *Matcher) applyBadfilters() {
 	}
 	out := m.filters[:0]
 	for _, f := range m.filters {
-		if f.flags&fBadfilter != 0 || bad[f.text] {
+		if f.flags&fBadfilter != 0 {
+			continue
+		}
+		if pattern, options := splitRule(f.text); patterns[pattern] && bad[badfilterKey(pattern, options)] {
 			m.stats.Badfiltered++
 			continue
 		}
@@ -198,22 +208,63 @@ func (m *Matcher) applyBadfilters() {
 	m.filters = out
 }
 
-// withoutBadfilter returns a rule's text without its badfilter option.
-func withoutBadfilter(text string) string {
-	i := strings.LastIndexByte(text, '$')
-	if i < 0 {
-		return text
+// splitRule splits a rule's text into its pattern (with any "@@") and its
+// options, as the parser does.
+func splitRule(text string) (pattern, options string) {
+	body, exception := strings.CutPrefix(text, "@@")
+	pattern, options = splitOptions(body)
+	if exception {
+		pattern = text[:2+len(pattern)]
 	}
-	var keep []string
-	for _, o := range strings.Split(text[i+1:], ",") {
-		if !strings.EqualFold(strings.TrimSpace(o), "badfilter") {
-			keep = append(keep, o)
+	return pattern, options
+}
+
+// canonicalOptions maps option aliases onto the names badfilterKey uses.
+var canonicalOptions = map[string]string{
+	"3p": "third-party", "1p": "first-party", "css": "stylesheet", "xhr": "xmlhttprequest",
+	"frame": "subdocument", "doc": "document", "from": "domain", "beacon": "ping",
+	"object-subrequest": "object", "queryprune": "removeparam",
+}
+
+// setOptions are the options whose value is a '|'-separated set.
+var setOptions = map[string]bool{"domain": true, "to": true, "denyallow": true, "method": true}
+
+// badfilterKey is the form in which a $badfilter rule and the rule it
+// cancels compare equal, as in uBlock Origin: the pattern as written, then
+// the options without badfilter, lower-cased, aliases mapped onto their
+// canonical names, sorted, duplicates removed, and the values of set
+// options (domain=, to=, denyallow=, method=) lower-cased and sorted.
+func badfilterKey(pattern, options string) string {
+	var opts []string
+	for _, raw := range splitOptionList(options) {
+		name, value, hasValue := strings.Cut(strings.TrimSpace(raw), "=")
+		name = strings.ToLower(name)
+		not := strings.HasPrefix(name, "~")
+		name = strings.TrimPrefix(name, "~")
+		if c, ok := canonicalOptions[name]; ok {
+			name = c
 		}
+		if name == "badfilter" || name == "" {
+			continue
+		}
+		if setOptions[name] {
+			values := strings.Split(strings.ToLower(value), "|")
+			slices.Sort(values)
+			value = strings.Join(slices.Compact(values), "|")
+		}
+		if not {
+			name = "~" + name
+		}
+		if hasValue {
+			name += "=" + value
+		}
+		opts = append(opts, name)
 	}
-	if len(keep) == 0 {
-		return text[:i]
+	if len(opts) == 0 {
+		return pattern
 	}
-	return text[:i+1] + strings.Join(keep, ",")
+	slices.Sort(opts)
+	return pattern + "$" + strings.Join(slices.Compact(opts), ",")
 }
 
 func (m *Matcher) buildIndexes() {

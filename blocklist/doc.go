@@ -24,7 +24,9 @@
 // table rejects most absent keys without touching the table, and a set of
 // the URL's character pairs rejects most candidate rules before their
 // pattern is searched. Match allocates nothing once a reused Request's
-// buffers have grown, takes no lock, and gives the same verdicts as uBlock
+// buffers have grown and its hosts have been seen (a host's first request
+// costs up to three allocations, to cache its public suffix), takes no
+// lock, and gives the same verdicts as uBlock
 // Origin and Ghostery on the shared real-world vectors.
 //
 // Parties are by registrable domain (public suffix list, private section

@@ -38,7 +38,7 @@ func fuzzParse(f *testing.F, format Format, seeds ...string) {
 func FuzzParseABP(f *testing.F) {
 	fuzzParse(f, FormatABP, "||ads.example.com^$third-party,domain=a.com|~b.a.com",
 		"@@||x.com/ok/*$script,important", "/^https?:\\/\\/[a-z]+\\.xyz\\//$script", "example.com##.ad",
-		"|http://x.com/*^|", "*$redirect=noop.js,removeparam=/^utm_/,denyallow=a.com", "||x^$badfilter", "$$$,,,|||^^^***")
+		"|http://x.com/*^|", "||bücher.test^$domain=nö.test|~ü-.test", "*$redirect=noop.js,removeparam=/^utm_/,denyallow=a.com", "||x^$badfilter", "$$$,,,|||^^^***")
 }
 
 func FuzzParseHosts(f *testing.F) {

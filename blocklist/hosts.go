@@ -59,6 +59,12 @@ func (l *List) addHost(n int, text, h string) {
 	if localNames[h] {
 		return
 	}
+	h, err := punycode(h)
+	if err != nil {
+		l.Stats.Bad++
+		l.addError(n, text, err)
+		return
+	}
 	if !isHostLabels(h) {
 		l.Stats.Bad++
 		l.addError(n, text, fmt.Errorf("%q is not a host name", h))

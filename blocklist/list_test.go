@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"polaris/internal/settings"
 )
 
 func TestDetectFormat(t *testing.T) {
@@ -119,5 +123,86 @@ func TestFormatNames(t *testing.T) {
 	}
 	if _, err := ParseFormat("nope"); err == nil {
 		t.Error("ParseFormat(nope) = nil error")
+	}
+}
+
+// TestCRLF checks that lists with CRLF line ends parse as with LF ones: no
+// '\r' is left in rules or in resource bodies.
+func TestCRLF(t *testing.T) {
+	abp, err := ParseString("! Title: crlf\r\n||a.test^\r\n|https://b.test/x.gif|\r\n", ListMeta{Name: "abp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts, err := ParseString("# hosts\r\n0.0.0.0 c.test\r\n", ListMeta{Name: "hosts"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := ParseString("crlf.js application/javascript\r\nvar a;\r\n\r\ncrlf.txt text/plain\r\nhi\r\n", ListMeta{Name: "res"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stats.Resources != 2 || res.Stats.Bad != 0 {
+		t.Fatalf("resources: stats %+v, errors %v", res.Stats, res.Errors)
+	}
+	m, err := Compile([]*List{abp, hosts, res}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		url, rule string
+	}{
+		{"https://a.test/", "||a.test^"},
+		{"https://b.test/x.gif", "|https://b.test/x.gif|"},
+		{"https://c.test/", "0.0.0.0 c.test"},
+	} {
+		if v := m.Match(NewRequest(tt.url, "", TypeImage)); v.Action != Block || v.Rule != tt.rule {
+			t.Errorf("Match(%q) = %v (rule %q), want Block (rule %q)", tt.url, v.Action, v.Rule, tt.rule)
+		}
+	}
+	for name, want := range map[string]string{"crlf.js": "var a;", "crlf.txt": "hi"} {
+		if _, body, _ := m.Surrogate(name); string(body) != want {
+			t.Errorf("Surrogate(%q) body = %q, want %q", name, body, want)
+		}
+	}
+}
+
+// TestListMetaInVerdicts checks that a rule's verdict names its own list,
+// whose ListMeta (Source and License included) Matcher.Lists returns:
+// Verdict carries the list's name and category, Lists the rest.
+func TestListMetaInVerdicts(t *testing.T) {
+	metas := []ListMeta{
+		{Name: "First", Source: "https://lists.example/first.txt", License: "CC0-1.0", Format: FormatABP},
+		{Name: "Second", Source: "/home/u/second.txt", License: "GPL-3.0-only", Category: string(settings.Categories[0]), Format: FormatHosts},
+	}
+	var lists []*List
+	for i, text := range []string{"||first.test^", "0.0.0.0 second.test"} {
+		l, err := ParseString(text, metas[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		lists = append(lists, l)
+	}
+	m, err := Compile(lists, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(metas, m.Lists()); diff != "" {
+		t.Errorf("Lists() (-want +got):\n%s", diff)
+	}
+	for i, url := range []string{"https://first.test/", "https://second.test/"} {
+		v := m.Match(NewRequest(url, "", TypeImage))
+		if v.List != metas[i].Name || v.Category != metas[i].Category {
+			t.Errorf("Match(%q) = list %q, category %q; want %q, %q", url, v.List, v.Category, metas[i].Name, metas[i].Category)
+			continue
+		}
+		var got ListMeta
+		for _, meta := range m.Lists() {
+			if meta.Name == v.List {
+				got = meta
+			}
+		}
+		if got.Source != metas[i].Source || got.License != metas[i].License {
+			t.Errorf("Match(%q): list %q has source %q, license %q; want %q, %q", url, v.List, got.Source, got.License, metas[i].Source, metas[i].License)
+		}
 	}
 }

@@ -4,8 +4,12 @@ import "sync"
 
 // Match decides one request. It prepares r first if r is new or was changed
 // (see Request). Match takes no lock and allocates nothing once r's buffers
-// have grown to the size of the URL; it is safe to call from many
-// goroutines on the same Matcher, each with its own Request.
+// have grown to the size of the URL and the process has seen the request's
+// host and source host: the first request to or from a host costs up to
+// three allocations (its public suffix is computed and cached, see
+// psCache), and a host name in Unicode is converted to punycode, which
+// allocates every time. It is safe to call from many goroutines on the same
+// Matcher, each with its own Request.
 //
 // The decision, in order: a site on the user's allowlist gets Exception;
 // an $important rule blocks; otherwise the first blocking rule (Adblock
@@ -335,7 +339,7 @@ var hostRequests = sync.Pool{New: func() any { return &Request{} }}
 // MatchHost decides a bare host, as a proxy sees an HTTPS CONNECT it does
 // not intercept: the request "https://host/" with no source and no type,
 // which is how the realworld vectors define a host-only verdict. host may
-// carry a port. It allocates nothing in the steady state.
+// carry a port. Like Match, it allocates nothing once host has been seen.
 func (m *Matcher) MatchHost(host string) Verdict {
 	r := hostRequests.Get().(*Request)
 	r.ResetHost(host)

@@ -1,6 +1,7 @@
 package blocklist
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 
@@ -129,7 +130,8 @@ func TestCategories(t *testing.T) {
 }
 
 func TestStats(t *testing.T) {
-	l := mustParse(t, "||a.example^\n||b.example^\n@@||a.example/ok\n||b.example^$badfilter\n||c.example^$removeparam=utm")
+	l := mustParse(t, "||a.example^\n||b.example^\n@@||a.example/ok\n||b.example^$badfilter\n||c.example^$removeparam=utm\n"+
+		"||d.example^$script,3p\n||d.example^$Third-Party,badfilter,script")
 	m, err := Compile([]*List{l}, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -172,7 +174,7 @@ var sortStrings = cmp.Transformer("sort", func(in []string) map[string]bool {
 })
 
 // TestMatchNoAllocs proves the decision path allocates nothing once a
-// Request's buffers have grown.
+// Request's buffers have grown and its hosts have been seen.
 func TestMatchNoAllocs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs EasyList")
@@ -230,4 +232,38 @@ func TestMatchConcurrent(t *testing.T) {
 		}(g)
 	}
 	wg.Wait()
+}
+
+// TestMatchNewHostAllocs pins down the allocation contract of Match: a
+// requested or source host the process has not seen yet costs at most
+// three allocations (its public suffix is computed and cached); once seen,
+// none.
+func TestMatchNewHostAllocs(t *testing.T) {
+	m := compileRules(t, Options{}, "||ads.example^", "/banner/*$image", "@@||ads.example/ok$script", "||t.example^$third-party")
+	const seenURL, seenSource = "https://seen.example/banner/x.png?padding=0123456789", "https://site.example/page"
+	r := &Request{}
+	r.Reset(seenURL, seenSource, TypeImage)
+	m.Match(r) // grow the buffers, see both hosts
+	var urls, sources []string
+	for i := 0; i < 40; i++ {
+		urls = append(urls, fmt.Sprintf("https://h%d.new-host.example/banner/x.png", i))
+		sources = append(sources, fmt.Sprintf("https://s%d.new-source.example/", i))
+	}
+	i := 0
+	newHost := func() { r.Reset(urls[i], seenSource, TypeImage); i++; m.Match(r) }
+	newSource := func() { r.Reset(seenURL, sources[i], TypeImage); i++; m.Match(r) }
+	for k := 0; k < len(urls); k += 2 {
+		i = k
+		if allocs := testing.AllocsPerRun(1, newHost); allocs > 3 { // a warm-up run, then the measured one
+			t.Errorf("Reset+Match of a new host (%s): %v allocs, want at most 3", urls[k+1], allocs)
+		}
+		i = k
+		if allocs := testing.AllocsPerRun(1, newSource); allocs > 3 {
+			t.Errorf("Reset+Match from a new source (%s): %v allocs, want at most 3", sources[k+1], allocs)
+		}
+	}
+	last := len(urls) - 1
+	if allocs := testing.AllocsPerRun(100, func() { r.Reset(urls[last], sources[last], TypeImage); m.Match(r) }); allocs != 0 {
+		t.Errorf("Reset+Match of hosts seen before: %v allocs, want 0", allocs)
+	}
 }

@@ -14,7 +14,8 @@ import (
 // The matcher parses a Request once and keeps the parsed form inside it, in
 // buffers that are reused when the same Request is Reset for the next
 // request: a proxy that keeps one Request per worker (or in a sync.Pool)
-// decides without allocating. A Request is about 5 KB, so reuse it. A
+// decides without allocating once its hosts have been seen (see
+// Matcher.Match). A Request is about 5 KB, so reuse it. A
 // Request must not be used by two goroutines at once; a Matcher may be.
 type Request struct {
 	URL       string
@@ -181,7 +182,10 @@ func (r *Request) normalize() {
 	case r.hostOnly == "":
 		scheme, auth, rest = splitURL(r.URL)
 	}
-	host, port, upper := parseAuthority(auth)
+	host, port, upper, wide := parseAuthority(auth)
+	if wide {
+		host, upper = punycodeRequestHost(host, upper)
+	}
 	if isDefaultPort(scheme, port) {
 		port = ""
 	}
@@ -312,7 +316,10 @@ func sourceHost(u string) string {
 			break
 		}
 	}
-	h, _, upper := parseAuthority(u)
+	h, _, upper, wide := parseAuthority(u)
+	if wide {
+		h, upper = punycodeRequestHost(h, upper)
+	}
 	if upper {
 		return strings.ToLower(h)
 	}
@@ -320,17 +327,20 @@ func sourceHost(u string) string {
 }
 
 // parseAuthority splits "user@host:port" in one pass, drops a trailing dot
-// from the host and reports whether the host has upper-case letters.
-func parseAuthority(auth string) (host, port string, upper bool) {
+// from the host and reports whether the host has upper-case letters and
+// whether it has non-ASCII bytes (wide).
+func parseAuthority(auth string) (host, port string, upper, wide bool) {
 	start, colon := 0, -1
 	for i := 0; i < len(auth); i++ {
 		switch c := auth[i]; {
 		case c == '@':
-			start, colon, upper = i+1, -1, false
+			start, colon, upper, wide = i+1, -1, false, false
 		case c == ':':
 			colon = i
 		case c >= 'A' && c <= 'Z':
 			upper = true
+		case c >= 0x80:
+			wide = true
 		}
 	}
 	auth = auth[start:]
@@ -345,7 +355,18 @@ func parseAuthority(auth string) (host, port string, upper bool) {
 	default:
 		host = auth
 	}
-	return strings.TrimSuffix(host, "."), port, upper
+	return strings.TrimSuffix(host, "."), port, upper, wide
+}
+
+// punycodeRequestHost converts a requested host with non-ASCII letters to
+// the ASCII form rules are written in (it allocates; ASCII hosts never come
+// here). A name IDNA rejects is kept as it is, and matches no host rule.
+func punycodeRequestHost(host string, upper bool) (string, bool) {
+	a, err := punycode(strings.ToLower(host))
+	if err != nil {
+		return host, upper
+	}
+	return a, false
 }
 
 // isIP reports whether host is an IPv4 address or a bracketed IPv6 one.
@@ -393,7 +414,9 @@ type psEntry struct {
 // lengths by host. publicsuffix.PublicSuffix allocates on every call (it
 // first tries the name as an IP address and boxes the error), so the
 // matcher asks it once per host; the cache keeps the hot path free of
-// allocations and bounds the memory held (16,384 entries).
+// allocations and bounds the memory held (16,384 entries). A host not in
+// the cache costs three allocations (that call, the entry and the copy of
+// the host name it keeps); TestMatchNewHostAllocs holds it to that.
 var psCache [1 << 14]atomic.Pointer[psEntry]
 
 func publicSuffixLen(host string) int {

@@ -20,6 +20,7 @@ func TestRequestParse(t *testing.T) {
 		{"https://a.github.io/x", "https://b.github.io/", TypeScript, "a.github.io", "a.github.io", "b.github.io", true, "https://a.github.io/x"},
 		{"https://example.com./x", "https://WWW.EXAMPLE.COM/", TypeImage, "example.com", "example.com", "www.example.com", false, "https://example.com/x"},
 		{"https://site.example/page", "https://referrer.example/", TypeDocument, "site.example", "site.example", "site.example", false, "https://site.example/page"},
+		{"https://user@WWW.Bücher.test/A", "https://nö.Bücher.test/", TypeImage, "www.xn--bcher-kva.test", "xn--bcher-kva.test", "xn--n-1ga.xn--bcher-kva.test", false, "https://www.xn--bcher-kva.test/a"},
 		{"data:text/plain,hello", "", TypeOther, "", "", "", false, "data:text/plain,hello"},
 		{"", "", TypeUnknown, "", "", "", false, ""},
 	}
