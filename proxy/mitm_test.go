@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -630,4 +631,41 @@ func tcpPair(t *testing.T) (net.Conn, net.Conn) {
 	b.SetDeadline(time.Now().Add(5 * time.Second))
 	t.Cleanup(func() { a.Close(); b.Close() })
 	return a, b
+}
+
+// FuzzAlertSniffer feeds the pinning detector arbitrary client bytes between
+// server writes (a 0xFF byte in the input stands for a server write): it
+// never panics, and it reports a rejection only when the client really sent
+// an unencrypted fatal alert refusing the certificate.
+func FuzzAlertSniffer(f *testing.F) {
+	f.Add([]byte{22, 3, 1, 0, 5, 1, 0, 0, 1, 0, 0xFF, 21, 3, 3, 0, 2, 2, 48})
+	f.Add([]byte{22, 3, 1, 0xFF, 20, 3, 3, 0, 1, 1, 21, 3, 3, 0, 2, 2, 42, 0xFF})
+	f.Add([]byte{0xFF, 23, 3, 3, 0, 2, 2, 48})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c := &scriptConn{}
+		s := &alertSniffer{Conn: c}
+		buf := make([]byte, 64)
+		for _, chunk := range bytes.Split(data, []byte{0xFF}) {
+			for len(chunk) > 0 {
+				n := min(len(chunk), len(buf))
+				c.next = chunk[:n]
+				s.Read(buf)
+				chunk = chunk[n:]
+			}
+			s.Write([]byte{22, 3, 3})
+		}
+		if !s.certRejected() {
+			return
+		}
+		found := false
+		for i := 0; i+7 <= len(data); i++ {
+			b := data[i:]
+			if b[0] == 21 && b[1] == 3 && b[3] == 0 && b[4] == 2 && b[5] == 2 && certRejectionAlerts[b[6]] {
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("rejection reported for %v, which holds no fatal certificate alert", data)
+		}
+	})
 }
