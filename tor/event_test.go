@@ -140,9 +140,17 @@ func FuzzSplitReply(f *testing.F) {
 	f.Add(`NOTICE BOOTSTRAP PROGRESS=50 TAG=x SUMMARY="Loading \"relay\" descriptors"`)
 	f.Add(`7 BUILT $AB~n,$CD=m PURPOSE=GENERAL SOCKS_USERNAME="a\\"`)
 	f.Add(`"\`)
+	f.Add(`WARN CLOCK_SKEW SKEW=-10799 SOURCE=OR:127.0.0.1:23001`)
+	f.Add(`WARN BOOTSTRAP PROGRESS=5 TAG=conn WARNING="Clock skew -10799 in NETINFO cell from OR" REASON=CLOCK_SKEW`)
 	f.Fuzz(func(t *testing.T, s string) {
 		splitReply(s)
-		parseStatus(s).progress()
+		ev := parseStatus(s)
+		ev.progress()
+		bootstrapWarning(ev, true)
+		if cs, ok := parseClockSkew(ev); ok {
+			cs.explain(false)
+			cs.explain(true)
+		}
 		parseCircuit(s)
 		parseStream(s)
 		parseNS(s)
