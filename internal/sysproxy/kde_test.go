@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -204,4 +205,47 @@ func FuzzKDEProxyIs(f *testing.F) {
 	f.Fuzz(func(t *testing.T, v string) {
 		kdeProxyIs(v, target{Host: "127.0.0.1", Port: 8228})
 	})
+}
+
+// TestKDEPlasma6Tools: on Plasma 6 the tools are kwriteconfig6 and
+// kreadconfig6. Debian 12 has only the KF5 ones, whose command line is the
+// same, so the real KF5 programs stand in under the KF6 names, on a PATH
+// where the KF5 names do not exist: Polaris must pick and drive the KF6
+// names, and restore exactly.
+func TestKDEPlasma6Tools(t *testing.T) {
+	needTool(t, "kwriteconfig5", "libkf5config-bin")
+	needTool(t, "kreadconfig5", "libkf5config-bin")
+	bin := t.TempDir()
+	for _, n := range []string{"kwriteconfig", "kreadconfig"} {
+		real, err := exec.LookPath(n + "5")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(real, filepath.Join(bin, n+"6")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env, home := userEnv(t, "XDG_CURRENT_DESKTOP=KDE", "KDE_SESSION_VERSION=6", "KDE_FULL_SESSION=true")
+	for i, kv := range env {
+		if strings.HasPrefix(kv, "PATH=") {
+			env[i] = "PATH=" + bin
+		}
+	}
+	rc := filepath.Join(home, ".config", kdeFile)
+	writeFile(t, rc, "[Proxy Settings]\nProxyType=0\nNoProxyFor=localhost,127.0.0.1,.corp.example\n")
+	before := readINI(t, rc)
+	m := newTestManager(t, Config{Journal: &memJournal{}, Env: env}, platform{goos: "linux"})
+	ctx := context.Background()
+	if err := m.Enable(ctx); err != nil {
+		t.Fatalf("Enable with the KF6 tools: %v", err)
+	}
+	if on := readINI(t, rc)["[Proxy Settings]"]; on["ProxyType"] != "1" || on["httpProxy"] != "http://127.0.0.1 8228" {
+		t.Errorf("after Enable with the KF6 tools: %v", on)
+	}
+	if err := m.Disable(ctx); err != nil {
+		t.Fatalf("Disable: %v", err)
+	}
+	if d := cmp.Diff(before, readINI(t, rc)); d != "" {
+		t.Errorf("after Disable (-before +after):\n%s", d)
+	}
 }
