@@ -477,3 +477,43 @@ func alive(pid int) bool {
 	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
 	return err == nil && !strings.Contains(string(stat), ") Z ")
 }
+
+// TestTorThatNeverStartsFailsClosed: Tor mode on with a tor that cannot
+// run (it dies at once, as a broken install would). Every request gets the
+// "Tor is not connected" page, the origin sees nothing, and no name is
+// looked up — for as long as Tor mode is on, whatever the watchdog tries.
+func TestTorThatNeverStartsFailsClosed(t *testing.T) {
+	broken := filepath.Join(t.TempDir(), "tor")
+	script := "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'Tor version 0.4.9.11.'; exit 0; fi\necho 'broken install' >&2\nexit 1\n"
+	if err := os.WriteFile(broken, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	a, err := Open(ctx, Options{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Resolver: noLookups(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := a.Settings()
+	s.Tor.Enabled, s.Tor.Binary = true, broken
+	if err := a.Apply(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	stop := startApp(t, a)
+	defer func() { stop(); a.Close() }()
+	o := newPeerOrigin(t, false)
+	c := proxyClient(a.currentProxy().Addr(), nil)
+	deadline := time.Now().Add(3 * time.Second)
+	for n := 0; time.Now().Before(deadline); n++ {
+		r := fetchFor(t, c, o.URL+fmt.Sprintf("/try-%d", n), "")
+		if r.code != 503 || !strings.Contains(r.body, "Tor is not connected") {
+			t.Fatalf("request %d with a tor that cannot start: %d %.300s; want the fail-closed page", n, r.code, r.body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if seen := o.seen(); len(seen) != 0 {
+		t.Errorf("the origin saw %d requests while Tor could not start", len(seen))
+	}
+	if st := a.Snapshot().Tor; st.State == status.TorReady {
+		t.Errorf("Tor status %+v, want not ready", st)
+	}
+}
