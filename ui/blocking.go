@@ -192,29 +192,7 @@ func tabPage(sections ...fyne.CanvasObject) fyne.CanvasObject {
 }
 
 func (b *blockingScreen) buildAllowlist() fyne.CanvasObject {
-	b.allowEntry = widget.NewEntry()
-	b.allowEntry.SetPlaceHolder(lang.L("example.com or *.example.com"))
-	b.allowErr = widget.NewLabel("")
-	b.allowErr.Importance = widget.DangerImportance
-	b.allowErr.Hide()
-	b.allowAdd = widget.NewButtonWithIcon(lang.L("Allow"), theme.ContentAddIcon(), b.addAllowed)
-	b.allowAdd.Disable()
-	b.allowEntry.OnChanged = func(v string) {
-		_, err := settings.CheckSitePattern(v)
-		switch {
-		case strings.TrimSpace(v) == "":
-			b.allowErr.Hide()
-			b.allowAdd.Disable()
-		case err != nil:
-			b.allowErr.SetText(lang.L("Enter a site such as example.com, or *.example.com for all its subdomains."))
-			b.allowErr.Show()
-			b.allowAdd.Disable()
-		default:
-			b.allowErr.Hide()
-			b.allowAdd.Enable()
-		}
-	}
-	b.allowEntry.OnSubmitted = func(string) { b.addAllowed() }
+	b.allowEntry, b.allowErr, b.allowAdd = siteEntry(lang.L("Allow"), b.addAllowed)
 	b.allowRows = container.NewVBox()
 	add := container.NewBorder(nil, nil, nil, b.allowAdd, b.allowEntry)
 	return tabPage(section(lang.L("Sites where protections are off"),

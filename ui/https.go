@@ -90,29 +90,7 @@ func (h *httpsScreen) build() fyne.CanvasObject {
 			lang.L("Blocking and privacy signals then work on HTTPS sites too. Sites in the list below are never opened."), h.filter))
 
 	h.defaults = boolSetting(lang.L("Never open banking, health and government sites"), func(s *settings.Settings) *bool { return &s.HTTPS.DefaultExclusions })
-	h.excEntry = widget.NewEntry()
-	h.excEntry.SetPlaceHolder(lang.L("example.com or *.example.com"))
-	h.excErr = widget.NewLabel("")
-	h.excErr.Importance = widget.DangerImportance
-	h.excErr.Hide()
-	h.excAdd = widget.NewButtonWithIcon(lang.L("Add"), theme.ContentAddIcon(), h.addExclusion)
-	h.excAdd.Disable()
-	h.excEntry.OnChanged = func(v string) {
-		_, err := settings.CheckSitePattern(v)
-		switch {
-		case strings.TrimSpace(v) == "":
-			h.excErr.Hide()
-			h.excAdd.Disable()
-		case err != nil:
-			h.excErr.SetText(lang.L("Enter a site such as example.com, or *.example.com for all its subdomains."))
-			h.excErr.Show()
-			h.excAdd.Disable()
-		default:
-			h.excErr.Hide()
-			h.excAdd.Enable()
-		}
-	}
-	h.excEntry.OnSubmitted = func(string) { h.addExclusion() }
+	h.excEntry, h.excErr, h.excAdd = siteEntry(lang.L("Add"), h.addExclusion)
 	h.excRows = container.NewVBox()
 	h.passNote = note("")
 	exclusions := section(lang.L("Never look inside"), "",

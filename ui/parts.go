@@ -2,15 +2,18 @@ package ui
 
 import (
 	"image/color"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"polaris/assets"
+	"polaris/internal/settings"
 	"polaris/internal/status"
 )
 
@@ -236,4 +239,34 @@ func enable(w fyne.Disableable, on bool) {
 	} else {
 		w.Disable()
 	}
+}
+
+// siteEntry is an entry for a site pattern (example.com, or *.example.com
+// for its subdomains) with its add button, enabled only for a valid
+// pattern, and a label that says what is wrong. Enter adds too.
+func siteEntry(addLabel string, add func()) (*widget.Entry, *widget.Label, *widget.Button) {
+	e := widget.NewEntry()
+	e.SetPlaceHolder(lang.L("example.com or *.example.com"))
+	msg := widget.NewLabel("")
+	msg.Importance = widget.DangerImportance
+	msg.Hide()
+	btn := widget.NewButtonWithIcon(addLabel, theme.ContentAddIcon(), add)
+	btn.Disable()
+	e.OnChanged = func(v string) {
+		_, err := settings.CheckSitePattern(v)
+		switch {
+		case strings.TrimSpace(v) == "":
+			msg.Hide()
+			btn.Disable()
+		case err != nil:
+			msg.SetText(lang.L("Enter a site such as example.com, or *.example.com for all its subdomains."))
+			msg.Show()
+			btn.Disable()
+		default:
+			msg.Hide()
+			btn.Enable()
+		}
+	}
+	e.OnSubmitted = func(string) { add() }
+	return e, msg, btn
 }
