@@ -3,7 +3,6 @@ package blocklist
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -17,47 +16,6 @@ import (
 // the cases proxy-classification.json marks decidable by a proxy run
 // ("yes", "yes*", and "partial", whose request decision and surrogate body
 // a proxy can check).
-
-type classification struct {
-	File  string `json:"file"`
-	Set   string `json:"set"`
-	Index int    `json:"index"`
-	Name  string `json:"name"`
-	Proxy string `json:"proxy"`
-}
-
-// decidable returns, for one test file, the set of "set/index" keys a proxy
-// can decide.
-func decidable(t *testing.T, file string) map[string]bool {
-	t.Helper()
-	var rows []classification
-	readJSON(t, "ddg-reference-tests/proxy-classification.json", &rows)
-	out := map[string]bool{}
-	for _, r := range rows {
-		if r.File != file {
-			continue
-		}
-		switch r.Proxy {
-		case "yes", "yes*", "partial":
-			out[fmt.Sprintf("%s/%d", r.Set, r.Index)] = true
-		}
-	}
-	if len(out) == 0 {
-		t.Fatalf("no decidable cases for %s", file)
-	}
-	return out
-}
-
-func readJSON(t *testing.T, rel string, v any) {
-	t.Helper()
-	data, err := os.ReadFile(testenv.Shared(t, rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		t.Fatalf("%s: %v", rel, err)
-	}
-}
 
 func parseShared(t *testing.T, rel string, meta ListMeta) *List {
 	t.Helper()
@@ -92,7 +50,7 @@ func ddgAction(v Verdict) string {
 func TestDDGTrackerRadarDomainMatching(t *testing.T) {
 	const file = "tracker-radar-tests/TR-domain-matching/domain_matching_tests.json"
 	dir := "ddg-reference-tests/tracker-radar-tests/TR-domain-matching/"
-	ok := decidable(t, file)
+	ok := testenv.DDGDecidable(t, file)
 	m, err := Compile([]*List{
 		parseShared(t, dir+"tracker_radar_reference.json", ListMeta{}),
 		parseShared(t, dir+"surrogates.txt", ListMeta{}),
@@ -110,7 +68,7 @@ func TestDDGTrackerRadarDomainMatching(t *testing.T) {
 			ExpectRedirect string  `json:"expectRedirect"`
 		} `json:"tests"`
 	}
-	readJSON(t, "ddg-reference-tests/"+file, &sets)
+	testenv.ReadJSON(t, "ddg-reference-tests/"+file, &sets)
 	total, passed := 0, 0
 	for set, s := range sets {
 		for i, c := range s.Tests {
@@ -164,7 +122,7 @@ func checkSurrogate(m *Matcher, v Verdict, dataURL string) error {
 func TestDDGTrackerAllowlist(t *testing.T) {
 	const file = "tracker-radar-tests/TR-domain-matching/tracker_allowlist_matching_tests.json"
 	dir := "ddg-reference-tests/tracker-radar-tests/TR-domain-matching/"
-	ok := decidable(t, file)
+	ok := testenv.DDGDecidable(t, file)
 	allow, err := os.ReadFile(testenv.Shared(t, dir+"tracker_allowlist_reference.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -186,7 +144,7 @@ func TestDDGTrackerAllowlist(t *testing.T) {
 		Request       string `json:"request"`
 		IsAllowlisted bool   `json:"isAllowlisted"`
 	}
-	readJSON(t, "ddg-reference-tests/"+file, &cases)
+	testenv.ReadJSON(t, "ddg-reference-tests/"+file, &cases)
 	total, passed := 0, 0
 	for i, c := range cases {
 		if !ok[fmt.Sprintf("(top-level list)/%d", i)] {
@@ -207,9 +165,9 @@ func TestDDGTrackerAllowlist(t *testing.T) {
 func TestDDGRequestBlocklist(t *testing.T) {
 	const file = "request-blocklist/tests.json"
 	dir := "ddg-reference-tests/request-blocklist/"
-	ok := decidable(t, file)
+	ok := testenv.DDGDecidable(t, file)
 	var userAllow []string
-	readJSON(t, dir+"user-allowlist-reference.json", &userAllow)
+	testenv.ReadJSON(t, dir+"user-allowlist-reference.json", &userAllow)
 	m, err := Compile([]*List{
 		parseShared(t, dir+"tds-reference.json", ListMeta{}),
 		parseShared(t, dir+"config-reference.json", ListMeta{}),
@@ -227,7 +185,7 @@ func TestDDGRequestBlocklist(t *testing.T) {
 			ExpectAction string `json:"expectAction"`
 		} `json:"tests"`
 	}
-	readJSON(t, "ddg-reference-tests/"+file, &sets)
+	testenv.ReadJSON(t, "ddg-reference-tests/"+file, &sets)
 	total, passed := 0, 0
 	for set, s := range sets {
 		for i, c := range s.Tests {

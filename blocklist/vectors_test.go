@@ -163,7 +163,7 @@ type rustCase struct {
 func loadRust(t *testing.T) []rustCase {
 	t.Helper()
 	var cases []rustCase
-	readJSON(t, "adblock-vectors/adblock-rust/matching-test-requests.json", &cases)
+	testenv.ReadJSON(t, "adblock-vectors/adblock-rust/matching-test-requests.json", &cases)
 	return cases
 }
 

@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -190,42 +189,10 @@ func sharedList(t *testing.T, rel string) *blocklist.List {
 	return l
 }
 
-func readShared(t *testing.T, rel string, v any) {
-	t.Helper()
-	data, err := os.ReadFile(testenv.Shared(t, rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		t.Fatalf("%s: %v", rel, err)
-	}
-}
-
-// decidableCases returns the "set/index" keys of a test file that a proxy
-// can decide (proxy-classification.json: yes, yes*, partial).
-func decidableCases(t *testing.T, file string) map[string]bool {
-	t.Helper()
-	var rows []struct {
-		File, Set, Proxy string
-		Index            int
-	}
-	readShared(t, "ddg-reference-tests/proxy-classification.json", &rows)
-	out := map[string]bool{}
-	for _, r := range rows {
-		if r.File == file && (r.Proxy == "yes" || r.Proxy == "yes*" || r.Proxy == "partial") {
-			out[fmt.Sprintf("%s/%d", r.Set, r.Index)] = true
-		}
-	}
-	if len(out) == 0 {
-		t.Fatalf("no decidable cases for %s", file)
-	}
-	return out
-}
-
 func TestDDGTrackerRadarThroughProxy(t *testing.T) {
 	const file = "tracker-radar-tests/TR-domain-matching/domain_matching_tests.json"
 	dir := "ddg-reference-tests/tracker-radar-tests/TR-domain-matching/"
-	ok := decidableCases(t, file)
+	ok := testenv.DDGDecidable(t, file)
 	m, err := blocklist.Compile([]*blocklist.List{
 		sharedList(t, dir+"tracker_radar_reference.json"),
 		sharedList(t, dir+"surrogates.txt"),
@@ -240,7 +207,7 @@ func TestDDGTrackerRadarThroughProxy(t *testing.T) {
 			ExpectAction                                           *string
 		}
 	}
-	readShared(t, "ddg-reference-tests/"+file, &sets)
+	testenv.ReadJSON(t, "ddg-reference-tests/"+file, &sets)
 	total, passed := 0, 0
 	for set, s := range sets {
 		for i, c := range s.Tests {
@@ -275,7 +242,7 @@ func TestDDGTrackerRadarThroughProxy(t *testing.T) {
 func TestDDGTrackerAllowlistThroughProxy(t *testing.T) {
 	const file = "tracker-radar-tests/TR-domain-matching/tracker_allowlist_matching_tests.json"
 	dir := "ddg-reference-tests/tracker-radar-tests/TR-domain-matching/"
-	ok := decidableCases(t, file)
+	ok := testenv.DDGDecidable(t, file)
 	allow, err := os.ReadFile(testenv.Shared(t, dir+"tracker_allowlist_reference.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -294,7 +261,7 @@ func TestDDGTrackerAllowlistThroughProxy(t *testing.T) {
 		Description, Site, Request string
 		IsAllowlisted              bool
 	}
-	readShared(t, "ddg-reference-tests/"+file, &cases)
+	testenv.ReadJSON(t, "ddg-reference-tests/"+file, &cases)
 	total, passed := 0, 0
 	for i, c := range cases {
 		if !ok[fmt.Sprintf("(top-level list)/%d", i)] {
@@ -318,9 +285,9 @@ func TestDDGTrackerAllowlistThroughProxy(t *testing.T) {
 func TestDDGRequestBlocklistThroughProxy(t *testing.T) {
 	const file = "request-blocklist/tests.json"
 	dir := "ddg-reference-tests/request-blocklist/"
-	ok := decidableCases(t, file)
+	ok := testenv.DDGDecidable(t, file)
 	var userAllow []string
-	readShared(t, dir+"user-allowlist-reference.json", &userAllow)
+	testenv.ReadJSON(t, dir+"user-allowlist-reference.json", &userAllow)
 	m, err := blocklist.Compile([]*blocklist.List{
 		sharedList(t, dir+"tds-reference.json"),
 		sharedList(t, dir+"config-reference.json"),
@@ -339,7 +306,7 @@ func TestDDGRequestBlocklistThroughProxy(t *testing.T) {
 			ExpectAction string `json:"expectAction"`
 		} `json:"tests"`
 	}
-	readShared(t, "ddg-reference-tests/"+file, &sets)
+	testenv.ReadJSON(t, "ddg-reference-tests/"+file, &sets)
 	total, passed := 0, 0
 	for set, s := range sets {
 		for i, c := range s.Tests {

@@ -79,15 +79,10 @@ func ddgConfigMatcher(t *testing.T, rel string) *blocklist.Matcher {
 	return m
 }
 
+// readJSON reads a file of the DuckDuckGo reference tests.
 func readJSON(t *testing.T, rel string, v any) {
 	t.Helper()
-	b, err := os.ReadFile(testenv.Shared(t, "ddg-reference-tests/"+rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("%s: %v", rel, err)
-	}
+	testenv.ReadJSON(t, "ddg-reference-tests/"+rel, v)
 }
 
 // ddgClassification maps "file|set|index" to the proxy classification.
