@@ -50,7 +50,6 @@ func ddgAction(v Verdict) string {
 func TestDDGTrackerRadarDomainMatching(t *testing.T) {
 	const file = "tracker-radar-tests/TR-domain-matching/domain_matching_tests.json"
 	dir := "ddg-reference-tests/tracker-radar-tests/TR-domain-matching/"
-	ok := testenv.DDGDecidable(t, file)
 	m, err := Compile([]*List{
 		parseShared(t, dir+"tracker_radar_reference.json", ListMeta{}),
 		parseShared(t, dir+"surrogates.txt", ListMeta{}),
@@ -58,42 +57,26 @@ func TestDDGTrackerRadarDomainMatching(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sets map[string]struct {
-		Tests []struct {
-			Name           string  `json:"name"`
-			SiteURL        string  `json:"siteURL"`
-			RequestURL     string  `json:"requestURL"`
-			RequestType    string  `json:"requestType"`
-			ExpectAction   *string `json:"expectAction"`
-			ExpectRedirect string  `json:"expectRedirect"`
-		} `json:"tests"`
-	}
-	testenv.ReadJSON(t, "ddg-reference-tests/"+file, &sets)
-	total, passed := 0, 0
-	for set, s := range sets {
-		for i, c := range s.Tests {
-			if !ok[fmt.Sprintf("%s/%d", set, i)] {
-				continue
-			}
-			total++
-			want := "null"
-			if c.ExpectAction != nil {
-				want = *c.ExpectAction
-			}
-			v := m.Match(NewRequest(c.RequestURL, c.SiteURL, ParseResourceType(c.RequestType)))
-			got := ddgAction(v)
-			if got != want {
-				t.Errorf("%s/%d %q: Match(%s from %s, %s) = %s (%+v), want %s", set, i, c.Name, c.RequestURL, c.SiteURL, c.RequestType, got, v, want)
-				continue
-			}
-			if want == "redirect" {
-				if err := checkSurrogate(m, v, c.ExpectRedirect); err != nil {
-					t.Errorf("%s/%d %q: %v", set, i, c.Name, err)
-					continue
-				}
-			}
-			passed++
+	cases := testenv.DDGTrackerCases(t, file)
+	total, passed := len(cases), 0
+	for _, c := range cases {
+		want := "null"
+		if c.ExpectAction != nil {
+			want = *c.ExpectAction
 		}
+		v := m.Match(NewRequest(c.RequestURL, c.SiteURL, ParseResourceType(c.RequestType)))
+		got := ddgAction(v)
+		if got != want {
+			t.Errorf("%s %q: Match(%s from %s, %s) = %s (%+v), want %s", c.Key, c.Name, c.RequestURL, c.SiteURL, c.RequestType, got, v, want)
+			continue
+		}
+		if want == "redirect" {
+			if err := checkSurrogate(m, v, c.ExpectRedirect); err != nil {
+				t.Errorf("%s %q: %v", c.Key, c.Name, err)
+				continue
+			}
+		}
+		passed++
 	}
 	t.Logf("tracker-radar domain matching: %d/%d decidable cases pass", passed, total)
 }
@@ -165,7 +148,6 @@ func TestDDGTrackerAllowlist(t *testing.T) {
 func TestDDGRequestBlocklist(t *testing.T) {
 	const file = "request-blocklist/tests.json"
 	dir := "ddg-reference-tests/request-blocklist/"
-	ok := testenv.DDGDecidable(t, file)
 	var userAllow []string
 	testenv.ReadJSON(t, dir+"user-allowlist-reference.json", &userAllow)
 	m, err := Compile([]*List{
@@ -176,34 +158,19 @@ func TestDDGRequestBlocklist(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sets map[string]struct {
-		Tests []struct {
-			Name         string `json:"name"`
-			RequestURL   string `json:"requestUrl"`
-			RequestType  string `json:"requestType"`
-			WebsiteURL   string `json:"websiteUrl"`
-			ExpectAction string `json:"expectAction"`
-		} `json:"tests"`
-	}
-	testenv.ReadJSON(t, "ddg-reference-tests/"+file, &sets)
-	total, passed := 0, 0
-	for set, s := range sets {
-		for i, c := range s.Tests {
-			if !ok[fmt.Sprintf("%s/%d", set, i)] {
-				continue
-			}
-			total++
-			v := m.Match(NewRequest(c.RequestURL, c.WebsiteURL, ParseResourceType(c.RequestType)))
-			got := "allow"
-			if v.Action.Blocked() {
-				got = "block"
-			}
-			if got != c.ExpectAction {
-				t.Errorf("%s/%d %q: Match(%s from %s, %s) = %+v, want %s", set, i, c.Name, c.RequestURL, c.WebsiteURL, c.RequestType, v, c.ExpectAction)
-				continue
-			}
-			passed++
+	cases := testenv.DDGRequestCases(t, file)
+	total, passed := len(cases), 0
+	for _, c := range cases {
+		v := m.Match(NewRequest(c.RequestURL, c.WebsiteURL, ParseResourceType(c.RequestType)))
+		got := "allow"
+		if v.Action.Blocked() {
+			got = "block"
 		}
+		if got != c.ExpectAction {
+			t.Errorf("%s %q: Match(%s from %s, %s) = %+v, want %s", c.Key, c.Name, c.RequestURL, c.WebsiteURL, c.RequestType, v, c.ExpectAction)
+			continue
+		}
+		passed++
 	}
 	t.Logf("request blocklist: %d/%d decidable cases pass", passed, total)
 }

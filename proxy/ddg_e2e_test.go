@@ -192,7 +192,6 @@ func sharedList(t *testing.T, rel string) *blocklist.List {
 func TestDDGTrackerRadarThroughProxy(t *testing.T) {
 	const file = "tracker-radar-tests/TR-domain-matching/domain_matching_tests.json"
 	dir := "ddg-reference-tests/tracker-radar-tests/TR-domain-matching/"
-	ok := testenv.DDGDecidable(t, file)
 	m, err := blocklist.Compile([]*blocklist.List{
 		sharedList(t, dir+"tracker_radar_reference.json"),
 		sharedList(t, dir+"surrogates.txt"),
@@ -201,40 +200,28 @@ func TestDDGTrackerRadarThroughProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	rig := newDDGRig(t, m)
-	var sets map[string]struct {
-		Tests []struct {
-			Name, SiteURL, RequestURL, RequestType, ExpectRedirect string
-			ExpectAction                                           *string
+	cases := testenv.DDGTrackerCases(t, file)
+	total, passed := len(cases), 0
+	for _, c := range cases {
+		want := "forward" // "ignore" and null: the request goes out
+		switch {
+		case c.ExpectAction == nil:
+		case *c.ExpectAction == "block":
+			want = "block"
+		case *c.ExpectAction == "redirect":
+			_, b64, _ := strings.Cut(c.ExpectRedirect, ";base64,")
+			body, err := base64.StdEncoding.DecodeString(b64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = "redirect:" + string(body)
 		}
-	}
-	testenv.ReadJSON(t, "ddg-reference-tests/"+file, &sets)
-	total, passed := 0, 0
-	for set, s := range sets {
-		for i, c := range s.Tests {
-			if !ok[fmt.Sprintf("%s/%d", set, i)] {
-				continue
-			}
-			total++
-			want := "forward" // "ignore" and null: the request goes out
-			switch {
-			case c.ExpectAction == nil:
-			case *c.ExpectAction == "block":
-				want = "block"
-			case *c.ExpectAction == "redirect":
-				_, b64, _ := strings.Cut(c.ExpectRedirect, ";base64,")
-				body, err := base64.StdEncoding.DecodeString(b64)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want = "redirect:" + string(body)
-			}
-			got := rig.outcome(t, c.RequestURL, browserHeaders(c.RequestType, c.SiteURL, c.RequestURL))
-			if strings.TrimSpace(got) != strings.TrimSpace(want) {
-				t.Errorf("%s/%d %q: %s from %s (%s) through the proxy: %.80q, want %.80q", set, i, c.Name, c.RequestURL, c.SiteURL, c.RequestType, got, want)
-				continue
-			}
-			passed++
+		got := rig.outcome(t, c.RequestURL, browserHeaders(c.RequestType, c.SiteURL, c.RequestURL))
+		if strings.TrimSpace(got) != strings.TrimSpace(want) {
+			t.Errorf("%s %q: %s from %s (%s) through the proxy: %.80q, want %.80q", c.Key, c.Name, c.RequestURL, c.SiteURL, c.RequestType, got, want)
+			continue
 		}
+		passed++
 	}
 	t.Logf("tracker-radar domain matching through the proxy: %d/%d decidable cases pass", passed, total)
 }
@@ -285,7 +272,6 @@ func TestDDGTrackerAllowlistThroughProxy(t *testing.T) {
 func TestDDGRequestBlocklistThroughProxy(t *testing.T) {
 	const file = "request-blocklist/tests.json"
 	dir := "ddg-reference-tests/request-blocklist/"
-	ok := testenv.DDGDecidable(t, file)
 	var userAllow []string
 	testenv.ReadJSON(t, dir+"user-allowlist-reference.json", &userAllow)
 	m, err := blocklist.Compile([]*blocklist.List{
@@ -297,37 +283,22 @@ func TestDDGRequestBlocklistThroughProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	rig := newDDGRig(t, m)
-	var sets map[string]struct {
-		Tests []struct {
-			Name         string `json:"name"`
-			RequestURL   string `json:"requestUrl"`
-			RequestType  string `json:"requestType"`
-			WebsiteURL   string `json:"websiteUrl"`
-			ExpectAction string `json:"expectAction"`
-		} `json:"tests"`
-	}
-	testenv.ReadJSON(t, "ddg-reference-tests/"+file, &sets)
-	total, passed := 0, 0
-	for set, s := range sets {
-		for i, c := range s.Tests {
-			if !ok[fmt.Sprintf("%s/%d", set, i)] {
-				continue
-			}
-			total++
-			want := "forward"
-			if c.ExpectAction == "block" {
-				want = "block"
-			}
-			got := rig.outcome(t, c.RequestURL, browserHeaders(c.RequestType, c.WebsiteURL, c.RequestURL))
-			if strings.HasPrefix(got, "redirect:") {
-				got = "block" // a surrogate is a block too
-			}
-			if got != want {
-				t.Errorf("%s/%d %q: %s from %s (%s) through the proxy: %s, want %s", set, i, c.Name, c.RequestURL, c.WebsiteURL, c.RequestType, got, want)
-				continue
-			}
-			passed++
+	cases := testenv.DDGRequestCases(t, file)
+	total, passed := len(cases), 0
+	for _, c := range cases {
+		want := "forward"
+		if c.ExpectAction == "block" {
+			want = "block"
 		}
+		got := rig.outcome(t, c.RequestURL, browserHeaders(c.RequestType, c.WebsiteURL, c.RequestURL))
+		if strings.HasPrefix(got, "redirect:") {
+			got = "block" // a surrogate is a block too
+		}
+		if got != want {
+			t.Errorf("%s %q: %s from %s (%s) through the proxy: %s, want %s", c.Key, c.Name, c.RequestURL, c.WebsiteURL, c.RequestType, got, want)
+			continue
+		}
+		passed++
 	}
 	t.Logf("request blocklist through the proxy: %d/%d decidable cases pass", passed, total)
 }

@@ -3,7 +3,9 @@ package testenv
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"testing"
 )
 
@@ -42,6 +44,63 @@ func DDGDecidable(t testing.TB, file string) map[string]bool {
 	}
 	if len(out) == 0 {
 		t.Fatalf("no decidable cases for %s", file)
+	}
+	return out
+}
+
+// DDGTrackerCase is one case of the tracker-radar domain-matching tests.
+type DDGTrackerCase struct {
+	Key            string  `json:"-"` // "set/index", as in proxy-classification.json
+	Name           string  `json:"name"`
+	SiteURL        string  `json:"siteURL"`
+	RequestURL     string  `json:"requestURL"`
+	RequestType    string  `json:"requestType"`
+	ExpectAction   *string `json:"expectAction"` // nil: no action (the JSON null)
+	ExpectRedirect string  `json:"expectRedirect"`
+}
+
+// DDGRequestCase is one case of the request-blocklist tests.
+type DDGRequestCase struct {
+	Key          string `json:"-"` // "set/index", as in proxy-classification.json
+	Name         string `json:"name"`
+	RequestURL   string `json:"requestUrl"`
+	RequestType  string `json:"requestType"`
+	WebsiteURL   string `json:"websiteUrl"`
+	ExpectAction string `json:"expectAction"`
+}
+
+// DDGTrackerCases returns the decidable cases of a tracker-radar test file.
+func DDGTrackerCases(t testing.TB, file string) []DDGTrackerCase {
+	t.Helper()
+	return decidableSetCases(t, file, func(c *DDGTrackerCase, key string) { c.Key = key })
+}
+
+// DDGRequestCases returns the decidable cases of a request-blocklist test
+// file.
+func DDGRequestCases(t testing.TB, file string) []DDGRequestCase {
+	t.Helper()
+	return decidableSetCases(t, file, func(c *DDGRequestCase, key string) { c.Key = key })
+}
+
+// decidableSetCases reads a reference-test file made of named sets of
+// cases ({"set": {"tests": [...]}}) and returns the decidable ones, sets in
+// name order, each with its "set/index" key.
+func decidableSetCases[C any](t testing.TB, file string, setKey func(*C, string)) []C {
+	t.Helper()
+	ok := DDGDecidable(t, file)
+	var sets map[string]struct {
+		Tests []C `json:"tests"`
+	}
+	ReadJSON(t, "ddg-reference-tests/"+file, &sets)
+	var out []C
+	for _, set := range slices.Sorted(maps.Keys(sets)) {
+		for i, c := range sets[set].Tests {
+			key := fmt.Sprintf("%s/%d", set, i)
+			if ok[key] {
+				setKey(&c, key)
+				out = append(out, c)
+			}
+		}
 	}
 	return out
 }
