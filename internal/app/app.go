@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"polaris/internal/ca"
@@ -104,7 +105,10 @@ type App struct {
 	// degradedCause is why, in a few words ("the disk is full").
 	degradedCause string
 
-	run    runState
+	run runState
+	// runs counts the calls to Run that have not returned; Close refuses
+	// while it is not zero (the engine reads the database until it stops).
+	runs   atomic.Int32
 	sys    systemState
 	hub    hub
 	hx     httpsState // HTTPS filtering, CA, site answers (https.go)
@@ -181,8 +185,12 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 	return a, nil
 }
 
-// Close releases the database. The App must not be running.
+// Close releases the database. While Run has not returned it does nothing
+// and returns ErrEngineRunning: stop the engine first.
 func (a *App) Close() error {
+	if a.runs.Load() > 0 {
+		return ErrEngineRunning
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.st == nil {

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // runApp opens and runs a real App on dir until the test ends.
@@ -81,5 +82,37 @@ func TestSignalShowAfterStop(t *testing.T) {
 	})
 	if err := SignalShow(dir); !errors.Is(err, ErrNoInstance) {
 		t.Errorf("SignalShow after the instance stopped = %v, want ErrNoInstance", err)
+	}
+}
+
+// Close while the engine runs must not pull the database from under it
+// (the settings watcher reads it on every tick): it refuses, the engine
+// keeps serving and keeps picking up changes, and Close works once Run
+// has returned.
+func TestCloseWhileRunningRefuses(t *testing.T) {
+	dir := t.TempDir()
+	a, err := Open(context.Background(), Options{DataDir: dir, Listen: "127.0.0.1:0", WatchInterval: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := startApp(t, a)
+	if err := a.Close(); !errors.Is(err, ErrEngineRunning) {
+		t.Fatalf("Close while running: %v, want ErrEngineRunning", err)
+	}
+	// Another process changes a setting; the running engine reads it.
+	b, err := Open(context.Background(), Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Set(context.Background(), "dnt", "1"); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	waitFor(t, "the running engine to pick up the change", func() bool {
+		return a.Settings().Signals.DNT.String() == "1"
+	})
+	stop()
+	if err := a.Close(); err != nil {
+		t.Errorf("Close after Run returned: %v", err)
 	}
 }

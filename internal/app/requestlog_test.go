@@ -157,7 +157,7 @@ func TestRequestLogRowLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
+	t.Cleanup(func() { a.Close() }) // after startApp's cleanup has stopped it
 	for _, kv := range [][2]string{{"log.persist", "on"}, {"log.max-rows", fmt.Sprint(limit)}} {
 		if err := a.Set(ctx, kv[0], kv[1]); err != nil {
 			t.Fatal(err)

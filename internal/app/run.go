@@ -28,6 +28,9 @@ type runState struct {
 // ErrAlreadyRunning is returned by Run when another Polaris uses the data dir.
 var ErrAlreadyRunning = errors.New("another Polaris is already running with this data dir")
 
+// ErrEngineRunning is returned by Close while Run has not returned.
+var ErrEngineRunning = errors.New("the engine is still running: stop it before closing the database")
+
 // listenFor returns the listen address to use with s.
 func (a *App) listenFor(s settings.Settings) string {
 	if a.opts.Listen != "" {
@@ -52,6 +55,8 @@ func (a *App) CheckListen() error {
 // it listens on, and serves until ctx ends. Then it shuts down gracefully:
 // in-flight requests get Options.ShutdownGrace to finish.
 func (a *App) Run(ctx context.Context, ready func(addr string)) error {
+	a.runs.Add(1)
+	defer a.runs.Add(-1)
 	if err := a.CheckListen(); err != nil {
 		return err
 	}
