@@ -180,15 +180,22 @@ func (m *Matcher) WithAllowlist(patterns []string) (*Matcher, error) {
 // $badfilter rules themselves. A rule is cancelled when it equals the
 // $badfilter rule without that option in the form badfilterKey gives, so
 // option order, case and aliases do not matter (as in uBlock Origin).
+// A hosts-file or domain-list entry is the rule "||host^" (as uBlock Origin
+// reads it), so "||host^$badfilter" cancels it too.
 // Stats.Badfiltered counts the cancelled rules.
 func (m *Matcher) applyBadfilters() {
 	bad := map[string]bool{}
 	patterns := map[string]bool{} // the patterns of bad, to skip most rules cheaply
+	badHosts := map[string]bool{} // H of every "||H^$badfilter": cancels hosts entries
 	for i := range m.filters {
 		if f := &m.filters[i]; f.flags&fBadfilter != 0 {
 			pattern, options := splitRule(f.text)
-			bad[badfilterKey(pattern, options)] = true
+			key := badfilterKey(pattern, options)
+			bad[key] = true
 			patterns[pattern] = true
+			if f.flags&fHostOnly != 0 && key == pattern && strings.EqualFold(pattern, "||"+f.host+"^") {
+				badHosts[strings.ToLower(f.host)] = true
+			}
 		}
 	}
 	if len(bad) == 0 {
@@ -199,7 +206,11 @@ func (m *Matcher) applyBadfilters() {
 		if f.flags&fBadfilter != 0 {
 			continue
 		}
-		if pattern, options := splitRule(f.text); patterns[pattern] && bad[badfilterKey(pattern, options)] {
+		if f.flags&fHostsEntry != 0 && badHosts[f.host] {
+			m.stats.Badfiltered++
+			continue
+		}
+		if pattern, options := splitRule(f.text); f.flags&fHostsEntry == 0 && patterns[pattern] && bad[badfilterKey(pattern, options)] {
 			m.stats.Badfiltered++
 			continue
 		}

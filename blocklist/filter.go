@@ -43,6 +43,7 @@ const (
 	fOpts                            // opt carries domain, to, denyallow or method conditions
 	fPlain                           // pat has neither '*' nor '^'
 	fDocOption                       // $document (or $all) given: on an exception, the whole page is excepted
+	fHostsEntry                      // a name from a hosts file or domain list: the rule "||host^"
 )
 
 // filterOpts holds the options few rules have.

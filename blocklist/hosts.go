@@ -70,7 +70,9 @@ func (l *List) addHost(n int, text, h string) {
 		l.addError(n, text, fmt.Errorf("%q is not a host name", h))
 		return
 	}
-	l.filters = append(l.filters, hostFilter(text, h, fParty1|fParty3))
+	f := hostFilter(text, h, fParty1|fParty3)
+	f.flags |= fHostsEntry
+	l.filters = append(l.filters, f)
 	l.Stats.Rules++
 }
 

@@ -84,6 +84,46 @@ func TestParseDomains(t *testing.T) {
 	}
 }
 
+// A hosts-file or domain-list entry is the rule "||host^", as uBlock Origin
+// reads it: "||host^$badfilter" in another list (a user's fix, say)
+// cancels it, and a $badfilter with other options or for another host
+// does not.
+func TestBadfilterCancelsHostsEntries(t *testing.T) {
+	hosts, err := ParseString("0.0.0.0 ads.example.com tracker.example.net\n0.0.0.0 keep.example.org\n", ListMeta{Name: "hosts"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	domains, err := ParseString("metrics.example.com\n*.cdn.example.com\n", ListMeta{Name: "domains"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixes, err := ParseString("[Adblock Plus 2.0]\n||ADS.example.com^$badfilter\n||cdn.example.com^$badfilter\n||keep.example.org^$script,badfilter\n||example.net^$badfilter\n", ListMeta{Name: "fixes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Compile([]*List{hosts, domains, fixes}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		url  string
+		want Action
+	}{
+		{"https://ads.example.com/a.js", Allow},     // cancelled
+		{"https://tracker.example.net/a.js", Block}, // same line, other host: kept
+		{"https://x.cdn.example.com/a.js", Allow},   // "*.cdn.example.com" is "||cdn.example.com^"
+		{"https://metrics.example.com/a.js", Block}, // not named
+		{"https://keep.example.org/a.js", Block},    // $badfilter with other options
+	} {
+		if v := m.Match(NewRequest(tt.url, "https://site.test/", TypeScript)); v.Action != tt.want {
+			t.Errorf("Match(%q) = %v (%q), want %v", tt.url, v.Action, v.Rule, tt.want)
+		}
+	}
+	if got := m.Stats().Badfiltered; got != 2 {
+		t.Errorf("Stats().Badfiltered = %d, want 2", got)
+	}
+}
+
 func TestParseHostsRealLists(t *testing.T) {
 	for _, rel := range []string{"blocklists/adaway-hosts.txt", "blocklists/stevenblack-hosts-2019-03-27-fakenews-gambling-porn-social.txt"} {
 		l := parseShared(t, rel, ListMeta{})
