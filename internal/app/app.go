@@ -106,6 +106,10 @@ type App struct {
 	degradedCause string
 
 	run runState
+	// reload serialises the watcher's reloading of the settings with
+	// DeleteAllData's replacing of the database, so a reload never reads
+	// the old database and then overwrites the fresh defaults with it.
+	reload sync.Mutex
 	// runs counts the calls to Run that have not returned; Close refuses
 	// while it is not zero (the engine reads the database until it stops).
 	runs   atomic.Int32
@@ -210,7 +214,11 @@ func (a *App) DataDir() string { return a.opts.DataDir }
 // loadSettings reads the stored settings; bad stored values fall back to
 // their defaults with a notice.
 func (a *App) loadSettings(ctx context.Context) error {
-	m, err := a.st.Settings(ctx)
+	st, err := a.store()
+	if err != nil {
+		return err
+	}
+	m, err := st.Settings(ctx)
 	if err != nil {
 		return fmt.Errorf("reading settings: %w", err)
 	}

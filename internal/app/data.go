@@ -320,7 +320,9 @@ func (a *App) deleteAllData(ctx context.Context, anyway bool) error {
 	if running {
 		a.stopTor()
 	}
-	// 5. The files.
+	// 5. The files. The watcher waits until the fresh database is in place.
+	a.reload.Lock()
+	defer a.reload.Unlock()
 	a.mu.Lock()
 	if a.st != nil {
 		a.st.Close()

@@ -198,3 +198,38 @@ func FuzzCheckExport(f *testing.F) {
 		}
 	})
 }
+
+// DeleteAllData replaces the database under a running engine whose
+// settings watcher reads it on every tick: the watcher must neither read
+// the missing database (a nil-store panic took the process down) nor put
+// the deleted settings back from the old one.
+func TestDeleteAllDataUnderTheWatcher(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	a, err := Open(ctx, Options{DataDir: dir, Listen: "127.0.0.1:0", WatchInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	startApp(t, a)
+	for i := range 20 {
+		// Another process's change, so the watcher has something to reload.
+		b, err := Open(ctx, Options{DataDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = b.Set(ctx, "dnt", "1")
+		b.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the watcher to load the change", func() bool { return a.Settings().Signals.DNT.String() == "1" })
+		if err := a.DeleteAllData(ctx); err != nil {
+			t.Fatalf("DeleteAllData %d: %v", i, err)
+		}
+		time.Sleep(5 * time.Millisecond) // a few watcher ticks on the fresh database
+		if got := a.Settings().Signals.DNT.String(); got != "unset" {
+			t.Fatalf("round %d: DNT is %q after DeleteAllData, want the default (unset)", i, got)
+		}
+	}
+}

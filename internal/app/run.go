@@ -129,7 +129,10 @@ func (a *App) watch(ctx context.Context, last int64) {
 			return
 		case <-t.C:
 		}
-		if v := a.dataVersion(ctx); v != last {
+		a.reload.Lock()
+		// -1: no database just now (DeleteAllData is replacing it, or
+		// Polaris runs degraded); nothing to reload from.
+		if v := a.dataVersion(ctx); v >= 0 && v != last {
 			last = v
 			if err := a.loadSettings(ctx); err != nil {
 				a.noticef(status.Warning, "Reloading settings: %v", err)
@@ -138,6 +141,7 @@ func (a *App) watch(ctx context.Context, last int64) {
 			}
 			a.listsChanged(ctx)
 		}
+		a.reload.Unlock()
 		// Counters move with traffic; publish at most once a second, and
 		// only when they changed (no wake-ups for an idle UI).
 		if p := a.currentProxy(); p != nil && time.Since(lastPub) >= time.Second {
