@@ -169,10 +169,12 @@ func TestRunningProxyPicksUpListsAndSettings(t *testing.T) {
 	status := func() int { return pixelStatus(t, c, tracker, site) }
 	within := func(what string, want int) {
 		t.Helper()
-		deadline := time.Now().Add(time.Second)
+		start := time.Now()
+		deadline := start.Add(time.Second)
 		for {
 			got := status()
 			if got == want {
+				t.Logf("%s: in effect %v after the command ended", what, time.Since(start).Round(time.Millisecond))
 				return
 			}
 			if time.Now().After(deadline) {

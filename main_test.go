@@ -93,8 +93,27 @@ func startPolaris(t testing.TB, dataDir string, extra ...string) *running {
 	}
 	go func() { r.done <- cmd.Wait() }()
 	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-r.done
+		// Gracefully, so a tor it started is stopped and waited for (a
+		// killed Polaris leaves its tor to exit by itself, writing its
+		// state into the data dir while the test deletes it).
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-r.done:
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			<-r.done
+		}
+		torDir := filepath.Join(dataDir, "tor")
+		for deadline := time.Now().Add(10 * time.Second); len(testenv.ProcessesWith(torDir)) > 0; {
+			if time.Now().After(deadline) {
+				for _, pid := range testenv.ProcessesWith(torDir) {
+					syscall.Kill(pid, syscall.SIGKILL)
+				}
+				t.Errorf("a tor of this test's Polaris was still running 10 s after Polaris stopped")
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 	})
 	line, err := r.stdout.ReadString('\n')
 	if err != nil {
@@ -127,9 +146,6 @@ func (r *running) client() *http.Client {
 func headerOrigin(t *testing.T) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/slow" {
-			time.Sleep(time.Second)
-		}
 		json.NewEncoder(w).Encode(r.Header)
 	}))
 	t.Cleanup(srv.Close)
@@ -152,6 +168,13 @@ func fetchHeaders(t *testing.T, c *http.Client, u string) http.Header {
 
 func TestRunServesAndStopsGracefully(t *testing.T) {
 	origin := headerOrigin(t)
+	arrived := make(chan struct{}, 1)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		time.Sleep(time.Second)
+		io.WriteString(w, "ok")
+	}))
+	defer slow.Close()
 	dir := t.TempDir()
 	if _, errOut, code := polaris(t, dir, "config", "set", "dnt", "1"); code != 0 {
 		t.Fatalf("config set: %d %s", code, errOut)
@@ -168,7 +191,7 @@ func TestRunServesAndStopsGracefully(t *testing.T) {
 	}
 	inflight := make(chan res, 1)
 	go func() {
-		resp, err := r.client().Get(origin.URL + "/slow")
+		resp, err := r.client().Get(slow.URL + "/slow")
 		if err != nil {
 			inflight <- res{err: err}
 			return
@@ -177,7 +200,13 @@ func TestRunServesAndStopsGracefully(t *testing.T) {
 		resp.Body.Close()
 		inflight <- res{code: resp.StatusCode}
 	}()
-	time.Sleep(200 * time.Millisecond)
+	select { // the request is in flight
+	case <-arrived:
+	case got := <-inflight:
+		t.Fatalf("the request ended before SIGTERM: %d %v", got.code, got.err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request did not reach the origin")
+	}
 	r.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case err := <-r.done:
@@ -212,6 +241,7 @@ func TestConfigSetReachesRunningProxy(t *testing.T) {
 		set := time.Now()
 		for {
 			if got := fetchHeaders(t, c, origin.URL+"/").Get(tc.header); got == tc.want {
+				t.Logf("config set %s %s: in effect %v after the command ended", tc.key, tc.value, time.Since(set).Round(time.Millisecond))
 				break
 			} else if time.Since(set) > time.Second {
 				t.Fatalf("%s=%s not applied by the running proxy within a second (origin got %s %q)", tc.key, tc.value, tc.header, got)

@@ -144,6 +144,7 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 	}
 	a := &App{opts: opts, log: log.New(w, "polaris: ", log.LstdFlags), cur: settings.Default()}
 	a.tor.wake = make(chan struct{}, 1)
+	a.run.wake = make(chan struct{}, 1)
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data dir: %w", err)
 	}
@@ -196,12 +197,21 @@ func (a *App) Close() error {
 		return ErrEngineRunning
 	}
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	if a.st == nil {
+		a.mu.Unlock()
 		return nil
 	}
 	err := a.st.Close()
 	a.st = nil
+	a.mu.Unlock()
+	a.run.mu.Lock()
+	ran := a.run.ran
+	a.run.mu.Unlock()
+	if !ran {
+		// A client of the data dir (the CLI) may have changed it: the
+		// running Polaris looks now rather than at its next tick.
+		a.tellRunning()
+	}
 	return err
 }
 

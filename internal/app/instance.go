@@ -25,6 +25,8 @@ import (
 //	tor            -> "ok <JSON status.Tor>"
 //	newnym         -> "ok" or "error <message>"
 //	circuit SITE   -> "ok <JSON status.Circuit>" or "error <message>"
+//	pause D, resume -> "ok <JSON status.Blocking>" or "error <message>"
+//	changed        -> "ok": the database may have changed, look now
 //
 // The CLI uses it for what only the running instance knows (its Tor).
 
@@ -40,6 +42,11 @@ const (
 	instanceOK       = "ok"
 	instanceHeadless = "headless"
 	instanceTimeout  = 2 * time.Second
+	instanceChanged  = "changed"
+	// changedTimeout bounds telling the running instance to look at the
+	// database: it answers at once unless busy with a slow Tor request,
+	// and its watcher finds the change within WatchInterval regardless.
+	changedTimeout = 500 * time.Millisecond
 )
 
 // showHook holds the function the window registers to be told "show".
@@ -200,6 +207,9 @@ func (a *App) answerInstance(req string) string {
 	case "resume":
 		a.Resume()
 		return answer(a.Snapshot().Blocking, nil)
+	case instanceChanged:
+		a.wakeWatcher()
+		return instanceOK
 	}
 	return "error unknown request"
 }
@@ -223,6 +233,16 @@ func (a *App) AskRunning(req string, v any) error {
 		return errors.New(rest)
 	}
 	return fmt.Errorf("unexpected answer %q", answer)
+}
+
+// tellRunning asks the Polaris running on this data dir, if any, to look
+// at the database now instead of at its watcher's next tick, so a change
+// made here (the CLI's config set, lists add, ...) takes effect at once.
+// Nothing happens when none runs.
+func (a *App) tellRunning() {
+	if _, err := instanceRequest(a.opts.DataDir, instanceChanged, changedTimeout); err != nil && !errors.Is(err, ErrNoInstance) {
+		a.log.Printf("telling the running Polaris about the change: %v", err)
+	}
 }
 
 func (s *instanceServer) close() {

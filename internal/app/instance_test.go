@@ -116,3 +116,27 @@ func TestCloseWhileRunningRefuses(t *testing.T) {
 		t.Errorf("Close after Run returned: %v", err)
 	}
 }
+
+// A change made through another App on the data dir (what the CLI is)
+// reaches the running Polaris when that App closes, without waiting for
+// the watcher's tick: here the tick is an hour away.
+func TestClientChangeWakesTheRunningInstance(t *testing.T) {
+	dir := t.TempDir()
+	a, err := Open(context.Background(), Options{DataDir: dir, Listen: "127.0.0.1:0", WatchInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	startApp(t, a)
+	b, err := Open(context.Background(), Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Set(context.Background(), "gpc", "off"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the running instance to load the change", func() bool { return !a.Settings().Signals.GPC })
+}

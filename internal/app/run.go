@@ -23,6 +23,17 @@ type runState struct {
 	auth    string
 	lock    *instanceLock
 	started time.Time
+	// wake makes the watcher look at the database now (buffered 1).
+	wake chan struct{}
+	ran  bool // Run was called: this App is the instance, not a client of one
+}
+
+// wakeWatcher makes the settings watcher look at the database now.
+func (a *App) wakeWatcher() {
+	select {
+	case a.run.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
 }
 
 // ErrAlreadyRunning is returned by Run when another Polaris uses the data dir.
@@ -57,6 +68,9 @@ func (a *App) CheckListen() error {
 func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	a.runs.Add(1)
 	defer a.runs.Add(-1)
+	a.run.mu.Lock()
+	a.run.ran = true
+	a.run.mu.Unlock()
 	if err := a.CheckListen(); err != nil {
 		return err
 	}
@@ -128,6 +142,7 @@ func (a *App) watch(ctx context.Context, last int64) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-a.run.wake:
 		}
 		a.reload.Lock()
 		// -1: no database just now (DeleteAllData is replacing it, or
