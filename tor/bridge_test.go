@@ -5,6 +5,7 @@ package tor
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -59,6 +60,9 @@ func startBridge(t *testing.T, n *tornet, obfs4 string) string {
 	t.Helper()
 	dir := t.TempDir()
 	orPort, ptPort := freePort(t), freePort(t)
+	for ptPort == orPort {
+		ptPort = freePort(t)
+	}
 	auths, err := os.ReadFile(filepath.Join(n.Dir, "authorities.conf"))
 	if err != nil {
 		t.Fatal(err)
@@ -117,11 +121,20 @@ __OwningControllerProcess %d
 	}
 }
 
+// freePort returns a free port below the ephemeral range (32768 and up on
+// Linux) and below the private network's (23000 and up): the bridge binds
+// it seconds later, and an ephemeral port could be taken by any outgoing
+// connection in between.
 func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	t.Helper()
+	start := 15000 + rand.IntN(7000)
+	for i := range 7000 {
+		port := 15000 + (start-15000+i)%7000
+		if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+			l.Close()
+			return port
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port between 15000 and 22000")
+	return 0
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -68,16 +69,32 @@ func StopTornet() {
 }
 
 func startTornet(script string) (*Tornet, error) {
-	base, err := freeTornetBase()
-	if err != nil {
-		return nil, err
-	}
 	// Keys are kept between runs (per base port) to start faster.
 	cache, err := os.UserCacheDir()
 	if err != nil {
 		cache = os.TempDir()
 	}
-	dir := filepath.Join(cache, "polaris-test", fmt.Sprintf("tornet-%d", base))
+	root := filepath.Join(cache, "polaris-test")
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return nil, err
+	}
+	// Test binaries of several packages run at once (go test -p): from
+	// choosing free ports until the relays are bound (and the cached keys
+	// of that base are in use) only one of them may go, or both pick the
+	// same base.
+	lock, err := os.OpenFile(filepath.Join(root, "tornet.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Close() // releases the lock
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return nil, fmt.Errorf("locking %s: %w", lock.Name(), err)
+	}
+	base, err := freeTornetBase()
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(root, fmt.Sprintf("tornet-%d", base))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
