@@ -373,7 +373,11 @@ func (a *App) updateList(ctx context.Context, id int64, rebuild bool) error {
 	try.Time = time.Now()
 	if err != nil {
 		try.Err = err.Error()
-		a.log.Printf("updating list %q: %v (the copy Polaris has is kept)", row.Name, err)
+		if row.SHA256 != "" {
+			a.log.Printf("updating list %q: %v (the copy Polaris has is kept)", row.Name, err)
+		} else {
+			a.log.Printf("downloading list %q: %v (it is tried again later)", row.Name, err)
+		}
 	}
 	if serr := st.SaveListTry(context.WithoutCancel(ctx), id, try); serr != nil && err == nil {
 		err = serr
