@@ -116,9 +116,8 @@ func (p *Proxy) onRequest(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request
 	if _, ok := r.Header["User-Agent"]; !ok {
 		r.Header["User-Agent"] = []string{""}
 	}
-	rt := p.route.Load()
-	ctx.RoundTripper = rt
-	if isOnion(r.URL.Hostname()) && !rt.Onion {
+	ctx.RoundTripper = routeNow{p}
+	if isOnion(r.URL.Hostname()) && !p.route.Load().Onion {
 		return r, p.pageResponse(r, onionRefusal.Code, refusalPage(r.URL.Hostname(), onionRefusal))
 	}
 	pol := p.policy.Load()

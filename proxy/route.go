@@ -119,6 +119,20 @@ func (rt *route) RoundTrip(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Resp
 	return rt.transport(SiteFromContext(req.Context())).RoundTrip(req)
 }
 
+// routeNow is the goproxy.RoundTripper of every proxied request: it takes
+// the route in force when the request goes out, not when it arrived, so a
+// request that waited (held while the lists load, say) never leaves by a
+// route replaced meanwhile (Tor switched on: it must not go direct).
+type routeNow struct{ p *Proxy }
+
+func (r routeNow) RoundTrip(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Response, error) {
+	rt := r.p.route.Load()
+	if isOnion(req.URL.Hostname()) && !rt.Onion {
+		return nil, onionRefusal
+	}
+	return rt.RoundTrip(req, ctx)
+}
+
 // dial opens a connection on this route for a request of site.
 func (rt *route) dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, rt.p.cfg.DialTimeout)
@@ -137,7 +151,8 @@ func (rt *route) close() {
 }
 
 // SetRoute changes how upstream connections are made. From the moment it
-// returns no new request or tunnel uses the old route: its idle upstream
+// returns no request goes out and no tunnel is opened on the old route
+// (requests that arrived before and still wait included): its idle upstream
 // connections are closed, and open tunnels and WebSockets (which would keep
 // using the old route) are cut, so clients reconnect through the new one.
 func (p *Proxy) SetRoute(r Route) {

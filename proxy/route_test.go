@@ -174,3 +174,39 @@ func TestOnionThroughOnionRoute(t *testing.T) {
 		t.Errorf("with an onion-capable route the .onion name must reach the dialer unresolved; dials: %q", rec.addrs)
 	}
 }
+
+// A request that arrived on the direct route and waits (held while the
+// lists load) must not go out directly once the route has changed to Tor
+// meanwhile: the route is taken when the request goes out.
+func TestHeldRequestTakesTheNewRoute(t *testing.T) {
+	origin, conns := newOrigin(t)
+	tp := startProxy(t, Config{}, Policy{Protection: true})
+	tp.Hold("the lists are being loaded")
+	type res struct {
+		code int
+		err  error
+	}
+	got := make(chan res, 1)
+	go func() {
+		resp, err := tp.client().Get(origin.URL + "/page")
+		if err != nil {
+			got <- res{err: err}
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		got <- res{code: resp.StatusCode}
+	}()
+	time.Sleep(100 * time.Millisecond) // the request is held (if not yet, it takes the new route anyway)
+	tp.SetRoute(Route{Name: "tor", Onion: true, Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return nil, &Refusal{Code: 503, Title: "Tor is not connected", Text: "Nothing was sent."}
+	}})
+	tp.Release()
+	r := <-got
+	if r.err != nil || r.code != 503 {
+		t.Errorf("held request after the route changed to Tor: %d %v, want Tor's 503 refusal", r.code, r.err)
+	}
+	if n := conns.Load(); n != 0 {
+		t.Errorf("the origin saw %d direct connection(s) after the route changed to Tor", n)
+	}
+}
