@@ -115,7 +115,7 @@ type Proxy struct {
 	conns    connSet
 	running  atomic.Bool
 	done     chan struct{}
-	serveErr error
+	serveErr atomic.Pointer[string] // why serving stopped, if not by Shutdown
 }
 
 // New builds a proxy from cfg. It does not listen yet: call Start.
@@ -228,7 +228,8 @@ func (p *Proxy) Start(ctx context.Context) error {
 		defer close(p.done)
 		err := p.srv.Serve(p.ln)
 		if !errors.Is(err, http.ErrServerClosed) {
-			p.serveErr = err
+			msg := err.Error()
+			p.serveErr.Store(&msg)
 			p.cfg.Logf("proxy stopped: %v", err)
 		}
 		p.running.Store(false)
@@ -287,8 +288,8 @@ func (p *Proxy) Status() status.Proxy {
 	if st.Running {
 		st.Listen = p.Addr()
 	}
-	if p.serveErr != nil {
-		st.Err = p.serveErr.Error()
+	if msg := p.serveErr.Load(); msg != nil {
+		st.Err = *msg
 	}
 	return st
 }
