@@ -110,6 +110,9 @@ type App struct {
 	// DeleteAllData's replacing of the database, so a reload never reads
 	// the old database and then overwrites the fresh defaults with it.
 	reload sync.Mutex
+	// deleting is set while DeleteAllData runs: the system proxy is not
+	// pointed at Polaris and Tor is not started meanwhile.
+	deleting atomic.Bool
 	// runs counts the calls to Run that have not returned; Close refuses
 	// while it is not zero (the engine reads the database until it stops).
 	runs   atomic.Int32
@@ -228,14 +231,16 @@ func (a *App) loadSettings(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Read and take the settings under a.mu, as Apply saves and takes
+	// them: a reload that read the database before an Apply saved must not
+	// put the older settings back after it.
+	a.mu.Lock()
 	m, err := st.Settings(ctx)
 	if err != nil {
+		a.mu.Unlock()
 		return fmt.Errorf("reading settings: %w", err)
 	}
 	s, unknown, errs := settings.FromMap(m)
-	for _, e := range errs {
-		a.noticef(status.Warning, "A stored setting was invalid and its default is used instead: %v", e)
-	}
 	if len(errs) > 0 && s.Validate() != nil {
 		s = settings.Default()
 	}
@@ -243,9 +248,11 @@ func (a *App) loadSettings(ctx context.Context) error {
 	for _, k := range unknown {
 		extra[k] = m[k]
 	}
-	a.mu.Lock()
 	a.cur, a.extra = s, extra
 	a.mu.Unlock()
+	for _, e := range errs {
+		a.noticef(status.Warning, "A stored setting was invalid and its default is used instead: %v", e)
+	}
 	return nil
 }
 

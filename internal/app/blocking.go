@@ -544,10 +544,12 @@ func (a *App) setPause(until time.Time, d time.Duration) {
 	if d > 0 { // tell subscribers when it ends
 		a.blk.pauseTimer = time.AfterFunc(d, a.hub.poke)
 	}
-	a.blk.mu.Unlock()
+	// Under the lock: a pause and a resume at once (the window and `polaris
+	// pause`) must leave the proxy as the status says.
 	if p := a.blk.proxy.Load(); p != nil {
 		p.Pause(until)
 	}
+	a.blk.mu.Unlock()
 	a.hub.poke()
 }
 

@@ -282,6 +282,17 @@ func (a *App) deleteAllData(ctx context.Context, anyway bool) error {
 	if a.RunningElsewhere() {
 		return ErrRunning
 	}
+	// From here on nothing may point the system at Polaris again or start
+	// Tor in the folder being deleted: not the settings watcher (it waits
+	// for the fresh database), not a change applied meanwhile (deleting
+	// holds syncSystem and reconcileTor back).
+	a.reload.Lock()
+	defer a.reload.Unlock()
+	a.deleting.Store(true)
+	defer func() {
+		a.deleting.Store(false)
+		a.syncTor() // Tor as the settings now say (on again if nothing was deleted)
+	}()
 	var problems []error
 	// 1. The system proxy goes back first, while the journal exists.
 	a.run.mu.Lock()
@@ -320,9 +331,7 @@ func (a *App) deleteAllData(ctx context.Context, anyway bool) error {
 	if running {
 		a.stopTor()
 	}
-	// 5. The files. The watcher waits until the fresh database is in place.
-	a.reload.Lock()
-	defer a.reload.Unlock()
+	// 5. The files.
 	a.mu.Lock()
 	if a.st != nil {
 		a.st.Close()
@@ -341,7 +350,15 @@ func (a *App) deleteAllData(ctx context.Context, anyway bool) error {
 			problems = append(problems, err)
 		}
 	}
-	// 6. Start over with defaults.
+	// 6. Start over with defaults, and with nothing of before in memory:
+	// the live log, the counters not written yet (the next write would put
+	// them into the fresh database), the sites' answers.
+	a.stats.forget()
+	a.reqlog.forget()
+	a.hx.tkMu.Lock()
+	a.hx.tk = nil
+	a.hx.tkMu.Unlock()
+	a.hx.eff.Store(nil) // read again from the fresh database
 	torWasOn := a.Settings().Tor.Enabled
 	a.mu.Lock()
 	a.cur, a.extra, a.notices = settings.Default(), nil, nil
@@ -425,7 +442,7 @@ func (a *App) restoreSystemForDelete(ctx context.Context, running bool) error {
 		a.refreshSystemStatus(ctx, m)
 		return err
 	}
-	a.sys.on = ""
+	a.sys.on, a.sys.partial = "", false
 	a.refreshSystemStatus(ctx, m)
 	return nil
 }

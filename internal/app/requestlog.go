@@ -22,6 +22,15 @@ type logState struct {
 	mu      sync.Mutex
 	pending []status.Decision // decided, not written yet
 	cleared bool              // the table was emptied since log.persist went off
+	gen     int               // counts forget calls (see statsState.gen)
+}
+
+// forget drops the decisions not written yet (DeleteAllData).
+func (l *logState) forget() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.pending = nil
+	l.gen++
 }
 
 // maxPendingLog bounds the decisions kept while the database cannot be
@@ -86,13 +95,15 @@ func (a *App) writeLog(ctx context.Context) {
 		return
 	}
 	l.mu.Lock()
-	batch := l.pending
+	batch, gen := l.pending, l.gen
 	l.pending = nil
 	l.mu.Unlock()
 	if err := st.AppendLog(ctx, batch); err != nil {
 		a.log.Printf("writing the request log (kept in memory for the next try): %v", err)
 		l.mu.Lock()
-		l.pending = append(batch, l.pending...)
+		if l.gen == gen { // not deleted meanwhile
+			l.pending = append(batch, l.pending...)
+		}
 		l.mu.Unlock()
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"polaris/internal/settings"
@@ -19,7 +20,8 @@ type runState struct {
 	mu      sync.Mutex
 	running bool
 	proxy   *proxy.Proxy
-	listen  string // the address the proxy was configured with
+	cur     atomic.Pointer[proxy.Proxy] // proxy, for readers that must not wait for mu
+	listen  string                      // the address the proxy was configured with
 	auth    string
 	lock    *instanceLock
 	started time.Time
@@ -81,6 +83,16 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	defer lock.release()
 	defer a.serveInstance().close() // a second start asks us to show the window
 
+	// Read the database's version first and the settings after it: a
+	// change saved from now on (by the CLI, or by an Apply in this process
+	// before the engine counts as running) moves the version, and the
+	// watcher's first tick applies it. Open's settings may be older.
+	version := a.dataVersion(ctx)
+	if version >= 0 {
+		if err := a.loadSettings(ctx); err != nil {
+			a.noticef(status.Warning, "Reloading settings: %v", err)
+		}
+	}
 	s := a.Settings()
 	p, err := a.newProxy(s)
 	if err != nil {
@@ -91,6 +103,7 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	}
 	a.run.mu.Lock()
 	a.run.running, a.run.proxy, a.run.lock, a.run.started = true, p, lock, time.Now()
+	a.run.cur.Store(p)
 	a.run.listen, a.run.auth = a.listenFor(s), s.ProxyAuth
 	a.run.mu.Unlock()
 	a.log.Printf("listening on %s", p.Addr())
@@ -100,9 +113,6 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	a.startBlocking(ctx, p)
 	a.recoverSystem(ctx)
 	a.syncSystem(ctx, p.Addr())
-	// Read the database's version before anyone is told where we listen,
-	// so no change made after that moment can be missed.
-	version := a.dataVersion(ctx)
 	if ready != nil {
 		ready(p.Addr())
 	}
@@ -168,11 +178,10 @@ func (a *App) watch(ctx context.Context, last int64) {
 	}
 }
 
-func (a *App) currentProxy() *proxy.Proxy {
-	a.run.mu.Lock()
-	defer a.run.mu.Unlock()
-	return a.run.proxy
-}
+// currentProxy returns the proxy in use (or last used), without waiting
+// for run.mu: applyRunning holds it across list compiles and system calls,
+// and the request path and Tor's notifications must not stall on it.
+func (a *App) currentProxy() *proxy.Proxy { return a.run.cur.Load() }
 
 func (a *App) newProxy(s settings.Settings) (*proxy.Proxy, error) {
 	var p *proxy.Proxy
@@ -202,9 +211,11 @@ func (a *App) newProxy(s settings.Settings) (*proxy.Proxy, error) {
 // settings: the policy is swapped in place; a new listen address or
 // credentials start a new proxy before the old one is shut down.
 func (a *App) applyRunning(ctx context.Context) {
-	s := a.Settings()
 	a.run.mu.Lock()
 	defer a.run.mu.Unlock()
+	// Read under run.mu: a caller that read older settings and then waited
+	// for the lock would undo a newer change (Tor on, route back direct).
+	s := a.Settings()
 	if !a.run.running {
 		return
 	}
@@ -233,6 +244,7 @@ func (a *App) applyRunning(ctx context.Context) {
 	}
 	old := a.run.proxy
 	a.run.proxy, a.run.listen, a.run.auth = np, a.listenFor(s), s.ProxyAuth
+	a.run.cur.Store(np)
 	a.useProxy(np)
 	a.log.Printf("now listening on %s", np.Addr())
 	a.syncSystem(ctx, np.Addr())

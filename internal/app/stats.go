@@ -37,6 +37,22 @@ type statsState struct {
 	top       []store.TrackerCount
 	lastPrune int // the day of the last pruning
 	lastKeep  int // the retention it used
+	// gen counts forget calls: a write that failed puts its batch back
+	// only if nothing was forgotten meanwhile.
+	gen int
+}
+
+// forget drops everything counted and logged in memory (DeleteAllData).
+func (s *statsState) forget() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.ring)
+	s.next, s.full = 0, false
+	s.pending = newBatch()
+	s.domains = map[string]string{}
+	s.cached, s.top = nil, nil
+	s.lastPrune, s.lastKeep = 0, 0
+	s.gen++
 }
 
 // maxPendingTrackers bounds the tracker counters kept while the database
@@ -167,13 +183,15 @@ func (s *statsState) flush(ctx context.Context, a *App) {
 	}
 	a.writeLog(ctx)
 	s.mu.Lock()
-	batch := s.pending
+	batch, gen := s.pending, s.gen
 	s.pending = newBatch()
 	s.mu.Unlock()
 	if err := st.AddStats(ctx, batch); err != nil {
 		a.log.Printf("writing statistics (kept in memory for the next try): %v", err)
 		s.mu.Lock()
-		mergeBatch(&s.pending, batch)
+		if s.gen == gen { // not deleted meanwhile
+			mergeBatch(&s.pending, batch)
+		}
 		s.mu.Unlock()
 		return
 	}

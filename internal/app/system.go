@@ -21,6 +21,10 @@ type systemState struct {
 	mu sync.Mutex // serialises changes
 	// on is the address the system proxy points at, "" when not set by us.
 	on string
+	// partial: an Enable failed part-way; it may have changed the system
+	// and journalled it, so the next sync to "off" (at the latest at exit)
+	// runs Disable, which puts back what the journal holds.
+	partial bool
 	// known: the status below has been read from the system at least once.
 	known bool
 
@@ -84,12 +88,12 @@ func (a *App) recoverSystem(ctx context.Context) {
 // listening on addr ("" when Polaris is stopping: restore).
 func (a *App) syncSystem(ctx context.Context, addr string) {
 	want := ""
-	if addr != "" && a.Settings().System.SystemProxy {
+	if addr != "" && a.Settings().System.SystemProxy && !a.deleting.Load() {
 		want = clientAddr(addr)
 	}
 	a.sys.mu.Lock()
 	defer a.sys.mu.Unlock()
-	if want == a.sys.on {
+	if want == a.sys.on && !(want == "" && a.sys.partial) {
 		if !a.sys.known && addr != "" {
 			// Nothing to change, but the window wants to know whether the
 			// system points here (the user may have set it by hand). Read
@@ -113,15 +117,18 @@ func (a *App) syncSystem(ctx context.Context, addr string) {
 	if want == "" {
 		if err := m.Disable(ctx); err != nil {
 			a.noticef(status.Error, "Polaris could not restore your system proxy settings: %v", err)
+		} else {
+			a.sys.partial = false
 		}
 		a.sys.on = ""
 	} else {
 		if err := m.Enable(ctx); err != nil {
 			a.noticef(status.Error, "Polaris could not set itself as the system proxy: %v", err)
+			a.sys.partial = true
 			a.refreshSystemStatus(ctx, m)
 			return
 		}
-		a.sys.on = want
+		a.sys.on, a.sys.partial = want, false
 	}
 	a.refreshSystemStatus(ctx, m)
 }

@@ -124,13 +124,13 @@ func (a *App) reconcileTor(ctx context.Context) {
 	s := a.Settings()
 	key := torConfigKey(s)
 	cur := a.tor.client.Load()
-	if cur != nil && s.Tor.Enabled && key == a.tor.key {
+	if cur != nil && s.Tor.Enabled && key == a.tor.key && !a.deleting.Load() {
 		return
 	}
 	if cur != nil {
 		a.stopTorLocked()
 	}
-	if !s.Tor.Enabled || ctx.Err() != nil {
+	if !s.Tor.Enabled || ctx.Err() != nil || a.deleting.Load() {
 		a.setTorStatus(status.Tor{State: status.TorOff})
 		return
 	}
