@@ -101,7 +101,7 @@ func (p *Proxy) stopHTTPS(ctx context.Context) error {
 // old roots and cuts open tunnels.
 func (p *Proxy) SetUpstreamRoots(pool *x509.CertPool) {
 	p.roots.Store(pool)
-	p.SetRoute(p.route.Load().Route)
+	p.ResetConnections()
 }
 
 // upstreamRoots is the pool upstream TLS is verified against (nil: system).

@@ -168,6 +168,23 @@ func (p *Proxy) SetRoute(r Route) {
 	p.cfg.Logf("upstream route: %s", nr.Name)
 }
 
+// ResetConnections drops every upstream connection and cuts open tunnels
+// and WebSockets, keeping the route in force (after a new Tor identity, or
+// when Tor died under them). Unlike SetRoute(Route()), it can never put
+// back a route that was replaced at the same moment.
+func (p *Proxy) ResetConnections() {
+	for {
+		old := p.route.Load()
+		nr := p.newRoute(old.Route)
+		if p.route.CompareAndSwap(old, nr) {
+			old.close()
+			p.conns.closeHijacked()
+			time.AfterFunc(p.cfg.ResponseHeaderTimeout, old.close)
+			return
+		}
+	}
+}
+
 // Route returns the route in force.
 func (p *Proxy) Route() Route { return p.route.Load().Route }
 

@@ -210,3 +210,44 @@ func TestHeldRequestTakesTheNewRoute(t *testing.T) {
 		t.Errorf("the origin saw %d direct connection(s) after the route changed to Tor", n)
 	}
 }
+
+// ResetConnections at the same moment as SetRoute (a new Tor identity
+// while the user switches Tor off, say) never puts the replaced route
+// back, and it drops the idle upstream connections.
+func TestResetConnectionsKeepsTheNewRoute(t *testing.T) {
+	origin, conns := newOrigin(t)
+	tp := startProxy(t, Config{}, Policy{Protection: true})
+	c := tp.client()
+	get := func() {
+		resp, err := c.Get(origin.URL + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	get()
+	get()
+	if n := conns.Load(); n != 1 {
+		t.Fatalf("two requests used %d upstream connections, want 1 (kept alive)", n)
+	}
+	tp.ResetConnections()
+	get()
+	if n := conns.Load(); n != 2 {
+		t.Errorf("after ResetConnections the request used an old upstream connection (%d connections, want 2)", n)
+	}
+	if got := tp.Route().Name; got != "direct" {
+		t.Errorf("route after ResetConnections: %q, want direct", got)
+	}
+	for i := range 200 {
+		name := []string{"a", "b"}[i%2]
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); tp.SetRoute(Route{Name: name}) }()
+		go func() { defer wg.Done(); tp.ResetConnections() }()
+		wg.Wait()
+		if got := tp.Route().Name; got != name {
+			t.Fatalf("round %d: route %q after SetRoute(%q) and ResetConnections at once", i, got, name)
+		}
+	}
+}

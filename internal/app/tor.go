@@ -185,7 +185,7 @@ func (a *App) onTorStatus(st status.Tor) {
 		// Every connection through the old tor is dead: drop them all, so
 		// no request waits on one and browsers reconnect when Tor is back.
 		if p := a.currentProxy(); p != nil && p.Route().Name == "tor" {
-			p.SetRoute(p.Route())
+			p.ResetConnections()
 		}
 	}
 	if restarted {
@@ -288,7 +288,7 @@ func (a *App) NewIdentity(ctx context.Context) error {
 		return err
 	}
 	if p := a.currentProxy(); p != nil {
-		p.SetRoute(p.Route())
+		p.ResetConnections()
 	}
 	return nil
 }
