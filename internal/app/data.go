@@ -279,8 +279,19 @@ func (a *App) DeleteAllData(ctx context.Context) error { return a.deleteAllData(
 func (a *App) DeleteAllDataAnyway(ctx context.Context) error { return a.deleteAllData(ctx, true) }
 
 func (a *App) deleteAllData(ctx context.Context, anyway bool) error {
-	if a.RunningElsewhere() {
-		return ErrRunning
+	a.run.mu.Lock()
+	held := a.run.held
+	a.run.mu.Unlock()
+	if !held {
+		// Hold the instance lock while deleting: a Polaris starting now
+		// (at login, say) must not run on a data dir being deleted.
+		lock, err := acquireLock(filepath.Join(a.opts.DataDir, "polaris.lock"))
+		if errors.Is(err, ErrAlreadyRunning) {
+			return ErrRunning
+		}
+		if err == nil {
+			defer lock.release()
+		}
 	}
 	// From here on nothing may point the system at Polaris again or start
 	// Tor in the folder being deleted: not the settings watcher (it waits
@@ -343,8 +354,8 @@ func (a *App) deleteAllData(ctx context.Context, anyway bool) error {
 		problems = append(problems, err)
 	}
 	for _, e := range entries {
-		if e.Name() == "polaris.lock" && running {
-			continue // ours; removed at exit would race a new instance
+		if e.Name() == "polaris.lock" {
+			continue // held (by Run or above): removing it would let a second instance in
 		}
 		if err := os.RemoveAll(filepath.Join(a.opts.DataDir, e.Name())); err != nil {
 			problems = append(problems, err)

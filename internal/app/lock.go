@@ -50,7 +50,7 @@ func (l *instanceLock) release() {
 // this data dir (it holds the instance lock).
 func (a *App) RunningElsewhere() bool {
 	a.run.mu.Lock()
-	mine := a.run.lock != nil && a.run.running
+	mine := a.run.held // this process holds the lock: starting, running or stopping
 	a.run.mu.Unlock()
 	if mine {
 		return false

@@ -28,6 +28,15 @@ type runState struct {
 	// wake makes the watcher look at the database now (buffered 1).
 	wake chan struct{}
 	ran  bool // Run was called: this App is the instance, not a client of one
+	// held: Run holds the instance lock (set before the engine counts as
+	// running, cleared after it stopped).
+	held bool
+}
+
+func (a *App) setLockHeld(on bool) {
+	a.run.mu.Lock()
+	a.run.held = on
+	a.run.mu.Unlock()
 }
 
 // wakeWatcher makes the settings watcher look at the database now.
@@ -81,6 +90,8 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 		return err
 	}
 	defer lock.release()
+	a.setLockHeld(true) // from here to the end this process is the instance
+	defer a.setLockHeld(false)
 	defer a.serveInstance().close() // a second start asks us to show the window
 
 	// Read the database's version first and the settings after it: a
