@@ -285,12 +285,17 @@ func (a *App) deleteAllData(ctx context.Context, anyway bool) error {
 	if !held {
 		// Hold the instance lock while deleting: a Polaris starting now
 		// (at login, say) must not run on a data dir being deleted.
-		lock, err := acquireLock(filepath.Join(a.opts.DataDir, "polaris.lock"))
+		lockPath := filepath.Join(a.opts.DataDir, "polaris.lock")
+		lock, err := acquireLock(lockPath)
 		if errors.Is(err, ErrAlreadyRunning) {
 			return ErrRunning
 		}
 		if err == nil {
-			defer lock.release()
+			defer func() {
+				// Last of all, and still holding it: the data dir is left empty.
+				os.Remove(lockPath)
+				lock.release()
+			}()
 		}
 	}
 	// From here on nothing may point the system at Polaris again or start
@@ -355,7 +360,7 @@ func (a *App) deleteAllData(ctx context.Context, anyway bool) error {
 	}
 	for _, e := range entries {
 		if e.Name() == "polaris.lock" {
-			continue // held (by Run or above): removing it would let a second instance in
+			continue // held (by Run, or above until the end): removing it now would let a second instance in
 		}
 		if err := os.RemoveAll(filepath.Join(a.opts.DataDir, e.Name())); err != nil {
 			problems = append(problems, err)
