@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"polaris/internal/testenv"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,35 +24,11 @@ type desktop struct {
 
 func newDesktop(t *testing.T) *desktop {
 	t.Helper()
-	for _, tool := range []string{"dbus-daemon", "gsettings"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is missing (make test installs dbus and libglib2.0-bin)", tool)
-		}
-	}
-	home := t.TempDir()
-	run := filepath.Join(home, "run")
-	os.MkdirAll(run, 0o700)
-	env := []string{
-		"HOME=" + home,
-		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
-		"XDG_RUNTIME_DIR=" + run,
-		"XDG_CURRENT_DESKTOP=GNOME",
-		"PATH=" + os.Getenv("PATH"),
+	env := append(testenv.PrivateGNOME(t),
+		"PATH="+os.Getenv("PATH"),
 		"LANG=C.UTF-8",
 		"POLARIS_NO_AUTO_UPDATE=1", // tests never download lists from the Internet
-	}
-	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
-	cmd.Env = env
-	out, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("dbus-daemon: %v", err)
-	}
-	env = append(env, "DBUS_SESSION_BUS_ADDRESS="+strings.TrimSpace(line))
+	)
 	return &desktop{t: t, env: env}
 }
 

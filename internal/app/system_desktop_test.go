@@ -3,16 +3,14 @@
 package app
 
 import (
-	"bufio"
 	"context"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"polaris/internal/ca"
+	"polaris/internal/testenv"
 )
 
 // privateGNOME points this process at a private session bus and a
@@ -20,31 +18,10 @@ import (
 // proxy) never touches the real user's settings.
 func privateGNOME(t *testing.T) {
 	t.Helper()
-	for _, tool := range []string{"dbus-daemon", "gsettings"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is missing (make test installs dbus and libglib2.0-bin)", tool)
-		}
+	for _, kv := range testenv.PrivateGNOME(t) {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
 	}
-	home := t.TempDir()
-	run := filepath.Join(home, "run")
-	if err := os.MkdirAll(run, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("HOME", home)
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
-	t.Setenv("XDG_RUNTIME_DIR", run)
-	t.Setenv("XDG_CURRENT_DESKTOP", "GNOME")
-	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
-	out, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("dbus-daemon: %v", err)
-	}
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", strings.TrimSpace(line))
 }
 
 func gsettings(t *testing.T, args ...string) string {
