@@ -21,6 +21,7 @@ import (
 
 	"polaris/blocklist"
 	"polaris/internal/status"
+	"polaris/internal/testenv"
 )
 
 // blockOrigin is an origin that answers every host (the proxy's route maps
@@ -317,17 +318,11 @@ func TestAllowOnceExpires(t *testing.T) {
 	m := compileRules(t, blocklist.Options{}, "||tracker.test^")
 	tp, _ := startBlockProxy(t, m, BlockConfig{})
 	c := tp.client()
-	// A short window, longer ones when the machine is too loaded to
-	// make a request within it.
-	for window := 300 * time.Millisecond; ; window *= 4 {
-		until := time.Now().Add(window)
+	testenv.GrowingWindow(t, 300*time.Millisecond, func(until time.Time) bool {
 		tp.AllowOnce("tracker.test", until)
 		resp, _ := do(t, c, browserGet(t, "http://tracker.test/", navigation))
 		if time.Now().After(until) {
-			if window > 10*time.Second {
-				t.Fatalf("one request took longer than %v", window)
-			}
-			continue
+			return false
 		}
 		if resp.StatusCode != 200 {
 			t.Errorf("while allowed once: %d, want 200", resp.StatusCode)
@@ -336,8 +331,8 @@ func TestAllowOnceExpires(t *testing.T) {
 		if resp, _ := do(t, c, browserGet(t, "http://tracker.test/", navigation)); resp.StatusCode != 403 {
 			t.Errorf("after allow once expired: %d, want 403", resp.StatusCode)
 		}
-		return
-	}
+		return true
+	})
 }
 
 func TestAllowlistedSitePasses(t *testing.T) {
@@ -389,17 +384,11 @@ func TestProtectionOffAndPause(t *testing.T) {
 		t.Errorf("protection off: %d, want 200", got)
 	}
 	tp.SetPolicy(Policy{Protection: true})
-	// A short pause, longer ones when the machine is too loaded to make a
-	// request within it.
-	for window := 400 * time.Millisecond; ; window *= 4 {
-		until := time.Now().Add(window)
+	testenv.GrowingWindow(t, 400*time.Millisecond, func(until time.Time) bool {
 		tp.Pause(until)
 		got := get()
 		if time.Now().After(until) {
-			if window > 10*time.Second {
-				t.Fatalf("one request took longer than %v", window)
-			}
-			continue
+			return false
 		}
 		if got != 200 {
 			t.Errorf("paused: %d, want 200", got)
@@ -408,8 +397,8 @@ func TestProtectionOffAndPause(t *testing.T) {
 			t.Errorf("decision while paused = %+v", d)
 		}
 		time.Sleep(time.Until(until) + 50*time.Millisecond)
-		break
-	}
+		return true
+	})
 	if got := get(); got != 204 {
 		t.Errorf("after the pause ended: %d, want 204", got)
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 )
 
 var (
@@ -56,5 +57,23 @@ func findShared() string {
 			return ""
 		}
 		dir = parent
+	}
+}
+
+// GrowingWindow runs try with a deadline a short window from now (first),
+// then 4× longer windows while try reports that the machine was too slow
+// to act within it, for tests of things that expire (a pause, an "allow
+// once"): try does what must happen before until, returns false if
+// time.Now() is already past until (nothing can be concluded), else checks
+// and returns true. A window over 10 s that is still too short fails t.
+func GrowingWindow(t testing.TB, first time.Duration, try func(until time.Time) bool) {
+	t.Helper()
+	for window := first; ; window *= 4 {
+		if try(time.Now().Add(window)) {
+			return
+		}
+		if window > 10*time.Second {
+			t.Fatalf("this machine took longer than %v for what the test needed within it", window)
+		}
 	}
 }
