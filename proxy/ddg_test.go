@@ -85,23 +85,6 @@ func readJSON(t *testing.T, rel string, v any) {
 	testenv.ReadJSON(t, "ddg-reference-tests/"+rel, v)
 }
 
-// ddgClassification maps "file|set|index" to the proxy classification.
-func ddgClassification(t *testing.T) map[string]string {
-	t.Helper()
-	var rows []struct {
-		File  string `json:"file"`
-		Set   string `json:"set"`
-		Index int    `json:"index"`
-		Proxy string `json:"proxy"`
-	}
-	readJSON(t, "proxy-classification.json", &rows)
-	m := map[string]string{}
-	for _, r := range rows {
-		m[fmt.Sprintf("%s|%s|%d", r.File, r.Set, r.Index)] = r.Proxy
-	}
-	return m
-}
-
 // ddgTally counts a suite's cases and logs them at the end.
 type ddgTally struct {
 	t                              *testing.T
@@ -218,7 +201,7 @@ func withoutFragment(s string) string {
 }
 
 func TestDDGHTTPSUpgrades(t *testing.T) {
-	class := ddgClassification(t)
+	class := testenv.DDGClassification(t)
 	var suite map[string]ddgSet
 	readJSON(t, "https-upgrades/tests.json", &suite)
 	upgradable := map[string]bool{}
@@ -276,7 +259,7 @@ func readLines(t *testing.T, rel string) []string {
 
 // GPC header cases, in "header everywhere" mode, with HTTPS filtering on.
 func TestDDGGlobalPrivacyControl(t *testing.T) {
-	class := ddgClassification(t)
+	class := testenv.DDGClassification(t)
 	var suite map[string]ddgSet
 	readJSON(t, "global-privacy-control/tests.json", &suite)
 	// The user's per-site exceptions stand in for the configuration's
@@ -342,7 +325,7 @@ func tdsEntities(t *testing.T, rel string) func(a, b string) bool {
 }
 
 func TestDDGReferrerTrimming(t *testing.T) {
-	class := ddgClassification(t)
+	class := testenv.DDGClassification(t)
 	var suite map[string]ddgSet
 	readJSON(t, "referrer-trimming/tests.json", &suite)
 	w := newDDGWorld(t, Policy{Protection: true}, HTTPSPolicy{
@@ -378,7 +361,7 @@ func TestDDGReferrerTrimming(t *testing.T) {
 }
 
 func TestDDGURLParameters(t *testing.T) {
-	class := ddgClassification(t)
+	class := testenv.DDGClassification(t)
 	var suite map[string]ddgSet
 	readJSON(t, "url-parameters/tests.json", &suite)
 	// The parameters come from the configuration; the policy's own list is
@@ -401,7 +384,7 @@ func TestDDGURLParameters(t *testing.T) {
 }
 
 func TestDDGAMPProtections(t *testing.T) {
-	class := ddgClassification(t)
+	class := testenv.DDGClassification(t)
 	var suite map[string]ddgSet
 	readJSON(t, "amp-protections/tests.json", &suite)
 	w := newDDGWorld(t, Policy{Protection: true}, HTTPSPolicy{StripParams: true},

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -22,12 +23,11 @@ func ReadJSON(t testing.TB, rel string, v any) {
 	}
 }
 
-// DDGDecidable returns, for one file of the DuckDuckGo privacy reference
-// tests (its path under ddg-reference-tests/), the "set/index" keys of the
-// cases ddg-reference-tests/proxy-classification.json marks decidable by a
-// proxy: "yes", "yes*" and "partial" (whose request decision and surrogate
-// body a proxy can check). It fails the test when there is none.
-func DDGDecidable(t testing.TB, file string) map[string]bool {
+// DDGClassification maps "file|set|index" of every case of the DuckDuckGo
+// privacy reference tests to its proxy classification in
+// ddg-reference-tests/proxy-classification.json ("yes", "yes*", "partial",
+// "mode-dependent", "browser").
+func DDGClassification(t testing.TB) map[string]string {
 	t.Helper()
 	var rows []struct {
 		File  string `json:"file"`
@@ -36,10 +36,25 @@ func DDGDecidable(t testing.TB, file string) map[string]bool {
 		Proxy string `json:"proxy"`
 	}
 	ReadJSON(t, "ddg-reference-tests/proxy-classification.json", &rows)
-	out := map[string]bool{}
+	m := make(map[string]string, len(rows))
 	for _, r := range rows {
-		if r.File == file && (r.Proxy == "yes" || r.Proxy == "yes*" || r.Proxy == "partial") {
-			out[fmt.Sprintf("%s/%d", r.Set, r.Index)] = true
+		m[fmt.Sprintf("%s|%s|%d", r.File, r.Set, r.Index)] = r.Proxy
+	}
+	return m
+}
+
+// DDGDecidable returns, for one file of the DuckDuckGo privacy reference
+// tests (its path under ddg-reference-tests/), the "set/index" keys of the
+// cases ddg-reference-tests/proxy-classification.json marks decidable by a
+// proxy: "yes", "yes*" and "partial" (whose request decision and surrogate
+// body a proxy can check). It fails the test when there is none.
+func DDGDecidable(t testing.TB, file string) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	for key, proxy := range DDGClassification(t) {
+		f, setIndex, _ := strings.Cut(key, "|")
+		if f == file && (proxy == "yes" || proxy == "yes*" || proxy == "partial") {
+			out[strings.Replace(setIndex, "|", "/", 1)] = true
 		}
 	}
 	if len(out) == 0 {
