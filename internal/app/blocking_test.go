@@ -516,40 +516,59 @@ func TestAddLocalFile(t *testing.T) {
 	}
 }
 
+// churn is a running App subscribed to a list "churn" that a local server
+// serves, with clients hammering the proxy (see hammer).
+type churn struct {
+	o    *origins
+	ls   *listServer
+	a    *App
+	id   int64
+	stop func(during string)
+	// version is the list with n pairs of rules (hosts PREFIXi.example,
+	// paths /adi/), always blocking 127.0.0.2.
+	version func(n int) string
+}
+
+func churnList(t *testing.T, prefix string) churn {
+	t.Helper()
+	ch := churn{o: newOrigins(t)}
+	ch.version = func(n int) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "! Title: churn\n||127.0.0.2^\n")
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&b, "||%s%d.example^\n/ad%d/*$image\n", prefix, i, i)
+		}
+		return b.String()
+	}
+	ch.ls = newListServer(t, ch.version(10))
+	ch.a = openTestApp(t, Options{})
+	c := serveApp(t, ch.a)
+	if err := ch.a.AddList(context.Background(), ch.ls.srv.URL+"/churn.txt", ""); err != nil {
+		t.Fatal(err)
+	}
+	ch.id = findList(t, ch.a, "churn").ID
+	ch.stop = hammer(t, c, ch.o)
+	return ch
+}
+
 // TestListGrowsAndShrinksUnderLoad updates a list between a large and a
 // small version over and over while clients hammer the proxy: no request
 // may fail, and a host both versions block is always blocked.
 func TestListGrowsAndShrinksUnderLoad(t *testing.T) {
 	ctx := context.Background()
-	o := newOrigins(t)
-	version := func(n int) string {
-		var b strings.Builder
-		fmt.Fprintf(&b, "! Title: churn\n||127.0.0.2^\n")
-		for i := 0; i < n; i++ {
-			fmt.Fprintf(&b, "||t%d.example^\n/ad%d/*$image\n", i, i)
-		}
-		return b.String()
-	}
-	ls := newListServer(t, version(10))
-	a := openTestApp(t, Options{})
-	c := serveApp(t, a)
-	if err := a.AddList(ctx, ls.srv.URL+"/churn.txt", ""); err != nil {
-		t.Fatal(err)
-	}
-	id := findList(t, a, "churn").ID
-	stop := hammer(t, c, o)
+	ch := churnList(t, "t")
 	sizes := []int{5000, 10, 20000, 0, 8000, 3}
 	for round := 0; round < 12; round++ {
 		n := sizes[round%len(sizes)]
-		ls.set(version(n), "text/plain", 200)
-		if err := a.UpdateLists(ctx, id); err != nil {
+		ch.ls.set(ch.version(n), "text/plain", 200)
+		if err := ch.a.UpdateLists(ctx, ch.id); err != nil {
 			t.Fatal(err)
 		}
-		if got, want := findList(t, a, "churn").Rules, 1+2*n; got != want {
+		if got, want := findList(t, ch.a, "churn").Rules, 1+2*n; got != want {
 			t.Errorf("round %d: list has %d rules, want %d", round, got, want)
 		}
 	}
-	stop("12 list updates")
+	ch.stop("12 list updates")
 }
 
 // blockPageForms returns the action forms of a block page.

@@ -246,26 +246,10 @@ func hammer(t *testing.T, c *http.Client, o *origins) (stop func(during string))
 // blocks stays blocked, garbage keeps the version in force.
 func TestListUpdatesUnderLoad(t *testing.T) {
 	ctx := context.Background()
-	o := newOrigins(t)
-	version := func(n int) string {
-		var b strings.Builder
-		fmt.Fprintf(&b, "! Title: churn\n||127.0.0.2^\n")
-		for i := 0; i < n; i++ {
-			fmt.Fprintf(&b, "||v%d.example^\n/ad%d/*$image\n", i, i)
-		}
-		return b.String()
-	}
-	ls := newListServer(t, version(10))
-	a := openTestApp(t, Options{})
-	c := serveApp(t, a)
-	if err := a.AddList(ctx, ls.srv.URL+"/churn.txt", ""); err != nil {
-		t.Fatal(err)
-	}
-	id := findList(t, a, "churn").ID
-	stop := hammer(t, c, o)
+	ch := churnList(t, "v")
 	updates := 0
 	for round, n := range []int{4000, 30, 12000, 0} {
-		real := version(n)
+		real := ch.version(n)
 		for _, step := range []struct {
 			name, text, ctype string
 			code              int
@@ -281,19 +265,19 @@ func TestListUpdatesUnderLoad(t *testing.T) {
 			{"server error", "oops", "text/plain", 503, "503", 503},
 			{"not modified at last", real, "text/plain", 200, "", 304},
 		} {
-			ls.set(step.text, step.ctype, step.code)
-			err := a.UpdateLists(ctx, id)
+			ch.ls.set(step.text, step.ctype, step.code)
+			err := ch.a.UpdateLists(ctx, ch.id)
 			updates++
 			if step.want == "" && err != nil || step.want != "" && (err == nil || !strings.Contains(err.Error(), step.want)) {
 				t.Errorf("round %d, %s: UpdateLists = %v, want an error about %q", round, step.name, err, step.want)
 			}
-			if got := ls.lastAnswer(); got != step.answer {
+			if got := ch.ls.lastAnswer(); got != step.answer {
 				t.Errorf("round %d, %s: the server answered %d, want %d", round, step.name, got, step.answer)
 			}
-			if got, want := findList(t, a, "churn").Rules, 1+2*n; got != want {
+			if got, want := findList(t, ch.a, "churn").Rules, 1+2*n; got != want {
 				t.Errorf("round %d, %s: the list has %d rules, want %d", round, step.name, got, want)
 			}
 		}
 	}
-	stop(fmt.Sprintf("%d list updates", updates))
+	ch.stop(fmt.Sprintf("%d list updates", updates))
 }
