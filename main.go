@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Command polaris is a privacy control panel: a local proxy that sends the
 // user's Do Not Track / Global Privacy Control choice, blocks third-party
 // trackers, forces HTTPS for search engines and can route everything

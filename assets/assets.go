@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package assets holds the files embedded in the binary: the pages the proxy
 // serves itself, the application icon, the list catalogue and the curated
 // default rules. It has no behaviour beyond exposing them.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package blocklist is Polaris's tracker-blocking engine: it parses lists,
 // compiles them into an immutable Matcher and decides requests. It does no
 // I/O: lists come in as readers or strings, verdicts go out as values.

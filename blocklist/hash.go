@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 package blocklist
 
 // Hashes used by the indexes. Tokens (runs of [a-z0-9%]) hash with 32-bit

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package proxy is Polaris's local forward proxy, an adapter over
 // github.com/elazarl/goproxy: requests come in, the user's policy is applied
 // (privacy signals, and the hooks later features add), and they go out

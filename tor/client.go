@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package tor runs and controls Polaris's own Tor client, on top of
 // github.com/cretz/bine: it starts a private tor process (never the
 // system's), reports bootstrap progress and failures in plain words, restarts

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package ui is Polaris's window and tray, in Fyne. It talks to the engine
 // only through the Controller interface (controller.go): settings go in
 // with Apply, status comes out of Subscribe, and a few actions that are not

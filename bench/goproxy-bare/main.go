@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Command goproxy-bare is the baseline for bench/proxy.sh: a plain goproxy
 // forwarder that adds DNT/Sec-GPC and nothing else, so that Polaris's own
 // cost per request can be told apart from goproxy's.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package app is Polaris's orchestrator. It owns the settings, the store,
 // the proxy (and, as they land, Tor, the CA and the lists), converts the
 // user's settings into each component's configuration, swaps them in, and

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package ca is Polaris's per-install certificate authority: it loads or
 // generates the root CA once (ECDSA P-256, crypto/rand, files 0600 in a 0700
 // directory), issues cached leaf certificates for the hosts the proxy

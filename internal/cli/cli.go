@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package cli is Polaris's command line: the headless `run` and the
 // subcommands that inspect and change a data dir. It talks to the engine
 // through the Backend interface it declares; main.go supplies the

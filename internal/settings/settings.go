@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package settings is the pure description of what the user chose: the
 // Settings type, its defaults, validation, and the textual key/value form used
 // by the CLI, the store and exports. It does no I/O.

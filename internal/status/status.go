@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package status holds the plain value types that flow from the engine to
 // its clients (GUI, CLI): the status Snapshot, decision events, and the
 // records shown on screens. Pure: no I/O, no behaviour beyond formatting.

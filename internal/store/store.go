@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package store keeps Polaris's state in one SQLite file (the only importer
 // of database/sql and go-sqlite3): settings, and the tables each feature adds
 // through numbered migrations.

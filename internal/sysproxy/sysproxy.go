@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package sysproxy points the operating system's proxy settings at Polaris
 // and puts them back exactly as they were.
 //

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package testenv helps tests find the workplace's shared test data
 // (../shared: real blocklists, adblock vectors, DuckDuckGo reference tests,
 // the private Tor network script). Tests read that data in place; it is

@@ -1,4 +1,6 @@
-package main
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+package e2e
 
 // Tracker blocking through the real binary: `polaris lists`, `polaris
 // stats`, and a running `polaris run` picking up what the CLI changes.

@@ -1,4 +1,6 @@
-package main
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+package e2e
 
 // HTTPS filtering through the real binary: the per-install CA, an HTTPS
 // origin on 127.0.0.1 with a certificate from a test CA given as

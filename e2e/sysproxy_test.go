@@ -1,4 +1,6 @@
-package main
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+package e2e
 
 // The system proxy through the real binary, on a throw-away GNOME settings
 // database: a private D-Bus session with dconf under a temporary HOME, so

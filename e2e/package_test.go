@@ -1,6 +1,8 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 //go:build linux && !nogui
 
-package main
+package e2e
 
 import (
 	"os"
@@ -15,22 +17,28 @@ import (
 // and a .desktop entry that starts it.
 func TestLinuxPackage(t *testing.T) {
 	dir := t.TempDir()
-	// fyne package counts builds up in FyneApp.toml: leave the file as it was.
-	meta, err := os.ReadFile("FyneApp.toml")
+	// fyne package runs in the module's root, where FyneApp.toml is.
+	repo, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.WriteFile("FyneApp.toml", meta, 0o644) })
+	// fyne package counts builds up in FyneApp.toml: leave the file as it was.
+	meta, err := os.ReadFile(filepath.Join(repo, "FyneApp.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.WriteFile(filepath.Join(repo, "FyneApp.toml"), meta, 0o644) })
 	// The window's binary the GUI tests build (shares their build cache);
 	// `make package` builds a release binary the same way fyne does.
 	cmd := exec.Command("go", "tool", "fyne", "package", "-os", "linux", "-release", "-name", "Polaris", "-icon", "assets/icon.png",
 		"--exe", buildGUI(t))
 	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
+	cmd.Dir = repo
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("fyne package: %v\n%s", err, out)
 	}
 	pkg := filepath.Join(dir, "Polaris.tar.xz")
-	if err := os.Rename("Polaris.tar.xz", pkg); err != nil {
+	if err := os.Rename(filepath.Join(repo, "Polaris.tar.xz"), pkg); err != nil {
 		t.Fatal(err)
 	}
 	out, err := exec.Command("tar", "-xJf", pkg, "-C", dir).CombinedOutput()

@@ -1,4 +1,6 @@
-package main
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+package e2e
 
 import (
 	"encoding/json"

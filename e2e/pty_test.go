@@ -1,6 +1,8 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 //go:build linux
 
-package main
+package e2e
 
 import (
 	"bufio"

@@ -1,6 +1,8 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 //go:build !nogui
 
-package main
+package e2e
 
 // The real window under Xvfb: the GUI binary starts, its window maps and
 // renders something other than a blank rectangle, a second start brings
@@ -45,7 +47,7 @@ func buildGUI(tb testing.TB) string {
 			return
 		}
 		guiBinary = filepath.Join(dir, "polaris")
-		out, err := exec.Command("go", "build", "-o", guiBinary, ".").CombinedOutput()
+		out, err := exec.Command("go", "build", "-o", guiBinary, "polaris").CombinedOutput()
 		if err != nil {
 			guiErr = fmt.Errorf("building the GUI binary: %v\n%s", err, out)
 		}

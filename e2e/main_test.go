@@ -1,4 +1,6 @@
-package main
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+package e2e
 
 // End-to-end tests of the built binary: the real `polaris` process, its real
 // SQLite file, real origin servers on 127.0.0.1.
@@ -33,7 +35,7 @@ func TestMain(m *testing.M) {
 	binary = filepath.Join(dir, "polaris")
 	// Never download the catalogue's lists from the Internet in tests.
 	os.Setenv("POLARIS_NO_AUTO_UPDATE", "1")
-	build := exec.Command("go", "build", "-tags", "nogui", "-o", binary, ".")
+	build := exec.Command("go", "build", "-tags", "nogui", "-o", binary, "polaris")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building polaris:", err)
