@@ -17,6 +17,8 @@ func TestDependencies(t *testing.T) {
 		"polaris/internal/ca":         sibling,
 		"polaris/internal/store":      sibling,
 		"polaris/internal/sysproxy":   sibling,
+		"polaris/internal/resolver":   "the resolver reaches the proxy through Route (Dial, CNAMEs), composed in internal/app",
+		"github.com/miekg/dns":        "only internal/resolver speaks DNS",
 		"polaris/internal/app":        "imports point down: app uses proxy, not the reverse",
 		"polaris/internal/cli":        "imports point down",
 		"polaris/ui":                  "the GUI talks to app's Controller, the proxy never to the GUI",
