@@ -110,13 +110,8 @@ func (s *Server) listen(cert tls.Certificate) error {
 	handler := func(tr string) dns.Handler {
 		return dns.HandlerFunc(func(w dns.ResponseWriter, m *dns.Msg) { w.WriteMsg(s.answer(m, tr)) })
 	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	pc, tcp, err := listenPair()
 	if err != nil {
-		return err
-	}
-	tcp, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		pc.Close()
 		return err
 	}
 	s.Plain = pc.LocalAddr().String()
@@ -142,6 +137,24 @@ func (s *Server) listen(cert tls.Certificate) error {
 	s.DoHURL = doh.URL + "/dns-query"
 	s.stops = append(s.stops, doh.Close)
 	return nil
+}
+
+// listenPair listens on one free port for UDP and TCP (the port UDP got
+// may be taken for TCP: then another one).
+func listenPair() (net.PacketConn, net.Listener, error) {
+	var err error
+	for range 20 {
+		var pc net.PacketConn
+		if pc, err = net.ListenPacket("udp", "127.0.0.1:0"); err != nil {
+			return nil, nil, err
+		}
+		var tcp net.Listener
+		if tcp, err = net.Listen("tcp", pc.LocalAddr().String()); err == nil {
+			return pc, tcp, nil
+		}
+		pc.Close()
+	}
+	return nil, nil, err
 }
 
 // serveDoH answers RFC 8484 POST and GET requests.
