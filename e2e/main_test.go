@@ -28,6 +28,11 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	// Into the private network namespace first (netns_test.go): the outer
+	// process only waits for the inner one.
+	if code, done := enterNetns(); done {
+		os.Exit(code)
+	}
 	dir, err := os.MkdirTemp("", "polaris-e2e")
 	if err != nil {
 		panic(err)
@@ -42,6 +47,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	stopBrowsers()
 	testenv.StopTornet()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -77,6 +83,8 @@ type running struct {
 	stdout *bufio.Reader
 	stderr *bytes.Buffer
 	done   chan error
+	// dataDir is the data dir it runs on.
+	dataDir string
 }
 
 // startPolaris starts `polaris run` and waits for its address.
@@ -88,7 +96,7 @@ func startPolaris(t testing.TB, dataDir string, extra ...string) *running {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &running{cmd: cmd, stdout: bufio.NewReader(out), stderr: &bytes.Buffer{}, done: make(chan error, 1)}
+	r := &running{cmd: cmd, stdout: bufio.NewReader(out), stderr: &bytes.Buffer{}, done: make(chan error, 1), dataDir: dataDir}
 	cmd.Stderr = r.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
