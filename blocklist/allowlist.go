@@ -5,8 +5,6 @@ package blocklist
 import (
 	"fmt"
 	"strings"
-
-	"polaris/internal/settings"
 )
 
 // allowlist holds the user's sites where protections are off.
@@ -18,7 +16,7 @@ type allowlist struct {
 func newAllowlist(patterns []string) (allowlist, error) {
 	var a allowlist
 	for _, p := range patterns {
-		norm, err := settings.CheckSitePattern(p)
+		norm, err := CheckSitePattern(p)
 		if err != nil {
 			return a, fmt.Errorf("allowlist entry %q: %w", p, err)
 		}

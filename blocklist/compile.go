@@ -26,7 +26,7 @@ type Options struct {
 	// Requests from such a site (or to it, when the site is unknown) get an
 	// Exception verdict.
 	Allowlist []string
-	// Categories are the categories to block (settings.Categories names).
+	// Categories are the categories to block (Categories names).
 	// nil blocks every category; an empty slice blocks none. Rules without a
 	// category always apply. See also Matcher.WithCategories.
 	Categories []string

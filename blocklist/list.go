@@ -52,7 +52,7 @@ type ListMeta struct {
 	Name    string
 	Source  string // where it came from (URL or file), for the user
 	License string
-	// Category (one of settings.Categories) applies to the list's rules
+	// Category (one of Categories) applies to the list's rules
 	// that have none of their own; "" leaves them uncategorised (always
 	// applied).
 	Category string

@@ -9,8 +9,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"polaris/internal/settings"
 )
 
 func TestDetectFormat(t *testing.T) {
@@ -174,7 +172,7 @@ func TestCRLF(t *testing.T) {
 func TestListMetaInVerdicts(t *testing.T) {
 	metas := []ListMeta{
 		{Name: "First", Source: "https://lists.example/first.txt", License: "CC0-1.0", Format: FormatABP},
-		{Name: "Second", Source: "/home/u/second.txt", License: "GPL-3.0-only", Category: string(settings.Categories[0]), Format: FormatHosts},
+		{Name: "Second", Source: "/home/u/second.txt", License: "GPL-3.0-only", Category: string(Categories[0]), Format: FormatHosts},
 	}
 	var lists []*List
 	for i, text := range []string{"||first.test^", "0.0.0.0 second.test"} {

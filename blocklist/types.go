@@ -218,7 +218,7 @@ type Verdict struct {
 	Rule string
 	// List is the name of the list Rule comes from.
 	List string
-	// Category is the category of Rule (one of settings.Categories) or ""
+	// Category is the category of Rule (one of Categories) or ""
 	// when the rule has none.
 	Category string
 	// Redirect names the surrogate resource for Action Redirect. For Block

@@ -117,7 +117,9 @@ func startPolaris(t testing.TB, dataDir string, extra ...string) *running {
 		for deadline := time.Now().Add(10 * time.Second); len(testenv.ProcessesWith(torDir)) > 0; {
 			if time.Now().After(deadline) {
 				for _, pid := range testenv.ProcessesWith(torDir) {
-					syscall.Kill(pid, syscall.SIGKILL)
+					if p, err := os.FindProcess(pid); err == nil {
+						p.Kill()
+					}
 				}
 				t.Errorf("a tor of this test's Polaris was still running 10 s after Polaris stopped")
 				break

@@ -3,8 +3,12 @@
 package app
 
 import (
+	"crypto/tls"
+	"net/http"
+	"net/url"
 	"os"
 	"testing"
+	"time"
 
 	"polaris/internal/testenv"
 )
@@ -17,4 +21,11 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	testenv.StopTornet()
 	os.Exit(code)
+}
+
+// proxyClient is a client that sends everything through the proxy at addr.
+func proxyClient(addr string, roots *tls.Config) *http.Client {
+	u, _ := url.Parse("http://" + addr)
+	tr := &http.Transport{Proxy: http.ProxyURL(u), DisableKeepAlives: true, TLSClientConfig: roots}
+	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
 }

@@ -15,7 +15,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -143,12 +142,6 @@ func untilThroughTor(t *testing.T, c *http.Client, o *peerOrigin, u, referer str
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-func proxyClient(addr string, roots *tls.Config) *http.Client {
-	u, _ := url.Parse("http://" + addr)
-	tr := &http.Transport{Proxy: http.ProxyURL(u), DisableKeepAlives: true, TLSClientConfig: roots}
-	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
 }
 
 func TestTorMode(t *testing.T) {

@@ -6,25 +6,29 @@ import (
 	"errors"
 	"slices"
 	"strings"
+
+	"polaris/blocklist"
 )
 
-// Category is a kind of tracker. The engine tags every rule with one.
-type Category string
+// Category is a kind of tracker: the engine's categories
+// (blocklist.Category), named here for the settings' users (the window, the
+// command line), which do not import the engine.
+type Category = blocklist.Category
 
 // The categories, in display order.
 const (
-	CatAdvertising    Category = "advertising"
-	CatAnalytics      Category = "analytics"
-	CatSocial         Category = "social"
-	CatFingerprinting Category = "fingerprinting"
-	CatCryptomining   Category = "cryptomining"
-	CatEmail          Category = "email"
-	CatContent        Category = "content"
-	CatOther          Category = "other"
+	CatAdvertising    = blocklist.CatAdvertising
+	CatAnalytics      = blocklist.CatAnalytics
+	CatSocial         = blocklist.CatSocial
+	CatFingerprinting = blocklist.CatFingerprinting
+	CatCryptomining   = blocklist.CatCryptomining
+	CatEmail          = blocklist.CatEmail
+	CatContent        = blocklist.CatContent
+	CatOther          = blocklist.CatOther
 )
 
-// Categories lists every category in display order.
-var Categories = []Category{CatAdvertising, CatAnalytics, CatSocial, CatFingerprinting, CatCryptomining, CatEmail, CatContent, CatOther}
+// Categories lists every category in display order (blocklist.Categories).
+var Categories = blocklist.Categories
 
 // Preset is a protection level.
 type Preset string
@@ -85,16 +89,9 @@ func parseCategory(v string) (string, error) {
 }
 
 // CheckSitePattern validates and normalises an allowlist pattern: a host
-// name, optionally starting with "*.".
-func CheckSitePattern(v string) (string, error) {
-	p := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(v)), ".")
-	host := strings.TrimPrefix(p, "*.")
-	if host == "" || len(host) > 253 || strings.Trim(host, "abcdefghijklmnopqrstuvwxyz0123456789-._") != "" ||
-		strings.HasPrefix(host, ".") || strings.Contains(host, "..") {
-		return "", errors.New("want a host name such as example.com or *.example.com")
-	}
-	return p, nil
-}
+// name, optionally starting with "*." (the engine's syntax,
+// blocklist.CheckSitePattern).
+func CheckSitePattern(v string) (string, error) { return blocklist.CheckSitePattern(v) }
 
 var blockingKeys = []Key{
 	{

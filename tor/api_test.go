@@ -6,42 +6,11 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 )
-
-// TestImports enforces STYLE.md: tor is an adapter that imports only its
-// library (bine, x/net), the standard library and the pure leaves.
-func TestImports(t *testing.T) {
-	out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, ".").Output()
-	if err != nil {
-		t.Skipf("go list: %v", err)
-	}
-	for _, imp := range strings.Fields(string(out)) {
-		first, _, _ := strings.Cut(imp, "/")
-		switch {
-		case !strings.Contains(first, "."): // standard library (or polaris)
-			if first == "polaris" && imp != "polaris/internal/status" && imp != "polaris/internal/settings" {
-				t.Errorf("tor imports %s: adapters import only the pure leaves internal/status and internal/settings (siblings meet in internal/app)", imp)
-			}
-		case strings.HasPrefix(imp, "github.com/cretz/bine/"), strings.HasPrefix(imp, "golang.org/x/net/"):
-		default:
-			t.Errorf("tor imports %s: only bine and golang.org/x/net are allowed besides the standard library", imp)
-		}
-	}
-	deps, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", ".").Output()
-	if err != nil {
-		t.Skipf("go list -deps: %v", err)
-	}
-	for _, d := range strings.Fields(string(deps)) {
-		if strings.HasPrefix(d, "polaris/") && d != "polaris/tor" && d != "polaris/internal/status" && d != "polaris/internal/settings" {
-			t.Errorf("tor depends on %s, want only the pure leaves", d)
-		}
-	}
-}
 
 // TestNoBineInAPI checks that no exported declaration mentions a bine
 // type: nothing outside tor/ may see one.
