@@ -38,7 +38,6 @@ type httpsParts struct {
 	roots    atomic.Pointer[x509.CertPool]
 	mitm     mitmState
 	pins     pinTracker
-	reach    reachCache
 	first    firstState
 	checker  siteChecker
 	ampGuard ampLoopGuard
@@ -137,7 +136,6 @@ func (p *Proxy) stopHTTPS(ctx context.Context) error {
 // old roots and cuts open tunnels.
 func (p *Proxy) SetUpstreamRoots(pool *x509.CertPool) {
 	p.roots.Store(pool)
-	p.reach.reset()
 	p.ResetConnections()
 }
 
@@ -188,13 +186,6 @@ func (p *Proxy) intercept(req *http.Request, client net.Conn, hostport, host str
 	if major == 0 {
 		major, minor = 1, 1
 	}
-	// On port 443, where browsers try HTTPS on their own, the site's own
-	// HTTPS is checked while the browser starts its handshake (reach.go).
-	_, port, _ := net.SplitHostPort(hostport)
-	var reach <-chan error
-	if port == "443" {
-		reach = p.startReach(req, hostport, host)
-	}
 	if _, err := fmt.Fprintf(client, "HTTP/%d.%d 200 Connection established\r\n\r\n", major, minor); err != nil {
 		client.Close()
 		return
@@ -204,7 +195,7 @@ func (p *Proxy) intercept(req *http.Request, client net.Conn, hostport, host str
 	// is; a server-speaks-first protocol sends nothing, so give up waiting
 	// soon on ports that are not 443.
 	wait := DefaultHandshakeTimeout
-	if port != "443" {
+	if _, port, _ := net.SplitHostPort(hostport); port != "443" {
 		wait = 3 * time.Second
 	}
 	client.SetDeadline(time.Now().Add(wait))
@@ -230,12 +221,6 @@ func (p *Proxy) intercept(req *http.Request, client net.Conn, hostport, host str
 		tracked.mitm.Store(mitmBusy)
 	}
 	client.SetDeadline(time.Now().Add(DefaultHandshakeTimeout))
-	if reach != nil {
-		if err := <-reach; err != nil {
-			p.failHandshake(buffered, host, err)
-			return
-		}
-	}
 	mc := &mitmConn{
 		alertSniffer: alertSniffer{Conn: buffered},
 		host:         host, authority: authority(host, hostport), remote: req.RemoteAddr, client: tracked,

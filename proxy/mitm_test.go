@@ -277,27 +277,21 @@ func TestMITMWebSocket(t *testing.T) {
 	}
 	defer ln.Close()
 	gotGPC := make(chan string, 1)
-	// Polaris first checks the site's HTTPS on port 443 (a handshake, no
-	// request): serve every connection.
 	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				req, err := http.ReadRequest(br)
-				if err != nil || !isWebSocket(req.Header) {
-					io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
-					return
-				}
-				gotGPC <- req.Header.Get("Sec-Gpc")
-				io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
-				io.Copy(c, br)
-			}()
+		c, err := ln.Accept()
+		if err != nil {
+			return
 		}
+		defer c.Close()
+		br := bufio.NewReader(c)
+		req, err := http.ReadRequest(br)
+		if err != nil || !isWebSocket(req.Header) {
+			io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+			return
+		}
+		gotGPC <- req.Header.Get("Sec-Gpc")
+		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
+		io.Copy(c, br)
 	}()
 	tp := mitmProxy(t, polaris, upstream, toOrigin(ln.Addr().String()), signalsOn, HTTPSPolicy{})
 	tc := connectTLS(t, tp, "chat.example:443", polaris.pool, nil)
