@@ -108,6 +108,7 @@ type blockPageData struct {
 	List     string
 	Category string
 	Owner    string
+	CNAME    string // the tracker Host is an alias of, when that was blocked
 	Action   string // scheme://reserved-host the buttons post to
 	Return   string // the blocked address, where the buttons lead back to
 	Once     string // token for allow-once
@@ -131,6 +132,7 @@ func (p *Proxy) blockPageResponse(r *http.Request, v blocklist.Verdict, info *re
 		List:     v.List,
 		Category: v.Category,
 		Owner:    v.Owner,
+		CNAME:    v.CNAME,
 		Action:   scheme + "://" + p.cfg.ReservedHost,
 		Return:   full,
 		Once:     p.actionToken("once", info.host),
@@ -189,6 +191,9 @@ func holdPage(host string, g *holdGate) pageData {
 func (p *Proxy) refuseBlockedConnect(ctx *goproxy.ProxyCtx, host string, v blocklist.Verdict) *goproxy.ConnectAction {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Polaris blocked the connection to %s (a tracker).\nrule: %s\nlist: %s\n", host, v.Rule, v.List)
+	if v.CNAME != "" {
+		fmt.Fprintf(&b, "alias of: %s (a tracker behind the site's name)\n", v.CNAME)
+	}
 	if v.Category != "" {
 		fmt.Fprintf(&b, "category: %s\n", v.Category)
 	}
