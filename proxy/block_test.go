@@ -307,7 +307,9 @@ func TestBlockPageAndItsButtons(t *testing.T) {
 		t.Errorf("another host after allow once: %d, want 403", resp.StatusCode)
 	}
 	// Always allow: the site's protections are off.
-	resp = post(t, c, "http://polaris.invalid/blocked/allow-site", site, map[string]string{"Origin": "http://other.tracker.test"})
+	// (A form's POST over plain HTTP: no fetch metadata, and the
+	// Upgrade-Insecure-Requests of a navigation.)
+	resp = post(t, c, "http://polaris.invalid/blocked/allow-site", site, map[string]string{"Origin": "http://other.tracker.test", "Upgrade-Insecure-Requests": "1"})
 	if resp.StatusCode != 303 || len(allowed) != 1 || allowed[0] != "tracker.test" {
 		t.Fatalf("always allow: %d, allowed %v", resp.StatusCode, allowed)
 	}

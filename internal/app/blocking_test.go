@@ -615,6 +615,7 @@ func TestBlockPageAllowSiteIsSaved(t *testing.T) {
 	req, _ = http.NewRequest("POST", "http://polaris.invalid/blocked/allow-site", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", strings.TrimSuffix(o.tracker, "/"))
+	req.Header.Set("Upgrade-Insecure-Requests", "1") // a form's navigation over plain HTTP
 	resp, err := c.Do(req)
 	if err != nil || resp.StatusCode != 303 {
 		t.Fatalf("always allow: %v %v", resp, err)
