@@ -16,6 +16,7 @@ import (
 	"polaris/internal/status"
 	"polaris/internal/store"
 	"polaris/internal/sysproxy"
+	"polaris/proxy"
 )
 
 // systemState is what Polaris changed on the system while it runs.
@@ -194,6 +195,10 @@ func (a *App) applyAutostart(s settings.Settings) error {
 func (a *App) localHandler(addrFn func() string, notFound http.HandlerFunc) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /proxy.pac", func(w http.ResponseWriter, r *http.Request) {
+		if !proxy.PACFetch(r) {
+			notFound(w, r)
+			return
+		}
 		// In Tor mode the file never falls back to direct, whatever the
 		// fail-open setting says: turning Tor off is the only way back to
 		// direct connections, also when Polaris stops.
