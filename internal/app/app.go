@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"polaris/internal/ca"
+	"polaris/internal/instance"
 	"polaris/internal/settings"
 	"polaris/internal/status"
 	"polaris/internal/store"
@@ -123,6 +124,10 @@ type App struct {
 	hx     httpsState // HTTPS filtering, CA, site answers (https.go)
 	tor    torState   // Tor client and routing (tor.go)
 	show   showHook   // the window's "show" callback (instance.go)
+
+	// Client asks the Polaris running on the data dir (another process,
+	// or this one) about its Tor and its pause.
+	instance.Client
 	blk    blockingState
 	stats  statsState
 	reqlog logState // the request log on disk, when opted in (requestlog.go)
@@ -147,7 +152,7 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 	if w == nil {
 		w = io.Discard
 	}
-	a := &App{opts: opts, log: log.New(w, "polaris: ", log.LstdFlags), cur: settings.Default()}
+	a := &App{opts: opts, log: log.New(w, "polaris: ", log.LstdFlags), cur: settings.Default(), Client: instance.Client{DataDir: opts.DataDir}}
 	a.tor.wake = make(chan struct{}, 1)
 	a.run.wake = make(chan struct{}, 1)
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"polaris/internal/ca"
+	"polaris/internal/instance"
 	"polaris/internal/settings"
 	"polaris/internal/status"
 	"polaris/internal/store"
@@ -198,8 +199,9 @@ var fileDocs = []struct{ pattern, what string }{
 	{"polaris.db-wal", "the database's write-ahead log (part of the database)"},
 	{"polaris.db-shm", "the database's shared-memory index (part of the database)"},
 	{"polaris.db.corrupt-*", "a damaged database Polaris moved aside; delete it when you no longer need it"},
-	{"polaris.lock", "held while Polaris runs, so two copies never share this folder"},
-	{"polaris.sock", "lets a second start of Polaris bring the running window forward"},
+	{instance.LockFile, "held while Polaris runs, so two copies never share this folder"},
+	{instance.SocketFile, "lets a second start of Polaris bring the running window forward"},
+	{instance.TokenFile, "lets a second start of Polaris bring the running window forward (its address and a secret)"},
 	{"ca/ca.pem", "the certificate of your own Polaris certificate authority (for HTTPS filtering)"},
 	{"ca/ca.key", "its private key: never leaves this computer (file readable by you only)"},
 	{"ca/trust.json", "where the certificate was installed, so it can be removed exactly"},
@@ -287,18 +289,12 @@ func (a *App) deleteAllData(ctx context.Context, anyway bool) error {
 	if !held {
 		// Hold the instance lock while deleting: a Polaris starting now
 		// (at login, say) must not run on a data dir being deleted.
-		lockPath := filepath.Join(a.opts.DataDir, "polaris.lock")
-		lock, err := acquireLock(lockPath)
-		if errors.Is(err, ErrAlreadyRunning) {
+		lock, err := instance.Acquire(a.opts.DataDir)
+		if errors.Is(err, instance.ErrAlreadyRunning) {
 			return ErrRunning
 		}
-		if err == nil {
-			defer func() {
-				// Last of all, and still holding it: the data dir is left empty.
-				os.Remove(lockPath)
-				lock.release()
-			}()
-		}
+		// Last of all, and still holding it: the data dir is left empty.
+		defer lock.RemoveAndRelease()
 	}
 	// From here on nothing may point the system at Polaris again or start
 	// Tor in the folder being deleted: not the settings watcher (it waits
@@ -361,7 +357,7 @@ func (a *App) deleteAllData(ctx context.Context, anyway bool) error {
 		problems = append(problems, err)
 	}
 	for _, e := range entries {
-		if e.Name() == "polaris.lock" {
+		if e.Name() == instance.LockFile {
 			continue // held (by Run, or above until the end): removing it now would let a second instance in
 		}
 		if err := os.RemoveAll(filepath.Join(a.opts.DataDir, e.Name())); err != nil {

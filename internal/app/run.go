@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"polaris/internal/instance"
 	"polaris/internal/settings"
 	"polaris/internal/status"
 	"polaris/proxy"
@@ -25,7 +25,7 @@ type runState struct {
 	cur     atomic.Pointer[proxy.Proxy] // proxy, for readers that must not wait for mu
 	listen  string                      // the address the proxy was configured with
 	auth    string
-	lock    *instanceLock
+	lock    *instance.Lock
 	started time.Time
 	// wake makes the watcher look at the database now (buffered 1).
 	wake chan struct{}
@@ -48,9 +48,6 @@ func (a *App) wakeWatcher() {
 	default: // a wake-up is already pending
 	}
 }
-
-// ErrAlreadyRunning is returned by Run when another Polaris uses the data dir.
-var ErrAlreadyRunning = errors.New("another Polaris is already running with this data dir")
 
 // ErrEngineRunning is returned by Close while Run has not returned.
 var ErrEngineRunning = errors.New("the engine is still running: stop it before closing the database")
@@ -87,14 +84,14 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	if err := a.CheckListen(); err != nil {
 		return err
 	}
-	lock, err := acquireLock(filepath.Join(a.opts.DataDir, "polaris.lock"))
+	lock, err := instance.Acquire(a.opts.DataDir)
 	if err != nil {
 		return err
 	}
-	defer lock.release()
+	defer lock.Release()
 	a.setLockHeld(true) // from here to the end this process is the instance
 	defer a.setLockHeld(false)
-	defer a.serveInstance().close() // a second start asks us to show the window
+	defer a.serveInstance().Close() // a second start asks us to show the window
 
 	// Read the database's version first and the settings after it: a
 	// change saved from now on (by the CLI, or by an Apply in this process
