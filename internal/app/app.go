@@ -23,6 +23,7 @@ import (
 	"polaris/internal/ca"
 	"polaris/internal/instance"
 	"polaris/internal/settings"
+	"polaris/internal/stats"
 	"polaris/internal/status"
 	"polaris/internal/store"
 	"polaris/proxy"
@@ -118,19 +119,18 @@ type App struct {
 	deleting atomic.Bool
 	// runs counts the calls to Run that have not returned; Close refuses
 	// while it is not zero (the engine reads the database until it stops).
-	runs   atomic.Int32
-	sys    systemState
-	hub    hub
-	hx     httpsState // HTTPS filtering, CA, site answers (https.go)
-	tor    torState   // Tor client and routing (tor.go)
-	show   showHook   // the window's "show" callback (instance.go)
+	runs atomic.Int32
+	sys  systemState
+	hub  hub
+	hx   httpsState // HTTPS filtering, CA, site answers (https.go)
+	tor  torState   // Tor client and routing (tor.go)
+	show showHook   // the window's "show" callback (instance.go)
 
 	// Client asks the Polaris running on the data dir (another process,
 	// or this one) about its Tor and its pause.
 	instance.Client
-	blk    blockingState
-	stats  statsState
-	reqlog logState // the request log on disk, when opted in (requestlog.go)
+	blk   blockingState
+	stats *stats.Stats // the live log, the request log, the counters
 }
 
 // Open opens the data dir: its database (rebuilding a corrupt one) and the
@@ -153,6 +153,8 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 		w = io.Discard
 	}
 	a := &App{opts: opts, log: log.New(w, "polaris: ", log.LstdFlags), cur: settings.Default(), Client: instance.Client{DataDir: opts.DataDir}}
+	a.stats = stats.New(stats.Config{Store: a.store, Data: func() settings.Data { return a.Settings().Data },
+		Logf: a.log.Printf, LogSize: opts.LogSize, FlushInterval: opts.StatsFlushInterval})
 	a.tor.wake = make(chan struct{}, 1)
 	a.run.wake = make(chan struct{}, 1)
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {

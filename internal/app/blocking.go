@@ -65,10 +65,7 @@ func (a *App) blockConfig() proxy.BlockConfig {
 	key := a.blk.actionKey
 	a.blk.mu.Unlock()
 	return proxy.BlockConfig{
-		Decisions: func(d status.Decision) {
-			a.stats.record(d)
-			a.reqlog.keep(d)
-		},
+		Decisions:   a.stats.Record,
 		AllowSite:   a.AllowSite,
 		ActionKey:   key,
 		HoldTimeout: a.opts.HoldTimeout,
@@ -115,11 +112,11 @@ func (a *App) startBlocking(ctx context.Context, p *proxy.Proxy) {
 	a.blk.mu.Lock()
 	a.blk.kick = make(chan struct{}, 1)
 	a.blk.mu.Unlock()
-	a.stats.start(a)
-	a.applyLog(ctx, a.Settings())
-	a.loadLog(ctx)
+	a.stats.Start()
+	a.stats.Persist(ctx, a.Settings().Data.LogPersist)
+	a.stats.LoadLog(ctx)
 	a.goSafe("lists", func() { a.firstLoad(ctx); a.scheduleUpdates(ctx) })
-	a.goSafe("stats", func() { a.stats.loop(ctx, a) })
+	a.goSafe("stats", func() { a.stats.Loop(ctx) })
 }
 
 // useProxy makes p the proxy blocking works with (a new listener replaces
@@ -140,7 +137,7 @@ func (a *App) stopBlocking() {
 	a.blk.wg.Wait()
 	// The proxy is shut down: count what it decided last.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	a.stats.flush(ctx, a)
+	a.stats.Flush(ctx)
 	cancel()
 	a.blk.proxy.Store(nil)
 	a.blk.mu.Lock()

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"polaris/internal/settings"
+	"polaris/internal/stats"
 	"polaris/internal/status"
 	"polaris/internal/store"
 	"polaris/internal/testenv"
@@ -828,7 +829,7 @@ func TestDecisionsLogAndStats(t *testing.T) {
 	if snap.Blocking.BlockedToday != 5 || snap.Blocking.RequestsToday != 6 {
 		t.Errorf("today before writing: blocked %d of %d, want 5 of 6", snap.Blocking.BlockedToday, snap.Blocking.RequestsToday)
 	}
-	a.stats.flush(ctx, a)
+	a.stats.Flush(ctx)
 	days, top, err := a.StatsReport(ctx, 30)
 	if err != nil {
 		t.Fatal(err)
@@ -863,14 +864,14 @@ func TestStatsRetention(t *testing.T) {
 	defer a.Close()
 	a.Set(ctx, "stats.retention-days", "7")
 	st, _ := a.store()
-	old := dayNum(time.Now().AddDate(0, 0, -7))
-	kept := dayNum(time.Now().AddDate(0, 0, -6))
+	old := stats.DayNum(time.Now().AddDate(0, 0, -7))
+	kept := stats.DayNum(time.Now().AddDate(0, 0, -6))
 	st.AddStats(ctx, store.StatsBatch{
 		Requests: map[int]int64{old: 10, kept: 20},
 		Blocked:  map[store.DayKey]int64{{Day: old, Key: "advertising"}: 1, {Day: kept, Key: "advertising"}: 2},
 		Trackers: map[store.DayKey]int64{{Day: old, Key: "ads.example"}: 1, {Day: kept, Key: "ads.example"}: 2},
 	})
-	a.stats.flush(ctx, a)
+	a.stats.Flush(ctx)
 	days, err := st.DailyStats(ctx, 0, 99999999)
 	if err != nil {
 		t.Fatal(err)

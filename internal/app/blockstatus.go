@@ -41,7 +41,7 @@ func (a *App) blockingStatus(b *status.Blocking, s settings.Settings, now time.T
 		b.Lists = append(b.Lists, l)
 	}
 	a.blk.mu.Unlock()
-	a.stats.fill(b, now)
+	a.stats.Fill(b, now)
 }
 
 // statusList describes a list row for the user.
@@ -95,4 +95,14 @@ func (a *App) Lists(ctx context.Context) ([]status.List, error) {
 func (a *App) Catalogue() []status.CatalogueEntry {
 	cat, _ := catalogue()
 	return cat
+}
+
+// RecentDecisions returns up to max of the newest decisions, newest first.
+func (a *App) RecentDecisions(max int) []status.Decision { return a.stats.RecentDecisions(max) }
+
+// StatsReport returns the stored counts of the last days (today
+// included), oldest first, and the tracker domains blocked most over
+// them. A running Polaris writes its counts every StatsFlushInterval.
+func (a *App) StatsReport(ctx context.Context, days int) ([]status.DayCount, []status.TrackerCount, error) {
+	return a.stats.Report(ctx, days)
 }

@@ -367,8 +367,7 @@ func (a *App) deleteAllData(ctx context.Context, anyway bool) error {
 	// 6. Start over with defaults, and with nothing of before in memory:
 	// the live log, the counters not written yet (the next write would put
 	// them into the fresh database), the sites' answers.
-	a.stats.forget()
-	a.reqlog.forget()
+	a.stats.Forget()
 	a.hx.tkMu.Lock()
 	a.hx.tk = nil
 	a.hx.tkMu.Unlock()

@@ -7,12 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
 	"polaris/blocklist"
 	"polaris/internal/settings"
+	"polaris/internal/stats"
 	"polaris/internal/store"
 )
 
@@ -184,99 +184,20 @@ func (a *App) replaceLists(ctx context.Context, ls []exportedList) error {
 	return nil
 }
 
-// exportedDay is one day of statistics in an export.
-type exportedDay struct {
-	Day      int              `json:"day"` // YYYYMMDD
-	Requests int64            `json:"requests"`
-	Blocked  map[string]int64 `json:"blockedByCategory,omitempty"`
-	Trackers map[string]int64 `json:"blockedByTracker,omitempty"`
-}
-
 var statsSection = exportSection{
 	name: "stats",
 	export: func(a *App, ctx context.Context) (any, error) {
-		a.stats.flush(ctx, a) // what is counted but not written yet
-		st, err := a.store()
-		if err != nil {
-			return nil, err
-		}
-		b, err := st.AllStats(ctx)
-		if err != nil {
-			return nil, err
-		}
-		days := map[int]*exportedDay{}
-		day := func(d int) *exportedDay {
-			if days[d] == nil {
-				days[d] = &exportedDay{Day: d, Blocked: map[string]int64{}, Trackers: map[string]int64{}}
-			}
-			return days[d]
-		}
-		for d, n := range b.Requests {
-			day(d).Requests = n
-		}
-		for k, n := range b.Blocked {
-			day(k.Day).Blocked[k.Key] = n
-		}
-		for k, n := range b.Trackers {
-			day(k.Day).Trackers[k.Key] = n
-		}
-		out := []exportedDay{}
-		for _, d := range days {
-			out = append(out, *d)
-		}
-		slices.SortFunc(out, func(x, y exportedDay) int { return x.Day - y.Day })
-		return out, nil
+		return a.stats.Export(ctx)
 	},
 	check: func(a *App, raw json.RawMessage) error {
-		_, err := statsFromExport(raw)
+		_, err := stats.ParseExport(raw)
 		return err
 	},
 	load: func(a *App, ctx context.Context, raw json.RawMessage) error {
-		b, err := statsFromExport(raw)
+		b, err := stats.ParseExport(raw)
 		if err != nil {
 			return err
 		}
-		st, err := a.store()
-		if err != nil {
-			return err
-		}
-		return st.ReplaceStats(ctx, b)
+		return a.stats.Import(ctx, b)
 	},
-}
-
-func statsFromExport(raw json.RawMessage) (store.StatsBatch, error) {
-	var ds []exportedDay
-	b := store.StatsBatch{Requests: map[int]int64{}, Blocked: map[store.DayKey]int64{}, Trackers: map[store.DayKey]int64{}}
-	if err := json.Unmarshal(raw, &ds); err != nil {
-		return b, fmt.Errorf("stats: %w", err)
-	}
-	for _, d := range ds {
-		if _, err := time.Parse("20060102", fmt.Sprint(d.Day)); err != nil {
-			return b, fmt.Errorf("stats: %d is not a day (YYYYMMDD)", d.Day)
-		}
-		if d.Requests < 0 {
-			return b, fmt.Errorf("stats: negative count on %d", d.Day)
-		}
-		if _, dup := b.Requests[d.Day]; dup {
-			return b, fmt.Errorf("stats: the day %d appears twice", d.Day)
-		}
-		b.Requests[d.Day] = d.Requests
-		for c, n := range d.Blocked {
-			if (c != "" && !validCategory(c)) || n < 0 {
-				return b, fmt.Errorf("stats: bad count %q=%d on %d", c, n, d.Day)
-			}
-			b.Blocked[store.DayKey{Day: d.Day, Key: c}] = n
-		}
-		for dom, n := range d.Trackers {
-			if _, err := settings.RegistrableDomain(dom); (err != nil && !isIP(dom)) || n < 0 {
-				return b, fmt.Errorf("stats: bad tracker count %q=%d on %d", dom, n, d.Day)
-			}
-			b.Trackers[store.DayKey{Day: d.Day, Key: dom}] = n
-		}
-	}
-	return b, nil
-}
-
-func isIP(s string) bool {
-	return strings.Trim(s, "0123456789.:abcdef") == "" && strings.ContainsAny(s, ".:")
 }

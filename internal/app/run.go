@@ -234,7 +234,7 @@ func (a *App) applyRunning(ctx context.Context) {
 	a.syncTor()
 	a.applyHTTPS(ctx, a.run.proxy, s)
 	a.applyBlocking(ctx, s)
-	a.applyLog(ctx, s)
+	a.stats.Persist(ctx, s.Data.LogPersist)
 	if a.listenFor(s) == a.run.listen && s.ProxyAuth == a.run.auth {
 		a.syncSystem(ctx, a.run.proxy.Addr())
 		a.hub.poke()
