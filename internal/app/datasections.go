@@ -72,8 +72,6 @@ var listsSection = exportSection{
 	},
 }
 
-var allowedIntervals = map[int]bool{0: true, 12: true, 24: true, 96: true, 168: true}
-
 func listsFromExport(raw json.RawMessage) ([]exportedList, error) {
 	var ls []exportedList
 	if err := json.Unmarshal(raw, &ls); err != nil {
@@ -85,7 +83,7 @@ func listsFromExport(raw json.RawMessage) ([]exportedList, error) {
 		switch {
 		case l.Name == "":
 			return nil, fmt.Errorf("%s: no name", where)
-		case !allowedIntervals[l.IntervalHours]:
+		case l.IntervalHours < 0 || l.IntervalHours > 7*24 || settings.CheckListInterval(time.Duration(l.IntervalHours)*time.Hour) != nil:
 			return nil, fmt.Errorf("%s: update interval %d h is not one of off, 12 h, 1 day, 4 days, 7 days", where, l.IntervalHours)
 		case l.Category != "" && !validCategory(l.Category):
 			return nil, fmt.Errorf("%s: unknown category %q", where, l.Category)

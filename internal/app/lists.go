@@ -9,12 +9,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"polaris/blocklist"
+	"polaris/internal/settings"
 	"polaris/internal/status"
 	"polaris/internal/store"
 )
@@ -204,8 +204,8 @@ func (a *App) SetListEnabled(ctx context.Context, id int64, on bool) error {
 // SetListInterval sets how often a list updates: 0 (off), 12 h, 1, 4 or 7
 // days.
 func (a *App) SetListInterval(ctx context.Context, id int64, every time.Duration) error {
-	if !slices.Contains(listIntervals, every) {
-		return fmt.Errorf("update interval %v: want off, 12h, 1d, 4d or 7d", every)
+	if err := settings.CheckListInterval(every); err != nil {
+		return err
 	}
 	st, err := a.store()
 	if err != nil {

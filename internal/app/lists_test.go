@@ -189,18 +189,6 @@ func TestNextUpdate(t *testing.T) {
 	}
 }
 
-func TestParseInterval(t *testing.T) {
-	for _, d := range listIntervals {
-		got, err := parseInterval(formatInterval(d))
-		if err != nil || got != d {
-			t.Errorf("parseInterval(formatInterval(%v)) = %v, %v", d, got, err)
-		}
-	}
-	if _, err := parseInterval("2d"); err == nil {
-		t.Error("parseInterval(2d) = nil error")
-	}
-}
-
 func TestLooksLikeHTMLAndText(t *testing.T) {
 	for _, tt := range []struct {
 		data string
