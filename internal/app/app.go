@@ -22,6 +22,7 @@ import (
 
 	"polaris/internal/ca"
 	"polaris/internal/instance"
+	"polaris/internal/lists"
 	"polaris/internal/settings"
 	"polaris/internal/stats"
 	"polaris/internal/status"
@@ -130,7 +131,8 @@ type App struct {
 	// or this one) about its Tor and its pause.
 	instance.Client
 	blk   blockingState
-	stats *stats.Stats // the live log, the request log, the counters
+	stats *stats.Stats  // the live log, the request log, the counters
+	lists *lists.Engine // the blocklists: subscriptions, downloads, compile
 }
 
 // Open opens the data dir: its database (rebuilding a corrupt one) and the
@@ -155,6 +157,7 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 	a := &App{opts: opts, log: log.New(w, "polaris: ", log.LstdFlags), cur: settings.Default(), Client: instance.Client{DataDir: opts.DataDir}}
 	a.stats = stats.New(stats.Config{Store: a.store, Data: func() settings.Data { return a.Settings().Data },
 		Logf: a.log.Printf, LogSize: opts.LogSize, FlushInterval: opts.StatsFlushInterval})
+	a.lists = newLists(a)
 	a.tor.wake = make(chan struct{}, 1)
 	a.run.wake = make(chan struct{}, 1)
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
@@ -182,7 +185,7 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 				if err := a.loadSettings(ctx); err != nil {
 					a.noticef(status.Warning, "Reading the stored settings: %v", err)
 				}
-				a.refreshLists(ctx) // the lists still block
+				a.lists.Refresh(ctx) // the lists still block
 				fr.Close()
 				a.st = nil
 			}
@@ -196,8 +199,8 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 			st.Close()
 			return nil, err
 		}
-		a.reconcileCatalogue(ctx)
-		a.refreshLists(ctx)
+		a.lists.Reconcile(ctx)
+		a.lists.Refresh(ctx)
 	}
 	return a, nil
 }

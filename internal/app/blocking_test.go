@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"polaris/internal/lists"
 	"polaris/internal/settings"
 	"polaris/internal/stats"
 	"polaris/internal/status"
@@ -261,7 +262,7 @@ func TestSubscribeUpdateNotModifiedAndGarbage(t *testing.T) {
 		t.Fatal("the tracker passes after its list was added")
 	}
 	l := findList(t, a, "Loopback trackers") // named after its title
-	if l.Rules != 1 || l.Interval != defaultInterval || l.LastSuccess.IsZero() || l.URL != ls.srv.URL+"/list.txt" {
+	if l.Rules != 1 || l.Interval != lists.DefaultInterval || l.LastSuccess.IsZero() || l.URL != ls.srv.URL+"/list.txt" {
 		t.Errorf("subscribed list = %+v", l)
 	}
 	if ua := ls.lastGet().Get("User-Agent"); !strings.HasPrefix(ua, "Polaris/") {
@@ -337,7 +338,7 @@ func TestSubscribeUpdateNotModifiedAndGarbage(t *testing.T) {
 	if err := a.RemoveList(ctx, l.ID); err != nil || blocked() {
 		t.Errorf("removed list still blocks (%v)", err)
 	}
-	if fileExists(a.cachePath(l.ID)) {
+	if fileExists(a.lists.CachePath(l.ID)) {
 		t.Error("the removed list's copy is still on disk")
 	}
 	if err := a.RemoveList(ctx, l.ID); err == nil || !strings.Contains(err.Error(), "no list") {
@@ -650,7 +651,7 @@ func TestCategoriesCustomRulesAndProtection(t *testing.T) {
 	id := findList(t, a, "ads").ID
 	// Give the list a category, as the catalogue does.
 	st.SetListInfo(ctx, store.ListRow{ID: id, Name: "ads", URL: ls.srv.URL + "/ads.txt", Format: "abp", Category: "advertising"})
-	a.listsChanged(ctx)
+	a.lists.Reload(ctx)
 	tracker := func() int { code, _ := fetch(t, c, o.tracker+"/x", xhrOf(o.site)); return code }
 	if got := tracker(); got != 204 {
 		t.Fatalf("advertising blocked: %d", got)

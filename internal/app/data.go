@@ -390,7 +390,7 @@ func (a *App) deleteAllData(ctx context.Context, anyway bool) error {
 			a.mu.Unlock()
 		}
 		a.applyRunning(ctx)
-		a.listsChanged(ctx) // the default lists, from the fresh database
+		a.lists.Reload(ctx) // the default lists, from the fresh database
 	}
 	a.hub.poke()
 	return errors.Join(problems...)

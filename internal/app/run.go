@@ -174,7 +174,7 @@ func (a *App) watch(ctx context.Context, last int64) {
 			} else {
 				a.applyRunning(ctx)
 			}
-			a.listsChanged(ctx)
+			a.lists.Reload(ctx)
 		}
 		a.reload.Unlock()
 		// Counters move with traffic; publish at most once a second, and

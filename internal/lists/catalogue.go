@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-package app
+package lists
 
 import (
 	"bytes"
@@ -115,13 +115,8 @@ func checkListURL(raw string) error {
 }
 
 func checkCategory(c string) error {
-	if c == "" {
+	if c == "" || blocklist.IsCategory(c) {
 		return nil
-	}
-	for _, k := range settings.Categories {
-		if string(k) == c {
-			return nil
-		}
 	}
 	return fmt.Errorf("unknown category %q", c)
 }
