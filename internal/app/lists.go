@@ -4,25 +4,13 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"polaris/internal/status"
-	"polaris/internal/store"
 )
 
 // The blocklists are internal/lists's; the App gives the window and the
 // command line their operations.
-
-// store returns the open store, or an error saying why there is none.
-func (a *App) store() (*store.Store, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.st == nil {
-		return nil, fmt.Errorf("%w (%s)", ErrDegraded, a.degradedCause)
-	}
-	return a.st, nil
-}
 
 // AddList subscribes to a list: an http(s) URL, a catalogue id (such as
 // "easyprivacy"), or a local file, which is read once and copied into the

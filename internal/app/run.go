@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"polaris/internal/instance"
@@ -22,8 +21,7 @@ type runState struct {
 	mu      sync.Mutex
 	running bool
 	proxy   *proxy.Proxy
-	cur     atomic.Pointer[proxy.Proxy] // proxy, for readers that must not wait for mu
-	listen  string                      // the address the proxy was configured with
+	listen  string // the address the proxy was configured with
 	auth    string
 	lock    *instance.Lock
 	started time.Time
@@ -51,14 +49,6 @@ func (a *App) wakeWatcher() {
 
 // ErrEngineRunning is returned by Close while Run has not returned.
 var ErrEngineRunning = errors.New("the engine is still running: stop it before closing the database")
-
-// listenFor returns the listen address to use with s.
-func (a *App) listenFor(s settings.Settings) string {
-	if a.opts.Listen != "" {
-		return a.opts.Listen
-	}
-	return s.Listen
-}
 
 // CheckListen validates the effective listen address (the --listen override
 // or the setting) together with the other settings.
@@ -113,7 +103,7 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	}
 	a.run.mu.Lock()
 	a.run.running, a.run.proxy, a.run.lock, a.run.started = true, p, lock, time.Now()
-	a.run.cur.Store(p)
+	a.current.Store(p)
 	a.run.listen, a.run.auth = a.listenFor(s), s.ProxyAuth
 	a.run.mu.Unlock()
 	a.log.Printf("listening on %s", p.Addr())
@@ -188,11 +178,6 @@ func (a *App) watch(ctx context.Context, last int64) {
 	}
 }
 
-// currentProxy returns the proxy in use (or last used), without waiting
-// for run.mu: applyRunning holds it across list compiles and system calls,
-// and the request path and Tor's notifications must not stall on it.
-func (a *App) currentProxy() *proxy.Proxy { return a.run.cur.Load() }
-
 func (a *App) newProxy(s settings.Settings) (*proxy.Proxy, error) {
 	var p *proxy.Proxy
 	local := a.localHandler(func() string { return p.Addr() }, func(w http.ResponseWriter, r *http.Request) { p.NotFound(w, r) })
@@ -254,7 +239,7 @@ func (a *App) applyRunning(ctx context.Context) {
 	}
 	old := a.run.proxy
 	a.run.proxy, a.run.listen, a.run.auth = np, a.listenFor(s), s.ProxyAuth
-	a.run.cur.Store(np)
+	a.current.Store(np)
 	a.useProxy(np)
 	a.log.Printf("now listening on %s", np.Addr())
 	a.syncSystem(ctx, np.Addr())
@@ -264,19 +249,4 @@ func (a *App) applyRunning(ctx context.Context) {
 		old.Shutdown(sctx)
 	}()
 	a.hub.poke()
-}
-
-// dataVersion returns the database's change counter, or -1 without one.
-func (a *App) dataVersion(ctx context.Context) int64 {
-	a.mu.Lock()
-	st := a.st
-	a.mu.Unlock()
-	if st == nil {
-		return -1
-	}
-	v, err := st.DataVersion(ctx)
-	if err != nil {
-		return -1
-	}
-	return v
 }

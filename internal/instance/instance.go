@@ -100,8 +100,8 @@ func Notify(dataDir string) error {
 // Client asks the Polaris running on a data dir. Its methods return an
 // error matching ErrNoInstance when none runs there.
 type Client struct {
-	// DataDir is the data dir of the running Polaris to ask.
-	DataDir string
+	// Dir is the data dir of the running Polaris to ask.
+	Dir string
 }
 
 // RunningTor returns the running Polaris's Tor status.
@@ -136,7 +136,7 @@ func (c Client) RunningResume() (status.Blocking, error) {
 // ask sends a request and decodes an answer's JSON into v (which may be
 // nil).
 func (c Client) ask(req string, v any) error {
-	answer, err := request(c.DataDir, req, requestTimeout)
+	answer, err := request(c.Dir, req, requestTimeout)
 	if err != nil {
 		return err
 	}

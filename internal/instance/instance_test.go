@@ -54,7 +54,7 @@ func serveFake(t *testing.T, dir string) *fakeHandler {
 // Every verb goes through the endpoint and comes back typed.
 func TestClientVerbs(t *testing.T) {
 	dir := t.TempDir()
-	c := Client{DataDir: dir}
+	c := Client{Dir: dir}
 	if _, err := c.RunningTor(); !errors.Is(err, ErrNoInstance) || !strings.Contains(err.Error(), "no Polaris is running") {
 		t.Fatalf("RunningTor with nothing running = %v, want ErrNoInstance", err)
 	}
