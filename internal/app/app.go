@@ -132,6 +132,39 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 	if opts.DataDir == "" {
 		return nil, errors.New("no data dir")
 	}
+	a := newApp(opts)
+	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating data dir: %w", err)
+	}
+	var sopts []store.Option
+	if opts.BusyTimeout > 0 {
+		sopts = append(sopts, store.WithBusyTimeout(opts.BusyTimeout))
+	}
+	dbPath := filepath.Join(opts.DataDir, store.FileName)
+	st, rec, err := store.Open(ctx, dbPath, sopts...)
+	if err != nil {
+		var tooNew *store.ErrTooNew
+		if errors.As(err, &tooNew) {
+			return nil, err
+		}
+		a.degrade(ctx, err, dbPath)
+		return a, nil
+	}
+	a.st = st
+	if rec != nil {
+		a.noticef(status.Warning, "%s", rec.Message())
+	}
+	if err := a.loadSettings(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.lists.Reconcile(ctx)
+	a.lists.Refresh(ctx)
+	return a, nil
+}
+
+// newApp puts an App together: its core and parts, its services.
+func newApp(opts Options) *App {
 	if opts.WatchInterval == 0 {
 		opts.WatchInterval = 500 * time.Millisecond
 	}
@@ -152,49 +185,30 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 	a.lists = newLists(a)
 	a.tor.wake = make(chan struct{}, 1)
 	a.run.wake = make(chan struct{}, 1)
-	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating data dir: %w", err)
+	return a
+}
+
+// degrade leaves the App on defaults in memory, with a notice saying why
+// the database (at dbPath) cannot be used. On a read-only disk the stored
+// settings and lists can still be read, and are.
+func (a *App) degrade(ctx context.Context, err error, dbPath string) {
+	a.degradedCause = plainCause(err)
+	a.degraded = fmt.Sprintf("Polaris cannot write its database (%s). It keeps working, but changes to settings are kept in memory only and will be lost when it quits.", a.degradedCause)
+	a.noticef(status.Error, "%s", a.degraded)
+	if !errors.Is(err, store.ErrReadOnly) {
+		return
 	}
-	var sopts []store.Option
-	if opts.BusyTimeout > 0 {
-		sopts = append(sopts, store.WithBusyTimeout(opts.BusyTimeout))
+	fr, ferr := store.OpenFrozen(ctx, dbPath)
+	if ferr != nil {
+		return
 	}
-	dbPath := filepath.Join(opts.DataDir, store.FileName)
-	st, rec, err := store.Open(ctx, dbPath, sopts...)
-	switch {
-	case err != nil:
-		var tooNew *store.ErrTooNew
-		if errors.As(err, &tooNew) {
-			return nil, err
-		}
-		a.degradedCause = plainCause(err)
-		a.degraded = fmt.Sprintf("Polaris cannot write its database (%s). It keeps working, but changes to settings are kept in memory only and will be lost when it quits.", a.degradedCause)
-		a.noticef(status.Error, "%s", a.degraded)
-		// On a read-only disk the stored settings can still be read.
-		if errors.Is(err, store.ErrReadOnly) {
-			if fr, ferr := store.OpenFrozen(ctx, dbPath); ferr == nil {
-				a.st = fr
-				if err := a.loadSettings(ctx); err != nil {
-					a.noticef(status.Warning, "Reading the stored settings: %v", err)
-				}
-				a.lists.Refresh(ctx) // the lists still block
-				fr.Close()
-				a.st = nil
-			}
-		}
-	default:
-		a.st = st
-		if rec != nil {
-			a.noticef(status.Warning, "%s", rec.Message())
-		}
-		if err := a.loadSettings(ctx); err != nil {
-			st.Close()
-			return nil, err
-		}
-		a.lists.Reconcile(ctx)
-		a.lists.Refresh(ctx)
+	a.st = fr
+	if err := a.loadSettings(ctx); err != nil {
+		a.noticef(status.Warning, "Reading the stored settings: %v", err)
 	}
-	return a, nil
+	a.lists.Refresh(ctx) // the lists still block
+	fr.Close()
+	a.st = nil
 }
 
 // Close releases the database. While Run has not returned it does nothing

@@ -82,7 +82,12 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	a.setLockHeld(true) // from here to the end this process is the instance
 	defer a.setLockHeld(false)
 	defer a.serveInstance().Close() // a second start asks us to show the window
+	return a.serve(ctx, lock, ready)
+}
 
+// serve starts the proxy and everything it needs, serves until ctx ends,
+// and stops them.
+func (a *App) serve(ctx context.Context, lock *instance.Lock, ready func(addr string)) error {
 	// Read the database's version first and the settings after it: a
 	// change saved from now on (by the CLI, or by an Apply in this process
 	// before the engine counts as running) moves the version, and the
@@ -93,20 +98,10 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 			a.noticef(status.Warning, "Reloading settings: %v", err)
 		}
 	}
-	s := a.Settings()
-	p, err := a.newProxy(s)
+	p, err := a.startProxy(ctx, lock)
 	if err != nil {
 		return err
 	}
-	if err := p.Start(ctx); err != nil {
-		return err
-	}
-	a.run.mu.Lock()
-	a.run.running, a.run.proxy, a.run.lock, a.run.started = true, p, lock, time.Now()
-	a.current.Store(p)
-	a.run.listen, a.run.auth = a.listenFor(s), s.ProxyAuth
-	a.run.mu.Unlock()
-	a.log.Printf("listening on %s", p.Addr())
 	torCtx, stopTor := context.WithCancel(context.Background())
 	torDone := make(chan struct{})
 	go a.superviseTor(torCtx, torDone)
@@ -120,19 +115,47 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 
 	a.watch(ctx, version)
 
+	err = a.shutdown()
+	stopTor()
+	<-torDone
+	a.hub.poke()
+	return err
+}
+
+// startProxy builds the proxy for the current settings and starts it: from
+// then on the engine runs.
+func (a *App) startProxy(ctx context.Context, lock *instance.Lock) (*proxy.Proxy, error) {
+	s := a.Settings()
+	p, err := a.newProxy(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Start(ctx); err != nil {
+		return nil, err
+	}
 	a.run.mu.Lock()
-	p = a.run.proxy
+	a.run.running, a.run.proxy, a.run.lock, a.run.started = true, p, lock, time.Now()
+	a.current.Store(p)
+	a.run.listen, a.run.auth = a.listenFor(s), s.ProxyAuth
+	a.run.mu.Unlock()
+	a.log.Printf("listening on %s", p.Addr())
+	return p, nil
+}
+
+// shutdown stops the engine gracefully: the system is put back, then
+// in-flight requests get Options.ShutdownGrace to finish, then the last
+// statistics are written.
+func (a *App) shutdown() error {
+	a.run.mu.Lock()
+	p := a.run.proxy
 	a.run.running = false
 	a.run.mu.Unlock()
 	sctx, cancel := context.WithTimeout(context.Background(), a.opts.ShutdownGrace)
 	defer cancel()
 	// Put the system back before the proxy goes away.
 	a.syncSystem(sctx, "")
-	err = p.Shutdown(sctx)
+	err := p.Shutdown(sctx)
 	a.stopBlocking()
-	stopTor()
-	<-torDone
-	a.hub.poke()
 	if errors.Is(err, context.DeadlineExceeded) {
 		a.log.Printf("shutdown: requests still running after %v were cut off", a.opts.ShutdownGrace)
 		return nil
