@@ -105,6 +105,7 @@ type App struct {
 	httpsPart  // HTTPS filtering, the CA, what sites answer (https.go)
 	torPart    // Polaris's Tor and the route through it (tor.go)
 	systemPart // the system proxy and start at login (system.go)
+	dnsPart    // the resolver of direct connections (dns.go)
 
 	// Client asks the Polaris running on the data dir (another process,
 	// or this one) about its Tor and its pause.
@@ -178,7 +179,8 @@ func newApp(opts Options) *App {
 	}
 	c := &core{opts: opts, log: log.New(w, "polaris: ", log.LstdFlags), cur: settings.Default()}
 	a := &App{core: c, httpsPart: httpsPart{core: c}, torPart: torPart{core: c}, systemPart: systemPart{core: c},
-		Client: instance.Client{Dir: opts.DataDir}}
+		dnsPart: dnsPart{core: c},
+		Client:  instance.Client{Dir: opts.DataDir}}
 	a.httpsPart.reapply = a.applyRunning
 	a.stats = stats.New(stats.Config{Store: a.store, Data: func() settings.Data { return a.Settings().Data },
 		Logf: a.log.Printf, LogSize: opts.LogSize, FlushInterval: opts.StatsFlushInterval})

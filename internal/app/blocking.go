@@ -160,8 +160,12 @@ func newLists(a *App) *lists.Engine {
 			if p := a.blk.proxy.Load(); p != nil {
 				return p, nil
 			}
-			if a.Settings().Tor.Enabled {
+			s := a.Settings()
+			switch {
+			case s.Tor.Enabled:
 				return nil, lists.ErrTorNotRunning
+			case s.DNS.Encrypted:
+				return a.encryptedTransport(s), nil
 			}
 			return nil, nil
 		},

@@ -155,6 +155,7 @@ func (a *App) shutdown() error {
 	// Put the system back before the proxy goes away.
 	a.syncSystem(sctx, "")
 	err := p.Shutdown(sctx)
+	a.stopResolver(sctx)
 	a.stopBlocking()
 	if errors.Is(err, context.DeadlineExceeded) {
 		a.log.Printf("shutdown: requests still running after %v were cut off", a.opts.ShutdownGrace)
@@ -272,4 +273,28 @@ func (a *App) applyRunning(ctx context.Context) {
 		old.Shutdown(sctx)
 	}()
 	a.hub.poke()
+}
+
+// routeFor is how the proxy connects upstream with settings s: through
+// Polaris's Tor, or direct with the resolver the settings choose.
+func (a *App) routeFor(s settings.Settings) proxy.Route {
+	if s.Tor.Enabled {
+		return proxy.Route{Name: "tor", Dial: a.torDial, Isolate: s.Tor.Isolate, Onion: true, Down: a.torDown}
+	}
+	return a.directRoute(s)
+}
+
+// applyRoute switches p's route when Tor mode changed. Switching cuts
+// tunnels and idle connections of the old route (proxy.SetRoute).
+func (a *App) applyRoute(p *proxy.Proxy, s settings.Settings) {
+	want, have := a.routeFor(s), p.Route()
+	if want.Name == have.Name && want.Isolate == have.Isolate && want.Onion == have.Onion {
+		return
+	}
+	p.SetRoute(want)
+	if want.Name == "tor" {
+		a.log.Printf("Tor mode on: every connection now goes through Tor")
+	} else {
+		a.log.Printf("Tor mode off: connections go direct")
+	}
 }

@@ -80,29 +80,6 @@ func (t *torPart) validateTor(s settings.Settings) error {
 	return nil
 }
 
-// routeFor is how the proxy connects upstream with settings s.
-func (t *torPart) routeFor(s settings.Settings) proxy.Route {
-	if s.Tor.Enabled {
-		return proxy.Route{Name: "tor", Dial: t.torDial, Isolate: s.Tor.Isolate, Onion: true, Down: t.torDown}
-	}
-	return proxy.Route{Name: "direct"}
-}
-
-// applyRoute switches p's route when Tor mode changed. Switching cuts
-// tunnels and idle connections of the old route (proxy.SetRoute).
-func (t *torPart) applyRoute(p *proxy.Proxy, s settings.Settings) {
-	want, have := t.routeFor(s), p.Route()
-	if want.Name == have.Name && want.Isolate == have.Isolate && want.Onion == have.Onion {
-		return
-	}
-	p.SetRoute(want)
-	if want.Name == "tor" {
-		t.log.Printf("Tor mode on: every connection now goes through Tor")
-	} else {
-		t.log.Printf("Tor mode off: connections go direct")
-	}
-}
-
 // syncTor asks the Tor supervisor to bring the client in line with the
 // settings; it returns at once (starting and stopping tor take seconds).
 func (t *torPart) syncTor() {

@@ -229,19 +229,25 @@ func (e *Engine) client() (*http.Client, error) {
 	}, nil
 }
 
-// directTransport downloads lists when Polaris is not running: direct,
-// system roots, no proxy from the environment. An .onion address is
-// refused before any name lookup: the system resolver may send it to the
-// local network's DNS server, which would tell it which hidden service
-// the user subscribes to.
-var directTransport = &http.Transport{
-	Proxy:                 nil,
-	DialContext:           refuseOnion((&net.Dialer{Timeout: 30 * time.Second}).DialContext),
-	TLSHandshakeTimeout:   20 * time.Second,
-	ResponseHeaderTimeout: 60 * time.Second,
-	DisableCompression:    true, // gzip is asked for and decoded by hand
-	MaxIdleConns:          4,
-	IdleConnTimeout:       30 * time.Second,
+// directTransport downloads lists when Polaris is not running and Config.Transport
+// gives none: direct, through the system's resolver.
+var directTransport = NewDirectTransport((&net.Dialer{Timeout: 30 * time.Second}).DialContext)
+
+// NewDirectTransport is the transport of downloads while Polaris is not
+// running: direct through dial, system roots, no proxy from the
+// environment. An .onion address is refused before any name lookup: the
+// system resolver may send it to the local network's DNS server, which
+// would tell it which hidden service the user subscribes to.
+func NewDirectTransport(dial func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Transport {
+	return &http.Transport{
+		Proxy:                 nil,
+		DialContext:           refuseOnion(dial),
+		TLSHandshakeTimeout:   20 * time.Second,
+		ResponseHeaderTimeout: 60 * time.Second,
+		DisableCompression:    true, // gzip is asked for and decoded by hand
+		MaxIdleConns:          4,
+		IdleConnTimeout:       30 * time.Second,
+	}
 }
 
 func (e *Engine) userAgent() string {

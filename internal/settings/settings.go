@@ -48,6 +48,7 @@ type Settings struct {
 	Blocking Blocking
 	HTTPS    HTTPS
 	Tor      Tor
+	DNS      DNS
 	System   System
 	Data     Data
 }
@@ -78,6 +79,10 @@ func Default() Settings {
 			Isolate: true,
 			Bridges: BridgesNone,
 		},
+		DNS: DNS{
+			Resolver: DefaultDNSResolver,
+			Protocol: DNSOverHTTPS,
+		},
 		Data: Data{
 			LogRetention:       LogRetentionDay,
 			LogMaxRows:         100000,
@@ -95,6 +100,7 @@ func (s Settings) Clone() Settings {
 	c.HTTPS.Exclusions = slices.Clone(s.HTTPS.Exclusions)
 	c.Tor.BridgeLines = slices.Clone(s.Tor.BridgeLines)
 	c.Tor.ExitCountries = slices.Clone(s.Tor.ExitCountries)
+	c.DNS.Bootstrap = slices.Clone(s.DNS.Bootstrap)
 	return c
 }
 
