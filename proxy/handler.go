@@ -72,6 +72,8 @@ func (p *Proxy) authorized(r *http.Request) bool {
 // isLocal reports whether r is addressed to Polaris itself: a plain
 // (origin-form) request to the proxy's port, the reserved host name, or an
 // absolute URL naming the proxy's own address (which would otherwise loop).
+// An origin-form request whose Host is not Polaris's own (DNS rebinding) is
+// local too: serveLocal refuses it.
 func (p *Proxy) isLocal(r *http.Request) bool {
 	if r.Method == http.MethodConnect {
 		return false
@@ -83,13 +85,16 @@ func (p *Proxy) isLocal(r *http.Request) bool {
 	if p.cfg.ReservedHost != "" && host == p.cfg.ReservedHost {
 		return true
 	}
-	return p.ln != nil && r.URL.Host == p.ln.Addr().String()
+	return p.ownAuthority(r, r.URL.Host)
 }
 
 // serveLocal answers a request addressed to Polaris: the status page at
 // "/", everything else from Config.Local.
 func (p *Proxy) serveLocal(w http.ResponseWriter, r *http.Request) {
 	r.Header.Del("Proxy-Authorization")
+	if !p.localAllowed(w, r) {
+		return
+	}
 	if r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		p.writeStatusPage(w, r)
 		return

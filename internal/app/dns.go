@@ -37,6 +37,9 @@ type dnsPart struct {
 type dnsState struct {
 	mu  sync.Mutex // serialises building resolvers
 	cur atomic.Pointer[dnsInUse]
+	// uncloak: blocking decides requests on their CNAME chains too
+	// (blocking.cname-uncloaking, with protection on).
+	uncloak atomic.Bool
 }
 
 // dnsInUse is a resolver and what it was built from; it is never changed.
@@ -49,7 +52,7 @@ type dnsInUse struct {
 // dnsKey identifies the settings a resolver depends on.
 func dnsKey(s settings.Settings) string {
 	if !s.DNS.Encrypted {
-		return "system"
+		return "system " + fmt.Sprint(wantChains(s))
 	}
 	u, addrs := s.DNS.Server()
 	extra := s.HTTPS.UpstreamCA
@@ -100,8 +103,11 @@ var refusingResolver = &net.Resolver{PreferGo: true, Dial: func(context.Context,
 	return nil, errors.New("no lookup")
 }}
 
+// wantChains says whether lookups need CNAME chains (for uncloaking).
+func wantChains(s settings.Settings) bool { return s.Protection && s.Blocking.UncloakCNAMEs }
+
 func (d *dnsPart) newResolver(s settings.Settings) (*resolver.Resolver, string, error) {
-	cfg := resolver.Config{System: d.opts.Resolver, Logf: d.log.Printf, OnChange: d.hub.poke}
+	cfg := resolver.Config{System: d.opts.Resolver, Chains: wantChains(s), Logf: d.log.Printf, OnChange: d.hub.poke}
 	if !s.DNS.Encrypted {
 		res, err := resolver.New(cfg)
 		return res, "", err
@@ -127,7 +133,18 @@ func (d *dnsPart) newResolver(s settings.Settings) (*resolver.Resolver, string, 
 // refusal page.
 func (d *dnsPart) directRoute(s settings.Settings) proxy.Route {
 	d.resolverFor(s)
-	return proxy.Route{Name: "direct", Dial: d.directDial}
+	d.dns.uncloak.Store(wantChains(s))
+	return proxy.Route{Name: "direct", Dial: d.directDial, CNAMEs: d.cnames}
+}
+
+// cnames is the CNAME chain of host for uncloaking: from the resolver's
+// cache, the same lookup the connection uses.
+func (d *dnsPart) cnames(ctx context.Context, host string) []string {
+	in := d.dns.cur.Load()
+	if in == nil || !d.dns.uncloak.Load() {
+		return nil
+	}
+	return in.res.CNAMEs(ctx, host)
 }
 
 func (d *dnsPart) directDial(ctx context.Context, network, addr string) (net.Conn, error) {

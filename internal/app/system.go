@@ -16,6 +16,7 @@ import (
 	"polaris/internal/status"
 	"polaris/internal/store"
 	"polaris/internal/sysproxy"
+	"polaris/proxy"
 )
 
 // systemPart is the App's part for the system: the system proxy (set,
@@ -201,6 +202,10 @@ func (y *systemPart) applyAutostart(s settings.Settings) error {
 func (y *systemPart) localHandler(addrFn func() string, notFound http.HandlerFunc) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /proxy.pac", func(w http.ResponseWriter, r *http.Request) {
+		if !proxy.PACFetch(r) {
+			notFound(w, r)
+			return
+		}
 		// In Tor mode the file never falls back to direct, whatever the
 		// fail-open setting says: turning Tor off is the only way back to
 		// direct connections, also when Polaris stops.
