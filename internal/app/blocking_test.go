@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -828,7 +829,7 @@ func TestDecisionsLogAndStats(t *testing.T) {
 	if got := a.Snapshot().Blocking.LogSeq - seq; got != 6 {
 		t.Errorf("LogSeq grew by %d, want 6", got)
 	}
-	if got := a.RecentDecisions(2); len(got) != 2 || got[0] != recent[0] {
+	if got := a.RecentDecisions(2); len(got) != 2 || !reflect.DeepEqual(got[0], recent[0]) {
 		t.Errorf("RecentDecisions(2) = %+v", got)
 	}
 	snap := a.Snapshot()

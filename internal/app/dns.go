@@ -30,6 +30,9 @@ import (
 type dnsState struct {
 	mu  sync.Mutex // serialises building resolvers
 	cur atomic.Pointer[dnsInUse]
+	// uncloak: blocking decides requests on their CNAME chains too
+	// (blocking.cname-uncloaking, with protection on).
+	uncloak atomic.Bool
 }
 
 // dnsInUse is a resolver and what it was built from; it is never changed.
@@ -42,7 +45,7 @@ type dnsInUse struct {
 // dnsKey identifies the settings a resolver depends on.
 func dnsKey(s settings.Settings) string {
 	if !s.DNS.Encrypted {
-		return "system"
+		return "system " + fmt.Sprint(wantChains(s))
 	}
 	u, addrs := s.DNS.Server()
 	extra := s.HTTPS.UpstreamCA
@@ -93,8 +96,11 @@ var refusingResolver = &net.Resolver{PreferGo: true, Dial: func(context.Context,
 	return nil, errors.New("no lookup")
 }}
 
+// wantChains says whether lookups need CNAME chains (for uncloaking).
+func wantChains(s settings.Settings) bool { return s.Protection && s.Blocking.UncloakCNAMEs }
+
 func (a *App) newResolver(s settings.Settings) (*resolver.Resolver, string, error) {
-	cfg := resolver.Config{System: a.opts.Resolver, Logf: a.log.Printf, OnChange: a.hub.poke}
+	cfg := resolver.Config{System: a.opts.Resolver, Chains: wantChains(s), Logf: a.log.Printf, OnChange: a.hub.poke}
 	if !s.DNS.Encrypted {
 		res, err := resolver.New(cfg)
 		return res, "", err
@@ -120,7 +126,18 @@ func (a *App) newResolver(s settings.Settings) (*resolver.Resolver, string, erro
 // refusal page.
 func (a *App) directRoute(s settings.Settings) proxy.Route {
 	a.resolverFor(s)
-	return proxy.Route{Name: "direct", Dial: a.directDial}
+	a.dns.uncloak.Store(wantChains(s))
+	return proxy.Route{Name: "direct", Dial: a.directDial, CNAMEs: a.cnames}
+}
+
+// cnames is the CNAME chain of host for uncloaking: from the resolver's
+// cache, the same lookup the connection uses.
+func (a *App) cnames(ctx context.Context, host string) []string {
+	in := a.dns.cur.Load()
+	if in == nil || !a.dns.uncloak.Load() {
+		return nil
+	}
+	return in.res.CNAMEs(ctx, host)
 }
 
 func (a *App) directDial(ctx context.Context, network, addr string) (net.Conn, error) {

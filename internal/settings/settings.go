@@ -68,6 +68,7 @@ func Default() Settings {
 			Categories:      PresetCategories(PresetStandard),
 			HoldUntilLoaded: true,
 			OwnerParties:    true,
+			UncloakCNAMEs:   true,
 		},
 		HTTPS: HTTPS{
 			SearchEngines:     true,
