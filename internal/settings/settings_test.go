@@ -4,7 +4,9 @@ package settings
 
 import (
 	"errors"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -210,6 +212,29 @@ func FuzzSet(f *testing.F) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Every interval reads back as itself, in days or in hours, and nothing
+// else is one.
+func TestListIntervals(t *testing.T) {
+	for _, d := range ListIntervals {
+		for _, s := range []string{FormatListInterval(d), fmt.Sprintf("%dh", int(d/time.Hour))} {
+			if got, err := ParseListInterval(s); err != nil || got != d {
+				t.Errorf("ParseListInterval(%q) = %v, %v; want %v", s, got, err, d)
+			}
+		}
+		if err := CheckListInterval(d); err != nil {
+			t.Errorf("CheckListInterval(%v) = %v", d, err)
+		}
+	}
+	for _, s := range []string{"2d", "3d", "1h", "-12h", "-1d", "", "7", "weekly", "12hours", "99999999999d"} {
+		if d, err := ParseListInterval(s); err == nil {
+			t.Errorf("ParseListInterval(%q) = %v, want an error", s, d)
+		}
+	}
+	if err := CheckListInterval(48 * time.Hour); err == nil {
+		t.Error("CheckListInterval(48h) = nil")
+	}
+}
 
 func TestDNSServer(t *testing.T) {
 	d := Default().DNS
