@@ -18,6 +18,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !p.checkAuth(w, r) {
 		return
 	}
+	r = r.WithContext(withClient(r.Context(), r.RemoteAddr))
 	if p.isLocal(r) {
 		p.serveLocal(w, r)
 		return
@@ -155,6 +156,7 @@ var acceptConnect = &goproxy.ConnectAction{Action: goproxy.ConnectAccept}
 // upstream's hop-by-hop headers.
 func (p *Proxy) onResponse(resp *http.Response, ctx *goproxy.ProxyCtx) *http.Response {
 	if resp == nil {
+		p.abortForFallback(ctx.Req, ctx.Error)
 		return p.upstreamErrorResponse(ctx.Req, ctx.Error)
 	}
 	removeHopByHop(resp.Header, resp.StatusCode == http.StatusSwitchingProtocols && isWebSocket(resp.Header))
