@@ -253,19 +253,22 @@ func (p *Proxy) block(r *http.Request, pol *Policy, info *requestInfo) *http.Res
 	if typ == blocklist.TypeDocument || src != "" {
 		d.Site = info.siteDomain()
 	}
-	if b.isPaused(now) {
-		if b.cfg.Decisions != nil {
-			d.URL, d.Verdict, d.Reason = r.URL.String(), status.Allowed, "protection paused"
-			b.cfg.Decisions(d)
-		}
-		return nil
-	}
 	req := b.reqs.Get().(*blocklist.Request)
 	req.Reset(requestURL(r), src, typ)
 	req.Method = r.Method
 	v := m.Match(req)
 	d.URL = req.URL
 	b.reqs.Put(req)
+	// Cookie and header protections apply to a tracker let through by an
+	// exception, its owner, "allow once", its DNT policy or a pause.
+	info.tracker = isTracker(v)
+	if b.isPaused(now) {
+		if b.cfg.Decisions != nil {
+			d.Verdict, d.Reason = status.Allowed, "protection paused"
+			b.cfg.Decisions(d)
+		}
+		return nil
+	}
 	blocked := v.Action.Blocked()
 	if blocked {
 		blocked, d.Reason = b.exempt(info.host, now)
@@ -277,6 +280,15 @@ func (p *Proxy) block(r *http.Request, pol *Policy, info *requestInfo) *http.Res
 		return nil
 	}
 	return p.blockedResponse(r, m, decision{v: v, typ: typ, blocked: true}, info)
+}
+
+// isTracker reports whether a verdict names a known tracker, blocked or
+// not: a rule or a Tracker Data Set matched it (an exception rule, a
+// switched-off category, a tracker allowlist, a first-party or "ignore"
+// tracker included), or it is a tracker its owner's site loads. A site on
+// the user's allowlist is not looked at, so it names none.
+func isTracker(v blocklist.Verdict) bool {
+	return v.Tracker || (v.Reason != blocklist.ReasonNone && v.Reason != blocklist.ReasonSiteAllowlisted)
 }
 
 // exempt decides whether a host a rule blocks is let through anyway, and

@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"time"
 )
 
 // DefaultPort is Polaris's proxy port. It avoids Privoxy (8118), Tor
@@ -47,6 +48,7 @@ type Settings struct {
 	Signals  Signals
 	Blocking Blocking
 	HTTPS    HTTPS
+	Stealth  Stealth
 	Tor      Tor
 	System   System
 	Data     Data
@@ -74,6 +76,15 @@ func Default() Settings {
 			TrimReferrer:      true,
 			StripParams:       true,
 		},
+		Stealth: Stealth{
+			TrackerCookies:         true,
+			ThirdPartyCookieMaxAge: 24 * time.Hour,
+			ClientData:             true,
+			CacheID:                true,
+			Authorization:          true,
+			ClientHints:            true,
+			PageSignals:            true,
+		},
 		Tor: Tor{
 			Isolate: true,
 			Bridges: BridgesNone,
@@ -93,6 +104,8 @@ func (s Settings) Clone() Settings {
 	c.Blocking.Categories = slices.Clone(s.Blocking.Categories)
 	c.Blocking.Allowlist = slices.Clone(s.Blocking.Allowlist)
 	c.HTTPS.Exclusions = slices.Clone(s.HTTPS.Exclusions)
+	c.Stealth.AuthorizationAllowed = slices.Clone(s.Stealth.AuthorizationAllowed)
+	c.Stealth.Exceptions = slices.Clone(s.Stealth.Exceptions)
 	c.Tor.BridgeLines = slices.Clone(s.Tor.BridgeLines)
 	c.Tor.ExitCountries = slices.Clone(s.Tor.ExitCountries)
 	return c
