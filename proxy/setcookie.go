@@ -29,10 +29,9 @@ func capSetCookie(v string, max time.Duration, now time.Time) (string, bool) {
 	if !ok || life <= max {
 		return v, false
 	}
-	var b strings.Builder
-	b.Grow(len(v) + 64)
+	b := make([]byte, 0, len(v)+64)
 	nv, rest, _ := strings.Cut(v, ";")
-	b.WriteString(strings.TrimSpace(nv))
+	b = append(b, strings.TrimSpace(nv)...)
 	for rest != "" {
 		var attr string
 		attr, rest, _ = strings.Cut(rest, ";")
@@ -45,15 +44,15 @@ func capSetCookie(v string, max time.Duration, now time.Time) (string, bool) {
 		if strings.EqualFold(name, "max-age") || strings.EqualFold(name, "expires") {
 			continue
 		}
-		b.WriteString("; ")
-		b.WriteString(attr)
+		b = append(b, "; "...)
+		b = append(b, attr...)
 	}
 	secs := int64(max / time.Second)
-	b.WriteString("; Max-Age=")
-	b.WriteString(strconv.FormatInt(secs, 10))
-	b.WriteString("; Expires=")
-	b.WriteString(now.Add(time.Duration(secs) * time.Second).UTC().Format(http.TimeFormat))
-	return b.String(), true
+	b = append(b, "; Max-Age="...)
+	b = strconv.AppendInt(b, secs, 10)
+	b = append(b, "; Expires="...)
+	b = now.Add(time.Duration(secs)*time.Second).UTC().AppendFormat(b, http.TimeFormat)
+	return string(b), true
 }
 
 // cookieLifetime returns how long the cookie a Set-Cookie value sets

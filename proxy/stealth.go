@@ -137,7 +137,10 @@ func (info *requestInfo) thirdParty(r *http.Request) bool {
 		return false
 	}
 	if info.site != info.host {
-		return registrableDomain(info.host) != info.siteDomain()
+		// The host is of the page's site when it is its registrable
+		// domain or under it; no public-suffix lookup for the host.
+		d := info.siteDomain()
+		return info.host != d && !(len(info.host) > len(d) && info.host[len(info.host)-len(d)-1] == '.' && info.host[len(info.host)-len(d):] == d)
 	}
 	// No Origin or Referer named a page: the browser may still say.
 	return header(r.Header, "Sec-Fetch-Site") == "cross-site"
