@@ -244,6 +244,30 @@ func (p *page) Click(selector string) {
 	}
 }
 
+// ClickText clicks, with the mouse, the first visible button, link or
+// submit input whose text is text (spaces trimmed). The page's script only
+// finds and marks the element; the click is a real one.
+func (p *page) ClickText(text string) {
+	p.t.Helper()
+	p.shots++
+	mark := fmt.Sprintf("e2e-%d", p.shots)
+	var found bool
+	p.Eval(`(() => {
+		for (const el of document.querySelectorAll("button, a, input[type=submit]")) {
+			const t = (el.innerText || el.value || "").trim();
+			if (t === `+jsString(text)+` && el.getClientRects().length > 0) {
+				el.setAttribute("data-e2e-click", `+jsString(mark)+`);
+				return true;
+			}
+		}
+		return false;
+	})()`, &found)
+	if !found {
+		p.Fatalf("no button or link %q on %s", text, p.URL())
+	}
+	p.Click(`[data-e2e-click="` + mark + `"]`)
+}
+
 // Eval runs a JavaScript expression (promises awaited) and decodes its
 // value into out (nil: ignore it).
 func (p *page) Eval(expr string, out any) {

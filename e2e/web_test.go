@@ -269,6 +269,15 @@ func (w *web) newSite(t testing.TB, label string, kind siteKind) *site {
 	return s
 }
 
+// alias makes s answer host too (e.g. "www."+s.Host).
+func (w *web) alias(s *site, host string) {
+	host = strings.ToLower(host)
+	w.mu.Lock()
+	w.sites[host] = s
+	w.mu.Unlock()
+	setDNS(host, netip.MustParseAddr(kindAddr[s.Kind]))
+}
+
 func (w *web) serve(rw http.ResponseWriter, r *http.Request) {
 	host := r.Host
 	if h, _, err := net.SplitHostPort(host); err == nil {

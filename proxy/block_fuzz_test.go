@@ -3,26 +3,30 @@
 package proxy
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"polaris/blocklist"
 )
 
-// FuzzBlockAction feeds arbitrary forms and headers to the block page's
-// buttons: nothing is ever allowed without the token of its target, and a
-// redirect never leaves the target.
+// FuzzBlockAction feeds arbitrary forms and headers to the buttons of the
+// block page's confirmation page: nothing is ever allowed without a token
+// issued for that action, target and return address, and a redirect never
+// leaves the target.
 func FuzzBlockAction(f *testing.F) {
-	p, err := New(Config{Listen: "127.0.0.1:0", ReservedHost: "polaris.invalid"})
+	allowed := 0
+	p, err := New(Config{Listen: "127.0.0.1:0", ReservedHost: "polaris.invalid", Block: BlockConfig{AllowSite: func(context.Context, string) error { allowed++; return nil }}})
 	if err != nil {
 		f.Fatal(err)
 	}
-	good := p.actionToken("once", "tracker.test")
-	f.Add("/blocked/allow-once", "tracker.test", good, "http://tracker.test/a", "http://tracker.test", "navigate")
-	f.Add("/blocked/allow-once", "tracker.test", good, "http://evil.test/", "http://tracker.test", "")
+	good := p.confirmToken("once", "tracker.test", "http://tracker.test/a", time.Now())
+	f.Add("/blocked/allow-once", "tracker.test", good, "http://tracker.test/a", "http://polaris.invalid", "navigate")
+	f.Add("/blocked/allow-once", "tracker.test", good, "http://evil.test/", "http://polaris.invalid", "")
 	f.Add("/blocked/allow-site", "tracker.test", "x", "javascript:alert(1)", "null", "cors")
 	f.Add("/blocked/allow-once", "", "", "", "", "")
 	f.Fuzz(func(t *testing.T, path, target, token, back, origin, mode string) {
@@ -33,13 +37,13 @@ func FuzzBlockAction(f *testing.F) {
 		r.Header.Set("Origin", origin)
 		r.Header.Set("Sec-Fetch-Mode", mode)
 		w := httptest.NewRecorder()
+		before := allowed
 		if !p.serveBlockAction(w, r) {
 			return
 		}
-		action := map[string]string{"/blocked/allow-once": "once", "/blocked/allow-site": "site"}[path]
-		if w.Code == http.StatusSeeOther || w.Code == http.StatusOK {
-			if !p.validToken(action, strings.ToLower(target), token) {
-				t.Fatalf("action %s on %q done with a bad token", path, target)
+		if w.Code == http.StatusSeeOther || w.Code == http.StatusOK || allowed != before {
+			if token != good || path != "/blocked/allow-once" || strings.ToLower(target) != "tracker.test" || back != "http://tracker.test/a" {
+				t.Fatalf("action %s on %q (return %q) done with token %q", path, target, back, token)
 			}
 			if loc := w.Header().Get("Location"); loc != "" {
 				u, err := url.Parse(loc)
@@ -47,6 +51,40 @@ func FuzzBlockAction(f *testing.F) {
 					t.Fatalf("redirect to %q after acting on %q", loc, target)
 				}
 			}
+		}
+	})
+}
+
+// FuzzBlockConfirm feeds arbitrary addresses to the confirmation page: it
+// never panics, and it offers a button only for a plausible host (a
+// registrable domain for "always allow") returning to an address on it.
+func FuzzBlockConfirm(f *testing.F) {
+	p, err := New(Config{Listen: "127.0.0.1:0", ReservedHost: "polaris.invalid", Block: BlockConfig{AllowSite: func(context.Context, string) error { return nil }}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("action=once&target=www.tracker.test&return=http%3A%2F%2Fwww.tracker.test%2Fa")
+	f.Add("action=site&target=tracker.test")
+	f.Add("action=site&target=co.uk&return=https://co.uk/")
+	f.Add("action=once&target=%3Cscript%3E")
+	f.Fuzz(func(t *testing.T, query string) {
+		r := httptest.NewRequest("GET", "http://polaris.invalid/blocked/confirm", nil)
+		r.URL.RawQuery = query
+		w := httptest.NewRecorder()
+		p.serveBlockAction(w, r)
+		if w.Code != http.StatusOK {
+			return
+		}
+		q, _ := url.ParseQuery(query)
+		target := strings.ToLower(q.Get("target"))
+		if !validHostName(target) || (q.Get("action") == "site" && registrableDomain(target) != target) {
+			t.Fatalf("confirmation offered for %q", query)
+		}
+		if back := q.Get("return"); back != "" && safeReturn(back, target) == "" {
+			t.Fatalf("confirmation returning to %q offered for %q", back, target)
+		}
+		if strings.Contains(w.Body.String(), "<script") {
+			t.Fatalf("a script in the confirmation page for %q", query)
 		}
 	})
 }

@@ -184,21 +184,34 @@ func TestBlockedAnswers(t *testing.T) {
 	}
 }
 
-// blockPage fetches a blocked page and returns its form fields per action.
-func blockPage(t *testing.T, c *http.Client, u string, h map[string]string) (*http.Response, string, map[string]url.Values) {
-	t.Helper()
-	resp, body := do(t, c, browserGet(t, u, h))
+// pageForms returns the POST forms of an HTML page: action -> fields.
+func pageForms(body string) map[string]url.Values {
 	forms := map[string]url.Values{}
 	formRe := regexp.MustCompile(`(?s)<form method="post" action="([^"]+)">(.*?)</form>`)
 	inputRe := regexp.MustCompile(`name="([a-z]+)" value="([^"]*)"`)
-	for _, f := range formRe.FindAllStringSubmatch(string(body), -1) {
+	for _, f := range formRe.FindAllStringSubmatch(body, -1) {
 		v := url.Values{}
 		for _, in := range inputRe.FindAllStringSubmatch(f[2], -1) {
 			v.Set(in[1], htmlUnescape(in[2]))
 		}
 		forms[f[1]] = v
 	}
-	return resp, string(body), forms
+	return forms
+}
+
+// confirmLinks returns the block page's links to the confirmation page by
+// action ("once", "site").
+func confirmLinks(t *testing.T, body string) map[string]string {
+	t.Helper()
+	links := map[string]string{}
+	for _, m := range regexp.MustCompile(`href="(https?://polaris\.invalid/blocked/confirm\?[^"]+)"`).FindAllStringSubmatch(body, -1) {
+		u, err := url.Parse(htmlUnescape(m[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		links[u.Query().Get("action")] = u.String()
+	}
+	return links
 }
 
 func htmlUnescape(s string) string {
@@ -224,6 +237,32 @@ func noRedirects(c *http.Client) *http.Client {
 	return c
 }
 
+// confirmForm opens a confirmation page as a browser would and returns its
+// form (action path and fields).
+func confirmForm(t *testing.T, c *http.Client, link string) (string, url.Values) {
+	t.Helper()
+	resp, body := do(t, c, browserGet(t, link, map[string]string{"Accept": "text/html", "Sec-Fetch-Dest": "document", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Site": "cross-site"}))
+	if resp.StatusCode != 200 {
+		t.Fatalf("confirmation page %s: %d %s", link, resp.StatusCode, body)
+	}
+	for k, want := range map[string]string{"X-Frame-Options": "DENY", "Referrer-Policy": "same-origin", "Cache-Control": "no-store"} {
+		if got := resp.Header.Get(k); got != want {
+			t.Errorf("confirmation page %s: %s %q, want %q", link, k, got, want)
+		}
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "form-action 'self' http://www.tracker.test") {
+		t.Errorf("confirmation page CSP %q", csp)
+	}
+	forms := pageForms(string(body))
+	if len(forms) != 1 {
+		t.Fatalf("confirmation page forms %v, want one", forms)
+	}
+	for action, f := range forms {
+		return action, f
+	}
+	return "", nil
+}
+
 func TestBlockPageAndItsButtons(t *testing.T) {
 	opts := blocklist.Options{}
 	m := compileRules(t, opts, "||tracker.test^")
@@ -240,32 +279,68 @@ func TestBlockPageAndItsButtons(t *testing.T) {
 	}})
 	c := noRedirects(tp.client())
 	const page = "http://www.tracker.test/welcome?x=1"
+	var links map[string]string
 	for _, h := range []map[string]string{navigation, plainNav} {
-		resp, body, forms := blockPage(t, c, page, h)
+		resp, body := do(t, c, browserGet(t, page, h))
 		if resp.StatusCode != 403 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 			t.Fatalf("blocked navigation: %d %q, want 403 and the block page", resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
 		for _, want := range []string{"||tracker.test^", "test list", "advertising", "www.tracker.test", "Allow once", "Always allow tracker.test"} {
-			if !strings.Contains(body, want) {
+			if !strings.Contains(string(body), want) {
 				t.Errorf("block page lacks %q", want)
 			}
 		}
-		if len(forms) != 2 {
-			t.Fatalf("block page has forms %v, want allow-once and allow-site", forms)
+		// The blocked site can read this page: it holds no secret.
+		if strings.Contains(string(body), "token") || len(pageForms(string(body))) != 0 {
+			t.Errorf("the block page has forms or tokens: %s", body)
+		}
+		if links = confirmLinks(t, string(body)); len(links) != 2 {
+			t.Fatalf("block page links %v, want the confirmation of allow-once and allow-site", links)
 		}
 	}
 	if o.hits.Load() != 0 {
 		t.Fatal("a blocked navigation reached the origin")
 	}
-	_, _, forms := blockPage(t, c, page, navigation)
-	once, site := forms["http://polaris.invalid/blocked/allow-once"], forms["http://polaris.invalid/blocked/allow-site"]
-	if once.Get("target") != "www.tracker.test" || site.Get("target") != "tracker.test" || once.Get("return") != page {
-		t.Fatalf("forms = %v", forms)
+	if q := mustURL(t, links["once"]).Query(); q.Get("target") != "www.tracker.test" || q.Get("return") != page {
+		t.Fatalf("allow-once link %s", links["once"])
 	}
-	fromPage := map[string]string{"Origin": "http://www.tracker.test", "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+	if q := mustURL(t, links["site"]).Query(); q.Get("target") != "tracker.test" {
+		t.Fatalf("allow-site link %s", links["site"])
+	}
+	// The confirmation page opens only as a page of its own.
+	for _, h := range []map[string]string{subresource("iframe", "cross-site"), subresource("empty", "cross-site"), {"Sec-Fetch-Mode": "cors"}} {
+		if resp, _ := do(t, c, browserGet(t, links["once"], h)); resp.StatusCode != 403 {
+			t.Errorf("confirmation page asked with %v: %d, want 403", h, resp.StatusCode)
+		}
+	}
+	for _, bad := range []string{
+		"http://polaris.invalid/blocked/confirm?action=once&target=tracker.test&return=http://evil.test/",
+		"http://polaris.invalid/blocked/confirm?action=site&target=www.tracker.test",
+		"http://polaris.invalid/blocked/confirm?action=delete&target=tracker.test",
+		"http://polaris.invalid/blocked/confirm?action=once&target=a%20b",
+		"http://polaris.invalid/blocked/confirm?action=once&target=tracker.test&return=javascript:alert(1)",
+	} {
+		if resp, _ := do(t, c, browserGet(t, bad, navigation)); resp.StatusCode != 400 {
+			t.Errorf("confirmation page %s: %d, want 400", bad, resp.StatusCode)
+		}
+	}
+	onceAction, once := confirmForm(t, c, links["once"])
+	siteAction, site := confirmForm(t, c, links["site"])
+	if onceAction != "/blocked/allow-once" || siteAction != "/blocked/allow-site" || once.Get("target") != "www.tracker.test" || site.Get("target") != "tracker.test" || once.Get("return") != page {
+		t.Fatalf("confirmation forms %s %v, %s %v", onceAction, once, siteAction, site)
+	}
+	fromPage := map[string]string{"Origin": "http://polaris.invalid", "Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+	with := func(v url.Values, k, val string) url.Values {
+		w := url.Values{}
+		for k, vs := range v {
+			w[k] = append([]string(nil), vs...)
+		}
+		w.Set(k, val)
+		return w
+	}
 
 	// Requests that other pages could make are refused, and change nothing.
-	otherToken := tp.actionToken("once", "evil.test")
+	stale := tp.confirmToken("once", "www.tracker.test", page, time.Now().Add(-confirmTTL-time.Second))
 	refusals := []struct {
 		name   string
 		action string
@@ -274,12 +349,16 @@ func TestBlockPageAndItsButtons(t *testing.T) {
 		code   int
 	}{
 		{"cross-site POST without token", "allow-once", url.Values{"target": {"www.tracker.test"}}, map[string]string{"Origin": "http://evil.test"}, 403},
-		{"token of another host", "allow-once", url.Values{"target": {"www.tracker.test"}, "token": {otherToken}}, fromPage, 403},
-		{"right token, other page", "allow-once", once, map[string]string{"Origin": "http://evil.test"}, 403},
+		{"right token, from the blocked site", "allow-once", once, map[string]string{"Origin": "http://www.tracker.test"}, 403},
+		{"right token, from the blocked site's navigation", "allow-once", once, map[string]string{"Origin": "http://www.tracker.test", "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}, 403},
 		{"right token, no origin", "allow-once", once, nil, 403},
 		{"right token, opaque origin", "allow-once", once, map[string]string{"Origin": "null"}, 403},
-		{"right token, fetch from the page", "allow-once", once, map[string]string{"Origin": "http://www.tracker.test", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"}, 403},
-		{"site token for once", "allow-once", url.Values{"target": {"tracker.test"}, "token": {site.Get("token")}}, fromPage, 403},
+		{"right token, a fetch", "allow-once", once, map[string]string{"Origin": "http://polaris.invalid", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "empty"}, 403},
+		{"right token, in a frame", "allow-once", once, map[string]string{"Origin": "http://polaris.invalid", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe"}, 403},
+		{"token for once used for site", "allow-site", with(once, "target", "tracker.test"), fromPage, 403},
+		{"token of another target", "allow-once", with(once, "target", "tracker.test"), fromPage, 403},
+		{"token of another return", "allow-once", with(once, "return", "http://www.tracker.test/other"), fromPage, 403},
+		{"expired token", "allow-once", with(once, "token", stale), fromPage, 403},
 		{"site without token", "allow-site", url.Values{"target": {"tracker.test"}}, fromPage, 403},
 	}
 	for _, r := range refusals {
@@ -302,18 +381,32 @@ func TestBlockPageAndItsButtons(t *testing.T) {
 	if resp, _ := do(t, c, browserGet(t, page, navigation)); resp.StatusCode != 200 || resp.Header.Get("X-Origin") != "1" {
 		t.Errorf("page after allow once: %d, want 200 from the origin", resp.StatusCode)
 	}
+	// The token works once.
+	if resp := post(t, c, "http://polaris.invalid/blocked/allow-once", once, fromPage); resp.StatusCode != 403 {
+		t.Errorf("a token used again: %d, want 403", resp.StatusCode)
+	}
 	// ... for that host only.
 	if resp, _ := do(t, c, browserGet(t, "http://other.tracker.test/", navigation)); resp.StatusCode != 403 {
 		t.Errorf("another host after allow once: %d, want 403", resp.StatusCode)
 	}
-	// Always allow: the site's protections are off.
-	resp = post(t, c, "http://polaris.invalid/blocked/allow-site", site, map[string]string{"Origin": "http://other.tracker.test"})
+	// Always allow (a browser without Sec-Fetch-* over plain HTTP, Origin
+	// only): the site's protections are off.
+	resp = post(t, c, "http://polaris.invalid/blocked/allow-site", site, map[string]string{"Origin": "http://polaris.invalid"})
 	if resp.StatusCode != 303 || len(allowed) != 1 || allowed[0] != "tracker.test" {
 		t.Fatalf("always allow: %d, allowed %v", resp.StatusCode, allowed)
 	}
 	if resp, _ := do(t, c, browserGet(t, "http://other.tracker.test/", navigation)); resp.StatusCode != 200 {
 		t.Errorf("a page of an allowed site: %d, want 200", resp.StatusCode)
 	}
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
 
 func TestAllowOnceExpires(t *testing.T) {

@@ -5,8 +5,10 @@ package proxy
 import (
 	"bytes"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"html/template"
 	"io"
@@ -14,6 +16,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/elazarl/goproxy"
@@ -24,24 +27,31 @@ import (
 
 // The answers to blocked requests, the block page and its two buttons.
 //
-// The buttons post to http(s)://polaris.invalid/blocked/allow-once and
-// /blocked/allow-site. The block page is shown at the blocked address, so
-// another page cannot read it; each button carries a token that is an HMAC,
-// under a key drawn at start, of the action and the host or site it acts
-// on, so a token read from one block page cannot allow anything else.
-// Actions must be POSTs whose Origin (or Referer) is the blocked host and
-// that a browser made as a navigation (Sec-Fetch-Mode, when sent).
+// The block page is shown at the blocked address, so the blocked site's own
+// scripts can read it (a window of their own origin): it carries no secret.
+// Its buttons are links to a confirmation page on the reserved host
+// (http(s)://polaris.invalid/blocked/confirm), an origin no site can read,
+// frame or script. Only that page holds a token, bound to the action, its
+// target host or site and the return address, valid for confirmTTL and
+// spent by its first use; and only a POST from that page's own origin
+// (Origin, else Referer, and Sec-Fetch-* when sent) to
+// /blocked/allow-once or /blocked/allow-site acts.
 
 type blockPages struct {
-	page *template.Template
+	page, confirm *template.Template
+	spent         spentTokens
 }
 
 func loadBlockPages() (*blockPages, error) {
-	t, err := template.ParseFS(assets.Pages, "pages/base.html", "pages/blocked.html")
-	if err != nil {
-		return nil, fmt.Errorf("loading page blocked.html: %w", err)
+	var pg blockPages
+	for name, dst := range map[string]**template.Template{"blocked.html": &pg.page, "confirm.html": &pg.confirm} {
+		t, err := template.ParseFS(assets.Pages, "pages/base.html", "pages/"+name)
+		if err != nil {
+			return nil, fmt.Errorf("loading page %s: %w", name, err)
+		}
+		*dst = t.Lookup(name)
 	}
-	return &blockPages{page: t.Lookup("blocked.html")}, nil
+	return &pg, nil
 }
 
 // transparentGIF is a 1×1 transparent GIF (43 bytes).
@@ -108,19 +118,13 @@ type blockPageData struct {
 	List     string
 	Category string
 	Owner    string
-	Action   string // scheme://reserved-host the buttons post to
-	Return   string // the blocked address, where the buttons lead back to
-	Once     string // token for allow-once
-	SiteTok  string // token for allow-site; "" hides the button
+	OnceURL  string // the confirmation page of "allow once"
+	SiteURL  string // the confirmation page of "always allow"; "" hides the button
 	Minutes  int
 }
 
 // blockPageResponse is the page shown instead of a blocked page load.
 func (p *Proxy) blockPageResponse(r *http.Request, v blocklist.Verdict, info *requestInfo) *http.Response {
-	scheme := r.URL.Scheme
-	if scheme != "https" {
-		scheme = "http"
-	}
 	full := r.URL.String()
 	d := blockPageData{
 		Title:    "Polaris blocked this page",
@@ -131,13 +135,11 @@ func (p *Proxy) blockPageResponse(r *http.Request, v blocklist.Verdict, info *re
 		List:     v.List,
 		Category: v.Category,
 		Owner:    v.Owner,
-		Action:   scheme + "://" + p.cfg.ReservedHost,
-		Return:   full,
-		Once:     p.actionToken("once", info.host),
+		OnceURL:  p.confirmURL(r, "once", info.host, full),
 		Minutes:  int(p.blk.cfg.AllowOnceFor / time.Minute),
 	}
 	if p.blk.cfg.AllowSite != nil {
-		d.SiteTok = p.actionToken("site", d.Site)
+		d.SiteURL = p.confirmURL(r, "site", d.Site, full)
 	}
 	var buf bytes.Buffer
 	if !wantsHTML(r) || p.blk.page.page.Execute(&buf, d) != nil {
@@ -148,12 +150,21 @@ func (p *Proxy) blockPageResponse(r *http.Request, v blocklist.Verdict, info *re
 	}
 	resp := quickResponse(r, http.StatusForbidden, "text/html; charset=utf-8", buf.Bytes())
 	h := resp.Header
-	h.Set("Content-Security-Policy", fmt.Sprintf("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action http://%[1]s https://%[1]s", p.cfg.ReservedHost))
-	// The buttons' POST must carry the page's origin (checked by the
-	// action handler); never more than the origin.
-	h.Set("Referrer-Policy", "strict-origin")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'")
+	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Frame-Options", "DENY")
 	return resp
+}
+
+// confirmURL is the address of the confirmation page of action on target,
+// on the reserved host with the scheme of the blocked page.
+func (p *Proxy) confirmURL(r *http.Request, action, target, back string) string {
+	scheme := "http"
+	if r.URL.Scheme == "https" {
+		scheme = "https"
+	}
+	q := url.Values{"action": {action}, "target": {target}, "return": {back}}
+	return scheme + "://" + p.cfg.ReservedHost + "/blocked/confirm?" + q.Encode()
 }
 
 func shorten(s string, n int) string {
@@ -199,25 +210,80 @@ func (p *Proxy) refuseBlockedConnect(ctx *goproxy.ProxyCtx, host string, v block
 	return &goproxy.ConnectAction{Action: goproxy.ConnectReject}
 }
 
-// actionToken signs an action on a host or site.
-func (p *Proxy) actionToken(action, target string) string {
+// confirmTTL is how long a confirmation page's button works.
+const confirmTTL = 10 * time.Minute
+
+// confirmToken signs an action on target returning to back, valid until
+// now+confirmTTL: expiry (8 bytes) | nonce (12) | HMAC (16), base64url.
+func (p *Proxy) confirmToken(action, target, back string, now time.Time) string {
+	var b [36]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(now.Add(confirmTTL).Unix()))
+	if _, err := rand.Read(b[8:20]); err != nil {
+		panic(err) // crypto/rand never fails on supported systems
+	}
+	copy(b[20:], p.confirmMAC(action, target, back, b[:20]))
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func (p *Proxy) confirmMAC(action, target, back string, head []byte) []byte {
 	mac := hmac.New(sha256.New, p.blk.cfg.ActionKey)
-	mac.Write([]byte(action))
-	mac.Write([]byte{0})
-	mac.Write([]byte(target))
-	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+	for _, s := range []string{"confirm", action, target, back} {
+		mac.Write([]byte(s))
+		mac.Write([]byte{0})
+	}
+	mac.Write(head)
+	return mac.Sum(nil)[:16]
 }
 
-func (p *Proxy) validToken(action, target, tok string) bool {
-	want := p.actionToken(action, target)
-	return hmac.Equal([]byte(want), []byte(tok))
+// spendToken checks a token for action on target returning to back and
+// spends it: true once, for a token confirmToken made and not expired.
+func (p *Proxy) spendToken(action, target, back, tok string, now time.Time) bool {
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil || len(b) != 36 {
+		return false
+	}
+	exp := time.Unix(int64(binary.BigEndian.Uint64(b[:8])), 0)
+	if !now.Before(exp) || exp.After(now.Add(confirmTTL+time.Minute)) {
+		return false
+	}
+	if !hmac.Equal(b[20:], p.confirmMAC(action, target, back, b[:20])) {
+		return false
+	}
+	return p.blk.page.spent.spend(string(b[8:20]), exp, now)
 }
 
-// serveBlockAction answers the block page's buttons; it reports false for a
-// path that is not one of them.
+// spentTokens are the nonces of tokens used and not expired yet.
+type spentTokens struct {
+	mu    sync.Mutex
+	nonce map[string]time.Time
+}
+
+func (s *spentTokens) spend(nonce string, exp, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, used := s.nonce[nonce]; used {
+		return false
+	}
+	if s.nonce == nil {
+		s.nonce = map[string]time.Time{}
+	}
+	for n, e := range s.nonce {
+		if !now.Before(e) {
+			delete(s.nonce, n)
+		}
+	}
+	s.nonce[nonce] = exp
+	return true
+}
+
+// serveBlockAction answers the confirmation page and the buttons on it; it
+// reports false for a path that is none of them.
 func (p *Proxy) serveBlockAction(w http.ResponseWriter, r *http.Request) bool {
 	var action string
 	switch r.URL.Path {
+	case "/blocked/confirm":
+		p.serveConfirm(w, r)
+		return true
 	case "/blocked/allow-once":
 		action = "once"
 	case "/blocked/allow-site":
@@ -230,7 +296,7 @@ func (p *Proxy) serveBlockAction(w http.ResponseWriter, r *http.Request) bool {
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		refuse(http.StatusMethodNotAllowed, "This address only takes the buttons of Polaris's block page.")
+		refuse(http.StatusMethodNotAllowed, "This address only takes the buttons of Polaris's confirmation page.")
 		return true
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
@@ -238,16 +304,16 @@ func (p *Proxy) serveBlockAction(w http.ResponseWriter, r *http.Request) bool {
 		refuse(http.StatusBadRequest, "The request could not be read.")
 		return true
 	}
+	if !p.fromConfirmPage(r) {
+		refuse(http.StatusForbidden, "This request did not come from Polaris's confirmation page, so Polaris ignored it.")
+		return true
+	}
 	target := strings.ToLower(r.PostForm.Get("target"))
-	if target == "" || !p.validToken(action, target, r.PostForm.Get("token")) {
-		refuse(http.StatusForbidden, "This request did not come from a Polaris block page, so Polaris ignored it.")
+	back := r.PostForm.Get("return")
+	if target == "" || !p.spendToken(action, target, back, r.PostForm.Get("token"), time.Now()) {
+		refuse(http.StatusForbidden, "This button was already used or is too old (it works once, for ten minutes). Go back to the blocked page and choose again.")
 		return true
 	}
-	if !fromBlockPage(r, target) {
-		refuse(http.StatusForbidden, "This request came from another page than the block page, so Polaris ignored it.")
-		return true
-	}
-	back := safeReturn(r.PostForm.Get("return"), target)
 	switch action {
 	case "once":
 		p.AllowOnce(target, time.Now().Add(p.blk.cfg.AllowOnceFor))
@@ -271,18 +337,118 @@ func (p *Proxy) serveBlockAction(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// fromBlockPage checks that an action request comes from the block page of
-// target (a host, or a site and its subdomains): the browser says where a
-// POST comes from in Origin (Referer when Origin is missing), and that it is
-// a navigation in Sec-Fetch-Mode/-Dest when it sends them.
-func fromBlockPage(r *http.Request, target string) bool {
-	if m := r.Header.Get("Sec-Fetch-Mode"); m != "" && m != "navigate" {
+// confirmData fills confirm.html.
+type confirmData struct {
+	Title, Action, Target, Return, ReturnShort, Token, Post, Button string
+	Minutes                                                         int
+}
+
+// serveConfirm answers the confirmation page of a block page's button: a
+// page of its own (never in a frame, never to a script) whose form carries
+// a fresh token.
+func (p *Proxy) serveConfirm(w http.ResponseWriter, r *http.Request) {
+	refuse := func(code int, text string) {
+		p.writePage(w, r, code, pageData{Title: "Refused", Text: text})
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		refuse(http.StatusMethodNotAllowed, "This page only opens from a Polaris block page.")
+		return
+	}
+	if !isTopLevel(r) {
+		refuse(http.StatusForbidden, "This page of Polaris only opens as a page of its own.")
+		return
+	}
+	d, ok := p.parseConfirm(r.URL.Query())
+	if !ok {
+		refuse(http.StatusBadRequest, "This address does not name something Polaris can allow.")
+		return
+	}
+	d.Token = p.confirmToken(d.Action, d.Target, d.Return, time.Now())
+	var buf bytes.Buffer
+	if err := p.blk.page.confirm.Execute(&buf, d); err != nil {
+		refuse(http.StatusInternalServerError, "The page could not be shown.")
+		return
+	}
+	h := w.Header()
+	setPageHeaders(h, "text/html; charset=utf-8", buf.Len())
+	formAction := "'self'"
+	if u, err := url.Parse(d.Return); err == nil && d.Return != "" {
+		formAction += " " + u.Scheme + "://" + u.Host
+	}
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action "+formAction+"; frame-ancestors 'none'")
+	// The button's POST carries this origin (checked by fromConfirmPage);
+	// the site it returns to learns nothing of this page.
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	if r.Method != http.MethodHead {
+		w.Write(buf.Bytes())
+	}
+}
+
+// parseConfirm reads the confirmation page's query: action once (target a
+// host) or site (target a registrable domain, if this proxy can allow
+// sites), and an optional return address on target.
+func (p *Proxy) parseConfirm(q url.Values) (confirmData, bool) {
+	d := confirmData{Action: q.Get("action"), Target: strings.ToLower(q.Get("target")), Minutes: int(p.blk.cfg.AllowOnceFor / time.Minute)}
+	if !validHostName(d.Target) {
+		return d, false
+	}
+	if raw := q.Get("return"); raw != "" {
+		if d.Return = safeReturn(raw, d.Target); d.Return == "" {
+			return d, false
+		}
+		d.ReturnShort = shorten(d.Return, 120)
+	}
+	switch d.Action {
+	case "once":
+		d.Title, d.Post, d.Button = "Allow "+d.Target+" once?", "/blocked/allow-once", "Allow once"
+	case "site":
+		if p.blk.cfg.AllowSite == nil || registrableDomain(d.Target) != d.Target {
+			return d, false
+		}
+		d.Title, d.Post, d.Button = "Always allow "+d.Target+"?", "/blocked/allow-site", "Always allow "+d.Target
+	default:
+		return d, false
+	}
+	return d, true
+}
+
+// validHostName reports whether h is a plausible host name or IP address.
+func validHostName(h string) bool {
+	if h == "" || len(h) > 253 {
 		return false
 	}
+	for _, c := range h {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == ':' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// isTopLevel reports whether r may be a top-level page load: browsers say
+// what a request is for in Sec-Fetch-Dest/-Mode (over HTTPS); a frame, a
+// script's fetch or a subresource says something else.
+func isTopLevel(r *http.Request) bool {
 	if d := r.Header.Get("Sec-Fetch-Dest"); d != "" && d != "document" {
 		return false
 	}
-	if s := r.Header.Get("Sec-Fetch-Site"); s == "same-origin" || s == "none" {
+	m := r.Header.Get("Sec-Fetch-Mode")
+	return m == "" || m == "navigate"
+}
+
+// fromConfirmPage checks that a button's POST comes from the confirmation
+// page, on the reserved host: the browser names the page's origin in Origin
+// (Referer when Origin is missing), and says same-origin navigation in
+// Sec-Fetch-* when it sends them.
+func (p *Proxy) fromConfirmPage(r *http.Request) bool {
+	if !isTopLevel(r) {
+		return false
+	}
+	if s := r.Header.Get("Sec-Fetch-Site"); s != "" && s != "same-origin" {
 		return false
 	}
 	from := r.Header.Get("Origin")
@@ -290,18 +456,17 @@ func fromBlockPage(r *http.Request, target string) bool {
 		from = r.Header.Get("Referer")
 	}
 	u, err := url.Parse(from)
-	if from == "" || from == "null" || err != nil {
+	if from == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 		return false
 	}
-	h := strings.ToLower(u.Hostname())
-	return h == target || strings.HasSuffix(h, "."+target)
+	return p.cfg.ReservedHost != "" && strings.EqualFold(u.Host, p.cfg.ReservedHost)
 }
 
 // safeReturn returns where to send the browser after an action: the
 // blocked address, if it is an http(s) address on target; else "".
 func safeReturn(raw, target string) string {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User != nil {
 		return ""
 	}
 	h := strings.ToLower(u.Hostname())

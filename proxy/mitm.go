@@ -66,14 +66,47 @@ func (p *Proxy) initHTTPS() {
 		ErrorLog:          log.New(logWriter(p.cfg.Logf), "proxy (https): ", 0),
 		ConnState:         mitmConnState,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			if mc, ok := c.(*mitmConn); ok {
+			if mc := mitmConnOf(c); mc != nil {
 				return context.WithValue(ctx, mitmConnKey{}, mc)
 			}
 			return ctx
 		},
+		// HTTP/2 when the client chose it by ALPN (the certificate source
+		// offers h2 and http/1.1), HTTP/1.1 otherwise; see serverHTTP2.
+		Protocols: serverProtocols(),
+		HTTP2:     serverHTTP2(),
 	}
 	p.first.init()
 	p.checker.init(p)
+}
+
+// HTTP/2 limits of the interception server. Browsers open one HTTP/2
+// connection per site and multiplex every request of a page over it; the
+// flow-control windows (net/http's defaults, 1 MiB per connection and per
+// stream) bound what one connection can make Polaris buffer.
+const (
+	serverMaxStreams       = 256
+	serverWriteByteTimeout = 30 * time.Second
+)
+
+// serverProtocols are what the interception server speaks: HTTP/1.1, and
+// HTTP/2 to clients that choose it by ALPN.
+func serverProtocols() *http.Protocols {
+	var pr http.Protocols
+	pr.SetHTTP1(true)
+	pr.SetHTTP2(true)
+	return &pr
+}
+
+// serverHTTP2 configures HTTP/2 on the interception server. Its headers
+// are bounded like HTTP/1.1's (Server.MaxHeaderBytes), its idle
+// connections closed like HTTP/1.1's (Server.IdleTimeout), and Shutdown
+// sends GOAWAY, lets the open streams finish and closes the connection.
+func serverHTTP2() *http.HTTP2Config {
+	return &http.HTTP2Config{
+		MaxConcurrentStreams: serverMaxStreams,
+		WriteByteTimeout:     serverWriteByteTimeout,
+	}
 }
 
 // startHTTPS starts the server for decrypted connections.
@@ -188,18 +221,22 @@ func (p *Proxy) intercept(req *http.Request, client net.Conn, hostport, host str
 		tracked.mitm.Store(mitmBusy)
 	}
 	client.SetDeadline(time.Now().Add(DefaultHandshakeTimeout))
-	sniff := &alertSniffer{Conn: buffered}
-	tc := tls.Server(sniff, cfg)
+	mc := &mitmConn{
+		alertSniffer: alertSniffer{Conn: buffered},
+		host:         host, authority: authority(host, hostport), remote: req.RemoteAddr, client: tracked,
+	}
+	tc := tls.Server(mc, cfg)
 	if err := tc.Handshake(); err != nil {
 		client.Close()
-		p.handshakeFailed(host, err, sniff)
+		p.handshakeFailed(host, err, &mc.alertSniffer)
 		return
 	}
-	sniff.done = true
+	mc.done = true
 	p.pins.succeeded(time.Now())
 	client.SetDeadline(time.Time{})
-	mc := &mitmConn{Conn: tc, host: host, authority: authority(host, hostport), remote: req.RemoteAddr, client: tracked}
-	if !p.mitm.ln.deliver(mc) {
+	// The server gets the *tls.Conn itself: that is how net/http knows
+	// the protocol the client chose by ALPN, and serves HTTP/2.
+	if !p.mitm.ln.deliver(tc) {
 		tc.Close()
 	}
 }
@@ -244,21 +281,36 @@ func closeWrite(c net.Conn) {
 	}
 }
 
-// mitmConn is a decrypted client connection of an intercepted tunnel.
+// mitmConn is the client's side of an intercepted tunnel, under its TLS
+// connection: it watches the handshake (alertSniffer) and tells the request
+// handlers which tunnel a request came through.
 type mitmConn struct {
-	net.Conn               // the *tls.Conn
-	host      string       // the tunnel's host, lower case, no brackets
-	authority string       // host[:port] for URLs
-	remote    string       // the client's address
-	client    *trackedConn // the client's connection, nil if not tracked
+	alertSniffer              // the client's bytes, watched during the handshake
+	host         string       // the tunnel's host, lower case, no brackets
+	authority    string       // host[:port] for URLs
+	remote       string       // the client's address
+	client       *trackedConn // the client's connection, nil if not tracked
+}
+
+// mitmConnOf returns the tunnel under c, the TLS connection the interception
+// server was given, or nil.
+func mitmConnOf(c net.Conn) *mitmConn {
+	tc, ok := c.(*tls.Conn)
+	if !ok {
+		return nil
+	}
+	mc, _ := tc.NetConn().(*mitmConn)
+	return mc
 }
 
 // mitmConnState tells Shutdown whether an intercepted connection is in the
 // middle of a request: it is closed between requests, like a plain
-// keep-alive connection, and never in the middle of one.
+// keep-alive connection, and never in the middle of one. For HTTP/2 the
+// server reports StateActive while any stream is open and StateIdle when
+// none is.
 func mitmConnState(c net.Conn, s http.ConnState) {
-	mc, ok := c.(*mitmConn)
-	if !ok || mc.client == nil {
+	mc := mitmConnOf(c)
+	if mc == nil || mc.client == nil {
 		return
 	}
 	switch s {

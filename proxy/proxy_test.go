@@ -622,7 +622,7 @@ func TestGracefulShutdownTunnels(t *testing.T) {
 		roots      *x509.CertPool // what the clients trust
 		busy, idle *http.Client   // clients with a tunnel each
 	}
-	start := func(t *testing.T, intercept bool) started {
+	start := func(t *testing.T, intercept, h2 bool) started {
 		cfg := Config{Listen: "127.0.0.1:0", Logf: t.Logf}
 		roots := origin.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
 		if intercept {
@@ -640,8 +640,9 @@ func TestGracefulShutdownTunnels(t *testing.T) {
 		u, _ := url.Parse("http://" + p.Addr())
 		client := func() *http.Client {
 			return &http.Client{Transport: &http.Transport{
-				Proxy:           http.ProxyURL(u),
-				TLSClientConfig: &tls.Config{RootCAs: roots},
+				Proxy:             http.ProxyURL(u),
+				TLSClientConfig:   &tls.Config{RootCAs: roots},
+				ForceAttemptHTTP2: h2,
 			}}
 		}
 		return started{p, &testProxy{Proxy: p, url: u}, roots, client(), client()}
@@ -652,6 +653,9 @@ func TestGracefulShutdownTunnels(t *testing.T) {
 			return "", err
 		}
 		defer resp.Body.Close()
+		if c.Transport.(*http.Transport).ForceAttemptHTTP2 && resp.ProtoMajor != 2 {
+			return "", fmt.Errorf("%s over %s, want HTTP/2", u, resp.Proto)
+		}
 		b, err := io.ReadAll(resp.Body)
 		return string(b), err
 	}
@@ -684,13 +688,15 @@ func TestGracefulShutdownTunnels(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		intercept bool
+		h2        bool // the client speaks HTTP/2 inside the tunnel
 		url       string
 	}{
-		{"tunnel", false, origin.URL},
-		{"intercepted", true, mitmOrigin.URL},
+		{"tunnel", false, false, origin.URL},
+		{"intercepted", true, false, mitmOrigin.URL},
+		{"intercepted HTTP/2", true, true, mitmOrigin.URL},
 	} {
 		t.Run(tc.name+"/slow answer finishes, idle tunnel does not wait", func(t *testing.T) {
-			s := start(t, tc.intercept)
+			s := start(t, tc.intercept, tc.h2)
 			if body, err := get(s.idle, tc.url+"/"); err != nil || body != "answer" {
 				t.Fatalf("GET / = %q, %v", body, err)
 			}
@@ -712,7 +718,7 @@ func TestGracefulShutdownTunnels(t *testing.T) {
 			}
 		})
 		t.Run(tc.name+"/idle tunnel closed at once", func(t *testing.T) {
-			s := start(t, tc.intercept)
+			s := start(t, tc.intercept, tc.h2)
 			if body, err := get(s.idle, tc.url+"/"); err != nil || body != "answer" {
 				t.Fatalf("GET / = %q, %v", body, err)
 			}
@@ -726,7 +732,7 @@ func TestGracefulShutdownTunnels(t *testing.T) {
 			}
 		})
 		t.Run(tc.name+"/busy at the deadline is cut", func(t *testing.T) {
-			s := start(t, tc.intercept)
+			s := start(t, tc.intercept, tc.h2)
 			done := inFlight(t, s.busy, tc.url+"/hang")
 			d, err := shutdown(s.p, 300*time.Millisecond)
 			if !errors.Is(err, context.DeadlineExceeded) {

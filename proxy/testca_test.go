@@ -120,7 +120,8 @@ func (c *testCA) tlsConfigForHost(host string) (*tls.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}, MinVersion: tls.VersionTLS12}
+	// Like internal/ca: h2 and HTTP/1.1, the proxy serves both.
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}, MinVersion: tls.VersionTLS12}
 	c.cache[host] = cfg
 	return cfg, nil
 }

@@ -39,6 +39,7 @@ type httpsScreen struct {
 	passNote *widget.RichText
 
 	upstream *widget.Label
+	dns      dnsSection
 }
 
 func (h *httpsScreen) build() fyne.CanvasObject {
@@ -112,7 +113,7 @@ func (h *httpsScreen) build() fyne.CanvasObject {
 		container.NewBorder(nil, nil, nil, container.NewHBox(choose, clear), h.upstream))
 
 	return page(lang.L("HTTPS"), lang.L("Keep your connections encrypted and your clicks your own."),
-		secure, filtering, exclusions, upstream)
+		secure, h.dns.build(u), filtering, exclusions, upstream)
 }
 
 func (h *httpsScreen) update() {
@@ -160,6 +161,7 @@ func (h *httpsScreen) update() {
 	} else {
 		h.upstream.SetText(set.UpstreamCA)
 	}
+	h.dns.update()
 }
 
 // exclusionRows shows the user's exclusions with their Remove buttons.

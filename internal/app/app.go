@@ -122,6 +122,7 @@ type App struct {
 	hub    hub
 	hx     httpsState // HTTPS filtering, CA, site answers (https.go)
 	tor    torState   // Tor client and routing (tor.go)
+	dns    dnsState   // the resolver of direct connections (dns.go)
 	show   showHook   // the window's "show" callback (instance.go)
 	blk    blockingState
 	stats  statsState

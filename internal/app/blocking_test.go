@@ -601,20 +601,27 @@ func TestBlockPageAllowSiteIsSaved(t *testing.T) {
 	if code != 403 || !strings.Contains(body, "||127.0.0.2^") || !strings.Contains(body, "My rules") {
 		t.Fatalf("blocked navigation: %d %.200q", code, body)
 	}
-	form := blockPageForms(body)["http://polaris.invalid/blocked/allow-site"]
-	if form.Get("target") != "127.0.0.2" {
-		t.Fatalf("allow-site form = %v", form)
+	// The block page links to Polaris's confirmation page, whose form
+	// carries the token.
+	link := regexp.MustCompile(`href="(http://polaris\.invalid/blocked/confirm\?action=site[^"]*)"`).FindStringSubmatch(body)
+	if link == nil {
+		t.Fatalf("no allow-site link on the block page: %.300q", body)
 	}
-	// Another page cannot use it without the token.
-	req, _ := http.NewRequest("POST", "http://polaris.invalid/blocked/allow-site", strings.NewReader(url.Values{"target": {"127.0.0.2"}}.Encode()))
+	code, page := fetch(t, c, strings.ReplaceAll(link[1], "&amp;", "&"), nav)
+	form := blockPageForms(page)["/blocked/allow-site"]
+	if code != 200 || form.Get("target") != "127.0.0.2" {
+		t.Fatalf("confirmation page: %d, allow-site form = %v", code, form)
+	}
+	// Another page cannot use it.
+	req, _ := http.NewRequest("POST", "http://polaris.invalid/blocked/allow-site", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", "http://evil.example")
 	if resp, err := c.Do(req); err != nil || resp.StatusCode != 403 {
-		t.Fatalf("cross-site POST without the token: %v %v", resp, err)
+		t.Fatalf("cross-site POST with the token: %v %v", resp, err)
 	}
 	req, _ = http.NewRequest("POST", "http://polaris.invalid/blocked/allow-site", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", strings.TrimSuffix(o.tracker, "/"))
+	req.Header.Set("Origin", "http://polaris.invalid")
 	resp, err := c.Do(req)
 	if err != nil || resp.StatusCode != 303 {
 		t.Fatalf("always allow: %v %v", resp, err)

@@ -214,10 +214,14 @@ func (a *App) listClient() (*http.Client, error) {
 	if p := a.blk.proxy.Load(); p != nil {
 		rt = p
 	} else {
-		if a.Settings().Tor.Enabled {
+		s := a.Settings()
+		if s.Tor.Enabled {
 			return nil, ErrTorNotRunning
 		}
 		rt = directTransport
+		if s.DNS.Encrypted {
+			rt = a.encryptedTransport(s)
+		}
 	}
 	return &http.Client{
 		Transport: rt,

@@ -142,6 +142,7 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	// Put the system back before the proxy goes away.
 	a.syncSystem(sctx, "")
 	err = p.Shutdown(sctx)
+	a.stopResolver(sctx)
 	a.stopBlocking()
 	stopTor()
 	<-torDone

@@ -78,7 +78,7 @@ func (a *App) routeFor(s settings.Settings) proxy.Route {
 	if s.Tor.Enabled {
 		return proxy.Route{Name: "tor", Dial: a.torDial, Isolate: s.Tor.Isolate, Onion: true, Down: a.torDown}
 	}
-	return proxy.Route{Name: "direct"}
+	return a.directRoute(s)
 }
 
 // applyRoute switches p's route when Tor mode changed. Switching cuts

@@ -302,12 +302,30 @@ func serialHex(cert *x509.Certificate) string {
 	return hex.EncodeToString(cert.SerialNumber.Bytes())
 }
 
+// serverCipherSuites are the TLS 1.2 suites a leaf is served with: ECDHE
+// with an AEAD only (no CBC, no SHA-1 MAC, no static RSA). TLS 1.3's suites
+// are all AEAD and not configurable.
+var serverCipherSuites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+}
+
+// serverProtocols are the ALPN protocols a leaf is served with, in the
+// server's order of preference: the proxy's interception server speaks
+// HTTP/2 and HTTP/1.1.
+var serverProtocols = []string{"h2", "http/1.1"}
+
 // leafTLSConfig builds the server configuration for one leaf.
 func (c *CA) leafTLSConfig(cert *tls.Certificate) *tls.Config {
 	cfg := &tls.Config{
 		Certificates: []tls.Certificate{*cert},
-		NextProtos:   []string{"http/1.1"},
+		NextProtos:   serverProtocols,
 		MinVersion:   tls.VersionTLS12,
+		CipherSuites: serverCipherSuites,
 	}
 	// One ticket key for every leaf: clones of this config (goproxy clones
 	// per connection) then resume each other's sessions.

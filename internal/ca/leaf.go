@@ -42,7 +42,8 @@ func (c *CA) LeafFor(host string) (*tls.Certificate, error) {
 }
 
 // TLSConfigForHost returns a TLS server configuration that presents
-// LeafFor(host): HTTP/1.1 as the only ALPN protocol, TLS 1.2 or later, and
+// LeafFor(host): h2 and HTTP/1.1 by ALPN (the proxy serves both), TLS 1.2
+// or later with AEAD cipher suites only, and
 // session tickets shared by all hosts of this CA so that clones resume each
 // other's sessions. It is what the proxy's MITM hook needs (goproxy's
 // ConnectAction.TLSConfig clones it per connection). The config is cached

@@ -212,8 +212,9 @@ func TestLeafRefreshAndExpiry(t *testing.T) {
 }
 
 // TestTLSConfigHandshake runs real TLS over loopback: the client trusts only
-// the CA, offers h2 and http/1.1, and must get http/1.1; a second
-// connection through a clone of the config (as goproxy does) resumes.
+// the CA, offers h2 and http/1.1, and gets h2 (the proxy serves HTTP/2); a
+// second connection through a clone of the config resumes; TLS 1.2 is
+// served with AEAD suites only.
 func TestTLSConfigHandshake(t *testing.T) {
 	c := loadTemp(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -259,13 +260,39 @@ func TestTLSConfigHandshake(t *testing.T) {
 			t.Errorf("read %q, %v", buf, err)
 		}
 		st := conn.ConnectionState()
-		if st.NegotiatedProtocol != "http/1.1" {
-			t.Errorf("ALPN = %q, want http/1.1", st.NegotiatedProtocol)
+		if st.NegotiatedProtocol != "h2" {
+			t.Errorf("ALPN = %q, want h2", st.NegotiatedProtocol)
 		}
 		if st.DidResume != wantResume {
 			t.Errorf("handshake %d DidResume = %v, want %v", i, st.DidResume, wantResume)
 		}
 		conn.Close()
+	}
+
+	// TLS 1.2: an AEAD suite, never CBC with SHA-1.
+	tls12 := func(suites ...uint16) (*tls.Conn, error) {
+		return tls.Dial("tcp", ln.Addr().String(), &tls.Config{
+			RootCAs: rootPool(c), ServerName: "localhost", MaxVersion: tls.VersionTLS12, CipherSuites: suites,
+			NextProtos: []string{"http/1.1"},
+		})
+	}
+	conn, err := tls12()
+	if err != nil {
+		t.Fatalf("TLS 1.2 handshake: %v", err)
+	}
+	st := conn.ConnectionState()
+	conn.Close()
+	if name := tls.CipherSuiteName(st.CipherSuite); !strings.Contains(name, "GCM") && !strings.Contains(name, "CHACHA20") {
+		t.Errorf("TLS 1.2 suite = %s, want an AEAD one", name)
+	}
+	if st.NegotiatedProtocol != "http/1.1" {
+		t.Errorf("ALPN for a client offering only http/1.1 = %q", st.NegotiatedProtocol)
+	}
+	for _, cbc := range []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA} {
+		if conn, err := tls12(cbc); err == nil {
+			conn.Close()
+			t.Errorf("a TLS 1.2 client offering only %s completed the handshake", tls.CipherSuiteName(cbc))
+		}
 	}
 
 	// A client that does not trust the CA fails.

@@ -59,6 +59,7 @@ const (
 	E2E       = "polaris/e2e"
 	Bench     = "polaris/bench/..."
 	Testenv   = "polaris/internal/testenv"
+	DNSTest   = "polaris/internal/resolver/dnstest"
 	Self      = "polaris/internal/layers"
 )
 
@@ -74,6 +75,7 @@ const (
 	XNet     = "golang.org/x/net"
 	XSys     = "golang.org/x/sys"
 	XCrypto  = "golang.org/x/crypto"
+	XSync    = "golang.org/x/sync"
 	GoCmp    = "github.com/google/go-cmp"
 	Chromedp = "github.com/chromedp"
 	Gorilla  = "github.com/gorilla/websocket"
@@ -119,10 +121,11 @@ var Owned = map[string]string{
 	DNSProxy:       "only internal/resolver speaks DNS",
 	Fyne:           "Fyne stays in ui/ and the GUI main: the engine and the headless binary (nogui) never link it",
 	Testenv:        "the test helpers are for _test.go files only",
+	DNSTest:        "the test DNS servers are for _test.go files only",
 }
 
 // TestHelpers are what every package's tests may import.
-var TestHelpers = []string{Testenv, GoCmp}
+var TestHelpers = []string{Testenv, DNSTest, GoCmp}
 
 // Table is who may import whom.
 var Table = []Layer{
@@ -201,9 +204,15 @@ var Table = []Layer{
 	{
 		Name:     "resolver",
 		Packages: []string{Resolver},
-		Rule:     "internal/resolver is the DNS adapter: it imports the pure leaves and its library (miekg/dns, AdGuard's dnsproxy, x/net), never a sibling adapter: the proxy gets its lookups from internal/app",
+		Rule:     "internal/resolver is the DNS adapter: it imports the pure leaves and its library (miekg/dns, AdGuard's dnsproxy, x/net, x/sync), never a sibling adapter: the proxy gets its lookups from internal/app",
 		May:      PureLeaves,
-		Libs:     []string{MiekgDNS, DNSProxy, XNet},
+		Libs:     []string{MiekgDNS, DNSProxy, XNet, XSync},
+	},
+	{
+		Name:     "dnstest",
+		Packages: []string{DNSTest},
+		Rule:     "internal/resolver/dnstest runs DNS servers for tests (plain, DoH, DoT on loopback): the standard library and miekg/dns, and only _test.go files import it",
+		Libs:     []string{MiekgDNS},
 	},
 	{
 		Name:     "engine",

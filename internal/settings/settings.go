@@ -50,6 +50,7 @@ type Settings struct {
 	HTTPS    HTTPS
 	Stealth  Stealth
 	Tor      Tor
+	DNS      DNS
 	System   System
 	Data     Data
 }
@@ -89,6 +90,10 @@ func Default() Settings {
 			Isolate: true,
 			Bridges: BridgesNone,
 		},
+		DNS: DNS{
+			Resolver: DefaultDNSResolver,
+			Protocol: DNSOverHTTPS,
+		},
 		Data: Data{
 			LogRetention:       LogRetentionDay,
 			LogMaxRows:         100000,
@@ -108,6 +113,7 @@ func (s Settings) Clone() Settings {
 	c.Stealth.Exceptions = slices.Clone(s.Stealth.Exceptions)
 	c.Tor.BridgeLines = slices.Clone(s.Tor.BridgeLines)
 	c.Tor.ExitCountries = slices.Clone(s.Tor.ExitCountries)
+	c.DNS.Bootstrap = slices.Clone(s.DNS.Bootstrap)
 	return c
 }
 

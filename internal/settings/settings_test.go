@@ -45,6 +45,13 @@ func TestSetGet(t *testing.T) {
 		{"tor.exit-countries", "DE,{nl}", "de,nl"},
 		{"tor.bridge-lines", "Bridge obfs4 192.0.2.1:443 ABCD cert=x iat-mode=0", "obfs4 192.0.2.1:443 ABCD cert=x iat-mode=0"},
 		{"proxy.auth", "me:secret", "me:secret"},
+		{"dns.encrypted", "on", "on"},
+		{"dns.resolver", "Mullvad", "mullvad"},
+		{"dns.protocol", "TLS", "tls"},
+		{"dns.custom", "https://doh.example/dns-query", "https://doh.example/dns-query"},
+		{"dns.custom", "tls://dot.example:853", "tls://dot.example:853"},
+		{"dns.custom", "", ""},
+		{"dns.bootstrap", "192.0.2.1, [2001:DB8::1],192.0.2.1", "192.0.2.1,2001:db8::1"},
 	} {
 		t.Run(tc.key+"="+tc.value, func(t *testing.T) {
 			s := Default()
@@ -78,6 +85,14 @@ func TestSetRejects(t *testing.T) {
 		{"log.max-rows", "10"},
 		{"stats.retention-days", "-1"},
 		{"tor.bridges", "meek"},
+		{"dns.resolver", "opendns"},
+		{"dns.protocol", "quic"},
+		{"dns.custom", "http://doh.example/dns-query"},
+		{"dns.custom", "udp://192.0.2.1"},
+		{"dns.custom", "doh.example"},
+		{"dns.custom", "tls://dot.example/path"},
+		{"dns.custom", "https://user:pw@doh.example/"},
+		{"dns.bootstrap", "doh.example"},
 		{"tor.exit-countries", "germany"},
 		{"tor.torrc", "relative/path"},
 		{"https.upstream-ca", "ca.pem"},
@@ -240,5 +255,41 @@ func TestStealthKeys(t *testing.T) {
 	d := Default().Stealth
 	if !d.TrackerCookies || d.ThirdPartyCookies || !d.ClientData || !d.CacheID || !d.Authorization || !d.ClientHints || !d.PageSignals {
 		t.Errorf("default stealth = %+v", d)
+	}
+}
+
+func TestDNSServer(t *testing.T) {
+	d := Default().DNS
+	if d.Encrypted {
+		t.Error("encrypted DNS is on by default: sending every name to a third party is the user's decision")
+	}
+	if u, addrs := d.Server(); u != "https://dns.quad9.net/dns-query" || len(addrs) == 0 {
+		t.Errorf("default Server() = %q, %v", u, addrs)
+	}
+	d.Protocol = DNSOverTLS
+	if u, _ := d.Server(); u != "tls://dns.quad9.net" {
+		t.Errorf("Server() over TLS = %q", u)
+	}
+	for _, r := range WellKnownResolvers() {
+		if CheckDNSAddress(r.HTTPS) != nil || CheckDNSAddress(r.TLS) != nil || len(r.Addrs) == 0 {
+			t.Errorf("well-known resolver %s is not usable: %+v", r.ID, r)
+		}
+		for _, a := range r.Addrs {
+			if _, err := checkIP(a); err != nil {
+				t.Errorf("%s: address %q: %v", r.ID, a, err)
+			}
+		}
+	}
+	s := Default()
+	s.DNS.Resolver = DNSCustom
+	if err := s.Validate(); !errors.Is(err, ErrInvalid) {
+		t.Errorf("custom resolver without an address: Validate() = %v, want ErrInvalid", err)
+	}
+	s.DNS.Custom, s.DNS.Bootstrap = "https://doh.example:8443/q", []string{"192.0.2.7"}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if u, addrs := s.DNS.Server(); u != s.DNS.Custom || !cmp.Equal(addrs, []string{"192.0.2.7"}) || s.DNS.ResolverName() != "doh.example" {
+		t.Errorf("custom Server() = %q, %v, name %q", u, addrs, s.DNS.ResolverName())
 	}
 }

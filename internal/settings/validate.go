@@ -43,6 +43,9 @@ func (s Settings) Validate() error {
 	if !IsLoopback(s.Listen) && s.ProxyAuth == "" {
 		return &invalidError{ErrOpenProxy}
 	}
+	if s.DNS.Resolver == DNSCustom && s.DNS.Custom == "" {
+		return &invalidError{fmt.Errorf("dns.resolver is custom but dns.custom is empty")}
+	}
 	if s.Tor.Bridges == BridgesCustom && len(s.Tor.BridgeLines) == 0 {
 		return &invalidError{fmt.Errorf("tor.bridges is custom but tor.bridge-lines is empty")}
 	}

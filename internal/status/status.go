@@ -15,6 +15,7 @@ type Snapshot struct {
 	Blocking Blocking
 	HTTPS    HTTPS
 	Tor      Tor
+	DNS      DNS
 	System   System
 	Data     Data
 	// Notices are messages for the user (e.g. "the database was corrupt
@@ -205,6 +206,21 @@ type Tor struct {
 	Restarts int
 	// Version is the tor version in use.
 	Version string
+}
+
+// DNS is how names are looked up for direct connections.
+type DNS struct {
+	// Encrypted: names go to Resolver over DNS over HTTPS or TLS (not in
+	// Tor mode, where Tor resolves and none of this is used).
+	Encrypted bool
+	// Resolver names the encrypted resolver ("Quad9"), Address is its
+	// address ("https://dns.quad9.net/dns-query"); both "" for the system's.
+	Resolver, Address string
+	// Err says why the encrypted resolver cannot be reached just now ("" when
+	// it answers): requests are refused until it does.
+	Err string
+	// Queries counts the questions sent; Hits and Misses the cache lookups.
+	Queries, Hits, Misses uint64
 }
 
 // Circuit is the Tor circuit in use for a site.

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"polaris/internal/ca"
+	"polaris/internal/resolver"
+	"polaris/internal/settings"
+	"polaris/internal/status"
+	"polaris/proxy"
+)
+
+// DNS: in direct mode every name Polaris looks up goes through one
+// resolver (internal/resolver): the system's by default, or the encrypted
+// resolver the user chose, which fails closed. In Tor mode it is not used:
+// Tor resolves at the exit.
+
+// dnsState is the resolver in use for direct connections.
+type dnsState struct {
+	mu  sync.Mutex // serialises building resolvers
+	cur atomic.Pointer[dnsInUse]
+}
+
+// dnsInUse is a resolver and what it was built from; it is never changed.
+type dnsInUse struct {
+	res  *resolver.Resolver
+	key  string // the configuration res was built with
+	name string // the resolver's name for people ("Quad9"), "" for the system's
+}
+
+// dnsKey identifies the settings a resolver depends on.
+func dnsKey(s settings.Settings) string {
+	if !s.DNS.Encrypted {
+		return "system"
+	}
+	u, addrs := s.DNS.Server()
+	extra := s.HTTPS.UpstreamCA
+	if extra != "" {
+		extra += "|" + fileSig(extra)
+	}
+	return strings.Join([]string{u, strings.Join(addrs, ","), extra}, "\x00")
+}
+
+// resolverFor returns the resolver for settings s, building a new one when
+// they changed; the one it replaces is shut down a little later (lookups in
+// flight may still use it).
+func (a *App) resolverFor(s settings.Settings) *dnsInUse {
+	a.dns.mu.Lock()
+	defer a.dns.mu.Unlock()
+	key := dnsKey(s)
+	if cur := a.dns.cur.Load(); cur != nil && key == cur.key {
+		return cur
+	}
+	res, name, err := a.newResolver(s)
+	if err != nil {
+		// Settings are validated before they are stored, so this is an
+		// address the resolver refuses: fail closed rather than fall back.
+		a.noticef(status.Error, "Encrypted DNS cannot be used: %v. Nothing is looked up until this is fixed, or until you turn encrypted DNS off.", err)
+		res, _ = resolver.New(resolver.Config{Server: resolver.Server{URL: "tls://unusable.invalid"}, System: refusingResolver})
+		name = s.DNS.ResolverName()
+	}
+	in := &dnsInUse{res: res, key: key, name: name}
+	if old := a.dns.cur.Swap(in); old != nil {
+		time.AfterFunc(time.Minute, func() { old.res.Shutdown(context.Background()) })
+		if old.res.Encrypted() != res.Encrypted() || old.name != name {
+			a.log.Printf("DNS for direct connections: %s", in.describe())
+		}
+	}
+	return in
+}
+
+func (d *dnsInUse) describe() string {
+	if !d.res.Encrypted() {
+		return "the system's resolver"
+	}
+	return "encrypted, " + d.name
+}
+
+// refusingResolver never looks anything up (a resolver whose configuration
+// is unusable must not bootstrap in the clear).
+var refusingResolver = &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
+	return nil, errors.New("no lookup")
+}}
+
+func (a *App) newResolver(s settings.Settings) (*resolver.Resolver, string, error) {
+	cfg := resolver.Config{System: a.opts.Resolver, Logf: a.log.Printf, OnChange: a.hub.poke}
+	if !s.DNS.Encrypted {
+		res, err := resolver.New(cfg)
+		return res, "", err
+	}
+	u, addrs := s.DNS.Server()
+	cfg.Server.URL = u
+	for _, v := range addrs {
+		if ip, err := netip.ParseAddr(v); err == nil {
+			cfg.Server.Addrs = append(cfg.Server.Addrs, ip)
+		}
+	}
+	if pool, err := ca.ExtraRoots(s.HTTPS.UpstreamCA); err == nil {
+		cfg.RootCAs = pool
+	}
+	res, err := resolver.New(cfg)
+	return res, s.DNS.ResolverName(), err
+}
+
+// directRoute is the route of direct mode. Its dialer takes the resolver
+// in force when it dials, so a change of DNS settings applies to the next
+// connection without cutting the open ones (none of them carries a name
+// lookup). An encrypted resolver that cannot be reached is shown as a
+// refusal page.
+func (a *App) directRoute(s settings.Settings) proxy.Route {
+	a.resolverFor(s)
+	return proxy.Route{Name: "direct", Dial: a.directDial}
+}
+
+func (a *App) directDial(ctx context.Context, network, addr string) (net.Conn, error) {
+	in := a.dns.cur.Load()
+	if in == nil {
+		return nil, errors.New("polaris is stopping")
+	}
+	c, err := in.res.DialContext(ctx, network, addr)
+	if errors.Is(err, resolver.ErrUnreachable) {
+		return nil, dnsRefusal(in.name)
+	}
+	return c, err
+}
+
+// dnsRefusal is the page for a request whose name the encrypted resolver
+// could not look up.
+func dnsRefusal(name string) *proxy.Refusal {
+	return &proxy.Refusal{
+		Code:  503,
+		Title: "Encrypted DNS cannot be reached",
+		Text: fmt.Sprintf("Polaris could not reach %s, the encrypted DNS resolver you chose, to find this site. "+
+			"Nothing was sent: while encrypted DNS is on, Polaris never looks names up in the clear. "+
+			"Check that this computer is connected. On a network that blocks encrypted DNS, or a Wi-Fi that wants you to log in first, "+
+			"turn encrypted DNS off in Polaris (your network then sees the names of the sites you visit).", name),
+	}
+}
+
+// dnsStatus reports the resolver in use.
+func (a *App) dnsStatus(s settings.Settings) status.DNS {
+	st := status.DNS{Encrypted: s.DNS.Encrypted && !s.Tor.Enabled}
+	if st.Encrypted {
+		st.Resolver = s.DNS.ResolverName()
+		st.Address, _ = s.DNS.Server()
+	}
+	in := a.dns.cur.Load()
+	if in == nil {
+		return st
+	}
+	rs := in.res.Status()
+	st.Queries, st.Hits, st.Misses = rs.Queries, rs.Hits, rs.Misses
+	if st.Encrypted && in.key == dnsKey(s) {
+		st.Err = rs.LastErr
+	}
+	return st
+}
+
+// stopResolver shuts the resolver down when the engine stops.
+func (a *App) stopResolver(ctx context.Context) {
+	a.dns.mu.Lock()
+	in := a.dns.cur.Swap(nil)
+	a.dns.mu.Unlock()
+	if in != nil {
+		in.res.Shutdown(ctx)
+	}
+}
+
+// encryptedTransport downloads lists with encrypted DNS when Polaris does
+// not run (the CLI): like directTransport, with names looked up by the
+// encrypted resolver alone.
+func (a *App) encryptedTransport(s settings.Settings) http.RoundTripper {
+	tr := directTransport.Clone()
+	res, _, err := a.newResolver(s)
+	tr.DialContext = refuseOnion(func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if err != nil {
+			return nil, fmt.Errorf("encrypted DNS cannot be used: %w", err)
+		}
+		c, err := res.DialContext(ctx, network, addr)
+		if errors.Is(err, resolver.ErrUnreachable) {
+			return nil, dnsRefusal(s.DNS.ResolverName())
+		}
+		return c, err
+	})
+	return tr
+}
