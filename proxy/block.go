@@ -50,10 +50,12 @@ type BlockConfig struct {
 	// AllowOnceFor is how long "allow once" lets a host through. Default
 	// DefaultAllowOnce.
 	AllowOnceFor time.Duration
-	// Exempt, if set, is asked about a host that a rule blocks; a
-	// non-empty answer lets it through and is the reason shown (e.g. the
-	// site posts the EFF Do Not Track policy, blocking.honor-dnt-policy).
-	// It runs on the request path: it must be fast and never block.
+	// Exempt, if set, is asked about a host that a rule blocks on a
+	// request that leaves with "DNT: 1"; a non-empty answer lets it
+	// through and is the reason shown (the site posts the EFF Do Not Track
+	// policy, blocking.honor-dnt-policy, which is a promise about such
+	// requests). It is never asked for an HTTPS tunnel Polaris does not
+	// open. It runs on the request path: it must be fast and never block.
 	Exempt func(host string) string
 }
 
@@ -271,7 +273,8 @@ func (p *Proxy) block(r *http.Request, pol *Policy, info *requestInfo) *http.Res
 	}
 	blocked := v.Action.Blocked()
 	if blocked {
-		blocked, d.Reason = b.exempt(info.host, now)
+		// The EFF policy is a promise about requests that carry DNT: 1.
+		blocked, d.Reason = b.exempt(info.host, now, dntSent(r.Header))
 	}
 	if b.cfg.Decisions != nil {
 		b.cfg.Decisions(fillDecision(d, v, blocked))
@@ -293,16 +296,23 @@ func isTracker(v blocklist.Verdict) bool {
 
 // exempt decides whether a host a rule blocks is let through anyway, and
 // why: "allow once" from the block page, or Config.Exempt.
-func (b *blockState) exempt(host string, now time.Time) (blocked bool, reason string) {
+func (b *blockState) exempt(host string, now time.Time, dnt bool) (blocked bool, reason string) {
 	if b.once.allowed(host, now) {
 		return false, "allowed once"
 	}
-	if b.cfg.Exempt != nil {
+	if dnt && b.cfg.Exempt != nil {
 		if why := b.cfg.Exempt(host); why != "" {
 			return false, why
 		}
 	}
 	return true, ""
+}
+
+// dntSent reports whether a request leaves with exactly one "DNT: 1" (the
+// user's choice, or the browser's own when the user made none).
+func dntSent(h http.Header) bool {
+	v := h[hdrDNT]
+	return len(v) == 1 && strings.TrimSpace(v[0]) == "1"
 }
 
 // blockConnect decides an HTTPS tunnel that will not be intercepted, on its
@@ -336,7 +346,8 @@ func (p *Proxy) blockConnect(ctx *goproxy.ProxyCtx, hostPort string) *goproxy.Co
 	v := m.MatchHost(host)
 	blocked := v.Action.Blocked()
 	if blocked {
-		blocked, d.Reason = b.exempt(host, now)
+		// A tunnel's requests are unseen: nothing says they carry DNT: 1.
+		blocked, d.Reason = b.exempt(host, now, false)
 	}
 	if b.cfg.Decisions != nil {
 		b.cfg.Decisions(fillDecision(d, v, blocked))

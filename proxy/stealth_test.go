@@ -270,7 +270,8 @@ func TestStealthTrackerLetThrough(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rig := newStealthRig(t, m, Policy{Protection: true, Stealth: stealthOn()}, tt.bc)
+			// DNT: 1, so that an EFF policy may exempt.
+			rig := newStealthRig(t, m, Policy{Protection: true, DNT: settings.DNTDoNotTrack, Stealth: stealthOn()}, tt.bc)
 			if tt.prep != nil {
 				tt.prep(rig.tp.Proxy)
 			}
