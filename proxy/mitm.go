@@ -290,6 +290,25 @@ type mitmConn struct {
 	authority    string       // host[:port] for URLs
 	remote       string       // the client's address
 	client       *trackedConn // the client's connection, nil if not tracked
+
+	helloOnce sync.Once
+	hello     *clientHello // the client's ClientHello, once parsed (nil: it did not parse)
+}
+
+// clientHello returns the ClientHello the client sent on this tunnel,
+// parsed the first time it is needed (an upstream dial); nil, logged once,
+// when it does not parse.
+func (mc *mitmConn) clientHello(logf func(string, ...any)) *clientHello {
+	mc.helloOnce.Do(func() {
+		h, err := parseClientHello(mc.first)
+		mc.first = nil
+		if err != nil {
+			logf("HTTPS filtering: %s: the browser's TLS hello cannot be repeated upstream, Go's TLS is used: %v", mc.host, err)
+			return
+		}
+		mc.hello = h
+	})
+	return mc.hello
 }
 
 // mitmConnOf returns the tunnel under c, the TLS connection the interception

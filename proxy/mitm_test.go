@@ -267,11 +267,11 @@ func tryConnectTLS(tp *testProxy, hostport string, roots *x509.CertPool, verify 
 }
 
 // WebSockets work inside an intercepted tunnel, with the signals applied to
-// the handshake.
+// the handshake, over HTTP/1.1 upstream although the server prefers HTTP/2.
 func TestMITMWebSocket(t *testing.T) {
 	polaris, upstream := newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA")
 	leaf := upstream.leaf(t, []string{"chat.example"}, time.Time{}, time.Time{})
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{leaf}})
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{leaf}, NextProtos: []string{"h2", "http/1.1"}})
 	if err != nil {
 		t.Fatal(err)
 	}

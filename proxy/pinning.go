@@ -80,6 +80,7 @@ func isCertRejection(err error) bool {
 // apply to both.
 type alertSniffer struct {
 	net.Conn
+	first []byte   // what the client sent before the server's first write: its ClientHello
 	wrote bool     // the server has sent a flight
 	after [16]byte // the first bytes read after the server's latest write
 	n     int      // of after
@@ -90,8 +91,12 @@ type alertSniffer struct {
 
 func (c *alertSniffer) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
-	if !c.done && c.wrote && n > 0 {
+	switch {
+	case c.done || n == 0:
+	case c.wrote:
 		c.n += copy(c.after[c.n:], b[:n])
+	case len(c.first) < maxHelloBytes:
+		c.first = append(c.first, b[:min(n, maxHelloBytes-len(c.first))]...)
 	}
 	return n, err
 }

@@ -5,7 +5,6 @@ package proxy
 import (
 	"container/list"
 	"context"
-	"crypto/tls"
 	"net"
 	"net/http"
 	"strings"
@@ -35,6 +34,12 @@ type Route struct {
 	// connection cut by a dead Tor shows "Tor is not connected" rather than
 	// "the site closed the connection".
 	Down func() *Refusal
+	// ECHConfigs, if set, returns the Encrypted Client Hello configuration
+	// list of host (an ECHConfigList, as a site publishes it in its HTTPS
+	// DNS record), nil for none. Upstream TLS then encrypts its
+	// ClientHello, the browser's mirrored one included, to that
+	// configuration.
+	ECHConfigs func(ctx context.Context, host string) []byte
 }
 
 // maxSiteTransports bounds the per-site pools of an isolating route.
@@ -45,16 +50,16 @@ const maxSiteTransports = 128
 type route struct {
 	Route
 	p  *Proxy
-	tr *http.Transport // shared pool (when not isolating)
+	up *upstream // shared pool (when not isolating)
 
 	mu    sync.Mutex
-	sites map[string]*list.Element // site -> element of lru holding *siteTransport
+	sites map[string]*list.Element // site -> element of lru holding *sitePool
 	lru   list.List
 }
 
-type siteTransport struct {
+type sitePool struct {
 	site string
-	tr   *http.Transport
+	up   *upstream
 }
 
 func (p *Proxy) newRoute(r Route) *route {
@@ -66,53 +71,31 @@ func (p *Proxy) newRoute(r Route) *route {
 		r.Name = "direct"
 	}
 	rt := &route{Route: r, p: p, sites: map[string]*list.Element{}}
-	rt.tr = rt.newTransport()
+	rt.up = rt.newUpstream()
 	return rt
 }
 
-func (rt *route) newTransport() *http.Transport {
-	p := rt.p
-	dial := rt.Dial
-	return &http.Transport{
-		Proxy: nil, // never another proxy from the environment
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			ctx, cancel := context.WithTimeout(ctx, p.cfg.DialTimeout)
-			defer cancel()
-			return dial(ctx, network, addr)
-		},
-		// Upstream TLS is always verified (system roots, or the pool given).
-		TLSClientConfig:        &tls.Config{RootCAs: p.upstreamRoots(), MinVersion: tls.VersionTLS12},
-		TLSHandshakeTimeout:    DefaultTLSHandshakeTimeout,
-		ResponseHeaderTimeout:  p.cfg.ResponseHeaderTimeout,
-		ExpectContinueTimeout:  time.Second,
-		MaxIdleConns:           512,
-		MaxIdleConnsPerHost:    128,
-		IdleConnTimeout:        90 * time.Second,
-		MaxResponseHeaderBytes: 1 << 20,
-		// Pass the client's Accept-Encoding through; never add our own.
-		DisableCompression: true,
-	}
-}
-
 // transport returns the pool for requests of site.
-func (rt *route) transport(site string) *http.Transport {
+func (rt *route) transport(site string) *upstream {
 	if !rt.Isolate {
-		return rt.tr
+		return rt.up
 	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	if e, ok := rt.sites[site]; ok {
 		rt.lru.MoveToFront(e)
-		return e.Value.(*siteTransport).tr
+		return e.Value.(*sitePool).up
 	}
-	st := &siteTransport{site: site, tr: rt.newTransport()}
-	rt.sites[site] = rt.lru.PushFront(st)
+	sp := &sitePool{site: site, up: rt.newUpstream()}
+	rt.sites[site] = rt.lru.PushFront(sp)
 	if rt.lru.Len() > maxSiteTransports {
-		old := rt.lru.Remove(rt.lru.Back()).(*siteTransport)
+		old := rt.lru.Remove(rt.lru.Back()).(*sitePool)
 		delete(rt.sites, old.site)
-		old.tr.CloseIdleConnections()
+		// A request that took the pool just before keeps working; its
+		// connections close when idle.
+		old.up.close(false)
 	}
-	return st.tr
+	return sp.up
 }
 
 // RoundTrip implements goproxy.RoundTripper: the request goes out through
@@ -142,14 +125,23 @@ func (rt *route) dial(ctx context.Context, network, addr string) (net.Conn, erro
 	return rt.Dial(ctx, network, addr)
 }
 
-// close drops every idle upstream connection of the route.
+// close ends the route: no request goes out on it any more, idle upstream
+// connections are closed, busy ones once their requests are answered.
 func (rt *route) close() {
-	rt.tr.CloseIdleConnections()
+	rt.up.close(true)
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	for e := rt.lru.Front(); e != nil; e = e.Next() {
-		e.Value.(*siteTransport).tr.CloseIdleConnections()
+		e.Value.(*sitePool).up.close(true)
 	}
+}
+
+// echConfigs is host's ECH configuration list on this route, nil for none.
+func (rt *route) echConfigs(ctx context.Context, host string) []byte {
+	if rt.ECHConfigs == nil {
+		return nil
+	}
+	return rt.ECHConfigs(ctx, host)
 }
 
 // SetRoute changes how upstream connections are made. From the moment it
