@@ -76,7 +76,7 @@ func (a *App) validateTor(s settings.Settings) error {
 // routeFor is how the proxy connects upstream with settings s.
 func (a *App) routeFor(s settings.Settings) proxy.Route {
 	if s.Tor.Enabled {
-		return proxy.Route{Name: "tor", Dial: a.torDial, Isolate: s.Tor.Isolate, Onion: true, Down: a.torDown}
+		return proxy.Route{Name: "tor", Dial: a.torDial, Isolate: s.Tor.Isolate, Onion: true, Tor: true, Down: a.torDown}
 	}
 	return a.directRoute(s)
 }
