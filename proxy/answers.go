@@ -177,13 +177,13 @@ type siteChecker struct {
 	// browser holds the identifying headers of the last navigation, for
 	// the checks no navigation asked for (CheckSite).
 	browser atomic.Pointer[http.Header]
-	mu     sync.Mutex
-	seen   map[string]*checkEntry
-	queued int
-	slots  chan struct{}
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	mu      sync.Mutex
+	seen    map[string]*checkEntry
+	queued  int
+	slots   chan struct{}
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 }
 
 // checkEntry is a site's checks this session.

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 var cookieNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -123,4 +122,3 @@ func BenchmarkCapSetCookie(b *testing.B) {
 		})
 	}
 }
-

@@ -86,4 +86,3 @@ func BenchmarkStealth(b *testing.B) {
 		})
 	}
 }
-
