@@ -33,7 +33,7 @@ type dnsQuery struct {
 var dnsStub struct {
 	mu      sync.Mutex
 	queries []dnsQuery
-	addrs   map[string]netip.Addr // names with their own address (setDNS)
+	addrs   map[string][]netip.Addr // names with their own addresses (setDNS)
 }
 
 // dnsQueries returns the questions asked since the namespace started.
@@ -54,18 +54,18 @@ func dnsLookupsOf(host string) int {
 	return n
 }
 
-// setDNS makes the stub answer name with addr.
-func setDNS(name string, addr netip.Addr) {
+// setDNS makes the stub answer name with addrs, in this order.
+func setDNS(name string, addrs ...netip.Addr) {
 	dnsStub.mu.Lock()
 	defer dnsStub.mu.Unlock()
 	if dnsStub.addrs == nil {
-		dnsStub.addrs = map[string]netip.Addr{}
+		dnsStub.addrs = map[string][]netip.Addr{}
 	}
-	dnsStub.addrs[strings.ToLower(name)] = addr
+	dnsStub.addrs[strings.ToLower(name)] = addrs
 }
 
-// dnsAnswer returns the IPv4 address of a test name, or false.
-func dnsAnswer(name string) (netip.Addr, bool) {
+// dnsAnswer returns the IPv4 addresses of a test name, or false.
+func dnsAnswer(name string) ([]netip.Addr, bool) {
 	dnsStub.mu.Lock()
 	a, ok := dnsStub.addrs[name]
 	dnsStub.mu.Unlock()
@@ -74,10 +74,10 @@ func dnsAnswer(name string) (netip.Addr, bool) {
 	}
 	for _, zone := range []string{".test", ".example", ".example.com", ".example.net", ".example.org"} {
 		if strings.HasSuffix(name, zone) || name == zone[1:] {
-			return netip.AddrFrom4([4]byte{127, 0, 0, 1}), true
+			return []netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1})}, true
 		}
 	}
-	return netip.Addr{}, false
+	return nil, false
 }
 
 func startDNS() error {
@@ -149,7 +149,7 @@ func dnsReply(in []byte) []byte {
 	dnsStub.mu.Lock()
 	dnsStub.queries = append(dnsStub.queries, dnsQuery{Name: name, Type: strings.TrimPrefix(q.Type.String(), "Type"), Time: time.Now()})
 	dnsStub.mu.Unlock()
-	addr, ok := dnsAnswer(name)
+	addrs, ok := dnsAnswer(name)
 	rh := dnsmessage.Header{ID: h.ID, Response: true, Authoritative: true, RecursionDesired: h.RecursionDesired, RecursionAvailable: true}
 	if !ok {
 		rh.RCode = dnsmessage.RCodeNameError
@@ -160,7 +160,9 @@ func dnsReply(in []byte) []byte {
 	b.Question(q)
 	b.StartAnswers()
 	if ok && q.Type == dnsmessage.TypeA && q.Class == dnsmessage.ClassINET {
-		b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 5}, dnsmessage.AResource{A: addr.As4()})
+		for _, addr := range addrs {
+			b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 5}, dnsmessage.AResource{A: addr.As4()})
+		}
 	}
 	out, err := b.Finish()
 	if err != nil {

@@ -260,6 +260,13 @@ func (p *Proxy) block(r *http.Request, pol *Policy, info *requestInfo) *http.Res
 	req.Method = r.Method
 	v := m.Match(req)
 	d.URL = req.URL
+	if uncloak := p.route.Load().CNAMEs; uncloak != nil && !v.Action.Blocked() && v.Action != blocklist.Exception && typ != blocklist.TypeDocument {
+		if d.CNAMEs = uncloak(r.Context(), info.host); len(d.CNAMEs) > 0 {
+			if cv, ok := m.MatchCNAMEs(req, d.CNAMEs); ok {
+				v = cv
+			}
+		}
+	}
 	b.reqs.Put(req)
 	// Cookie and header protections apply to a tracker let through by an
 	// exception, its owner, "allow once", its DNT policy or a pause.
@@ -344,6 +351,13 @@ func (p *Proxy) blockConnect(ctx *goproxy.ProxyCtx, hostPort string) *goproxy.Co
 		return nil
 	}
 	v := m.MatchHost(host)
+	if uncloak := p.route.Load().CNAMEs; uncloak != nil && !v.Action.Blocked() && v.Action != blocklist.Exception {
+		if d.CNAMEs = uncloak(ctx.Req.Context(), host); len(d.CNAMEs) > 0 {
+			if cv, ok := m.MatchHostCNAMEs(host, d.CNAMEs); ok {
+				v = cv
+			}
+		}
+	}
 	blocked := v.Action.Blocked()
 	if blocked {
 		// A tunnel's requests are unseen: nothing says they carry DNT: 1.
@@ -381,7 +395,7 @@ func header(h http.Header, key string) string {
 
 // fillDecision completes a decision event from a verdict.
 func fillDecision(d status.Decision, v blocklist.Verdict, blocked bool) status.Decision {
-	d.Rule, d.List, d.Category = v.Rule, v.List, v.Category
+	d.Rule, d.List, d.Category, d.CNAME = v.Rule, v.List, v.Category, v.CNAME
 	switch {
 	case blocked && v.Action == blocklist.Redirect:
 		d.Verdict = status.Redirected

@@ -118,6 +118,7 @@ type blockPageData struct {
 	List     string
 	Category string
 	Owner    string
+	CNAME    string // the tracker Host is an alias of, when that was blocked
 	OnceURL  string // the confirmation page of "allow once"
 	SiteURL  string // the confirmation page of "always allow"; "" hides the button
 	Minutes  int
@@ -135,6 +136,7 @@ func (p *Proxy) blockPageResponse(r *http.Request, v blocklist.Verdict, info *re
 		List:     v.List,
 		Category: v.Category,
 		Owner:    v.Owner,
+		CNAME:    v.CNAME,
 		OnceURL:  p.confirmURL(r, "once", info.host, full),
 		Minutes:  int(p.blk.cfg.AllowOnceFor / time.Minute),
 	}
@@ -200,6 +202,9 @@ func holdPage(host string, g *holdGate) pageData {
 func (p *Proxy) refuseBlockedConnect(ctx *goproxy.ProxyCtx, host string, v blocklist.Verdict) *goproxy.ConnectAction {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Polaris blocked the connection to %s (a tracker).\nrule: %s\nlist: %s\n", host, v.Rule, v.List)
+	if v.CNAME != "" {
+		fmt.Fprintf(&b, "alias of: %s (a tracker behind the site's name)\n", v.CNAME)
+	}
 	if v.Category != "" {
 		fmt.Fprintf(&b, "category: %s\n", v.Category)
 	}

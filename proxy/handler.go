@@ -3,8 +3,6 @@
 package proxy
 
 import (
-	"crypto/subtle"
-	"encoding/base64"
 	"net"
 	"net/http"
 	"strings"
@@ -18,12 +16,7 @@ import (
 // rest to goproxy.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.requests.Add(1)
-	if p.cfg.Auth != "" && !p.authorized(r) {
-		w.Header().Set("Proxy-Authenticate", `Basic realm="Polaris", charset="UTF-8"`)
-		p.writePage(w, r, http.StatusProxyAuthRequired, pageData{
-			Title: "Proxy authentication required",
-			Text:  "This Polaris proxy needs a user name and password. Enter the ones set in Polaris (proxy.auth).",
-		})
+	if !p.checkAuth(w, r) {
 		return
 	}
 	if p.isLocal(r) {
@@ -57,22 +50,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.gp.ServeHTTP(w, r)
 }
 
-func (p *Proxy) authorized(r *http.Request) bool {
-	h := r.Header.Get("Proxy-Authorization")
-	scheme, cred, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Basic") {
-		return false
-	}
-	got, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
-	if err != nil {
-		return false
-	}
-	return subtle.ConstantTimeCompare(got, []byte(p.cfg.Auth)) == 1
-}
-
 // isLocal reports whether r is addressed to Polaris itself: a plain
 // (origin-form) request to the proxy's port, the reserved host name, or an
 // absolute URL naming the proxy's own address (which would otherwise loop).
+// An origin-form request whose Host is not Polaris's own (DNS rebinding) is
+// local too: serveLocal refuses it.
 func (p *Proxy) isLocal(r *http.Request) bool {
 	if r.Method == http.MethodConnect {
 		return false
@@ -84,13 +66,16 @@ func (p *Proxy) isLocal(r *http.Request) bool {
 	if p.cfg.ReservedHost != "" && host == p.cfg.ReservedHost {
 		return true
 	}
-	return p.ln != nil && r.URL.Host == p.ln.Addr().String()
+	return p.ownAuthority(r, r.URL.Host)
 }
 
 // serveLocal answers a request addressed to Polaris: the status page at
 // "/", everything else from Config.Local.
 func (p *Proxy) serveLocal(w http.ResponseWriter, r *http.Request) {
 	r.Header.Del("Proxy-Authorization")
+	if !p.localAllowed(w, r) {
+		return
+	}
 	if r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		p.writeStatusPage(w, r)
 		return

@@ -11,7 +11,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
 	utls "github.com/refraction-networking/utls"
+	"polaris/internal/testenv"
 )
 
 // readHello reads a ClientHello recorded from a real browser
@@ -133,35 +135,29 @@ func marshalHello(h *clientHello) []byte {
 	return append([]byte{recordHandshake, 3, 1, byte(len(msg) >> 8), byte(len(msg))}, msg...)
 }
 
-// The JA4 of the tests, checked on the published parts of a Chrome
-// fingerprint and on the recorded browsers.
+// The JA4 of the tests (testenv.JA4), checked on the published parts of a
+// Chrome fingerprint and on the recorded browsers.
 func TestJA4(t *testing.T) {
-	// Chrome's 15 cipher suites and its extensions and signature
-	// algorithms, as JA4's own documentation lists them: "8daaf6152771".
-	if got := ja4Hash("002f,0035,009c,009d,1301,1302,1303,c013,c014,c02b,c02c,c02f,c030,cca8,cca9"); got != "8daaf6152771" {
-		t.Errorf("JA4_b of Chrome's suites = %s, want 8daaf6152771", got)
+	ja4 := func(name string) string {
+		s, err := testenv.JA4(readHello(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
 	}
-	chromium, err := parseClientHello(readHello(t, "chromium-156"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := ja4(chromium); !strings.HasPrefix(got, "t13d15") || !strings.Contains(got, "h2_8daaf6152771_") {
-		t.Errorf("ja4(chromium) = %s, want t13d15..h2_8daaf6152771_...", got)
-	}
-	firefox, err := parseClientHello(readHello(t, "firefox-esr-153"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := ja4(firefox); !strings.HasPrefix(got, "t13d") || got == ja4(chromium) {
-		t.Errorf("ja4(firefox) = %s", got)
+	// Chromium's 15 cipher suites hash to JA4's published "8daaf6152771".
+	chromium, second, firefox := ja4("chromium-156"), ja4("chromium-156-second"), ja4("firefox-esr-153")
+	if !strings.HasPrefix(chromium, "t13d1517h2_8daaf6152771_") {
+		t.Errorf("JA4(chromium) = %s, want t13d1517h2_8daaf6152771_...", chromium)
 	}
 	// Chromium orders its extensions anew for every connection: JA4 does
 	// not change.
-	second, err := parseClientHello(readHello(t, "chromium-156-second"))
-	if err != nil {
-		t.Fatal(err)
+	if second != chromium {
+		t.Errorf("JA4 of Chromium's second connection = %s, want %s", second, chromium)
 	}
-	t.Logf("chromium %s %04x\nchromium (second) %s %04x\nfirefox %s %04x", ja4(chromium), extTypes(chromium), ja4(second), extTypes(second), ja4(firefox), extTypes(firefox))
+	if !strings.HasPrefix(firefox, "t13d1617h2_") || firefox == chromium {
+		t.Errorf("JA4(firefox) = %s", firefox)
+	}
 }
 
 func FuzzParseClientHello(f *testing.F) {
@@ -176,7 +172,7 @@ func FuzzParseClientHello(f *testing.F) {
 			return
 		}
 		h.alpn()
-		ja4(h)
+		testenv.JA4(b)
 		// Whatever parses must give a spec or a clear error, never a panic.
 		if spec, err := mirrorSpec(h, "example.com", false); err == nil && spec == nil {
 			t.Fatal("mirrorSpec returned neither a spec nor an error")
@@ -206,8 +202,9 @@ func TestMirrorSpec(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			mirrored := buildMirrored(t, browser, "hello.test", false)
-			if got, want := ja4(mirrored), ja4(browser); got != want {
+			mirrored, raw := buildMirrored(t, browser, "hello.test", false)
+			got, _ := testenv.JA4(raw)
+			if want, _ := testenv.JA4(readHello(t, name)); got != want {
 				t.Errorf("JA4 of the mirrored hello = %s, want the browser's %s", got, want)
 			}
 			if len(mirrored.cipherSuites) != len(browser.cipherSuites) {
@@ -245,12 +242,12 @@ func TestMirrorSpec(t *testing.T) {
 				}
 			}
 			// For a WebSocket, HTTP/1.1 only.
-			ws := buildMirrored(t, browser, "hello.test", true)
+			ws, _ := buildMirrored(t, browser, "hello.test", true)
 			if got := ws.alpn(); !cmp.Equal(got, []string{"http/1.1"}) {
 				t.Errorf("ALPN for HTTP/1.1 only = %q", got)
 			}
 			// An IP address gets no SNI, as from the browser.
-			if _, ok := buildMirrored(t, browser, "192.0.2.1", false).ext(extServerName); ok {
+			if ip, _ := buildMirrored(t, browser, "192.0.2.1", false); hasExt(ip, extServerName) {
 				t.Error("SNI sent for an IP address")
 			}
 		})
@@ -287,8 +284,14 @@ func greaseEqual(a, b []byte) bool {
 	return true
 }
 
-// buildMirrored builds the uTLS hello mirroring h and parses it back.
-func buildMirrored(t *testing.T, h *clientHello, serverName string, h1 bool) *clientHello {
+func hasExt(h *clientHello, typ uint16) bool {
+	_, ok := h.ext(typ)
+	return ok
+}
+
+// buildMirrored builds the uTLS hello mirroring h and parses it back; raw
+// is its record.
+func buildMirrored(t *testing.T, h *clientHello, serverName string, h1 bool) (*clientHello, []byte) {
 	t.Helper()
 	spec, err := mirrorSpec(h, serverName, h1)
 	if err != nil {
@@ -310,5 +313,5 @@ func buildMirrored(t *testing.T, h *clientHello, serverName string, h1 bool) *cl
 	if err != nil {
 		t.Fatalf("parsing the mirrored hello: %v", err)
 	}
-	return m
+	return m, rec
 }

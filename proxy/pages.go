@@ -86,7 +86,11 @@ func setPageHeaders(h http.Header, ctype string, n int) {
 	h.Set("Content-Length", strconv.Itoa(n))
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'")
+	// Polaris's pages are for the user: no other origin may load them as a
+	// resource (a cross-site no-cors fetch of an error page then fails as
+	// it would without Polaris) or frame them.
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'")
 	h.Set("Referrer-Policy", "no-referrer")
 }
 

@@ -38,6 +38,12 @@ type Route struct {
 	// connection cut by a dead Tor shows "Tor is not connected" rather than
 	// "the site closed the connection".
 	Down func() *Refusal
+	// CNAMEs, if set, returns the chain of canonical names host is an
+	// alias of, as the route's resolver answers it (cached; nil when it is
+	// not an alias or the lookup failed). Blocking decides a request also
+	// on those names (CNAME uncloaking). nil where no lookup is made
+	// locally (Tor).
+	CNAMEs func(ctx context.Context, host string) []string
 	// ECHConfigs, if set, returns the Encrypted Client Hello configuration
 	// list of host (an ECHConfigList, as a site publishes it in its HTTPS
 	// DNS record), nil for none. Upstream TLS then encrypts its

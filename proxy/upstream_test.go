@@ -19,6 +19,8 @@ import (
 
 	utls "github.com/refraction-networking/utls"
 	"golang.org/x/net/http2"
+
+	"polaris/internal/testenv"
 )
 
 // helloOrigin is an HTTPS origin on 127.0.0.1 that records the raw
@@ -27,7 +29,7 @@ import (
 type helloOrigin struct {
 	addr     string
 	mu       sync.Mutex
-	hellos   []*clientHello
+	hellos   [][]byte // the first records of each connection
 	protos   []string
 	conns    atomic.Int64
 	requests atomic.Int64
@@ -60,7 +62,7 @@ func newHelloOrigin(t testing.TB, ca *testCA, protos []string, h http.Handler) *
 	return o
 }
 
-func (o *helloOrigin) lastHello(t testing.TB) *clientHello {
+func (o *helloOrigin) lastHello(t testing.TB) []byte {
 	t.Helper()
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -110,11 +112,9 @@ func (c *helloRecorder) Read(b []byte) (int, error) {
 func (c *helloRecorder) Write(b []byte) (int, error) {
 	if !c.wrote {
 		c.wrote = true
-		if h, err := parseClientHello(c.buf); err == nil {
-			c.o.mu.Lock()
-			c.o.hellos = append(c.o.hellos, h)
-			c.o.mu.Unlock()
-		}
+		c.o.mu.Lock()
+		c.o.hellos = append(c.o.hellos, c.buf)
+		c.o.mu.Unlock()
 		c.buf = nil
 	}
 	return c.Conn.Write(b)
@@ -232,8 +232,11 @@ func TestMirroredJA4(t *testing.T) {
 				t.Errorf("ALPN with Polaris = %q, want h2", p)
 			}
 			h2Get(t, client, host)
-			seen := origin.lastHello(t)
-			if got, want := ja4(seen), ja4(sent); got != want {
+			got, err := testenv.JA4(origin.lastHello(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want, _ := testenv.JA4(sent); got != want {
 				t.Errorf("the origin saw JA4 %s, the client sent %s", got, want)
 			}
 			if p := origin.seenProtos(); len(p) == 0 || p[len(p)-1] != "HTTP/2.0" {
@@ -246,7 +249,7 @@ func TestMirroredJA4(t *testing.T) {
 // uTLSThroughProxy opens a CONNECT tunnel to host:443 through tp and does a
 // TLS handshake in it with the ClientHello of id, trusting polaris. It
 // returns the connection and the hello it sent.
-func uTLSThroughProxy(t *testing.T, tp *testProxy, host string, polaris *testCA, id utls.ClientHelloID, spec ...*utls.ClientHelloSpec) (*utls.UConn, *clientHello) {
+func uTLSThroughProxy(t *testing.T, tp *testProxy, host string, polaris *testCA, id utls.ClientHelloID, spec ...*utls.ClientHelloSpec) (*utls.UConn, []byte) {
 	t.Helper()
 	c, err := net.Dial("tcp", tp.Addr())
 	if err != nil {
@@ -272,11 +275,7 @@ func uTLSThroughProxy(t *testing.T, tp *testProxy, host string, polaris *testCA,
 	if err := uc.Handshake(); err != nil {
 		t.Fatalf("handshake with Polaris: %v", err)
 	}
-	sent, err := parseClientHello(rec.first)
-	if err != nil {
-		t.Fatalf("the client's own hello: %v", err)
-	}
-	return uc, sent
+	return uc, rec.first
 }
 
 // helloCapture keeps the first write (the ClientHello).
@@ -342,7 +341,7 @@ func TestMirrorFallsBackToGoTLS(t *testing.T) {
 	if !logs.contains("could not be repeated") && !logs.contains("cannot be repeated") {
 		t.Errorf("no log line about the fallback; logs:\n%s", logs.String())
 	}
-	if _, ok := origin.lastHello(t).ext(0x001b); ok {
+	if h, err := parseClientHello(origin.lastHello(t)); err != nil || hasExt(h, 0x001b) {
 		t.Error("the origin got the client's compress_certificate: want Go's own hello")
 	}
 }

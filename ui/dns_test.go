@@ -95,3 +95,20 @@ func TestEncryptedDNSState(t *testing.T) {
 	h.snapshot(snap)
 	h.see("Tor is on: Tor looks names up")
 }
+
+// TestActivityShowsTheChain: a tracker blocked behind a site's own name
+// shows the chain of names in the activity log.
+func TestActivityShowsTheChain(t *testing.T) {
+	d := status.Decision{Host: "metrics.news.example", Site: "news.example", Verdict: status.Blocked,
+		Rule: "||tracker.example^$third-party", List: "EasyPrivacy",
+		CNAMEs: []string{"edge.news.example", "news.example.tracker.example"}, CNAME: "news.example.tracker.example"}
+	want := "On news.example · rule ||tracker.example^$third-party from EasyPrivacy\nA tracker hidden behind the site's name: metrics.news.example → edge.news.example → news.example.tracker.example"
+	newTestApp(t)
+	if got := decisionWhy(d); got != want {
+		t.Errorf("decisionWhy = %q, want %q", got, want)
+	}
+	d.CNAME, d.Verdict, d.Rule, d.List = "", status.Allowed, "", ""
+	if got := decisionWhy(d); got != "On news.example\nAlias of: metrics.news.example → edge.news.example → news.example.tracker.example" {
+		t.Errorf("decisionWhy (allowed) = %q", got)
+	}
+}

@@ -109,8 +109,21 @@ func (l *liveLog) fillRow(i int, o fyne.CanvasObject) {
 	setNote(r.why, decisionWhy(d))
 }
 
-// decisionWhy says which rule of which list decided, or why.
+// decisionWhy says which rule of which list decided, or why, and through
+// which chain of names when the host is an alias (CNAME uncloaking).
 func decisionWhy(d status.Decision) string {
+	why := ruleWhy(d)
+	if len(d.CNAMEs) == 0 {
+		return why
+	}
+	chain := d.Host + " → " + strings.Join(d.CNAMEs, " → ")
+	if d.CNAME != "" {
+		return why + "\n" + lang.L("A tracker hidden behind the site's name: {{.Chain}}", map[string]any{"Chain": chain})
+	}
+	return why + "\n" + lang.L("Alias of: {{.Chain}}", map[string]any{"Chain": chain})
+}
+
+func ruleWhy(d status.Decision) string {
 	site := d.Site
 	if site == "" {
 		site = lang.L("an unknown site")

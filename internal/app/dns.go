@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"polaris/internal/ca"
+	"polaris/internal/lists"
 	"polaris/internal/resolver"
 	"polaris/internal/settings"
 	"polaris/internal/status"
@@ -26,10 +27,19 @@ import (
 // resolver the user chose, which fails closed. In Tor mode it is not used:
 // Tor resolves at the exit.
 
+// dnsPart is the App's part for DNS: the resolver of direct connections.
+type dnsPart struct {
+	*core
+	dns dnsState
+}
+
 // dnsState is the resolver in use for direct connections.
 type dnsState struct {
 	mu  sync.Mutex // serialises building resolvers
 	cur atomic.Pointer[dnsInUse]
+	// uncloak: blocking decides requests on their CNAME chains too
+	// (blocking.cname-uncloaking, with protection on).
+	uncloak atomic.Bool
 }
 
 // dnsInUse is a resolver and what it was built from; it is never changed.
@@ -42,7 +52,7 @@ type dnsInUse struct {
 // dnsKey identifies the settings a resolver depends on.
 func dnsKey(s settings.Settings) string {
 	if !s.DNS.Encrypted {
-		return "system"
+		return "system " + fmt.Sprint(wantChains(s))
 	}
 	u, addrs := s.DNS.Server()
 	extra := s.HTTPS.UpstreamCA
@@ -55,26 +65,26 @@ func dnsKey(s settings.Settings) string {
 // resolverFor returns the resolver for settings s, building a new one when
 // they changed; the one it replaces is shut down a little later (lookups in
 // flight may still use it).
-func (a *App) resolverFor(s settings.Settings) *dnsInUse {
-	a.dns.mu.Lock()
-	defer a.dns.mu.Unlock()
+func (d *dnsPart) resolverFor(s settings.Settings) *dnsInUse {
+	d.dns.mu.Lock()
+	defer d.dns.mu.Unlock()
 	key := dnsKey(s)
-	if cur := a.dns.cur.Load(); cur != nil && key == cur.key {
+	if cur := d.dns.cur.Load(); cur != nil && key == cur.key {
 		return cur
 	}
-	res, name, err := a.newResolver(s)
+	res, name, err := d.newResolver(s)
 	if err != nil {
 		// Settings are validated before they are stored, so this is an
 		// address the resolver refuses: fail closed rather than fall back.
-		a.noticef(status.Error, "Encrypted DNS cannot be used: %v. Nothing is looked up until this is fixed, or until you turn encrypted DNS off.", err)
+		d.noticef(status.Error, "Encrypted DNS cannot be used: %v. Nothing is looked up until this is fixed, or until you turn encrypted DNS off.", err)
 		res, _ = resolver.New(resolver.Config{Server: resolver.Server{URL: "tls://unusable.invalid"}, System: refusingResolver})
 		name = s.DNS.ResolverName()
 	}
 	in := &dnsInUse{res: res, key: key, name: name}
-	if old := a.dns.cur.Swap(in); old != nil {
+	if old := d.dns.cur.Swap(in); old != nil {
 		time.AfterFunc(time.Minute, func() { old.res.Shutdown(context.Background()) })
 		if old.res.Encrypted() != res.Encrypted() || old.name != name {
-			a.log.Printf("DNS for direct connections: %s", in.describe())
+			d.log.Printf("DNS for direct connections: %s", in.describe())
 		}
 	}
 	return in
@@ -93,8 +103,11 @@ var refusingResolver = &net.Resolver{PreferGo: true, Dial: func(context.Context,
 	return nil, errors.New("no lookup")
 }}
 
-func (a *App) newResolver(s settings.Settings) (*resolver.Resolver, string, error) {
-	cfg := resolver.Config{System: a.opts.Resolver, Logf: a.log.Printf, OnChange: a.hub.poke}
+// wantChains says whether lookups need CNAME chains (for uncloaking).
+func wantChains(s settings.Settings) bool { return s.Protection && s.Blocking.UncloakCNAMEs }
+
+func (d *dnsPart) newResolver(s settings.Settings) (*resolver.Resolver, string, error) {
+	cfg := resolver.Config{System: d.opts.Resolver, Chains: wantChains(s), Logf: d.log.Printf, OnChange: d.hub.poke}
 	if !s.DNS.Encrypted {
 		res, err := resolver.New(cfg)
 		return res, "", err
@@ -118,13 +131,24 @@ func (a *App) newResolver(s settings.Settings) (*resolver.Resolver, string, erro
 // connection without cutting the open ones (none of them carries a name
 // lookup). An encrypted resolver that cannot be reached is shown as a
 // refusal page.
-func (a *App) directRoute(s settings.Settings) proxy.Route {
-	a.resolverFor(s)
-	return proxy.Route{Name: "direct", Dial: a.directDial}
+func (d *dnsPart) directRoute(s settings.Settings) proxy.Route {
+	d.resolverFor(s)
+	d.dns.uncloak.Store(wantChains(s))
+	return proxy.Route{Name: "direct", Dial: d.directDial, CNAMEs: d.cnames}
 }
 
-func (a *App) directDial(ctx context.Context, network, addr string) (net.Conn, error) {
-	in := a.dns.cur.Load()
+// cnames is the CNAME chain of host for uncloaking: from the resolver's
+// cache, the same lookup the connection uses.
+func (d *dnsPart) cnames(ctx context.Context, host string) []string {
+	in := d.dns.cur.Load()
+	if in == nil || !d.dns.uncloak.Load() {
+		return nil
+	}
+	return in.res.CNAMEs(ctx, host)
+}
+
+func (d *dnsPart) directDial(ctx context.Context, network, addr string) (net.Conn, error) {
+	in := d.dns.cur.Load()
 	if in == nil {
 		return nil, errors.New("polaris is stopping")
 	}
@@ -149,13 +173,13 @@ func dnsRefusal(name string) *proxy.Refusal {
 }
 
 // dnsStatus reports the resolver in use.
-func (a *App) dnsStatus(s settings.Settings) status.DNS {
+func (d *dnsPart) dnsStatus(s settings.Settings) status.DNS {
 	st := status.DNS{Encrypted: s.DNS.Encrypted && !s.Tor.Enabled}
 	if st.Encrypted {
 		st.Resolver = s.DNS.ResolverName()
 		st.Address, _ = s.DNS.Server()
 	}
-	in := a.dns.cur.Load()
+	in := d.dns.cur.Load()
 	if in == nil {
 		return st
 	}
@@ -168,22 +192,21 @@ func (a *App) dnsStatus(s settings.Settings) status.DNS {
 }
 
 // stopResolver shuts the resolver down when the engine stops.
-func (a *App) stopResolver(ctx context.Context) {
-	a.dns.mu.Lock()
-	in := a.dns.cur.Swap(nil)
-	a.dns.mu.Unlock()
+func (d *dnsPart) stopResolver(ctx context.Context) {
+	d.dns.mu.Lock()
+	in := d.dns.cur.Swap(nil)
+	d.dns.mu.Unlock()
 	if in != nil {
 		in.res.Shutdown(ctx)
 	}
 }
 
 // encryptedTransport downloads lists with encrypted DNS when Polaris does
-// not run (the CLI): like directTransport, with names looked up by the
-// encrypted resolver alone.
-func (a *App) encryptedTransport(s settings.Settings) http.RoundTripper {
-	tr := directTransport.Clone()
-	res, _, err := a.newResolver(s)
-	tr.DialContext = refuseOnion(func(ctx context.Context, network, addr string) (net.Conn, error) {
+// not run (the CLI): direct, with names looked up by the encrypted
+// resolver alone.
+func (d *dnsPart) encryptedTransport(s settings.Settings) http.RoundTripper {
+	res, _, err := d.newResolver(s)
+	return lists.NewDirectTransport(func(ctx context.Context, network, addr string) (net.Conn, error) {
 		if err != nil {
 			return nil, fmt.Errorf("encrypted DNS cannot be used: %w", err)
 		}
@@ -193,5 +216,4 @@ func (a *App) encryptedTransport(s settings.Settings) http.RoundTripper {
 		}
 		return c, err
 	})
-	return tr
 }

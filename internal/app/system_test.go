@@ -42,3 +42,33 @@ func TestPACNeverDirectInTorMode(t *testing.T) {
 		t.Errorf("Tor mode with pac.fail-open on: %d DIRECT, want the fail-closed %d", got, closed)
 	}
 }
+
+// TestPACOnlyToPACFetchers: a page's <script src=".../proxy.pac"> would run
+// the PAC file and learn Polaris's port and whether Tor is on; the file goes
+// only to PAC fetchers (no fetch metadata) and to the user opening it.
+func TestPACOnlyToPACFetchers(t *testing.T) {
+	a := openTestApp(t, Options{})
+	defer a.Close()
+	h := a.localHandler(func() string { return "127.0.0.1:8228" }, http.NotFound)
+	for _, tc := range []struct {
+		name string
+		h    map[string]string
+		pac  bool
+	}{
+		{"PAC fetcher", nil, true},
+		{"typed by the user", map[string]string{"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}, true},
+		{"another site's script", map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "script"}, false},
+		{"another site's fetch", map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"}, false},
+		{"another site's link", map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}, false},
+	} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "http://127.0.0.1:8228/proxy.pac", nil)
+		for k, v := range tc.h {
+			req.Header.Set(k, v)
+		}
+		h.ServeHTTP(rec, req)
+		if got := strings.Contains(rec.Body.String(), "FindProxyForURL"); got != tc.pac {
+			t.Errorf("%s: PAC served = %v (%d), want %v", tc.name, got, rec.Code, tc.pac)
+		}
+	}
+}

@@ -71,6 +71,11 @@ type Blocking struct {
 	// HonorDNTPolicy does not block third parties that post the EFF DNT
 	// policy, as Privacy Badger does.
 	HonorDNTPolicy bool
+	// UncloakCNAMEs decides a request also on the canonical names its host
+	// is an alias of (CNAME cloaking), in direct mode, as uBlock Origin does
+	// on Firefox. With Tor no name is looked up locally: there the
+	// catalogue's list of cloaked trackers does what it can.
+	UncloakCNAMEs bool
 }
 
 // Blocks reports whether category c is blocked.
@@ -163,6 +168,8 @@ var blockingKeys = []Key{
 		func(s *Settings) *bool { return &s.Blocking.OwnerParties }),
 	boolKey("blocking.honor-dnt-policy", "do not block third parties that post the EFF DNT policy (on|off)",
 		func(s *Settings) *bool { return &s.Blocking.HonorDNTPolicy }),
+	boolKey("blocking.cname-uncloaking", "also block a tracker hidden behind a site's own name (a CNAME, e.g. metrics.site.example -> a tracker); direct mode only (on|off)",
+		func(s *Settings) *bool { return &s.Blocking.UncloakCNAMEs }),
 }
 
 func categoryNames() string {

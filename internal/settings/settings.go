@@ -70,6 +70,7 @@ func Default() Settings {
 			Categories:      PresetCategories(PresetStandard),
 			HoldUntilLoaded: true,
 			OwnerParties:    true,
+			UncloakCNAMEs:   true,
 		},
 		HTTPS: HTTPS{
 			SearchEngines:     true,

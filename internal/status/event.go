@@ -37,6 +37,11 @@ type Decision struct {
 	// Reason says in words why, when no rule did (e.g. "site allowlisted",
 	// "protection paused").
 	Reason string
+	// CNAMEs is the chain of canonical names Host is an alias of, when it
+	// was looked at (CNAME uncloaking); CNAME is the one of them the rule
+	// matched, "" when the decision is about Host itself.
+	CNAMEs []string
+	CNAME  string
 }
 
 // SiteAnswer is what one site answered to DNT/GPC.

@@ -43,6 +43,10 @@ var seeds = map[int]string{
 		INSERT INTO stats_requests(day, requests) VALUES (20251120, 5210), (20251121, 88);`,
 	6: `INSERT INTO request_log(time, url, host, site, type, verdict, rule, list, category, reason) VALUES
 		(1763700600000, 'https://tracker.example/p.gif?id=1', 'tracker.example', 'news.example', 'image', 'block', '||tracker.example^', 'EasyPrivacy', 'analytics', '');`,
+	7: `INSERT INTO request_log(id, time, url, host, site, type, verdict, rule, list, category, reason) VALUES
+		(2, 1763700700000, 'https://metrics.news.example/c.js', 'metrics.news.example', 'news.example', 'script', 'block',
+		 '||tracker.example^$third-party', 'EasyPrivacy', 'analytics', '');
+		INSERT INTO request_log_cnames(log_id, cnames, cname) VALUES (2, 'news.example.tracker.example', 'news.example.tracker.example');`,
 }
 
 func goldenPath(v int) string {

@@ -70,6 +70,11 @@ var TableDocs = map[string]TableDoc{
 		Why:       "So you can look back at what was blocked and why, also after Polaris restarted.",
 		Retention: "Off by default. When on: {log-retention}, at most {log-rows} rows; turning it off deletes it.",
 	},
+	"request_log_cnames": {
+		What:      "Part of the kept request log: for a request whose server name is an alias (a CNAME), the names it leads to, and the one a rule blocked.",
+		Why:       "So the log shows why a request to a site's own name was blocked as a hidden tracker.",
+		Retention: "Goes with its row of the request log.",
+	},
 	"ca_state": {
 		What:      "The fingerprint of your Polaris certificate authority (one row).",
 		Why:       "So a running Polaris notices when the certificate was regenerated from the command line.",

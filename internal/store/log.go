@@ -5,6 +5,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"polaris/internal/status"
@@ -23,9 +24,27 @@ func (s *Store) AppendLog(ctx context.Context, ds []status.Decision) error {
 			return err
 		}
 		defer st.Close()
+		var cn *sql.Stmt
 		for _, d := range ds {
-			if _, err := st.ExecContext(ctx, d.Time.UnixMilli(), d.URL, d.Host, d.Site, d.Type, string(d.Verdict),
-				d.Rule, d.List, d.Category, d.Reason); err != nil {
+			r, err := st.ExecContext(ctx, d.Time.UnixMilli(), d.URL, d.Host, d.Site, d.Type, string(d.Verdict),
+				d.Rule, d.List, d.Category, d.Reason)
+			if err != nil {
+				return err
+			}
+			if len(d.CNAMEs) == 0 && d.CNAME == "" {
+				continue
+			}
+			if cn == nil {
+				if cn, err = t.PrepareContext(ctx, `INSERT INTO request_log_cnames(log_id, cnames, cname) VALUES(?, ?, ?)`); err != nil {
+					return err
+				}
+				defer cn.Close()
+			}
+			id, err := r.LastInsertId()
+			if err == nil {
+				_, err = cn.ExecContext(ctx, id, strings.Join(d.CNAMEs, " "), d.CNAME)
+			}
+			if err != nil {
 				return err
 			}
 		}
@@ -69,8 +88,9 @@ func (s *Store) ClearLog(ctx context.Context) (int64, error) {
 
 // RecentLog returns up to n of the newest persisted decisions, oldest first.
 func (s *Store) RecentLog(ctx context.Context, n int) ([]status.Decision, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT time, url, host, site, type, verdict, rule, list, category, reason
-		FROM (SELECT * FROM request_log ORDER BY id DESC LIMIT ?) ORDER BY id`, n)
+	rows, err := s.db.QueryContext(ctx, `SELECT l.time, l.url, l.host, l.site, l.type, l.verdict, l.rule, l.list, l.category, l.reason,
+			COALESCE(c.cnames, ''), COALESCE(c.cname, '')
+		FROM (SELECT * FROM request_log ORDER BY id DESC LIMIT ?) l LEFT JOIN request_log_cnames c ON c.log_id = l.id ORDER BY l.id`, n)
 	if err != nil {
 		return nil, explain(err)
 	}
@@ -79,10 +99,11 @@ func (s *Store) RecentLog(ctx context.Context, n int) ([]status.Decision, error)
 	for rows.Next() {
 		var d status.Decision
 		var ms int64
-		var verdict string
-		if err := rows.Scan(&ms, &d.URL, &d.Host, &d.Site, &d.Type, &verdict, &d.Rule, &d.List, &d.Category, &d.Reason); err != nil {
+		var verdict, cnames string
+		if err := rows.Scan(&ms, &d.URL, &d.Host, &d.Site, &d.Type, &verdict, &d.Rule, &d.List, &d.Category, &d.Reason, &cnames, &d.CNAME); err != nil {
 			return nil, err
 		}
+		d.CNAMEs = strings.Fields(cnames)
 		d.Time, d.Verdict = time.UnixMilli(ms), status.Verdict(verdict)
 		out = append(out, d)
 	}

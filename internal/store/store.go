@@ -154,6 +154,7 @@ func open(ctx context.Context, path string, o options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating data dir: %w", explain(err))
 	}
+	ownerOnly(path)
 	db, err := sql.Open("sqlite3", dsn(path, readWrite, o.busy))
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
@@ -172,8 +173,23 @@ func open(ctx context.Context, path string, o options) (*Store, error) {
 		db.Close()
 		return nil, classify(path, err)
 	}
-	_ = os.Chmod(path, 0o600)
 	return s, nil
+}
+
+// ownerOnly makes the database readable by its owner only before SQLite
+// opens it: the file is created 0600 if missing (an empty file is a new
+// database), and an existing one (from an older Polaris, or copied in) is
+// set to 0600 with its -wal and -shm files. SQLite creates the -wal and
+// -shm files with the database file's permissions, so they follow, whatever
+// the umask and whoever made the data dir. Failures are left to SQLite to
+// report in its words (a read-only disk, a file of another user).
+func ownerOnly(path string) {
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600); err == nil {
+		f.Close()
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		_ = os.Chmod(p, 0o600)
+	}
 }
 
 // check runs a quick integrity check; corruption is reported as ErrCorrupt.
