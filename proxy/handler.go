@@ -157,6 +157,7 @@ var acceptConnect = &goproxy.ConnectAction{Action: goproxy.ConnectAccept}
 // upstream's hop-by-hop headers.
 func (p *Proxy) onResponse(resp *http.Response, ctx *goproxy.ProxyCtx) *http.Response {
 	if resp == nil {
+		p.abortForFallback(ctx.Req, ctx.Error)
 		return p.upstreamErrorResponse(ctx.Req, ctx.Error)
 	}
 	removeHopByHop(resp.Header, resp.StatusCode == http.StatusSwitchingProtocols && isWebSocket(resp.Header))
