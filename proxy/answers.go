@@ -396,7 +396,7 @@ func (c *siteChecker) fetch(rawURL, site string, b http.Header, limit int64) ([]
 		if rt.Tor {
 			return nil, fmt.Errorf("%w: Tor is on", errUnreachable)
 		}
-		resp, err := rt.transport(site).RoundTrip(req)
+		resp, err := rt.transport(site, false).RoundTrip(req)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", errUnreachable, err)
 		}
