@@ -59,7 +59,7 @@ func dnsKey(s settings.Settings) string {
 	if extra != "" {
 		extra += "|" + fileSig(extra)
 	}
-	return strings.Join([]string{u, strings.Join(addrs, ","), extra}, "\x00")
+	return strings.Join([]string{u, strings.Join(addrs, ","), extra, fmt.Sprint(s.HTTPS.Filter)}, "\x00")
 }
 
 // resolverFor returns the resolver for settings s, building a new one when
@@ -114,6 +114,9 @@ func (d *dnsPart) newResolver(s settings.Settings) (*resolver.Resolver, string, 
 	}
 	u, addrs := s.DNS.Server()
 	cfg.Server.URL = u
+	// ECH upstream needs the sites' HTTPS records, and only Polaris's own
+	// TLS (HTTPS filtering) can use them.
+	cfg.HTTPSRecords = s.HTTPS.Filter
 	for _, v := range addrs {
 		if ip, err := netip.ParseAddr(v); err == nil {
 			cfg.Server.Addrs = append(cfg.Server.Addrs, ip)
@@ -134,7 +137,23 @@ func (d *dnsPart) newResolver(s settings.Settings) (*resolver.Resolver, string, 
 func (d *dnsPart) directRoute(s settings.Settings) proxy.Route {
 	d.resolverFor(s)
 	d.dns.uncloak.Store(wantChains(s))
-	return proxy.Route{Name: "direct", Dial: d.directDial, CNAMEs: d.cnames}
+	return proxy.Route{Name: "direct", Dial: d.directDial, CNAMEs: d.cnames, ECHConfigs: d.echConfigs}
+}
+
+// echConfigs is host's ECH configuration list from its HTTPS record, when
+// the encrypted resolver asks for them (HTTPS filtering on): the lookup
+// the connection makes anyway. With the system's resolver there is none:
+// hiding the name in TLS while sending it in clear DNS would hide nothing.
+func (d *dnsPart) echConfigs(ctx context.Context, host string) []byte {
+	in := d.dns.cur.Load()
+	if in == nil || !in.res.Encrypted() {
+		return nil
+	}
+	ans, err := in.res.Lookup(ctx, host)
+	if err != nil {
+		return nil
+	}
+	return ans.ECH
 }
 
 // cnames is the CNAME chain of host for uncloaking: from the resolver's

@@ -46,7 +46,8 @@ func TestSetGet(t *testing.T) {
 		{"stats.retention-days", "30", "30"},
 		{"tor.exit-countries", "DE,{nl}", "de,nl"},
 		{"tor.bridge-lines", "Bridge obfs4 192.0.2.1:443 ABCD cert=x iat-mode=0", "obfs4 192.0.2.1:443 ABCD cert=x iat-mode=0"},
-		{"proxy.auth", "me:secret", "me:secret"},
+		{"proxy.auth", "me:correct horse battery", "me:correct horse battery"},
+		{"proxy.auth", "me:pässwörtchen", "me:pässwörtchen"},
 		{"dns.encrypted", "on", "on"},
 		{"dns.resolver", "Mullvad", "mullvad"},
 		{"dns.protocol", "TLS", "tls"},
@@ -99,6 +100,12 @@ func TestSetRejects(t *testing.T) {
 		{"tor.torrc", "relative/path"},
 		{"https.upstream-ca", "ca.pem"},
 		{"proxy.auth", "nopassword"},
+		{"proxy.auth", "a:b"},
+		{"proxy.auth", "me:elevenchars"[:14]},
+		{"proxy.auth", "me:aaaaaaaaaaaaaaaa"},
+		{"proxy.auth", "longusername:LongUserName"},
+		{"proxy.auth", "me:tab\there-and-more"},
+		{"proxy.auth", ":no user name here"},
 	} {
 		t.Run(tc.key+"="+tc.value, func(t *testing.T) {
 			s := Default()
@@ -133,7 +140,7 @@ func TestOpenProxyRefused(t *testing.T) {
 	if err := s.Validate(); !errors.Is(err, ErrOpenProxy) {
 		t.Errorf("Validate() with a LAN address and no auth = %v, want ErrOpenProxy", err)
 	}
-	if err := s.Set("proxy.auth", "u:p"); err != nil {
+	if err := s.Set("proxy.auth", "u:twelve chars!"); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Validate(); err != nil {
