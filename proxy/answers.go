@@ -325,7 +325,7 @@ func (c *siteChecker) fetch(rawURL, site string, limit int64) ([]byte, error) {
 		info := requestInfo{host: normHost(req.URL.Hostname()), navigation: true}
 		info.site = info.host
 		c.p.policy.Load().applySignals(req.Header, &info)
-		resp, err := c.p.route.Load().transport(site).RoundTrip(req)
+		resp, err := c.p.route.Load().transport(site, false).RoundTrip(req)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", errUnreachable, err)
 		}

@@ -22,5 +22,5 @@ func (p *Proxy) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, onionRefusal
 	}
 	site := blocklist.Site(host)
-	return rt.transport(site).RoundTrip(req.WithContext(withSite(req.Context(), site)))
+	return rt.transport(site, false).RoundTrip(req.WithContext(withSite(req.Context(), site)))
 }
