@@ -20,6 +20,7 @@ import (
 
 	"github.com/elazarl/goproxy"
 
+	"polaris/blocklist"
 	"polaris/internal/status"
 )
 
@@ -156,7 +157,7 @@ func (p *Proxy) recordTk(resp *http.Response, req *http.Request) {
 		return
 	}
 	if tsv, ok := parseTk(v); ok {
-		p.cfg.OnTk(registrableDomain(normHost(req.URL.Hostname())), tsv)
+		p.cfg.OnTk(blocklist.Site(normHost(req.URL.Hostname())), tsv)
 	}
 }
 
@@ -213,7 +214,7 @@ func (c *siteChecker) visit(u *url.URL, host string, h http.Header) {
 	bh := identityOf(h)
 	c.browser.Store(&bh)
 	origin := u.Scheme + "://" + u.Host
-	c.enqueue(origin, registrableDomain(host), bh)
+	c.enqueue(origin, blocklist.Site(host), bh)
 }
 
 // browserIdentity are the request headers that say which browser asks:
@@ -271,7 +272,7 @@ func (p *Proxy) CheckSite(host string) {
 	if b := p.checker.browser.Load(); b != nil {
 		bh = *b
 	}
-	p.checker.enqueue("https://"+host, registrableDomain(host), bh)
+	p.checker.enqueue("https://"+host, blocklist.Site(host), bh)
 }
 
 // enqueue queues the checks of site at origin, made as the browser whose
@@ -415,7 +416,7 @@ func (c *siteChecker) fetch(rawURL, site string, b http.Header, limit int64) ([]
 			next, err := req.URL.Parse(resp.Header.Get("Location"))
 			if err != nil || hop >= checkRedirects || (next.Scheme != "https" && next.Scheme != "http") ||
 				(req.URL.Scheme == "https" && next.Scheme != "https") ||
-				registrableDomain(normHost(next.Hostname())) != site {
+				blocklist.Site(normHost(next.Hostname())) != site {
 				return nil, fmt.Errorf("%s: redirect not followed", rawURL)
 			}
 			rawURL = next.String()
