@@ -26,6 +26,17 @@ const (
 // Categories lists every category in display order.
 var Categories = []Category{CatAdvertising, CatAnalytics, CatSocial, CatFingerprinting, CatCryptomining, CatEmail, CatContent, CatOther}
 
+// IsCategory reports whether name is one of the categories (exactly: lower
+// case, as stored).
+func IsCategory(name string) bool {
+	for _, c := range Categories {
+		if string(c) == name {
+			return true
+		}
+	}
+	return false
+}
+
 // CheckSitePattern validates and normalises an allowlist pattern: a host
 // name, optionally starting with "*.".
 func CheckSitePattern(v string) (string, error) {

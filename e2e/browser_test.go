@@ -72,6 +72,14 @@ func forEachBrowser(t *testing.T, proxyAddr string, body func(t *testing.T, p *p
 	}
 }
 
+// forEachBrowserVia is forEachBrowser with subtests named via/browser
+// (e.g. "direct/chromium", "polaris/firefox"), to compare a browser through
+// Polaris with the same browser without it.
+func forEachBrowserVia(t *testing.T, via, proxyAddr string, body func(t *testing.T, p *page)) {
+	t.Helper()
+	t.Run(via, func(t *testing.T) { forEachBrowser(t, proxyAddr, body) })
+}
+
 // openPage opens a tab of the named browser through proxyAddr, starting the
 // browser the first time. It fails (skips without the namespace outside CI)
 // when the browser cannot run.

@@ -330,7 +330,7 @@ func TestListenPolicy(t *testing.T) {
 	if code != 2 || !strings.Contains(errOut, "proxy.auth") {
 		t.Errorf("run on a LAN address without auth: exit %d %q, want 2 and a word about proxy.auth", code, errOut)
 	}
-	polaris(t, dir, "config", "set", "proxy.auth", "me:pw")
+	mustPolaris(t, dir, "config", "set", "proxy.auth", "me:twelve chars!")
 	// With authentication it listens on every address: in a network
 	// namespace of its own, whose only interface is loopback, so that the
 	// test never opens a port on this machine's network.

@@ -3,8 +3,6 @@
 package proxy
 
 import (
-	"crypto/subtle"
-	"encoding/base64"
 	"net"
 	"net/http"
 	"strings"
@@ -17,12 +15,7 @@ import (
 // rest to goproxy.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.requests.Add(1)
-	if p.cfg.Auth != "" && !p.authorized(r) {
-		w.Header().Set("Proxy-Authenticate", `Basic realm="Polaris", charset="UTF-8"`)
-		p.writePage(w, r, http.StatusProxyAuthRequired, pageData{
-			Title: "Proxy authentication required",
-			Text:  "This Polaris proxy needs a user name and password. Enter the ones set in Polaris (proxy.auth).",
-		})
+	if !p.checkAuth(w, r) {
 		return
 	}
 	if p.isLocal(r) {
@@ -54,19 +47,6 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.gp.ServeHTTP(w, r)
-}
-
-func (p *Proxy) authorized(r *http.Request) bool {
-	h := r.Header.Get("Proxy-Authorization")
-	scheme, cred, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Basic") {
-		return false
-	}
-	got, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
-	if err != nil {
-		return false
-	}
-	return subtle.ConstantTimeCompare(got, []byte(p.cfg.Auth)) == 1
 }
 
 // isLocal reports whether r is addressed to Polaris itself: a plain
@@ -182,6 +162,7 @@ var acceptConnect = &goproxy.ConnectAction{Action: goproxy.ConnectAccept}
 // upstream's hop-by-hop headers.
 func (p *Proxy) onResponse(resp *http.Response, ctx *goproxy.ProxyCtx) *http.Response {
 	if resp == nil {
+		p.abortForFallback(ctx.Req, ctx.Error)
 		return p.upstreamErrorResponse(ctx.Req, ctx.Error)
 	}
 	removeHopByHop(resp.Header, resp.StatusCode == http.StatusSwitchingProtocols && isWebSocket(resp.Header))

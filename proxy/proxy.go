@@ -110,6 +110,7 @@ type Proxy struct {
 	policy atomic.Pointer[Policy]
 	pages  *pages
 	blk    blockState
+	auth   *authGate // nil: no authentication
 
 	httpsParts // HTTPS filtering, upgrades, cleaning, site checks (https.go)
 
@@ -133,7 +134,7 @@ func New(cfg Config) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{cfg: cfg, pages: pg, done: make(chan struct{})}
+	p := &Proxy{cfg: cfg, pages: pg, done: make(chan struct{}), auth: newAuthGate(cfg.Auth, cfg.Logf)}
 	if err := p.blk.init(cfg.Block); err != nil {
 		return nil, err
 	}

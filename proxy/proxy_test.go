@@ -849,7 +849,7 @@ func TestWebSocketPassesThrough(t *testing.T) {
 
 func TestProxyAuth(t *testing.T) {
 	origin, _ := newOrigin(t)
-	tp := startProxy(t, Config{Auth: "alice:s3cret"}, Policy{})
+	tp := startProxy(t, Config{Auth: "alice:s3cret-and-more"}, Policy{})
 	resp, err := tp.client().Get(origin.URL + "/")
 	if err != nil {
 		t.Fatal(err)
@@ -870,7 +870,7 @@ func TestProxyAuth(t *testing.T) {
 		t.Errorf("with a wrong password: %d, want 407", resp.StatusCode)
 	}
 	good := *tp.url
-	good.User = url.UserPassword("alice", "s3cret")
+	good.User = url.UserPassword("alice", "s3cret-and-more")
 	c = &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(&good)}}
 	e := getEcho(t, c, mustRequest("GET", origin.URL+"/"))
 	if e.Header.Get("Proxy-Authorization") != "" {

@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"polaris/internal/settings"
 	"polaris/internal/status"
 )
 
@@ -39,7 +40,7 @@ type lists struct {
 }
 
 // intervals offered for list updates.
-var intervals = []time.Duration{0, 12 * time.Hour, 24 * time.Hour, 4 * 24 * time.Hour, 7 * 24 * time.Hour}
+var intervals = settings.ListIntervals
 
 func intervalNames() []string {
 	names := make([]string, len(intervals))

@@ -21,7 +21,10 @@ import (
 	"time"
 
 	"polaris/internal/ca"
+	"polaris/internal/instance"
+	"polaris/internal/lists"
 	"polaris/internal/settings"
+	"polaris/internal/stats"
 	"polaris/internal/status"
 	"polaris/internal/store"
 	"polaris/proxy"
@@ -93,40 +96,33 @@ type Options struct {
 	Trust ca.TrustOptions
 }
 
-// App is one Polaris instance working on one data dir.
+// App is one Polaris instance working on one data dir. It composes the
+// parts that share its core (HTTPS and the CA, Tor, the system settings)
+// with the services (lists, stats, instance) and the proxy, and applies
+// the settings to them.
 type App struct {
-	opts Options
-	log  *log.Logger
+	*core
+	httpsPart  // HTTPS filtering, the CA, what sites answer (https.go)
+	torPart    // Polaris's Tor and the route through it (tor.go)
+	systemPart // the system proxy and start at login (system.go)
+	dnsPart    // the resolver of direct connections (dns.go)
 
-	mu       sync.Mutex
-	st       *store.Store // nil when degraded
-	cur      settings.Settings
-	extra    map[string]string // stored keys this version does not know
-	notices  []status.Notice
-	degraded string
-	// degradedCause is why, in a few words ("the disk is full").
-	degradedCause string
+	// Client asks the Polaris running on the data dir (another process,
+	// or this one) about its Tor and its pause.
+	instance.Client
 
 	run runState
 	// reload serialises the watcher's reloading of the settings with
 	// DeleteAllData's replacing of the database, so a reload never reads
 	// the old database and then overwrites the fresh defaults with it.
 	reload sync.Mutex
-	// deleting is set while DeleteAllData runs: the system proxy is not
-	// pointed at Polaris and Tor is not started meanwhile.
-	deleting atomic.Bool
 	// runs counts the calls to Run that have not returned; Close refuses
 	// while it is not zero (the engine reads the database until it stops).
-	runs   atomic.Int32
-	sys    systemState
-	hub    hub
-	hx     httpsState // HTTPS filtering, CA, site answers (https.go)
-	tor    torState   // Tor client and routing (tor.go)
-	dns    dnsState   // the resolver of direct connections (dns.go)
-	show   showHook   // the window's "show" callback (instance.go)
-	blk    blockingState
-	stats  statsState
-	reqlog logState // the request log on disk, when opted in (requestlog.go)
+	runs  atomic.Int32
+	show  showHook // the window's "show" callback (instance.go)
+	blk   blockingState
+	stats *stats.Stats  // the live log, the request log, the counters
+	lists *lists.Engine // the blocklists: subscriptions, downloads, compile
 }
 
 // Open opens the data dir: its database (rebuilding a corrupt one) and the
@@ -137,6 +133,39 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 	if opts.DataDir == "" {
 		return nil, errors.New("no data dir")
 	}
+	a := newApp(opts)
+	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating data dir: %w", err)
+	}
+	var sopts []store.Option
+	if opts.BusyTimeout > 0 {
+		sopts = append(sopts, store.WithBusyTimeout(opts.BusyTimeout))
+	}
+	dbPath := filepath.Join(opts.DataDir, store.FileName)
+	st, rec, err := store.Open(ctx, dbPath, sopts...)
+	if err != nil {
+		var tooNew *store.ErrTooNew
+		if errors.As(err, &tooNew) {
+			return nil, err
+		}
+		a.degrade(ctx, err, dbPath)
+		return a, nil
+	}
+	a.st = st
+	if rec != nil {
+		a.noticef(status.Warning, "%s", rec.Message())
+	}
+	if err := a.loadSettings(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.lists.Reconcile(ctx)
+	a.lists.Refresh(ctx)
+	return a, nil
+}
+
+// newApp puts an App together: its core and parts, its services.
+func newApp(opts Options) *App {
 	if opts.WatchInterval == 0 {
 		opts.WatchInterval = 500 * time.Millisecond
 	}
@@ -148,52 +177,40 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 	if w == nil {
 		w = io.Discard
 	}
-	a := &App{opts: opts, log: log.New(w, "polaris: ", log.LstdFlags), cur: settings.Default()}
+	c := &core{opts: opts, log: log.New(w, "polaris: ", log.LstdFlags), cur: settings.Default()}
+	a := &App{core: c, httpsPart: httpsPart{core: c}, torPart: torPart{core: c}, systemPart: systemPart{core: c},
+		dnsPart: dnsPart{core: c},
+		Client:  instance.Client{Dir: opts.DataDir}}
+	a.httpsPart.reapply = a.applyRunning
+	a.stats = stats.New(stats.Config{Store: a.store, Data: func() settings.Data { return a.Settings().Data },
+		Logf: a.log.Printf, LogSize: opts.LogSize, FlushInterval: opts.StatsFlushInterval})
+	a.lists = newLists(a)
 	a.tor.wake = make(chan struct{}, 1)
 	a.run.wake = make(chan struct{}, 1)
-	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating data dir: %w", err)
+	return a
+}
+
+// degrade leaves the App on defaults in memory, with a notice saying why
+// the database (at dbPath) cannot be used. On a read-only disk the stored
+// settings and lists can still be read, and are.
+func (a *App) degrade(ctx context.Context, err error, dbPath string) {
+	a.degradedCause = plainCause(err)
+	a.degraded = fmt.Sprintf("Polaris cannot write its database (%s). It keeps working, but changes to settings are kept in memory only and will be lost when it quits.", a.degradedCause)
+	a.noticef(status.Error, "%s", a.degraded)
+	if !errors.Is(err, store.ErrReadOnly) {
+		return
 	}
-	var sopts []store.Option
-	if opts.BusyTimeout > 0 {
-		sopts = append(sopts, store.WithBusyTimeout(opts.BusyTimeout))
+	fr, ferr := store.OpenFrozen(ctx, dbPath)
+	if ferr != nil {
+		return
 	}
-	dbPath := filepath.Join(opts.DataDir, store.FileName)
-	st, rec, err := store.Open(ctx, dbPath, sopts...)
-	switch {
-	case err != nil:
-		var tooNew *store.ErrTooNew
-		if errors.As(err, &tooNew) {
-			return nil, err
-		}
-		a.degradedCause = plainCause(err)
-		a.degraded = fmt.Sprintf("Polaris cannot write its database (%s). It keeps working, but changes to settings are kept in memory only and will be lost when it quits.", a.degradedCause)
-		a.noticef(status.Error, "%s", a.degraded)
-		// On a read-only disk the stored settings can still be read.
-		if errors.Is(err, store.ErrReadOnly) {
-			if fr, ferr := store.OpenFrozen(ctx, dbPath); ferr == nil {
-				a.st = fr
-				if err := a.loadSettings(ctx); err != nil {
-					a.noticef(status.Warning, "Reading the stored settings: %v", err)
-				}
-				a.refreshLists(ctx) // the lists still block
-				fr.Close()
-				a.st = nil
-			}
-		}
-	default:
-		a.st = st
-		if rec != nil {
-			a.noticef(status.Warning, "%s", rec.Message())
-		}
-		if err := a.loadSettings(ctx); err != nil {
-			st.Close()
-			return nil, err
-		}
-		a.reconcileCatalogue(ctx)
-		a.refreshLists(ctx)
+	a.st = fr
+	if err := a.loadSettings(ctx); err != nil {
+		a.noticef(status.Warning, "Reading the stored settings: %v", err)
 	}
-	return a, nil
+	a.lists.Refresh(ctx) // the lists still block
+	fr.Close()
+	a.st = nil
 }
 
 // Close releases the database. While Run has not returned it does nothing
@@ -219,51 +236,6 @@ func (a *App) Close() error {
 		a.tellRunning()
 	}
 	return err
-}
-
-// logWriter is where operational messages go.
-func (a *App) logWriter() io.Writer { return a.log.Writer() }
-
-// DataDir returns the data dir.
-func (a *App) DataDir() string { return a.opts.DataDir }
-
-// loadSettings reads the stored settings; bad stored values fall back to
-// their defaults with a notice.
-func (a *App) loadSettings(ctx context.Context) error {
-	st, err := a.store()
-	if err != nil {
-		return err
-	}
-	// Read and take the settings under a.mu, as Apply saves and takes
-	// them: a reload that read the database before an Apply saved must not
-	// put the older settings back after it.
-	a.mu.Lock()
-	m, err := st.Settings(ctx)
-	if err != nil {
-		a.mu.Unlock()
-		return fmt.Errorf("reading settings: %w", err)
-	}
-	s, unknown, errs := settings.FromMap(m)
-	if len(errs) > 0 && s.Validate() != nil {
-		s = settings.Default()
-	}
-	extra := map[string]string{}
-	for _, k := range unknown {
-		extra[k] = m[k]
-	}
-	a.cur, a.extra = s, extra
-	a.mu.Unlock()
-	for _, e := range errs {
-		a.noticef(status.Warning, "A stored setting was invalid and its default is used instead: %v", e)
-	}
-	return nil
-}
-
-// Settings returns a copy of the current settings.
-func (a *App) Settings() settings.Settings {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.cur.Clone()
 }
 
 // ErrNotSaved is returned (wrapped) by Apply when the settings are in
@@ -359,35 +331,6 @@ func (a *App) Set(ctx context.Context, key, value string) error {
 
 // ErrDegraded is returned when a change cannot be stored.
 var ErrDegraded = errors.New("the database is not available")
-
-// Writable reports whether settings changes are stored, or why not.
-func (a *App) Writable() error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.st == nil {
-		return fmt.Errorf("%w (%s)", ErrDegraded, a.degradedCause)
-	}
-	return nil
-}
-
-func (a *App) noticef(sev status.Severity, format string, args ...any) {
-	n := status.Notice{Time: time.Now(), Severity: sev, Text: fmt.Sprintf(format, args...)}
-	a.mu.Lock()
-	a.notices = append(a.notices, n)
-	if len(a.notices) > 50 {
-		a.notices = a.notices[len(a.notices)-50:]
-	}
-	a.mu.Unlock()
-	a.log.Print(n.Text)
-	a.hub.poke()
-}
-
-// Notices returns the messages for the user, oldest first.
-func (a *App) Notices() []status.Notice {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]status.Notice(nil), a.notices...)
-}
 
 // policyFrom converts settings into the proxy's policy.
 func policyFrom(s settings.Settings) proxy.Policy {

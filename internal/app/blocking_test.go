@@ -21,7 +21,9 @@ import (
 	"testing"
 	"time"
 
+	"polaris/internal/lists"
 	"polaris/internal/settings"
+	"polaris/internal/stats"
 	"polaris/internal/status"
 	"polaris/internal/store"
 	"polaris/internal/testenv"
@@ -261,7 +263,7 @@ func TestSubscribeUpdateNotModifiedAndGarbage(t *testing.T) {
 		t.Fatal("the tracker passes after its list was added")
 	}
 	l := findList(t, a, "Loopback trackers") // named after its title
-	if l.Rules != 1 || l.Interval != defaultInterval || l.LastSuccess.IsZero() || l.URL != ls.srv.URL+"/list.txt" {
+	if l.Rules != 1 || l.Interval != lists.DefaultInterval || l.LastSuccess.IsZero() || l.URL != ls.srv.URL+"/list.txt" {
 		t.Errorf("subscribed list = %+v", l)
 	}
 	if ua := ls.lastGet().Get("User-Agent"); !strings.HasPrefix(ua, "Polaris/") {
@@ -337,7 +339,7 @@ func TestSubscribeUpdateNotModifiedAndGarbage(t *testing.T) {
 	if err := a.RemoveList(ctx, l.ID); err != nil || blocked() {
 		t.Errorf("removed list still blocks (%v)", err)
 	}
-	if fileExists(a.cachePath(l.ID)) {
+	if fileExists(a.lists.CachePath(l.ID)) {
 		t.Error("the removed list's copy is still on disk")
 	}
 	if err := a.RemoveList(ctx, l.ID); err == nil || !strings.Contains(err.Error(), "no list") {
@@ -657,7 +659,7 @@ func TestCategoriesCustomRulesAndProtection(t *testing.T) {
 	id := findList(t, a, "ads").ID
 	// Give the list a category, as the catalogue does.
 	st.SetListInfo(ctx, store.ListRow{ID: id, Name: "ads", URL: ls.srv.URL + "/ads.txt", Format: "abp", Category: "advertising"})
-	a.listsChanged(ctx)
+	a.lists.Reload(ctx)
 	tracker := func() int { code, _ := fetch(t, c, o.tracker+"/x", xhrOf(o.site)); return code }
 	if got := tracker(); got != 204 {
 		t.Fatalf("advertising blocked: %d", got)
@@ -836,7 +838,7 @@ func TestDecisionsLogAndStats(t *testing.T) {
 	if snap.Blocking.BlockedToday != 5 || snap.Blocking.RequestsToday != 6 {
 		t.Errorf("today before writing: blocked %d of %d, want 5 of 6", snap.Blocking.BlockedToday, snap.Blocking.RequestsToday)
 	}
-	a.stats.flush(ctx, a)
+	a.stats.Flush(ctx)
 	days, top, err := a.StatsReport(ctx, 30)
 	if err != nil {
 		t.Fatal(err)
@@ -871,14 +873,14 @@ func TestStatsRetention(t *testing.T) {
 	defer a.Close()
 	a.Set(ctx, "stats.retention-days", "7")
 	st, _ := a.store()
-	old := dayNum(time.Now().AddDate(0, 0, -7))
-	kept := dayNum(time.Now().AddDate(0, 0, -6))
+	old := stats.DayNum(time.Now().AddDate(0, 0, -7))
+	kept := stats.DayNum(time.Now().AddDate(0, 0, -6))
 	st.AddStats(ctx, store.StatsBatch{
 		Requests: map[int]int64{old: 10, kept: 20},
 		Blocked:  map[store.DayKey]int64{{Day: old, Key: "advertising"}: 1, {Day: kept, Key: "advertising"}: 2},
 		Trackers: map[store.DayKey]int64{{Day: old, Key: "ads.example"}: 1, {Day: kept, Key: "ads.example"}: 2},
 	})
-	a.stats.flush(ctx, a)
+	a.stats.Flush(ctx)
 	days, err := st.DailyStats(ctx, 0, 99999999)
 	if err != nil {
 		t.Fatal(err)

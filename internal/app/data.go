@@ -14,10 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"polaris/internal/ca"
+	"polaris/internal/instance"
 	"polaris/internal/settings"
 	"polaris/internal/status"
-	"polaris/internal/store"
 )
 
 // Export file format.
@@ -198,8 +197,9 @@ var fileDocs = []struct{ pattern, what string }{
 	{"polaris.db-wal", "the database's write-ahead log (part of the database)"},
 	{"polaris.db-shm", "the database's shared-memory index (part of the database)"},
 	{"polaris.db.corrupt-*", "a damaged database Polaris moved aside; delete it when you no longer need it"},
-	{"polaris.lock", "held while Polaris runs, so two copies never share this folder"},
-	{"polaris.sock", "lets a second start of Polaris bring the running window forward"},
+	{instance.LockFile, "held while Polaris runs, so two copies never share this folder"},
+	{instance.SocketFile, "lets a second start of Polaris bring the running window forward"},
+	{instance.TokenFile, "lets a second start of Polaris bring the running window forward (its address and a secret)"},
 	{"ca/ca.pem", "the certificate of your own Polaris certificate authority (for HTTPS filtering)"},
 	{"ca/ca.key", "its private key: never leaves this computer (file readable by you only)"},
 	{"ca/trust.json", "where the certificate was installed, so it can be removed exactly"},
@@ -257,164 +257,6 @@ func (a *App) Inventory(ctx context.Context) (status.Inventory, error) {
 	return inv, err
 }
 
-// ErrRunning is returned when an action needs Polaris to be stopped.
-var ErrRunning = errors.New("Polaris is running with this data folder: quit it first, or use Delete in its window")
-
-// DeleteAllData restores the system proxy, removes the CA from every trust
-// store it was installed in, turns start-at-login off, stops Tor and
-// deletes everything in the data dir (settings, lists, statistics, the
-// request log, the CA, Tor's state). A running App continues with default
-// settings and a fresh database.
-//
-// If the system proxy cannot be restored, or the certificate cannot be
-// taken out of every trust store (it fails, certutil is missing, root is
-// needed), nothing is deleted: the records Polaris
-// needs to undo those changes live in the data dir, and deleting them
-// would leave the system pointing at a Polaris that is gone (no network,
-// with the fail-closed PAC) or a certificate nobody can remove. Later steps
-// that fail are reported together; the files are deleted anyway.
-func (a *App) DeleteAllData(ctx context.Context) error { return a.deleteAllData(ctx, false) }
-
-// DeleteAllDataAnyway is DeleteAllData for a user who has been told what
-// cannot be undone and wants everything deleted regardless (`polaris data
-// delete --force`): the failures are reported, the files deleted.
-func (a *App) DeleteAllDataAnyway(ctx context.Context) error { return a.deleteAllData(ctx, true) }
-
-func (a *App) deleteAllData(ctx context.Context, anyway bool) error {
-	a.run.mu.Lock()
-	held := a.run.held
-	a.run.mu.Unlock()
-	if !held {
-		// Hold the instance lock while deleting: a Polaris starting now
-		// (at login, say) must not run on a data dir being deleted.
-		lockPath := filepath.Join(a.opts.DataDir, "polaris.lock")
-		lock, err := acquireLock(lockPath)
-		if errors.Is(err, ErrAlreadyRunning) {
-			return ErrRunning
-		}
-		if err == nil {
-			defer func() {
-				// Last of all, and still holding it: the data dir is left empty.
-				os.Remove(lockPath)
-				lock.release()
-			}()
-		}
-	}
-	// From here on nothing may point the system at Polaris again or start
-	// Tor in the folder being deleted: not the settings watcher (it waits
-	// for the fresh database), not a change applied meanwhile (deleting
-	// holds syncSystem and reconcileTor back).
-	a.reload.Lock()
-	defer a.reload.Unlock()
-	a.deleting.Store(true)
-	defer func() {
-		a.deleting.Store(false)
-		a.syncTor() // Tor as the settings now say (on again if nothing was deleted)
-	}()
-	var problems []error
-	// 1. The system proxy goes back first, while the journal exists.
-	a.run.mu.Lock()
-	running := a.run.running
-	a.run.mu.Unlock()
-	if err := a.restoreSystemForDelete(ctx, running); err != nil && anyway {
-		problems = append(problems, fmt.Errorf("restoring the system proxy: %w", err))
-	} else if err != nil {
-		return fmt.Errorf("nothing was deleted: Polaris could not restore your system proxy settings (%v); it keeps its record of them so that it can try again (`polaris data delete --force` deletes everything regardless)", err)
-	}
-	// 2. The CA leaves the trust stores before its files go.
-	if _, err := os.Stat(a.caDir()); err == nil {
-		rep, err := ca.Uninstall(ctx, a.trustOptions(true))
-		if err == nil {
-			err = rep.Err()
-		}
-		if err == nil {
-			err = stillInstalled(rep)
-		}
-		if err != nil && anyway {
-			problems = append(problems, fmt.Errorf("removing the Polaris certificate from trust stores: %w (%s)", err, rep.String()))
-		} else if err != nil {
-			return fmt.Errorf("nothing was deleted: Polaris could not remove its certificate from every place it installed it (%v; %s); it keeps its record of them so that it can try again (your system proxy settings are restored; `polaris data delete --force` deletes everything regardless)", err, rep.String())
-		}
-	}
-	// 3. Start at login off.
-	if a.Settings().System.Autostart {
-		s := a.Settings()
-		s.System.Autostart = false
-		if err := a.applyAutostart(s); err != nil {
-			problems = append(problems, fmt.Errorf("turning start at login off: %w", err))
-		}
-	}
-	// 4. Tor's state is in the data dir: stop tor first (Tor mode, if it
-	// was on, is off with the default settings restored below).
-	if running {
-		a.stopTor()
-	}
-	// 5. The files.
-	a.mu.Lock()
-	if a.st != nil {
-		a.st.Close()
-		a.st = nil
-	}
-	a.mu.Unlock()
-	entries, err := os.ReadDir(a.opts.DataDir)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		problems = append(problems, err)
-	}
-	for _, e := range entries {
-		if e.Name() == "polaris.lock" {
-			continue // held (by Run, or above until the end): removing it now would let a second instance in
-		}
-		if err := os.RemoveAll(filepath.Join(a.opts.DataDir, e.Name())); err != nil {
-			problems = append(problems, err)
-		}
-	}
-	// 6. Start over with defaults, and with nothing of before in memory:
-	// the live log, the counters not written yet (the next write would put
-	// them into the fresh database), the sites' answers.
-	a.stats.forget()
-	a.reqlog.forget()
-	a.hx.tkMu.Lock()
-	a.hx.tk = nil
-	a.hx.tkMu.Unlock()
-	a.hx.eff.Store(nil) // read again from the fresh database
-	torWasOn := a.Settings().Tor.Enabled
-	a.mu.Lock()
-	a.cur, a.extra, a.notices = settings.Default(), nil, nil
-	a.mu.Unlock()
-	if running && torWasOn {
-		// Never a silent change of route: say that Tor is off now.
-		a.noticef(status.Warning, "Your data is deleted and Polaris is back to its default settings: Tor is off, so connections now go directly to sites. Turn Tor on again if you need it.")
-	}
-	if running {
-		st, _, err := store.Open(ctx, filepath.Join(a.opts.DataDir, store.FileName))
-		if err != nil {
-			problems = append(problems, err)
-		} else {
-			a.mu.Lock()
-			a.st = st
-			a.mu.Unlock()
-		}
-		a.applyRunning(ctx)
-		a.listsChanged(ctx) // the default lists, from the fresh database
-	}
-	a.hub.poke()
-	return errors.Join(problems...)
-}
-
-// stillInstalled says which stores may still hold the CA after an
-// Uninstall that did not fail (certutil missing, needs root): deleting the
-// CA's files then would lose the record of where it is.
-func stillInstalled(rep ca.Report) error {
-	var where []string
-	for _, c := range rep.Kept() {
-		where = append(where, c.Store)
-	}
-	if len(where) == 0 {
-		return nil
-	}
-	return fmt.Errorf("it is still in %s", strings.Join(where, ", "))
-}
-
 // writeFileAtomic writes data to path through a temporary file and a rename.
 func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
 	dir := filepath.Dir(path)
@@ -440,27 +282,4 @@ func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
 		return err
 	}
 	return os.Rename(tmp, path)
-}
-
-// restoreSystemForDelete puts the system proxy settings back now and says
-// whether that worked: through the running proxy's state when this App
-// runs it, else from the journal.
-func (a *App) restoreSystemForDelete(ctx context.Context, running bool) error {
-	if !running {
-		_, err := a.RestoreSystemProxy(ctx)
-		return err
-	}
-	a.sys.mu.Lock()
-	defer a.sys.mu.Unlock()
-	m, err := a.sysproxyManager("")
-	if err != nil {
-		return err
-	}
-	if err := m.Disable(ctx); err != nil {
-		a.refreshSystemStatus(ctx, m)
-		return err
-	}
-	a.sys.on, a.sys.partial = "", false
-	a.refreshSystemStatus(ctx, m)
-	return nil
 }

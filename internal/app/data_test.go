@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"polaris/internal/ca"
+	"polaris/internal/stats"
 	"polaris/internal/store"
 )
 
@@ -35,7 +36,7 @@ func TestExportImportListsAndStats(t *testing.T) {
 			st.SetListInterval(ctx, r.ID, 12*time.Hour)
 		}
 	}
-	today, earlier := dayNum(time.Now()), dayNum(time.Now().AddDate(0, 0, -10))
+	today, earlier := stats.DayNum(time.Now()), stats.DayNum(time.Now().AddDate(0, 0, -10))
 	batch := store.StatsBatch{
 		Requests: map[int]int64{today: 120, earlier: 9},
 		Blocked:  map[store.DayKey]int64{{Day: today, Key: "analytics"}: 7, {Day: earlier, Key: ""}: 2},

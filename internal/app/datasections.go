@@ -5,278 +5,45 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"os"
-	"slices"
-	"strings"
-	"time"
 
-	"polaris/blocklist"
-	"polaris/internal/settings"
-	"polaris/internal/store"
+	"polaris/internal/lists"
+	"polaris/internal/stats"
 )
 
 // The blocklists and statistics sections of a data export.
 
-// exportedList is one subscription in an export. A copy of a local file
-// carries its text (the file it came from may be gone when importing).
-type exportedList struct {
-	Name      string `json:"name"`
-	URL       string `json:"url,omitempty"` // http(s), or builtin:NAME; "" for a local copy
-	Catalogue string `json:"catalogue,omitempty"`
-	Format    string `json:"format,omitempty"`
-	Category  string `json:"category,omitempty"`
-	Enabled   bool   `json:"enabled"`
-	// IntervalHours between automatic updates; 0 is off.
-	IntervalHours int    `json:"intervalHours"`
-	Origin        string `json:"origin,omitempty"`
-	Text          string `json:"text,omitempty"`
+var statsSection = exportSection{
+	name: "stats",
+	export: func(a *App, ctx context.Context) (any, error) {
+		return a.stats.Export(ctx)
+	},
+	check: func(a *App, raw json.RawMessage) error {
+		_, err := stats.ParseExport(raw)
+		return err
+	},
+	load: func(a *App, ctx context.Context, raw json.RawMessage) error {
+		b, err := stats.ParseExport(raw)
+		if err != nil {
+			return err
+		}
+		return a.stats.Import(ctx, b)
+	},
 }
 
 var listsSection = exportSection{
 	name: "lists",
 	export: func(a *App, ctx context.Context) (any, error) {
-		st, err := a.store()
-		if err != nil {
-			return nil, err
-		}
-		rows, err := st.Lists(ctx)
-		if err != nil {
-			return nil, err
-		}
-		out := []exportedList{}
-		for _, r := range rows {
-			e := exportedList{Name: r.Name, URL: r.URL, Catalogue: r.Catalogue, Format: r.Format, Category: r.Category,
-				Enabled: r.Enabled, IntervalHours: int(r.Interval / time.Hour), Origin: r.Origin}
-			if r.URL == "" {
-				b, err := readLimited(a.cachePath(r.ID))
-				if err != nil {
-					return nil, fmt.Errorf("list %q: %w", r.Name, err)
-				}
-				e.Text = string(b)
-			}
-			out = append(out, e)
-		}
-		return out, nil
+		return a.lists.Export(ctx)
 	},
 	check: func(a *App, raw json.RawMessage) error {
-		_, err := listsFromExport(raw)
+		_, err := lists.ParseExport(raw)
 		return err
 	},
 	load: func(a *App, ctx context.Context, raw json.RawMessage) error {
-		ls, err := listsFromExport(raw)
+		ls, err := lists.ParseExport(raw)
 		if err != nil {
 			return err
 		}
-		return a.replaceLists(ctx, ls)
+		return a.lists.Import(ctx, ls)
 	},
-}
-
-var allowedIntervals = map[int]bool{0: true, 12: true, 24: true, 96: true, 168: true}
-
-func listsFromExport(raw json.RawMessage) ([]exportedList, error) {
-	var ls []exportedList
-	if err := json.Unmarshal(raw, &ls); err != nil {
-		return nil, fmt.Errorf("lists: %w", err)
-	}
-	seen := map[string]bool{}
-	for i, l := range ls {
-		where := fmt.Sprintf("lists[%d] (%q)", i, l.Name)
-		switch {
-		case l.Name == "":
-			return nil, fmt.Errorf("%s: no name", where)
-		case !allowedIntervals[l.IntervalHours]:
-			return nil, fmt.Errorf("%s: update interval %d h is not one of off, 12 h, 1 day, 4 days, 7 days", where, l.IntervalHours)
-		case l.Category != "" && !validCategory(l.Category):
-			return nil, fmt.Errorf("%s: unknown category %q", where, l.Category)
-		case strings.HasPrefix(l.URL, "builtin:"):
-			if _, _, _, err := builtinText(strings.TrimPrefix(l.URL, "builtin:")); err != nil {
-				return nil, fmt.Errorf("%s: %v (this version of Polaris has only builtin:polaris)", where, err)
-			}
-		case l.URL != "":
-			if err := checkListURL(l.URL); err != nil {
-				return nil, fmt.Errorf("%s: %v", where, err)
-			}
-		default:
-			if _, err := checkList([]byte(l.Text), l.Category, blocklist.ListMeta{Name: l.Name}); err != nil {
-				return nil, fmt.Errorf("%s: %v", where, err)
-			}
-		}
-		if l.URL != "" {
-			if seen[l.URL] {
-				return nil, fmt.Errorf("%s: %s appears twice", where, l.URL)
-			}
-			seen[l.URL] = true
-		}
-	}
-	return ls, nil
-}
-
-func validCategory(c string) bool {
-	for _, k := range settings.Categories {
-		if string(k) == c {
-			return true
-		}
-	}
-	return false
-}
-
-// replaceLists makes the subscriptions those of an import: lists not in it
-// are removed, the others added or updated. Downloaded lists are fetched
-// again by the running Polaris; local copies come from the export's text.
-func (a *App) replaceLists(ctx context.Context, ls []exportedList) error {
-	st, err := a.store()
-	if err != nil {
-		return err
-	}
-	rows, err := st.Lists(ctx)
-	if err != nil {
-		return err
-	}
-	byURL := map[string]store.ListRow{}
-	for _, r := range rows {
-		if r.URL != "" {
-			byURL[r.URL] = r
-		} else if err := st.RemoveList(ctx, r.ID); err == nil { // local copies come back from the export
-			os.Remove(a.cachePath(r.ID))
-		}
-	}
-	keep := map[int64]bool{}
-	for _, l := range ls {
-		every := time.Duration(l.IntervalHours) * time.Hour
-		if r, ok := byURL[l.URL]; ok && l.URL != "" {
-			keep[r.ID] = true
-			if err := st.SetListEnabled(ctx, r.ID, l.Enabled); err != nil {
-				return err
-			}
-			if err := st.SetListInterval(ctx, r.ID, every); err != nil {
-				return err
-			}
-			continue
-		}
-		row := store.ListRow{Name: l.Name, URL: l.URL, Catalogue: l.Catalogue, Origin: l.Origin, Format: l.Format,
-			Category: l.Category, Enabled: l.Enabled, Interval: every, Added: time.Now()}
-		id, err := st.AddList(ctx, row)
-		if err != nil {
-			return err
-		}
-		keep[id] = true
-		if l.URL == "" {
-			sum, err := a.writeCache(id, []byte(l.Text))
-			if err != nil {
-				return err
-			}
-			stats, _ := checkList([]byte(l.Text), l.Category, blocklist.ListMeta{Name: l.Name})
-			st.SaveListTry(ctx, id, store.ListTry{Time: time.Now(), Changed: true, Rules: ruleCount(stats), BadLines: stats.Bad + stats.Inert, SHA256: sum})
-		} else if !strings.HasPrefix(l.URL, "builtin:") {
-			st.AskListUpdate(ctx, id, time.Now())
-		}
-	}
-	for url, r := range byURL {
-		if !keep[r.ID] {
-			if err := st.RemoveList(ctx, r.ID); err != nil {
-				return fmt.Errorf("removing %s: %w", url, err)
-			}
-			os.Remove(a.cachePath(r.ID))
-		}
-	}
-	a.listsChanged(ctx)
-	return nil
-}
-
-// exportedDay is one day of statistics in an export.
-type exportedDay struct {
-	Day      int              `json:"day"` // YYYYMMDD
-	Requests int64            `json:"requests"`
-	Blocked  map[string]int64 `json:"blockedByCategory,omitempty"`
-	Trackers map[string]int64 `json:"blockedByTracker,omitempty"`
-}
-
-var statsSection = exportSection{
-	name: "stats",
-	export: func(a *App, ctx context.Context) (any, error) {
-		a.stats.flush(ctx, a) // what is counted but not written yet
-		st, err := a.store()
-		if err != nil {
-			return nil, err
-		}
-		b, err := st.AllStats(ctx)
-		if err != nil {
-			return nil, err
-		}
-		days := map[int]*exportedDay{}
-		day := func(d int) *exportedDay {
-			if days[d] == nil {
-				days[d] = &exportedDay{Day: d, Blocked: map[string]int64{}, Trackers: map[string]int64{}}
-			}
-			return days[d]
-		}
-		for d, n := range b.Requests {
-			day(d).Requests = n
-		}
-		for k, n := range b.Blocked {
-			day(k.Day).Blocked[k.Key] = n
-		}
-		for k, n := range b.Trackers {
-			day(k.Day).Trackers[k.Key] = n
-		}
-		out := []exportedDay{}
-		for _, d := range days {
-			out = append(out, *d)
-		}
-		slices.SortFunc(out, func(x, y exportedDay) int { return x.Day - y.Day })
-		return out, nil
-	},
-	check: func(a *App, raw json.RawMessage) error {
-		_, err := statsFromExport(raw)
-		return err
-	},
-	load: func(a *App, ctx context.Context, raw json.RawMessage) error {
-		b, err := statsFromExport(raw)
-		if err != nil {
-			return err
-		}
-		st, err := a.store()
-		if err != nil {
-			return err
-		}
-		return st.ReplaceStats(ctx, b)
-	},
-}
-
-func statsFromExport(raw json.RawMessage) (store.StatsBatch, error) {
-	var ds []exportedDay
-	b := store.StatsBatch{Requests: map[int]int64{}, Blocked: map[store.DayKey]int64{}, Trackers: map[store.DayKey]int64{}}
-	if err := json.Unmarshal(raw, &ds); err != nil {
-		return b, fmt.Errorf("stats: %w", err)
-	}
-	for _, d := range ds {
-		if _, err := time.Parse("20060102", fmt.Sprint(d.Day)); err != nil {
-			return b, fmt.Errorf("stats: %d is not a day (YYYYMMDD)", d.Day)
-		}
-		if d.Requests < 0 {
-			return b, fmt.Errorf("stats: negative count on %d", d.Day)
-		}
-		if _, dup := b.Requests[d.Day]; dup {
-			return b, fmt.Errorf("stats: the day %d appears twice", d.Day)
-		}
-		b.Requests[d.Day] = d.Requests
-		for c, n := range d.Blocked {
-			if (c != "" && !validCategory(c)) || n < 0 {
-				return b, fmt.Errorf("stats: bad count %q=%d on %d", c, n, d.Day)
-			}
-			b.Blocked[store.DayKey{Day: d.Day, Key: c}] = n
-		}
-		for dom, n := range d.Trackers {
-			if _, err := settings.RegistrableDomain(dom); (err != nil && !isIP(dom)) || n < 0 {
-				return b, fmt.Errorf("stats: bad tracker count %q=%d on %d", dom, n, d.Day)
-			}
-			b.Trackers[store.DayKey{Day: d.Day, Key: dom}] = n
-		}
-	}
-	return b, nil
-}
-
-func isIP(s string) bool {
-	return strings.Trim(s, "0123456789.:abcdef") == "" && strings.ContainsAny(s, ".:")
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"polaris/internal/ca"
+	"polaris/internal/lists"
 	"polaris/internal/resolver"
 	"polaris/internal/settings"
 	"polaris/internal/status"
@@ -25,6 +26,12 @@ import (
 // resolver (internal/resolver): the system's by default, or the encrypted
 // resolver the user chose, which fails closed. In Tor mode it is not used:
 // Tor resolves at the exit.
+
+// dnsPart is the App's part for DNS: the resolver of direct connections.
+type dnsPart struct {
+	*core
+	dns dnsState
+}
 
 // dnsState is the resolver in use for direct connections.
 type dnsState struct {
@@ -52,32 +59,32 @@ func dnsKey(s settings.Settings) string {
 	if extra != "" {
 		extra += "|" + fileSig(extra)
 	}
-	return strings.Join([]string{u, strings.Join(addrs, ","), extra}, "\x00")
+	return strings.Join([]string{u, strings.Join(addrs, ","), extra, fmt.Sprint(s.HTTPS.Filter)}, "\x00")
 }
 
 // resolverFor returns the resolver for settings s, building a new one when
 // they changed; the one it replaces is shut down a little later (lookups in
 // flight may still use it).
-func (a *App) resolverFor(s settings.Settings) *dnsInUse {
-	a.dns.mu.Lock()
-	defer a.dns.mu.Unlock()
+func (d *dnsPart) resolverFor(s settings.Settings) *dnsInUse {
+	d.dns.mu.Lock()
+	defer d.dns.mu.Unlock()
 	key := dnsKey(s)
-	if cur := a.dns.cur.Load(); cur != nil && key == cur.key {
+	if cur := d.dns.cur.Load(); cur != nil && key == cur.key {
 		return cur
 	}
-	res, name, err := a.newResolver(s)
+	res, name, err := d.newResolver(s)
 	if err != nil {
 		// Settings are validated before they are stored, so this is an
 		// address the resolver refuses: fail closed rather than fall back.
-		a.noticef(status.Error, "Encrypted DNS cannot be used: %v. Nothing is looked up until this is fixed, or until you turn encrypted DNS off.", err)
+		d.noticef(status.Error, "Encrypted DNS cannot be used: %v. Nothing is looked up until this is fixed, or until you turn encrypted DNS off.", err)
 		res, _ = resolver.New(resolver.Config{Server: resolver.Server{URL: "tls://unusable.invalid"}, System: refusingResolver})
 		name = s.DNS.ResolverName()
 	}
 	in := &dnsInUse{res: res, key: key, name: name}
-	if old := a.dns.cur.Swap(in); old != nil {
+	if old := d.dns.cur.Swap(in); old != nil {
 		time.AfterFunc(time.Minute, func() { old.res.Shutdown(context.Background()) })
 		if old.res.Encrypted() != res.Encrypted() || old.name != name {
-			a.log.Printf("DNS for direct connections: %s", in.describe())
+			d.log.Printf("DNS for direct connections: %s", in.describe())
 		}
 	}
 	return in
@@ -99,14 +106,17 @@ var refusingResolver = &net.Resolver{PreferGo: true, Dial: func(context.Context,
 // wantChains says whether lookups need CNAME chains (for uncloaking).
 func wantChains(s settings.Settings) bool { return s.Protection && s.Blocking.UncloakCNAMEs }
 
-func (a *App) newResolver(s settings.Settings) (*resolver.Resolver, string, error) {
-	cfg := resolver.Config{System: a.opts.Resolver, Chains: wantChains(s), Logf: a.log.Printf, OnChange: a.hub.poke}
+func (d *dnsPart) newResolver(s settings.Settings) (*resolver.Resolver, string, error) {
+	cfg := resolver.Config{System: d.opts.Resolver, Chains: wantChains(s), Logf: d.log.Printf, OnChange: d.hub.poke}
 	if !s.DNS.Encrypted {
 		res, err := resolver.New(cfg)
 		return res, "", err
 	}
 	u, addrs := s.DNS.Server()
 	cfg.Server.URL = u
+	// ECH upstream needs the sites' HTTPS records, and only Polaris's own
+	// TLS (HTTPS filtering) can use them.
+	cfg.HTTPSRecords = s.HTTPS.Filter
 	for _, v := range addrs {
 		if ip, err := netip.ParseAddr(v); err == nil {
 			cfg.Server.Addrs = append(cfg.Server.Addrs, ip)
@@ -124,24 +134,40 @@ func (a *App) newResolver(s settings.Settings) (*resolver.Resolver, string, erro
 // connection without cutting the open ones (none of them carries a name
 // lookup). An encrypted resolver that cannot be reached is shown as a
 // refusal page.
-func (a *App) directRoute(s settings.Settings) proxy.Route {
-	a.resolverFor(s)
-	a.dns.uncloak.Store(wantChains(s))
-	return proxy.Route{Name: "direct", Dial: a.directDial, CNAMEs: a.cnames}
+func (d *dnsPart) directRoute(s settings.Settings) proxy.Route {
+	d.resolverFor(s)
+	d.dns.uncloak.Store(wantChains(s))
+	return proxy.Route{Name: "direct", Dial: d.directDial, CNAMEs: d.cnames, ECHConfigs: d.echConfigs}
+}
+
+// echConfigs is host's ECH configuration list from its HTTPS record, when
+// the encrypted resolver asks for them (HTTPS filtering on): the lookup
+// the connection makes anyway. With the system's resolver there is none:
+// hiding the name in TLS while sending it in clear DNS would hide nothing.
+func (d *dnsPart) echConfigs(ctx context.Context, host string) []byte {
+	in := d.dns.cur.Load()
+	if in == nil || !in.res.Encrypted() {
+		return nil
+	}
+	ans, err := in.res.Lookup(ctx, host)
+	if err != nil {
+		return nil
+	}
+	return ans.ECH
 }
 
 // cnames is the CNAME chain of host for uncloaking: from the resolver's
 // cache, the same lookup the connection uses.
-func (a *App) cnames(ctx context.Context, host string) []string {
-	in := a.dns.cur.Load()
-	if in == nil || !a.dns.uncloak.Load() {
+func (d *dnsPart) cnames(ctx context.Context, host string) []string {
+	in := d.dns.cur.Load()
+	if in == nil || !d.dns.uncloak.Load() {
 		return nil
 	}
 	return in.res.CNAMEs(ctx, host)
 }
 
-func (a *App) directDial(ctx context.Context, network, addr string) (net.Conn, error) {
-	in := a.dns.cur.Load()
+func (d *dnsPart) directDial(ctx context.Context, network, addr string) (net.Conn, error) {
+	in := d.dns.cur.Load()
 	if in == nil {
 		return nil, errors.New("polaris is stopping")
 	}
@@ -166,13 +192,13 @@ func dnsRefusal(name string) *proxy.Refusal {
 }
 
 // dnsStatus reports the resolver in use.
-func (a *App) dnsStatus(s settings.Settings) status.DNS {
+func (d *dnsPart) dnsStatus(s settings.Settings) status.DNS {
 	st := status.DNS{Encrypted: s.DNS.Encrypted && !s.Tor.Enabled}
 	if st.Encrypted {
 		st.Resolver = s.DNS.ResolverName()
 		st.Address, _ = s.DNS.Server()
 	}
-	in := a.dns.cur.Load()
+	in := d.dns.cur.Load()
 	if in == nil {
 		return st
 	}
@@ -185,22 +211,21 @@ func (a *App) dnsStatus(s settings.Settings) status.DNS {
 }
 
 // stopResolver shuts the resolver down when the engine stops.
-func (a *App) stopResolver(ctx context.Context) {
-	a.dns.mu.Lock()
-	in := a.dns.cur.Swap(nil)
-	a.dns.mu.Unlock()
+func (d *dnsPart) stopResolver(ctx context.Context) {
+	d.dns.mu.Lock()
+	in := d.dns.cur.Swap(nil)
+	d.dns.mu.Unlock()
 	if in != nil {
 		in.res.Shutdown(ctx)
 	}
 }
 
 // encryptedTransport downloads lists with encrypted DNS when Polaris does
-// not run (the CLI): like directTransport, with names looked up by the
-// encrypted resolver alone.
-func (a *App) encryptedTransport(s settings.Settings) http.RoundTripper {
-	tr := directTransport.Clone()
-	res, _, err := a.newResolver(s)
-	tr.DialContext = refuseOnion(func(ctx context.Context, network, addr string) (net.Conn, error) {
+// not run (the CLI): direct, with names looked up by the encrypted
+// resolver alone.
+func (d *dnsPart) encryptedTransport(s settings.Settings) http.RoundTripper {
+	res, _, err := d.newResolver(s)
+	return lists.NewDirectTransport(func(ctx context.Context, network, addr string) (net.Conn, error) {
 		if err != nil {
 			return nil, fmt.Errorf("encrypted DNS cannot be used: %w", err)
 		}
@@ -210,5 +235,4 @@ func (a *App) encryptedTransport(s settings.Settings) http.RoundTripper {
 		}
 		return c, err
 	})
-	return tr
 }

@@ -24,7 +24,17 @@ import (
 // reloaded when another process regenerated it), the upstream roots, the
 // proxy's HTTPS policy, pinned hosts and what sites answer.
 
-// httpsState is the HTTPS part of App.
+// httpsPart is the App's part for HTTPS: the CA, the upstream roots, the
+// proxy's HTTPS policy, the pinned hosts and what sites answer.
+type httpsPart struct {
+	*core
+	hx httpsState
+	// reapply brings the running proxy in line with the settings and the
+	// database (App.applyRunning), after a host was remembered as pinned.
+	reapply func(context.Context)
+}
+
+// httpsState is the state of the HTTPS part.
 type httpsState struct {
 	ca atomic.Pointer[ca.CA]
 
@@ -46,7 +56,7 @@ type httpsState struct {
 }
 
 // caDir is where the CA lives in the data dir.
-func (a *App) caDir() string { return filepath.Join(a.opts.DataDir, "ca") }
+func (h *httpsPart) caDir() string { return filepath.Join(h.opts.DataDir, "ca") }
 
 // fileSig describes a file's identity cheaply (no read): "" if missing.
 func fileSig(path string) string {
@@ -60,45 +70,45 @@ func fileSig(path string) string {
 // loadCA returns the CA, loading it (and, with create, generating it) the
 // first time or when its file changed on disk. Without create, a data dir
 // without a CA gives ca.ErrNoCA.
-func (a *App) loadCA(create bool) (*ca.CA, error) {
-	a.hx.mu.Lock()
-	defer a.hx.mu.Unlock()
-	certPath := filepath.Join(a.caDir(), "ca.pem")
+func (h *httpsPart) loadCA(create bool) (*ca.CA, error) {
+	h.hx.mu.Lock()
+	defer h.hx.mu.Unlock()
+	certPath := filepath.Join(h.caDir(), "ca.pem")
 	sig := fileSig(certPath)
-	if c := a.hx.ca.Load(); c != nil && sig == a.hx.caSig {
+	if c := h.hx.ca.Load(); c != nil && sig == h.hx.caSig {
 		return c, nil
 	}
 	if sig == "" && !create {
 		return nil, ca.ErrNoCA
 	}
-	c, err := ca.Load(a.caDir())
+	c, err := ca.Load(h.caDir())
 	if err != nil {
 		return nil, err
 	}
-	a.hx.ca.Store(c)
-	a.hx.caSig = fileSig(certPath)
-	a.hx.caStatus = c.Status()
-	a.recordCA(c)
+	h.hx.ca.Store(c)
+	h.hx.caSig = fileSig(certPath)
+	h.hx.caStatus = c.Status()
+	h.recordCA(c)
 	return c, nil
 }
 
 // recordCA notes the CA's fingerprint in the database, which wakes a
 // running Polaris in another process (see applyHTTPS).
-func (a *App) recordCA(c *ca.CA) {
-	a.mu.Lock()
-	st := a.st
-	a.mu.Unlock()
+func (h *httpsPart) recordCA(c *ca.CA) {
+	h.mu.Lock()
+	st := h.st
+	h.mu.Unlock()
 	if st == nil {
 		return
 	}
 	if err := st.SetCAFingerprint(context.Background(), c.Fingerprint()); err != nil {
-		a.log.Printf("recording the CA fingerprint: %v", err)
+		h.log.Printf("recording the CA fingerprint: %v", err)
 	}
 }
 
 // tlsConfigForHost is the proxy's certificate source (HTTPS filtering).
-func (a *App) tlsConfigForHost(host string) (*tls.Config, error) {
-	c := a.hx.ca.Load()
+func (h *httpsPart) tlsConfigForHost(host string) (*tls.Config, error) {
+	c := h.hx.ca.Load()
 	if c == nil {
 		return nil, ca.ErrNoCA
 	}
@@ -107,8 +117,8 @@ func (a *App) tlsConfigForHost(host string) (*tls.Config, error) {
 
 // caPEM is what the status page offers for download: the CA, if there is
 // one (the page does not create one).
-func (a *App) caPEM() ([]byte, error) {
-	c, err := a.loadCA(false)
+func (h *httpsPart) caPEM() ([]byte, error) {
+	c, err := h.loadCA(false)
 	if err != nil {
 		return nil, err
 	}
@@ -143,65 +153,65 @@ func httpsPolicyFrom(s settings.Settings, passThrough []string, sameOwner func(a
 }
 
 // httpsProxyConfig fills the HTTPS hooks of a proxy configuration.
-func (a *App) httpsProxyConfig(cfg *proxy.Config) {
-	cfg.TLSConfigForHost = a.tlsConfigForHost
-	cfg.CACertPEM = a.caPEM
-	cfg.OnCertRejected = a.certRejected
-	cfg.OnTk = a.sawTk
-	cfg.OnSiteChecked = a.siteChecked
+func (h *httpsPart) httpsProxyConfig(cfg *proxy.Config) {
+	cfg.TLSConfigForHost = h.tlsConfigForHost
+	cfg.CACertPEM = h.caPEM
+	cfg.OnCertRejected = h.certRejected
+	cfg.OnTk = h.sawTk
+	cfg.OnSiteChecked = h.siteChecked
 }
 
 // applyHTTPS brings proxy p in line with the HTTPS settings: CA, upstream
 // roots, policy and pinned hosts. It runs when the proxy is built and after
 // every change to the settings or the database.
-func (a *App) applyHTTPS(ctx context.Context, p *proxy.Proxy, s settings.Settings) {
-	a.hx.honorEFF.Store(s.Blocking.HonorDNTPolicy)
-	if a.hx.eff.Load() == nil {
-		a.loadEFFSites(ctx)
+func (h *httpsPart) applyHTTPS(ctx context.Context, p *proxy.Proxy, s settings.Settings) {
+	h.hx.honorEFF.Store(s.Blocking.HonorDNTPolicy)
+	if h.hx.eff.Load() == nil {
+		h.loadEFFSites(ctx)
 	}
 	if s.HTTPS.Filter {
-		if _, err := a.loadCA(true); err != nil {
-			a.httpsProblem(&a.hx.caErr, "HTTPS filtering is on, but Polaris's certificate authority cannot be used, so HTTPS passes through untouched: %v", err)
+		if _, err := h.loadCA(true); err != nil {
+			h.httpsProblem(&h.hx.caErr, "HTTPS filtering is on, but Polaris's certificate authority cannot be used, so HTTPS passes through untouched: %v", err)
 		} else {
-			a.httpsProblem(&a.hx.caErr, "")
+			h.httpsProblem(&h.hx.caErr, "")
 		}
 	} else {
-		a.loadCA(false) // pick up a CA regenerated elsewhere; none is fine
+		h.loadCA(false) // pick up a CA regenerated elsewhere; none is fine
 	}
-	a.applyRoots(p, s.HTTPS.UpstreamCA)
-	pass := a.readPassThrough(ctx)
+	h.applyRoots(p, s.HTTPS.UpstreamCA)
+	pass := h.readPassThrough(ctx)
 	sameOwner := func(a, b string) bool {
 		m := p.Matcher()
 		return m != nil && m.SameParty(a, b)
 	}
 	if err := p.SetHTTPSPolicy(httpsPolicyFrom(s, pass, sameOwner)); err != nil {
-		a.noticef(status.Error, "The HTTPS settings could not be applied: %v", err)
+		h.noticef(status.Error, "The HTTPS settings could not be applied: %v", err)
 	}
 }
 
 // applyRoots gives p the system roots plus the extra upstream CA file, when
 // that (or the proxy) changed. A bad file is reported and the system roots
 // alone are used: stricter, never looser.
-func (a *App) applyRoots(p *proxy.Proxy, path string) {
+func (h *httpsPart) applyRoots(p *proxy.Proxy, path string) {
 	key := path
 	if path != "" {
 		key += "|" + fileSig(path)
 	}
-	a.hx.mu.Lock()
-	defer a.hx.mu.Unlock()
-	if p == a.hx.rootsFor && key == a.hx.rootsKey {
+	h.hx.mu.Lock()
+	defer h.hx.mu.Unlock()
+	if p == h.hx.rootsFor && key == h.hx.rootsKey {
 		return
 	}
 	pool, err := ca.ExtraRoots(path)
 	if err != nil {
-		a.httpsProblemLocked(&a.hx.rootsErr, "The extra certificate authority for servers (https.upstream-ca) cannot be used, so only the system's are trusted: %v", err)
+		h.httpsProblemLocked(&h.hx.rootsErr, "The extra certificate authority for servers (https.upstream-ca) cannot be used, so only the system's are trusted: %v", err)
 		if pool, err = ca.ExtraRoots(""); err != nil {
 			pool = nil // the system's, as crypto/tls finds them
 		}
 	} else {
-		a.httpsProblemLocked(&a.hx.rootsErr, "")
+		h.httpsProblemLocked(&h.hx.rootsErr, "")
 	}
-	a.hx.rootsFor, a.hx.rootsKey = p, key
+	h.hx.rootsFor, h.hx.rootsKey = p, key
 	if pool == nil {
 		pool = x509.NewCertPool()
 		if sys, err := x509.SystemCertPool(); err == nil {
@@ -213,13 +223,13 @@ func (a *App) applyRoots(p *proxy.Proxy, path string) {
 
 // httpsProblem tells the user about a problem once (until it changes or
 // goes away: msg "" clears it).
-func (a *App) httpsProblem(last *string, format string, args ...any) {
-	a.hx.mu.Lock()
-	defer a.hx.mu.Unlock()
-	a.httpsProblemLocked(last, format, args...)
+func (h *httpsPart) httpsProblem(last *string, format string, args ...any) {
+	h.hx.mu.Lock()
+	defer h.hx.mu.Unlock()
+	h.httpsProblemLocked(last, format, args...)
 }
 
-func (a *App) httpsProblemLocked(last *string, format string, args ...any) {
+func (h *httpsPart) httpsProblemLocked(last *string, format string, args ...any) {
 	msg := ""
 	if format != "" {
 		msg = fmt.Sprintf(format, args...)
@@ -229,104 +239,104 @@ func (a *App) httpsProblemLocked(last *string, format string, args ...any) {
 	}
 	*last = msg
 	if msg != "" {
-		go a.noticef(status.Error, "%s", msg) // noticef takes a.mu; never under a.hx.mu
+		go h.noticef(status.Error, "%s", msg) // noticef takes h.mu; never under h.hx.mu
 	}
 }
 
-func (a *App) readPassThrough(ctx context.Context) []string {
-	a.mu.Lock()
-	st := a.st
-	a.mu.Unlock()
+func (h *httpsPart) readPassThrough(ctx context.Context) []string {
+	h.mu.Lock()
+	st := h.st
+	h.mu.Unlock()
 	if st == nil {
 		return nil
 	}
 	hosts, err := st.PassThroughHosts(ctx)
 	if err != nil {
-		a.log.Printf("reading the pass-through hosts: %v", err)
+		h.log.Printf("reading the pass-through hosts: %v", err)
 		return nil
 	}
-	a.hx.mu.Lock()
-	a.hx.passHosts = hosts
-	a.hx.mu.Unlock()
+	h.hx.mu.Lock()
+	h.hx.passHosts = hosts
+	h.hx.mu.Unlock()
 	return hosts
 }
 
 // certRejected is called by the proxy when a client rejected Polaris's
 // certificate for host.
-func (a *App) certRejected(host string, remembered bool) {
+func (h *httpsPart) certRejected(host string, remembered bool) {
 	if !remembered {
 		now := time.Now().Unix()
-		if last := a.hx.lastReject.Load(); now-last < 600 || !a.hx.lastReject.CompareAndSwap(last, now) {
+		if last := h.hx.lastReject.Load(); now-last < 600 || !h.hx.lastReject.CompareAndSwap(last, now) {
 			return
 		}
-		a.noticef(status.Warning, "A program on this computer refused Polaris's certificate for %s. If it is your browser, it does not trust Polaris's certificate authority yet: run `polaris ca install`, or open http://%s/ and follow the steps there.", host, settings.ReservedHost)
+		h.noticef(status.Warning, "A program on this computer refused Polaris's certificate for %s. If it is your browser, it does not trust Polaris's certificate authority yet: run `polaris ca install`, or open http://%s/ and follow the steps there.", host, settings.ReservedHost)
 		return
 	}
-	a.mu.Lock()
-	st := a.st
-	a.mu.Unlock()
+	h.mu.Lock()
+	st := h.st
+	h.mu.Unlock()
 	if st != nil {
 		if err := st.AddPassThrough(context.Background(), host); err != nil {
-			a.log.Printf("remembering %s as passed through: %v", host, err)
+			h.log.Printf("remembering %s as passed through: %v", host, err)
 		}
-		a.applyRunning(context.Background())
+		h.reapply(context.Background())
 	}
-	a.noticef(status.Info, "%s refused Polaris's certificate (the program pins the site's own certificate). Polaris passes %s through untouched from now on; `polaris ca forget %s` undoes this.", host, host, host)
+	h.noticef(status.Info, "%s refused Polaris's certificate (the program pins the site's own certificate). Polaris passes %s through untouched from now on; `polaris ca forget %s` undoes this.", host, host, host)
 }
 
 // sawTk records a Tk header (only when it changed: this runs on the
 // request path).
-func (a *App) sawTk(site, v string) {
-	a.hx.tkMu.Lock()
-	if a.hx.tk == nil {
-		a.hx.tk = map[string]string{}
+func (h *httpsPart) sawTk(site, v string) {
+	h.hx.tkMu.Lock()
+	if h.hx.tk == nil {
+		h.hx.tk = map[string]string{}
 	}
-	if a.hx.tk[site] == v {
-		a.hx.tkMu.Unlock()
+	if h.hx.tk[site] == v {
+		h.hx.tkMu.Unlock()
 		return
 	}
-	if len(a.hx.tk) > 10000 {
-		clear(a.hx.tk)
+	if len(h.hx.tk) > 10000 {
+		clear(h.hx.tk)
 	}
-	a.hx.tk[site] = v
-	a.hx.tkMu.Unlock()
-	a.mu.Lock()
-	st := a.st
-	a.mu.Unlock()
+	h.hx.tk[site] = v
+	h.hx.tkMu.Unlock()
+	h.mu.Lock()
+	st := h.st
+	h.mu.Unlock()
 	if st == nil {
 		return
 	}
 	go func() {
 		if err := st.SaveTk(context.Background(), site, v, time.Now()); err != nil {
-			a.log.Printf("recording the Tk header of %s: %v", site, err)
+			h.log.Printf("recording the Tk header of %s: %v", site, err)
 		}
 	}()
 }
 
 // siteChecked stores what a site answered.
-func (a *App) siteChecked(ans status.SiteAnswer) {
-	a.updateEFF(ans.Site, ans.EFFPolicy)
-	a.mu.Lock()
-	st := a.st
-	a.mu.Unlock()
+func (h *httpsPart) siteChecked(ans status.SiteAnswer) {
+	h.updateEFF(ans.Site, ans.EFFPolicy)
+	h.mu.Lock()
+	st := h.st
+	h.mu.Unlock()
 	if st == nil {
 		return
 	}
 	if err := st.SaveSiteCheck(context.Background(), ans); err != nil {
-		a.log.Printf("recording what %s answered: %v", ans.Site, err)
+		h.log.Printf("recording what %s answered: %v", ans.Site, err)
 	}
 }
 
 // loadEFFSites reads the sites known to post the EFF DNT policy.
-func (a *App) loadEFFSites(ctx context.Context) {
+func (h *httpsPart) loadEFFSites(ctx context.Context) {
 	m := map[string]struct{}{}
-	a.mu.Lock()
-	st := a.st
-	a.mu.Unlock()
+	h.mu.Lock()
+	st := h.st
+	h.mu.Unlock()
 	if st != nil {
 		answers, err := st.SiteAnswers(ctx)
 		if err != nil {
-			a.log.Printf("reading site answers: %v", err)
+			h.log.Printf("reading site answers: %v", err)
 		}
 		for _, ans := range answers {
 			if ans.EFFPolicy {
@@ -334,14 +344,14 @@ func (a *App) loadEFFSites(ctx context.Context) {
 			}
 		}
 	}
-	a.hx.eff.CompareAndSwap(nil, &m)
+	h.hx.eff.CompareAndSwap(nil, &m)
 }
 
 // updateEFF records whether site posts the EFF policy (copy on write: the
 // map is read without a lock on the request path).
-func (a *App) updateEFF(site string, posts bool) {
+func (h *httpsPart) updateEFF(site string, posts bool) {
 	for {
-		old := a.hx.eff.Load()
+		old := h.hx.eff.Load()
 		var cur map[string]struct{}
 		if old != nil {
 			cur = *old
@@ -358,7 +368,7 @@ func (a *App) updateEFF(site string, posts bool) {
 		} else {
 			delete(m, site)
 		}
-		if a.hx.eff.CompareAndSwap(old, &m) {
+		if h.hx.eff.CompareAndSwap(old, &m) {
 			return
 		}
 	}
@@ -371,11 +381,11 @@ func (a *App) updateEFF(site string, posts bool) {
 // https://<host>/.well-known/dnt-policy.txt. It takes no lock and allocates
 // nothing; call it on the request path. Use QueueSiteCheck to learn about a
 // third party not checked yet.
-func (a *App) HonorsDNTPolicy(site string) bool {
-	if !a.hx.honorEFF.Load() {
+func (h *httpsPart) HonorsDNTPolicy(site string) bool {
+	if !h.hx.honorEFF.Load() {
 		return false
 	}
-	m := a.hx.eff.Load()
+	m := h.hx.eff.Load()
 	if m == nil {
 		return false
 	}
@@ -387,20 +397,20 @@ func (a *App) HonorsDNTPolicy(site string) bool {
 // fetched (once per session, off the request path, through the current
 // route), so that HonorsDNTPolicy learns about it. It does nothing unless
 // blocking.honor-dnt-policy is on and Polaris is running. It never blocks.
-func (a *App) QueueSiteCheck(host string) {
-	if !a.hx.honorEFF.Load() {
+func (h *httpsPart) QueueSiteCheck(host string) {
+	if !h.hx.honorEFF.Load() {
 		return
 	}
-	if p := a.currentProxy(); p != nil {
+	if p := h.currentProxy(); p != nil {
 		p.CheckSite(host)
 	}
 }
 
 // SiteAnswers returns what sites answered about DNT and GPC, by site.
-func (a *App) SiteAnswers(ctx context.Context) ([]status.SiteAnswer, error) {
-	a.mu.Lock()
-	st := a.st
-	a.mu.Unlock()
+func (h *httpsPart) SiteAnswers(ctx context.Context) ([]status.SiteAnswer, error) {
+	h.mu.Lock()
+	st := h.st
+	h.mu.Unlock()
 	if st == nil {
 		return nil, ErrDegraded
 	}
@@ -408,41 +418,43 @@ func (a *App) SiteAnswers(ctx context.Context) ([]status.SiteAnswer, error) {
 }
 
 // trustOptions are the trust stores Polaris works on.
-func (a *App) trustOptions(system bool) ca.TrustOptions {
-	o := a.opts.Trust
-	o.Dir, o.System = a.caDir(), system
+func (h *httpsPart) trustOptions(system bool) ca.TrustOptions {
+	o := h.opts.Trust
+	o.Dir, o.System = h.caDir(), system
 	return o
 }
 
 // InstallCA adds Polaris's CA (generating it if needed) to the browsers'
 // trust stores and the system's, and says what it changed.
-func (a *App) InstallCA(ctx context.Context) (string, error) { return a.InstallCATo(ctx, true) }
+func (h *httpsPart) InstallCA(ctx context.Context) (string, error) { return h.InstallCATo(ctx, true) }
 
 // InstallCATo is InstallCA; system false leaves the operating system's
 // store alone (browsers' NSS databases only).
-func (a *App) InstallCATo(ctx context.Context, system bool) (string, error) {
-	if _, err := a.loadCA(true); err != nil {
+func (h *httpsPart) InstallCATo(ctx context.Context, system bool) (string, error) {
+	if _, err := h.loadCA(true); err != nil {
 		return "", err
 	}
-	rep, err := ca.Install(ctx, a.trustOptions(system))
-	a.refreshCAStatus()
+	rep, err := ca.Install(ctx, h.trustOptions(system))
+	h.refreshCAStatus()
 	return rep.String(), err
 }
 
 // UninstallCA removes from the trust stores exactly what InstallCA added.
-func (a *App) UninstallCA(ctx context.Context) (string, error) { return a.UninstallCAFrom(ctx, true) }
+func (h *httpsPart) UninstallCA(ctx context.Context) (string, error) {
+	return h.UninstallCAFrom(ctx, true)
+}
 
 // UninstallCAFrom is UninstallCA; system false leaves the operating
 // system's store alone.
-func (a *App) UninstallCAFrom(ctx context.Context, system bool) (string, error) {
-	rep, err := ca.Uninstall(ctx, a.trustOptions(system))
-	a.refreshCAStatus()
+func (h *httpsPart) UninstallCAFrom(ctx context.Context, system bool) (string, error) {
+	rep, err := ca.Uninstall(ctx, h.trustOptions(system))
+	h.refreshCAStatus()
 	return rep.String(), err
 }
 
 // CATrust checks which trust stores hold the CA, changing nothing.
-func (a *App) CATrust(ctx context.Context, system bool) (string, error) {
-	rep, err := ca.TrustStatus(ctx, a.trustOptions(system))
+func (h *httpsPart) CATrust(ctx context.Context, system bool) (string, error) {
+	rep, err := ca.TrustStatus(ctx, h.trustOptions(system))
 	if errors.Is(err, ca.ErrNoCA) {
 		return "", err
 	}
@@ -451,8 +463,8 @@ func (a *App) CATrust(ctx context.Context, system bool) (string, error) {
 
 // CACertificate returns the CA certificate (generating the CA if needed),
 // PEM or DER.
-func (a *App) CACertificate(der bool) ([]byte, error) {
-	c, err := a.loadCA(true)
+func (h *httpsPart) CACertificate(der bool) ([]byte, error) {
+	c, err := h.loadCA(true)
 	if err != nil {
 		return nil, err
 	}
@@ -465,11 +477,11 @@ func (a *App) CACertificate(der bool) ([]byte, error) {
 // ExportCA writes the CA certificate to path (PEM, or DER with der),
 // generating the CA if needed. The certificate is public; the key never
 // leaves the data dir.
-func (a *App) ExportCA(path string, der bool) error {
+func (h *httpsPart) ExportCA(path string, der bool) error {
 	if path == "" {
 		return errors.New("no file given")
 	}
-	b, err := a.CACertificate(der)
+	b, err := h.CACertificate(der)
 	if err != nil {
 		return err
 	}
@@ -482,55 +494,55 @@ func (a *App) ExportCA(path string, der bool) error {
 // RegenerateCA replaces the CA with a new one. The old one is first removed
 // from every trust store it was installed in (its key is deleted, so
 // nothing signed by it must stay trusted); install the new one afterwards.
-func (a *App) RegenerateCA(ctx context.Context) error {
-	if st := a.CAStatus(); len(st.Installed) > 0 {
-		rep, err := ca.Uninstall(ctx, a.trustOptions(true))
+func (h *httpsPart) RegenerateCA(ctx context.Context) error {
+	if st := h.CAStatus(); len(st.Installed) > 0 {
+		rep, err := ca.Uninstall(ctx, h.trustOptions(true))
 		if err != nil {
 			return fmt.Errorf("removing the old certificate first: %w\n%s", err, rep.String())
 		}
 	}
-	a.hx.mu.Lock()
-	c, err := ca.Regenerate(a.caDir())
+	h.hx.mu.Lock()
+	c, err := ca.Regenerate(h.caDir())
 	if err == nil {
-		a.hx.ca.Store(c)
-		a.hx.caSig = fileSig(filepath.Join(a.caDir(), "ca.pem"))
-		a.hx.caStatus = c.Status()
+		h.hx.ca.Store(c)
+		h.hx.caSig = fileSig(filepath.Join(h.caDir(), "ca.pem"))
+		h.hx.caStatus = c.Status()
 	}
-	a.hx.mu.Unlock()
+	h.hx.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	a.recordCA(c)
-	a.hub.poke()
+	h.recordCA(c)
+	h.hub.poke()
 	return nil
 }
 
 // CAStatus describes the CA (without running any tool); Present is false
 // when none was generated yet.
-func (a *App) CAStatus() status.CA {
-	if _, err := a.loadCA(false); err != nil {
+func (h *httpsPart) CAStatus() status.CA {
+	if _, err := h.loadCA(false); err != nil {
 		return status.CA{}
 	}
-	a.hx.mu.Lock()
-	defer a.hx.mu.Unlock()
-	return a.hx.caStatus
+	h.hx.mu.Lock()
+	defer h.hx.mu.Unlock()
+	return h.hx.caStatus
 }
 
-func (a *App) refreshCAStatus() {
-	a.hx.mu.Lock()
-	if c := a.hx.ca.Load(); c != nil {
-		a.hx.caStatus = c.Status()
+func (h *httpsPart) refreshCAStatus() {
+	h.hx.mu.Lock()
+	if c := h.hx.ca.Load(); c != nil {
+		h.hx.caStatus = c.Status()
 	}
-	a.hx.mu.Unlock()
-	a.hub.poke()
+	h.hx.mu.Unlock()
+	h.hub.poke()
 }
 
 // PassThroughHosts returns the hosts passed through because their client
 // pins its certificate.
-func (a *App) PassThroughHosts(ctx context.Context) ([]string, error) {
-	a.mu.Lock()
-	st := a.st
-	a.mu.Unlock()
+func (h *httpsPart) PassThroughHosts(ctx context.Context) ([]string, error) {
+	h.mu.Lock()
+	st := h.st
+	h.mu.Unlock()
 	if st == nil {
 		return nil, ErrDegraded
 	}
@@ -539,26 +551,36 @@ func (a *App) PassThroughHosts(ctx context.Context) ([]string, error) {
 
 // ForgetPassThrough forgets a pinned host ("" forgets all), so that HTTPS
 // filtering looks inside it again; it returns how many were forgotten.
-func (a *App) ForgetPassThrough(ctx context.Context, host string) (int64, error) {
-	a.mu.Lock()
-	st := a.st
-	a.mu.Unlock()
+func (h *httpsPart) ForgetPassThrough(ctx context.Context, host string) (int64, error) {
+	h.mu.Lock()
+	st := h.st
+	h.mu.Unlock()
 	if st == nil {
 		return 0, ErrDegraded
 	}
 	n, err := st.RemovePassThrough(ctx, host)
 	if err == nil && n > 0 {
-		a.applyRunning(ctx)
+		h.reapply(ctx)
 	}
 	return n, err
 }
 
 // httpsSnapshot fills the HTTPS part of a status snapshot.
-func (a *App) httpsSnapshot(h *status.HTTPS) {
-	a.hx.mu.Lock()
-	defer a.hx.mu.Unlock()
-	if a.hx.ca.Load() != nil {
-		h.CA = a.hx.caStatus
+func (h *httpsPart) httpsSnapshot(out *status.HTTPS) {
+	h.hx.mu.Lock()
+	defer h.hx.mu.Unlock()
+	if h.hx.ca.Load() != nil {
+		out.CA = h.hx.caStatus
 	}
-	h.PassThrough = append([]string(nil), a.hx.passHosts...)
+	out.PassThrough = append([]string(nil), h.hx.passHosts...)
+}
+
+// forgetSiteAnswers drops what sites answered from memory (the user
+// deleted their data): the Tk values and the sites posting the EFF policy,
+// read again from the fresh database.
+func (h *httpsPart) forgetSiteAnswers() {
+	h.hx.tkMu.Lock()
+	h.hx.tk = nil
+	h.hx.tkMu.Unlock()
+	h.hx.eff.Store(nil)
 }

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"polaris/internal/instance"
 )
 
 // runApp opens and runs a real App on dir until the test ends.
@@ -41,7 +43,7 @@ func runApp(t *testing.T, dir string) *App {
 
 func TestSignalShow(t *testing.T) {
 	dir := t.TempDir()
-	if err := SignalShow(dir); !errors.Is(err, ErrNoInstance) {
+	if err := SignalShow(dir); !errors.Is(err, instance.ErrNoInstance) {
 		t.Fatalf("SignalShow with nothing running = %v, want ErrNoInstance", err)
 	}
 	a := runApp(t, dir)
@@ -68,7 +70,7 @@ func TestSignalShow(t *testing.T) {
 		}
 	}
 	// Another data dir is someone else.
-	if err := SignalShow(t.TempDir()); !errors.Is(err, ErrNoInstance) {
+	if err := SignalShow(t.TempDir()); !errors.Is(err, instance.ErrNoInstance) {
 		t.Errorf("SignalShow to another data dir = %v, want ErrNoInstance", err)
 	}
 }
@@ -82,7 +84,7 @@ func TestSignalShowAfterStop(t *testing.T) {
 			t.Fatalf("SignalShow = %v", err)
 		}
 	})
-	if err := SignalShow(dir); !errors.Is(err, ErrNoInstance) {
+	if err := SignalShow(dir); !errors.Is(err, instance.ErrNoInstance) {
 		t.Errorf("SignalShow after the instance stopped = %v, want ErrNoInstance", err)
 	}
 }

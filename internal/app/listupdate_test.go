@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"polaris/internal/lists"
 	"polaris/internal/store"
 )
 
@@ -32,7 +33,7 @@ func loopbackOnly(t *testing.T, a *App) {
 		t.Fatal(err)
 	}
 	for _, r := range rows {
-		if r.URL == "" || strings.HasPrefix(r.URL, builtinPrefix) {
+		if r.URL == "" || strings.HasPrefix(r.URL, "builtin:") {
 			continue
 		}
 		u, err := url.Parse(r.URL)
@@ -56,7 +57,7 @@ func withoutDownloads(t *testing.T, a *App) {
 		t.Fatal(err)
 	}
 	for _, r := range rows {
-		if isDownloaded(r) {
+		if lists.IsDownloaded(r) {
 			if err := st.RemoveList(ctx, r.ID); err != nil {
 				t.Fatal(err)
 			}
@@ -95,7 +96,10 @@ func autoUpdatingApp(t *testing.T, opts Options, extra ...store.ListRow) (*App, 
 		ids = append(ids, id)
 	}
 	loopbackOnly(t, a)
-	a.opts.NoAutoUpdate = false // before Run: no goroutine reads it yet
+	// Before Run, no goroutine reads them yet; the lists engine takes its
+	// options when it is made.
+	a.opts.NoAutoUpdate = false
+	a.lists = newLists(a)
 	c := serveApp(t, a)
 	eventually(t, 10*time.Second, "the first load", func() bool { return !a.Snapshot().Blocking.Loading })
 	return a, c, ids
@@ -124,7 +128,7 @@ func TestAutoUpdateInRunningProxy(t *testing.T) {
 			t.Fatal(err)
 		}
 		loopbackOnly(t, a)
-		a.listsChanged(ctx)
+		a.lists.Reload(ctx)
 		eventually(t, 10*time.Second, "the download of a new subscription", func() bool {
 			code, _ := fetch(t, c, o.tracker+"/pixel", xhrOf(o.site))
 			return code == 204
@@ -182,7 +186,7 @@ func TestAutoUpdateInRunningProxy(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		a.refreshLists(ctx) // as if the time had passed: no kick, the round finds them due
+		a.lists.Refresh(ctx) // as if the time had passed: no kick, the round finds them due
 		for _, name := range []string{"expiring", "periodic"} {
 			eventually(t, 10*time.Second, "the update of the "+name+" list", func() bool { return findList(t, a, name).Rules == 2 })
 			if l := findList(t, a, name); l.LastError != "" || time.Since(l.LastSuccess) > time.Minute {

@@ -29,3 +29,8 @@ func proxyClient(addr string, roots *tls.Config) *http.Client {
 	tr := &http.Transport{Proxy: http.ProxyURL(u), DisableKeepAlives: true, TLSClientConfig: roots}
 	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
 }
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}

@@ -132,7 +132,7 @@ func TestDeleteAllDataForgetsWhatIsInMemory(t *testing.T) {
 	a := openTestApp(t, Options{Trust: trust})
 	startApp(t, a)
 	for range 5 {
-		a.stats.record(status.Decision{Time: time.Now(), URL: "https://tracker.example/pixel?uid=42", Host: "tracker.example",
+		a.stats.Record(status.Decision{Time: time.Now(), URL: "https://tracker.example/pixel?uid=42", Host: "tracker.example",
 			Site: "my-bank.example", Verdict: status.Blocked, Category: "advertising"})
 	}
 	if err := a.DeleteAllData(ctx); err != nil {
@@ -141,7 +141,7 @@ func TestDeleteAllDataForgetsWhatIsInMemory(t *testing.T) {
 	if n := len(a.RecentDecisions(0)); n != 0 {
 		t.Errorf("the live log shows %d requests from before Delete all data", n)
 	}
-	a.stats.flush(ctx, a) // the next write
+	a.stats.Flush(ctx) // the next write
 	_, top, err := a.StatsReport(ctx, 1)
 	if err != nil {
 		t.Fatal(err)

@@ -189,7 +189,7 @@ func TestRequestLogRowLimit(t *testing.T) {
 		}
 		last := fmt.Sprintf("/r/%d", next-1)
 		waitFor(t, "the round's last request on disk", func() bool {
-			a.stats.flush(ctx, a)
+			a.stats.Flush(ctx)
 			ds := stored()
 			if len(ds) > limit {
 				t.Fatalf("after round %d: %d rows on disk, limit %d", round, len(ds), limit)

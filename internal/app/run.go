@@ -7,11 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"polaris/internal/instance"
 	"polaris/internal/settings"
 	"polaris/internal/status"
 	"polaris/proxy"
@@ -22,10 +21,9 @@ type runState struct {
 	mu      sync.Mutex
 	running bool
 	proxy   *proxy.Proxy
-	cur     atomic.Pointer[proxy.Proxy] // proxy, for readers that must not wait for mu
-	listen  string                      // the address the proxy was configured with
+	listen  string // the address the proxy was configured with
 	auth    string
-	lock    *instanceLock
+	lock    *instance.Lock
 	started time.Time
 	// wake makes the watcher look at the database now (buffered 1).
 	wake chan struct{}
@@ -49,19 +47,8 @@ func (a *App) wakeWatcher() {
 	}
 }
 
-// ErrAlreadyRunning is returned by Run when another Polaris uses the data dir.
-var ErrAlreadyRunning = errors.New("another Polaris is already running with this data dir")
-
 // ErrEngineRunning is returned by Close while Run has not returned.
 var ErrEngineRunning = errors.New("the engine is still running: stop it before closing the database")
-
-// listenFor returns the listen address to use with s.
-func (a *App) listenFor(s settings.Settings) string {
-	if a.opts.Listen != "" {
-		return a.opts.Listen
-	}
-	return s.Listen
-}
 
 // CheckListen validates the effective listen address (the --listen override
 // or the setting) together with the other settings.
@@ -87,15 +74,20 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	if err := a.CheckListen(); err != nil {
 		return err
 	}
-	lock, err := acquireLock(filepath.Join(a.opts.DataDir, "polaris.lock"))
+	lock, err := instance.Acquire(a.opts.DataDir)
 	if err != nil {
 		return err
 	}
-	defer lock.release()
+	defer lock.Release()
 	a.setLockHeld(true) // from here to the end this process is the instance
 	defer a.setLockHeld(false)
-	defer a.serveInstance().close() // a second start asks us to show the window
+	defer a.serveInstance().Close() // a second start asks us to show the window
+	return a.serve(ctx, lock, ready)
+}
 
+// serve starts the proxy and everything it needs, serves until ctx ends,
+// and stops them.
+func (a *App) serve(ctx context.Context, lock *instance.Lock, ready func(addr string)) error {
 	// Read the database's version first and the settings after it: a
 	// change saved from now on (by the CLI, or by an Apply in this process
 	// before the engine counts as running) moves the version, and the
@@ -106,20 +98,10 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 			a.noticef(status.Warning, "Reloading settings: %v", err)
 		}
 	}
-	s := a.Settings()
-	p, err := a.newProxy(s)
+	p, err := a.startProxy(ctx, lock)
 	if err != nil {
 		return err
 	}
-	if err := p.Start(ctx); err != nil {
-		return err
-	}
-	a.run.mu.Lock()
-	a.run.running, a.run.proxy, a.run.lock, a.run.started = true, p, lock, time.Now()
-	a.run.cur.Store(p)
-	a.run.listen, a.run.auth = a.listenFor(s), s.ProxyAuth
-	a.run.mu.Unlock()
-	a.log.Printf("listening on %s", p.Addr())
 	torCtx, stopTor := context.WithCancel(context.Background())
 	torDone := make(chan struct{})
 	go a.superviseTor(torCtx, torDone)
@@ -133,20 +115,48 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 
 	a.watch(ctx, version)
 
+	err = a.shutdown()
+	stopTor()
+	<-torDone
+	a.hub.poke()
+	return err
+}
+
+// startProxy builds the proxy for the current settings and starts it: from
+// then on the engine runs.
+func (a *App) startProxy(ctx context.Context, lock *instance.Lock) (*proxy.Proxy, error) {
+	s := a.Settings()
+	p, err := a.newProxy(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Start(ctx); err != nil {
+		return nil, err
+	}
 	a.run.mu.Lock()
-	p = a.run.proxy
+	a.run.running, a.run.proxy, a.run.lock, a.run.started = true, p, lock, time.Now()
+	a.current.Store(p)
+	a.run.listen, a.run.auth = a.listenFor(s), s.ProxyAuth
+	a.run.mu.Unlock()
+	a.log.Printf("listening on %s", p.Addr())
+	return p, nil
+}
+
+// shutdown stops the engine gracefully: the system is put back, then
+// in-flight requests get Options.ShutdownGrace to finish, then the last
+// statistics are written.
+func (a *App) shutdown() error {
+	a.run.mu.Lock()
+	p := a.run.proxy
 	a.run.running = false
 	a.run.mu.Unlock()
 	sctx, cancel := context.WithTimeout(context.Background(), a.opts.ShutdownGrace)
 	defer cancel()
 	// Put the system back before the proxy goes away.
 	a.syncSystem(sctx, "")
-	err = p.Shutdown(sctx)
+	err := p.Shutdown(sctx)
 	a.stopResolver(sctx)
 	a.stopBlocking()
-	stopTor()
-	<-torDone
-	a.hub.poke()
 	if errors.Is(err, context.DeadlineExceeded) {
 		a.log.Printf("shutdown: requests still running after %v were cut off", a.opts.ShutdownGrace)
 		return nil
@@ -178,7 +188,7 @@ func (a *App) watch(ctx context.Context, last int64) {
 			} else {
 				a.applyRunning(ctx)
 			}
-			a.listsChanged(ctx)
+			a.lists.Reload(ctx)
 		}
 		a.reload.Unlock()
 		// Counters move with traffic; publish at most once a second, and
@@ -191,11 +201,6 @@ func (a *App) watch(ctx context.Context, last int64) {
 		}
 	}
 }
-
-// currentProxy returns the proxy in use (or last used), without waiting
-// for run.mu: applyRunning holds it across list compiles and system calls,
-// and the request path and Tor's notifications must not stall on it.
-func (a *App) currentProxy() *proxy.Proxy { return a.run.cur.Load() }
 
 func (a *App) newProxy(s settings.Settings) (*proxy.Proxy, error) {
 	var p *proxy.Proxy
@@ -238,7 +243,7 @@ func (a *App) applyRunning(ctx context.Context) {
 	a.syncTor()
 	a.applyHTTPS(ctx, a.run.proxy, s)
 	a.applyBlocking(ctx, s)
-	a.applyLog(ctx, s)
+	a.stats.Persist(ctx, s.Data.LogPersist)
 	if a.listenFor(s) == a.run.listen && s.ProxyAuth == a.run.auth {
 		a.syncSystem(ctx, a.run.proxy.Addr())
 		a.hub.poke()
@@ -258,7 +263,7 @@ func (a *App) applyRunning(ctx context.Context) {
 	}
 	old := a.run.proxy
 	a.run.proxy, a.run.listen, a.run.auth = np, a.listenFor(s), s.ProxyAuth
-	a.run.cur.Store(np)
+	a.current.Store(np)
 	a.useProxy(np)
 	a.log.Printf("now listening on %s", np.Addr())
 	a.syncSystem(ctx, np.Addr())
@@ -270,17 +275,26 @@ func (a *App) applyRunning(ctx context.Context) {
 	a.hub.poke()
 }
 
-// dataVersion returns the database's change counter, or -1 without one.
-func (a *App) dataVersion(ctx context.Context) int64 {
-	a.mu.Lock()
-	st := a.st
-	a.mu.Unlock()
-	if st == nil {
-		return -1
+// routeFor is how the proxy connects upstream with settings s: through
+// Polaris's Tor, or direct with the resolver the settings choose.
+func (a *App) routeFor(s settings.Settings) proxy.Route {
+	if s.Tor.Enabled {
+		return proxy.Route{Name: "tor", Dial: a.torDial, Isolate: s.Tor.Isolate, Onion: true, Down: a.torDown}
 	}
-	v, err := st.DataVersion(ctx)
-	if err != nil {
-		return -1
+	return a.directRoute(s)
+}
+
+// applyRoute switches p's route when Tor mode changed. Switching cuts
+// tunnels and idle connections of the old route (proxy.SetRoute).
+func (a *App) applyRoute(p *proxy.Proxy, s settings.Settings) {
+	want, have := a.routeFor(s), p.Route()
+	if want.Name == have.Name && want.Isolate == have.Isolate && want.Onion == have.Onion {
+		return
 	}
-	return v
+	p.SetRoute(want)
+	if want.Name == "tor" {
+		a.log.Printf("Tor mode on: every connection now goes through Tor")
+	} else {
+		a.log.Printf("Tor mode off: connections go direct")
+	}
 }

@@ -8,10 +8,11 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"polaris/internal/status"
 	"syscall"
 	"testing"
 	"time"
+
+	"polaris/internal/status"
 )
 
 // BenchmarkStatsAt10kPerSecond is the whole cost of statistics for a
@@ -46,15 +47,15 @@ func BenchmarkStatsAt10kPerSecond(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer a.Close()
-	a.stats.start(a)
+	a.stats.Start()
 	ctx := context.Background()
 	var cpu time.Duration
 	for b.Loop() {
 		before := cpuTime()
 		for i := 0; i < rate*seconds; i++ {
-			a.stats.record(ds[i%len(ds)])
+			a.stats.Record(ds[i%len(ds)])
 		}
-		a.stats.flush(ctx, a)
+		a.stats.Flush(ctx)
 		cpu += cpuTime() - before
 	}
 	perSecond := cpu / time.Duration(b.N*seconds)

@@ -19,6 +19,13 @@ import (
 	"polaris/proxy"
 )
 
+// systemPart is the App's part for the system: the system proxy (set,
+// restored, recovered after a crash), start at login and the PAC file.
+type systemPart struct {
+	*core
+	sys systemState
+}
+
 // systemState is what Polaris changed on the system while it runs.
 type systemState struct {
 	mu sync.Mutex // serialises changes
@@ -57,10 +64,10 @@ func pacURL(addr string) string { return "http://" + clientAddr(addr) + "/proxy.
 
 // sysproxyManager returns a Manager pointing at addr ("" when only
 // restoring), journalled in the database.
-func (a *App) sysproxyManager(addr string) (*sysproxy.Manager, error) {
-	a.mu.Lock()
-	st, s := a.st, a.cur
-	a.mu.Unlock()
+func (y *systemPart) sysproxyManager(addr string) (*sysproxy.Manager, error) {
+	y.mu.Lock()
+	st, s := y.st, y.cur
+	y.mu.Unlock()
 	if st == nil {
 		return nil, errors.New("the database is not available, so Polaris cannot save your system proxy settings before changing them; it leaves them alone")
 	}
@@ -73,87 +80,87 @@ func (a *App) sysproxyManager(addr string) (*sysproxy.Manager, error) {
 
 // recoverSystem restores system settings left changed by a Polaris that
 // did not stop cleanly (crash, kill -9, power loss).
-func (a *App) recoverSystem(ctx context.Context) {
-	m, err := a.sysproxyManager("")
+func (y *systemPart) recoverSystem(ctx context.Context) {
+	m, err := y.sysproxyManager("")
 	if err != nil {
 		return
 	}
 	recovered, err := m.Recover(ctx)
 	switch {
 	case err != nil:
-		a.noticef(status.Error, "Polaris stopped last time without restoring your system proxy settings, and restoring them failed: %v", err)
+		y.noticef(status.Error, "Polaris stopped last time without restoring your system proxy settings, and restoring them failed: %v", err)
 	case recovered:
-		a.noticef(status.Warning, "Polaris stopped last time without restoring your system proxy settings; they are restored now.")
+		y.noticef(status.Warning, "Polaris stopped last time without restoring your system proxy settings; they are restored now.")
 	}
 }
 
 // syncSystem makes the system proxy match the setting for the proxy
 // listening on addr ("" when Polaris is stopping: restore).
-func (a *App) syncSystem(ctx context.Context, addr string) {
+func (y *systemPart) syncSystem(ctx context.Context, addr string) {
 	want := ""
-	if addr != "" && a.Settings().System.SystemProxy && !a.deleting.Load() {
+	if addr != "" && y.Settings().System.SystemProxy && !y.deleting.Load() {
 		want = clientAddr(addr)
 	}
-	a.sys.mu.Lock()
-	defer a.sys.mu.Unlock()
-	if want == a.sys.on && !(want == "" && a.sys.partial) {
-		if !a.sys.known && addr != "" {
+	y.sys.mu.Lock()
+	defer y.sys.mu.Unlock()
+	if want == y.sys.on && !(want == "" && y.sys.partial) {
+		if !y.sys.known && addr != "" {
 			// Nothing to change, but the window wants to know whether the
 			// system points here (the user may have set it by hand). Read
 			// it in the background: it runs gsettings and the like.
-			a.sys.known = true
-			if m, err := a.sysproxyManager(addr); err == nil {
+			y.sys.known = true
+			if m, err := y.sysproxyManager(addr); err == nil {
 				go func() {
-					a.sys.mu.Lock()
-					defer a.sys.mu.Unlock()
-					a.refreshSystemStatus(context.WithoutCancel(ctx), m)
+					y.sys.mu.Lock()
+					defer y.sys.mu.Unlock()
+					y.refreshSystemStatus(context.WithoutCancel(ctx), m)
 				}()
 			}
 		}
 		return
 	}
-	m, err := a.sysproxyManager(want)
+	m, err := y.sysproxyManager(want)
 	if err != nil {
-		a.noticef(status.Error, "System proxy: %v", err)
+		y.noticef(status.Error, "System proxy: %v", err)
 		return
 	}
 	if want == "" {
 		if err := m.Disable(ctx); err != nil {
-			a.noticef(status.Error, "Polaris could not restore your system proxy settings: %v", err)
+			y.noticef(status.Error, "Polaris could not restore your system proxy settings: %v", err)
 		} else {
-			a.sys.partial = false
+			y.sys.partial = false
 		}
-		a.sys.on = ""
+		y.sys.on = ""
 	} else {
 		if err := m.Enable(ctx); err != nil {
-			a.noticef(status.Error, "Polaris could not set itself as the system proxy: %v", err)
-			a.sys.partial = true
-			a.refreshSystemStatus(ctx, m)
+			y.noticef(status.Error, "Polaris could not set itself as the system proxy: %v", err)
+			y.sys.partial = true
+			y.refreshSystemStatus(ctx, m)
 			return
 		}
-		a.sys.on, a.sys.partial = want, false
+		y.sys.on, y.sys.partial = want, false
 	}
-	a.refreshSystemStatus(ctx, m)
+	y.refreshSystemStatus(ctx, m)
 }
 
 // refreshSystemStatus reads the system's proxy state (this runs
 // gsettings and the like: call it on changes, not on a timer).
-func (a *App) refreshSystemStatus(ctx context.Context, m *sysproxy.Manager) {
-	a.sys.known = true
+func (y *systemPart) refreshSystemStatus(ctx context.Context, m *sysproxy.Manager) {
+	y.sys.known = true
 	st, err := m.Status(ctx)
 	if err != nil && !errors.Is(err, sysproxy.ErrUnsupported) {
 		st.Warnings = append(st.Warnings, err.Error())
 	}
-	st.Autostart = a.Settings().System.Autostart
-	a.sys.statusMu.Lock()
-	a.sys.status = st
-	a.sys.statusMu.Unlock()
-	a.hub.poke()
+	st.Autostart = y.Settings().System.Autostart
+	y.sys.statusMu.Lock()
+	y.sys.status = st
+	y.sys.statusMu.Unlock()
+	y.hub.poke()
 }
 
 // SystemProxyStatus reads whether the system points at Polaris.
-func (a *App) SystemProxyStatus(ctx context.Context) (status.System, error) {
-	m, err := a.sysproxyManager(a.listenFor(a.Settings()))
+func (y *systemPart) SystemProxyStatus(ctx context.Context) (status.System, error) {
+	m, err := y.sysproxyManager(y.listenFor(y.Settings()))
 	if err != nil {
 		return status.System{}, err
 	}
@@ -162,8 +169,8 @@ func (a *App) SystemProxyStatus(ctx context.Context) (status.System, error) {
 
 // RestoreSystemProxy restores the system proxy settings Polaris saved, if
 // any (for `polaris sysproxy off` while Polaris is not running).
-func (a *App) RestoreSystemProxy(ctx context.Context) (bool, error) {
-	m, err := a.sysproxyManager("")
+func (y *systemPart) RestoreSystemProxy(ctx context.Context) (bool, error) {
+	m, err := y.sysproxyManager("")
 	if err != nil {
 		return false, err
 	}
@@ -171,8 +178,8 @@ func (a *App) RestoreSystemProxy(ctx context.Context) (bool, error) {
 }
 
 // applyAutostart makes "start at login" match the setting.
-func (a *App) applyAutostart(s settings.Settings) error {
-	m, err := a.sysproxyManager("")
+func (y *systemPart) applyAutostart(s settings.Settings) error {
+	m, err := y.sysproxyManager("")
 	if err != nil {
 		return err
 	}
@@ -184,15 +191,15 @@ func (a *App) applyAutostart(s settings.Settings) error {
 		exe = abs
 	}
 	var args []string
-	if def, err := DefaultDataDir(); err != nil || def != a.opts.DataDir {
-		args = []string{"--data-dir", a.opts.DataDir}
+	if def, err := DefaultDataDir(); err != nil || def != y.opts.DataDir {
+		args = []string{"--data-dir", y.opts.DataDir}
 	}
 	return m.SetAutostart(s.System.Autostart, exe, args)
 }
 
 // localHandler serves what Polaris itself offers to browsers, besides the
 // proxy's status page: the PAC file.
-func (a *App) localHandler(addrFn func() string, notFound http.HandlerFunc) http.Handler {
+func (y *systemPart) localHandler(addrFn func() string, notFound http.HandlerFunc) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /proxy.pac", func(w http.ResponseWriter, r *http.Request) {
 		if !proxy.PACFetch(r) {
@@ -202,7 +209,7 @@ func (a *App) localHandler(addrFn func() string, notFound http.HandlerFunc) http
 		// In Tor mode the file never falls back to direct, whatever the
 		// fail-open setting says: turning Tor off is the only way back to
 		// direct connections, also when Polaris stops.
-		s := a.Settings()
+		s := y.Settings()
 		pac := sysproxy.PAC(clientAddr(addrFn()), s.System.PACFailOpen && !s.Tor.Enabled)
 		w.Header().Set("Content-Type", sysproxy.PACContentType)
 		w.Header().Set("Cache-Control", "no-store")
@@ -210,4 +217,27 @@ func (a *App) localHandler(addrFn func() string, notFound http.HandlerFunc) http
 	})
 	mux.HandleFunc("/", notFound)
 	return mux
+}
+
+// restoreSystemForDelete puts the system proxy settings back now and says
+// whether that worked: through the running proxy's state when this App
+// runs it, else from the journal.
+func (y *systemPart) restoreSystemForDelete(ctx context.Context, running bool) error {
+	if !running {
+		_, err := y.RestoreSystemProxy(ctx)
+		return err
+	}
+	y.sys.mu.Lock()
+	defer y.sys.mu.Unlock()
+	m, err := y.sysproxyManager("")
+	if err != nil {
+		return err
+	}
+	if err := m.Disable(ctx); err != nil {
+		y.refreshSystemStatus(ctx, m)
+		return err
+	}
+	y.sys.on, y.sys.partial = "", false
+	y.refreshSystemStatus(ctx, m)
+	return nil
 }

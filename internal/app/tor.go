@@ -25,7 +25,14 @@ import (
 // dials only through torDial, which refuses (fail closed) whenever Tor is
 // not connected: there is never a direct connection.
 
-// torState is the Tor part of App.
+// torPart is the App's part for Tor: the client, its supervisor, and the
+// proxy's route through it.
+type torPart struct {
+	*core
+	tor torState
+}
+
+// torState is the state of the Tor part.
 type torState struct {
 	mu     sync.Mutex // serialises starting and stopping the client
 	client atomic.Pointer[tor.Client]
@@ -45,27 +52,27 @@ func torConfigKey(s settings.Settings) string {
 		strings.Join(t.BridgeLines, "\n"), strings.Join(t.ExitCountries, ",")}, "\x00")
 }
 
-func (a *App) torConfig(s settings.Settings) tor.Config {
+func (t *torPart) torConfig(s settings.Settings) tor.Config {
 	return tor.Config{
 		Binary:        s.Tor.Binary,
-		DataDir:       filepath.Join(a.opts.DataDir, "tor"),
+		DataDir:       filepath.Join(t.opts.DataDir, "tor"),
 		ExtraTorrc:    s.Tor.Torrc,
 		Bridges:       s.Tor.Bridges,
 		BridgeLines:   s.Tor.BridgeLines,
 		ExitCountries: s.Tor.ExitCountries,
 		Isolate:       s.Tor.Isolate,
-		OnStatus:      a.onTorStatus,
-		Log:           prefixWriter{w: a.logWriter(), prefix: "tor: "},
+		OnStatus:      t.onTorStatus,
+		Log:           prefixWriter{w: t.logWriter(), prefix: "tor: "},
 	}
 }
 
 // validateTor checks the Tor settings the way the client will (bridge
 // lines, exit countries) before they are stored.
-func (a *App) validateTor(s settings.Settings) error {
+func (t *torPart) validateTor(s settings.Settings) error {
 	if !s.Tor.Enabled {
 		return nil
 	}
-	cfg := a.torConfig(s)
+	cfg := t.torConfig(s)
 	cfg.OnStatus, cfg.Log = nil, nil
 	if _, err := tor.New(cfg); err != nil {
 		return fmt.Errorf("%w: %v", settings.ErrInvalid, err)
@@ -73,143 +80,120 @@ func (a *App) validateTor(s settings.Settings) error {
 	return nil
 }
 
-// routeFor is how the proxy connects upstream with settings s.
-func (a *App) routeFor(s settings.Settings) proxy.Route {
-	if s.Tor.Enabled {
-		return proxy.Route{Name: "tor", Dial: a.torDial, Isolate: s.Tor.Isolate, Onion: true, Down: a.torDown}
-	}
-	return a.directRoute(s)
-}
-
-// applyRoute switches p's route when Tor mode changed. Switching cuts
-// tunnels and idle connections of the old route (proxy.SetRoute).
-func (a *App) applyRoute(p *proxy.Proxy, s settings.Settings) {
-	want, have := a.routeFor(s), p.Route()
-	if want.Name == have.Name && want.Isolate == have.Isolate && want.Onion == have.Onion {
-		return
-	}
-	p.SetRoute(want)
-	if want.Name == "tor" {
-		a.log.Printf("Tor mode on: every connection now goes through Tor")
-	} else {
-		a.log.Printf("Tor mode off: connections go direct")
-	}
-}
-
 // syncTor asks the Tor supervisor to bring the client in line with the
 // settings; it returns at once (starting and stopping tor take seconds).
-func (a *App) syncTor() {
+func (t *torPart) syncTor() {
 	select {
-	case a.tor.wake <- struct{}{}:
+	case t.tor.wake <- struct{}{}:
 	default:
 	}
 }
 
 // superviseTor starts, restarts and stops the Tor client as the settings
 // say, until ctx ends; then it stops the client.
-func (a *App) superviseTor(ctx context.Context, done chan<- struct{}) {
+func (t *torPart) superviseTor(ctx context.Context, done chan<- struct{}) {
 	defer close(done)
 	for {
-		a.reconcileTor(ctx)
+		t.reconcileTor(ctx)
 		select {
 		case <-ctx.Done():
-			a.stopTor()
+			t.stopTor()
 			return
-		case <-a.tor.wake:
+		case <-t.tor.wake:
 		}
 	}
 }
 
-func (a *App) reconcileTor(ctx context.Context) {
-	a.tor.mu.Lock()
-	defer a.tor.mu.Unlock()
-	s := a.Settings()
+func (t *torPart) reconcileTor(ctx context.Context) {
+	t.tor.mu.Lock()
+	defer t.tor.mu.Unlock()
+	s := t.Settings()
 	key := torConfigKey(s)
-	cur := a.tor.client.Load()
-	if cur != nil && s.Tor.Enabled && key == a.tor.key && !a.deleting.Load() {
+	cur := t.tor.client.Load()
+	if cur != nil && s.Tor.Enabled && key == t.tor.key && !t.deleting.Load() {
 		return
 	}
 	if cur != nil {
-		a.stopTorLocked()
+		t.stopTorLocked()
 	}
-	if !s.Tor.Enabled || ctx.Err() != nil || a.deleting.Load() {
-		a.setTorStatus(status.Tor{State: status.TorOff})
+	if !s.Tor.Enabled || ctx.Err() != nil || t.deleting.Load() {
+		t.setTorStatus(status.Tor{State: status.TorOff})
 		return
 	}
-	c, err := tor.New(a.torConfig(s))
+	c, err := tor.New(t.torConfig(s))
 	if err != nil {
-		a.setTorStatus(status.Tor{Enabled: true, State: status.TorFailed, Err: err.Error()})
-		a.noticef(status.Error, "Tor cannot start: %v. Nothing is sent until it does.", err)
+		t.setTorStatus(status.Tor{Enabled: true, State: status.TorFailed, Err: err.Error()})
+		t.noticef(status.Error, "Tor cannot start: %v. Nothing is sent until it does.", err)
 		return
 	}
-	a.tor.key = key
-	a.tor.client.Store(c)
+	t.tor.key = key
+	t.tor.client.Store(c)
 	startCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := c.Start(startCtx); err != nil {
 		// The client stays in place: it refuses every dial (fail closed)
 		// and its status explains why.
-		a.noticef(status.Error, "Tor cannot start: %v. Nothing is sent until this is fixed, or until you turn Tor off.", err)
+		t.noticef(status.Error, "Tor cannot start: %v. Nothing is sent until this is fixed, or until you turn Tor off.", err)
 	}
 }
 
-func (a *App) stopTor() {
-	a.tor.mu.Lock()
-	defer a.tor.mu.Unlock()
-	a.stopTorLocked()
-	a.setTorStatus(status.Tor{State: status.TorOff})
+func (t *torPart) stopTor() {
+	t.tor.mu.Lock()
+	defer t.tor.mu.Unlock()
+	t.stopTorLocked()
+	t.setTorStatus(status.Tor{State: status.TorOff})
 }
 
-func (a *App) stopTorLocked() {
-	c := a.tor.client.Swap(nil)
+func (t *torPart) stopTorLocked() {
+	c := t.tor.client.Swap(nil)
 	if c == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := c.Shutdown(ctx); err != nil {
-		a.log.Printf("stopping tor: %v", err)
+		t.log.Printf("stopping tor: %v", err)
 	}
-	a.tor.key = ""
+	t.tor.key = ""
 }
 
 // onTorStatus receives every status of the client.
-func (a *App) onTorStatus(st status.Tor) {
-	a.tor.stMu.Lock()
-	lostTor := a.tor.st.State == status.TorReady && st.State != status.TorReady
-	restarted := st.Restarts > a.tor.restarts
-	a.tor.restarts = st.Restarts
-	newErr := st.Err != "" && st.Err != a.tor.lastErr && st.State == status.TorFailed
-	a.tor.lastErr = st.Err
-	a.tor.st = st
-	a.tor.stMu.Unlock()
+func (t *torPart) onTorStatus(st status.Tor) {
+	t.tor.stMu.Lock()
+	lostTor := t.tor.st.State == status.TorReady && st.State != status.TorReady
+	restarted := st.Restarts > t.tor.restarts
+	t.tor.restarts = st.Restarts
+	newErr := st.Err != "" && st.Err != t.tor.lastErr && st.State == status.TorFailed
+	t.tor.lastErr = st.Err
+	t.tor.st = st
+	t.tor.stMu.Unlock()
 	if lostTor {
 		// Every connection through the old tor is dead: drop them all, so
 		// no request waits on one and browsers reconnect when Tor is back.
-		if p := a.currentProxy(); p != nil && p.Route().Name == "tor" {
+		if p := t.currentProxy(); p != nil && p.Route().Name == "tor" {
 			p.ResetConnections()
 		}
 	}
 	if restarted {
-		a.noticef(status.Warning, "Tor stopped unexpectedly and was restarted. Nothing was sent while it was down.")
+		t.noticef(status.Warning, "Tor stopped unexpectedly and was restarted. Nothing was sent while it was down.")
 	}
 	if newErr {
-		a.noticef(status.Error, "Tor: %s", st.Err)
+		t.noticef(status.Error, "Tor: %s", st.Err)
 	}
-	a.hub.poke()
+	t.hub.poke()
 }
 
-func (a *App) setTorStatus(st status.Tor) {
-	a.tor.stMu.Lock()
-	a.tor.st, a.tor.restarts, a.tor.lastErr = st, 0, ""
-	a.tor.stMu.Unlock()
-	a.hub.poke()
+func (t *torPart) setTorStatus(st status.Tor) {
+	t.tor.stMu.Lock()
+	t.tor.st, t.tor.restarts, t.tor.lastErr = st, 0, ""
+	t.tor.stMu.Unlock()
+	t.hub.poke()
 }
 
-func (a *App) torStatus() status.Tor {
-	a.tor.stMu.Lock()
-	defer a.tor.stMu.Unlock()
-	st := a.tor.st
+func (t *torPart) torStatus() status.Tor {
+	t.tor.stMu.Lock()
+	defer t.tor.stMu.Unlock()
+	st := t.tor.st
 	if st.State == "" {
 		st.State = status.TorOff
 	}
@@ -218,10 +202,10 @@ func (a *App) torStatus() status.Tor {
 
 // torDial is the proxy's dialer in Tor mode. It never connects directly:
 // without a connected Tor it refuses with a page saying so.
-func (a *App) torDial(ctx context.Context, network, addr string) (net.Conn, error) {
-	c := a.tor.client.Load()
+func (t *torPart) torDial(ctx context.Context, network, addr string) (net.Conn, error) {
+	c := t.tor.client.Load()
 	if c == nil {
-		return nil, a.torRefusal()
+		return nil, t.torRefusal()
 	}
 	conn, err := c.DialContext(ctx, network, addr, proxy.SiteFromContext(ctx))
 	if err == nil {
@@ -230,7 +214,7 @@ func (a *App) torDial(ctx context.Context, network, addr string) (net.Conn, erro
 	var de *tor.DialError
 	switch {
 	case errors.Is(err, tor.ErrNotReady):
-		return nil, a.torRefusal()
+		return nil, t.torRefusal()
 	case errors.As(err, &de):
 		host, _, _ := net.SplitHostPort(addr)
 		title := "The site cannot be reached through Tor"
@@ -245,16 +229,16 @@ func (a *App) torDial(ctx context.Context, network, addr string) (net.Conn, erro
 
 // torDown is the Tor route's health: the fail-closed refusal while Tor is
 // not connected, nil while it is.
-func (a *App) torDown() *proxy.Refusal {
-	if c := a.tor.client.Load(); c != nil && c.Alive() {
+func (t *torPart) torDown() *proxy.Refusal {
+	if c := t.tor.client.Load(); c != nil && c.Alive() {
 		return nil
 	}
-	return a.torRefusal()
+	return t.torRefusal()
 }
 
 // torRefusal is the fail-closed page: Tor mode is on, Tor is not connected.
-func (a *App) torRefusal() *proxy.Refusal {
-	st := a.torStatus()
+func (t *torPart) torRefusal() *proxy.Refusal {
+	st := t.torStatus()
 	var state string
 	switch st.State {
 	case status.TorBootstrapping:
@@ -278,9 +262,9 @@ func (a *App) torRefusal() *proxy.Refusal {
 
 // NewIdentity asks Tor for new circuits, then drops the proxy's open
 // connections so that nothing keeps using the old ones.
-func (a *App) NewIdentity(ctx context.Context) error {
-	c := a.tor.client.Load()
-	if c == nil || !a.Settings().Tor.Enabled {
+func (t *torPart) NewIdentity(ctx context.Context) error {
+	c := t.tor.client.Load()
+	if c == nil || !t.Settings().Tor.Enabled {
 		return errors.New("Tor is off: turn it on first")
 	}
 	if err := c.NewIdentity(ctx); err != nil {
@@ -289,16 +273,16 @@ func (a *App) NewIdentity(ctx context.Context) error {
 		}
 		return err
 	}
-	if p := a.currentProxy(); p != nil {
+	if p := t.currentProxy(); p != nil {
 		p.ResetConnections()
 	}
 	return nil
 }
 
 // Circuit returns the Tor circuit that carried site's latest connection.
-func (a *App) Circuit(ctx context.Context, site string) (status.Circuit, error) {
-	c := a.tor.client.Load()
-	if c == nil || !a.Settings().Tor.Enabled {
+func (t *torPart) Circuit(ctx context.Context, site string) (status.Circuit, error) {
+	c := t.tor.client.Load()
+	if c == nil || !t.Settings().Tor.Enabled {
 		return status.Circuit{}, errors.New("Tor is off")
 	}
 	d, err := settings.RegistrableDomain(site)

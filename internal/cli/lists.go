@@ -4,7 +4,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -96,7 +95,7 @@ func cmdLists(e *Env, o Options, args []string) int {
 		}
 		id = n
 		if sub == "interval" {
-			d, err := parseEvery(args[1])
+			d, err := settings.ParseListInterval(args[1])
 			if err != nil {
 				fmt.Fprintf(e.Stderr, "polaris: %v\n", err)
 				return ExitUsage
@@ -206,22 +205,6 @@ func parseAddArgs(args []string) (source, name string, ok bool) {
 		}
 	}
 	return source, name, source != ""
-}
-
-func parseEvery(s string) (time.Duration, error) {
-	switch strings.ToLower(s) {
-	case "off", "0":
-		return 0, nil
-	case "12h":
-		return 12 * time.Hour, nil
-	case "1d", "24h":
-		return 24 * time.Hour, nil
-	case "4d":
-		return 4 * 24 * time.Hour, nil
-	case "7d":
-		return 7 * 24 * time.Hour, nil
-	}
-	return 0, errors.New("update interval: want off, 12h, 1d, 4d or 7d")
 }
 
 func describeEvery(d time.Duration) string {

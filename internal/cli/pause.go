@@ -24,7 +24,7 @@ func cmdPause(e *Env, o Options, args []string) int {
 		fmt.Fprintf(e.Stderr, "polaris: pause for 5m, 30m, 1h or restart, not %q\n", args[0])
 		return ExitUsage
 	}
-	return askPause(e, o, fmt.Sprintf("pause %s", d))
+	return askPause(e, o, func(b Backend) (status.Blocking, error) { return b.RunningPause(d) })
 }
 
 func cmdResume(e *Env, o Options, args []string) int {
@@ -32,19 +32,19 @@ func cmdResume(e *Env, o Options, args []string) int {
 		fmt.Fprintln(e.Stderr, "usage: polaris resume")
 		return ExitUsage
 	}
-	return askPause(e, o, "resume")
+	return askPause(e, o, Backend.RunningResume)
 }
 
 // askPause sends a pause or resume to the running Polaris: a pause lives
 // in the running proxy only (it ends at a restart at the latest).
-func askPause(e *Env, o Options, req string) int {
+func askPause(e *Env, o Options, ask func(Backend) (status.Blocking, error)) int {
 	b, code := open(e, o)
 	if b == nil {
 		return code
 	}
 	defer b.Close()
-	var st status.Blocking
-	if err := b.AskRunning(req, &st); err != nil {
+	st, err := ask(b)
+	if err != nil {
 		if strings.Contains(err.Error(), "no Polaris is running") {
 			fmt.Fprintln(e.Stderr, "polaris: Polaris is not running, so there is nothing to pause; start it with polaris run")
 		} else {

@@ -5,6 +5,7 @@ package cli
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"polaris/internal/status"
 )
@@ -12,9 +13,16 @@ import (
 // RunningBackend asks the Polaris running on the data dir (its Tor lives
 // there, not in this process).
 type RunningBackend interface {
-	// AskRunning sends a request to the running Polaris and decodes the
-	// JSON of its answer into v (v may be nil).
-	AskRunning(req string, v any) error
+	// RunningTor, RunningNewIdentity and RunningCircuit ask the running
+	// Polaris about its Tor; RunningPause and RunningResume pause and
+	// resume its blocking (d < 0: until it restarts) and return its
+	// blocking status. Each fails with "no Polaris is running ..." when
+	// none runs on the data dir.
+	RunningTor() (status.Tor, error)
+	RunningNewIdentity() error
+	RunningCircuit(site string) (status.Circuit, error)
+	RunningPause(d time.Duration) (status.Blocking, error)
+	RunningResume() (status.Blocking, error)
 }
 
 func cmdTor(e *Env, o Options, args []string) int {
@@ -48,19 +56,19 @@ func cmdTor(e *Env, o Options, args []string) int {
 	}
 	switch args[0] {
 	case "status":
-		var st status.Tor
-		if err := b.AskRunning("tor", &st); err != nil {
+		st, err := b.RunningTor()
+		if err != nil {
 			return notRunning(err)
 		}
 		printTor(e, st)
 	case "newnym":
-		if err := b.AskRunning("newnym", nil); err != nil {
+		if err := b.RunningNewIdentity(); err != nil {
 			return notRunning(err)
 		}
 		fmt.Fprintln(e.Stdout, "New identity: new connections use new Tor circuits.")
 	case "circuit":
-		var c status.Circuit
-		if err := b.AskRunning("circuit "+args[1], &c); err != nil {
+		c, err := b.RunningCircuit(args[1])
+		if err != nil {
 			return notRunning(err)
 		}
 		fmt.Fprintf(e.Stdout, "circuit %s for %s:\n", c.ID, c.Site)

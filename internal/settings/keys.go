@@ -260,14 +260,11 @@ var coreKeys = []Key{
 	},
 	{
 		Name: "proxy.auth",
-		Help: `"user:password" for Basic proxy authentication, or "" for none`,
+		Help: `"user:password" for Basic proxy authentication (a password of at least 12 characters), or "" for none`,
 		get:  func(s *Settings) string { return s.ProxyAuth },
 		set: func(s *Settings, v string) error {
-			if v != "" {
-				u, p, ok := strings.Cut(v, ":")
-				if !ok || u == "" || p == "" {
-					return errors.New(`want "user:password" or ""`)
-				}
+			if err := checkProxyAuth(v); err != nil {
+				return err
 			}
 			s.ProxyAuth = v
 			return nil

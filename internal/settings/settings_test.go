@@ -4,7 +4,9 @@ package settings
 
 import (
 	"errors"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -44,7 +46,8 @@ func TestSetGet(t *testing.T) {
 		{"stats.retention-days", "30", "30"},
 		{"tor.exit-countries", "DE,{nl}", "de,nl"},
 		{"tor.bridge-lines", "Bridge obfs4 192.0.2.1:443 ABCD cert=x iat-mode=0", "obfs4 192.0.2.1:443 ABCD cert=x iat-mode=0"},
-		{"proxy.auth", "me:secret", "me:secret"},
+		{"proxy.auth", "me:correct horse battery", "me:correct horse battery"},
+		{"proxy.auth", "me:pässwörtchen", "me:pässwörtchen"},
 		{"dns.encrypted", "on", "on"},
 		{"dns.resolver", "Mullvad", "mullvad"},
 		{"dns.protocol", "TLS", "tls"},
@@ -97,6 +100,12 @@ func TestSetRejects(t *testing.T) {
 		{"tor.torrc", "relative/path"},
 		{"https.upstream-ca", "ca.pem"},
 		{"proxy.auth", "nopassword"},
+		{"proxy.auth", "a:b"},
+		{"proxy.auth", "me:elevenchars"[:14]},
+		{"proxy.auth", "me:aaaaaaaaaaaaaaaa"},
+		{"proxy.auth", "longusername:LongUserName"},
+		{"proxy.auth", "me:tab\there-and-more"},
+		{"proxy.auth", ":no user name here"},
 	} {
 		t.Run(tc.key+"="+tc.value, func(t *testing.T) {
 			s := Default()
@@ -131,7 +140,7 @@ func TestOpenProxyRefused(t *testing.T) {
 	if err := s.Validate(); !errors.Is(err, ErrOpenProxy) {
 		t.Errorf("Validate() with a LAN address and no auth = %v, want ErrOpenProxy", err)
 	}
-	if err := s.Set("proxy.auth", "u:p"); err != nil {
+	if err := s.Set("proxy.auth", "u:twelve chars!"); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Validate(); err != nil {
@@ -210,6 +219,29 @@ func FuzzSet(f *testing.F) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Every interval reads back as itself, in days or in hours, and nothing
+// else is one.
+func TestListIntervals(t *testing.T) {
+	for _, d := range ListIntervals {
+		for _, s := range []string{FormatListInterval(d), fmt.Sprintf("%dh", int(d/time.Hour))} {
+			if got, err := ParseListInterval(s); err != nil || got != d {
+				t.Errorf("ParseListInterval(%q) = %v, %v; want %v", s, got, err, d)
+			}
+		}
+		if err := CheckListInterval(d); err != nil {
+			t.Errorf("CheckListInterval(%v) = %v", d, err)
+		}
+	}
+	for _, s := range []string{"2d", "3d", "1h", "-12h", "-1d", "", "7", "weekly", "12hours", "99999999999d"} {
+		if d, err := ParseListInterval(s); err == nil {
+			t.Errorf("ParseListInterval(%q) = %v, want an error", s, d)
+		}
+	}
+	if err := CheckListInterval(48 * time.Hour); err == nil {
+		t.Error("CheckListInterval(48h) = nil")
+	}
+}
 
 func TestDNSServer(t *testing.T) {
 	d := Default().DNS

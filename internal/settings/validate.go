@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // ErrOpenProxy is returned by Validate for a non-loopback listen address
@@ -24,6 +26,35 @@ func checkListen(v string) error {
 	n, err := strconv.Atoi(port)
 	if err != nil || n < 0 || n > 65535 {
 		return errors.New("want a port from 0 to 65535")
+	}
+	return nil
+}
+
+// MinProxyPassword is the shortest proxy password accepted: on a network,
+// anyone may try passwords (the proxy slows them down, but a short one
+// still falls).
+const MinProxyPassword = 12
+
+func checkProxyAuth(v string) error {
+	if v == "" {
+		return nil
+	}
+	u, p, ok := strings.Cut(v, ":")
+	if !ok || u == "" || p == "" {
+		return errors.New(`want "user:password" or ""`)
+	}
+	for _, r := range v {
+		if r < 0x20 || r == 0x7f {
+			return errors.New("control characters cannot be typed into a browser's password prompt")
+		}
+	}
+	switch {
+	case utf8.RuneCountInString(p) < MinProxyPassword:
+		return fmt.Errorf("the password needs at least %d characters: anyone on the network can try passwords", MinProxyPassword)
+	case strings.Count(p, p[:1]) == len(p):
+		return errors.New("the password is one character repeated")
+	case strings.EqualFold(p, u):
+		return errors.New("the password is the user name")
 	}
 	return nil
 }

@@ -2,7 +2,7 @@
 
 //go:build unix
 
-package app
+package instance
 
 import (
 	"crypto/sha256"
@@ -17,11 +17,11 @@ import (
 // on (104 bytes on macOS and the BSDs, 108 on Linux), less the final NUL.
 const maxSocketPath = 103
 
-// instanceSocket returns where the instance socket of dataDir lives:
+// socketPath returns where the instance socket of dataDir lives:
 // <dataDir>/polaris.sock, or, when that path is too long for a socket, a
 // name derived from the data dir in the user's private runtime dir.
-func instanceSocket(dataDir string) (string, error) {
-	p := filepath.Join(dataDir, "polaris.sock")
+func socketPath(dataDir string) (string, error) {
+	p := filepath.Join(dataDir, SocketFile)
 	if len(p) <= maxSocketPath {
 		return p, nil
 	}
@@ -37,8 +37,8 @@ func instanceSocket(dataDir string) (string, error) {
 	return p, nil
 }
 
-func listenInstance(dataDir string) (net.Listener, func(string) (string, bool), func(), error) {
-	p, err := instanceSocket(dataDir)
+func listen(dataDir string) (net.Listener, func(string) (string, bool), func(), error) {
+	p, err := socketPath(dataDir)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -60,12 +60,12 @@ func listenInstance(dataDir string) (net.Listener, func(string) (string, bool), 
 	return ln, check, func() { os.Remove(p) }, nil
 }
 
-func dialInstance(dataDir string) (net.Conn, string, error) {
-	p, err := instanceSocket(dataDir)
+func dial(dataDir string) (net.Conn, string, error) {
+	p, err := socketPath(dataDir)
 	if err != nil {
 		return nil, "", err
 	}
-	c, err := net.DialTimeout("unix", p, instanceTimeout)
+	c, err := net.DialTimeout("unix", p, dialTimeout)
 	if err != nil {
 		return nil, "", err
 	}

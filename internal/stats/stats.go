@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-package app
+// Package stats keeps what the user sees of blocking: every decision goes
+// into a bounded live log in memory (and, when the user opts in, a
+// persisted request log) and into per-day counters (by category, and by
+// the domain of the blocked third-party tracker; never a URL, never a site
+// the user visited). The counters are added up in memory on the request
+// path and written to the database in one transaction every
+// Config.FlushInterval, off the request path.
+package stats
 
 import (
 	"context"
@@ -11,19 +18,32 @@ import (
 
 	"golang.org/x/net/publicsuffix"
 
+	"polaris/internal/settings"
 	"polaris/internal/status"
 	"polaris/internal/store"
 )
 
-// What the user sees of blocking: every decision goes into a bounded live
-// log in memory and into per-day counters (by category, and by the domain
-// of the blocked third-party tracker; never a URL, never a site the user
-// visited). The counters are added up in memory on the request path and
-// written to the database in one transaction every StatsFlushInterval,
-// off the request path.
+// Config is what Stats needs.
+type Config struct {
+	// Store returns the open database, or why there is none (then nothing
+	// is written and the counts wait in memory).
+	Store func() (*store.Store, error)
+	// Data returns the current data settings: the retention of the
+	// counters and of the persisted log.
+	Data func() settings.Data
+	// Logf receives operational messages.
+	Logf func(format string, args ...any)
+	// LogSize is how many decisions the live log keeps.
+	LogSize int
+	// FlushInterval is how often the counters are written.
+	FlushInterval time.Duration
+}
 
-// statsState is the live log and the counters not written yet.
-type statsState struct {
+// Stats is the live log, the request log and the counters. Its methods are
+// safe for concurrent use.
+type Stats struct {
+	cfg Config
+
 	mu      sync.Mutex
 	ring    []status.Decision // the live log, a ring
 	next    int               // where the next decision goes
@@ -39,15 +59,20 @@ type statsState struct {
 	top       []store.TrackerCount
 	lastPrune int // the day of the last pruning
 	lastKeep  int // the retention it used
-	// gen counts forget calls: a write that failed puts its batch back
+	// gen counts Forget calls: a write that failed puts its batch back
 	// only if nothing was forgotten meanwhile.
 	gen int
+
+	log requestLog
 }
 
-// forget drops everything counted and logged in memory (DeleteAllData).
-func (s *statsState) forget() {
+// New returns Stats for cfg; Start sizes its live log.
+func New(cfg Config) *Stats { return &Stats{cfg: cfg} }
+
+// Forget drops everything counted and logged in memory (the user deleted
+// their data).
+func (s *Stats) Forget() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	clear(s.ring)
 	s.next, s.full = 0, false
 	s.pending = newBatch()
@@ -55,6 +80,8 @@ func (s *statsState) forget() {
 	s.cached, s.top = nil, nil
 	s.lastPrune, s.lastKeep = 0, 0
 	s.gen++
+	s.mu.Unlock()
+	s.log.forget()
 }
 
 // maxPendingTrackers bounds the tracker counters kept while the database
@@ -65,25 +92,25 @@ func newBatch() store.StatsBatch {
 	return store.StatsBatch{Requests: map[int]int64{}, Blocked: map[store.DayKey]int64{}, Trackers: map[store.DayKey]int64{}}
 }
 
-// dayNum returns the local calendar day of t as YYYYMMDD.
-func dayNum(t time.Time) int {
+// DayNum returns the local calendar day of t as YYYYMMDD, the day key of
+// the counters.
+func DayNum(t time.Time) int {
 	y, m, d := t.Date()
 	return y*10000 + int(m)*100 + d
 }
 
-// record takes one decision from the proxy. It runs on the request's
+// Record takes one decision from the proxy. It runs on the request's
 // goroutine: a few map updates under a lock, no I/O.
-func (s *statsState) record(d status.Decision) {
+func (s *Stats) Record(d status.Decision) {
+	s.record(d)
+	s.log.keep(d)
+}
+
+func (s *Stats) record(d status.Decision) {
 	blocked := d.Verdict == status.Blocked || d.Verdict == status.Redirected
-	day := dayNum(d.Time)
+	day := DayNum(d.Time)
 	s.mu.Lock()
-	if s.ring != nil {
-		s.ring[s.next] = d
-		s.next++
-		if s.next == len(s.ring) {
-			s.next, s.full = 0, true
-		}
-	}
+	s.remember(d)
 	if s.pending.Requests == nil {
 		s.pending = newBatch()
 	}
@@ -105,7 +132,7 @@ func (s *statsState) record(d status.Decision) {
 // tunnel without HTTPS filtering, where only the host is seen; a request
 // without Referer). Those blocks are counted by category only: a site the
 // user visited is never stored. s.mu is held.
-func (s *statsState) trackerDomain(host, site string) string {
+func (s *Stats) trackerDomain(host, site string) string {
 	if host == "" || site == "" {
 		return ""
 	}
@@ -126,70 +153,48 @@ func (s *statsState) trackerDomain(host, site string) string {
 	return dom
 }
 
-// start sizes the live log for a run.
-func (s *statsState) start(a *App) {
+// Start sizes the live log for a run.
+func (s *Stats) Start() {
 	s.mu.Lock()
-	if len(s.ring) != a.opts.LogSize {
-		s.ring, s.next, s.full = make([]status.Decision, a.opts.LogSize), 0, false
+	if len(s.ring) != s.cfg.LogSize {
+		s.ring, s.next, s.full = make([]status.Decision, s.cfg.LogSize), 0, false
 	}
 	s.mu.Unlock()
 }
 
-// RecentDecisions returns up to max of the newest decisions, newest first.
-func (a *App) RecentDecisions(max int) []status.Decision {
-	s := &a.stats
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := s.next
-	if s.full {
-		n = len(s.ring)
-	}
-	if max <= 0 || max > n {
-		max = n
-	}
-	out := make([]status.Decision, 0, max)
-	for i := 0; i < max; i++ {
-		j := s.next - 1 - i
-		if j < 0 {
-			j += len(s.ring)
-		}
-		out = append(out, s.ring[j])
-	}
-	return out
-}
-
-// loop writes the counters every StatsFlushInterval until ctx ends; it
-// deletes counters older than the retention at start, each new day and
-// when the retention changes.
-func (s *statsState) loop(ctx context.Context, a *App) {
-	s.flush(ctx, a)
-	t := time.NewTicker(a.opts.StatsFlushInterval)
+// Loop writes the counters every FlushInterval until ctx ends; it deletes
+// counters older than the retention at start, each new day and when the
+// retention changes. The caller writes the last counts (Flush) once the
+// proxy has stopped.
+func (s *Stats) Loop(ctx context.Context) {
+	s.Flush(ctx)
+	t := time.NewTicker(s.cfg.FlushInterval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return // stopBlocking writes the last counts
+			return
 		case <-t.C:
-			s.flush(ctx, a)
+			s.Flush(ctx)
 		}
 	}
 }
 
-// flush writes the pending counters, prunes old days, and rereads what
-// the snapshot shows. When the database cannot be written the counters
-// stay in memory for the next try.
-func (s *statsState) flush(ctx context.Context, a *App) {
-	st, err := a.store()
+// Flush writes the pending counters and request log, prunes old days, and
+// rereads what the snapshot shows. When the database cannot be written the
+// counters stay in memory for the next try.
+func (s *Stats) Flush(ctx context.Context) {
+	st, err := s.cfg.Store()
 	if err != nil {
 		return
 	}
-	a.writeLog(ctx)
+	s.writeLog(ctx)
 	s.mu.Lock()
 	batch, gen := s.pending, s.gen
 	s.pending = newBatch()
 	s.mu.Unlock()
 	if err := st.AddStats(ctx, batch); err != nil {
-		a.log.Printf("writing statistics (kept in memory for the next try): %v", err)
+		s.cfg.Logf("writing statistics (kept in memory for the next try): %v", err)
 		s.mu.Lock()
 		if s.gen == gen { // not deleted meanwhile
 			mergeBatch(&s.pending, batch)
@@ -198,13 +203,24 @@ func (s *statsState) flush(ctx context.Context, a *App) {
 		return
 	}
 	now := time.Now()
-	today := dayNum(now)
-	if keep := a.Settings().Data.StatsRetentionDays; s.lastPrune != today || s.lastKeep != keep {
-		if _, err := st.PruneStats(ctx, dayNum(now.AddDate(0, 0, -keep+1))); err == nil {
+	s.prune(ctx, st, now)
+	s.reread(ctx, st, now)
+}
+
+// prune deletes the counters past the retention, once a day or when the
+// retention changed.
+func (s *Stats) prune(ctx context.Context, st *store.Store, now time.Time) {
+	today := DayNum(now)
+	if keep := s.cfg.Data().StatsRetentionDays; s.lastPrune != today || s.lastKeep != keep {
+		if _, err := st.PruneStats(ctx, DayNum(now.AddDate(0, 0, -keep+1))); err == nil {
 			s.lastPrune, s.lastKeep = today, keep
 		}
 	}
-	from := dayNum(now.AddDate(0, 0, -29))
+}
+
+// reread caches the last 30 days and the top trackers for the snapshot.
+func (s *Stats) reread(ctx context.Context, st *store.Store, now time.Time) {
+	from, today := DayNum(now.AddDate(0, 0, -29)), DayNum(now)
 	days, err := st.DailyStats(ctx, from, today)
 	if err != nil {
 		return
@@ -233,18 +249,17 @@ func mergeBatch(dst *store.StatsBatch, src store.StatsBatch) {
 	}
 }
 
-// fill puts today's counts, the last 30 days by category, the top
+// Fill puts today's counts, the last 30 days by category, the top
 // trackers and the log sequence into a snapshot.
-func (s *statsState) fill(b *status.Blocking, now time.Time) {
+func (s *Stats) Fill(b *status.Blocking, now time.Time) {
 	b.LogSeq = s.seq.Load()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b.Daily = make([]status.DayCount, 0, 30)
 	for i := 29; i >= 0; i-- {
 		t := now.AddDate(0, 0, -i)
-		day := dayNum(t)
-		y, m, d := t.Date()
-		dc := status.DayCount{Day: time.Date(y, m, d, 0, 0, 0, 0, t.Location()), ByCategory: map[string]int64{}}
+		day := DayNum(t)
+		dc := status.DayCount{Day: midnight(t), ByCategory: map[string]int64{}}
 		if c, ok := s.cached[day]; ok {
 			dc.Total, dc.Requests = c.Blocked, c.Requests
 			for k, n := range c.ByCategory {
@@ -254,31 +269,36 @@ func (s *statsState) fill(b *status.Blocking, now time.Time) {
 		dc.Requests += s.pending.Requests[day]
 		b.Daily = append(b.Daily, dc)
 	}
-	today := &b.Daily[len(b.Daily)-1]
 	for k, n := range s.pending.Blocked {
 		for i := range b.Daily {
-			if dayNum(b.Daily[i].Day) == k.Day {
+			if DayNum(b.Daily[i].Day) == k.Day {
 				b.Daily[i].Total += n
 				b.Daily[i].ByCategory[k.Key] += n
 			}
 		}
 	}
+	today := &b.Daily[len(b.Daily)-1]
 	b.BlockedToday, b.RequestsToday = today.Total, today.Requests
 	for _, t := range s.top {
 		b.TopTrackers = append(b.TopTrackers, status.TrackerCount{Domain: t.Domain, Blocked: t.Blocked})
 	}
 }
 
-// StatsReport returns the stored counts of the last days (today
-// included), oldest first, and the tracker domains blocked most over
-// them. A running Polaris writes its counts every StatsFlushInterval.
-func (a *App) StatsReport(ctx context.Context, days int) ([]status.DayCount, []status.TrackerCount, error) {
-	st, err := a.store()
+func midnight(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
+}
+
+// Report returns the stored counts of the last days (today included),
+// oldest first, and the tracker domains blocked most over them. A running
+// Polaris writes its counts every FlushInterval.
+func (s *Stats) Report(ctx context.Context, days int) ([]status.DayCount, []status.TrackerCount, error) {
+	st, err := s.cfg.Store()
 	if err != nil {
 		return nil, nil, err
 	}
 	now := time.Now()
-	from, to := dayNum(now.AddDate(0, 0, -days+1)), dayNum(now)
+	from, to := DayNum(now.AddDate(0, 0, -days+1)), DayNum(now)
 	stored, err := st.DailyStats(ctx, from, to)
 	if err != nil {
 		return nil, nil, err
@@ -290,9 +310,8 @@ func (a *App) StatsReport(ctx context.Context, days int) ([]status.DayCount, []s
 	var out []status.DayCount
 	for i := days - 1; i >= 0; i-- {
 		t := now.AddDate(0, 0, -i)
-		y, m, d := t.Date()
-		c := byDay[dayNum(t)]
-		out = append(out, status.DayCount{Day: time.Date(y, m, d, 0, 0, 0, 0, t.Location()), Total: c.Blocked, Requests: c.Requests, ByCategory: c.ByCategory})
+		c := byDay[DayNum(t)]
+		out = append(out, status.DayCount{Day: midnight(t), Total: c.Blocked, Requests: c.Requests, ByCategory: c.ByCategory})
 	}
 	top, err := st.TopTrackers(ctx, from, to, 10)
 	if err != nil {

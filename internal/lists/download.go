@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-package app
+package lists
 
 import (
 	"bytes"
@@ -30,22 +30,22 @@ import (
 
 // download fetches a list, conditionally when a copy is cached, and stores
 // a new usable copy in the cache. The result says what to record.
-func (a *App) download(ctx context.Context, row store.ListRow) (store.ListTry, error) {
+func (e *Engine) download(ctx context.Context, row store.ListRow) (store.ListTry, error) {
 	var try store.ListTry
-	client, err := a.listClient()
+	client, err := e.client()
 	if err != nil {
 		return try, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, a.opts.ListTimeout)
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, row.URL, nil)
 	if err != nil {
 		return try, err
 	}
-	req.Header.Set("User-Agent", a.userAgent())
+	req.Header.Set("User-Agent", e.userAgent())
 	req.Header.Set("Accept", "text/plain, application/json;q=0.9, */*;q=0.5")
 	req.Header.Set("Accept-Encoding", "gzip")
-	cached := row.SHA256 != "" && fileExists(a.cachePath(row.ID))
+	cached := row.SHA256 != "" && fileExists(e.cachePath(row.ID))
 	if cached {
 		if row.ETag != "" {
 			req.Header.Set("If-None-Match", row.ETag)
@@ -94,7 +94,7 @@ func (a *App) download(ctx context.Context, row store.ListRow) (store.ListTry, e
 	if try.SHA256 == row.SHA256 && cached {
 		return try, nil // the same list again (a server without validators, or new ones): only they are saved
 	}
-	if _, err := a.writeCache(row.ID, data); err != nil {
+	if _, err := e.writeCache(row.ID, data); err != nil {
 		return try, fmt.Errorf("storing the list: %w", err)
 	}
 	try.Changed = true
@@ -171,11 +171,11 @@ func looksLikeHTML(data []byte) bool {
 // writeCache stores a list's text: written whole to a temporary file,
 // synced, then renamed over the old copy, so a crash never leaves half a
 // list. It returns the text's SHA-256.
-func (a *App) writeCache(id int64, data []byte) (string, error) {
-	if err := os.MkdirAll(a.listsDir(), 0o700); err != nil {
+func (e *Engine) writeCache(id int64, data []byte) (string, error) {
+	if err := os.MkdirAll(e.cfg.Dir, 0o700); err != nil {
 		return "", err
 	}
-	f, err := os.CreateTemp(a.listsDir(), ".download-*")
+	f, err := os.CreateTemp(e.cfg.Dir, ".download-*")
 	if err != nil {
 		return "", err
 	}
@@ -191,7 +191,7 @@ func (a *App) writeCache(id int64, data []byte) (string, error) {
 		err = os.Chmod(tmp, 0o600)
 	}
 	if err == nil {
-		err = os.Rename(tmp, a.cachePath(id))
+		err = os.Rename(tmp, e.cachePath(id))
 	}
 	if err != nil {
 		os.Remove(tmp)
@@ -206,22 +206,16 @@ func fileExists(path string) bool {
 	return err == nil
 }
 
-// listClient is the HTTP client for list downloads: through the running
-// proxy's route, or direct when Polaris does not run (refused in Tor
-// mode). It sends no cookie and no referrer, even on redirects.
-func (a *App) listClient() (*http.Client, error) {
-	var rt http.RoundTripper
-	if p := a.blk.proxy.Load(); p != nil {
-		rt = p
-	} else {
-		s := a.Settings()
-		if s.Tor.Enabled {
-			return nil, ErrTorNotRunning
-		}
+// client is the HTTP client for list downloads: through Config.Transport
+// (the running proxy's route), or direct when it gives none. It sends no
+// cookie and no referrer, even on redirects.
+func (e *Engine) client() (*http.Client, error) {
+	rt, err := e.cfg.Transport()
+	if err != nil {
+		return nil, err
+	}
+	if rt == nil {
 		rt = directTransport
-		if s.DNS.Encrypted {
-			rt = a.encryptedTransport(s)
-		}
 	}
 	return &http.Client{
 		Transport: rt,
@@ -235,23 +229,29 @@ func (a *App) listClient() (*http.Client, error) {
 	}, nil
 }
 
-// directTransport downloads lists when Polaris is not running: direct,
-// system roots, no proxy from the environment. An .onion address is
-// refused before any name lookup: the system resolver may send it to the
-// local network's DNS server, which would tell it which hidden service
-// the user subscribes to.
-var directTransport = &http.Transport{
-	Proxy:                 nil,
-	DialContext:           refuseOnion((&net.Dialer{Timeout: 30 * time.Second}).DialContext),
-	TLSHandshakeTimeout:   20 * time.Second,
-	ResponseHeaderTimeout: 60 * time.Second,
-	DisableCompression:    true, // gzip is asked for and decoded by hand
-	MaxIdleConns:          4,
-	IdleConnTimeout:       30 * time.Second,
+// directTransport downloads lists when Polaris is not running and Config.Transport
+// gives none: direct, through the system's resolver.
+var directTransport = NewDirectTransport((&net.Dialer{Timeout: 30 * time.Second}).DialContext)
+
+// NewDirectTransport is the transport of downloads while Polaris is not
+// running: direct through dial, system roots, no proxy from the
+// environment. An .onion address is refused before any name lookup: the
+// system resolver may send it to the local network's DNS server, which
+// would tell it which hidden service the user subscribes to.
+func NewDirectTransport(dial func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Transport {
+	return &http.Transport{
+		Proxy:                 nil,
+		DialContext:           refuseOnion(dial),
+		TLSHandshakeTimeout:   20 * time.Second,
+		ResponseHeaderTimeout: 60 * time.Second,
+		DisableCompression:    true, // gzip is asked for and decoded by hand
+		MaxIdleConns:          4,
+		IdleConnTimeout:       30 * time.Second,
+	}
 }
 
-func (a *App) userAgent() string {
-	v := a.opts.Version
+func (e *Engine) userAgent() string {
+	v := e.cfg.Version
 	if v == "" {
 		v = "dev"
 	}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-package app
+package stats
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"polaris/internal/settings"
 	"polaris/internal/status"
 )
 
@@ -18,17 +17,17 @@ import (
 // log.max-rows are deleted at start and at every write; turning
 // log.persist off deletes the whole persisted log.
 
-// logState is the persisted part of the request log.
-type logState struct {
+// requestLog is the persisted part of the request log.
+type requestLog struct {
 	on      atomic.Bool // log.persist
 	mu      sync.Mutex
 	pending []status.Decision // decided, not written yet
 	cleared bool              // the table was emptied since log.persist went off
-	gen     int               // counts forget calls (see statsState.gen)
+	gen     int               // counts forget calls (see Stats.gen)
 }
 
-// forget drops the decisions not written yet (DeleteAllData).
-func (l *logState) forget() {
+// forget drops the decisions not written yet.
+func (l *requestLog) forget() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.pending = nil
@@ -41,7 +40,7 @@ const maxPendingLog = 50_000
 
 // keep queues a decision for the persisted log, when it is on. It runs on
 // the request's goroutine: an append under a lock.
-func (l *logState) keep(d status.Decision) {
+func (l *requestLog) keep(d status.Decision) {
 	if !l.on.Load() {
 		return
 	}
@@ -53,12 +52,46 @@ func (l *logState) keep(d status.Decision) {
 	l.mu.Unlock()
 }
 
-// applyLog follows log.persist: on, decisions are kept; off, what was kept
+// remember puts d into the live log. s.mu is held.
+func (s *Stats) remember(d status.Decision) {
+	if s.ring == nil {
+		return
+	}
+	s.ring[s.next] = d
+	s.next++
+	if s.next == len(s.ring) {
+		s.next, s.full = 0, true
+	}
+}
+
+// RecentDecisions returns up to max of the newest decisions, newest first.
+func (s *Stats) RecentDecisions(max int) []status.Decision {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.next
+	if s.full {
+		n = len(s.ring)
+	}
+	if max <= 0 || max > n {
+		max = n
+	}
+	out := make([]status.Decision, 0, max)
+	for i := 0; i < max; i++ {
+		j := s.next - 1 - i
+		if j < 0 {
+			j += len(s.ring)
+		}
+		out = append(out, s.ring[j])
+	}
+	return out
+}
+
+// Persist follows log.persist: on, decisions are kept; off, what was kept
 // is deleted.
-func (a *App) applyLog(ctx context.Context, s settings.Settings) {
-	l := &a.reqlog
-	was := l.on.Swap(s.Data.LogPersist)
-	if s.Data.LogPersist {
+func (s *Stats) Persist(ctx context.Context, on bool) {
+	l := &s.log
+	was := l.on.Swap(on)
+	if on {
 		l.mu.Lock()
 		l.cleared = false
 		l.mu.Unlock()
@@ -71,7 +104,7 @@ func (a *App) applyLog(ctx context.Context, s settings.Settings) {
 	if !clear {
 		return
 	}
-	st, err := a.store()
+	st, err := s.cfg.Store()
 	if err != nil {
 		return
 	}
@@ -80,19 +113,19 @@ func (a *App) applyLog(ctx context.Context, s settings.Settings) {
 		l.cleared = true
 		l.mu.Unlock()
 		if n > 0 {
-			a.log.Printf("request log: persisting is off, %d stored requests deleted", n)
+			s.cfg.Logf("request log: persisting is off, %d stored requests deleted", n)
 		}
 	}
 }
 
 // writeLog writes the pending decisions and deletes what is past the
 // retention; it runs with the statistics flush (and at start).
-func (a *App) writeLog(ctx context.Context) {
-	l := &a.reqlog
+func (s *Stats) writeLog(ctx context.Context) {
+	l := &s.log
 	if !l.on.Load() {
 		return
 	}
-	st, err := a.store()
+	st, err := s.cfg.Store()
 	if err != nil {
 		return
 	}
@@ -101,7 +134,7 @@ func (a *App) writeLog(ctx context.Context) {
 	l.pending = nil
 	l.mu.Unlock()
 	if err := st.AppendLog(ctx, batch); err != nil {
-		a.log.Printf("writing the request log (kept in memory for the next try): %v", err)
+		s.cfg.Logf("writing the request log (kept in memory for the next try): %v", err)
 		l.mu.Lock()
 		if l.gen == gen { // not deleted meanwhile
 			l.pending = append(batch, l.pending...)
@@ -109,38 +142,30 @@ func (a *App) writeLog(ctx context.Context) {
 		l.mu.Unlock()
 		return
 	}
-	d := a.Settings().Data
+	d := s.cfg.Data()
 	if _, err := st.PruneLog(ctx, time.Now().Add(-d.LogRetention), d.LogMaxRows); err != nil {
-		a.log.Printf("pruning the request log: %v", err)
+		s.cfg.Logf("pruning the request log: %v", err)
 	}
 }
 
-// loadLog fills the live log with the newest persisted decisions (after a
+// LoadLog fills the live log with the newest persisted decisions (after a
 // restart, when log.persist is on).
-func (a *App) loadLog(ctx context.Context) {
-	if !a.reqlog.on.Load() {
+func (s *Stats) LoadLog(ctx context.Context) {
+	if !s.log.on.Load() {
 		return
 	}
-	a.writeLog(ctx) // prunes what expired while Polaris was stopped
-	st, err := a.store()
+	s.writeLog(ctx) // prunes what expired while Polaris was stopped
+	st, err := s.cfg.Store()
 	if err != nil {
 		return
 	}
-	ds, err := st.RecentLog(ctx, a.opts.LogSize)
+	ds, err := st.RecentLog(ctx, s.cfg.LogSize)
 	if err != nil {
 		return
 	}
-	s := &a.stats
 	s.mu.Lock()
 	for _, d := range ds {
-		if s.ring == nil {
-			break
-		}
-		s.ring[s.next] = d
-		s.next++
-		if s.next == len(s.ring) {
-			s.next, s.full = 0, true
-		}
+		s.remember(d)
 	}
 	s.mu.Unlock()
 	s.seq.Add(uint64(len(ds)))

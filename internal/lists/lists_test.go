@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-package app
+package lists
 
 import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,8 @@ import (
 
 	"polaris/assets"
 	"polaris/blocklist"
+	"polaris/internal/settings"
+	"polaris/internal/status"
 	"polaris/internal/store"
 )
 
@@ -189,18 +193,6 @@ func TestNextUpdate(t *testing.T) {
 	}
 }
 
-func TestParseInterval(t *testing.T) {
-	for _, d := range listIntervals {
-		got, err := parseInterval(formatInterval(d))
-		if err != nil || got != d {
-			t.Errorf("parseInterval(formatInterval(%v)) = %v, %v", d, got, err)
-		}
-	}
-	if _, err := parseInterval("2d"); err == nil {
-		t.Error("parseInterval(2d) = nil error")
-	}
-}
-
 func TestLooksLikeHTMLAndText(t *testing.T) {
 	for _, tt := range []struct {
 		data string
@@ -282,10 +274,34 @@ func TestOnionListWithoutTorIsNeverLookedUp(t *testing.T) {
 	if _, err := dial(context.Background(), "tcp", "127.0.0.1:9"); err == nil || errors.Is(err, errOnionNeedsTor) || !dialled {
 		t.Errorf("an ordinary address: %v (dialled %v)", err, dialled)
 	}
-	// Through the real download path of an App that does not run.
-	a := openTestApp(t, Options{})
-	defer a.Close()
-	if err := a.AddList(context.Background(), "http://expyuzz4wqqyqhjn.onion/list.txt", ""); err == nil || !strings.Contains(err.Error(), "only be reached through Tor") {
+	// Through the real download path of an engine whose Polaris does not run.
+	e := testEngine(t)
+	if err := e.AddList(context.Background(), "http://expyuzz4wqqyqhjn.onion/list.txt", ""); err == nil || !strings.Contains(err.Error(), "only be reached through Tor") {
 		t.Errorf("adding an .onion list without Tor: %v", err)
 	}
+}
+
+// testEngine is an engine on a fresh database, in a process that runs no
+// proxy and with no Polaris running: it downloads directly.
+func testEngine(t *testing.T) *Engine {
+	t.Helper()
+	dir := t.TempDir()
+	st, _, err := store.Open(context.Background(), filepath.Join(dir, store.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return New(Config{
+		Dir:              filepath.Join(dir, "lists"),
+		Store:            func() (*store.Store, error) { return st, nil },
+		Settings:         settings.Default,
+		Transport:        func() (http.RoundTripper, error) { return nil, nil },
+		Serving:          func() bool { return false },
+		RunningElsewhere: func() bool { return false },
+		Publish:          func(settings.Settings) {},
+		Notice:           func(sev status.Severity, format string, args ...any) { t.Logf(format, args...) },
+		Changed:          func() {},
+		Logf:             t.Logf,
+		Timeout:          10 * time.Second,
+	})
 }

@@ -2,7 +2,7 @@
 
 //go:build !unix && !windows
 
-package app
+package instance
 
 import "os"
 

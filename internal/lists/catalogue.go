@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-package app
+package lists
 
 import (
 	"bytes"
@@ -11,10 +11,8 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"polaris/assets"
 	"polaris/blocklist"
@@ -99,7 +97,7 @@ func checkCatalogueEntry(e *status.CatalogueEntry, interval string, seen map[str
 	if err := checkCategory(e.Category); err != nil {
 		return err
 	}
-	d, err := parseInterval(interval)
+	d, err := settings.ParseListInterval(interval)
 	if err != nil {
 		return err
 	}
@@ -117,46 +115,10 @@ func checkListURL(raw string) error {
 }
 
 func checkCategory(c string) error {
-	if c == "" {
+	if c == "" || blocklist.IsCategory(c) {
 		return nil
 	}
-	for _, k := range settings.Categories {
-		if string(k) == c {
-			return nil
-		}
-	}
 	return fmt.Errorf("unknown category %q", c)
-}
-
-// Update intervals a list can have.
-var listIntervals = []time.Duration{0, 12 * time.Hour, 24 * time.Hour, 4 * 24 * time.Hour, 7 * 24 * time.Hour}
-
-// parseInterval reads "off", "12h", "1d", "4d" or "7d".
-func parseInterval(s string) (time.Duration, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "off", "0":
-		return 0, nil
-	case "12h":
-		return 12 * time.Hour, nil
-	case "1d", "24h":
-		return 24 * time.Hour, nil
-	case "4d", "96h":
-		return 4 * 24 * time.Hour, nil
-	case "7d", "168h":
-		return 7 * 24 * time.Hour, nil
-	}
-	return 0, fmt.Errorf("update interval %q: want off, 12h, 1d, 4d or 7d", s)
-}
-
-// formatInterval is the inverse of parseInterval.
-func formatInterval(d time.Duration) string {
-	switch {
-	case d == 0:
-		return "off"
-	case d%(24*time.Hour) == 0:
-		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
-	}
-	return strconv.Itoa(int(d/time.Hour)) + "h"
 }
 
 var catalogue = sync.OnceValues(func() ([]status.CatalogueEntry, error) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-package app
+package instance
 
 import (
 	"crypto/rand"
@@ -18,9 +18,10 @@ import (
 // process can connect to it, so the port comes with a random token in a
 // file of the user's data dir; a request without the token is ignored.
 
-const instanceFile = "polaris.instance"
+// TokenFile holds the endpoint's port and token, in the data dir (Windows).
+const TokenFile = "polaris.instance"
 
-func listenInstanceTCP(dataDir string) (net.Listener, func(string) (string, bool), func(), error) {
+func listenTCP(dataDir string) (net.Listener, func(string) (string, bool), func(), error) {
 	var raw [16]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return nil, nil, nil, err
@@ -30,7 +31,7 @@ func listenInstanceTCP(dataDir string) (net.Listener, func(string) (string, bool
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	p := filepath.Join(dataDir, instanceFile)
+	p := filepath.Join(dataDir, TokenFile)
 	content := fmt.Sprintf("%s %s\n", ln.Addr().String(), token)
 	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
 		ln.Close()
@@ -44,8 +45,8 @@ func listenInstanceTCP(dataDir string) (net.Listener, func(string) (string, bool
 	return ln, check, func() { os.Remove(p) }, nil
 }
 
-func dialInstanceTCP(dataDir string) (net.Conn, string, error) {
-	b, err := os.ReadFile(filepath.Join(dataDir, instanceFile))
+func dialTCP(dataDir string) (net.Conn, string, error) {
+	b, err := os.ReadFile(filepath.Join(dataDir, TokenFile))
 	if err != nil {
 		return nil, "", err
 	}
@@ -57,7 +58,7 @@ func dialInstanceTCP(dataDir string) (net.Conn, string, error) {
 	if err != nil || host != "127.0.0.1" {
 		return nil, "", errors.New("instance file names a non-loopback address")
 	}
-	c, err := net.DialTimeout("tcp", f[0], instanceTimeout)
+	c, err := net.DialTimeout("tcp", f[0], dialTimeout)
 	if err != nil {
 		return nil, "", err
 	}

@@ -2,7 +2,7 @@
 
 //go:build !unix && !windows
 
-package app
+package instance
 
 import (
 	"errors"
@@ -11,8 +11,8 @@ import (
 
 var errNoEndpoint = errors.New("no instance endpoint on this system")
 
-func listenInstance(string) (net.Listener, func(string) (string, bool), func(), error) {
+func listen(string) (net.Listener, func(string) (string, bool), func(), error) {
 	return nil, nil, nil, errNoEndpoint
 }
 
-func dialInstance(string) (net.Conn, string, error) { return nil, "", errNoEndpoint }
+func dial(string) (net.Conn, string, error) { return nil, "", errNoEndpoint }

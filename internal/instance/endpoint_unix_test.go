@@ -2,13 +2,12 @@
 
 //go:build unix
 
-package app
+package instance
 
 import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -19,8 +18,7 @@ func TestStaleSocketReplaced(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "polaris.sock"), []byte("stale"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	a := runApp(t, dir)
-	a.OnShowRequest(func() {})
+	serveFake(t, dir)
 	if err := SignalShow(dir); err != nil {
 		t.Errorf("SignalShow with a stale socket left by a crash = %v, want nil", err)
 	}
@@ -34,30 +32,26 @@ func TestLongDataDirUsesRuntimeDir(t *testing.T) {
 	defer os.RemoveAll(rt)
 	t.Setenv("XDG_RUNTIME_DIR", rt)
 	dir := filepath.Join(t.TempDir(), strings.Repeat("a-rather-long-directory-name/", 5))
-	p, err := instanceSocket(dir)
+	p, err := socketPath(dir)
 	if err != nil {
-		t.Fatalf("instanceSocket(long) = %v", err)
+		t.Fatalf("socketPath(long) = %v", err)
 	}
 	if filepath.Dir(p) != rt {
-		t.Fatalf("instanceSocket(long) = %q, want a name in %q", p, rt)
+		t.Fatalf("socketPath(long) = %q, want a name in %q", p, rt)
 	}
-	a := runApp(t, dir)
-	var shown atomic.Bool
-	a.OnShowRequest(func() { shown.Store(true) })
-	if err := SignalShow(dir); err != nil || !shown.Load() {
-		t.Errorf("SignalShow(long data dir) = %v, shown %v; want nil, true", err, shown.Load())
+	h := serveFake(t, dir)
+	if err := SignalShow(dir); err != nil || h.shown.Load() != 1 {
+		t.Errorf("SignalShow(long data dir) = %v, shown %v; want nil, true", err, h.shown.Load() == 1)
 	}
-	if q, _ := instanceSocket(dir + "x"); q == p {
+	if q, _ := socketPath(dir + "x"); q == p {
 		t.Errorf("two data dirs share the socket %q", p)
 	}
 }
 
 func TestShowRequestIgnoresGarbage(t *testing.T) {
 	dir := t.TempDir()
-	a := runApp(t, dir)
-	var shown atomic.Int32
-	a.OnShowRequest(func() { shown.Add(1) })
-	c, _, err := dialInstance(dir)
+	h := serveFake(t, dir)
+	c, _, err := dial(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,30 +60,30 @@ func TestShowRequestIgnoresGarbage(t *testing.T) {
 	buf := make([]byte, 64)
 	n, _ := c.Read(buf)
 	c.Close()
-	if !strings.HasPrefix(string(buf[:n]), "error") || shown.Load() != 0 {
-		t.Errorf("garbage request: answer %q, show called %d times; want an error and no call", buf[:n], shown.Load())
+	if !strings.HasPrefix(string(buf[:n]), "error") || h.shown.Load() != 0 {
+		t.Errorf("garbage request: answer %q, show called %d times; want an error and no call", buf[:n], h.shown.Load())
 	}
-	if err := SignalShow(dir); err != nil || shown.Load() != 1 {
-		t.Errorf("after garbage, SignalShow = %v (calls %d), want nil (1)", err, shown.Load())
+	if err := SignalShow(dir); err != nil || h.shown.Load() != 1 {
+		t.Errorf("after garbage, SignalShow = %v (calls %d), want nil (1)", err, h.shown.Load())
 	}
 }
 
 // The Windows endpoint (loopback TCP and a token file) runs here too.
 func TestTCPInstanceEndpoint(t *testing.T) {
 	dir := t.TempDir()
-	ln, check, cleanup, err := listenInstanceTCP(dir)
+	ln, check, cleanup, err := listenTCP(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	fi, err := os.Stat(filepath.Join(dir, instanceFile))
+	fi, err := os.Stat(filepath.Join(dir, TokenFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if m := fi.Mode().Perm(); m != 0o600 {
 		t.Errorf("token file mode %v, want 0600", m)
 	}
-	c, prefix, err := dialInstanceTCP(dir)
+	c, prefix, err := dialTCP(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,12 +97,12 @@ func TestTCPInstanceEndpoint(t *testing.T) {
 		}
 	}
 	cleanup()
-	if _, _, err := dialInstanceTCP(dir); err == nil {
-		t.Error("dialInstanceTCP works after cleanup")
+	if _, _, err := dialTCP(dir); err == nil {
+		t.Error("dialTCP works after cleanup")
 	}
 	// A token file pointing away from loopback is not followed.
-	os.WriteFile(filepath.Join(dir, instanceFile), []byte("192.0.2.1:80 abc\n"), 0o600)
-	if _, _, err := dialInstanceTCP(dir); err == nil {
-		t.Error("dialInstanceTCP followed a non-loopback address")
+	os.WriteFile(filepath.Join(dir, TokenFile), []byte("192.0.2.1:80 abc\n"), 0o600)
+	if _, _, err := dialTCP(dir); err == nil {
+		t.Error("dialTCP followed a non-loopback address")
 	}
 }

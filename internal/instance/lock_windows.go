@@ -2,7 +2,7 @@
 
 //go:build windows
 
-package app
+package instance
 
 import (
 	"os"

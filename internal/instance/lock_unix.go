@@ -2,7 +2,7 @@
 
 //go:build unix
 
-package app
+package instance
 
 import (
 	"os"
