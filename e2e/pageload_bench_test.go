@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -42,15 +43,15 @@ const pageLoadSubresources = 50
 //
 //	go test ./e2e -run XXX -bench ChromiumPageLoadHTTPS -benchtime 1x
 func BenchmarkChromiumPageLoadHTTPS(b *testing.B) {
-	w := sharedWeb(b)
+	sharedWeb(b) // the namespace, its DNS and the browsers' trust
 	ca := sharedBrowserCA(b)
 	signer, caCert := loadBrowserCA(b, ca)
 	host := fmt.Sprintf("load-%d.test", time.Now().UnixNano()%1e6)
 	addr := netip.MustParseAddr("127.0.0.10")
-	startLoadOrigin(b, addr, host, signer, caCert)
+	var dnt atomic.Int64 // requests carrying Polaris's DNT: the ones through Polaris, filtered
+	startLoadOrigin(b, addr, host, signer, caCert, &dnt)
 	setDNS(host, addr)
-	_ = w
-	px := browserPolaris(b, "https.filter", "on", "https.upstream-ca", filepath.Join(ca.dir, "ca", "ca.pem"))
+	px := browserPolaris(b, "https.filter", "on", "dnt", "1", "https.upstream-ca", filepath.Join(ca.dir, "ca", "ca.pem"))
 	direct, polaris := openPage(b, "chromium", ""), openPage(b, "chromium", px.addr)
 	load := func(p *page, run int) float64 {
 		p.Navigate(fmt.Sprintf("https://%s/?run=%d", host, run))
@@ -78,6 +79,9 @@ func BenchmarkChromiumPageLoadHTTPS(b *testing.B) {
 		b.ReportMetric(mp, "ms-polaris")
 		b.ReportMetric(100*(mp-md)/md, "%-over-direct")
 		b.Logf("direct %v\npolaris %v", d, pz)
+	}
+	if n := dnt.Load(); n < int64(b.N*20*(pageLoadSubresources+1)) {
+		b.Errorf("only %d requests reached the origin through Polaris's filtering, want %d", n, b.N*20*(pageLoadSubresources+1))
 	}
 }
 
@@ -119,7 +123,7 @@ func loadBrowserCA(b testing.TB, ca *browserCA) (crypto.Signer, *x509.Certificat
 }
 
 // startLoadOrigin serves the benchmark page on addr:443 (HTTP/2) for host.
-func startLoadOrigin(b testing.TB, addr netip.Addr, host string, signer crypto.Signer, caCert *x509.Certificate) {
+func startLoadOrigin(b testing.TB, addr netip.Addr, host string, signer crypto.Signer, caCert *x509.Certificate, dnt *atomic.Int64) {
 	b.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -161,6 +165,9 @@ func startLoadOrigin(b testing.TB, addr netip.Addr, host string, signer crypto.S
 			Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}},
 		},
 		Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Dnt") == "1" {
+				dnt.Add(1)
+			}
 			rw.Header().Set("Cache-Control", "no-store")
 			if strings.HasPrefix(r.URL.Path, "/img/") {
 				rw.Header().Set("Content-Type", "image/gif")
