@@ -18,6 +18,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !p.checkAuth(w, r) {
 		return
 	}
+	r = r.WithContext(withClient(r.Context(), r.RemoteAddr))
 	if p.isLocal(r) {
 		p.serveLocal(w, r)
 		return

@@ -255,9 +255,17 @@ func authority(host, hostport string) string {
 	return net.JoinHostPort(host, port)
 }
 
-// splice connects a tunnel that does not carry TLS to its upstream as it is.
+// splice connects a tunnel that does not carry TLS to its upstream as it
+// is, unless its host is blocked.
 func (p *Proxy) splice(req *http.Request, client net.Conn, hostport string) {
 	defer client.Close()
+	// What the tunnel carries cannot be read request by request (ws://,
+	// another protocol): it is decided on its host, as a tunnel that is
+	// not intercepted. A blocked host gets nothing; the client sees the
+	// connection close.
+	if p.blockConnect(&goproxy.ProxyCtx{Req: req}, hostport) != nil {
+		return
+	}
 	up, err := p.route.Load().dial(withSite(req.Context(), connectSite(req)), "tcp", hostport)
 	if err != nil {
 		p.cfg.Logf("CONNECT %s: %v", hostport, err)
@@ -357,6 +365,7 @@ func (p *Proxy) serveMITM(w http.ResponseWriter, r *http.Request) {
 	}
 	p.requests.Add(1)
 	r.RemoteAddr = mc.remote
+	r = r.WithContext(withClient(r.Context(), mc.remote))
 	if r.Method == http.MethodConnect {
 		p.writePage(w, r, http.StatusMethodNotAllowed, pageData{
 			Title: "Bad request", Text: "A CONNECT request cannot be sent inside an HTTPS connection.", Host: mc.host,

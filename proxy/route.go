@@ -29,6 +29,12 @@ type Route struct {
 	Onion bool
 	// Name describes the route for logs ("direct", "tor").
 	Name string
+	// Proxied: Dial connects through another proxy (Tor's SOCKS port), so
+	// a connection's remote address is that proxy's; the proxy decides
+	// which destinations it reaches. Otherwise the proxy checks that a
+	// client on the network does not reach this computer (see lan.go), and
+	// Dial should use CheckDial as its dialer's ControlContext.
+	Proxied bool
 	// Down, if set, says whether the route itself is down, as the refusal
 	// to show; it is asked when an upstream connection fails, so that a
 	// connection cut by a dead Tor shows "Tor is not connected" rather than
@@ -70,7 +76,7 @@ type sitePool struct {
 
 func (p *Proxy) newRoute(r Route) *route {
 	if r.Dial == nil {
-		d := &net.Dialer{Timeout: p.cfg.DialTimeout, KeepAlive: 30 * time.Second, Resolver: p.cfg.Resolver}
+		d := &net.Dialer{Timeout: p.cfg.DialTimeout, KeepAlive: 30 * time.Second, Resolver: p.cfg.Resolver, ControlContext: CheckDial}
 		r.Dial = d.DialContext
 	}
 	if r.Name == "" {
@@ -81,11 +87,23 @@ func (p *Proxy) newRoute(r Route) *route {
 	return rt
 }
 
-// transport returns the pool for requests of site.
-func (rt *route) transport(site string) *upstream {
+// transport returns the pool for requests of site, from a client on the
+// network (lan) or on this computer.
+func (rt *route) transport(site string, lan bool) *upstream {
+	if lan && !rt.Proxied {
+		if !rt.Isolate {
+			site = ""
+		}
+		return rt.pool("\x00lan " + site)
+	}
 	if !rt.Isolate {
 		return rt.up
 	}
+	return rt.pool(site)
+}
+
+// pool returns the pool kept under key, making it if needed.
+func (rt *route) pool(site string) *upstream {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	if e, ok := rt.sites[site]; ok {
@@ -107,7 +125,7 @@ func (rt *route) transport(site string) *upstream {
 // RoundTrip implements goproxy.RoundTripper: the request goes out through
 // the pool of its first-party site.
 func (rt *route) RoundTrip(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Response, error) {
-	return rt.transport(SiteFromContext(req.Context())).RoundTrip(req)
+	return rt.transport(SiteFromContext(req.Context()), fromLAN(req.Context())).RoundTrip(req)
 }
 
 // routeNow is the goproxy.RoundTripper of every proxied request: it takes
@@ -124,11 +142,24 @@ func (r routeNow) RoundTrip(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Res
 	return rt.RoundTrip(req, ctx)
 }
 
-// dial opens a connection on this route for a request of site.
+// dial opens a connection on this route for a request of site. A client
+// on the network never reaches this computer (lan.go).
 func (rt *route) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	if !rt.Proxied {
+		if err := checkLiteral(ctx, addr); err != nil {
+			return nil, err
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, rt.p.cfg.DialTimeout)
 	defer cancel()
-	return rt.Dial(ctx, network, addr)
+	c, err := rt.Dial(ctx, network, addr)
+	if err == nil && !rt.Proxied {
+		if err = checkConnected(ctx, c); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	return c, err
 }
 
 // close ends the route: no request goes out on it any more, idle upstream

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"syscall"
 	"time"
 )
 
@@ -37,7 +38,7 @@ func (r *Resolver) DialContext(ctx context.Context, network, addr string) (net.C
 	if len(addrs) == 0 {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: "no suitable address", Name: host, IsNotFound: true}}
 	}
-	return dialAddrs(ctx, network, addrs, port)
+	return dialAddrs(ctx, network, addrs, port, r.cfg.Control)
 }
 
 func only(addrs []netip.Addr, v4 bool) []netip.Addr {
@@ -54,7 +55,7 @@ func only(addrs []netip.Addr, v4 bool) []netip.Addr {
 // style (RFC 8305): the families alternate, starting with the first
 // address's, and each attempt gets attemptDelay (or until it fails) before
 // the next one starts alongside it.
-func dialAddrs(ctx context.Context, network string, addrs []netip.Addr, port string) (net.Conn, error) {
+func dialAddrs(ctx context.Context, network string, addrs []netip.Addr, port string, control func(context.Context, string, string, syscall.RawConn) error) (net.Conn, error) {
 	p, err := strconv.ParseUint(port, 10, 16)
 	if err != nil {
 		return nil, errors.New("bad port " + port)
@@ -65,6 +66,7 @@ func dialAddrs(ctx context.Context, network string, addrs []netip.Addr, port str
 	results := make(chan dialResult, len(order))
 	var d net.Dialer
 	d.KeepAlive = 30 * time.Second
+	d.ControlContext = control
 	start := func(a netip.Addr) {
 		go func() {
 			c, err := d.DialContext(ctx, network, netip.AddrPortFrom(a, uint16(p)).String())

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -90,6 +91,11 @@ type Config struct {
 	OnChange func()
 	// Logf receives operational messages; nil discards them.
 	Logf func(format string, args ...any)
+	// Control, if set, is the ControlContext of the dialer of DialContext:
+	// it sees each address DialContext is about to connect to, after the
+	// lookup, and may refuse it (its error is returned). It is not used
+	// for the encrypted server's own connections.
+	Control func(ctx context.Context, network, address string, c syscall.RawConn) error
 }
 
 // Answer is what a lookup found. Its slices belong to the cache: callers

@@ -11,7 +11,9 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -375,3 +377,29 @@ func TestConcurrentLookupsShareOneQuery(t *testing.T) {
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// TestDialControl: Config.Control sees every address DialContext is about
+// to connect to, after the lookup, and its refusal is the dial's error
+// (Polaris refuses this computer's addresses to clients on the network).
+func TestDialControl(t *testing.T) {
+	srv := dnstest.Start(t, "two.test. 300 IN A 127.0.0.1", "two.test. 300 IN A 127.0.0.2")
+	refused := errors.New("refused by Control")
+	var mu sync.Mutex
+	var seen []string
+	r := encrypted(t, srv, dnstest.DoH, func(c *Config) {
+		c.Control = func(ctx context.Context, network, address string, _ syscall.RawConn) error {
+			mu.Lock()
+			defer mu.Unlock()
+			seen = append(seen, address)
+			return refused
+		}
+	})
+	if _, err := r.DialContext(context.Background(), "tcp", "two.test:9"); !errors.Is(err, refused) {
+		t.Errorf("DialContext = %v, want the Control's refusal", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 2 || !strings.HasPrefix(seen[0], "127.0.0.") || !strings.HasSuffix(seen[0], ":9") {
+		t.Errorf("Control saw %q, want both addresses of two.test, port 9", seen)
+	}
+}

@@ -40,7 +40,7 @@ func (b *bootstrap) dial(ctx context.Context, port string) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := dialAddrs(ctx, "tcp", addrs, port)
+	c, err := dialAddrs(ctx, "tcp", addrs, port, nil)
 	if err != nil {
 		b.forget()
 	}
