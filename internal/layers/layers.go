@@ -123,7 +123,7 @@ var Owned = map[string]string{
 	UTLS:           "only proxy/ makes upstream TLS handshakes",
 	MiekgDNS:       "only internal/resolver speaks DNS",
 	DNSProxy:       "only internal/resolver speaks DNS",
-	Fyne:           "Fyne stays in ui/ and the GUI main: the engine and the headless binary (nogui) never link it",
+	Fyne:           "Fyne stays in ui/: main, the engine and the headless binary (nogui) never import it",
 	Testenv:        "the test helpers are for _test.go files only",
 	DNSTest:        "the test DNS servers are for _test.go files only",
 }
@@ -138,7 +138,6 @@ var Table = []Layer{
 		Packages: []string{Main},
 		Rule:     "main.go composes only: flags, build the app, hand it to the GUI or the headless CLI; it imports internal/app, ui and internal/cli",
 		May:      []string{App, UI, CLI},
-		Libs:     []string{Fyne},
 	},
 	{
 		Name:     "ui",
