@@ -13,6 +13,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -301,6 +302,7 @@ type mitmConn struct {
 
 	helloOnce sync.Once
 	hello     *clientHello // the client's ClientHello, once parsed (nil: it did not parse)
+	helloH2   bool         // hello offers h2 by ALPN (or did not parse)
 }
 
 // clientHello returns the ClientHello the client sent on this tunnel,
@@ -310,6 +312,7 @@ func (mc *mitmConn) clientHello(logf func(string, ...any)) *clientHello {
 	mc.helloOnce.Do(func() {
 		h, err := parseClientHello(mc.first)
 		mc.first = nil
+		mc.helloH2 = h == nil || slices.Contains(h.alpn(), "h2")
 		if err != nil {
 			logf("HTTPS filtering: %s: the browser's TLS hello cannot be repeated upstream, Go's TLS is used: %v", mc.host, err)
 			return
