@@ -76,6 +76,8 @@ const (
 	XNet     = "golang.org/x/net"
 	XSys     = "golang.org/x/sys"
 	XCrypto  = "golang.org/x/crypto"
+	Brotli   = "github.com/andybalholm/brotli"
+	Compress = "github.com/klauspost/compress"
 	XSync    = "golang.org/x/sync"
 	GoCmp    = "github.com/google/go-cmp"
 	Chromedp = "github.com/chromedp"
@@ -172,9 +174,9 @@ var Table = []Layer{
 	{
 		Name:     "proxy",
 		Packages: []string{Proxy},
-		Rule:     "proxy/ is the goproxy adapter: it imports the pure leaves and its library (goproxy, x/net, uTLS for upstream handshakes), never a sibling adapter: proxy.Config takes a DialContext func (direct or Tor) and a TLSConfigForHost func (from internal/ca)",
+		Rule:     "proxy/ is the goproxy adapter: it imports the pure leaves and its library (goproxy, x/net, uTLS for upstream handshakes, brotli and klauspost/compress to decode what the site checks fetch as a browser would), never a sibling adapter: proxy.Config takes a DialContext func (direct or Tor) and a TLSConfigForHost func (from internal/ca)",
 		May:      PureLeaves,
-		Libs:     []string{Goproxy, XNet, UTLS},
+		Libs:     []string{Goproxy, XNet, UTLS, Brotli, Compress},
 	},
 	{
 		Name:     "tor",
