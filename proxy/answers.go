@@ -19,6 +19,7 @@ import (
 
 	"github.com/elazarl/goproxy"
 
+	"polaris/blocklist"
 	"polaris/internal/status"
 )
 
@@ -155,7 +156,7 @@ func (p *Proxy) recordTk(resp *http.Response, req *http.Request) {
 		return
 	}
 	if tsv, ok := parseTk(v); ok {
-		p.cfg.OnTk(registrableDomain(normHost(req.URL.Hostname())), tsv)
+		p.cfg.OnTk(blocklist.Site(normHost(req.URL.Hostname())), tsv)
 	}
 }
 
@@ -207,7 +208,7 @@ func (c *siteChecker) visit(u *url.URL, host string) {
 		return // local names have no public answer to give
 	}
 	origin := u.Scheme + "://" + u.Host
-	c.enqueue(origin, registrableDomain(host))
+	c.enqueue(origin, blocklist.Site(host))
 }
 
 // CheckSite asks for the well-known DNT/GPC resources of host (over HTTPS)
@@ -219,7 +220,7 @@ func (p *Proxy) CheckSite(host string) {
 	if host == "" || isIPLiteral(host) || neverUpgrade(host) || !validHostPattern(host) {
 		return
 	}
-	p.checker.enqueue("https://"+host, registrableDomain(host))
+	p.checker.enqueue("https://"+host, blocklist.Site(host))
 }
 
 func (c *siteChecker) enqueue(origin, site string) {
@@ -343,7 +344,7 @@ func (c *siteChecker) fetch(rawURL, site string, limit int64) ([]byte, error) {
 			next, err := req.URL.Parse(resp.Header.Get("Location"))
 			if err != nil || hop >= checkRedirects || (next.Scheme != "https" && next.Scheme != "http") ||
 				(req.URL.Scheme == "https" && next.Scheme != "https") ||
-				registrableDomain(normHost(next.Hostname())) != site {
+				blocklist.Site(normHost(next.Hostname())) != site {
 				return nil, fmt.Errorf("%s: redirect not followed", rawURL)
 			}
 			rawURL = next.String()

@@ -131,7 +131,7 @@ func (p *Proxy) blockPageResponse(r *http.Request, v blocklist.Verdict, info *re
 		Title:    "Polaris blocked this page",
 		URL:      shorten(full, 300),
 		Host:     info.host,
-		Site:     registrableDomain(info.host),
+		Site:     blocklist.Site(info.host),
 		Rule:     v.Rule,
 		List:     v.List,
 		Category: v.Category,
@@ -411,7 +411,7 @@ func (p *Proxy) parseConfirm(q url.Values) (confirmData, bool) {
 	case "once":
 		d.Title, d.Post, d.Button = "Allow "+d.Target+" once?", "/blocked/allow-once", "Allow once"
 	case "site":
-		if p.blk.cfg.AllowSite == nil || registrableDomain(d.Target) != d.Target {
+		if p.blk.cfg.AllowSite == nil || blocklist.Site(d.Target) != d.Target {
 			return d, false
 		}
 		d.Title, d.Post, d.Button = "Always allow "+d.Target+"?", "/blocked/allow-site", "Always allow "+d.Target

@@ -117,6 +117,13 @@ func (p *Proxy) onRequest(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request
 	if site := info.siteDomain(); site != "" {
 		r = r.WithContext(withSite(r.Context(), site))
 	}
+	if r.Close {
+		// "Connection: close" is about the client's connection to Polaris
+		// (hop by hop, which the server honours): the upstream connection
+		// stays in the pool. A copy, so the server still sees the wish.
+		r = r.WithContext(r.Context())
+		r.Close = false
+	}
 	if resp := p.applyHTTPS(r, &info); resp != nil {
 		return r, resp
 	}

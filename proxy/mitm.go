@@ -13,6 +13,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -254,9 +255,17 @@ func authority(host, hostport string) string {
 	return net.JoinHostPort(host, port)
 }
 
-// splice connects a tunnel that does not carry TLS to its upstream as it is.
+// splice connects a tunnel that does not carry TLS to its upstream as it
+// is, unless its host is blocked.
 func (p *Proxy) splice(req *http.Request, client net.Conn, hostport string) {
 	defer client.Close()
+	// What the tunnel carries cannot be read request by request (ws://,
+	// another protocol): it is decided on its host, as a tunnel that is
+	// not intercepted. A blocked host gets nothing; the client sees the
+	// connection close.
+	if p.blockConnect(&goproxy.ProxyCtx{Req: req}, hostport) != nil {
+		return
+	}
 	up, err := p.route.Load().dial(withSite(req.Context(), connectSite(req)), "tcp", hostport)
 	if err != nil {
 		p.cfg.Logf("CONNECT %s: %v", hostport, err)
@@ -293,6 +302,7 @@ type mitmConn struct {
 
 	helloOnce sync.Once
 	hello     *clientHello // the client's ClientHello, once parsed (nil: it did not parse)
+	helloH2   bool         // hello offers h2 by ALPN (or did not parse)
 }
 
 // clientHello returns the ClientHello the client sent on this tunnel,
@@ -302,6 +312,7 @@ func (mc *mitmConn) clientHello(logf func(string, ...any)) *clientHello {
 	mc.helloOnce.Do(func() {
 		h, err := parseClientHello(mc.first)
 		mc.first = nil
+		mc.helloH2 = h == nil || slices.Contains(h.alpn(), "h2")
 		if err != nil {
 			logf("HTTPS filtering: %s: the browser's TLS hello cannot be repeated upstream, Go's TLS is used: %v", mc.host, err)
 			return

@@ -9,8 +9,7 @@ import (
 	"net/url"
 	"strings"
 
-	"golang.org/x/net/publicsuffix"
-
+	"polaris/blocklist"
 	"polaris/internal/settings"
 )
 
@@ -95,22 +94,10 @@ func newRequestInfo(r *http.Request) requestInfo {
 // host itself when it has none, e.g. an IP address or "localhost").
 func (info *requestInfo) siteDomain() string {
 	if !info.domainDone {
-		info.domain = registrableDomain(info.site)
+		info.domain = blocklist.Site(info.site)
 		info.domainDone = true
 	}
 	return info.domain
-}
-
-// registrableDomain returns host's eTLD+1, or host when it has none.
-func registrableDomain(host string) string {
-	if host == "" || net.ParseIP(host) != nil {
-		return host
-	}
-	d, err := publicsuffix.EffectiveTLDPlusOne(host)
-	if err != nil {
-		return host
-	}
-	return d
 }
 
 // isNavigation reports whether r loads a top-level document. Browsers say so
@@ -165,7 +152,7 @@ func connectSite(r *http.Request) string {
 	if err != nil {
 		host = r.Host
 	}
-	return registrableDomain(strings.ToLower(host))
+	return blocklist.Site(strings.ToLower(host))
 }
 
 type siteKey struct{}

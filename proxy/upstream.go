@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"slices"
 	"sync"
 	"time"
 
@@ -130,8 +129,8 @@ func offersH2(ctx context.Context, logf func(string, ...any)) bool {
 	if mc == nil {
 		return true
 	}
-	h := mc.clientHello(logf)
-	return h == nil || slices.Contains(h.alpn(), "h2")
+	mc.clientHello(logf)
+	return mc.helloH2
 }
 
 // h1OnlyKey marks the context of a request that must go out over HTTP/1.1.
