@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/elazarl/goproxy"
 )
@@ -127,6 +128,7 @@ func (p *Proxy) onRequest(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request
 	if resp := p.applyHTTPS(r, &info); resp != nil {
 		return r, resp
 	}
+	p.applyStealth(r, pol, &info, ctx)
 	return r, nil
 }
 
@@ -167,5 +169,6 @@ func (p *Proxy) onResponse(resp *http.Response, ctx *goproxy.ProxyCtx) *http.Res
 		return p.upstreamErrorResponse(ctx.Req, ctx.Error)
 	}
 	removeHopByHop(resp.Header, resp.StatusCode == http.StatusSwitchingProtocols && isWebSocket(resp.Header))
+	applyStealthResponse(resp, ctx, time.Now())
 	return p.afterResponse(resp, ctx)
 }

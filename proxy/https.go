@@ -152,7 +152,7 @@ func (p *Proxy) applyHTTPS(r *http.Request, info *requestInfo) *http.Response {
 		return nil
 	}
 	if st.pol.CheckSites && info.navigation {
-		p.checker.visit(r.URL, info.host)
+		p.checker.visit(r.URL, info.host, r.Header)
 	}
 	referrer := refererHost(r)
 	if st.exempt(info.host, info.site) || (referrer != "" && st.unprotected.match(referrer)) {

@@ -25,11 +25,17 @@ type Policy struct {
 	GPC bool
 	// Exceptions override signals per first-party site (registrable domain).
 	Exceptions []settings.SiteException
+	// Stealth is what the trackers a page still reaches do not get
+	// (cookies, identifying headers; see stealth.go). Like everything in
+	// Policy it applies only while Protection is on.
+	Stealth settings.Stealth
 
 	exceptions map[string]settings.SiteException
+	stealth    stealthRules
 }
 
 func (pol *Policy) prepare() {
+	pol.stealth = compileStealth(pol.Stealth)
 	if len(pol.Exceptions) == 0 {
 		pol.exceptions = nil
 		return
@@ -81,6 +87,9 @@ type requestInfo struct {
 	domain     string
 	domainDone bool
 	navigation bool
+	// tracker: a rule or a Tracker Data Set names the requested host, even
+	// if it was let through (see block).
+	tracker bool
 }
 
 func newRequestInfo(r *http.Request) requestInfo {
