@@ -114,8 +114,9 @@ func compileHTTPS(pol HTTPSPolicy) (*httpsState, error) {
 }
 
 // SetHTTPSPolicy replaces the HTTPS policy applied to new requests and
-// tunnels. A bad pattern is an error and changes nothing. Tunnels already
-// open keep the decision they were made with.
+// tunnels. A bad pattern is an error and changes nothing. Untouched tunnels
+// already open keep going; intercepted connections that the new policy
+// would not intercept are closed (see interception.go).
 func (p *Proxy) SetHTTPSPolicy(pol HTTPSPolicy) error {
 	st, err := compileHTTPS(pol)
 	if err != nil {
@@ -123,6 +124,7 @@ func (p *Proxy) SetHTTPSPolicy(pol HTTPSPolicy) error {
 	}
 	p.https.Store(st)
 	p.pins.reset()
+	p.dropStaleInterceptions()
 	return nil
 }
 

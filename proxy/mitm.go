@@ -151,18 +151,12 @@ func (p *Proxy) upstreamRoots() *x509.CertPool {
 // interceptAction decides whether the CONNECT to hostport is intercepted and
 // returns the action doing it, or nil to tunnel untouched.
 func (p *Proxy) interceptAction(hostport string) *goproxy.ConnectAction {
-	st := p.https.Load()
-	if !st.pol.Filter || p.cfg.TLSConfigForHost == nil || !p.policy.Load().Protection {
-		return nil
-	}
 	host, _, err := net.SplitHostPort(hostport)
 	if err != nil {
 		return nil
 	}
 	host = normHost(host)
-	// .onion addresses authenticate the service themselves; their HTTPS,
-	// often self-signed, is the browser's business as without Polaris.
-	if host == "" || isOnion(host) || st.excluded(host) || p.pins.learned(host) {
+	if !p.wouldIntercept(host) {
 		return nil
 	}
 	cfg, err := p.cfg.TLSConfigForHost(host)
@@ -220,6 +214,7 @@ func (p *Proxy) intercept(req *http.Request, client net.Conn, hostport, host str
 	tracked, _ := client.(*trackedConn)
 	if tracked != nil {
 		tracked.mitm.Store(mitmBusy)
+		tracked.mitmHost.Store(&host)
 	}
 	client.SetDeadline(time.Now().Add(DefaultHandshakeTimeout))
 	mc := &mitmConn{
@@ -348,6 +343,9 @@ func mitmConnState(c net.Conn, s http.ConnState) {
 		mc.client.mitm.Store(mitmBusy)
 	case http.StateNew, http.StateIdle:
 		mc.client.mitm.Store(mitmIdle)
+		if mc.client.stale.Load() {
+			mc.client.Close() // the settings no longer intercept its host
+		}
 	case http.StateHijacked:
 		// A WebSocket: from now on only its bytes tell.
 		mc.client.mitm.Store(mitmNone)
@@ -392,6 +390,9 @@ func (p *Proxy) serveMITM(w http.ResponseWriter, r *http.Request) {
 	r.Host = mc.authority
 	if p.cfg.ReservedHost != "" && mc.host == p.cfg.ReservedHost {
 		p.serveLocal(w, r)
+		return
+	}
+	if p.refuseStale(w, r, mc) {
 		return
 	}
 	p.gp.ServeHTTP(w, r)

@@ -76,6 +76,8 @@ const (
 	XNet     = "golang.org/x/net"
 	XSys     = "golang.org/x/sys"
 	XCrypto  = "golang.org/x/crypto"
+	Brotli   = "github.com/andybalholm/brotli"
+	Compress = "github.com/klauspost/compress"
 	XSync    = "golang.org/x/sync"
 	GoCmp    = "github.com/google/go-cmp"
 	Chromedp = "github.com/chromedp"
@@ -123,7 +125,7 @@ var Owned = map[string]string{
 	UTLS:           "only proxy/ makes upstream TLS handshakes",
 	MiekgDNS:       "only internal/resolver speaks DNS",
 	DNSProxy:       "only internal/resolver speaks DNS",
-	Fyne:           "Fyne stays in ui/ and the GUI main: the engine and the headless binary (nogui) never link it",
+	Fyne:           "Fyne stays in ui/: main, the engine and the headless binary (nogui) never import it",
 	Testenv:        "the test helpers are for _test.go files only",
 	DNSTest:        "the test DNS servers are for _test.go files only",
 }
@@ -138,7 +140,6 @@ var Table = []Layer{
 		Packages: []string{Main},
 		Rule:     "main.go composes only: flags, build the app, hand it to the GUI or the headless CLI; it imports internal/app, ui and internal/cli",
 		May:      []string{App, UI, CLI},
-		Libs:     []string{Fyne},
 	},
 	{
 		Name:     "ui",
@@ -173,9 +174,9 @@ var Table = []Layer{
 	{
 		Name:     "proxy",
 		Packages: []string{Proxy},
-		Rule:     "proxy/ is the goproxy adapter: it imports the pure leaves and its library (goproxy, x/net, uTLS for upstream handshakes), never a sibling adapter: proxy.Config takes a DialContext func (direct or Tor) and a TLSConfigForHost func (from internal/ca)",
+		Rule:     "proxy/ is the goproxy adapter: it imports the pure leaves and its library (goproxy, x/net, uTLS for upstream handshakes, brotli and klauspost/compress to decode what the site checks fetch as a browser would), never a sibling adapter: proxy.Config takes a DialContext func (direct or Tor) and a TLSConfigForHost func (from internal/ca)",
 		May:      PureLeaves,
-		Libs:     []string{Goproxy, XNet, UTLS},
+		Libs:     []string{Goproxy, XNet, UTLS, Brotli, Compress},
 	},
 	{
 		Name:     "tor",
