@@ -112,9 +112,13 @@ func (p *Proxy) onRequest(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request
 	pol := p.policy.Load()
 	info := newRequestInfo(r)
 	pol.applySignals(r.Header, &info)
+	if resp := p.debounce(r, pol, &info); resp != nil {
+		return r, resp
+	}
 	if resp := p.block(r, pol, &info); resp != nil {
 		return r, resp
 	}
+	p.removeParams(r, pol, &info)
 	if site := info.siteDomain(); site != "" {
 		r = r.WithContext(withSite(r.Context(), site))
 	}
