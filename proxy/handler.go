@@ -19,6 +19,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = r.WithContext(withClient(r.Context(), r.RemoteAddr))
+	p.boundBody(w, r)
 	if p.isLocal(r) {
 		p.serveLocal(w, r)
 		return
