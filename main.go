@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"polaris/internal/app"
@@ -32,5 +33,14 @@ func main() {
 }
 
 func openApp(ctx context.Context, o cli.Options) (cli.Backend, error) {
-	return app.Open(ctx, app.Options{DataDir: o.DataDir, Listen: o.Listen, Log: os.Stderr, Version: version})
+	return app.Open(ctx, engineOptions(o))
 }
+
+// engineOptions are the engine's options for the command line's: one
+// composition for the command line, the headless engine and the window.
+func engineOptions(o cli.Options) app.Options {
+	return app.Options{DataDir: o.DataDir, Listen: o.Listen, Log: os.Stderr, Version: version}
+}
+
+// logf tells the user something on the terminal.
+func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, "polaris: "+format+"\n", args...) }

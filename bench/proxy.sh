@@ -15,6 +15,11 @@
 #                others tunnel
 #   https1k-new  the same with a new connection, CONNECT and TLS handshake for
 #                every request (hey -disable-keepalive): handshakes per second
+#   https1k-h2, https1k-h2-new
+#                the same two over HTTP/2 (hey -h2: the client offers h2 in the
+#                tunnel; the origin offers h2 and http/1.1). h2load cannot go
+#                through an HTTP proxy (no CONNECT), so hey's HTTP/2 client is
+#                the load generator for every target, direct included.
 #
 # Polaris runs twice: "polaris" blocks with EasyList + EasyPrivacy loaded (the
 # harness's copies, $BENCH_EASYLIST/$BENCH_EASYPRIVACY, the lists mklists.py
@@ -57,13 +62,20 @@ sh = base / "bench.sh"
 s = sh.read_text()
 anchor = '    https1k)    TOOL=hey; URL="https://127.0.0.1:$ORIGIN_TLS_PORT/1k"; CONCS=$CONC_OTHER ;;\n'
 assert anchor in s, "bench.sh changed: update bench/proxy.sh"
-s = s.replace(anchor, anchor + '    https1k-new) TOOL=hey; URL="https://127.0.0.1:$ORIGIN_TLS_PORT/1k"; CONCS=$CONC_OTHER ;;\n')
+s = s.replace(anchor, anchor + ''.join(
+    f'    {name}) TOOL=hey; URL="https://127.0.0.1:$ORIGIN_TLS_PORT/1k"; CONCS=$CONC_OTHER ;;\n'
+    for name in ("https1k-new", "https1k-h2", "https1k-h2-new")))
+# The origin offers h2 (and http/1.1) for the HTTP/2 scenarios.
+anchor = '-https "127.0.0.1:$ORIGIN_TLS_PORT"'
+assert anchor in s, "bench.sh changed: update bench/proxy.sh"
+s = s.replace(anchor, anchor + ' -h2', 1)
 sh.write_text(s)
 py = base / "tools" / "runload.py"
 s = py.read_text()
 anchor = '        cmd = [a.hey, "-z", f"{a.duration}s", "-c", str(a.conc), "-t", "10"]\n'
 assert anchor in s, "runload.py changed: update bench/proxy.sh"
-s = s.replace(anchor, anchor + '        if a.scenario.endswith("-new"):\n            cmd.insert(1, "-disable-keepalive")\n')
+s = s.replace(anchor, anchor + '        if a.scenario.endswith("-new"):\n            cmd.insert(1, "-disable-keepalive")\n'
+              '        if "-h2" in a.scenario:\n            cmd.insert(1, "-h2")\n')
 py.write_text(s)
 PY
 
@@ -110,7 +122,7 @@ OUT=${OUT:-$ROOT/bench/results/proxy-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 
 export PEERS=${PEERS-"privoxy tinyproxy mitmdump"}
-export SCENARIOS=${SCENARIOS:-"http1k block https1k https1k-new"}
+export SCENARIOS=${SCENARIOS:-"http1k block https1k https1k-new https1k-h2 https1k-h2-new"}
 export CONC=${CONC:-16}
 export DURATION=${DURATION:-10}
 export REPEAT=${REPEAT:-3}

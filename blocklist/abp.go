@@ -449,8 +449,8 @@ func applyOption(f *filter, name, value string, not bool) (lineClass, error) {
 	case "redirect", "redirect-rule", "rewrite", "empty", "mp4":
 		return redirectOption(f, name, value)
 	case "removeparam", "queryprune":
-		if strings.HasPrefix(value, "/") && (len(value) < 2 || !strings.HasSuffix(value, "/")) {
-			return lineBad, fmt.Errorf("removeparam=%q: unterminated regular expression", value)
+		if err := checkRemoveParam(value); err != nil {
+			return lineBad, err
 		}
 		f.flags |= fRemoveParam
 		f.ensureOpt().param = value

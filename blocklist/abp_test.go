@@ -11,7 +11,7 @@ import (
 )
 
 // compileRules compiles Adblock Plus rules given inline.
-func compileRules(t *testing.T, opts Options, rules ...string) *Matcher {
+func compileRules(t testing.TB, opts Options, rules ...string) *Matcher {
 	t.Helper()
 	l, err := ParseString(strings.Join(rules, "\n"), ListMeta{Name: "test", Format: FormatABP})
 	if err != nil {

@@ -65,6 +65,8 @@ type featureJSON struct {
 		Parameters          []json.RawMessage      `json:"parameters"`  // trackingParameters
 		Keywords            []json.RawMessage      `json:"keywords"`    // ampLinks
 		LinkFormats         []json.RawMessage      `json:"linkFormats"` // ampLinks
+		// cookie, trackingCookies3p
+		ExcludedCookieDomains []exceptionJSON `json:"excludedCookieDomains"`
 	} `json:"settings"`
 }
 
@@ -122,8 +124,10 @@ func parseDDGConfig(l *List, text string) error {
 			c.addFeature(l, "trackingParameters", f)
 		case f.Settings.Keywords != nil || f.Settings.LinkFormats != nil:
 			c.addFeature(l, "ampLinks", f)
+		case f.Settings.ExcludedCookieDomains != nil:
+			c.addFeature(l, "cookie", f)
 		default:
-			return errors.New("privacy configuration feature: not one Polaris reads (requestBlocklist, trackerAllowlist, contentBlocking, https, referrer, trackingParameters, ampLinks); load the full configuration")
+			return errors.New("privacy configuration feature: not one Polaris reads (requestBlocklist, trackerAllowlist, contentBlocking, https, referrer, trackingParameters, ampLinks, cookie); load the full configuration")
 		}
 	}
 	l.ddg = c

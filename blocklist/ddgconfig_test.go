@@ -113,13 +113,26 @@ func TestParseDDGLinks(t *testing.T) {
 			TrackingParams:     []string{"utm_source", "fb_*"},
 			AMPKeywords:        []string{"=amp"},
 			AMPLinkFormats:     []string{`^https?://x\.example/amp/(\S+)$`},
+			CookieExceptions:   []string{"temp.example"},
 		}, []int{8, 8, 8, 3, 6, 6, 6}},
 		{"disabled feature", `{"features": {"https": {"state": "disabled", "exceptions": [{"domain": "a.example"}]},
   "contentBlocking": {"state": "enabled", "exceptions": [{"domain": "b.example"}]}}}`, false, DDGLinks{}, nil},
 		{"unprotected only", `{"features": {}, "unprotectedTemporary": [{"domain": "u.example"}]}`, true, DDGLinks{
 			HTTPSExceptions: []string{"u.example"}, ReferrerExceptions: []string{"u.example"},
 			ParamExceptions: []string{"u.example"}, AMPExceptions: []string{"u.example"},
+			CookieExceptions: []string{"u.example"},
 		}, nil},
+		{"cookie features", `{"features": {
+  "cookie": {"state": "enabled", "exceptions": [{"domain": "site.example"}],
+    "settings": {"excludedCookieDomains": [{"domain": "Login.Tracker.example"}, {"domain": "bad host"}]}},
+  "trackingCookies3p": {"state": "enabled", "exceptions": [{"domain": "old.example"}], "settings": {"excludedCookieDomains": []}},
+  "nonTracking3pCookies": {"state": "disabled", "exceptions": [{"domain": "never.example"}]}}}`, true, DDGLinks{
+			CookieExceptions:    []string{"site.example", "old.example"},
+			CookieExcludedHosts: []string{"login.tracker.example"},
+		}, []int{3}},
+		{"one-feature cookie file", `{"_meta": {"description": "Restriction of 1st party cookies"}, "exceptions": [{"domain": "a.example"}],
+  "settings": {"excludedCookieDomains": [{"domain": "b.example"}]}}`,
+			true, DDGLinks{CookieExceptions: []string{"a.example"}, CookieExcludedHosts: []string{"b.example"}}, nil},
 		{"one-feature file", `{"_meta": {"description": "Https upgrading"}, "state": "enabled", "exceptions": [{"domain": "a.example"}]}`,
 			true, DDGLinks{HTTPSExceptions: []string{"a.example"}}, nil},
 	}

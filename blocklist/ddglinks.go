@@ -21,6 +21,9 @@ import (
 //     sites where AMP links stay, address keywords that mark an AMP page,
 //     and regular expressions whose first group is the page an AMP viewer
 //     link wraps.
+//   - cookie (and the older trackingCookies3p): exceptions, sites where
+//     third-party tracker cookies are left alone, and
+//     settings.excludedCookieDomains, tracker hosts whose cookies are.
 //   - unprotectedTemporary: sites where none of them applies.
 
 // DDGLinks is what the DuckDuckGo privacy configurations compiled into a
@@ -43,12 +46,19 @@ type DDGLinks struct {
 	// group is the address of the page an AMP viewer link wraps (with or
 	// without its scheme); they compile with regexp.Compile.
 	AMPLinkFormats []string
+	// CookieExceptions are sites whose pages keep third-party tracker
+	// cookies.
+	CookieExceptions []string
+	// CookieExcludedHosts are hosts (and their subdomains) whose cookies
+	// are never removed.
+	CookieExcludedHosts []string
 }
 
 // empty reports whether d says nothing.
 func (d *DDGLinks) empty() bool {
 	return len(d.HTTPSExceptions)+len(d.ReferrerExceptions)+len(d.ParamExceptions)+len(d.AMPExceptions)+
-		len(d.TrackingParams)+len(d.AMPKeywords)+len(d.AMPLinkFormats) == 0
+		len(d.TrackingParams)+len(d.AMPKeywords)+len(d.AMPLinkFormats)+
+		len(d.CookieExceptions)+len(d.CookieExcludedHosts) == 0
 }
 
 // DDGLinks returns what the compiled DuckDuckGo privacy configurations say
@@ -63,7 +73,8 @@ func (m *Matcher) DDGLinks() (links DDGLinks, ok bool) {
 }
 
 // linkFeatures maps configuration feature names onto what they hold.
-var linkFeatures = map[string]bool{"https": true, "referrer": true, "trackingParameters": true, "ampLinks": true}
+var linkFeatures = map[string]bool{"https": true, "referrer": true, "trackingParameters": true, "ampLinks": true,
+	"cookie": true, "trackingCookies3p": true}
 
 // addLinks reads a link feature's exceptions and settings into c.links.
 func (c *ddgConfig) addLinks(l *List, name string, f featureJSON) {
@@ -86,6 +97,11 @@ func (c *ddgConfig) addLinks(l *List, name string, f featureJSON) {
 		d.AMPExceptions = append(d.AMPExceptions, hosts...)
 		d.AMPKeywords = appendSettings(l, d.AMPKeywords, name, "keywords", f.Settings.Keywords, checkKeyword)
 		d.AMPLinkFormats = appendSettings(l, d.AMPLinkFormats, name, "linkFormats", f.Settings.LinkFormats, checkLinkFormat)
+	case "cookie", "trackingCookies3p":
+		d.CookieExceptions = append(d.CookieExceptions, hosts...)
+		for _, s := range appendSites(l, nil, f.Settings.ExcludedCookieDomains, name+" excludedCookieDomains") {
+			d.CookieExcludedHosts = append(d.CookieExcludedHosts, s.domain)
+		}
 	}
 }
 
@@ -97,6 +113,7 @@ func (c *ddgConfig) addUnprotected(sites []siteNote) {
 		d.ReferrerExceptions = append(d.ReferrerExceptions, s.domain)
 		d.ParamExceptions = append(d.ParamExceptions, s.domain)
 		d.AMPExceptions = append(d.AMPExceptions, s.domain)
+		d.CookieExceptions = append(d.CookieExceptions, s.domain)
 	}
 }
 
@@ -164,4 +181,6 @@ func (d *DDGLinks) add(o *DDGLinks) {
 	d.TrackingParams = append(d.TrackingParams, o.TrackingParams...)
 	d.AMPKeywords = append(d.AMPKeywords, o.AMPKeywords...)
 	d.AMPLinkFormats = append(d.AMPLinkFormats, o.AMPLinkFormats...)
+	d.CookieExceptions = append(d.CookieExceptions, o.CookieExceptions...)
+	d.CookieExcludedHosts = append(d.CookieExcludedHosts, o.CookieExcludedHosts...)
 }

@@ -47,15 +47,16 @@ func TestParseDisconnect(t *testing.T) {
 		want     Action
 		wantCat  string
 		reason   Reason
+		tracker  bool // Verdict.Tracker: let through, but still a tracker
 	}{
-		{"third party ad", true, nil, "https://x.adco.example/a.js", "https://news.example/", Block, "advertising", ReasonRule},
-		{"first party by domain", false, nil, "https://adco.example/a.js", "https://www.adco.example/", Allow, "", ReasonNone},
-		{"first party by owner", true, nil, "https://facecdn.example/sdk.js", "https://facenews.example/", Allow, "", ReasonNone},
-		{"owner parties off", false, nil, "https://facecdn.example/sdk.js", "https://facenews.example/", Block, "social", ReasonRule},
-		{"other owner", true, nil, "https://facecdn.example/sdk.js", "https://adco.example/", Block, "social", ReasonRule},
-		{"category off", true, []string{"advertising"}, "https://facecdn.example/sdk.js", "https://news.example/", Allow, "social", ReasonCategoryOff},
-		{"fingerprinting", true, nil, "https://fp.example/x", "https://news.example/", Block, "fingerprinting", ReasonRule},
-		{"content", true, nil, "https://vid.example/x", "https://news.example/", Block, "content", ReasonRule},
+		{"third party ad", true, nil, "https://x.adco.example/a.js", "https://news.example/", Block, "advertising", ReasonRule, false},
+		{"first party by domain", false, nil, "https://adco.example/a.js", "https://www.adco.example/", Allow, "", ReasonNone, false},
+		{"first party by owner", true, nil, "https://facecdn.example/sdk.js", "https://facenews.example/", Allow, "", ReasonNone, true},
+		{"owner parties off", false, nil, "https://facecdn.example/sdk.js", "https://facenews.example/", Block, "social", ReasonRule, false},
+		{"other owner", true, nil, "https://facecdn.example/sdk.js", "https://adco.example/", Block, "social", ReasonRule, false},
+		{"category off", true, []string{"advertising"}, "https://facecdn.example/sdk.js", "https://news.example/", Allow, "social", ReasonCategoryOff, false},
+		{"fingerprinting", true, nil, "https://fp.example/x", "https://news.example/", Block, "fingerprinting", ReasonRule, false},
+		{"content", true, nil, "https://vid.example/x", "https://news.example/", Block, "content", ReasonRule, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,7 +65,7 @@ func TestParseDisconnect(t *testing.T) {
 				t.Fatal(err)
 			}
 			v := m.Match(NewRequest(tt.url, tt.src, TypeScript))
-			if v.Action != tt.want || v.Category != tt.wantCat || v.Reason != tt.reason {
+			if v.Action != tt.want || v.Category != tt.wantCat || v.Reason != tt.reason || v.Tracker != tt.tracker {
 				t.Errorf("Match(%q from %q) = %+v, want %v %q %v", tt.url, tt.src, v, tt.want, tt.wantCat, tt.reason)
 			}
 		})

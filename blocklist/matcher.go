@@ -105,7 +105,22 @@ func (m *Matcher) Match(r *Request) Verdict {
 		m.setRule(&v, off)
 		v.Reason = ReasonCategoryOff
 	}
+	if !v.Tracker && party == 1 && r.domain != r.srcDomain {
+		v.Tracker = m.ownerExempted(r)
+	}
 	return v
+}
+
+// ownerExempted reports whether a request that is first party only by
+// owner (Options.OwnerParties) would be blocked as a third party: a
+// tracker its owner's sites load, which cookie protections still treat as
+// another site's.
+func (m *Matcher) ownerExempted(r *Request) bool {
+	if id, _ := m.first(&m.imp, r, 3); id >= 0 {
+		return true
+	}
+	id, _ := m.first(&m.blk, r, 3)
+	return id >= 0
 }
 
 // uncloaked returns the request with its host replaced by its canonical

@@ -233,7 +233,10 @@ type Verdict struct {
 	CNAME string
 	// Tracker is true when the requested host is a known tracker in a
 	// Tracker Data Set, even when it is not blocked (first party,
-	// "ignore"): other protections, such as cookie and referrer trimming,
-	// still apply to it.
+	// "ignore"), or when a rule would block it as a third party but the
+	// site's owner owns it too (Options.OwnerParties): other protections,
+	// such as cookie and referrer trimming, still apply to it. A request
+	// a rule blocks (Action Block or Redirect, or Exception by an exception
+	// rule) is a tracker whatever Tracker says.
 	Tracker bool
 }

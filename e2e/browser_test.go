@@ -208,7 +208,9 @@ func (c *browserCA) installIn(dataDir string) error {
 }
 
 // trustInNSS creates an NSS database in dir (sql:) trusting the CA for web
-// sites, as `polaris ca install` or a person with certutil would.
+// sites, as `polaris ca install` or a person with certutil would, and the
+// origins' CA, as browsers trust real sites' certificates (seen when Polaris
+// does not intercept).
 func (c *browserCA) trustInNSS(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
@@ -216,6 +218,7 @@ func (c *browserCA) trustInNSS(dir string) error {
 	for _, args := range [][]string{
 		{"-N", "-d", "sql:" + dir, "--empty-password"},
 		{"-A", "-d", "sql:" + dir, "-n", "Polaris e2e", "-t", "C,,", "-i", c.certFile},
+		{"-A", "-d", "sql:" + dir, "-n", "e2e origins", "-t", "C,,", "-i", theWeb.caFile},
 	} {
 		if out, err := exec.Command("certutil", args...).CombinedOutput(); err != nil {
 			return fmt.Errorf("certutil %s: %v: %s", strings.Join(args, " "), err, out)

@@ -35,7 +35,8 @@
 // echo), /sse?n=N, /big?size=N, /wait?ms=N and /empty unless a test
 // registers those paths itself (it must not: ServeMux refuses duplicates).
 // Origin certificates come from a test CA (w.caFile) that Polaris gets as
-// https.upstream-ca; browsers do not trust it.
+// https.upstream-ca; the browsers trust it too, as they trust real sites'
+// certificates, so a tunnel Polaris does not intercept works.
 //
 // # Polaris and browsers (browser_test.go, browser_polaris_test.go)
 //
@@ -43,8 +44,9 @@
 //	forEachBrowser(t, px.addr, func(t *testing.T, p *page) { ... }) // a subtest per browser
 //	p := openPage(t, "chromium", px.addr)  // one browser; "" as the address: no proxy
 //
-// browserPolaris copies the package's Polaris CA (trusted by both browsers'
-// NSS databases: Chromium's ~/.pki/nssdb, the Firefox profile's cert9.db)
+// browserPolaris copies the package's Polaris CA (trusted, with the origins'
+// CA, by both browsers' NSS databases: Chromium's ~/.pki/nssdb, the Firefox
+// profile's cert9.db)
 // into the data dir, sets https.upstream-ca to the origins' CA, then applies
 // the key/value settings with `polaris config set`. px is a *running: stop
 // it with px.stop(t), read its data dir at px.dataDir, run CLI commands

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"polaris/blocklist"
+
 	"golang.org/x/net/html"
 )
 
@@ -93,7 +95,7 @@ func (p *Proxy) ampCanonical(resp *http.Response, req *http.Request) *http.Respo
 		return nil
 	}
 	cu, err := url.Parse(canonical)
-	if err != nil || registrableDomain(normHost(cu.Hostname())) != registrableDomain(host) ||
+	if err != nil || blocklist.Site(normHost(cu.Hostname())) != blocklist.Site(host) ||
 		(req.URL.Scheme == "https" && cu.Scheme != "https") || ampTarget(cu) != "" {
 		return nil
 	}

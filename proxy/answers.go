@@ -15,10 +15,12 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/elazarl/goproxy"
 
+	"polaris/blocklist"
 	"polaris/internal/status"
 )
 
@@ -155,7 +157,7 @@ func (p *Proxy) recordTk(resp *http.Response, req *http.Request) {
 		return
 	}
 	if tsv, ok := parseTk(v); ok {
-		p.cfg.OnTk(registrableDomain(normHost(req.URL.Hostname())), tsv)
+		p.cfg.OnTk(blocklist.Site(normHost(req.URL.Hostname())), tsv)
 	}
 }
 
@@ -172,14 +174,17 @@ const (
 // siteChecker fetches the well-known resources of sites, at most once per
 // site and session, a few at a time, off the request path.
 type siteChecker struct {
-	p      *Proxy
-	mu     sync.Mutex
-	seen   map[string]*checkEntry
-	queued int
-	slots  chan struct{}
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	p *Proxy
+	// browser holds the identifying headers of the last navigation, for
+	// the checks no navigation asked for (CheckSite).
+	browser atomic.Pointer[http.Header]
+	mu      sync.Mutex
+	seen    map[string]*checkEntry
+	queued  int
+	slots   chan struct{}
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 }
 
 // checkEntry is a site's checks this session.
@@ -202,12 +207,56 @@ func (c *siteChecker) stop() {
 
 // visit notes a navigation to u (whose host is host): its site is checked
 // unless it was this session.
-func (c *siteChecker) visit(u *url.URL, host string) {
+func (c *siteChecker) visit(u *url.URL, host string, h http.Header) {
 	if isIPLiteral(host) || neverUpgrade(host) {
 		return // local names have no public answer to give
 	}
+	bh := identityOf(h)
+	c.browser.Store(&bh)
 	origin := u.Scheme + "://" + u.Host
-	c.enqueue(origin, registrableDomain(host))
+	c.enqueue(origin, blocklist.Site(host), bh)
+}
+
+// browserIdentity are the request headers that say which browser asks:
+// a site check sends the browser's, so that it looks like the browser's own
+// request rather than a program's.
+var browserIdentity = []string{"User-Agent", "Accept-Language", "Accept-Encoding", "Sec-Ch-Ua", "Sec-Ch-Ua-Mobile", "Sec-Ch-Ua-Platform"}
+
+// identityOf returns the browser's identifying headers of a
+// navigation, and Sec-Fetch-Dest when the browser sends the Sec-Fetch
+// headers.
+func identityOf(h http.Header) http.Header {
+	out := make(http.Header, len(browserIdentity)+1)
+	for _, k := range browserIdentity {
+		if v := h[k]; len(v) > 0 {
+			out[k] = v
+		}
+	}
+	if v := h["Sec-Fetch-Dest"]; len(v) > 0 {
+		out["Sec-Fetch-Dest"] = v
+	}
+	return out
+}
+
+// setCheckHeaders makes a site check's request look like a same-origin
+// fetch() by the browser b (identityOf): its identity, its language,
+// its encodings and, when it sends them, the Sec-Fetch headers of such a
+// fetch. No cookie, no credentials, no Referer.
+func setCheckHeaders(h, b http.Header) {
+	for _, k := range browserIdentity {
+		if v := b[k]; len(v) > 0 {
+			h[k] = v
+		}
+	}
+	if len(h["User-Agent"]) == 0 {
+		h["User-Agent"] = []string{""} // Go's own name would stand out more than none
+	}
+	h.Set("Accept", "*/*")
+	if len(b["Sec-Fetch-Dest"]) > 0 {
+		h.Set("Sec-Fetch-Site", "same-origin")
+		h.Set("Sec-Fetch-Mode", "cors")
+		h.Set("Sec-Fetch-Dest", "empty")
+	}
 }
 
 // CheckSite asks for the well-known DNT/GPC resources of host (over HTTPS)
@@ -219,11 +268,17 @@ func (p *Proxy) CheckSite(host string) {
 	if host == "" || isIPLiteral(host) || neverUpgrade(host) || !validHostPattern(host) {
 		return
 	}
-	p.checker.enqueue("https://"+host, registrableDomain(host))
+	var bh http.Header
+	if b := p.checker.browser.Load(); b != nil {
+		bh = *b
+	}
+	p.checker.enqueue("https://"+host, blocklist.Site(host), bh)
 }
 
-func (c *siteChecker) enqueue(origin, site string) {
-	if c.p.cfg.OnSiteChecked == nil || c.ctx.Err() != nil {
+// enqueue queues the checks of site at origin, made as the browser whose
+// headers are b (identityOf). Nothing is checked over Tor.
+func (c *siteChecker) enqueue(origin, site string, b http.Header) {
+	if c.p.cfg.OnSiteChecked == nil || c.ctx.Err() != nil || c.p.route.Load().Tor {
 		return
 	}
 	c.mu.Lock()
@@ -255,7 +310,7 @@ func (c *siteChecker) enqueue(origin, site string) {
 			c.done(site, false)
 			return
 		}
-		a, ok := c.check(origin, site)
+		a, ok := c.check(origin, site, b)
 		<-c.slots
 		c.done(site, ok)
 		if ok {
@@ -277,10 +332,10 @@ func (c *siteChecker) done(site string, ok bool) {
 // check fetches the three resources of origin. ok is false when none could
 // be fetched at all (network down, Tor not ready): that says nothing about
 // the site.
-func (c *siteChecker) check(origin, site string) (status.SiteAnswer, bool) {
+func (c *siteChecker) check(origin, site string, b http.Header) (status.SiteAnswer, bool) {
 	a := status.SiteAnswer{Site: site, Checked: time.Now().UTC()}
 	reached := false
-	if body, err := c.fetch(origin+"/.well-known/dnt/", site, maxWellKnownJSON); err == nil {
+	if body, err := c.fetch(origin+"/.well-known/dnt/", site, b, maxWellKnownJSON); err == nil {
 		reached = true
 		if v, err := parseTrackingStatus(body); err == nil {
 			a.TrackingStatus = v
@@ -288,13 +343,13 @@ func (c *siteChecker) check(origin, site string) (status.SiteAnswer, bool) {
 	} else if !errors.Is(err, errUnreachable) {
 		reached = true
 	}
-	if body, err := c.fetch(origin+"/.well-known/gpc.json", site, maxWellKnownJSON); err == nil {
+	if body, err := c.fetch(origin+"/.well-known/gpc.json", site, b, maxWellKnownJSON); err == nil {
 		reached = true
 		a.HonorsGPC, _ = parseGPCJSON(body)
 	} else if !errors.Is(err, errUnreachable) {
 		reached = true
 	}
-	if body, err := c.fetch(origin+"/.well-known/dnt-policy.txt", site, maxDNTPolicy); err == nil {
+	if body, err := c.fetch(origin+"/.well-known/dnt-policy.txt", site, b, maxDNTPolicy); err == nil {
 		reached = true
 		a.EFFPolicy = effPolicyVersion(body) != ""
 	} else if !errors.Is(err, errUnreachable) {
@@ -304,13 +359,28 @@ func (c *siteChecker) check(origin, site string) (status.SiteAnswer, bool) {
 	return a, reached
 }
 
+// readDecoded reads at most limit bytes of resp's body, decoded.
+func readDecoded(resp *http.Response, limit int64) ([]byte, error) {
+	coding, ok := contentCoding(resp.Header.Get("Content-Encoding"))
+	if !ok {
+		return nil, errUnknownCoding
+	}
+	d, err := decoder(coding, resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return io.ReadAll(io.LimitReader(d, limit))
+}
+
 // errUnreachable marks a fetch that got no HTTP answer at all.
 var errUnreachable = errors.New("no answer")
 
-// fetch GETs rawURL through the current route, as a request of site,
-// without cookies or credentials, following up to three redirects within
-// the site (never from HTTPS to HTTP). Only a 200 answer is a body.
-func (c *siteChecker) fetch(rawURL, site string, limit int64) ([]byte, error) {
+// fetch GETs rawURL through the current route, as a request of site made
+// by the browser b (setCheckHeaders), without cookies or credentials,
+// following up to three redirects within the site (never from HTTPS to
+// HTTP). Only a 200 answer is a body. Over Tor nothing is fetched.
+func (c *siteChecker) fetch(rawURL, site string, b http.Header, limit int64) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(withSite(c.ctx, site), checkTimeout)
 	defer cancel()
 	for hop := 0; ; hop++ {
@@ -318,17 +388,20 @@ func (c *siteChecker) fetch(rawURL, site string, limit int64) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		req.Header["User-Agent"] = []string{""} // send none
-		req.Header.Set("Accept", "application/json, text/plain;q=0.9, */*;q=0.1")
+		setCheckHeaders(req.Header, b)
 		// The user's signals, as for any request of this site.
 		info := requestInfo{host: normHost(req.URL.Hostname()), navigation: true}
 		info.site = info.host
 		c.p.policy.Load().applySignals(req.Header, &info)
-		resp, err := c.p.route.Load().transport(site, false).RoundTrip(req)
+		rt := c.p.route.Load()
+		if rt.Tor {
+			return nil, fmt.Errorf("%w: Tor is on", errUnreachable)
+		}
+		resp, err := rt.transport(site, false).RoundTrip(req)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", errUnreachable, err)
 		}
-		body, rerr := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+		body, rerr := readDecoded(resp, limit+1)
 		resp.Body.Close()
 		switch resp.StatusCode {
 		case http.StatusOK:
@@ -343,7 +416,7 @@ func (c *siteChecker) fetch(rawURL, site string, limit int64) ([]byte, error) {
 			next, err := req.URL.Parse(resp.Header.Get("Location"))
 			if err != nil || hop >= checkRedirects || (next.Scheme != "https" && next.Scheme != "http") ||
 				(req.URL.Scheme == "https" && next.Scheme != "https") ||
-				registrableDomain(normHost(next.Hostname())) != site {
+				blocklist.Site(normHost(next.Hostname())) != site {
 				return nil, fmt.Errorf("%s: redirect not followed", rawURL)
 			}
 			rawURL = next.String()

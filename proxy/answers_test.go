@@ -8,10 +8,13 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/andybalholm/brotli"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
@@ -125,7 +128,11 @@ func TestSiteChecks(t *testing.T) {
 		case "honest-site.net/.well-known/dnt/":
 			w.Write([]byte(`{"tracking": "N"}`))
 		case "honest-site.net/.well-known/gpc.json":
-			w.Write([]byte(`{"gpc": true, "lastUpdate": "2024-01-01"}`))
+			// Compressed as the browser's Accept-Encoding allows.
+			w.Header().Set("Content-Encoding", "br")
+			bw := brotli.NewWriter(w)
+			bw.Write([]byte(`{"gpc": true, "lastUpdate": "2024-01-01"}`))
+			bw.Close()
 		case "honest-site.net/.well-known/dnt-policy.txt":
 			http.Redirect(w, r, "https://www.honest-site.net/policy.txt", http.StatusFound)
 		case "www.honest-site.net/policy.txt":
@@ -165,7 +172,9 @@ func TestSiteChecks(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		for _, u := range []string{"https://honest-site.net/", "https://evil-site.net/"} {
 			req := mustRequest("GET", u)
-			req.Header.Set("Sec-Fetch-Dest", "document")
+			for k, v := range chromeNavigation {
+				req.Header.Set(k, v)
+			}
 			req.Header.Set("Cookie", "session=secret")
 			resp, err := c.Do(req)
 			if err != nil {
@@ -206,8 +215,18 @@ func TestSiteChecks(t *testing.T) {
 		t.Errorf("%d well-known requests, want 7", len(wellKnown))
 	}
 	for _, r := range wellKnown {
-		if r.Header.Get("Cookie") != "" || r.Header.Get("User-Agent") != "" {
-			t.Errorf("check %s sent Cookie %q, User-Agent %q; want neither", r.URL, r.Header.Get("Cookie"), r.Header.Get("User-Agent"))
+		if r.Header.Get("Cookie") != "" || r.Header.Get("Referer") != "" {
+			t.Errorf("check %s sent Cookie %q, Referer %q; want neither", r.URL, r.Header.Get("Cookie"), r.Header.Get("Referer"))
+		}
+		// It looks like the browser's own fetch of a same-origin resource.
+		for k, want := range map[string]string{
+			"User-Agent": chromeNavigation["User-Agent"], "Accept-Language": chromeNavigation["Accept-Language"],
+			"Accept-Encoding": chromeNavigation["Accept-Encoding"], "Sec-Ch-Ua": chromeNavigation["Sec-Ch-Ua"],
+			"Accept": "*/*", "Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty",
+		} {
+			if got := r.Header.Get(k); got != want {
+				t.Errorf("check %s sent %s %q, want %q as the browser's fetch", r.URL, k, got, want)
+			}
 		}
 		if r.Header.Get("Sec-Gpc") != "1" {
 			t.Errorf("check %s without the user's Sec-GPC", r.URL)
@@ -217,6 +236,72 @@ func TestSiteChecks(t *testing.T) {
 	defer tkMu.Unlock()
 	if diff := cmp.Diff(map[string]string{"honest-site.net": "N"}, tks); diff != "" {
 		t.Errorf("Tk recorded (-want +got):\n%s", diff)
+	}
+}
+
+// chromeNavigation are the headers of a Chromium navigation.
+var chromeNavigation = map[string]string{
+	"User-Agent":      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
+	"Accept":          "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+	"Accept-Language": "de-DE,de;q=0.9,en;q=0.8",
+	"Accept-Encoding": "gzip, deflate, br, zstd",
+	"Sec-Ch-Ua":       `"Chromium";v="156", "Not-A.Brand";v="24"`,
+	"Sec-Fetch-Dest":  "document", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Site": "none",
+}
+
+// In Tor mode no site is checked: Polaris's own requests to the sites a Tor
+// user visits would stand out.
+func TestSiteChecksNeverOverTor(t *testing.T) {
+	polaris, upstream := newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA")
+	var checks atomic.Int64
+	origin := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/.well-known/") {
+			checks.Add(1)
+		}
+		w.Write([]byte("ok"))
+	}))
+	origin.TLS = polarisLessTLS(upstream)
+	origin.Config.ErrorLog = discardLog
+	origin.StartTLS()
+	defer origin.Close()
+	answers := make(chan status.SiteAnswer, 10)
+	tp := startProxy(t, Config{
+		TLSConfigForHost: polaris.tlsConfigForHost,
+		RootCAs:          upstream.pool,
+		Route:            Route{Dial: toOrigin(origin.Listener.Addr().String()), Tor: true, Name: "tor"},
+		OnSiteChecked:    func(a status.SiteAnswer) { answers <- a },
+	}, signalsOn)
+	tp.SetHTTPSPolicy(HTTPSPolicy{Filter: true, CheckSites: true})
+	c := mitmClient(tp, polaris.pool)
+	req := mustRequest("GET", "https://visited-site.net/")
+	for k, v := range chromeNavigation {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	tp.CheckSite("tracker-site.net")
+	tp.SetRoute(Route{Dial: toOrigin(origin.Listener.Addr().String())}) // Tor off: checks resume
+	req = mustRequest("GET", "https://other-site.net/")
+	for k, v := range chromeNavigation {
+		req.Header.Set(k, v)
+	}
+	if resp, err = c.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	select {
+	case a := <-answers:
+		if a.Site != "other-site.net" {
+			t.Errorf("checked %s, which was visited over Tor", a.Site)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no check after Tor was turned off")
+	}
+	if n := checks.Load(); n != 3 {
+		t.Errorf("%d well-known requests, want the 3 of the site visited without Tor", n)
 	}
 }
 

@@ -50,10 +50,12 @@ type BlockConfig struct {
 	// AllowOnceFor is how long "allow once" lets a host through. Default
 	// DefaultAllowOnce.
 	AllowOnceFor time.Duration
-	// Exempt, if set, is asked about a host that a rule blocks; a
-	// non-empty answer lets it through and is the reason shown (e.g. the
-	// site posts the EFF Do Not Track policy, blocking.honor-dnt-policy).
-	// It runs on the request path: it must be fast and never block.
+	// Exempt, if set, is asked about a host that a rule blocks on a
+	// request that leaves with "DNT: 1"; a non-empty answer lets it
+	// through and is the reason shown (the site posts the EFF Do Not Track
+	// policy, blocking.honor-dnt-policy, which is a promise about such
+	// requests). It is never asked for an HTTPS tunnel Polaris does not
+	// open. It runs on the request path: it must be fast and never block.
 	Exempt func(host string) string
 }
 
@@ -253,13 +255,6 @@ func (p *Proxy) block(r *http.Request, pol *Policy, info *requestInfo) *http.Res
 	if typ == blocklist.TypeDocument || src != "" {
 		d.Site = info.siteDomain()
 	}
-	if b.isPaused(now) {
-		if b.cfg.Decisions != nil {
-			d.URL, d.Verdict, d.Reason = r.URL.String(), status.Allowed, "protection paused"
-			b.cfg.Decisions(d)
-		}
-		return nil
-	}
 	req := b.reqs.Get().(*blocklist.Request)
 	req.Reset(requestURL(r), src, typ)
 	req.Method = r.Method
@@ -273,9 +268,20 @@ func (p *Proxy) block(r *http.Request, pol *Policy, info *requestInfo) *http.Res
 		}
 	}
 	b.reqs.Put(req)
+	// Cookie and header protections apply to a tracker let through by an
+	// exception, its owner, "allow once", its DNT policy or a pause.
+	info.tracker = isTracker(v)
+	if b.isPaused(now) {
+		if b.cfg.Decisions != nil {
+			d.Verdict, d.Reason = status.Allowed, "protection paused"
+			b.cfg.Decisions(d)
+		}
+		return nil
+	}
 	blocked := v.Action.Blocked()
 	if blocked {
-		blocked, d.Reason = b.exempt(info.host, now)
+		// The EFF policy is a promise about requests that carry DNT: 1.
+		blocked, d.Reason = b.exempt(info.host, now, dntSent(r.Header))
 	}
 	if b.cfg.Decisions != nil {
 		b.cfg.Decisions(fillDecision(d, v, blocked))
@@ -286,18 +292,34 @@ func (p *Proxy) block(r *http.Request, pol *Policy, info *requestInfo) *http.Res
 	return p.blockedResponse(r, m, decision{v: v, typ: typ, blocked: true}, info)
 }
 
+// isTracker reports whether a verdict names a known tracker, blocked or
+// not: a rule or a Tracker Data Set matched it (an exception rule, a
+// switched-off category, a tracker allowlist, a first-party or "ignore"
+// tracker included), or it is a tracker its owner's site loads. A site on
+// the user's allowlist is not looked at, so it names none.
+func isTracker(v blocklist.Verdict) bool {
+	return v.Tracker || (v.Reason != blocklist.ReasonNone && v.Reason != blocklist.ReasonSiteAllowlisted)
+}
+
 // exempt decides whether a host a rule blocks is let through anyway, and
 // why: "allow once" from the block page, or Config.Exempt.
-func (b *blockState) exempt(host string, now time.Time) (blocked bool, reason string) {
+func (b *blockState) exempt(host string, now time.Time, dnt bool) (blocked bool, reason string) {
 	if b.once.allowed(host, now) {
 		return false, "allowed once"
 	}
-	if b.cfg.Exempt != nil {
+	if dnt && b.cfg.Exempt != nil {
 		if why := b.cfg.Exempt(host); why != "" {
 			return false, why
 		}
 	}
 	return true, ""
+}
+
+// dntSent reports whether a request leaves with exactly one "DNT: 1" (the
+// user's choice, or the browser's own when the user made none).
+func dntSent(h http.Header) bool {
+	v := h[hdrDNT]
+	return len(v) == 1 && strings.TrimSpace(v[0]) == "1"
 }
 
 // blockConnect decides an HTTPS tunnel that will not be intercepted, on its
@@ -338,7 +360,8 @@ func (p *Proxy) blockConnect(ctx *goproxy.ProxyCtx, hostPort string) *goproxy.Co
 	}
 	blocked := v.Action.Blocked()
 	if blocked {
-		blocked, d.Reason = b.exempt(host, now)
+		// A tunnel's requests are unseen: nothing says they carry DNT: 1.
+		blocked, d.Reason = b.exempt(host, now, false)
 	}
 	if b.cfg.Decisions != nil {
 		b.cfg.Decisions(fillDecision(d, v, blocked))

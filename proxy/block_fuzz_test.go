@@ -77,7 +77,7 @@ func FuzzBlockConfirm(f *testing.F) {
 		}
 		q, _ := url.ParseQuery(query)
 		target := strings.ToLower(q.Get("target"))
-		if !validHostName(target) || (q.Get("action") == "site" && registrableDomain(target) != target) {
+		if !validHostName(target) || (q.Get("action") == "site" && blocklist.Site(target) != target) {
 			t.Fatalf("confirmation offered for %q", query)
 		}
 		if back := q.Get("return"); back != "" && safeReturn(back, target) == "" {

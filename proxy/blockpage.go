@@ -122,6 +122,9 @@ type blockPageData struct {
 	OnceURL  string // the confirmation page of "allow once"
 	SiteURL  string // the confirmation page of "always allow"; "" hides the button
 	Minutes  int
+	// Destination is where the blocked link was going (a click tracker's
+	// destination), "" when it names none.
+	Destination string
 }
 
 // blockPageResponse is the page shown instead of a blocked page load.
@@ -131,14 +134,16 @@ func (p *Proxy) blockPageResponse(r *http.Request, v blocklist.Verdict, info *re
 		Title:    "Polaris blocked this page",
 		URL:      shorten(full, 300),
 		Host:     info.host,
-		Site:     registrableDomain(info.host),
+		Site:     blocklist.Site(info.host),
 		Rule:     v.Rule,
 		List:     v.List,
 		Category: v.Category,
 		Owner:    v.Owner,
-		CNAME:    v.CNAME,
-		OnceURL:  p.confirmURL(r, "once", info.host, full),
-		Minutes:  int(p.blk.cfg.AllowOnceFor / time.Minute),
+		// Where the link leads, so the user can go there without the tracker.
+		Destination: linkDestination(r),
+		CNAME:       v.CNAME,
+		OnceURL:     p.confirmURL(r, "once", info.host, full),
+		Minutes:     int(p.blk.cfg.AllowOnceFor / time.Minute),
 	}
 	if p.blk.cfg.AllowSite != nil {
 		d.SiteURL = p.confirmURL(r, "site", d.Site, full)
@@ -411,7 +416,7 @@ func (p *Proxy) parseConfirm(q url.Values) (confirmData, bool) {
 	case "once":
 		d.Title, d.Post, d.Button = "Allow "+d.Target+" once?", "/blocked/allow-once", "Allow once"
 	case "site":
-		if p.blk.cfg.AllowSite == nil || registrableDomain(d.Target) != d.Target {
+		if p.blk.cfg.AllowSite == nil || blocklist.Site(d.Target) != d.Target {
 			return d, false
 		}
 		d.Title, d.Post, d.Button = "Always allow "+d.Target+"?", "/blocked/allow-site", "Always allow "+d.Target

@@ -5,6 +5,8 @@ package proxy
 import (
 	"net/http"
 	"strings"
+
+	"polaris/blocklist"
 )
 
 // RoundTrip sends one of Polaris's own requests (a list download) out
@@ -19,6 +21,6 @@ func (p *Proxy) RoundTrip(req *http.Request) (*http.Response, error) {
 	if isOnion(host) && !rt.Onion {
 		return nil, onionRefusal
 	}
-	site := registrableDomain(host)
+	site := blocklist.Site(host)
 	return rt.transport(site, false).RoundTrip(req.WithContext(withSite(req.Context(), site)))
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/elazarl/goproxy"
 )
@@ -112,15 +113,27 @@ func (p *Proxy) onRequest(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request
 	pol := p.policy.Load()
 	info := newRequestInfo(r)
 	pol.applySignals(r.Header, &info)
+	if resp := p.debounce(r, pol, &info); resp != nil {
+		return r, resp
+	}
 	if resp := p.block(r, pol, &info); resp != nil {
 		return r, resp
 	}
+	p.removeParams(r, pol, &info)
 	if site := info.siteDomain(); site != "" {
 		r = r.WithContext(withSite(r.Context(), site))
+	}
+	if r.Close {
+		// "Connection: close" is about the client's connection to Polaris
+		// (hop by hop, which the server honours): the upstream connection
+		// stays in the pool. A copy, so the server still sees the wish.
+		r = r.WithContext(r.Context())
+		r.Close = false
 	}
 	if resp := p.applyHTTPS(r, &info); resp != nil {
 		return r, resp
 	}
+	p.applyStealth(r, pol, &info, ctx)
 	return r, nil
 }
 
@@ -161,5 +174,6 @@ func (p *Proxy) onResponse(resp *http.Response, ctx *goproxy.ProxyCtx) *http.Res
 		return p.upstreamErrorResponse(ctx.Req, ctx.Error)
 	}
 	removeHopByHop(resp.Header, resp.StatusCode == http.StatusSwitchingProtocols && isWebSocket(resp.Header))
+	applyStealthResponse(resp, ctx, time.Now())
 	return p.afterResponse(resp, ctx)
 }

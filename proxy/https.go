@@ -60,6 +60,10 @@ type HTTPSPolicy struct {
 	// AMP viewer links (google.*/amp/s/..., *.ampproject.org/v/s/...), by
 	// redirecting to the cleaned address.
 	StripParams bool
+	// SkipRedirectors sends a page load of a known redirector (a click
+	// tracker such as google.com/url?q=...) straight to its destination;
+	// it works with StripParams.
+	SkipRedirectors bool
 	// TrackingParams are the parameter names removed (exact; a trailing "*"
 	// is a prefix); nil uses the built-in list (assets/https/tracking-params.txt).
 	// Parameters named by the matcher's lists (Matcher.DDGLinks) are
@@ -110,8 +114,9 @@ func compileHTTPS(pol HTTPSPolicy) (*httpsState, error) {
 }
 
 // SetHTTPSPolicy replaces the HTTPS policy applied to new requests and
-// tunnels. A bad pattern is an error and changes nothing. Tunnels already
-// open keep the decision they were made with.
+// tunnels. A bad pattern is an error and changes nothing. Untouched tunnels
+// already open keep going; intercepted connections that the new policy
+// would not intercept are closed (see interception.go).
 func (p *Proxy) SetHTTPSPolicy(pol HTTPSPolicy) error {
 	st, err := compileHTTPS(pol)
 	if err != nil {
@@ -119,6 +124,7 @@ func (p *Proxy) SetHTTPSPolicy(pol HTTPSPolicy) error {
 	}
 	p.https.Store(st)
 	p.pins.reset()
+	p.dropStaleInterceptions()
 	return nil
 }
 
@@ -152,7 +158,7 @@ func (p *Proxy) applyHTTPS(r *http.Request, info *requestInfo) *http.Response {
 		return nil
 	}
 	if st.pol.CheckSites && info.navigation {
-		p.checker.visit(r.URL, info.host)
+		p.checker.visit(r.URL, info.host, r.Header)
 	}
 	referrer := refererHost(r)
 	if st.exempt(info.host, info.site) || (referrer != "" && st.unprotected.match(referrer)) {
@@ -183,6 +189,15 @@ func (p *Proxy) cleanLink(r *http.Request, info *requestInfo, st *httpsState, li
 	}
 	q, changed := st.params.strip(r.URL.RawQuery)
 	q, more := links.stripParams(q)
+	if m := p.blk.matcher.Load().matcher(); m.HasRemoveParams() && q != "" {
+		u := *r.URL
+		u.RawQuery = q
+		rr := *r
+		rr.URL, rr.RequestURI = &u, ""
+		if q2, listed := p.cleanQuery(m, &rr, info); listed {
+			q, more = q2, true
+		}
+	}
 	if !changed && !more {
 		return nil
 	}

@@ -43,6 +43,7 @@ func (l *loadedMatcher) linkRules() *linkRules {
 // nothing and adds nothing. It is immutable and safe for concurrent use.
 type linkRules struct {
 	https, referrer, params, amp hostSet // exceptions per feature
+	cookieSites, cookieHosts     hostSet // pages, and hosts, whose cookies are left alone
 	trackingParams               *paramSet
 	ampKeywords                  []string
 	ampFormats                   []*regexp.Regexp
@@ -60,7 +61,8 @@ func compileLinks(m *blocklist.Matcher, logf func(string, ...any)) *linkRules {
 	for _, x := range []struct {
 		set   *hostSet
 		hosts []string
-	}{{&lr.https, d.HTTPSExceptions}, {&lr.referrer, d.ReferrerExceptions}, {&lr.params, d.ParamExceptions}, {&lr.amp, d.AMPExceptions}} {
+	}{{&lr.https, d.HTTPSExceptions}, {&lr.referrer, d.ReferrerExceptions}, {&lr.params, d.ParamExceptions}, {&lr.amp, d.AMPExceptions},
+		{&lr.cookieSites, d.CookieExceptions}, {&lr.cookieHosts, d.CookieExcludedHosts}} {
 		for _, h := range x.hosts {
 			if err := x.set.add(h); err != nil {
 				logf("list exception %q left out: %v", h, err)
@@ -110,6 +112,13 @@ func (lr *linkRules) paramsExempt(host, site, referrer string) bool {
 // ampExempt reports whether the lists keep AMP links as they are.
 func (lr *linkRules) ampExempt(host, site, referrer string) bool {
 	return lr != nil && exemptIn(&lr.amp, host, site, referrer)
+}
+
+// cookieExempt reports whether the lists keep the cookies of a request to
+// host from a page of site: the page's site is an exception to cookie
+// protection, or the host's cookies are excluded from it.
+func (lr *linkRules) cookieExempt(host, site string) bool {
+	return lr != nil && (lr.cookieHosts.match(host) || lr.cookieSites.match(site))
 }
 
 // stripParams removes the lists' tracking parameters from a raw query.

@@ -13,6 +13,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -150,18 +151,12 @@ func (p *Proxy) upstreamRoots() *x509.CertPool {
 // interceptAction decides whether the CONNECT to hostport is intercepted and
 // returns the action doing it, or nil to tunnel untouched.
 func (p *Proxy) interceptAction(hostport string) *goproxy.ConnectAction {
-	st := p.https.Load()
-	if !st.pol.Filter || p.cfg.TLSConfigForHost == nil || !p.policy.Load().Protection {
-		return nil
-	}
 	host, _, err := net.SplitHostPort(hostport)
 	if err != nil {
 		return nil
 	}
 	host = normHost(host)
-	// .onion addresses authenticate the service themselves; their HTTPS,
-	// often self-signed, is the browser's business as without Polaris.
-	if host == "" || isOnion(host) || st.excluded(host) || p.pins.learned(host) {
+	if !p.wouldIntercept(host) {
 		return nil
 	}
 	cfg, err := p.cfg.TLSConfigForHost(host)
@@ -219,6 +214,7 @@ func (p *Proxy) intercept(req *http.Request, client net.Conn, hostport, host str
 	tracked, _ := client.(*trackedConn)
 	if tracked != nil {
 		tracked.mitm.Store(mitmBusy)
+		tracked.mitmHost.Store(&host)
 	}
 	client.SetDeadline(time.Now().Add(DefaultHandshakeTimeout))
 	mc := &mitmConn{
@@ -254,9 +250,17 @@ func authority(host, hostport string) string {
 	return net.JoinHostPort(host, port)
 }
 
-// splice connects a tunnel that does not carry TLS to its upstream as it is.
+// splice connects a tunnel that does not carry TLS to its upstream as it
+// is, unless its host is blocked.
 func (p *Proxy) splice(req *http.Request, client net.Conn, hostport string) {
 	defer client.Close()
+	// What the tunnel carries cannot be read request by request (ws://,
+	// another protocol): it is decided on its host, as a tunnel that is
+	// not intercepted. A blocked host gets nothing; the client sees the
+	// connection close.
+	if p.blockConnect(&goproxy.ProxyCtx{Req: req}, hostport) != nil {
+		return
+	}
 	up, err := p.route.Load().dial(withSite(req.Context(), connectSite(req)), "tcp", hostport)
 	if err != nil {
 		p.cfg.Logf("CONNECT %s: %v", hostport, err)
@@ -294,6 +298,7 @@ type mitmConn struct {
 
 	helloOnce sync.Once
 	hello     *clientHello // the client's ClientHello, once parsed (nil: it did not parse)
+	helloH2   bool         // hello offers h2 by ALPN (or did not parse)
 }
 
 // clientHello returns the ClientHello the client sent on this tunnel,
@@ -303,6 +308,7 @@ func (mc *mitmConn) clientHello(logf func(string, ...any)) *clientHello {
 	mc.helloOnce.Do(func() {
 		h, err := parseClientHello(mc.first)
 		mc.first = nil
+		mc.helloH2 = h == nil || slices.Contains(h.alpn(), "h2")
 		if err != nil {
 			logf("HTTPS filtering: %s: the browser's TLS hello cannot be repeated upstream, Go's TLS is used: %v", mc.host, err)
 			return
@@ -338,6 +344,9 @@ func mitmConnState(c net.Conn, s http.ConnState) {
 		mc.client.mitm.Store(mitmBusy)
 	case http.StateNew, http.StateIdle:
 		mc.client.mitm.Store(mitmIdle)
+		if mc.client.stale.Load() {
+			mc.client.Close() // the settings no longer intercept its host
+		}
 	case http.StateHijacked:
 		// A WebSocket: from now on only its bytes tell.
 		mc.client.mitm.Store(mitmNone)
@@ -383,6 +392,9 @@ func (p *Proxy) serveMITM(w http.ResponseWriter, r *http.Request) {
 	r.Host = mc.authority
 	if p.cfg.ReservedHost != "" && mc.host == p.cfg.ReservedHost {
 		p.serveLocal(w, r)
+		return
+	}
+	if p.refuseStale(w, r, mc) {
 		return
 	}
 	p.gp.ServeHTTP(w, r)

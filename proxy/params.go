@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"polaris/assets"
+	"polaris/blocklist"
 )
 
 // Link cleaning: tracking parameters and AMP viewer links.
@@ -138,7 +139,7 @@ func isGoogleHost(host string) bool {
 	if !strings.HasPrefix(h, "google.") {
 		return false
 	}
-	d := registrableDomain(h)
+	d := blocklist.Site(h)
 	return d == h && searchEngines.match(h)
 }
 

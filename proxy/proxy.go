@@ -227,6 +227,7 @@ func (p *Proxy) newGoproxy() *goproxy.ProxyHttpServer {
 func (p *Proxy) SetPolicy(pol Policy) {
 	pol.prepare()
 	p.policy.Store(&pol)
+	p.dropStaleInterceptions()
 }
 
 // Start listens and serves in the background. It returns once the listener
@@ -479,10 +480,12 @@ type trackedConn struct {
 	set      *connSet
 	once     sync.Once
 	hijacked atomic.Bool
-	lastIO   atomic.Int64 // UnixNano of the last byte read or written
-	inBurst  atomic.Int64 // bytes read from the client since the last write to it
-	mitm     atomic.Int32 // mitmNone, or the state of an intercepted connection
-	half     halfClosed   // armed once the tunnel's other direction ended (tunnel.go)
+	lastIO   atomic.Int64           // UnixNano of the last byte read or written
+	inBurst  atomic.Int64           // bytes read from the client since the last write to it
+	mitm     atomic.Int32           // mitmNone, or the state of an intercepted connection
+	mitmHost atomic.Pointer[string] // the host of an intercepted connection
+	stale    atomic.Bool            // intercepted, and the settings no longer would (interception.go)
+	half     halfClosed             // armed once the tunnel's other direction ended (tunnel.go)
 }
 
 // States of an intercepted connection (trackedConn.mitm).

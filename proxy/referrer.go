@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"polaris/blocklist"
 )
 
 // Referer cleaning. A request to another site carries at most the origin
@@ -34,7 +36,7 @@ func (st *httpsState) trimReferrer(r *http.Request, info *requestInfo) {
 	if !search && !st.pol.TrimReferrer {
 		return
 	}
-	refSite, reqSite := registrableDomain(refHost), registrableDomain(info.host)
+	refSite, reqSite := blocklist.Site(refHost), blocklist.Site(info.host)
 	if refSite == reqSite {
 		return
 	}

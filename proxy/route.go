@@ -27,6 +27,10 @@ type Route struct {
 	// Onion: .onion addresses may be dialled (Tor). Otherwise they are
 	// answered with a page and never looked up.
 	Onion bool
+	// Tor: the route is Tor. Polaris then makes no request of its own to
+	// the sites the user visits (the /.well-known site checks), which
+	// would stand out among a Tor user's requests.
+	Tor bool
 	// Name describes the route for logs ("direct", "tor").
 	Name string
 	// Proxied: Dial connects through another proxy (Tor's SOCKS port), so

@@ -9,8 +9,7 @@ import (
 	"net/url"
 	"strings"
 
-	"golang.org/x/net/publicsuffix"
-
+	"polaris/blocklist"
 	"polaris/internal/settings"
 )
 
@@ -26,11 +25,17 @@ type Policy struct {
 	GPC bool
 	// Exceptions override signals per first-party site (registrable domain).
 	Exceptions []settings.SiteException
+	// Stealth is what the trackers a page still reaches do not get
+	// (cookies, identifying headers; see stealth.go). Like everything in
+	// Policy it applies only while Protection is on.
+	Stealth settings.Stealth
 
 	exceptions map[string]settings.SiteException
+	stealth    stealthRules
 }
 
 func (pol *Policy) prepare() {
+	pol.stealth = compileStealth(pol.Stealth)
 	if len(pol.Exceptions) == 0 {
 		pol.exceptions = nil
 		return
@@ -82,6 +87,9 @@ type requestInfo struct {
 	domain     string
 	domainDone bool
 	navigation bool
+	// tracker: a rule or a Tracker Data Set names the requested host, even
+	// if it was let through (see block).
+	tracker bool
 }
 
 func newRequestInfo(r *http.Request) requestInfo {
@@ -95,22 +103,10 @@ func newRequestInfo(r *http.Request) requestInfo {
 // host itself when it has none, e.g. an IP address or "localhost").
 func (info *requestInfo) siteDomain() string {
 	if !info.domainDone {
-		info.domain = registrableDomain(info.site)
+		info.domain = blocklist.Site(info.site)
 		info.domainDone = true
 	}
 	return info.domain
-}
-
-// registrableDomain returns host's eTLD+1, or host when it has none.
-func registrableDomain(host string) string {
-	if host == "" || net.ParseIP(host) != nil {
-		return host
-	}
-	d, err := publicsuffix.EffectiveTLDPlusOne(host)
-	if err != nil {
-		return host
-	}
-	return d
 }
 
 // isNavigation reports whether r loads a top-level document. Browsers say so
@@ -165,7 +161,7 @@ func connectSite(r *http.Request) string {
 	if err != nil {
 		host = r.Host
 	}
-	return registrableDomain(strings.ToLower(host))
+	return blocklist.Site(strings.ToLower(host))
 }
 
 type siteKey struct{}

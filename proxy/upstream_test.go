@@ -443,7 +443,9 @@ func echTestConfig(t *testing.T, publicName string) (config, key []byte) {
 func httptestTLS(t *testing.T, ca *testCA, base *tls.Config, h http.HandlerFunc) string {
 	t.Helper()
 	base.GetCertificate = ca.getCertificate
-	base.NextProtos = []string{"h2", "http/1.1"}
+	if base.NextProtos == nil {
+		base.NextProtos = []string{"h2", "http/1.1"}
+	}
 	ln, err := tls.Listen("tcp", "127.0.0.1:0", base)
 	if err != nil {
 		t.Fatal(err)
@@ -452,4 +454,69 @@ func httptestTLS(t *testing.T, ca *testCA, base *tls.Config, h http.HandlerFunc)
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return ln.Addr().String()
+}
+
+// A client that closes its connection after each request ("Connection:
+// close", a new tunnel and handshake every time) does not close the
+// upstream connection: it stays pooled for the next request (one
+// handshake per request with Polaris, not two).
+func TestUpstreamKeptWhenClientCloses(t *testing.T) {
+	polaris, upstream := newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA")
+	for _, protos := range [][]string{{"http/1.1"}, {"h2", "http/1.1"}} {
+		t.Run(protos[0], func(t *testing.T) {
+			origin := newHelloOrigin(t, upstream, protos, nil)
+			tp := mitmProxy(t, polaris, upstream, toOrigin(origin.addr), signalsOn, HTTPSPolicy{})
+			c := mitmClient(tp, polaris.pool)
+			c.Transport.(*http.Transport).DisableKeepAlives = true
+			for i := 0; i < 5; i++ {
+				resp, err := c.Get("https://closer.example/")
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+			if n := origin.conns.Load(); n != 1 {
+				t.Errorf("5 requests on 5 client connections used %d upstream connections, want 1", n)
+			}
+		})
+	}
+}
+
+// Polaris resumes its TLS sessions with a site (TLS 1.3 PSK in the
+// mirrored hello, or Go's tickets): a new upstream connection after the
+// site closed the last one costs no full handshake.
+func TestUpstreamSessionResumption(t *testing.T) {
+	polaris, upstream := newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA")
+	resumed := make(chan bool, 10)
+	origin := httptestTLS(t, upstream, &tls.Config{NextProtos: []string{"http/1.1"}}, func(w http.ResponseWriter, r *http.Request) {
+		resumed <- r.TLS.DidResume
+		w.Header().Set("Connection", "close") // the next request needs a new connection
+	})
+	tp := mitmProxy(t, polaris, upstream, toOrigin(origin), signalsOn, HTTPSPolicy{})
+	// Browsers offer psk_key_exchange_modes, which the mirrored hello
+	// keeps; Go's client without a session cache does not, and a mirror of
+	// it cannot resume TLS 1.3 any more than that client could.
+	for i, id := range []utls.ClientHelloID{utls.HelloChrome_Auto, utls.HelloFirefox_Auto} {
+		t.Run(id.Str(), func(t *testing.T) {
+			host := fmt.Sprintf("again%d.example", i)
+			client, _ := uTLSThroughProxy(t, tp, host, polaris, id)
+			defer client.Close()
+			cc, err := (&http2.Transport{}).NewClientConn(client)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []bool{false, true} {
+				resp, err := cc.RoundTrip(mustRequest("GET", "https://"+host+"/"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if got := <-resumed; got != want {
+					t.Errorf("upstream connection resumed = %v, want %v", got, want)
+				}
+			}
+		})
+	}
 }

@@ -34,15 +34,17 @@ type blockingScreen struct {
 	allowRows  *fyne.Container
 	shownAllow string
 
-	lists lists
-	rules rules
-	log   liveLog
+	lists   lists
+	rules   rules
+	log     liveLog
+	stealth stealth
 }
 
 func (b *blockingScreen) build() fyne.CanvasObject {
-	b.lists.u, b.rules.u, b.log.u = b.u, b.u, b.u
+	b.lists.u, b.rules.u, b.log.u, b.stealth.u = b.u, b.u, b.u, b.u
 	b.tabs = container.NewAppTabs(
 		container.NewTabItem(lang.L("Protection"), b.buildProtection()),
+		container.NewTabItem(lang.L("Cookies & headers"), b.stealth.build()),
 		container.NewTabItem(lang.L("Lists"), b.lists.build()),
 		container.NewTabItem(lang.L("Allowed sites"), b.buildAllowlist()),
 		container.NewTabItem(lang.L("My rules"), b.rules.build()),
@@ -56,6 +58,7 @@ func (b *blockingScreen) build() fyne.CanvasObject {
 // tab names, for tests and screenshots.
 const (
 	tabProtection = iota
+	tabStealth
 	tabLists
 	tabAllowed
 	tabRules
@@ -63,7 +66,7 @@ const (
 )
 
 // tabIDs name the tabs for Options.Screen.
-var tabIDs = []string{"protection", "lists", "allowed", "rules", "activity"}
+var tabIDs = []string{"protection", "stealth", "lists", "allowed", "rules", "activity"}
 
 // selectTab opens the tab with that id.
 func (b *blockingScreen) selectTab(id string) {
@@ -234,6 +237,7 @@ func (b *blockingScreen) update() {
 	b.dntPolicy.SetOn(set.HonorDNTPolicy)
 
 	b.lists.update()
+	b.stealth.update()
 	b.rules.update()
 	b.log.update()
 	key := strings.Join(set.Allowlist, "\n")

@@ -339,5 +339,6 @@ func policyFrom(s settings.Settings) proxy.Policy {
 		DNT:        s.Signals.DNT,
 		GPC:        s.Signals.GPC,
 		Exceptions: s.Signals.Exceptions,
+		Stealth:    s.Stealth,
 	}
 }

@@ -69,11 +69,7 @@ func (a *App) exemptHost(host string) string {
 	if !a.hx.honorEFF.Load() {
 		return ""
 	}
-	site, err := settings.RegistrableDomain(host)
-	if err != nil {
-		site = host
-	}
-	if a.HonorsDNTPolicy(site) {
+	if a.HonorsDNTPolicy(blocklist.Site(host)) {
 		return "posts the EFF Do Not Track policy"
 	}
 	a.QueueSiteCheck(host)

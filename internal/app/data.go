@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"polaris/internal/atomicfile"
 	"polaris/internal/instance"
 	"polaris/internal/settings"
 	"polaris/internal/status"
@@ -92,7 +93,7 @@ func (a *App) ExportData(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, append(b, '\n'), 0o600)
+	return atomicfile.Write(path, append(b, '\n'), 0o600)
 }
 
 // exportNow collects every section of the user's data.
@@ -255,31 +256,4 @@ func (a *App) Inventory(ctx context.Context) (status.Inventory, error) {
 	})
 	sort.Slice(inv.Files, func(i, j int) bool { return inv.Files[i].Path < inv.Files[j].Path })
 	return inv, err
-}
-
-// writeFileAtomic writes data to path through a temporary file and a rename.
-func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".polaris-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

@@ -5,7 +5,6 @@ package app
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -17,16 +16,12 @@ import (
 	"testing"
 
 	"polaris/internal/resolver/dnstest"
+	"polaris/internal/testenv"
 )
 
 // noPlainDNS is a system resolver that fails the test on any lookup (a
 // name that would go out in the clear).
-func noPlainDNS(t *testing.T) *net.Resolver {
-	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		t.Errorf("a plain DNS lookup happened with encrypted DNS on (%s %s)", network, addr)
-		return nil, errors.New("no plain DNS here")
-	}}
-}
+func noPlainDNS(t *testing.T) *net.Resolver { return testenv.NoDNS(t, "with encrypted DNS on") }
 
 // encryptedDNSApp runs an App whose encrypted resolver is srv over proto,
 // with a system resolver (Polaris's and Go's default) that fails the test

@@ -144,6 +144,7 @@ func httpsPolicyFrom(s settings.Settings, passThrough []string, sameOwner func(a
 		First:             s.HTTPS.First,
 		TrimReferrer:      s.HTTPS.TrimReferrer,
 		StripParams:       s.HTTPS.StripParams,
+		SkipRedirectors:   s.HTTPS.SkipRedirectors,
 		Unprotected:       s.Blocking.Allowlist,
 		CheckSites:        s.Signals.CheckSites,
 		// Sites of one owner are one party for the Referer too

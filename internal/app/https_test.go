@@ -134,8 +134,8 @@ func BenchmarkHonorsDNTPolicy(b *testing.B) {
 }
 
 // blocking.honor-dnt-policy end to end: a third party a rule blocks is let
-// through once Polaris has seen it post the EFF policy, and only while the
-// setting is on.
+// through once Polaris has seen it post the EFF policy, only while the
+// setting is on, and only on requests that carry DNT: 1.
 func TestEFFPolicyExemptsBlockedThirdParty(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.2:0")
 	if err != nil {
@@ -167,7 +167,30 @@ func TestEFFPolicyExemptsBlockedThirdParty(t *testing.T) {
 	if err := a.Set(context.Background(), "blocking.honor-dnt-policy", "on"); err != nil {
 		t.Fatal(err)
 	}
+	// The policy is a promise about requests with DNT: 1; without one
+	// (dnt unset, the default) the tracker stays blocked.
+	if _, body := fetch(t, c, tracker.URL+"/p.gif", asImage); body == "pixel" {
+		t.Fatal("let through although the request carried no DNT: 1")
+	}
+	if err := a.Set(context.Background(), "dnt", "1"); err != nil {
+		t.Fatal(err)
+	}
 	waitFor(t, "the EFF policy to exempt the tracker", func() bool {
+		_, body := fetch(t, c, tracker.URL+"/p.gif", asImage)
+		return body == "pixel"
+	})
+	// A signal exception for the page's site: no DNT: 1 goes, no exemption.
+	if err := a.Set(context.Background(), "signals.exceptions", "news.example=off"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the signal exception to end the exemption", func() bool {
+		_, body := fetch(t, c, tracker.URL+"/p.gif", asImage)
+		return body != "pixel"
+	})
+	if err := a.Set(context.Background(), "signals.exceptions", ""); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the exemption to come back", func() bool {
 		_, body := fetch(t, c, tracker.URL+"/p.gif", asImage)
 		return body == "pixel"
 	})

@@ -284,7 +284,7 @@ func (a *App) applyRunning(ctx context.Context) {
 // Polaris's Tor, or direct with the resolver the settings choose.
 func (a *App) routeFor(s settings.Settings) proxy.Route {
 	if s.Tor.Enabled {
-		return proxy.Route{Name: "tor", Dial: a.torDial, Isolate: s.Tor.Isolate, Onion: true, Down: a.torDown, Proxied: true}
+		return proxy.Route{Name: "tor", Dial: a.torDial, Isolate: s.Tor.Isolate, Onion: true, Tor: true, Down: a.torDown, Proxied: true}
 	}
 	return a.directRoute(s)
 }

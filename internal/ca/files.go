@@ -16,6 +16,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"polaris/internal/atomicfile"
 )
 
 // File names inside the CA directory.
@@ -279,77 +281,27 @@ func create(dir string) error {
 	return nil
 }
 
-// publish writes data to dir/name atomically with mode 0600: a synced temp
-// file, then a hard link that fails if name exists (errRaced).
+// publish writes data to dir/name atomically with mode 0600, never
+// replacing a file another process created first (errRaced).
 func publish(dir, name string, data []byte) error {
 	final := joinPath(dir, name)
-	tmp, err := writeTemp(dir, name, data, 0o600)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	if err := os.Link(tmp, final); err != nil {
-		if ok, _ := exists(final); ok {
-			return errRaced
-		}
-		// No hard links on this file system: fall back to rename.
-		if err := os.Rename(tmp, final); err != nil {
-			return fmt.Errorf("writing %s: %w", final, err)
-		}
+	if err := atomicfile.WriteNew(final, data, 0o600); errors.Is(err, fs.ErrExist) {
+		return errRaced
+	} else if err != nil {
+		return fmt.Errorf("writing %s: %w", final, err)
 	}
 	inheritOwner(final)
-	syncDir(dir)
 	return nil
 }
 
-// writeTemp writes data to a synced temp file beside dir/name and returns
-// its path.
-func writeTemp(dir, name string, data []byte, mode fs.FileMode) (string, error) {
-	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
-	if err != nil {
-		return "", fmt.Errorf("writing %s: %w", name, err)
-	}
-	tmp := f.Name()
-	_, werr := f.Write(data)
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil && runtime.GOOS != "windows" {
-		werr = os.Chmod(tmp, mode)
-	}
-	if werr != nil {
-		os.Remove(tmp)
-		return "", fmt.Errorf("writing %s: %w", joinPath(dir, name), werr)
-	}
-	return tmp, nil
-}
-
-// replaceFile atomically replaces dir/name with data (temp file + rename).
+// replaceFile atomically replaces dir/name with data.
 func replaceFile(dir, name string, data []byte, mode fs.FileMode) error {
-	tmp, err := writeTemp(dir, name, data, mode)
-	if err != nil {
-		return err
+	p := joinPath(dir, name)
+	if err := atomicfile.Write(p, data, mode); err != nil {
+		return fmt.Errorf("writing %s: %w", p, err)
 	}
-	if err := os.Rename(tmp, joinPath(dir, name)); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", joinPath(dir, name), err)
-	}
-	inheritOwner(joinPath(dir, name))
-	syncDir(dir)
+	inheritOwner(p)
 	return nil
-}
-
-func syncDir(dir string) {
-	if runtime.GOOS == "windows" {
-		return
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }
 
 // setAside renames path to path.bad-<UTC time>, never replacing anything.
@@ -432,6 +384,6 @@ func retire(dir string) error {
 			return err
 		}
 	}
-	syncDir(dir)
+	atomicfile.SyncDir(dir)
 	return nil
 }

@@ -29,6 +29,20 @@ const (
 	ExitUsage = 2 // bad command line or refused value; nothing was changed
 )
 
+// ExitCode is the exit status for the result of running Polaris: ExitOK
+// for nil (and an engine stopped on purpose), ExitUsage for settings the
+// command line gave that Polaris refuses (settings.ErrInvalid, e.g. a bad
+// --listen), ExitError otherwise.
+func ExitCode(err error) int {
+	switch {
+	case err == nil, errors.Is(err, context.Canceled):
+		return ExitOK
+	case errors.Is(err, settings.ErrInvalid):
+		return ExitUsage
+	}
+	return ExitError
+}
+
 // Backend is what the CLI needs from the engine for one data dir.
 type Backend interface {
 	Settings() settings.Settings

@@ -38,29 +38,30 @@ type Layer struct {
 
 // Polaris's packages, by name.
 const (
-	Main      = "polaris"
-	Assets    = "polaris/assets"
-	Blocklist = "polaris/blocklist"
-	Settings  = "polaris/internal/settings"
-	Status    = "polaris/internal/status"
-	Proxy     = "polaris/proxy"
-	Tor       = "polaris/tor"
-	Store     = "polaris/internal/store"
-	CA        = "polaris/internal/ca"
-	Sysproxy  = "polaris/internal/sysproxy"
-	Resolver  = "polaris/internal/resolver"
-	Lists     = "polaris/internal/lists"
-	Stats     = "polaris/internal/stats"
-	Instance  = "polaris/internal/instance"
-	Browsers  = "polaris/internal/browsers"
-	App       = "polaris/internal/app"
-	UI        = "polaris/ui"
-	CLI       = "polaris/internal/cli"
-	E2E       = "polaris/e2e"
-	Bench     = "polaris/bench/..."
-	Testenv   = "polaris/internal/testenv"
-	DNSTest   = "polaris/internal/resolver/dnstest"
-	Self      = "polaris/internal/layers"
+	Main       = "polaris"
+	Assets     = "polaris/assets"
+	Blocklist  = "polaris/blocklist"
+	Settings   = "polaris/internal/settings"
+	Status     = "polaris/internal/status"
+	Proxy      = "polaris/proxy"
+	Tor        = "polaris/tor"
+	Store      = "polaris/internal/store"
+	CA         = "polaris/internal/ca"
+	Sysproxy   = "polaris/internal/sysproxy"
+	Resolver   = "polaris/internal/resolver"
+	Lists      = "polaris/internal/lists"
+	Stats      = "polaris/internal/stats"
+	Instance   = "polaris/internal/instance"
+	Browsers   = "polaris/internal/browsers"
+	App        = "polaris/internal/app"
+	UI         = "polaris/ui"
+	CLI        = "polaris/internal/cli"
+	E2E        = "polaris/e2e"
+	Bench      = "polaris/bench/..."
+	Testenv    = "polaris/internal/testenv"
+	DNSTest    = "polaris/internal/resolver/dnstest"
+	AtomicFile = "polaris/internal/atomicfile"
+	Self       = "polaris/internal/layers"
 )
 
 // Libraries, by the module path prefix they are imported under.
@@ -75,6 +76,8 @@ const (
 	XNet     = "golang.org/x/net"
 	XSys     = "golang.org/x/sys"
 	XCrypto  = "golang.org/x/crypto"
+	Brotli   = "github.com/andybalholm/brotli"
+	Compress = "github.com/klauspost/compress"
 	XSync    = "golang.org/x/sync"
 	GoCmp    = "github.com/google/go-cmp"
 	Chromedp = "github.com/chromedp"
@@ -89,6 +92,9 @@ var (
 	PureLeaves = []string{Blocklist, Settings, Status, Assets}
 	// Services are the app's parts that are neither adapters nor pure.
 	Services = []string{Lists, Stats, Instance, Browsers}
+	// FileLeaves do one small piece of file I/O for the layers that write
+	// files (standard library only).
+	FileLeaves = []string{AtomicFile}
 	// Adapters wrap one library or one part of the system each.
 	Adapters = []string{Proxy, Tor, Store, CA, Sysproxy, Resolver}
 )
@@ -119,7 +125,7 @@ var Owned = map[string]string{
 	UTLS:           "only proxy/ makes upstream TLS handshakes",
 	MiekgDNS:       "only internal/resolver speaks DNS",
 	DNSProxy:       "only internal/resolver speaks DNS",
-	Fyne:           "Fyne stays in ui/ and the GUI main: the engine and the headless binary (nogui) never link it",
+	Fyne:           "Fyne stays in ui/: main, the engine and the headless binary (nogui) never import it",
 	Testenv:        "the test helpers are for _test.go files only",
 	DNSTest:        "the test DNS servers are for _test.go files only",
 }
@@ -134,7 +140,6 @@ var Table = []Layer{
 		Packages: []string{Main},
 		Rule:     "main.go composes only: flags, build the app, hand it to the GUI or the headless CLI; it imports internal/app, ui and internal/cli",
 		May:      []string{App, UI, CLI},
-		Libs:     []string{Fyne},
 	},
 	{
 		Name:     "ui",
@@ -153,8 +158,8 @@ var Table = []Layer{
 	{
 		Name:     "app",
 		Packages: []string{App},
-		Rule:     "internal/app composes: it may import every service, adapter and pure leaf, never ui, internal/cli or Fyne (the window and the command line are its clients)",
-		May:      concat(Services, Adapters, PureLeaves),
+		Rule:     "internal/app composes: it may import every service, adapter, pure leaf and internal/atomicfile, never ui, internal/cli or Fyne (the window and the command line are its clients)",
+		May:      concat(Services, Adapters, PureLeaves, FileLeaves),
 		Libs:     []string{XNet, XSys},
 		Tests:    []string{"database/sql", SQLite},
 		TestWhy:  "the degraded-mode tests lock the real database file from a second SQLite connection, as another program would",
@@ -162,16 +167,16 @@ var Table = []Layer{
 	{
 		Name:     "services",
 		Packages: Services,
-		Rule:     "internal/lists, internal/stats, internal/instance and internal/browsers import the pure leaves and internal/store: never an adapter, never each other (siblings meet in internal/app)",
-		May:      concat(PureLeaves, []string{Store}),
+		Rule:     "internal/lists, internal/stats, internal/instance and internal/browsers import the pure leaves, internal/store and internal/atomicfile: never an adapter, never each other (siblings meet in internal/app)",
+		May:      concat(PureLeaves, FileLeaves, []string{Store}),
 		Libs:     []string{XNet, XSys},
 	},
 	{
 		Name:     "proxy",
 		Packages: []string{Proxy},
-		Rule:     "proxy/ is the goproxy adapter: it imports the pure leaves and its library (goproxy, x/net, uTLS for upstream handshakes), never a sibling adapter: proxy.Config takes a DialContext func (direct or Tor) and a TLSConfigForHost func (from internal/ca)",
+		Rule:     "proxy/ is the goproxy adapter: it imports the pure leaves and its library (goproxy, x/net, uTLS for upstream handshakes, brotli and klauspost/compress to decode what the site checks fetch as a browser would), never a sibling adapter: proxy.Config takes a DialContext func (direct or Tor) and a TLSConfigForHost func (from internal/ca)",
 		May:      PureLeaves,
-		Libs:     []string{Goproxy, XNet, UTLS},
+		Libs:     []string{Goproxy, XNet, UTLS, Brotli, Compress},
 	},
 	{
 		Name:     "tor",
@@ -190,15 +195,15 @@ var Table = []Layer{
 	{
 		Name:     "ca",
 		Packages: []string{CA},
-		Rule:     "internal/ca is the certificate adapter over the standard library: it imports the pure leaves, internal/browsers (where the trust stores are) and x/net, x/crypto; never goproxy (its CA key is public) nor a sibling adapter",
-		May:      concat(PureLeaves, []string{Browsers}),
+		Rule:     "internal/ca is the certificate adapter over the standard library: it imports the pure leaves, internal/browsers (where the trust stores are), internal/atomicfile and x/net, x/crypto; never goproxy (its CA key is public) nor a sibling adapter",
+		May:      concat(PureLeaves, FileLeaves, []string{Browsers}),
 		Libs:     []string{XNet, XCrypto},
 	},
 	{
 		Name:     "sysproxy",
 		Packages: []string{Sysproxy},
-		Rule:     "internal/sysproxy is the OS-settings adapter: it imports the pure leaves, internal/browsers and x/sys (the Windows registry); never the store (the journal is an interface), the proxy or a GUI",
-		May:      concat(PureLeaves, []string{Browsers}),
+		Rule:     "internal/sysproxy is the OS-settings adapter: it imports the pure leaves, internal/browsers, internal/atomicfile and x/sys (the Windows registry); never the store (the journal is an interface), the proxy or a GUI",
+		May:      concat(PureLeaves, FileLeaves, []string{Browsers}),
 		Libs:     []string{XSys},
 	},
 	{
@@ -240,6 +245,11 @@ var Table = []Layer{
 		Packages: []string{Assets},
 		Rule:     "assets holds embedded files only: it imports embed and nothing else of consequence",
 		NoStd:    noIO,
+	},
+	{
+		Name:     "atomicfile",
+		Packages: FileLeaves,
+		Rule:     "internal/atomicfile writes files whole (one home for the temporary file, sync and rename): the standard library only",
 	},
 	{
 		Name:     "e2e",

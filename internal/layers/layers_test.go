@@ -90,14 +90,8 @@ func TestTable(t *testing.T) {
 // them in another process, which the cache does not see).
 func readSources(t *testing.T) {
 	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		t.Fatalf("the module root is not at %s: %v", root, err)
-	}
-	err = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+	root := moduleRoot(t)
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
 		switch {
 		case err != nil:
 			return err

@@ -17,12 +17,9 @@ const spdxLine = "// SPDX-License-Identifier: GPL-3.0-or-later"
 // TestLicenseLines: every .go file of the module starts with the SPDX line
 // and a blank line (so it is never taken for a package comment).
 func TestLicenseLines(t *testing.T) {
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := moduleRoot(t)
 	n := 0
-	err = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}

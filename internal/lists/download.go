@@ -21,6 +21,7 @@ import (
 	"unicode/utf8"
 
 	"polaris/blocklist"
+	"polaris/internal/atomicfile"
 	"polaris/internal/store"
 )
 
@@ -175,26 +176,7 @@ func (e *Engine) writeCache(id int64, data []byte) (string, error) {
 	if err := os.MkdirAll(e.cfg.Dir, 0o700); err != nil {
 		return "", err
 	}
-	f, err := os.CreateTemp(e.cfg.Dir, ".download-*")
-	if err != nil {
-		return "", err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o600)
-	}
-	if err == nil {
-		err = os.Rename(tmp, e.cachePath(id))
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.Write(e.cachePath(id), data, 0o600); err != nil {
 		return "", err
 	}
 	sum := sha256.Sum256(data)

@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"time"
 )
 
 // DefaultPort is Polaris's proxy port. It avoids Privoxy (8118), Tor
@@ -47,6 +48,7 @@ type Settings struct {
 	Signals  Signals
 	Blocking Blocking
 	HTTPS    HTTPS
+	Stealth  Stealth
 	Tor      Tor
 	DNS      DNS
 	System   System
@@ -75,6 +77,16 @@ func Default() Settings {
 			DefaultExclusions: true,
 			TrimReferrer:      true,
 			StripParams:       true,
+			SkipRedirectors:   true,
+		},
+		Stealth: Stealth{
+			TrackerCookies:         true,
+			ThirdPartyCookieMaxAge: 24 * time.Hour,
+			ClientData:             true,
+			CacheID:                true,
+			Authorization:          true,
+			ClientHints:            true,
+			PageSignals:            true,
 		},
 		Tor: Tor{
 			Isolate: true,
@@ -99,6 +111,8 @@ func (s Settings) Clone() Settings {
 	c.Blocking.Categories = slices.Clone(s.Blocking.Categories)
 	c.Blocking.Allowlist = slices.Clone(s.Blocking.Allowlist)
 	c.HTTPS.Exclusions = slices.Clone(s.HTTPS.Exclusions)
+	c.Stealth.AuthorizationAllowed = slices.Clone(s.Stealth.AuthorizationAllowed)
+	c.Stealth.Exceptions = slices.Clone(s.Stealth.Exceptions)
 	c.Tor.BridgeLines = slices.Clone(s.Tor.BridgeLines)
 	c.Tor.ExitCountries = slices.Clone(s.Tor.ExitCountries)
 	c.DNS.Bootstrap = slices.Clone(s.DNS.Bootstrap)

@@ -220,6 +220,53 @@ func FuzzSet(f *testing.F) {
 
 func ptr[T any](v T) *T { return &v }
 
+func TestStealthKeys(t *testing.T) {
+	for _, tc := range []struct{ key, value, want string }{
+		{"cookies.trackers", "off", "off"},
+		{"cookies.third-party", "on", "on"},
+		{"cookies.third-party-max-age", "1d", "1d"},
+		{"cookies.third-party-max-age", "off", "0"},
+		{"cookies.first-party-max-age", "168h", "7d"},
+		{"cookies.first-party-max-age", "90m", "1h30m0s"},
+		{"headers.authorization-allow", "Portal.Example > intranet.example, *.a.example>b.example", "portal.example>intranet.example,*.a.example>b.example"},
+		{"stealth.exceptions", "Bank.example=cookies+cache-id, bank.example=authorization, news.example=all", "bank.example=cookies+cache-id+authorization,news.example=all"},
+		{"stealth.exceptions", "x.example=page-signals|client-hints", "x.example=client-hints+page-signals"},
+		{"signals.in-page", "off", "off"},
+	} {
+		s := Default()
+		if err := s.Set(tc.key, tc.value); err != nil {
+			t.Errorf("Set(%q, %q) = %v", tc.key, tc.value, err)
+			continue
+		}
+		if got, _ := s.Get(tc.key); got != tc.want {
+			t.Errorf("Get(%q) after Set(%q) = %q, want %q", tc.key, tc.value, got, tc.want)
+		}
+		if err := s.Validate(); err != nil {
+			t.Errorf("Validate after Set(%q, %q) = %v", tc.key, tc.value, err)
+		}
+	}
+	for _, tc := range []struct{ key, value string }{
+		{"cookies.third-party-max-age", "30s"},
+		{"cookies.third-party-max-age", "500d"},
+		{"cookies.first-party-max-age", "soon"},
+		{"headers.authorization-allow", "portal.example"},
+		{"headers.authorization-allow", "portal.example>bad host"},
+		{"stealth.exceptions", "example.com"},
+		{"stealth.exceptions", "example.com=cookies+nothing"},
+		{"stealth.exceptions", "example.com="},
+		{"stealth.exceptions", "exa mple.com=all"},
+	} {
+		s := Default()
+		if err := s.Set(tc.key, tc.value); err == nil || !errors.Is(err, ErrInvalid) {
+			t.Errorf("Set(%q, %q) = %v, want an invalid-setting error", tc.key, tc.value, err)
+		}
+	}
+	d := Default().Stealth
+	if !d.TrackerCookies || d.ThirdPartyCookies || !d.ClientData || !d.CacheID || !d.Authorization || !d.ClientHints || !d.PageSignals {
+		t.Errorf("default stealth = %+v", d)
+	}
+}
+
 // Every interval reads back as itself, in days or in hours, and nothing
 // else is one.
 func TestListIntervals(t *testing.T) {

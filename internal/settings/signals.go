@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strings"
 
-	"golang.org/x/net/publicsuffix"
+	"polaris/blocklist"
 )
 
 // DNT is the user's tri-state Do Not Track preference, as the W3C Tracking
@@ -100,19 +100,12 @@ func ParseSiteException(v string) (SiteException, error) {
 	return e, nil
 }
 
-// RegistrableDomain returns the eTLD+1 of a host name, lower case. A bare
-// public suffix, an IP address or an invalid name is an error.
-func RegistrableDomain(host string) (string, error) {
-	h := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(host)), ".")
-	if h == "" || strings.ContainsAny(h, " /:@*?#") {
-		return "", fmt.Errorf("%q is not a host name", host)
-	}
-	d, err := publicsuffix.EffectiveTLDPlusOne(h)
-	if err != nil {
-		return "", fmt.Errorf("%q is not a site (a registrable domain such as example.com)", host)
-	}
-	return d, nil
-}
+// RegistrableDomain returns the registrable domain (the site) of a host
+// name a person typed, lower case; a bare public suffix, an IP address or
+// an invalid name is an error. It is the engine's
+// (blocklist.RegistrableDomain), named here for the window and the
+// command line.
+func RegistrableDomain(host string) (string, error) { return blocklist.RegistrableDomain(host) }
 
 // Signals are the privacy signals Polaris sends.
 type Signals struct {

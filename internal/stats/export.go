@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"polaris/blocklist"
-	"polaris/internal/settings"
 	"polaris/internal/store"
 )
 
@@ -84,7 +83,7 @@ func ParseExport(raw json.RawMessage) (store.StatsBatch, error) {
 			b.Blocked[store.DayKey{Day: d.Day, Key: c}] = n
 		}
 		for dom, n := range d.Trackers {
-			if _, err := settings.RegistrableDomain(dom); (err != nil && !isIP(dom)) || n < 0 {
+			if _, err := blocklist.RegistrableDomain(dom); (err != nil && !isIP(dom)) || n < 0 {
 				return b, fmt.Errorf("stats: bad tracker count %q=%d on %d", dom, n, d.Day)
 			}
 			b.Trackers[store.DayKey{Day: d.Day, Key: dom}] = n

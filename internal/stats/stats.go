@@ -16,8 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/net/publicsuffix"
-
+	"polaris/blocklist"
 	"polaris/internal/settings"
 	"polaris/internal/status"
 	"polaris/internal/store"
@@ -138,10 +137,7 @@ func (s *Stats) trackerDomain(host, site string) string {
 	}
 	dom, ok := s.domains[host]
 	if !ok {
-		var err error
-		if dom, err = publicsuffix.EffectiveTLDPlusOne(strings.TrimSuffix(host, ".")); err != nil {
-			dom = host
-		}
+		dom = blocklist.Site(strings.TrimSuffix(host, "."))
 		if s.domains == nil || len(s.domains) >= 4096 {
 			s.domains = make(map[string]string, 256)
 		}
