@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -33,22 +34,46 @@ const (
 // errSlowBody ends a request whose body came too slowly.
 var errSlowBody = errors.New("proxy: the request body came too slowly")
 
-// boundedBody wraps r's body (if any) so that reading it waits for the
-// client only as long as the rules above allow.
-func (p *Proxy) boundBody(w http.ResponseWriter, r *http.Request) {
+// boundBody wraps r's body (if any) so that reading it waits for the
+// client only as long as the rules above allow. The caller must call
+// finish on the result (if not nil) when its handler returns: the upstream
+// may still be reading the body then (an answer came before the whole
+// upload), and the connection is no longer the handler's to change.
+func (p *Proxy) boundBody(w http.ResponseWriter, r *http.Request) *boundedBody {
 	if r.Body == nil || r.Body == http.NoBody {
-		return
+		return nil
 	}
-	r.Body = &boundedBody{ReadCloser: r.Body, rc: http.NewResponseController(w), base: p.cfg.BodyTimeout}
+	b := &boundedBody{ReadCloser: r.Body, rc: http.NewResponseController(w), base: p.cfg.BodyTimeout}
+	r.Body = b
+	return b
 }
 
 type boundedBody struct {
 	io.ReadCloser
-	rc     *http.ResponseController
 	base   time.Duration
 	got    int64         // bytes received
 	waited time.Duration // time spent waiting for them
 	done   bool
+
+	mu       sync.Mutex
+	rc       *http.ResponseController
+	finished bool // the handler returned: rc may not be used
+}
+
+// finish tells b its handler has returned.
+func (b *boundedBody) finish() {
+	b.mu.Lock()
+	b.finished = true
+	b.mu.Unlock()
+}
+
+// setDeadline sets the connection's read deadline while the handler runs.
+func (b *boundedBody) setDeadline(t time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.finished {
+		b.rc.SetReadDeadline(t)
+	}
 }
 
 func (b *boundedBody) Read(p []byte) (int, error) {
@@ -61,7 +86,7 @@ func (b *boundedBody) Read(p []byte) (int, error) {
 		return 0, b.cut()
 	}
 	start := time.Now()
-	b.rc.SetReadDeadline(start.Add(allow))
+	b.setDeadline(start.Add(allow))
 	n, err := b.ReadCloser.Read(p)
 	b.waited += time.Since(start)
 	b.got += int64(n)
@@ -74,7 +99,7 @@ func (b *boundedBody) Read(p []byte) (int, error) {
 		// The end of the body: the connection's reads are the server's
 		// again.
 		b.done = true
-		b.rc.SetReadDeadline(time.Time{})
+		b.setDeadline(time.Time{})
 	}
 	return n, err
 }
@@ -83,6 +108,6 @@ func (b *boundedBody) Read(p []byte) (int, error) {
 // server does not wait for the rest of it either, and closes the
 // connection once the answer is written.
 func (b *boundedBody) cut() error {
-	b.rc.SetReadDeadline(time.Now().Add(-time.Second))
+	b.setDeadline(time.Now().Add(-time.Second))
 	return errSlowBody
 }

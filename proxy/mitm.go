@@ -365,7 +365,9 @@ func (p *Proxy) serveMITM(w http.ResponseWriter, r *http.Request) {
 	p.requests.Add(1)
 	r.RemoteAddr = mc.remote
 	r = r.WithContext(withClient(r.Context(), mc.remote))
-	p.boundBody(w, r)
+	if b := p.boundBody(w, r); b != nil {
+		defer b.finish()
+	}
 	if r.Method == http.MethodConnect {
 		p.writePage(w, r, http.StatusMethodNotAllowed, pageData{
 			Title: "Bad request", Text: "A CONNECT request cannot be sent inside an HTTPS connection.", Host: mc.host,
