@@ -28,12 +28,11 @@ import (
 
 // Defaults for the zero values of Config's limits.
 const (
-	DefaultReadHeaderTimeout     = 15 * time.Second
-	DefaultIdleTimeout           = 120 * time.Second
-	DefaultMaxHeaderBytes        = 64 << 10
-	DefaultDialTimeout           = 30 * time.Second
-	DefaultResponseHeaderTimeout = 120 * time.Second
-	DefaultTLSHandshakeTimeout   = 20 * time.Second
+	DefaultReadHeaderTimeout   = 15 * time.Second
+	DefaultIdleTimeout         = 120 * time.Second
+	DefaultMaxHeaderBytes      = 64 << 10
+	DefaultDialTimeout         = 30 * time.Second
+	DefaultTLSHandshakeTimeout = 20 * time.Second
 )
 
 // DialFunc opens an upstream connection. addr is "host:port" with the host
@@ -86,10 +85,17 @@ type Config struct {
 	// site publishes about DNT and GPC (HTTPSPolicy.CheckSites).
 	OnSiteChecked func(status.SiteAnswer)
 
-	ReadHeaderTimeout     time.Duration
-	IdleTimeout           time.Duration
-	MaxHeaderBytes        int
-	DialTimeout           time.Duration
+	ReadHeaderTimeout time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+	DialTimeout       time.Duration
+	// ResponseHeaderTimeout bounds the wait for an upstream's answer; 0
+	// (the default) waits as long as the client does, as a direct
+	// connection would: long polls and slow streams are the site's
+	// business. What bounds Polaris instead: a request ends when its
+	// client goes away (its context), dead upstream peers are found by TCP
+	// keepalives and HTTP/2 pings, and every wait holds only the client's
+	// own connection.
 	ResponseHeaderTimeout time.Duration
 
 	// HalfClosedTimeout bounds a tunnel once one side has finished: the
@@ -184,9 +190,6 @@ func setDefaults(cfg *Config) {
 	}
 	if cfg.DialTimeout == 0 {
 		cfg.DialTimeout = DefaultDialTimeout
-	}
-	if cfg.ResponseHeaderTimeout == 0 {
-		cfg.ResponseHeaderTimeout = DefaultResponseHeaderTimeout
 	}
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
