@@ -182,8 +182,8 @@ func fixCharset(h http.Header, br *bufio.Reader) {
 		return
 	}
 	head, _ := br.Peek(1024)
-	_, name, certain := charset.DetermineEncoding(head, "text/html")
-	if !certain || name == "" {
+	name := metaCharset(head)
+	if name == "" {
 		return
 	}
 	if params == nil {
@@ -191,6 +191,48 @@ func fixCharset(h http.Header, br *bufio.Reader) {
 	}
 	params["charset"] = name
 	h.Set("Content-Type", mime.FormatMediaType(mt, params))
+}
+
+// metaCharset returns the character encoding a document declares in a
+// <meta> among its first bytes (the HTML prescan), "" for none or an
+// encoding browsers do not know.
+func metaCharset(head []byte) string {
+	z := html.NewTokenizer(bytes.NewReader(head))
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return ""
+		}
+		name, hasAttr := z.TagName()
+		if (tt != html.StartTagToken && tt != html.SelfClosingTagToken) || string(name) != "meta" {
+			continue
+		}
+		var cs, content string
+		equiv := false
+		for hasAttr {
+			var k, v []byte
+			k, v, hasAttr = z.TagAttr()
+			switch string(k) {
+			case "charset":
+				cs = string(v)
+			case "http-equiv":
+				equiv = strings.EqualFold(string(v), "content-type")
+			case "content":
+				content = string(v)
+			}
+		}
+		if cs == "" && equiv {
+			if _, params, err := mime.ParseMediaType(content); err == nil {
+				cs = params["charset"]
+			}
+		}
+		if cs != "" {
+			if _, canonical := charset.Lookup(strings.TrimSpace(cs)); canonical != "" {
+				return canonical
+			}
+			return ""
+		}
+	}
 }
 
 // injector is a document body with the script tag inserted before the
