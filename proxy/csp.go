@@ -20,10 +20,10 @@ import (
 type cspVerdict uint8
 
 const (
-	cspAllows cspVerdict = iota // inline scripts run ('unsafe-inline' or no restriction)
-	cspNonce                    // the script needs the policy's nonce
-	cspHash                     // the script needs its hash added
-	cspRefuses                  // no inline script may run; nothing is changed
+	cspAllows  cspVerdict = iota // inline scripts run ('unsafe-inline' or no restriction)
+	cspNonce                     // the script needs the policy's nonce
+	cspHash                      // the script needs its hash added
+	cspRefuses                   // no inline script may run; nothing is changed
 )
 
 // cspPolicy is one parsed policy of a header.
