@@ -41,6 +41,11 @@ func failure(host string, err error) (int, pageData) {
 	switch {
 	case errors.As(err, &ref):
 		return ref.Code, refusalPage(host, ref)
+	case errors.Is(err, errSlowBody):
+		d.Title = "The request was sent too slowly"
+		d.Text = fmt.Sprintf("What was being sent to %s stopped coming (or came too slowly), so Polaris gave up on it.", host)
+		d.Hint = "Try again. If this computer's network is very slow or busy, wait until it is not."
+		return http.StatusRequestTimeout, d
 	case errors.As(err, &dnsErr):
 		d.Title = "Site not found"
 		d.Text = fmt.Sprintf("Polaris could not find the server %s: its name does not resolve to an address.", host)

@@ -20,6 +20,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = r.WithContext(withClient(r.Context(), r.RemoteAddr))
+	if b := p.boundBody(w, r); b != nil {
+		defer b.finish()
+	}
 	if p.isLocal(r) {
 		p.serveLocal(w, r)
 		return

@@ -266,6 +266,7 @@ func (p *Proxy) splice(req *http.Request, client net.Conn, hostport string) {
 		p.cfg.Logf("CONNECT %s: %v", hostport, err)
 		return
 	}
+	up = newTunnelConn(up, p.cfg.HalfClosedTimeout)
 	defer up.Close()
 	done := make(chan struct{}, 2)
 	go func() { io.Copy(up, client); closeWrite(up); done <- struct{}{} }()
@@ -364,6 +365,9 @@ func (p *Proxy) serveMITM(w http.ResponseWriter, r *http.Request) {
 	p.requests.Add(1)
 	r.RemoteAddr = mc.remote
 	r = r.WithContext(withClient(r.Context(), mc.remote))
+	if b := p.boundBody(w, r); b != nil {
+		defer b.finish()
+	}
 	if r.Method == http.MethodConnect {
 		p.writePage(w, r, http.StatusMethodNotAllowed, pageData{
 			Title: "Bad request", Text: "A CONNECT request cannot be sent inside an HTTPS connection.", Host: mc.host,

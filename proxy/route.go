@@ -185,6 +185,11 @@ func (rt *route) echConfigs(ctx context.Context, host string) []byte {
 	return rt.ECHConfigs(ctx, host)
 }
 
+// oldRouteDrain is when a replaced route's pool is closed again, for the
+// connections that requests in flight gave back to it meanwhile (later
+// ones close when idle, after the pool's idle timeout).
+const oldRouteDrain = 2 * time.Minute
+
 // SetRoute changes how upstream connections are made. From the moment it
 // returns no request goes out and no tunnel is opened on the old route
 // (requests that arrived before and still wait included): its idle upstream
@@ -198,7 +203,7 @@ func (p *Proxy) SetRoute(r Route) {
 		p.conns.closeHijacked()
 		// A request in flight on the old route returns its connection to
 		// the old pool after this; close it again once they have drained.
-		time.AfterFunc(p.cfg.ResponseHeaderTimeout, old.close)
+		time.AfterFunc(oldRouteDrain, old.close)
 	}
 	p.cfg.Logf("upstream route: %s", nr.Name)
 }
@@ -214,7 +219,7 @@ func (p *Proxy) ResetConnections() {
 		if p.route.CompareAndSwap(old, nr) {
 			old.close()
 			p.conns.closeHijacked()
-			time.AfterFunc(p.cfg.ResponseHeaderTimeout, old.close)
+			time.AfterFunc(oldRouteDrain, old.close)
 			return
 		}
 	}
