@@ -17,6 +17,7 @@ import (
 )
 
 func TestSearchTermsStayOnTheEngine(t *testing.T) {
+	t.Parallel()
 	w := sharedWeb(t)
 	engine := w.namedSite(t, "duckduckgo.com", sitePlain)
 	results := map[string]*site{}
