@@ -177,5 +177,6 @@ func (p *Proxy) onResponse(resp *http.Response, ctx *goproxy.ProxyCtx) *http.Res
 	}
 	removeHopByHop(resp.Header, resp.StatusCode == http.StatusSwitchingProtocols && isWebSocket(resp.Header))
 	applyStealthResponse(resp, ctx, time.Now())
+	p.injectSignals(resp, ctx)
 	return p.afterResponse(resp, ctx)
 }
