@@ -458,8 +458,9 @@ func certFailurePage(host string, err error) pageData {
 	var unknown x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var invalid x509.CertificateInvalidError
-	var why string
+	why := certWeakness(err)
 	switch {
+	case why != "":
 	case errors.As(err, &hostErr):
 		why = fmt.Sprintf("its certificate is for another site (%s), not for %s", certNames(hostErr.Certificate), host)
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
