@@ -61,6 +61,8 @@ const (
 	Testenv    = "polaris/internal/testenv"
 	DNSTest    = "polaris/internal/resolver/dnstest"
 	AtomicFile = "polaris/internal/atomicfile"
+	Passphrase = "polaris/internal/passphrase"
+	Seal       = "polaris/internal/seal"
 	Self       = "polaris/internal/layers"
 )
 
@@ -83,20 +85,21 @@ const (
 	Chromedp = "github.com/chromedp"
 	Gorilla  = "github.com/gorilla/websocket"
 	CoderWS  = "github.com/coder/websocket"
+	Age      = "filippo.io/age"
 )
 
 // The groups STYLE.md names.
 var (
 	// PureLeaves import the standard library (and x/net) only: they are
 	// values and pure functions, no I/O.
-	PureLeaves = []string{Blocklist, Settings, Status, Assets}
+	PureLeaves = []string{Blocklist, Settings, Status, Assets, Passphrase}
 	// Services are the app's parts that are neither adapters nor pure.
 	Services = []string{Lists, Stats, Instance, Browsers}
 	// FileLeaves do one small piece of file I/O for the layers that write
 	// files (standard library only).
 	FileLeaves = []string{AtomicFile}
 	// Adapters wrap one library or one part of the system each.
-	Adapters = []string{Proxy, Tor, Store, CA, Sysproxy, Resolver}
+	Adapters = []string{Proxy, Tor, Store, CA, Sysproxy, Resolver, Seal}
 )
 
 // noIO is what the pure leaves must not import.
@@ -125,6 +128,7 @@ var Owned = map[string]string{
 	UTLS:           "only proxy/ makes upstream TLS handshakes",
 	MiekgDNS:       "only internal/resolver speaks DNS",
 	DNSProxy:       "only internal/resolver speaks DNS",
+	Age:            "only internal/seal encrypts and decrypts exports",
 	Fyne:           "Fyne stays in ui/: main, the engine and the headless binary (nogui) never import it",
 	Testenv:        "the test helpers are for _test.go files only",
 	DNSTest:        "the test DNS servers are for _test.go files only",
@@ -144,15 +148,15 @@ var Table = []Layer{
 	{
 		Name:     "ui",
 		Packages: []string{UI},
-		Rule:     "ui is Fyne only and talks to the engine through one Controller interface (ui/controller.go): it imports internal/settings, internal/status and assets, never an adapter, a service, internal/app or internal/cli (rules are checked with Controller.ValidateRule)",
-		May:      []string{Settings, Status, Assets},
+		Rule:     "ui is Fyne only and talks to the engine through one Controller interface (ui/controller.go): it imports internal/settings, internal/status, internal/passphrase and assets, never an adapter, a service, internal/app or internal/cli (rules are checked with Controller.ValidateRule)",
+		May:      []string{Settings, Status, Assets, Passphrase},
 		Libs:     []string{Fyne},
 	},
 	{
 		Name:     "cli",
 		Packages: []string{CLI},
-		Rule:     "internal/cli is a thin client of the engine, which main hands it as a Backend: it imports internal/settings, internal/status and assets, and blocklist (the pure engine) for `polaris match`; never an adapter, a service or internal/app",
-		May:      []string{Settings, Status, Assets, Blocklist},
+		Rule:     "internal/cli is a thin client of the engine, which main hands it as a Backend: it imports internal/settings, internal/status, internal/passphrase and assets, and blocklist (the pure engine) for `polaris match`; never an adapter, a service or internal/app",
+		May:      []string{Settings, Status, Assets, Blocklist, Passphrase},
 		Libs:     []string{XSys},
 	},
 	{
@@ -214,6 +218,13 @@ var Table = []Layer{
 		Libs:     []string{MiekgDNS, DNSProxy, XNet, XSync},
 	},
 	{
+		Name:     "seal",
+		Packages: []string{Seal},
+		Rule:     "internal/seal is the encryption adapter (age, its scrypt passphrase recipient): it imports the pure leaves and filippo.io/age, never a sibling adapter",
+		May:      PureLeaves,
+		Libs:     []string{Age},
+	},
+	{
 		Name:     "dnstest",
 		Packages: []string{DNSTest},
 		Rule:     "internal/resolver/dnstest runs DNS servers for tests (plain, DoH, DoT on loopback): the standard library and miekg/dns, and only _test.go files import it",
@@ -232,6 +243,12 @@ var Table = []Layer{
 		Rule:     "internal/settings is pure (the Settings type, defaults, validation): it imports the standard library, x/net and the engine's vocabulary (blocklist: categories, site patterns), no I/O",
 		May:      []string{Blocklist},
 		Libs:     []string{XNet},
+		NoStd:    noIO,
+	},
+	{
+		Name:     "passphrase",
+		Packages: []string{Passphrase},
+		Rule:     "internal/passphrase is pure (a passphrase's estimated strength, the errors about one): the standard library only, no I/O",
 		NoStd:    noIO,
 	},
 	{
