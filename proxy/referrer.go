@@ -20,15 +20,10 @@ import (
 
 // trimReferrer applies the Referer rules to r in place.
 func (st *httpsState) trimReferrer(r *http.Request, info *requestInfo) {
-	ref := r.Header.Get("Referer")
-	if ref == "" {
+	ref, u, refHost := info.referer, info.refURL, info.refHost
+	if u == nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return
 	}
-	u, err := url.Parse(ref)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return
-	}
-	refHost := normHost(u.Hostname())
 	if refHost == info.host {
 		return // same host, same site
 	}
@@ -40,13 +35,27 @@ func (st *httpsState) trimReferrer(r *http.Request, info *requestInfo) {
 	if refSite == reqSite {
 		return
 	}
-	if !search && st.pol.SameOwner != nil && st.pol.SameOwner(refSite, reqSite) {
+	if !search && st.sameOwner(info, refSite, reqSite) {
 		return
 	}
 	origin := u.Scheme + "://" + u.Host + "/"
 	if ref != origin {
 		r.Header["Referer"] = []string{origin}
 	}
+}
+
+// sameOwner reports whether two sites belong to one owner: as
+// HTTPSPolicy.SameOwner says when it is set, else as the entity maps of the
+// matcher of the request's own state say (blocking.owner-parties).
+func (st *httpsState) sameOwner(info *requestInfo, a, b string) bool {
+	if st.pol.SameOwner != nil {
+		return st.pol.SameOwner(a, b)
+	}
+	if info.st == nil {
+		return false
+	}
+	m := info.st.matcher.matcher()
+	return m != nil && m.SameParty(a, b)
 }
 
 // refererHost is the host of r's Referer, lower case, or "".

@@ -154,7 +154,8 @@ func (p *Proxy) applyStealth(r *http.Request, pol *Policy, info *requestInfo, ct
 	if !pol.Protection || !sr.any() {
 		return
 	}
-	st := p.https.Load()
+	state := p.stateFor(info)
+	st := state.https
 	if st.exempt(info.host, info.site) {
 		return // the user's allowlist: protections off on this site
 	}
@@ -165,7 +166,7 @@ func (p *Proxy) applyStealth(r *http.Request, pol *Policy, info *requestInfo, ct
 	}
 	var plan stealthPlan
 	if info.thirdParty(r) {
-		plan = sr.thirdParty(h, info, off, p.blk.matcher.Load().linkRules())
+		plan = sr.thirdParty(h, info, off, state.matcher.linkRules())
 	} else if sr.s.FirstPartyCookieMaxAge > 0 && off&settings.FeatureCookies == 0 {
 		plan.cookieCap = sr.s.FirstPartyCookieMaxAge
 	}
