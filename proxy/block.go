@@ -70,8 +70,8 @@ const (
 // blockState is the proxy's blocking state; every field is safe for
 // concurrent use.
 type blockState struct {
-	cfg     BlockConfig
-	hold    atomic.Pointer[holdGate]
+	cfg  BlockConfig
+	hold atomic.Pointer[holdGate]
 	// paused is the end of a pause in Unix nanoseconds; 0 when not paused,
 	// math.MaxInt64 until restart.
 	paused atomic.Int64

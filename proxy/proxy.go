@@ -102,16 +102,16 @@ type Config struct {
 // Proxy is a running (or ready to run) proxy. Its methods are safe for
 // concurrent use.
 type Proxy struct {
-	cfg    Config
-	gp     *goproxy.ProxyHttpServer
-	srv    *http.Server
-	ln     net.Listener
-	state  atomic.Pointer[state] // what requests read from the settings (state.go)
+	cfg   Config
+	gp    *goproxy.ProxyHttpServer
+	srv   *http.Server
+	ln    net.Listener
+	state atomic.Pointer[state] // what requests read from the settings (state.go)
 	// dntSites are the sites known to post the EFF DNT policy (dntpolicy.go).
 	dntSites dntPolicySites
-	pages  *pages
-	blk    blockState
-	auth   *authGate // nil: no authentication
+	pages    *pages
+	blk      blockState
+	auth     *authGate // nil: no authentication
 
 	httpsParts // HTTPS filtering, upgrades, cleaning, site checks (https.go)
 
