@@ -32,6 +32,10 @@ func (p *Proxy) SetDNTPolicySites(sites []string) {
 	p.dntSites.sites.Store(&m)
 }
 
+// LearnDNTPolicy records whether site posts the EFF Do Not Track policy
+// (the proxy's own site checks record it themselves).
+func (p *Proxy) LearnDNTPolicy(site string, posts bool) { p.dntSites.learn(site, posts) }
+
 // HonorsDNTPolicy reports whether the proxy lets a blocked third party of
 // site through (the policy in force honours the EFF policy, and site was
 // seen posting it). It takes no lock and allocates nothing.
