@@ -32,3 +32,13 @@ var Icons embed.FS
 //
 //go:embed lists/catalogue.json lists/polaris.txt lists/polaris-entities.json
 var Lists embed.FS
+
+// Surrogates are Polaris's own stand-in scripts (surrogates/NAME.js) that
+// a blocked tracker script is answered with when a rule asks for one
+// (EasyPrivacy's $redirect=, the Tracker Data Set's surrogates): they
+// keep the page's own code working (calling its callbacks) and record
+// nothing. The line "// names: a b c" of each file says which resource
+// names it answers to.
+//
+//go:embed surrogates/*.js
+var Surrogates embed.FS

@@ -122,6 +122,9 @@ type blockPageData struct {
 	OnceURL  string // the confirmation page of "allow once"
 	SiteURL  string // the confirmation page of "always allow"; "" hides the button
 	Minutes  int
+	// Destination is where the blocked link was going (a click tracker's
+	// destination), "" when it names none.
+	Destination string
 }
 
 // blockPageResponse is the page shown instead of a blocked page load.
@@ -136,9 +139,11 @@ func (p *Proxy) blockPageResponse(r *http.Request, v blocklist.Verdict, info *re
 		List:     v.List,
 		Category: v.Category,
 		Owner:    v.Owner,
-		CNAME:    v.CNAME,
-		OnceURL:  p.confirmURL(r, "once", info.host, full),
-		Minutes:  int(p.blk.cfg.AllowOnceFor / time.Minute),
+		// Where the link leads, so the user can go there without the tracker.
+		Destination: linkDestination(r),
+		CNAME:       v.CNAME,
+		OnceURL:     p.confirmURL(r, "once", info.host, full),
+		Minutes:     int(p.blk.cfg.AllowOnceFor / time.Minute),
 	}
 	if p.blk.cfg.AllowSite != nil {
 		d.SiteURL = p.confirmURL(r, "site", d.Site, full)

@@ -118,9 +118,13 @@ func (p *Proxy) onRequest(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request
 	info.st = st
 	r = withRecord(r, &info)
 	st.policy.applySignals(r.Header, &info)
+	if resp := p.debounce(r, st.policy, &info); resp != nil {
+		return r, resp
+	}
 	if resp := p.block(r, st.policy, &info); resp != nil {
 		return r, resp
 	}
+	p.removeParams(r, st.policy, &info)
 	if site := info.siteDomain(); site != "" {
 		r = r.WithContext(withSite(r.Context(), site))
 	}

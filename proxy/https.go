@@ -62,6 +62,10 @@ type HTTPSPolicy struct {
 	// AMP viewer links (google.*/amp/s/..., *.ampproject.org/v/s/...), by
 	// redirecting to the cleaned address.
 	StripParams bool
+	// SkipRedirectors sends a page load of a known redirector (a click
+	// tracker such as google.com/url?q=...) straight to its destination;
+	// it works with StripParams.
+	SkipRedirectors bool
 	// TrackingParams are the parameter names removed (exact; a trailing "*"
 	// is a prefix); nil uses the built-in list (assets/https/tracking-params.txt).
 	// Parameters named by the matcher's lists (Matcher.DDGLinks) are
@@ -187,6 +191,15 @@ func (p *Proxy) cleanLink(r *http.Request, info *requestInfo, st *httpsState, li
 	}
 	q, changed := st.params.strip(r.URL.RawQuery)
 	q, more := links.stripParams(q)
+	if m := p.stateFor(info).matcher.matcher(); m.HasRemoveParams() && q != "" {
+		u := *r.URL
+		u.RawQuery = q
+		rr := *r
+		rr.URL, rr.RequestURI = &u, ""
+		if q2, listed := p.cleanQuery(m, &rr, info); listed {
+			q, more = q2, true
+		}
+	}
 	if !changed && !more {
 		return nil
 	}

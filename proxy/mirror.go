@@ -132,6 +132,16 @@ const noMirrorFor = 10 * time.Minute
 func (u *upstreamTLS) handshake(ctx context.Context, raw net.Conn, host string, hello *clientHello, h1 bool, ech []byte, redial func() (net.Conn, error)) (net.Conn, string, error) {
 	if hello != nil && !u.mirrorOff(host) {
 		c, proto, err := u.mirrored(ctx, raw, host, hello, h1, ech)
+		if ech != nil && isCertError(err) {
+			// uTLS reports a server's rejection of ECH as a certificate
+			// error (the outer certificate, for the public name, checked
+			// against the inner name); Go's TLS tells a rejection, with
+			// the server's retry configurations, from a bad certificate.
+			if raw, err = redial(); err != nil {
+				return nil, "", err
+			}
+			return u.goHandshake(ctx, raw, host, hello, h1, ech)
+		}
 		if err == nil || !mirrorFailure(err) {
 			return c, proto, err
 		}
@@ -193,7 +203,7 @@ func (u *upstreamTLS) mirrored(ctx context.Context, raw net.Conn, host string, h
 	}
 	if err := uHandshake(ctx, uc); err != nil {
 		raw.Close()
-		if isCertError(err) || isNetError(err) {
+		if _, ech := echRejected(err); ech || isCertError(err) || isNetError(err) {
 			return nil, "", err
 		}
 		return nil, "", &mirrorError{err}
@@ -287,4 +297,25 @@ func isNetError(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// echRejected reports whether err is a server's rejection of ECH, with the
+// configurations it sent for a retry (nil for none).
+func echRejected(err error) ([]byte, bool) {
+	var ue *utls.ECHRejectionError
+	var ge *tls.ECHRejectionError
+	switch {
+	case errors.As(err, &ue):
+		return nonEmpty(ue.RetryConfigList), true
+	case errors.As(err, &ge):
+		return nonEmpty(ge.RetryConfigList), true
+	}
+	return nil, false
+}
+
+func nonEmpty(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -77,6 +78,8 @@ type exchange struct {
 	sent     http.Header // what the origin received; nil when it was not reached
 	received http.Header // the answer's headers as the client got them
 	status   int
+	body     string // the answer's body
+	url      string // the address the origin received
 }
 
 // send sends a browser's request for target of type typ from a page at site
@@ -105,15 +108,16 @@ func (rig *stealthRig) send(t testing.TB, target, site, typ string, h, respond h
 		t.Fatalf("GET %s from %s: %v", target, site, err)
 	}
 	defer resp.Body.Close()
-	ex := exchange{received: resp.Header, status: resp.StatusCode}
+	body, _ := io.ReadAll(resp.Body)
+	ex := exchange{received: resp.Header, status: resp.StatusCode, body: string(body)}
 	if rig.hits.Load() == before {
 		return ex
 	}
 	var e echo
-	if err := json.NewDecoder(resp.Body).Decode(&e); err != nil {
+	if err := json.Unmarshal(body, &e); err != nil {
 		t.Fatalf("GET %s: the origin's echo: %v", target, err)
 	}
-	ex.sent = e.Header
+	ex.sent, ex.url = e.Header, e.URL
 	return ex
 }
 

@@ -155,7 +155,23 @@ func (u *upstream) dialTLS(ctx context.Context, addr string, h1 bool) (net.Conn,
 	if mc, _ := ctx.Value(mitmConnKey{}).(*mitmConn); mc != nil {
 		hello = mc.clientHello(u.rt.p.cfg.Logf)
 	}
-	return u.tls.handshake(ctx, raw, host, hello, h1, u.rt.echConfigs(ctx, host), redial)
+	ech := u.rt.echConfigs(ctx, host)
+	c, proto, err := u.tls.handshake(ctx, raw, host, hello, h1, ech, redial)
+	if retry, rejected := echRejected(err); rejected && ech != nil {
+		// The server turned the configuration down (its keys changed
+		// since the DNS answer): once more with the configurations it
+		// sent back, or, when it sent none (ECH switched off, a signal
+		// authenticated by its certificate for the public name), without
+		// ECH, as a browser does (RFC 9849 §6.1.6).
+		if retry == nil {
+			u.rt.p.cfg.Logf("HTTPS filtering: %s turned Encrypted Client Hello off; connecting without it", host)
+		}
+		if raw, err = redial(); err != nil {
+			return nil, "", err
+		}
+		c, proto, err = u.tls.handshake(ctx, raw, host, hello, h1, retry, redial)
+	}
+	return c, proto, err
 }
 
 // dialH1 is the HTTP/1.1 pool's TLS dialer.

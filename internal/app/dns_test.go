@@ -5,7 +5,6 @@ package app
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -17,16 +16,12 @@ import (
 	"testing"
 
 	"polaris/internal/resolver/dnstest"
+	"polaris/internal/testenv"
 )
 
 // noPlainDNS is a system resolver that fails the test on any lookup (a
 // name that would go out in the clear).
-func noPlainDNS(t *testing.T) *net.Resolver {
-	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		t.Errorf("a plain DNS lookup happened with encrypted DNS on (%s %s)", network, addr)
-		return nil, errors.New("no plain DNS here")
-	}}
-}
+func noPlainDNS(t *testing.T) *net.Resolver { return testenv.NoDNS(t, "with encrypted DNS on") }
 
 // encryptedDNSApp runs an App whose encrypted resolver is srv over proto,
 // with a system resolver (Polaris's and Go's default) that fails the test
@@ -185,5 +180,38 @@ func TestEncryptedDNSOffIsTheSystem(t *testing.T) {
 	}
 	if snap := a.Snapshot().DNS; snap.Encrypted {
 		t.Errorf("Snapshot().DNS = %+v: encrypted by default", snap)
+	}
+}
+
+// TestEncryptedDNSUnusedInTorMode: with Tor on, the encrypted resolver is
+// asked nothing (Tor resolves at the exit), not even for uncloaking; while
+// this tor cannot start, requests get Tor's fail-closed page.
+func TestEncryptedDNSUnusedInTorMode(t *testing.T) {
+	broken := filepath.Join(t.TempDir(), "tor")
+	script := "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'Tor version 0.4.9.11.'; exit 0; fi\nexit 1\n"
+	if err := os.WriteFile(broken, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	srv := dnstest.Start(t, "site.test. 300 IN A 127.0.0.1", "metrics.site.test. 300 IN CNAME t.tracker.test.")
+	a := encryptedDNSApp(t, srv, dnstest.DoH)
+	for _, kv := range [][2]string{{"tor.binary", broken}, {"tor", "on"}} {
+		if err := a.Set(context.Background(), kv[0], kv[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := proxyClient(a.Snapshot().Proxy.Listen, nil)
+	for _, u := range []string{"http://site.test/", "http://metrics.site.test/c.js"} {
+		if code, body := fetch(t, c, u, map[string]string{"Referer": "http://site.test/"}); code != 503 || !strings.Contains(body, "Tor is not connected") {
+			t.Errorf("GET %s in Tor mode = %d %.200q, want Tor's fail-closed page", u, code, body)
+		}
+	}
+	if _, err := connect(t, a.Snapshot().Proxy.Listen, "site.test:443"); !strings.Contains(err, "503") {
+		t.Errorf("CONNECT in Tor mode = %s, want 503", err)
+	}
+	if q := srv.Queries(); len(q) != 0 {
+		t.Errorf("the encrypted resolver was asked in Tor mode: %v", q)
+	}
+	if snap := a.Snapshot().DNS; snap.Encrypted {
+		t.Errorf("Snapshot().DNS = %+v: says encrypted DNS is in use in Tor mode", snap)
 	}
 }

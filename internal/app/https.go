@@ -142,6 +142,7 @@ func httpsPolicyFrom(s settings.Settings, passThrough []string) proxy.HTTPSPolic
 		First:             s.HTTPS.First,
 		TrimReferrer:      s.HTTPS.TrimReferrer,
 		StripParams:       s.HTTPS.StripParams,
+		SkipRedirectors:   s.HTTPS.SkipRedirectors,
 		Unprotected:       s.Blocking.Allowlist,
 		CheckSites:        s.Signals.CheckSites,
 		// SameOwner is left to the proxy: sites of one owner are one party

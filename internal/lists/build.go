@@ -118,6 +118,7 @@ func (e *Engine) Rebuild(ctx context.Context) error {
 	var m *blocklist.Matcher
 	if len(lists) > 0 {
 		var err error
+		lists = append([]*blocklist.List{SurrogateList()}, lists...)
 		m, err = blocklist.Compile(lists, blocklist.Options{OwnerParties: s.Blocking.OwnerParties})
 		if err != nil {
 			e.cfg.Notice(status.Error, "Polaris could not build its blocklists (it keeps the ones in force): %v", err)

@@ -20,16 +20,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"polaris/internal/resolver/dnstest"
+	"polaris/internal/testenv"
 )
 
 // noPlain is a system resolver that fails the test on any lookup that
 // would leave this machine in the clear.
-func noPlain(t *testing.T) *net.Resolver {
-	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		t.Errorf("a plain DNS lookup was made (%s %s)", network, addr)
-		return nil, errors.New("no plain DNS in this test")
-	}}
-}
+func noPlain(t *testing.T) *net.Resolver { return testenv.NoDNS(t, "in the clear") }
 
 var loop4 = netip.MustParseAddr("127.0.0.1")
 

@@ -28,6 +28,9 @@ type HTTPS struct {
 	TrimReferrer bool
 	// StripParams removes tracking parameters (utm_*, fbclid, ...) from navigations.
 	StripParams bool
+	// SkipRedirectors sends links through known redirectors (click
+	// trackers) straight to their destination.
+	SkipRedirectors bool
 }
 
 var httpsKeys = []Key{
@@ -57,4 +60,6 @@ var httpsKeys = []Key{
 		func(s *Settings) *bool { return &s.HTTPS.TrimReferrer }),
 	boolKey("urls.strip-params", "remove tracking parameters such as utm_source and fbclid from links (on|off)",
 		func(s *Settings) *bool { return &s.HTTPS.StripParams }),
+	boolKey("urls.skip-redirectors", "go straight to where links through click trackers such as google.com/url lead (with urls.strip-params) (on|off)",
+		func(s *Settings) *bool { return &s.HTTPS.SkipRedirectors }),
 }

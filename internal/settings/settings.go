@@ -77,6 +77,7 @@ func Default() Settings {
 			DefaultExclusions: true,
 			TrimReferrer:      true,
 			StripParams:       true,
+			SkipRedirectors:   true,
 		},
 		Stealth: Stealth{
 			TrackerCookies:         true,
