@@ -51,6 +51,7 @@ func (p *page) confirmButton(button string) string {
 }
 
 func TestBlockPageButtonsInBrowsers(t *testing.T) {
+	t.Parallel()
 	w := sharedWeb(t)
 	type pair struct{ once, site *site }
 	trackers := map[string]pair{}
@@ -161,6 +162,7 @@ func attackScript(blockedURL, site string) string {
 // A blocked site's own script cannot allow itself, before or after the
 // user pressed "Allow once" on its block page.
 func TestBlockedSiteCannotAllowItself(t *testing.T) {
+	t.Parallel()
 	w := sharedWeb(t)
 	evil := map[string]*site{}
 	var rules []string

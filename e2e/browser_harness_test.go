@@ -14,6 +14,7 @@ import (
 )
 
 func TestBrowserHarness(t *testing.T) {
+	t.Parallel()
 	w := sharedWeb(t)
 	px := browserPolaris(t, "https.filter", "on")
 	forEachBrowser(t, px.addr, func(t *testing.T, p *page) {

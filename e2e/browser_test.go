@@ -61,8 +61,11 @@ var browserSet struct {
 // browserNames are the browsers every browser test runs in.
 var browserNames = []string{"chromium", "firefox"}
 
-// forEachBrowser runs body as a subtest per browser ("chromium",
-// "firefox"), each with a page through proxyAddr ("" for none).
+// forEachBrowser runs body as a subtest per browser ("chromium", then
+// "firefox"), each with a page through proxyAddr ("" for none), and returns
+// when both are done. A browser test may call t.Parallel itself to overlap
+// with other tests: Chromium pages are independent; Firefox pages take
+// turns (openPage).
 func forEachBrowser(t *testing.T, proxyAddr string, body func(t *testing.T, p *page)) {
 	t.Helper()
 	for _, name := range browserNames {

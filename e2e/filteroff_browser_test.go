@@ -13,9 +13,11 @@ import (
 )
 
 func TestFilterOffReachesOpenConnections(t *testing.T) {
+	t.Parallel()
 	w := sharedWeb(t)
 	for _, b := range browserNames {
 		t.Run(b, func(t *testing.T) {
+			t.Parallel()
 			px := browserPolaris(t, "https.filter", "on", "dnt", "1")
 			p := openPage(t, b, px.addr)
 			s := w.newSite(t, "keepalive", sitePlain)

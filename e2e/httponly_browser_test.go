@@ -13,6 +13,7 @@ import (
 )
 
 func TestHTTPOnlySitesLoadOverHTTP(t *testing.T) {
+	t.Parallel()
 	w := sharedWeb(t)
 	px := browserPolaris(t, "https.filter", "on")
 	for _, kind := range []struct {

@@ -269,6 +269,23 @@ func (w *web) newSite(t testing.TB, label string, kind siteKind) *site {
 	return s
 }
 
+// namedSite makes a site with exactly the host name host (a real name,
+// e.g. a search engine's: it resolves only inside the namespace). A test
+// that uses it must be the only one to.
+func (w *web) namedSite(t testing.TB, host string, kind siteKind) *site {
+	host = strings.ToLower(host)
+	s := &site{Host: host, Kind: kind, w: w, mux: http.NewServeMux(), seen: make(chan struct{})}
+	s.defaults()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.sites[host] != nil {
+		t.Fatalf("namedSite: %s is taken", host)
+	}
+	w.sites[host] = s
+	setDNS(host, netip.MustParseAddr(kindAddr[kind]))
+	return s
+}
+
 // alias makes s answer host too (e.g. "www."+s.Host).
 func (w *web) alias(s *site, host string) {
 	host = strings.ToLower(host)

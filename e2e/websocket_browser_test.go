@@ -9,6 +9,7 @@ package e2e
 import "testing"
 
 func TestWebSocketToBlockedHostIsBlocked(t *testing.T) {
+	t.Parallel()
 	w := sharedWeb(t)
 	sites := map[string]*site{}
 	trackers := map[string]*site{}

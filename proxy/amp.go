@@ -70,10 +70,7 @@ func (p *Proxy) ampCanonical(resp *http.Response, req *http.Request) *http.Respo
 	if enc != "" && enc != "identity" && enc != "gzip" {
 		return nil
 	}
-	host, referrer := normHost(req.URL.Hostname()), refererHost(req)
-	if info := recordOf(req); info != nil {
-		referrer = info.refHost
-	}
+	host, referrer := normHost(req.URL.Hostname()), refererHostOf(req)
 	links := state.matcher.linkRules()
 	if st.exempt(host, referrer) || links.ampExempt(host, "", referrer) || !isAMPCandidate(req.URL, &st.unprotected, links) {
 		return nil

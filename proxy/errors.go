@@ -38,15 +38,21 @@ func failure(host string, err error) (int, pageData) {
 	var hostErr x509.HostnameError
 	var invalid x509.CertificateInvalidError
 	var netErr net.Error
+	var weak *weakKeyError
 	switch {
 	case errors.As(err, &ref):
 		return ref.Code, refusalPage(host, ref)
+	case errors.Is(err, errSlowBody):
+		d.Title = "The request was sent too slowly"
+		d.Text = fmt.Sprintf("What was being sent to %s stopped coming (or came too slowly), so Polaris gave up on it.", host)
+		d.Hint = "Try again. If this computer's network is very slow or busy, wait until it is not."
+		return http.StatusRequestTimeout, d
 	case errors.As(err, &dnsErr):
 		d.Title = "Site not found"
 		d.Text = fmt.Sprintf("Polaris could not find the server %s: its name does not resolve to an address.", host)
 		d.Hint = "Check the address for typing mistakes, and that this computer is connected."
 		return http.StatusBadGateway, d
-	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &invalid):
+	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &invalid), errors.As(err, &weak):
 		return http.StatusBadGateway, certFailurePage(host, err)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout(),
 		strings.Contains(err.Error(), "timeout awaiting response headers"):

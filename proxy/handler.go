@@ -20,6 +20,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = r.WithContext(withClient(r.Context(), r.RemoteAddr))
+	if b := p.boundBody(w, r); b != nil {
+		defer b.finish()
+	}
 	if p.isLocal(r) {
 		p.serveLocal(w, r)
 		return
@@ -195,5 +198,6 @@ func (p *Proxy) onResponse(resp *http.Response, ctx *goproxy.ProxyCtx) *http.Res
 	}
 	removeHopByHop(resp.Header, resp.StatusCode == http.StatusSwitchingProtocols && isWebSocket(resp.Header))
 	applyStealthResponse(resp, ctx, time.Now())
+	p.injectSignals(resp, ctx)
 	return p.afterResponse(resp, ctx)
 }

@@ -192,6 +192,7 @@ func (u *upstreamTLS) mirrored(ctx context.Context, raw net.Conn, host string, h
 		OmitEmptyPsk:                       true,
 		PreferSkipResumptionOnNilExtension: true,
 		EncryptedClientHelloConfigList:     ech,
+		VerifyConnection:                   verifyUTLS,
 	}
 	if ech != nil && !slices.ContainsFunc(spec.Extensions, isECHExt) {
 		spec.Extensions = slices.Insert(spec.Extensions, max(0, len(spec.Extensions)-1), utls.TLSExtension(utls.BoringGREASEECH()))
@@ -259,6 +260,7 @@ func (u *upstreamTLS) goHandshake(ctx context.Context, raw net.Conn, host string
 		NextProtos:                     protos,
 		ClientSessionCache:             u.goTLS,
 		EncryptedClientHelloConfigList: ech,
+		VerifyConnection:               verifyGo,
 	})
 	if err := tc.HandshakeContext(ctx); err != nil {
 		raw.Close()
@@ -283,7 +285,8 @@ func isCertError(err error) bool {
 	var unknown x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var invalid x509.CertificateInvalidError
-	return errors.As(err, &ucv) || errors.As(err, &cv) || errors.As(err, &unknown) || errors.As(err, &hostErr) || errors.As(err, &invalid)
+	var weak *weakKeyError
+	return errors.As(err, &ucv) || errors.As(err, &cv) || errors.As(err, &unknown) || errors.As(err, &hostErr) || errors.As(err, &invalid) || errors.As(err, &weak)
 }
 
 // isNetError reports whether err came from the connection rather than

@@ -264,6 +264,7 @@ func (p *Proxy) splice(req *http.Request, client net.Conn, hostport string) {
 		p.cfg.Logf("CONNECT %s: %v", hostport, err)
 		return
 	}
+	up = newTunnelConn(up, p.cfg.HalfClosedTimeout)
 	defer up.Close()
 	done := make(chan struct{}, 2)
 	go func() { io.Copy(up, client); closeWrite(up); done <- struct{}{} }()
@@ -362,6 +363,9 @@ func (p *Proxy) serveMITM(w http.ResponseWriter, r *http.Request) {
 	p.requests.Add(1)
 	r.RemoteAddr = mc.remote
 	r = r.WithContext(withClient(r.Context(), mc.remote))
+	if b := p.boundBody(w, r); b != nil {
+		defer b.finish()
+	}
 	if r.Method == http.MethodConnect {
 		p.writePage(w, r, http.StatusMethodNotAllowed, pageData{
 			Title: "Bad request", Text: "A CONNECT request cannot be sent inside an HTTPS connection.", Host: mc.host,
@@ -452,8 +456,9 @@ func certFailurePage(host string, err error) pageData {
 	var unknown x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var invalid x509.CertificateInvalidError
-	var why string
+	why := certWeakness(err)
 	switch {
+	case why != "":
 	case errors.As(err, &hostErr):
 		why = fmt.Sprintf("its certificate is for another site (%s), not for %s", certNames(hostErr.Certificate), host)
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:

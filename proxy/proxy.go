@@ -28,12 +28,11 @@ import (
 
 // Defaults for the zero values of Config's limits.
 const (
-	DefaultReadHeaderTimeout     = 15 * time.Second
-	DefaultIdleTimeout           = 120 * time.Second
-	DefaultMaxHeaderBytes        = 64 << 10
-	DefaultDialTimeout           = 30 * time.Second
-	DefaultResponseHeaderTimeout = 120 * time.Second
-	DefaultTLSHandshakeTimeout   = 20 * time.Second
+	DefaultReadHeaderTimeout   = 15 * time.Second
+	DefaultIdleTimeout         = 120 * time.Second
+	DefaultMaxHeaderBytes      = 64 << 10
+	DefaultDialTimeout         = 30 * time.Second
+	DefaultTLSHandshakeTimeout = 20 * time.Second
 )
 
 // DialFunc opens an upstream connection. addr is "host:port" with the host
@@ -86,11 +85,25 @@ type Config struct {
 	// site publishes about DNT and GPC (HTTPSPolicy.CheckSites).
 	OnSiteChecked func(status.SiteAnswer)
 
-	ReadHeaderTimeout     time.Duration
-	IdleTimeout           time.Duration
-	MaxHeaderBytes        int
-	DialTimeout           time.Duration
+	ReadHeaderTimeout time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+	DialTimeout       time.Duration
+	// ResponseHeaderTimeout bounds the wait for an upstream's answer; 0
+	// (the default) waits as long as the client does, as a direct
+	// connection would: long polls and slow streams are the site's
+	// business. What bounds Polaris instead: a request ends when its
+	// client goes away (its context), dead upstream peers are found by TCP
+	// keepalives and HTTP/2 pings, and every wait holds only the client's
+	// own connection.
 	ResponseHeaderTimeout time.Duration
+
+	// HalfClosedTimeout bounds a tunnel once one side has finished: the
+	// other direction is closed when it stays silent this long.
+	HalfClosedTimeout time.Duration
+	// BodyTimeout is how long Polaris waits for a request body's first
+	// bytes; each BodyMinRate bytes received earn a second more (body.go).
+	BodyTimeout time.Duration
 
 	// Block configures tracker blocking (see SetMatcher).
 	Block BlockConfig
@@ -169,14 +182,17 @@ func setDefaults(cfg *Config) {
 	if cfg.IdleTimeout == 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
 	}
+	if cfg.HalfClosedTimeout == 0 {
+		cfg.HalfClosedTimeout = DefaultHalfClosedTimeout
+	}
+	if cfg.BodyTimeout == 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
 	if cfg.MaxHeaderBytes == 0 {
 		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
 	if cfg.DialTimeout == 0 {
 		cfg.DialTimeout = DefaultDialTimeout
-	}
-	if cfg.ResponseHeaderTimeout == 0 {
-		cfg.ResponseHeaderTimeout = DefaultResponseHeaderTimeout
 	}
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
@@ -203,7 +219,7 @@ func (p *Proxy) newGoproxy() *goproxy.ProxyHttpServer {
 		if err != nil {
 			return nil, &dialError{err}
 		}
-		return c, nil
+		return newTunnelConn(c, p.cfg.HalfClosedTimeout), nil
 	}
 	gp.ConnectionErrHandler = p.writeConnectError
 	gp.OnRequest().DoFunc(p.onRequest)
@@ -231,6 +247,7 @@ func (p *Proxy) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", p.cfg.Listen, err)
 	}
+	p.conns.halfIdle = p.cfg.HalfClosedTimeout
 	p.ln = &trackingListener{Listener: ln, set: &p.conns}
 	p.running.Store(true)
 	p.startHTTPS()
@@ -328,9 +345,10 @@ func trimNewline(b []byte) string {
 // connSet tracks the client connections so Shutdown can close the ones the
 // HTTP server no longer owns (hijacked tunnels).
 type connSet struct {
-	mu sync.Mutex
-	m  map[*trackedConn]struct{}
-	n  atomic.Int64
+	halfIdle time.Duration // Config.HalfClosedTimeout
+	mu       sync.Mutex
+	m        map[*trackedConn]struct{}
+	n        atomic.Int64
 }
 
 func (s *connSet) add(c *trackedConn) {
@@ -476,6 +494,7 @@ type trackedConn struct {
 	mitm     atomic.Int32           // mitmNone, or the state of an intercepted connection
 	mitmHost atomic.Pointer[string] // the host of an intercepted connection
 	stale    atomic.Bool            // intercepted, and the settings no longer would (interception.go)
+	half     halfClosed             // armed once the tunnel's other direction ended (tunnel.go)
 }
 
 // States of an intercepted connection (trackedConn.mitm).
@@ -486,6 +505,7 @@ const (
 )
 
 func (c *trackedConn) Read(b []byte) (int, error) {
+	c.half.beforeRead(c.Conn)
 	n, err := c.Conn.Read(b)
 	if n > 0 {
 		c.inBurst.Add(int64(n))
@@ -520,7 +540,10 @@ func (c *trackedConn) Close() error {
 	return c.Conn.Close()
 }
 
+// CloseWrite forwards the end of a tunnel's upstream direction; the
+// client's direction then gets the half-closed timeout (tunnel.go).
 func (c *trackedConn) CloseWrite() error {
+	c.half.arm(c.Conn, c.set.halfIdle)
 	if tc, ok := c.Conn.(*net.TCPConn); ok {
 		return tc.CloseWrite()
 	}

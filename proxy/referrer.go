@@ -58,6 +58,15 @@ func (st *httpsState) sameOwner(info *requestInfo, a, b string) bool {
 	return m != nil && m.SameParty(a, b)
 }
 
+// refererHostOf is the host of r's Referer: from its record, parsed once,
+// else parsed now.
+func refererHostOf(r *http.Request) string {
+	if info := recordOf(r); info != nil {
+		return info.refHost
+	}
+	return refererHost(r)
+}
+
 // refererHost is the host of r's Referer, lower case, or "".
 func refererHost(r *http.Request) string {
 	ref := r.Header.Get("Referer")
@@ -74,4 +83,45 @@ func originOf(raw string) string {
 		return ""
 	}
 	return strings.ToLower(u.Scheme) + "://" + u.Host + "/"
+}
+
+// Search results pages. Trimming the Referer header is not enough: a page
+// that asks browsers for full referrers (Referrer-Policy: unsafe-url or
+// no-referrer-when-downgrade) hands its address, search terms included, to
+// the next site's document.referrer. So a search engine's answer that
+// Polaris sees (plain HTTP, filtered HTTPS) and whose policy would leak gets
+// strict-origin-when-cross-origin, the browsers' own default: another site
+// sees the engine's origin at most. A policy the page sets in its HTML (a
+// <meta name="referrer"> tag, a link's referrerpolicy attribute) and pages
+// in tunnels Polaris does not open are out of its reach (docs/HTTPS.md).
+
+// leakyReferrerPolicies send a page's full address to other sites.
+var leakyReferrerPolicies = map[string]bool{"unsafe-url": true, "no-referrer-when-downgrade": true}
+
+// knownReferrerPolicies are the tokens browsers understand; the last one
+// of a list wins.
+var knownReferrerPolicies = map[string]bool{
+	"no-referrer": true, "no-referrer-when-downgrade": true, "same-origin": true, "origin": true,
+	"strict-origin": true, "origin-when-cross-origin": true, "strict-origin-when-cross-origin": true, "unsafe-url": true,
+}
+
+// tightenSearchReferrer sets a strict Referrer-Policy on a search engine's
+// answer whose own policy is missing or would leak its address.
+func (p *Proxy) tightenSearchReferrer(resp *http.Response, req *http.Request) {
+	host := normHost(req.URL.Hostname())
+	state := p.stateOf(req)
+	if !isSearchEngine(host) || !state.policy.Protection || state.https.exempt(host, "") {
+		return
+	}
+	effective := ""
+	for _, v := range resp.Header.Values("Referrer-Policy") {
+		for _, tok := range strings.Split(v, ",") {
+			if tok = strings.ToLower(strings.TrimSpace(tok)); knownReferrerPolicies[tok] {
+				effective = tok
+			}
+		}
+	}
+	if effective == "" || leakyReferrerPolicies[effective] {
+		resp.Header.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	}
 }

@@ -193,6 +193,11 @@ func (rt *route) echConfigs(ctx context.Context, host string) []byte {
 	return rt.ECHConfigs(ctx, host)
 }
 
+// oldRouteDrain is when a replaced route's pool is closed again, for the
+// connections that requests in flight gave back to it meanwhile (later
+// ones close when idle, after the pool's idle timeout).
+const oldRouteDrain = 2 * time.Minute
+
 // SetRoute changes how upstream connections are made, the rest of the
 // state staying as it is (the app changes the whole state with SetState).
 // From the moment it returns no request goes out and no tunnel is opened
@@ -218,9 +223,9 @@ func (p *Proxy) ResetConnections() {
 	p.afterDrain(old.route.close)
 }
 
-// afterDrain runs f once the requests in flight now have had their
-// answers' headers (Config.ResponseHeaderTimeout).
-func (p *Proxy) afterDrain(f func()) { time.AfterFunc(p.cfg.ResponseHeaderTimeout, f) }
+// afterDrain runs f once the requests in flight now have drained
+// (oldRouteDrain).
+func (p *Proxy) afterDrain(f func()) { time.AfterFunc(oldRouteDrain, f) }
 
 // Route returns the route in force.
 func (p *Proxy) Route() Route { return p.state.Load().route.Route }

@@ -223,10 +223,11 @@ func (p *Proxy) probeTLS(host, site string) error {
 	}
 	defer conn.Close()
 	tc := tls.Client(conn, &tls.Config{
-		ServerName: host,
-		RootCAs:    p.upstreamRoots(),
-		MinVersion: tls.VersionTLS12,
-		NextProtos: []string{"http/1.1"},
+		ServerName:       host,
+		RootCAs:          p.upstreamRoots(),
+		MinVersion:       tls.VersionTLS12,
+		NextProtos:       []string{"http/1.1"},
+		VerifyConnection: verifyGo,
 	})
 	return tc.HandshakeContext(ctx)
 }

@@ -23,6 +23,7 @@ type httpsScreen struct {
 	u *UI
 
 	search, first, referrer, params *Toggle
+	bounce                          *Toggle
 	filter, defaults                *Toggle
 
 	caState, caDetail          *widget.Label
@@ -53,6 +54,7 @@ func (h *httpsScreen) build() fyne.CanvasObject {
 	h.first = boolSetting(lang.L("HTTPS first"), func(s *settings.Settings) *bool { return &s.HTTPS.First })
 	h.referrer = boolSetting(lang.L("Hide the page you came from"), func(s *settings.Settings) *bool { return &s.HTTPS.TrimReferrer })
 	h.params = boolSetting(lang.L("Remove tracking codes from links"), func(s *settings.Settings) *bool { return &s.HTTPS.StripParams })
+	h.bounce = boolSetting(lang.L("Skip click trackers"), func(s *settings.Settings) *bool { return &s.HTTPS.SkipRedirectors })
 	secure := section(lang.L("Safer connections"), "",
 		switchRow(lang.L("Always use HTTPS for search engines"),
 			lang.L("Searches typed as plain http:// on Google, Bing, DuckDuckGo and others go to their secure address, so nobody on your network can read what you search for."), h.search),
@@ -64,7 +66,10 @@ func (h *httpsScreen) build() fyne.CanvasObject {
 			lang.L("When you follow a link, the next site learns only which site you came from, not which page. Your search terms never leave the search engine."), h.referrer),
 		widget.NewSeparator(),
 		switchRow(lang.L("Remove tracking codes from links"),
-			lang.L("Codes such as utm_source or fbclid, added to links to follow where you click, are removed."), h.params))
+			lang.L("Codes such as utm_source or fbclid, added to links to follow where you click, are removed."), h.params),
+		widget.NewSeparator(),
+		switchRow(lang.L("Skip click trackers"),
+			lang.L("A link that goes through a click counter (google.com/url, l.facebook.com, out.reddit.com and others) goes straight to where it leads. Works with removing tracking codes; on HTTPS links only while Polaris looks inside secure connections."), h.bounce))
 
 	h.filter = NewToggle(lang.L("Look inside secure connections"), h.filterChanged)
 	h.caState = strong("")
@@ -122,6 +127,7 @@ func (h *httpsScreen) update() {
 	h.first.SetOn(set.First)
 	h.referrer.SetOn(set.TrimReferrer)
 	h.params.SetOn(set.StripParams)
+	h.bounce.SetOn(set.SkipRedirectors)
 	h.filter.SetOn(set.Filter)
 	h.defaults.SetOn(set.DefaultExclusions)
 

@@ -25,6 +25,7 @@ type signalsScreen struct {
 	dnt        *widget.RadioGroup
 	dntOptions []string
 	gpc, check *Toggle
+	inPage     *Toggle
 	exceptions *fyne.Container
 	addExc     *widget.Button
 
@@ -64,6 +65,9 @@ func (s *signalsScreen) build() fyne.CanvasObject {
 	s.gpc = NewToggle(lang.L("Global Privacy Control"), func(on bool) {
 		u.change(func(st *settings.Settings) error { st.Signals.GPC = on; return nil })
 	})
+	s.inPage = NewToggle(lang.L("Tell the page's scripts too"), func(on bool) {
+		u.change(func(st *settings.Settings) error { st.Stealth.PageSignals = on; return nil })
+	})
 	s.check = NewToggle(lang.L("Check what sites answer"), func(on bool) {
 		u.change(func(st *settings.Settings) error { st.Signals.CheckSites = on; return nil })
 	})
@@ -71,8 +75,11 @@ func (s *signalsScreen) build() fyne.CanvasObject {
 		switchRow(lang.L("Tell sites not to sell or share my data"),
 			lang.L("Sends the Global Privacy Control signal. In California, Colorado and a growing number of places, sites must treat it as a legal opt-out."), s.gpc),
 		widget.NewSeparator(),
+		switchRow(lang.L("Tell the page's scripts too"),
+			lang.L("Consent banners read the signals from the page, not from the request: Polaris adds a tiny script that tells them. On HTTPS sites only while Polaris looks inside secure connections."), s.inPage),
+		widget.NewSeparator(),
 		switchRow(lang.L("Check what sites answer"),
-			lang.L("Polaris asks each site you visit, once per session and without cookies, whether it says it honours these signals. Nothing else is sent."), s.check))
+			lang.L("Polaris asks each site you visit, once per session and without cookies, whether it says it honours these signals. It asks as your browser would, and never while Tor is on."), s.check))
 
 	s.exceptions = container.NewVBox()
 	s.addExc = widget.NewButtonWithIcon(lang.L("Add an exception…"), theme.ContentAddIcon(), func() { s.editException(nil) })
@@ -97,6 +104,7 @@ func (s *signalsScreen) update() {
 	s.dnt.SetSelected(s.dntOptions[dntIndex(set.DNT)])
 	s.gpc.SetOn(set.GPC)
 	s.check.SetOn(set.CheckSites)
+	s.inPage.SetOn(s.u.set.Stealth.PageSignals)
 
 	key := fmt.Sprint(set.Exceptions)
 	if key == s.shownExc && s.exceptions.Objects != nil {

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"polaris/internal/settings"
+	"polaris/internal/status"
 )
 
 // Every switch of the tab changes its setting; the lifetime choices and a
@@ -57,5 +58,45 @@ func TestStealthTab(t *testing.T) {
 	h.settle()
 	if exc := lastApply(t, got).Stealth.Exceptions; len(exc) != 0 {
 		t.Errorf("after Remove the exceptions are %v", exc)
+	}
+	test.Type(s.jsEntry, "reader.example")
+	test.Tap(s.jsAdd)
+	h.settle()
+	if js := lastApply(t, got).Stealth.NoScript; len(js) != 1 || js[0] != "reader.example" {
+		t.Errorf("sites without JavaScript applied %q, want reader.example", js)
+	}
+}
+
+// The in-page signals and click-tracker switches change their settings.
+func TestPageSignalsAndRedirectorSwitches(t *testing.T) {
+	f := newFake(t)
+	f.siteAnswers = func() ([]status.SiteAnswer, error) { return nil, nil }
+	got := f.recordApply()
+	h := newHarness(t, f, "signals")
+	var sig *signalsScreen
+	for _, d := range h.u.screens {
+		if s, ok := d.s.(*signalsScreen); ok {
+			sig = s
+		}
+	}
+	before := h.u.set.Stealth.PageSignals
+	test.Tap(sig.inPage)
+	h.settle()
+	if lastApply(t, got).Stealth.PageSignals == before {
+		t.Error("the in-page signals switch did not change signals.in-page")
+	}
+	h.u.selectScreen("https")
+	h.settle()
+	var hs *httpsScreen
+	for _, d := range h.u.screens {
+		if s, ok := d.s.(*httpsScreen); ok {
+			hs = s
+		}
+	}
+	before = h.u.set.HTTPS.SkipRedirectors
+	test.Tap(hs.bounce)
+	h.settle()
+	if lastApply(t, got).HTTPS.SkipRedirectors == before {
+		t.Error("the click trackers switch did not change urls.skip-redirectors")
 	}
 }

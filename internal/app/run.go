@@ -82,6 +82,11 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	a.setLockHeld(true) // from here to the end this process is the instance
 	defer a.setLockHeld(false)
 	defer a.serveInstance().Close() // a second start asks us to show the window
+	if n, err := raiseFileLimit(); err != nil {
+		a.log.Printf("open files: the limit could not be raised (%v); it is %d", err, n)
+	} else if n > 0 {
+		a.log.Printf("open files: up to %d", n)
+	}
 	return a.serve(ctx, lock, ready)
 }
 

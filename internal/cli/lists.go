@@ -360,11 +360,11 @@ func cmdStats(e *Env, o Options, args []string) int {
 		fmt.Fprintf(e.Stderr, "polaris: %v\n", oneLine(err))
 		return ExitError
 	}
-	printStats(e.Stdout, counts, top, days, b.RunningElsewhere())
+	printStats(e.Stdout, counts, top, days, b.RunningElsewhere(), b.Settings().HTTPS.Filter)
 	return ExitOK
 }
 
-func printStats(w io.Writer, counts []status.DayCount, top []status.TrackerCount, days int, running bool) {
+func printStats(w io.Writer, counts []status.DayCount, top []status.TrackerCount, days int, running, filtering bool) {
 	if len(counts) == 0 {
 		return
 	}
@@ -406,8 +406,13 @@ func printStats(w io.Writer, counts []status.DayCount, top []status.TrackerCount
 		}
 		tw.Flush()
 	} else if total > 0 {
-		fmt.Fprintln(w, "\nNo tracker domain kept: Polaris keeps one only when it saw which site loaded the tracker, which for")
-		fmt.Fprintln(w, "HTTPS needs HTTPS filtering (`polaris config set https.filter on`).")
+		fmt.Fprintln(w, "\nNo tracker domain kept: Polaris keeps one only when it saw which site loaded the tracker.")
+		if filtering {
+			fmt.Fprintln(w, "None of the blocked requests said so (a tunnel to a tracker that Polaris refused before seeing inside it says")
+			fmt.Fprintln(w, "only its host, e.g. for sites excluded from HTTPS filtering).")
+		} else {
+			fmt.Fprintln(w, "For HTTPS that needs HTTPS filtering (`polaris config set https.filter on`).")
+		}
 	}
 	if running {
 		fmt.Fprintln(w, "\n(The running Polaris writes its counts every 30 seconds.)")

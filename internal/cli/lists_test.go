@@ -60,3 +60,18 @@ func TestPrintLists(t *testing.T) {
 		}
 	}
 }
+
+// polaris stats asks for HTTPS filtering only when it is off (issue 13,
+// defect 9).
+func TestStatsHintFollowsFiltering(t *testing.T) {
+	day := time.Date(2026, 1, 2, 0, 0, 0, 0, time.Local)
+	counts := []status.DayCount{{Day: day, Total: 5, Requests: 50}}
+	for _, filtering := range []bool{false, true} {
+		var b bytes.Buffer
+		printStats(&b, counts, nil, 1, false, filtering)
+		asks := strings.Contains(b.String(), "https.filter on")
+		if asks == filtering {
+			t.Errorf("filtering %v: output asks to turn it on: %v\n%s", filtering, asks, b.String())
+		}
+	}
+}
