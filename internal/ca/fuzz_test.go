@@ -82,19 +82,6 @@ func FuzzParseManifest(f *testing.F) {
 	})
 }
 
-// FuzzParseProfilesINI feeds arbitrary profiles.ini files.
-func FuzzParseProfilesINI(f *testing.F) {
-	f.Add([]byte(profilesINI))
-	f.Add([]byte("[Profile0]\r\nPath=\r\n[Profile1]\nName=x\nPath=y\nIsRelative=0\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, p := range parseProfilesINI(data) {
-			if p.Path == "" || p.Name == "" {
-				t.Errorf("profile without path or name: %+v", p)
-			}
-		}
-	})
-}
-
 // FuzzParseNSSList feeds arbitrary certutil -L output.
 func FuzzParseNSSList(f *testing.F) {
 	f.Add([]byte("Certificate Nickname  Trust Attributes\n  SSL,S/MIME,JAR/XPI\n\nPolaris CA 0123  C,,\n"))

@@ -3,7 +3,6 @@
 package ca
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/pem"
@@ -14,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"polaris/internal/browsers"
 )
 
 // NSS trust flags given to the CA: a trusted CA for TLS servers only
@@ -31,195 +32,31 @@ type nssDB struct {
 	skip string
 }
 
-// mozRoot is a directory holding Firefox-family profiles.
-type mozRoot struct {
-	browser string
-	rel     string // under the home directory, slash-separated
-}
-
-// mozRoots lists where Firefox-family browsers keep profiles on goos.
-func mozRoots(goos string) []mozRoot {
-	if goos == "darwin" {
-		return []mozRoot{
-			{"Firefox", "Library/Application Support/Firefox"},
-			{"LibreWolf", "Library/Application Support/librewolf"},
-		}
-	}
-	return []mozRoot{
-		{"Firefox", ".mozilla/firefox"},
-		{"Firefox (snap)", "snap/firefox/common/.mozilla/firefox"},
-		{"Firefox (Flatpak)", ".var/app/org.mozilla.firefox/.mozilla/firefox"},
-		{"LibreWolf", ".librewolf"},
-		{"LibreWolf (Flatpak)", ".var/app/io.gitlab.librewolf-community/.librewolf"},
-	}
-}
-
-// chromiumDB is a shared NSS database of Chromium-family browsers on Linux.
-type chromiumDB struct {
-	label string
-	rel   string
-	// configs: when the database is missing, any of these directories
-	// existing means a browser that uses it is installed, so Install
-	// creates it. Chromium creates ~/.pki/nssdb itself on its first start;
-	// creating it earlier lets a never-started browser trust the CA too.
-	configs []string
-}
-
-var chromiumDBs = []chromiumDB{
-	{"Chrome/Chromium", ".pki/nssdb", []string{
-		".config/chromium", ".config/google-chrome", ".config/google-chrome-beta",
-		".config/google-chrome-unstable", ".config/BraveSoftware", ".config/microsoft-edge",
-		".config/vivaldi", ".config/opera",
-	}},
-	{"Chromium (snap)", "snap/chromium/current/.pki/nssdb", nil},
-	{"Chromium (Flatpak)", ".var/app/org.chromium.Chromium/.pki/nssdb", nil},
-	{"Chrome (Flatpak)", ".var/app/com.google.Chrome/.pki/nssdb", nil},
-	{"Brave (Flatpak)", ".var/app/com.brave.Browser/.pki/nssdb", nil},
-}
-
-// findNSSDBs lists the NSS databases under home on goos, in a stable order.
-// Windows has none (its certutil is another tool; Firefox there follows
-// the Windows store), and on macOS Chrome uses the keychain.
-func findNSSDBs(goos, home string) []nssDB {
-	if goos == "windows" {
+// findNSSDBs lists the NSS databases the browsers found under env read, in
+// a stable order (internal/browsers knows where they are). Windows has none
+// (its certutil is another tool; Firefox there follows the Windows store),
+// and on macOS Chromium-family browsers use the keychain.
+func findNSSDBs(env browsers.Env) []nssDB {
+	if env.GOOS == "windows" {
 		return nil
 	}
 	var dbs []nssDB
-	seen := map[string]bool{}
-	addDB := func(db nssDB) {
-		key := filepath.Clean(db.dir)
-		if r, err := filepath.EvalSymlinks(key); err == nil {
-			key = r
-		}
-		if !seen[key] {
-			seen[key] = true
-			dbs = append(dbs, db)
-		}
-	}
-	for _, r := range mozRoots(goos) {
-		for _, db := range mozProfiles(filepath.Join(home, filepath.FromSlash(r.rel)), r.browser) {
-			addDB(db)
-		}
-	}
-	if goos == "darwin" {
-		return dbs
-	}
-	for _, c := range chromiumDBs {
-		dir := filepath.Join(home, filepath.FromSlash(c.rel))
-		switch {
-		case fileExists(filepath.Join(dir, "cert9.db")):
-			addDB(nssDB{label: c.label, dir: dir})
-		case fileExists(filepath.Join(dir, "cert8.db")):
-			addDB(nssDB{label: c.label, dir: dir, skip: "old certificate database format (cert8.db)"})
-		case anyExists(home, c.configs):
-			addDB(nssDB{label: c.label, dir: dir, create: true})
-		}
-	}
-	return dbs
-}
-
-// mozProfiles lists the profiles of one Firefox-family root: those named in
-// profiles.ini, then any other directory holding a certificate database.
-func mozProfiles(root, browser string) []nssDB {
-	type prof struct{ name, dir string }
-	var profs []prof
-	listed := map[string]bool{}
-	if b, err := os.ReadFile(filepath.Join(root, "profiles.ini")); err == nil {
-		for _, p := range parseProfilesINI(b) {
-			dir := p.Path
-			if p.Relative || !filepath.IsAbs(dir) {
-				dir = filepath.Join(root, filepath.FromSlash(p.Path))
-			}
-			dir = filepath.Clean(dir)
-			if isDir(dir) && !listed[dir] {
-				listed[dir] = true
-				profs = append(profs, prof{p.Name, dir})
-			}
-		}
-	}
-	var extra []string
-	for _, pat := range []string{"*/cert9.db", "*/cert8.db", "Profiles/*/cert9.db", "Profiles/*/cert8.db"} {
-		m, _ := filepath.Glob(filepath.Join(root, pat))
-		for _, f := range m {
-			extra = append(extra, filepath.Dir(f))
-		}
-	}
-	sort.Strings(extra)
-	for _, dir := range extra {
-		if !listed[dir] {
-			listed[dir] = true
-			name := filepath.Base(dir)
-			if i := strings.IndexByte(name, '.'); i >= 0 && i+1 < len(name) {
-				name = name[i+1:]
-			}
-			profs = append(profs, prof{name, dir})
-		}
-	}
-	dbs := make([]nssDB, 0, len(profs))
-	for _, p := range profs {
-		db := nssDB{label: fmt.Sprintf("%s profile '%s'", browser, p.name), dir: p.dir}
-		switch {
-		case fileExists(filepath.Join(p.dir, "cert9.db")):
-		case fileExists(filepath.Join(p.dir, "cert8.db")):
-			db.skip = fmt.Sprintf("old certificate database format (cert8.db); open the profile once in a current %s", browser)
-		default:
-			db.skip = fmt.Sprintf("no certificate database yet; start %s with this profile once, then install again", browser)
+	for _, d := range browsers.Databases(browsers.List(env)) {
+		db := nssDB{label: d.Label, dir: d.Dir, create: d.Create}
+		if d.State == browsers.DBLegacy {
+			db.skip = fmt.Sprintf("old certificate database format (cert8.db); open it once in a current %s", joinOr(d.Browsers))
 		}
 		dbs = append(dbs, db)
 	}
 	return dbs
 }
 
-// iniProfile is one [ProfileN] section of profiles.ini.
-type iniProfile struct {
-	Name     string
-	Path     string
-	Relative bool
-}
-
-// parseProfilesINI reads the [Profile*] sections of a Firefox profiles.ini.
-// Sections without a Path are dropped; a missing Name uses the Path.
-func parseProfilesINI(b []byte) []iniProfile {
-	var out []iniProfile
-	var cur *iniProfile
-	flush := func() {
-		if cur != nil && cur.Path != "" {
-			if cur.Name == "" {
-				cur.Name = cur.Path
-			}
-			out = append(out, *cur)
-		}
-		cur = nil
+// joinOr says "A", "A or B".
+func joinOr(names []string) string {
+	if len(names) <= 1 {
+		return strings.Join(names, "")
 	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
-			flush()
-			if strings.HasPrefix(strings.ToLower(line), "[profile") {
-				cur = &iniProfile{Relative: true}
-			}
-			continue
-		}
-		if cur == nil {
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			continue
-		}
-		switch strings.TrimSpace(k) {
-		case "Name":
-			cur.Name = strings.TrimSpace(v)
-		case "Path":
-			cur.Path = strings.TrimSpace(v)
-		case "IsRelative":
-			cur.Relative = strings.TrimSpace(v) != "0"
-		}
-	}
-	flush()
-	return out
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // parseNSSList reads `certutil -L` output into nickname -> trust flags.
@@ -482,7 +319,7 @@ func (e *trustEnv) sweepNSS(ctx context.Context, fps, done map[string]bool) []Ch
 		return nil
 	}
 	var out []Change
-	for _, db := range findNSSDBs(e.goos, e.home) {
+	for _, db := range findNSSDBs(e.browsers()) {
 		if db.skip != "" || db.create {
 			continue
 		}
@@ -551,13 +388,4 @@ func fileExists(p string) bool {
 func isDir(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.IsDir()
-}
-
-func anyExists(home string, rels []string) bool {
-	for _, r := range rels {
-		if _, err := os.Stat(filepath.Join(home, filepath.FromSlash(r))); err == nil {
-			return true
-		}
-	}
-	return false
 }

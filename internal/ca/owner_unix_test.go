@@ -29,7 +29,7 @@ func TestRunAsRootKeepsUserOwnership(t *testing.T) {
 	for _, d := range []string{filepath.Join(home, ".config"), chromium, dataDir} {
 		os.Chown(d, uid, gid)
 	}
-	opts := TrustOptions{Dir: filepath.Join(dataDir, "share", "polaris", "ca"), Home: home}
+	opts := TrustOptions{Dir: filepath.Join(dataDir, "share", "polaris", "ca"), Home: home, SystemRoot: t.TempDir()}
 	if _, err := Install(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}

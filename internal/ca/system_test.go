@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"polaris/internal/browsers"
 )
 
 // step is one expected command and its canned result.
@@ -225,7 +227,9 @@ func TestP11KitStore(t *testing.T) {
 }
 
 func TestFindNSSDBs(t *testing.T) {
-	home := t.TempDir()
+	home, root := t.TempDir(), t.TempDir()
+	os.MkdirAll(filepath.Join(root, "usr/bin"), 0o755)
+	os.WriteFile(filepath.Join(root, "usr/bin/chromium"), []byte("ELF"), 0o755)
 	touch := func(rel string) {
 		p := filepath.Join(home, filepath.FromSlash(rel))
 		os.MkdirAll(filepath.Dir(p), 0o700)
@@ -236,13 +240,19 @@ func TestFindNSSDBs(t *testing.T) {
 	touch("snap/firefox/common/.mozilla/firefox/s3.default/cert9.db")
 	touch(".var/app/org.mozilla.firefox/.mozilla/firefox/f4.default-release/cert9.db")
 	touch(".librewolf/l5.default-default/cert9.db")
+	touch(".config/mozilla/firefox/x7.xdg/times.json") // Firefox ESR 153's XDG folder: no database yet
+	os.WriteFile(filepath.Join(home, ".config/mozilla/firefox/profiles.ini"),
+		[]byte("[Profile0]\nName=xdg\nIsRelative=1\nPath=x7.xdg\n"), 0o644)
 	touch(".pki/nssdb/cert9.db")
 	touch(".var/app/org.chromium.Chromium/.pki/nssdb/cert9.db")
 	touch("Library/Application Support/Firefox/Profiles/m6.default-release/cert9.db")
 	os.WriteFile(filepath.Join(home, "Library/Application Support/Firefox/profiles.ini"),
 		[]byte("[Profile0]\nName=Mac default\nIsRelative=1\nPath=Profiles/m6.default-release\n"), 0o644)
 
-	type row struct{ Label, Dir, Skip string }
+	type row struct {
+		Label, Dir, Skip string
+		Create           bool
+	}
 	rows := func(dbs []nssDB) []row {
 		var out []row
 		for _, d := range dbs {
@@ -251,51 +261,30 @@ func TestFindNSSDBs(t *testing.T) {
 			if i := strings.IndexByte(skip, ';'); i >= 0 {
 				skip = skip[:i]
 			}
-			out = append(out, row{d.label, filepath.ToSlash(rel), skip})
+			out = append(out, row{d.label, filepath.ToSlash(rel), skip, d.create})
 		}
 		return out
 	}
 	want := []row{
-		{"Firefox profile 'default-release'", ".mozilla/firefox/a1.default-release", ""},
-		{"Firefox profile 'old'", ".mozilla/firefox/b2.old", "old certificate database format (cert8.db)"},
-		{"Firefox (snap) profile 'default'", "snap/firefox/common/.mozilla/firefox/s3.default", ""},
-		{"Firefox (Flatpak) profile 'default-release'", ".var/app/org.mozilla.firefox/.mozilla/firefox/f4.default-release", ""},
-		{"LibreWolf profile 'default-default'", ".librewolf/l5.default-default", ""},
-		{"Chrome/Chromium", ".pki/nssdb", ""},
-		{"Chromium (Flatpak)", ".var/app/org.chromium.Chromium/.pki/nssdb", ""},
+		{"Firefox profile 'xdg'", ".config/mozilla/firefox/x7.xdg", "", true},
+		{"Firefox profile 'default-release'", ".mozilla/firefox/a1.default-release", "", false},
+		{"Firefox profile 'old'", ".mozilla/firefox/b2.old", "old certificate database format (cert8.db)", false},
+		{"Firefox (snap) profile 'default'", "snap/firefox/common/.mozilla/firefox/s3.default", "", false},
+		{"Firefox (Flatpak) profile 'default-release'", ".var/app/org.mozilla.firefox/.mozilla/firefox/f4.default-release", "", false},
+		{"LibreWolf profile 'default-default'", ".librewolf/l5.default-default", "", false},
+		{"Chromium", ".pki/nssdb", "", false},
+		{"Chromium (Flatpak)", ".var/app/org.chromium.Chromium/.pki/nssdb", "", false},
 	}
-	if diff := cmp.Diff(want, rows(findNSSDBs("linux", home))); diff != "" {
+	env := func(goos string) browsers.Env { return browsers.Env{GOOS: goos, Home: home, Root: root} }
+	if diff := cmp.Diff(want, rows(findNSSDBs(env("linux")))); diff != "" {
 		t.Errorf("findNSSDBs(linux) (-want +got):\n%s", diff)
 	}
-	wantMac := []row{{"Firefox profile 'Mac default'", "Library/Application Support/Firefox/Profiles/m6.default-release", ""}}
-	if diff := cmp.Diff(wantMac, rows(findNSSDBs("darwin", home))); diff != "" {
+	wantMac := []row{{"Firefox profile 'Mac default'", "Library/Application Support/Firefox/Profiles/m6.default-release", "", false}}
+	if diff := cmp.Diff(wantMac, rows(findNSSDBs(env("darwin")))); diff != "" {
 		t.Errorf("findNSSDBs(darwin) (-want +got):\n%s", diff)
 	}
-	if dbs := findNSSDBs("windows", home); len(dbs) != 0 {
+	if dbs := findNSSDBs(env("windows")); len(dbs) != 0 {
 		t.Errorf("findNSSDBs(windows) = %v, want none (Windows certutil is not NSS)", dbs)
-	}
-}
-
-func TestParseProfilesINI(t *testing.T) {
-	tests := []struct {
-		name string
-		in   string
-		want []iniProfile
-	}{
-		{"typical", "[Install1]\nDefault=x.default\n\n[Profile0]\nName=default\nIsRelative=1\nPath=x.default\nDefault=1\n\n[General]\nVersion=2\n",
-			[]iniProfile{{Name: "default", Path: "x.default", Relative: true}}},
-		{"absolute, CRLF, spaces", "[Profile1]\r\nName = My Work \r\nIsRelative=0\r\nPath=/home/a/work\r\n",
-			[]iniProfile{{Name: "My Work", Path: "/home/a/work", Relative: false}}},
-		{"no name, no path", "[Profile0]\nPath=p\n[Profile1]\nName=nopath\n", []iniProfile{{Name: "p", Path: "p", Relative: true}}},
-		{"keys outside a profile", "Name=x\nPath=y\n[General]\nPath=z\n", nil},
-		{"garbage", "\x00\xff[[[\n=\n", nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, parseProfilesINI([]byte(tt.in))); diff != "" {
-				t.Errorf("parseProfilesINI (-want +got):\n%s", diff)
-			}
-		})
 	}
 }
 

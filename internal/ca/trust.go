@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"polaris/internal/browsers"
 )
 
 // trustMu serialises Install, Uninstall, TrustStatus and Regenerate within
@@ -51,6 +53,10 @@ type TrustOptions struct {
 	// IsRoot says whether the machine-wide Linux store may be changed; nil
 	// means "the effective user is root".
 	IsRoot func() bool
+	// SystemRoot is where installed browsers are looked for (browsers.Env
+	// Root): "" means the real root. Tests give an empty folder so that
+	// this machine's browsers do not count.
+	SystemRoot string
 }
 
 // Action is what happened, or is the case, in one trust store.
@@ -224,6 +230,11 @@ func newTrustEnv(opts TrustOptions) (*trustEnv, error) {
 	return e, nil
 }
 
+// browsers is where internal/browsers looks for this environment.
+func (e *trustEnv) browsers() browsers.Env {
+	return browsers.Env{GOOS: e.goos, Home: e.home, Root: e.opts.SystemRoot}
+}
+
 // display shows p with the home directory as "~".
 func (e *trustEnv) display(p string) string {
 	if rel, err := filepath.Rel(e.home, p); err == nil && !strings.HasPrefix(rel, "..") && !filepath.IsAbs(rel) {
@@ -296,7 +307,7 @@ func Install(ctx context.Context, opts TrustOptions) (Report, error) {
 		}
 	}
 	stores := 0
-	for _, db := range findNSSDBs(e.goos, e.home) {
+	for _, db := range findNSSDBs(e.browsers()) {
 		if err := ctx.Err(); err != nil {
 			return r, fmt.Errorf("installing CA: %w", err)
 		}
@@ -389,7 +400,7 @@ func TrustStatus(ctx context.Context, opts TrustOptions) (Report, error) {
 	m, _ := readManifest(opts.Dir)
 	var r Report
 	seen := map[string]bool{}
-	for _, db := range findNSSDBs(e.goos, e.home) {
+	for _, db := range findNSSDBs(e.browsers()) {
 		seen[db.dir] = true
 		r.add(e.statusNSS(ctx, c, db))
 	}

@@ -61,6 +61,7 @@ func nssTrustOf(t *testing.T, dir, nick string) string {
 // firefoxHome is a temporary home directory laid out like a Firefox user's.
 type firefoxHome struct {
 	home, caDir                string
+	root                       string // SystemRoot: no browser installed
 	release, work, neverOpened string // profile directories
 }
 
@@ -94,7 +95,7 @@ Version=2
 // folder) and never-opened (no database yet).
 func newFirefoxHome(t *testing.T) firefoxHome {
 	t.Helper()
-	h := firefoxHome{home: t.TempDir()}
+	h := firefoxHome{home: t.TempDir(), root: t.TempDir()}
 	h.caDir = filepath.Join(h.home, ".local", "share", "polaris", "ca")
 	ff := filepath.Join(h.home, ".mozilla", "firefox")
 	h.release = filepath.Join(ff, "abc123.default-release")
@@ -111,14 +112,19 @@ func newFirefoxHome(t *testing.T) firefoxHome {
 	return h
 }
 
-func (h firefoxHome) opts() TrustOptions { return TrustOptions{Dir: h.caDir, Home: h.home} }
+func (h firefoxHome) opts() TrustOptions {
+	return TrustOptions{Dir: h.caDir, Home: h.home, SystemRoot: h.root}
+}
 
 func lines(r Report) []string { return strings.Split(r.String(), "\n") }
 
 func TestInstallUninstallNSS(t *testing.T) {
 	h := newFirefoxHome(t)
 	ctx := context.Background()
-	skipped := "skipped Firefox profile 'never-opened' (~/.mozilla/firefox/xyz.never-opened): no certificate database yet; start Firefox with this profile once, then install again"
+	// A profile never opened has no database yet: Install creates one
+	// (empty password, as Firefox would), which Firefox uses when it
+	// first opens the profile; Uninstall removes it again.
+	never := "Firefox profile 'never-opened' (~/.mozilla/firefox/xyz.never-opened)"
 
 	r, err := Install(ctx, h.opts())
 	if err != nil {
@@ -130,14 +136,14 @@ func TestInstallUninstallNSS(t *testing.T) {
 	}
 	nick := c.Nickname()
 	want := []string{
-		skipped,
+		"added to " + never,
 		"added to Firefox profile 'work' (~/profiles/work)",
 		"added to Firefox profile 'default-release' (~/.mozilla/firefox/abc123.default-release)",
 	}
 	if diff := cmp.Diff(want, lines(r)); diff != "" {
 		t.Errorf("first Install report (-want +got):\n%s", diff)
 	}
-	for _, dir := range []string{h.release, h.work} {
+	for _, dir := range []string{h.release, h.work, h.neverOpened} {
 		if got := nssTrustOf(t, dir, nick); got != "C,," {
 			t.Errorf("after Install, certutil -L in %s shows %q with trust %q, want C,,", dir, nick, got)
 		}
@@ -155,7 +161,7 @@ func TestInstallUninstallNSS(t *testing.T) {
 		t.Fatalf("second Install = %v", err)
 	}
 	want = []string{
-		skipped,
+		"already present in " + never,
 		"already present in Firefox profile 'work' (~/profiles/work)",
 		"already present in Firefox profile 'default-release' (~/.mozilla/firefox/abc123.default-release)",
 	}
@@ -163,15 +169,15 @@ func TestInstallUninstallNSS(t *testing.T) {
 		t.Errorf("second Install report (-want +got):\n%s", diff)
 	}
 	m, _ := readManifest(h.caDir)
-	if len(m.Entries) != 2 {
-		t.Errorf("manifest has %d entries after two installs, want 2: %+v", len(m.Entries), m.Entries)
+	if len(m.Entries) != 3 {
+		t.Errorf("manifest has %d entries after two installs, want 3: %+v", len(m.Entries), m.Entries)
 	}
 
 	r, err = TrustStatus(ctx, h.opts())
 	if err != nil {
 		t.Fatalf("TrustStatus = %v", err)
 	}
-	wantStores := []string{"Firefox profile 'work'", "Firefox profile 'default-release'"}
+	wantStores := []string{"Firefox profile 'never-opened'", "Firefox profile 'work'", "Firefox profile 'default-release'"}
 	if diff := cmp.Diff(wantStores, r.Installed()); diff != "" {
 		t.Errorf("TrustStatus installed (-want +got):\n%s\n%s", diff, r)
 	}
@@ -187,11 +193,15 @@ func TestInstallUninstallNSS(t *testing.T) {
 		t.Fatalf("Uninstall = %v\n%s", err, r)
 	}
 	want = []string{
+		"removed from " + never,
 		"removed from Firefox profile 'work' (~/profiles/work)",
 		"removed from Firefox profile 'default-release' (~/.mozilla/firefox/abc123.default-release)",
 	}
 	if diff := cmp.Diff(want, lines(r)); diff != "" {
 		t.Errorf("Uninstall report (-want +got):\n%s", diff)
+	}
+	if _, err := os.Stat(filepath.Join(h.neverOpened, "cert9.db")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the database Install created in the never-opened profile is still there (%v)", err)
 	}
 	for _, dir := range []string{h.release, h.work} {
 		if got := nssTrustOf(t, dir, nick); got != "" {
@@ -292,7 +302,7 @@ func TestUninstallWithCorruptCAFiles(t *testing.T) {
 		t.Errorf("Install with a corrupt key = %v, want ErrCorrupt", err)
 	}
 	r, err := Uninstall(ctx, h.opts())
-	if err != nil || strings.Count(r.String(), "removed from") != 2 {
+	if err != nil || strings.Count(r.String(), "removed from") != 3 {
 		t.Errorf("Uninstall with corrupt CA files = %v:\n%s", err, r)
 	}
 	if got := nssTrustOf(t, h.work, c.Nickname()); got != "" {
@@ -309,9 +319,9 @@ func TestChromiumDatabase(t *testing.T) {
 	t.Run("created when Chromium is installed, removed again", func(t *testing.T) {
 		home := t.TempDir()
 		os.MkdirAll(filepath.Join(home, ".config", "chromium"), 0o700)
-		opts := TrustOptions{Dir: filepath.Join(home, "ca"), Home: home}
+		opts := TrustOptions{Dir: filepath.Join(home, "ca"), Home: home, SystemRoot: t.TempDir()}
 		r, err := Install(ctx, opts)
-		if err != nil || r.String() != "added to Chrome/Chromium (~/.pki/nssdb)" {
+		if err != nil || r.String() != "added to Chromium (~/.pki/nssdb)" {
 			t.Fatalf("Install = %v:\n%s", err, r)
 		}
 		c, _ := Load(opts.Dir)
@@ -320,7 +330,7 @@ func TestChromiumDatabase(t *testing.T) {
 			t.Errorf("trust in the created database = %q, want C,,", got)
 		}
 		r, err = Uninstall(ctx, opts)
-		if err != nil || r.String() != "removed from Chrome/Chromium (~/.pki/nssdb)" {
+		if err != nil || r.String() != "removed from Chromium (~/.pki/nssdb)" {
 			t.Errorf("Uninstall = %v:\n%s", err, r)
 		}
 		if _, err := os.Stat(filepath.Join(home, ".pki")); !errors.Is(err, os.ErrNotExist) {
@@ -330,7 +340,7 @@ func TestChromiumDatabase(t *testing.T) {
 	t.Run("kept when the browser added its own data", func(t *testing.T) {
 		home := t.TempDir()
 		os.MkdirAll(filepath.Join(home, ".config", "google-chrome"), 0o700)
-		opts := TrustOptions{Dir: filepath.Join(home, "ca"), Home: home}
+		opts := TrustOptions{Dir: filepath.Join(home, "ca"), Home: home, SystemRoot: t.TempDir()}
 		if _, err := Install(ctx, opts); err != nil {
 			t.Fatal(err)
 		}
@@ -345,7 +355,7 @@ func TestChromiumDatabase(t *testing.T) {
 	})
 	t.Run("not created without a browser", func(t *testing.T) {
 		home := t.TempDir()
-		r, err := Install(ctx, TrustOptions{Dir: filepath.Join(home, "ca"), Home: home})
+		r, err := Install(ctx, TrustOptions{Dir: filepath.Join(home, "ca"), Home: home, SystemRoot: t.TempDir()})
 		if err != nil || r.String() != "skipped browsers: no Firefox profile or Chrome/Chromium certificate database found" {
 			t.Errorf("Install in an empty home = %v:\n%s", err, r)
 		}
@@ -388,7 +398,7 @@ func TestUninstallWithoutCertutilKeeps(t *testing.T) {
 	for _, c := range r.Kept() {
 		kept = append(kept, c.Store)
 	}
-	want := []string{"Firefox profile 'work'", "Firefox profile 'default-release'"}
+	want := []string{"Firefox profile 'never-opened'", "Firefox profile 'work'", "Firefox profile 'default-release'"}
 	if diff := cmp.Diff(want, kept); diff != "" {
 		t.Errorf("Kept() after Uninstall without certutil (-want +got):\n%s\nreport:\n%s", diff, r)
 	}
@@ -437,7 +447,7 @@ func TestLinuxSystemStore(t *testing.T) {
 	s := newDebianSandbox(t)
 	ctx := context.Background()
 	home := t.TempDir()
-	opts := TrustOptions{Dir: filepath.Join(home, "ca"), Home: home, System: true,
+	opts := TrustOptions{Dir: filepath.Join(home, "ca"), Home: home, SystemRoot: t.TempDir(), System: true,
 		LinuxCertDir: s.local, LinuxUpdate: s.update, IsRoot: func() bool { return true }}
 	r, err := Install(ctx, opts)
 	if err != nil {
@@ -486,7 +496,7 @@ func TestLinuxSystemStoreNeedsRoot(t *testing.T) {
 	s := newDebianSandbox(t)
 	ctx := context.Background()
 	home := t.TempDir()
-	user := TrustOptions{Dir: filepath.Join(home, "ca"), Home: home, System: true,
+	user := TrustOptions{Dir: filepath.Join(home, "ca"), Home: home, SystemRoot: t.TempDir(), System: true,
 		LinuxCertDir: s.local, LinuxUpdate: s.update, IsRoot: func() bool { return false }}
 	r, err := Install(ctx, user)
 	if err != nil {
@@ -538,7 +548,7 @@ func TestUninstallLeavesChangedSystemFile(t *testing.T) {
 	s := newDebianSandbox(t)
 	ctx := context.Background()
 	home := t.TempDir()
-	opts := TrustOptions{Dir: filepath.Join(home, "ca"), Home: home, System: true,
+	opts := TrustOptions{Dir: filepath.Join(home, "ca"), Home: home, SystemRoot: t.TempDir(), System: true,
 		LinuxCertDir: s.local, LinuxUpdate: s.update, IsRoot: func() bool { return true }}
 	if _, err := Install(ctx, opts); err != nil {
 		t.Fatal(err)
@@ -588,7 +598,7 @@ func TestInstallRespectsHandImport(t *testing.T) {
 
 func TestTrustStatusWithoutCA(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "ca")
-	_, err := TrustStatus(context.Background(), TrustOptions{Dir: dir, Home: t.TempDir()})
+	_, err := TrustStatus(context.Background(), TrustOptions{Dir: dir, Home: t.TempDir(), SystemRoot: t.TempDir()})
 	if !errors.Is(err, ErrNoCA) {
 		t.Errorf("TrustStatus without a CA = %v, want ErrNoCA", err)
 	}
@@ -603,7 +613,7 @@ func TestTrustStatusWithoutCA(t *testing.T) {
 func TestUninstallNothing(t *testing.T) {
 	s := newDebianSandbox(t)
 	home := t.TempDir()
-	opts := TrustOptions{Dir: filepath.Join(home, "never-created"), Home: home, System: true,
+	opts := TrustOptions{Dir: filepath.Join(home, "never-created"), Home: home, SystemRoot: t.TempDir(), System: true,
 		LinuxCertDir: s.local, LinuxUpdate: s.update, IsRoot: func() bool { return true }}
 	r, err := Uninstall(context.Background(), opts)
 	if err != nil || r.String() != "not in any trust store: Polaris had installed its CA nowhere" {

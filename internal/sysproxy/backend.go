@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"polaris/internal/atomicfile"
+	"polaris/internal/browsers"
 )
 
 // backend is one place that holds proxy settings. State documents are
@@ -165,6 +166,12 @@ func (s *sys) configHome() (string, error) {
 		return "", err
 	}
 	return filepath.Join(h, ".config"), nil
+}
+
+// browsers is where internal/browsers looks for this environment.
+func (s *sys) browsers() browsers.Env {
+	home, _ := s.home()
+	return browsers.Env{GOOS: s.goos, Home: home, Getenv: s.getenv}
 }
 
 // desktop reports whether XDG_CURRENT_DESKTOP names one of names.

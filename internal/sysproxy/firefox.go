@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"polaris/internal/browsers"
 )
 
 const firefoxName = "firefox"
@@ -24,56 +26,18 @@ const FirefoxBlock = "// BEGIN Polaris: use the system proxy settings. Polaris r
 	"user_pref(\"network.proxy.type\", 5);\n" +
 	"// END Polaris\n"
 
-// firefoxRoots are the directories that may hold a profiles.ini: the
-// classic, snap, flatpak and XDG locations (Linux), Application Support
-// (macOS), %APPDATA% (Windows).
-func (s *sys) firefoxRoots() []string {
-	home, _ := s.home()
-	var roots []string
-	switch s.goos {
-	case "darwin":
-		if home != "" {
-			roots = append(roots, filepath.Join(home, "Library", "Application Support", "Firefox"))
-		}
-	case "windows":
-		if a := s.getenv("APPDATA"); a != "" {
-			roots = append(roots, filepath.Join(a, "Mozilla", "Firefox"))
-		}
-	default:
-		if home != "" {
-			roots = append(roots,
-				filepath.Join(home, ".mozilla", "firefox"),
-				filepath.Join(home, "snap", "firefox", "common", ".mozilla", "firefox"),
-				filepath.Join(home, ".var", "app", "org.mozilla.firefox", ".mozilla", "firefox"),
-				filepath.Join(home, ".var", "app", "org.mozilla.firefox", "config", "mozilla", "firefox"),
-			)
-		}
-		if c, err := s.configHome(); err == nil {
-			roots = append(roots, filepath.Join(c, "mozilla", "firefox"))
-		}
-	}
-	return roots
-}
-
-// firefoxProfiles lists the profiles of every profiles.ini found, each
-// directory once.
+// firefoxProfiles lists the profiles of the Firefox-family browsers found
+// (internal/browsers knows where they are: the XDG, legacy, snap and
+// Flatpak folders on Linux, Application Support on macOS, %APPDATA% on
+// Windows), each folder once.
 func (s *sys) firefoxProfiles() []ffProfile {
 	var out []ffProfile
-	seen := map[string]bool{}
-	for _, root := range s.firefoxRoots() {
-		data, err := os.ReadFile(filepath.Join(root, "profiles.ini"))
-		if err != nil {
+	for _, b := range browsers.List(s.browsers()) {
+		if b.Engine != browsers.Gecko {
 			continue
 		}
-		for _, p := range parseProfilesINI(data, root) {
-			if seen[p.Dir] {
-				continue
-			}
-			if fi, err := os.Stat(p.Dir); err != nil || !fi.IsDir() {
-				continue
-			}
-			seen[p.Dir] = true
-			out = append(out, p)
+		for _, p := range b.Profiles {
+			out = append(out, ffProfile{Name: p.Name, Dir: p.Dir})
 		}
 	}
 	return out
@@ -322,7 +286,7 @@ func (f *firefoxBackend) restoreParts(_ context.Context, _ []target, saved json.
 			errs = append(errs, fmt.Errorf("Firefox profile %q: %w", ps.Name, err))
 			continue
 		}
-		if n := restorePrefsType(ps, f.sys.goos); n != "" {
+		if n := restorePrefsType(ps, f.sys.browsers()); n != "" {
 			notes = append(notes, n)
 		}
 	}
@@ -332,7 +296,7 @@ func (f *firefoxBackend) restoreParts(_ context.Context, _ []target, saved json.
 // restorePrefsType writes `user_pref("network.proxy.type", N);` back into
 // prefs.js when the profile had it before and Firefox has since dropped it.
 // It returns a note for the user when it could not.
-func restorePrefsType(ps ffProfileState, goos string) string {
+func restorePrefsType(ps ffProfileState, env browsers.Env) string {
 	if ps.PrefsType == "" {
 		return ""
 	}
@@ -348,7 +312,7 @@ func restorePrefsType(ps ffProfileState, goos string) string {
 	if err != nil {
 		return ""
 	}
-	if firefoxRunning(ps.Dir, goos) {
+	if browsers.Running(env, browsers.Gecko, ps.Dir) {
 		return fmt.Sprintf("Firefox profile %q is open, so Polaris could not put back its own proxy setting (%s); it now uses the system proxy settings. Set it again under Settings › Network Settings if you want it.", ps.Name, ffTypeWords(n))
 	}
 	content := slices.Clone(cur.Content)
@@ -360,30 +324,6 @@ func restorePrefsType(ps ffProfileState, goos string) string {
 		return fmt.Sprintf("Firefox profile %q: could not put back its own proxy setting (%s): %v", ps.Name, ffTypeWords(n), err)
 	}
 	return ""
-}
-
-// firefoxRunning reports whether a profile is open. On Linux Firefox keeps
-// a "lock" symlink to "address:+PID" while running; elsewhere, and when the
-// PID cannot be checked, a present lock counts as running.
-func firefoxRunning(dir, goos string) bool {
-	target, err := os.Readlink(filepath.Join(dir, "lock"))
-	if err != nil {
-		if goos == "linux" {
-			return false
-		}
-		// macOS and Windows keep .parentlock / parent.lock files
-		// whether or not Firefox runs: cannot tell, assume open.
-		return true
-	}
-	_, pid, ok := strings.Cut(target, "+")
-	if !ok || goos != "linux" {
-		return true
-	}
-	if _, err := strconv.Atoi(pid); err != nil {
-		return true
-	}
-	_, err = os.Stat(filepath.Join("/proc", pid))
-	return err == nil
 }
 
 // warnings lists the profiles that do not go through Polaris: their own

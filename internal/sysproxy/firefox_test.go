@@ -70,6 +70,25 @@ func TestFirefoxWarnings(t *testing.T) {
 	}
 }
 
+// TestFirefoxXDGProfile: Firefox ESR 153 makes new profiles under
+// $XDG_CONFIG_HOME/mozilla/firefox; they are Firefox profiles like the
+// others (found through internal/browsers, as the CA installer finds them).
+func TestFirefoxXDGProfile(t *testing.T) {
+	env, home := userEnv(t)
+	root := filepath.Join(home, ".config", "mozilla", "firefox")
+	writeFile(t, filepath.Join(root, "profiles.ini"), "[Profile0]\nName=xdg\nIsRelative=1\nPath=x1.xdg\n")
+	writeFile(t, filepath.Join(root, "x1.xdg", "prefs.js"), "user_pref(\"network.proxy.type\", 0);\n")
+	m := newTestManager(t, Config{Journal: &memJournal{}, Env: env, PACURL: testPAC}, platform{goos: "linux"})
+	st, err := m.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`Firefox profile "xdg" uses its own proxy settings (no proxy), so it does not go through Polaris. Choose "Use system proxy settings" in its Network Settings, or turn on system.firefox.`}
+	if d := cmp.Diff(want, st.Warnings); d != "" {
+		t.Errorf("Status().Warnings (-want +got):\n%s", d)
+	}
+}
+
 func TestFirefoxUserJSRoundTrip(t *testing.T) {
 	env, home := userEnv(t)
 	dirs := firefoxHome(t, home)
@@ -200,14 +219,6 @@ func TestParsePrefs(t *testing.T) {
 	}
 }
 
-func TestParseProfilesINI(t *testing.T) {
-	got := parseProfilesINI([]byte("[General]\nVersion=2\n[Profile0]\nName=a\nPath=x.a\n[Profile1]\nIsRelative=0\nPath=/abs/b\nName=b\n[Profile2]\nName=nopath\n[Install1]\nDefault=x.a\n"), "/root/ff")
-	want := []ffProfile{{Name: "a", Dir: "/root/ff/x.a"}, {Name: "b", Dir: "/abs/b"}}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("parseProfilesINI() (-want +got):\n%s", d)
-	}
-}
-
 func FuzzParsePrefs(f *testing.F) {
 	for _, s := range []string{
 		"user_pref(\"network.proxy.type\", 1);",
@@ -220,21 +231,6 @@ func FuzzParsePrefs(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		parsePrefs(src)
-	})
-}
-
-func FuzzParseProfilesINI(f *testing.F) {
-	f.Add([]byte("[Profile0]\nName=a\nPath=x.a\n"))
-	f.Add([]byte("[Profile0]\nIsRelative=0\nPath=/abs\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, p := range parseProfilesINI(data, "/root") {
-			if p.Dir == "" || !filepath.IsAbs(p.Dir) && !strings.HasPrefix(p.Dir, "/root") {
-				// relative Path values resolve under root; absolute ones stay
-				if p.Dir == "" {
-					t.Fatalf("profile with an empty directory: %+v", p)
-				}
-			}
-		}
 	})
 }
 

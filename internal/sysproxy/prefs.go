@@ -3,9 +3,7 @@
 package sysproxy
 
 import (
-	"bufio"
 	"bytes"
-	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -214,53 +212,4 @@ func (l *prefLexer) str(q byte) (tokKind, string) {
 type ffProfile struct {
 	Name string
 	Dir  string
-}
-
-// parseProfilesINI reads the [ProfileN] sections of a Firefox profiles.ini
-// found in root; relative paths are resolved against root. Sections without
-// a Path are skipped.
-func parseProfilesINI(data []byte, root string) []ffProfile {
-	var out []ffProfile
-	var cur *ffProfile
-	relative := true
-	flush := func() {
-		if cur != nil && cur.Dir != "" {
-			d := filepath.FromSlash(cur.Dir)
-			if relative && !filepath.IsAbs(d) {
-				d = filepath.Join(root, d)
-			}
-			cur.Dir = filepath.Clean(d)
-			if cur.Name == "" {
-				cur.Name = filepath.Base(cur.Dir)
-			}
-			out = append(out, *cur)
-		}
-		cur = nil
-	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
-			flush()
-			if strings.HasPrefix(strings.ToLower(line[1:len(line)-1]), "profile") {
-				cur, relative = &ffProfile{}, true
-			}
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if cur == nil || !ok {
-			continue
-		}
-		switch strings.TrimSpace(k) {
-		case "Name":
-			cur.Name = strings.TrimSpace(v)
-		case "Path":
-			cur.Dir = strings.TrimSpace(v)
-		case "IsRelative":
-			relative = strings.TrimSpace(v) != "0"
-		}
-	}
-	flush()
-	return out
 }
