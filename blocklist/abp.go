@@ -96,6 +96,9 @@ func parseNetworkRule(s string) (filter, lineClass, error) {
 	if err := setPattern(&f, pattern); err != nil {
 		return f, lineBad, err
 	}
+	if f.flags&fCSP != 0 && f.types == maskAllTypes {
+		f.types = TypeDocument.bit() | TypeSubdocument.bit() // a policy is for pages and frames
+	}
 	if f.flags&fRemoveParam != 0 && f.types == maskAllTypes {
 		f.types |= TypeDocument.bit() // URL cleaning matters most for page loads
 	}
@@ -302,7 +305,7 @@ func splitOptionList(s string) []string {
 // apply (page-level modifiers, cosmetic switches, header and body
 // rewriting): a rule carrying one is counted and skipped.
 var ignoredOptions = map[string]bool{
-	"csp": true, "permissions": true, "header": true, "inline-script": true, "inline-font": true,
+	"permissions": true, "header": true, "inline-script": true, "inline-font": true,
 	"popunder": true, "generichide": true, "ghide": true, "elemhide": true, "ehide": true,
 	"specifichide": true, "shide": true, "genericblock": true, "cname": true, "ipaddress": true,
 	"replace": true, "urltransform": true, "uritransform": true, "urlskip": true, "webrtc": true,
@@ -373,7 +376,7 @@ var ruleOptions = map[string]bool{
 	"third-party": true, "3p": true, "first-party": true, "1p": true, "strict1p": true, "strict3p": true,
 	"important": true, "match-case": true, "badfilter": true, "domain": true, "from": true, "to": true,
 	"denyallow": true, "method": true, "redirect": true, "redirect-rule": true, "rewrite": true, "empty": true,
-	"mp4": true, "removeparam": true, "queryprune": true, "reason": true,
+	"mp4": true, "removeparam": true, "queryprune": true, "reason": true, "csp": true,
 }
 
 var negatable = map[string]bool{"third-party": true, "3p": true, "first-party": true, "1p": true, "match-case": true, "method": true}
@@ -454,6 +457,18 @@ func applyOption(f *filter, name, value string, not bool) (lineClass, error) {
 		}
 		f.flags |= fRemoveParam
 		f.ensureOpt().param = value
+	case "csp":
+		v := strings.TrimSpace(value)
+		if v == "" && f.flags&fException == 0 {
+			return lineBad, errors.New("csp needs a policy")
+		}
+		for i := 0; i < len(v); i++ {
+			if c := v[i]; c < 0x20 || c >= 0x7f {
+				return lineBad, errors.New("csp policy with a control or non-ASCII character")
+			}
+		}
+		f.flags |= fCSP
+		f.ensureOpt().csp = v
 	case "reason", "_", "__", "___":
 		// documentation and no-op options
 	default:

@@ -46,7 +46,8 @@ func TestParseABPLine(t *testing.T) {
 		{"|https://ads.", lineNetwork},
 		{"/^https?:\\/\\/[a-z]{8}\\.xyz\\//$script", lineNetwork},
 		{"||x.com^$third-party,domain=a.com|~b.a.com", lineNetwork},
-		{"||x.com^$csp=script-src 'none'", lineIgnored},
+		{"||x.com^$csp=script-src 'none'", lineNetwork},
+		{"||x.com^$permissions=camera=()", lineIgnored},
 		{"||x.com^$popup", lineIgnored},
 		{"@@||x.com^$generichide", lineIgnored},
 		{"||x.com^$popup,script", lineNetwork},
@@ -225,7 +226,7 @@ func TestMatchABP(t *testing.T) {
 }
 
 func TestParseABPList(t *testing.T) {
-	text := "[Adblock Plus 2.0]\n! Title: test\n||a.com^\n##.ad\n@@||a.com/ok\n||b.com^$stealth\n/(bad/\n||c.com^$csp=x\n\n"
+	text := "[Adblock Plus 2.0]\n! Title: test\n||a.com^\n##.ad\n@@||a.com/ok\n||b.com^$stealth\n/(bad/\n||c.com^$permissions=x\n\n"
 	l, err := ParseString(text, ListMeta{Name: "t"})
 	if err != nil {
 		t.Fatal(err)
@@ -255,7 +256,7 @@ func TestValidateRule(t *testing.T) {
 		{"! a comment", nil},
 		{"", nil},
 		{"example.com##.banner", ErrNotApplied},
-		{"||x.com^$csp=default-src 'self'", ErrNotApplied},
+		{"||x.com^$permissions=camera=()", ErrNotApplied},
 		{"||x.com^$frobnicate", ErrUnknownOption},
 		{"/[/", errBad},
 		{"||x.com^$domain=", errBad},

@@ -45,6 +45,8 @@ type Matcher struct {
 	rdrExc  index // exceptions to redirect directives
 	rmp     index // $removeparam rules
 	rmpExc  index // exceptions to them
+	csp     index // $csp rules
+	cspExc  index // exceptions to them
 
 	trackers  []*tdsTracker // the TDS trackers of all lists (the first list wins a domain)
 	trackerAt hostMap       // tracker domain -> index in trackers
@@ -281,12 +283,16 @@ func badfilterKey(pattern, options string) string {
 }
 
 func (m *Matcher) buildIndexes() {
-	var imp, blk, exc, docExc, rdr, rdrExc, rmp, rmpExc []uint32
+	var imp, blk, exc, docExc, rdr, rdrExc, rmp, rmpExc, csp, cspExc []uint32
 	for i := range m.filters {
 		f := &m.filters[i]
 		id := uint32(i)
 		exception := f.flags&fException != 0
 		switch {
+		case f.flags&fCSP != 0 && exception:
+			cspExc = append(cspExc, id)
+		case f.flags&fCSP != 0:
+			csp = append(csp, id)
 		case f.flags&fRemoveParam != 0 && exception:
 			rmpExc = append(rmpExc, id)
 		case f.flags&fRemoveParam != 0:
@@ -319,7 +325,9 @@ func (m *Matcher) buildIndexes() {
 	m.rdrExc = buildIndex(m.filters, rdrExc)
 	m.rmp = buildIndex(m.filters, rmp)
 	m.rmpExc = buildIndex(m.filters, rmpExc)
-	for _, ix := range []*index{&m.exc, &m.docExc, &m.rdr, &m.rdrExc, &m.rmpExc} {
+	m.csp = buildIndex(m.filters, csp)
+	m.cspExc = buildIndex(m.filters, cspExc)
+	for _, ix := range []*index{&m.exc, &m.docExc, &m.rdr, &m.rdrExc, &m.rmpExc, &m.cspExc} {
 		ix.always = true
 	}
 }

@@ -46,6 +46,7 @@ const (
 	fPlain                           // pat has neither '*' nor '^'
 	fDocOption                       // $document (or $all) given: on an exception, the whole page is excepted
 	fHostsEntry                      // a name from a hosts file or domain list: the rule "||host^"
+	fCSP                             // $csp=: adds opt.csp to the pages it matches
 )
 
 // filterOpts holds the options few rules have.
@@ -56,6 +57,7 @@ type filterOpts struct {
 	reLits        [][]byte // literals every match contains (lower case, longest first), to skip the regex
 	redirect      string   // resource name of $redirect= / $redirect-rule=
 	param         string   // $removeparam= value (empty: all parameters)
+	csp           string   // $csp= value (empty, on an exception: every $csp)
 	methods       methodBits
 	notMethods    methodBits
 }

@@ -196,3 +196,46 @@ func BenchmarkCleanQuery(b *testing.B) {
 		m.CleanQuery(r)
 	}
 }
+
+func TestCSPRules(t *testing.T) {
+	m := compileRules(t, Options{}, "||x.example^$csp=script-src 'none'", "$csp=worker-src 'none',domain=y.example",
+		"@@||x.example/ok^$csp", "@@||x.example/some^$csp=script-src 'none'", "||z.example^$csp=frame-src 'none',subdocument",
+		"||bad.example^$csp=")
+	for _, tt := range []struct {
+		url, src string
+		typ      ResourceType
+		want     []string
+	}{
+		{"https://x.example/", "", TypeDocument, []string{"script-src 'none'"}},
+		{"https://x.example/a.js", "https://x.example/", TypeScript, nil},
+		{"https://www.y.example/", "", TypeDocument, []string{"worker-src 'none'"}},
+		{"https://frame.example/", "https://y.example/", TypeSubdocument, []string{"worker-src 'none'"}},
+		{"https://x.example/ok", "", TypeDocument, nil},
+		{"https://x.example/some", "", TypeDocument, nil},
+		{"https://z.example/", "", TypeDocument, nil},
+		{"https://z.example/", "https://news.example/", TypeSubdocument, []string{"frame-src 'none'"}},
+		{"https://bad.example/", "", TypeDocument, nil},
+	} {
+		got := m.CSP(NewRequest(tt.url, tt.src, tt.typ))
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("CSP(%s from %q, %v) = %q, want %q", tt.url, tt.src, tt.typ, got, tt.want)
+		}
+	}
+}
+
+// The real EasyList's $csp rules apply.
+func TestCSPRealLists(t *testing.T) {
+	m, err := Compile([]*List{parseShared(t, "blocklists/easylist.txt", ListMeta{}), parseShared(t, "blocklists/easyprivacy.txt", ListMeta{})}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.CSP(NewRequest("https://thumbs.pro/video/1", "", TypeDocument)); len(got) != 1 || !strings.HasPrefix(got[0], "script-src 'self' data:") {
+		t.Errorf("thumbs.pro: %q", got)
+	}
+	if got := m.CSP(NewRequest("https://vidoza.net/x", "", TypeDocument)); len(got) != 1 || !strings.Contains(got[0], "worker-src 'none'") {
+		t.Errorf("vidoza.net: %q", got)
+	}
+	if got := m.CSP(NewRequest("https://news.example/", "", TypeDocument)); got != nil {
+		t.Errorf("an unrelated page: %q", got)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -147,4 +148,46 @@ func checkRemoveParam(v string) error {
 		return fmt.Errorf("removeparam=%q: not a parameter name", v)
 	}
 	return nil
+}
+
+// HasCSP reports whether any $csp rule is loaded.
+func (m *Matcher) HasCSP() bool { return m != nil && m.csp.size > 0 }
+
+// CSP returns the policies of the $csp rules that apply to r (a page or a
+// frame), less those an exception lifts (@@...$csp lifts all of them,
+// @@...$csp=POLICY that one). The browser enforces each of them on top of
+// the page's own: they only ever restrict. It allocates when rules apply.
+func (m *Matcher) CSP(r *Request) []string {
+	if !m.HasCSP() {
+		return nil
+	}
+	r.ensure()
+	party, _ := m.party(r)
+	var out []string
+	seen := map[int32]bool{}
+	for {
+		id, _ := m.firstExcept(&m.csp, r, party, seen)
+		if id < 0 {
+			return out
+		}
+		seen[id] = true
+		v := m.filters[id].opt.csp
+		if !m.cspExcepted(r, party, v) && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+}
+
+func (m *Matcher) cspExcepted(r *Request, party uint8, v string) bool {
+	seen := map[int32]bool{}
+	for {
+		id, _ := m.firstExcept(&m.cspExc, r, party, seen)
+		if id < 0 {
+			return false
+		}
+		seen[id] = true
+		if e := m.filters[id].opt.csp; e == "" || e == v {
+			return true
+		}
+	}
 }

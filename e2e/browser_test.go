@@ -61,15 +61,15 @@ var browserSet struct {
 // browserNames are the browsers every browser test runs in.
 var browserNames = []string{"chromium", "firefox"}
 
-// forEachBrowser runs body as a parallel subtest per browser ("chromium",
-// "firefox"), each with a page through proxyAddr ("" for none). Browser
-// tests call t.Parallel themselves: Chromium pages are independent; Firefox
-// pages take turns (openPage).
+// forEachBrowser runs body as a subtest per browser ("chromium", then
+// "firefox"), each with a page through proxyAddr ("" for none), and returns
+// when both are done. A browser test may call t.Parallel itself to overlap
+// with other tests: Chromium pages are independent; Firefox pages take
+// turns (openPage).
 func forEachBrowser(t *testing.T, proxyAddr string, body func(t *testing.T, p *page)) {
 	t.Helper()
 	for _, name := range browserNames {
 		t.Run(name, func(t *testing.T) {
-			t.Parallel() // Chromium and Firefox at once
 			body(t, openPage(t, name, proxyAddr))
 		})
 	}

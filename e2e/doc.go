@@ -41,7 +41,8 @@
 // # Polaris and browsers (browser_test.go, browser_polaris_test.go)
 //
 //	px := browserPolaris(t, "https.filter", "on", "dnt", "1") // `polaris run` on a fresh data dir
-//	forEachBrowser(t, px.addr, func(t *testing.T, p *page) { ... }) // a subtest per browser
+//	forEachBrowser(t, px.addr, func(t *testing.T, p *page) { ... }) // a subtest per browser, in turn
+//	t.Parallel()                           // at a test's top: overlaps with the other parallel browser tests
 //	p := openPage(t, "chromium", px.addr)  // one browser; "" as the address: no proxy
 //
 // browserPolaris copies the package's Polaris CA (trusted, with the origins'

@@ -79,3 +79,39 @@ func TestLinksThroughProxy(t *testing.T) {
 		})
 	}
 }
+
+// $csp rules of the lists and the sites run without JavaScript add their
+// policy to the pages and frames they match, over plain HTTP and filtered
+// HTTPS; other answers get none, and the in-page signals script then
+// stays out of a page that runs no script.
+func TestCSPThroughProxy(t *testing.T) {
+	m := compileRules(t, blocklist.Options{}, "||news.example^$csp=worker-src 'none'", "@@||news.example/ok^$csp")
+	s := stealthOn()
+	s.NoScript = []string{"quiet.example"}
+	rig := newStealthRig(t, m, Policy{Protection: true, GPC: true, Stealth: s}, BlockConfig{})
+	for _, scheme := range []string{"http", "https"} {
+		for _, tc := range []struct {
+			name, target, typ string
+			want              []string
+		}{
+			{"page", "://news.example/a", "main_frame", []string{"worker-src 'none'"}},
+			{"frame", "://news.example/f", "sub_frame", []string{"worker-src 'none'"}},
+			{"script", "://news.example/a.js", "script", nil},
+			{"exception", "://news.example/ok", "main_frame", nil},
+			{"no JavaScript", "://www.quiet.example/", "main_frame", []string{"script-src 'none'"}},
+		} {
+			target := scheme + tc.target
+			site := target
+			if tc.typ != "main_frame" {
+				site = scheme + "://other.example/"
+			}
+			ex := rig.send(t, target, site, tc.typ, nil, hdr("Content-Type", "text/html", "X-Test-Body", "PGh0bWw+PGhlYWQ+PC9oZWFkPjwvaHRtbD4="))
+			if got := ex.received["Content-Security-Policy"]; strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("%s %s: Content-Security-Policy %q, want %q", scheme, tc.name, got, tc.want)
+			}
+			if tc.name == "no JavaScript" && strings.Contains(ex.body, "globalPrivacyControl") {
+				t.Errorf("%s: the signals script was added to a page without JavaScript", scheme)
+			}
+		}
+	}
+}

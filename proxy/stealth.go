@@ -8,6 +8,7 @@ import (
 
 	"github.com/elazarl/goproxy"
 
+	"polaris/blocklist"
 	"polaris/internal/settings"
 )
 
@@ -50,6 +51,8 @@ type stealthRules struct {
 	off []featureSet
 	// authPairs are the site>host pairs that keep Authorization.
 	authPairs []authPair
+	// noScript are the sites whose pages run no JavaScript.
+	noScript hostSet
 }
 
 type featureSet struct {
@@ -74,6 +77,9 @@ func compileStealth(s settings.Stealth) stealthRules {
 		if !fs.sites.empty() {
 			sr.off = append(sr.off, fs)
 		}
+	}
+	for _, p := range s.NoScript {
+		_ = sr.noScript.add(p)
 	}
 	for _, p := range s.AuthorizationAllowed {
 		site, host, ok := cutPair(p)
@@ -128,6 +134,7 @@ type stealthPlan struct {
 	dropValidators bool // ETag, Last-Modified
 	dropAcceptCH   bool
 	cookieCap      time.Duration // 0: none
+	csp            []string      // policies to add to a page or frame ($csp, no JavaScript)
 }
 
 // thirdParty reports whether a request goes to another site than the
@@ -151,33 +158,67 @@ func (info *requestInfo) thirdParty(r *http.Request) bool {
 // on a request the proxy forwards.
 func (p *Proxy) applyStealth(r *http.Request, pol *Policy, info *requestInfo, ctx *goproxy.ProxyCtx) {
 	sr := &pol.stealth
-	if !pol.Protection || !sr.any() {
+	if !pol.Protection {
 		return
 	}
 	st := p.https.Load()
 	if st.exempt(info.host, info.site) {
 		return // the user's allowlist: protections off on this site
 	}
+	var plan stealthPlan
+	plan.csp = p.pagePolicies(r, sr, info)
+	if !sr.any() {
+		if plan.csp != nil {
+			ctx.UserData = &plan
+		}
+		return
+	}
 	off := sr.excepted(info.host, info.site)
 	h := r.Header
 	if sr.s.ClientData && off&settings.FeatureClientData == 0 {
 		delete(h, "X-Client-Data")
 	}
-	var plan stealthPlan
 	if info.thirdParty(r) {
+		csp := plan.csp
 		plan = sr.thirdParty(h, info, off, p.blk.matcher.Load().linkRules())
+		plan.csp = csp
 	} else if sr.s.FirstPartyCookieMaxAge > 0 && off&settings.FeatureCookies == 0 {
 		plan.cookieCap = sr.s.FirstPartyCookieMaxAge
 	}
-	if plan != (stealthPlan{}) {
+	if plan.dropSetCookie || plan.dropValidators || plan.dropAcceptCH || plan.cookieCap > 0 || plan.csp != nil {
 		ctx.UserData = &plan
 	}
+}
+
+// noScriptPolicy is the policy that stops a page's JavaScript.
+const noScriptPolicy = "script-src 'none'"
+
+// pagePolicies returns the Content-Security-Policies to add to the answer
+// of a page or frame load: the lists' $csp rules and, for a site the user
+// runs without JavaScript, script-src 'none'. A policy added to an answer
+// only restricts it: the browser enforces every policy it gets.
+func (p *Proxy) pagePolicies(r *http.Request, sr *stealthRules, info *requestInfo) []string {
+	typ := requestType(r, info.navigation)
+	if typ != blocklist.TypeDocument && typ != blocklist.TypeSubdocument {
+		return nil
+	}
+	var out []string
+	if m := p.blk.matcher.Load().matcher(); m.HasCSP() {
+		req := p.blk.reqs.Get().(*blocklist.Request)
+		req.Reset(requestURL(r), sourceURL(r, typ), typ)
+		out = m.CSP(req)
+		p.blk.reqs.Put(req)
+	}
+	if sr.noScript.match(info.host) {
+		out = append(out, noScriptPolicy)
+	}
+	return out
 }
 
 // any reports whether any stealth feature is on.
 func (sr *stealthRules) any() bool {
 	s := &sr.s
-	return s.TrackerCookies || s.ThirdPartyCookies || s.ThirdPartyCookieMaxAge > 0 || s.FirstPartyCookieMaxAge > 0 ||
+	return len(s.NoScript) > 0 || s.TrackerCookies || s.ThirdPartyCookies || s.ThirdPartyCookieMaxAge > 0 || s.FirstPartyCookieMaxAge > 0 ||
 		s.ClientData || s.CacheID || s.Authorization || s.ClientHints
 }
 
@@ -237,6 +278,9 @@ func applyStealthResponse(resp *http.Response, ctx *goproxy.ProxyCtx, now time.T
 		return
 	}
 	h := resp.Header
+	for _, c := range plan.csp {
+		h.Add("Content-Security-Policy", c)
+	}
 	if plan.dropValidators {
 		delete(h, "Etag")
 		delete(h, "Last-Modified")

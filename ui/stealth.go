@@ -32,6 +32,11 @@ type stealth struct {
 	excChecks                        map[settings.Feature]*widget.Check
 	excRows                          *fyne.Container
 	shownExc                         string
+	jsEntry                          *widget.Entry
+	jsErr                            *widget.Label
+	jsAdd                            *widget.Button
+	jsRows                           *fyne.Container
+	shownJS                          string
 }
 
 // cookieAges are the lifetime caps the window offers (0: no cap).
@@ -125,7 +130,45 @@ func (s *stealth) build() fyne.CanvasObject {
 		lang.L("For a site that does not work with them: tick what to turn off there. It applies on the site's pages and to requests to it."),
 		container.NewBorder(nil, nil, nil, s.excAdd, s.excEntry), container.NewGridWrap(fyne.NewSize(230, 36), checks...),
 		s.excErr, widget.NewSeparator(), s.excRows)
-	return tabPage(s.reach.obj, cookies, headers, exceptions)
+	s.jsEntry, s.jsErr, s.jsAdd = siteEntry(lang.L("Add"), s.addNoScript)
+	s.jsRows = container.NewVBox()
+	noJS := section(lang.L("Sites without JavaScript"),
+		lang.L("Pages of these sites run no script at all (Polaris adds a Content-Security-Policy that forbids them). Many sites need scripts to work; this is for sites you only read."),
+		container.NewBorder(nil, nil, nil, s.jsAdd, s.jsEntry), s.jsErr, widget.NewSeparator(), s.jsRows)
+	return tabPage(s.reach.obj, cookies, headers, exceptions, noJS)
+}
+
+func (s *stealth) addNoScript() {
+	p, err := settings.CheckSitePattern(s.jsEntry.Text)
+	if err != nil {
+		return
+	}
+	s.jsEntry.SetText("")
+	s.u.change(func(st *settings.Settings) error {
+		if !slices.Contains(st.Stealth.NoScript, p) {
+			st.Stealth.NoScript = append(st.Stealth.NoScript, p)
+		}
+		return nil
+	})
+}
+
+func (s *stealth) noScriptRows(sites []string) {
+	var rows []fyne.CanvasObject
+	for _, site := range sites {
+		site := site
+		rm := widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() {
+			s.u.change(func(st *settings.Settings) error {
+				st.Stealth.NoScript = slices.DeleteFunc(st.Stealth.NoScript, func(x string) bool { return x == site })
+				return nil
+			})
+		})
+		rows = append(rows, container.NewBorder(nil, nil, nil, rm, widget.NewLabel(site)))
+	}
+	if len(rows) == 0 {
+		rows = append(rows, note(lang.L("No sites yet: scripts run as the sites send them.")))
+	}
+	s.jsRows.Objects = rows
+	s.jsRows.Refresh()
 }
 
 // reachText says where the protections work, given HTTPS filtering.
@@ -158,6 +201,10 @@ func (s *stealth) update() {
 	if key := strings.Join(parts, "\n"); key != s.shownExc || s.excRows.Objects == nil {
 		s.shownExc = key
 		s.exceptionRows(set.Exceptions)
+	}
+	if key := strings.Join(set.NoScript, "\n"); key != s.shownJS || s.jsRows.Objects == nil {
+		s.shownJS = key
+		s.noScriptRows(set.NoScript)
 	}
 }
 

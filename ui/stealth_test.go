@@ -59,6 +59,12 @@ func TestStealthTab(t *testing.T) {
 	if exc := lastApply(t, got).Stealth.Exceptions; len(exc) != 0 {
 		t.Errorf("after Remove the exceptions are %v", exc)
 	}
+	test.Type(s.jsEntry, "reader.example")
+	test.Tap(s.jsAdd)
+	h.settle()
+	if js := lastApply(t, got).Stealth.NoScript; len(js) != 1 || js[0] != "reader.example" {
+		t.Errorf("sites without JavaScript applied %q, want reader.example", js)
+	}
 }
 
 // The in-page signals and click-tracker switches change their settings.

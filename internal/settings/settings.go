@@ -113,6 +113,7 @@ func (s Settings) Clone() Settings {
 	c.HTTPS.Exclusions = slices.Clone(s.HTTPS.Exclusions)
 	c.Stealth.AuthorizationAllowed = slices.Clone(s.Stealth.AuthorizationAllowed)
 	c.Stealth.Exceptions = slices.Clone(s.Stealth.Exceptions)
+	c.Stealth.NoScript = slices.Clone(s.Stealth.NoScript)
 	c.Tor.BridgeLines = slices.Clone(s.Tor.BridgeLines)
 	c.Tor.ExitCountries = slices.Clone(s.Tor.ExitCountries)
 	c.DNS.Bootstrap = slices.Clone(s.DNS.Bootstrap)

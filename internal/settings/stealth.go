@@ -48,6 +48,9 @@ type Stealth struct {
 	PageSignals bool
 	// Exceptions turn features off on some sites.
 	Exceptions []StealthException
+	// NoScript are site patterns whose pages run no JavaScript (a
+	// Content-Security-Policy "script-src 'none'" added to them).
+	NoScript []string
 }
 
 // Feature is one of the stealth protections, for per-site exceptions.
@@ -235,6 +238,8 @@ var stealthKeys = []Key{
 		func(s *Settings) *bool { return &s.Stealth.ClientHints }),
 	boolKey("signals.in-page", "tell the page's scripts what the headers say (navigator.globalPrivacyControl, navigator.doNotTrack; needs HTTPS filtering for HTTPS pages) (on|off)",
 		func(s *Settings) *bool { return &s.Stealth.PageSignals }),
+	listKey("javascript.off", "sites whose pages run no JavaScript, comma-separated: example.com or *.example.com (needs HTTPS filtering for HTTPS sites)",
+		CheckSitePattern, func(s *Settings) *[]string { return &s.Stealth.NoScript }),
 	{
 		Name: "stealth.exceptions",
 		Help: "sites where cookie and header protections are off, comma-separated site=features (all, or " + featureList() + " joined by +)",
