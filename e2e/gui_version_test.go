@@ -62,6 +62,9 @@ func TestGUIListDownloadsSayTheVersion(t *testing.T) {
 	if got := last(); got != want {
 		t.Errorf("the window's download says %q, want %q", got, want)
 	}
+	// SIGTERM is handled once the window exists (app.RunWindow installs the
+	// handler after gui.New): wait for it, or a slow start dies of the signal.
+	g.window(t, 60*time.Second)
 	g.stop(t)
 }
 
