@@ -25,13 +25,25 @@ func TestDataExportImport(t *testing.T) {
 	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("export file mode: %v %v, want 0600", fi.Mode(), err)
 	}
-	if _, e, code := polaris(t, dst, "data", "import", file); code != 0 {
-		t.Fatalf("import: %s", e)
+	// Without a terminal and without --yes, the settings that let things
+	// through (the allowlist, signal exceptions) keep their values.
+	_, e, code := polaris(t, dst, "data", "import", file)
+	if code != 0 || !strings.Contains(e, "blocking.allowlist") || !strings.Contains(e, "signals.exceptions") || !strings.Contains(e, "--yes") {
+		t.Fatalf("import without --yes: exit %d %q, want 0 and the settings kept named", code, e)
+	}
+	if got, _, _ := polaris(t, dst, "config", "get", "blocking.allowlist"); strings.TrimSpace(got) != "" {
+		t.Errorf("blocking.allowlist after an unconfirmed import = %q, want it unchanged (empty)", got)
+	}
+	if got, _, _ := polaris(t, dst, "config", "get", "dnt"); strings.TrimSpace(got) != "0" {
+		t.Errorf("dnt after the import = %q, want the file's 0", got)
+	}
+	if _, e, code := polaris(t, dst, "data", "import", file, "--yes"); code != 0 {
+		t.Fatalf("import --yes: %s", e)
 	}
 	a, _, _ := polaris(t, src, "config", "get")
 	b, _, _ := polaris(t, dst, "config", "get")
 	if a != b {
-		t.Errorf("settings differ after export/import:\n%s\nvs\n%s", a, b)
+		t.Errorf("settings differ after export/import --yes:\n%s\nvs\n%s", a, b)
 	}
 
 	// Broken, foreign and newer files are refused and change nothing.

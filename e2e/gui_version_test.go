@@ -42,6 +42,7 @@ func TestGUIListDownloadsSayTheVersion(t *testing.T) {
 	}
 
 	g := startGUI(t, buildGUI(t), xvfb(t), dir)
+	g.window(t, 30*time.Second)
 	g.addr(t)
 	mu.Lock()
 	before := len(agents)
@@ -61,5 +62,17 @@ func TestGUIListDownloadsSayTheVersion(t *testing.T) {
 	if got := last(); got != want {
 		t.Errorf("the window's download says %q, want %q", got, want)
 	}
+	// SIGTERM is handled once the window exists (app.RunWindow installs the
+	// handler after gui.New): wait for it, or a slow start dies of the signal.
+	g.window(t, 60*time.Second)
+	g.stop(t)
+}
+
+// SIGTERM as soon as the engine listens, while the window may still be
+// being made, stops Polaris cleanly (exit 0, the system put back), never
+// by the signal's default action.
+func TestGUIStopsCleanlyWhileStarting(t *testing.T) {
+	g := startGUI(t, buildGUI(t), xvfb(t), t.TempDir())
+	g.addr(t)
 	g.stop(t)
 }

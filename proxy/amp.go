@@ -57,8 +57,9 @@ func (g *ampLoopGuard) allow(canonical string, now time.Time) bool {
 // ampCanonical returns a redirect to the canonical page of an AMP document
 // answering a page navigation, or nil.
 func (p *Proxy) ampCanonical(resp *http.Response, req *http.Request) *http.Response {
-	st := p.https.Load()
-	if !st.pol.StripParams || !p.policy.Load().Protection || req.Method != http.MethodGet ||
+	state := p.stateOf(req)
+	st := state.https
+	if !st.pol.StripParams || !state.policy.Protection || req.Method != http.MethodGet ||
 		resp.StatusCode != http.StatusOK || !isNavigation(req) {
 		return nil
 	}
@@ -69,8 +70,8 @@ func (p *Proxy) ampCanonical(resp *http.Response, req *http.Request) *http.Respo
 	if enc != "" && enc != "identity" && enc != "gzip" {
 		return nil
 	}
-	host, referrer := normHost(req.URL.Hostname()), refererHost(req)
-	links := p.blk.matcher.Load().linkRules()
+	host, referrer := normHost(req.URL.Hostname()), refererHostOf(req)
+	links := state.matcher.linkRules()
 	if st.exempt(host, referrer) || links.ampExempt(host, "", referrer) || !isAMPCandidate(req.URL, &st.unprotected, links) {
 		return nil
 	}

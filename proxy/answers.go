@@ -150,7 +150,7 @@ func (p *Proxy) afterResponse(resp *http.Response, ctx *goproxy.ProxyCtx) *http.
 
 // recordTk records the Tk header of a response to req.
 func (p *Proxy) recordTk(resp *http.Response, req *http.Request) {
-	if p.cfg.OnTk == nil || !p.https.Load().pol.CheckSites {
+	if p.cfg.OnTk == nil || !p.stateOf(req).https.pol.CheckSites {
 		return
 	}
 	v := resp.Header.Get("Tk")
@@ -279,7 +279,7 @@ func (p *Proxy) CheckSite(host string) {
 // enqueue queues the checks of site at origin, made as the browser whose
 // headers are b (identityOf). Nothing is checked over Tor.
 func (c *siteChecker) enqueue(origin, site string, b http.Header) {
-	if c.p.cfg.OnSiteChecked == nil || c.ctx.Err() != nil || c.p.route.Load().Tor {
+	if c.p.cfg.OnSiteChecked == nil || c.ctx.Err() != nil || c.p.state.Load().route.Tor {
 		return
 	}
 	c.mu.Lock()
@@ -315,6 +315,7 @@ func (c *siteChecker) enqueue(origin, site string, b http.Header) {
 		<-c.slots
 		c.done(site, ok)
 		if ok {
+			c.p.dntSites.learn(a.Site, a.EFFPolicy)
 			c.p.cfg.OnSiteChecked(a)
 		}
 	}()
@@ -391,10 +392,12 @@ func (c *siteChecker) fetch(rawURL, site string, b http.Header, limit int64) ([]
 		}
 		setCheckHeaders(req.Header, b)
 		// The user's signals, as for any request of this site.
-		info := requestInfo{host: normHost(req.URL.Hostname()), navigation: true}
+		// One state for the whole check: its signals and its route.
+		st := c.p.state.Load()
+		info := requestInfo{st: st, host: normHost(req.URL.Hostname()), navigation: true}
 		info.site = info.host
-		c.p.policy.Load().applySignals(req.Header, &info)
-		rt := c.p.route.Load()
+		st.policy.applySignals(req.Header, &info)
+		rt := st.route
 		if rt.Tor {
 			return nil, fmt.Errorf("%w: Tor is on", errUnreachable)
 		}

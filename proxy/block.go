@@ -52,10 +52,12 @@ type BlockConfig struct {
 	AllowOnceFor time.Duration
 	// Exempt, if set, is asked about a host that a rule blocks on a
 	// request that leaves with "DNT: 1"; a non-empty answer lets it
-	// through and is the reason shown (the site posts the EFF Do Not Track
-	// policy, blocking.honor-dnt-policy, which is a promise about such
-	// requests). It is never asked for an HTTPS tunnel Polaris does not
-	// open. It runs on the request path: it must be fast and never block.
+	// through and is the reason shown. nil: the proxy answers itself from
+	// its state (Policy.HonorDNTPolicy and the sites known to post the EFF
+	// Do Not Track policy, see SetDNTPolicySites), which is a promise about
+	// such requests. It is never asked for an HTTPS tunnel Polaris does
+	// not open. It runs on the request path: it must be fast and never
+	// block.
 	Exempt func(host string) string
 }
 
@@ -68,9 +70,8 @@ const (
 // blockState is the proxy's blocking state; every field is safe for
 // concurrent use.
 type blockState struct {
-	cfg     BlockConfig
-	matcher atomic.Pointer[loadedMatcher]
-	hold    atomic.Pointer[holdGate]
+	cfg  BlockConfig
+	hold atomic.Pointer[holdGate]
 	// paused is the end of a pause in Unix nanoseconds; 0 when not paused,
 	// math.MaxInt64 until restart.
 	paused atomic.Int64
@@ -114,16 +115,15 @@ func (b *blockState) init(cfg BlockConfig) error {
 // lists say about links (Matcher.DDGLinks: exceptions to HTTPS upgrades,
 // Referer trimming, tracking parameters and AMP links, more parameters and
 // AMP formats) applies from the same moment, on top of the HTTPSPolicy.
+// The rest of the state stays as it is (the app changes the whole state
+// with SetState).
 func (p *Proxy) SetMatcher(m *blocklist.Matcher) {
-	var links *linkRules
-	if m != nil {
-		links = compileLinks(m, p.cfg.Logf)
-	}
-	p.blk.matcher.Store(&loadedMatcher{m: m, links: links})
+	lm := p.loadMatcher(m)
+	p.change(func(s *state) { s.matcher = lm })
 }
 
 // Matcher returns the matcher in force, or nil.
-func (p *Proxy) Matcher() *blocklist.Matcher { return p.blk.matcher.Load().matcher() }
+func (p *Proxy) Matcher() *blocklist.Matcher { return p.state.Load().matcher.matcher() }
 
 // Hold makes new requests wait until Release (fail closed while the lists
 // load at start-up): each waits at most BlockConfig.HoldTimeout, then gets a
@@ -236,15 +236,15 @@ type decision struct {
 // block decides a proxied request (plain HTTP, or HTTPS inside an
 // intercepted tunnel) and returns the answer to give instead of forwarding
 // it, or nil to forward it.
+// The request was admitted (no hold keeps it) and decides with the state
+// it took, whose policy is pol.
 func (p *Proxy) block(r *http.Request, pol *Policy, info *requestInfo) *http.Response {
 	if !pol.Protection {
 		return nil
 	}
 	b := &p.blk
-	if g := b.waitHold(r.Context()); g != nil {
-		return p.holdResponse(r, g)
-	}
-	m := b.matcher.Load().matcher()
+	st := p.stateFor(info)
+	m := st.matcher.matcher()
 	if m == nil {
 		return nil
 	}
@@ -260,7 +260,7 @@ func (p *Proxy) block(r *http.Request, pol *Policy, info *requestInfo) *http.Res
 	req.Method = r.Method
 	v := m.Match(req)
 	d.URL = req.URL
-	if uncloak := p.route.Load().CNAMEs; uncloak != nil && !v.Action.Blocked() && v.Action != blocklist.Exception && typ != blocklist.TypeDocument {
+	if uncloak := st.route.CNAMEs; uncloak != nil && !v.Action.Blocked() && v.Action != blocklist.Exception && typ != blocklist.TypeDocument {
 		if d.CNAMEs = uncloak(r.Context(), info.host); len(d.CNAMEs) > 0 {
 			if cv, ok := m.MatchCNAMEs(req, d.CNAMEs); ok {
 				v = cv
@@ -281,7 +281,7 @@ func (p *Proxy) block(r *http.Request, pol *Policy, info *requestInfo) *http.Res
 	blocked := v.Action.Blocked()
 	if blocked {
 		// The EFF policy is a promise about requests that carry DNT: 1.
-		blocked, d.Reason = b.exempt(info.host, now, dntSent(r.Header))
+		blocked, d.Reason = p.exempt(st, info.host, now, dntSent(r.Header))
 	}
 	if b.cfg.Decisions != nil {
 		b.cfg.Decisions(fillDecision(d, v, blocked))
@@ -303,16 +303,21 @@ func isTracker(v blocklist.Verdict) bool {
 
 // exempt decides whether a host a rule blocks is let through anyway, and
 // why: "allow once" from the block page, or Config.Exempt.
-func (b *blockState) exempt(host string, now time.Time, dnt bool) (blocked bool, reason string) {
+func (p *Proxy) exempt(st *state, host string, now time.Time, dnt bool) (blocked bool, reason string) {
+	b := &p.blk
 	if b.once.allowed(host, now) {
 		return false, "allowed once"
 	}
-	if dnt && b.cfg.Exempt != nil {
-		if why := b.cfg.Exempt(host); why != "" {
-			return false, why
-		}
+	if !dnt {
+		return true, ""
 	}
-	return true, ""
+	why := ""
+	if b.cfg.Exempt != nil {
+		why = b.cfg.Exempt(host)
+	} else {
+		why = p.dntPolicyExempt(st, host)
+	}
+	return why == "", why
 }
 
 // dntSent reports whether a request leaves with exactly one "DNT: 1" (the
@@ -324,15 +329,21 @@ func dntSent(h http.Header) bool {
 
 // blockConnect decides an HTTPS tunnel that will not be intercepted, on its
 // host alone, and returns the refusal to answer it with, or nil to open it.
-func (p *Proxy) blockConnect(ctx *goproxy.ProxyCtx, hostPort string) *goproxy.ConnectAction {
-	if !p.policy.Load().Protection {
+// It decides with st, or with the state in force when a hold lets it go.
+func (p *Proxy) blockConnect(ctx *goproxy.ProxyCtx, st *state, hostPort string) *goproxy.ConnectAction {
+	if !st.policy.Protection {
 		return nil
 	}
 	b := &p.blk
-	if g := b.waitHold(ctx.Req.Context()); g != nil {
-		return p.refuseConnect(ctx, http.StatusServiceUnavailable, holdPage(hostPort, g))
+	if b.hold.Load() != nil {
+		if g := b.waitHold(ctx.Req.Context()); g != nil {
+			return p.refuseConnect(ctx, http.StatusServiceUnavailable, holdPage(hostPort, g))
+		}
+		if st = p.state.Load(); !st.policy.Protection {
+			return nil
+		}
 	}
-	m := b.matcher.Load().matcher()
+	m := st.matcher.matcher()
 	if m == nil {
 		return nil
 	}
@@ -351,7 +362,7 @@ func (p *Proxy) blockConnect(ctx *goproxy.ProxyCtx, hostPort string) *goproxy.Co
 		return nil
 	}
 	v := m.MatchHost(host)
-	if uncloak := p.route.Load().CNAMEs; uncloak != nil && !v.Action.Blocked() && v.Action != blocklist.Exception {
+	if uncloak := st.route.CNAMEs; uncloak != nil && !v.Action.Blocked() && v.Action != blocklist.Exception {
 		if d.CNAMEs = uncloak(ctx.Req.Context(), host); len(d.CNAMEs) > 0 {
 			if cv, ok := m.MatchHostCNAMEs(host, d.CNAMEs); ok {
 				v = cv
@@ -361,7 +372,7 @@ func (p *Proxy) blockConnect(ctx *goproxy.ProxyCtx, hostPort string) *goproxy.Co
 	blocked := v.Action.Blocked()
 	if blocked {
 		// A tunnel's requests are unseen: nothing says they carry DNT: 1.
-		blocked, d.Reason = b.exempt(host, now, false)
+		blocked, d.Reason = p.exempt(st, host, now, false)
 	}
 	if b.cfg.Decisions != nil {
 		b.cfg.Decisions(fillDecision(d, v, blocked))
@@ -469,7 +480,7 @@ func sourceURL(r *http.Request, typ blocklist.ResourceType) string {
 func (p *Proxy) blockingSummary(protection bool) string {
 	b := &p.blk
 	now := time.Now()
-	switch m := b.matcher.Load().matcher(); {
+	switch m := p.state.Load().matcher.matcher(); {
 	case !protection:
 		return "off (protection is off)"
 	case b.hold.Load() != nil:

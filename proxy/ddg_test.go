@@ -391,7 +391,7 @@ func TestDDGAMPProtections(t *testing.T) {
 	readJSON(t, "amp-protections/tests.json", &suite)
 	w := newDDGWorld(t, Policy{Protection: true}, HTTPSPolicy{StripParams: true},
 		ddgConfigMatcher(t, "amp-protections/config_reference.json"))
-	st, links := w.tp.https.Load(), w.tp.blk.matcher.Load().linkRules()
+	st, links := w.tp.state.Load().https, w.tp.state.Load().matcher.linkRules()
 	tally := &ddgTally{t: t, suite: "amp-protections"}
 	defer tally.log()
 	for i, c := range suite["ampFormats"].Tests {

@@ -40,7 +40,7 @@ func (p *Proxy) debounce(r *http.Request, pol *Policy, info *requestInfo) *http.
 	if !pol.Protection || !info.navigation || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
 		return nil
 	}
-	st := p.https.Load()
+	st := p.stateFor(info).https
 	if !st.pol.StripParams || !st.pol.SkipRedirectors || st.exempt(info.host, info.site) {
 		return nil
 	}
@@ -67,13 +67,14 @@ func (p *Proxy) removeParams(r *http.Request, pol *Policy, info *requestInfo) {
 	if !pol.Protection || info.navigation || r.URL.RawQuery == "" || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
 		return
 	}
-	m := p.blk.matcher.Load().matcher()
+	state := p.stateFor(info)
+	m := state.matcher.matcher()
 	if !m.HasRemoveParams() {
 		return
 	}
-	st := p.https.Load()
-	referrer := refererHost(r)
-	if !st.pol.StripParams || st.exempt(info.host, info.site) || p.blk.matcher.Load().linkRules().paramsExempt(info.host, info.site, referrer) {
+	st := state.https
+	referrer := info.refHost
+	if !st.pol.StripParams || st.exempt(info.host, info.site) || state.matcher.linkRules().paramsExempt(info.host, info.site, referrer) {
 		return
 	}
 	if q, changed := p.cleanQuery(m, r, info); changed {

@@ -97,7 +97,7 @@ func (p *Proxy) routeExplains(err error) error {
 	if errors.As(err, &ref) {
 		return err
 	}
-	if down := p.route.Load().Down; down != nil {
+	if down := p.state.Load().route.Down; down != nil {
 		if ref := down(); ref != nil {
 			return ref
 		}

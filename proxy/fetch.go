@@ -16,7 +16,7 @@ import (
 // cookie, referrer or signal). It implements http.RoundTripper and works
 // whether or not the proxy is serving.
 func (p *Proxy) RoundTrip(req *http.Request) (*http.Response, error) {
-	rt := p.route.Load()
+	rt := p.state.Load().route
 	host := strings.ToLower(req.URL.Hostname())
 	if isOnion(host) && !rt.Onion {
 		return nil, onionRefusal

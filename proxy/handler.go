@@ -108,20 +108,26 @@ func (p *Proxy) onRequest(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request
 	if _, ok := r.Header["User-Agent"]; !ok {
 		r.Header["User-Agent"] = []string{""}
 	}
-	ctx.RoundTripper = routeNow{p}
-	if isOnion(r.URL.Hostname()) && !p.route.Load().Onion {
+	ctx.RoundTripper = requestRoute{p}
+	st := p.state.Load()
+	if isOnion(r.URL.Hostname()) && !st.route.Onion {
 		return r, p.pageResponse(r, onionRefusal.Code, refusalPage(r.URL.Hostname(), onionRefusal))
 	}
-	pol := p.policy.Load()
+	st, resp := p.admit(r, st)
+	if resp != nil {
+		return r, resp
+	}
 	info := newRequestInfo(r)
-	pol.applySignals(r.Header, &info)
-	if resp := p.debounce(r, pol, &info); resp != nil {
+	info.st = st
+	r = withRecord(r, &info)
+	st.policy.applySignals(r.Header, &info)
+	if resp := p.debounce(r, st.policy, &info); resp != nil {
 		return r, resp
 	}
-	if resp := p.block(r, pol, &info); resp != nil {
+	if resp := p.block(r, st.policy, &info); resp != nil {
 		return r, resp
 	}
-	p.removeParams(r, pol, &info)
+	p.removeParams(r, st.policy, &info)
 	if site := info.siteDomain(); site != "" {
 		r = r.WithContext(withSite(r.Context(), site))
 	}
@@ -135,8 +141,22 @@ func (p *Proxy) onRequest(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request
 	if resp := p.applyHTTPS(r, &info); resp != nil {
 		return r, resp
 	}
-	p.applyStealth(r, pol, &info, ctx)
+	p.applyStealth(r, st.policy, &info, ctx)
 	return r, nil
+}
+
+// admit lets a request go on once no hold keeps it (while the lists load at
+// start-up, with protection on), and returns the state it takes: the one in
+// force when it goes on, or a "still loading" answer when the hold outlasts
+// BlockConfig.HoldTimeout.
+func (p *Proxy) admit(r *http.Request, st *state) (*state, *http.Response) {
+	if !st.policy.Protection {
+		return st, nil
+	}
+	if g := p.blk.waitHold(r.Context()); g != nil {
+		return st, p.holdResponse(r, g)
+	}
+	return p.state.Load(), nil
 }
 
 // onConnect decides what to do with a CONNECT tunnel: intercept it (HTTPS
@@ -144,14 +164,15 @@ func (p *Proxy) onRequest(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request
 // one), refuse it when its host is blocked, or pass it through untouched.
 func (p *Proxy) onConnect(host string, ctx *goproxy.ProxyCtx) (*goproxy.ConnectAction, string) {
 	h, _, _ := net.SplitHostPort(host)
-	if isOnion(h) && !p.route.Load().Onion {
+	st := p.state.Load()
+	if isOnion(h) && !st.route.Onion {
 		return p.refuseConnect(ctx, onionRefusal.Code, refusalPage(h, onionRefusal)), host
 	}
-	if a := p.interceptAction(host); a != nil {
+	if a := p.interceptAction(st, host); a != nil {
 		return a, host
 	}
 	// A tunnel that is not intercepted is decided on its host alone.
-	if refused := p.blockConnect(ctx, host); refused != nil {
+	if refused := p.blockConnect(ctx, st, host); refused != nil {
 		return refused, host
 	}
 	return acceptConnect, host

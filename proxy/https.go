@@ -51,10 +51,12 @@ type HTTPSPolicy struct {
 	// a search engine to another site is always cut (search terms never
 	// leave the engine), whatever this says.
 	TrimReferrer bool
-	// SameOwner reports whether two different registrable domains belong to
-	// one owner (e.g. from a tracker entity map); such sites keep full
-	// referrers between them. nil: no two domains share an owner. It is
-	// called on the request path and must be fast and safe for concurrent use.
+	// SameOwner, if set, reports whether two different registrable domains
+	// belong to one owner (e.g. from a tracker entity map); such sites keep
+	// full referrers between them. nil: the matcher of the same state
+	// decides (Matcher.SameParty: its entity maps, with
+	// blocklist.Options.OwnerParties). It is called on the request path and
+	// must be fast and safe for concurrent use.
 	SameOwner func(a, b string) bool
 	// StripParams removes tracking parameters from navigations and unwraps
 	// AMP viewer links (google.*/amp/s/..., *.ampproject.org/v/s/...), by
@@ -122,7 +124,7 @@ func (p *Proxy) SetHTTPSPolicy(pol HTTPSPolicy) error {
 	if err != nil {
 		return err
 	}
-	p.https.Store(st)
+	p.change(func(s *state) { s.https = st })
 	p.pins.reset()
 	p.dropStaleInterceptions()
 	return nil
@@ -148,19 +150,19 @@ func (st *httpsState) exempt(host, site string) bool {
 // forward: an upgrade or cleaning redirect is returned as a response;
 // otherwise the request's Referer is trimmed in place. info describes r.
 func (p *Proxy) applyHTTPS(r *http.Request, info *requestInfo) *http.Response {
-	st := p.https.Load()
-	pol := p.policy.Load()
-	links := p.blk.matcher.Load().linkRules()
+	state := p.stateFor(info)
+	st := state.https
+	links := state.matcher.linkRules()
 	if resp := p.upgrade(r, info, st, links); resp != nil {
 		return resp
 	}
-	if !pol.Protection {
+	if !state.policy.Protection {
 		return nil
 	}
 	if st.pol.CheckSites && info.navigation {
 		p.checker.visit(r.URL, info.host, r.Header)
 	}
-	referrer := refererHost(r)
+	referrer := info.refHost
 	if st.exempt(info.host, info.site) || (referrer != "" && st.unprotected.match(referrer)) {
 		return nil
 	}
@@ -189,7 +191,7 @@ func (p *Proxy) cleanLink(r *http.Request, info *requestInfo, st *httpsState, li
 	}
 	q, changed := st.params.strip(r.URL.RawQuery)
 	q, more := links.stripParams(q)
-	if m := p.blk.matcher.Load().matcher(); m.HasRemoveParams() && q != "" {
+	if m := p.stateFor(info).matcher.matcher(); m.HasRemoveParams() && q != "" {
 		u := *r.URL
 		u.RawQuery = q
 		rr := *r
@@ -215,7 +217,8 @@ type httpsStatus struct {
 }
 
 func (p *Proxy) httpsStatus() *httpsStatus {
-	st := p.https.Load()
+	state := p.state.Load()
+	st := state.https
 	hs := &httpsStatus{Filter: "off: HTTPS passes through untouched", Upgrades: "left as it is"}
 	caErr := error(nil)
 	if p.cfg.CACertPEM != nil {
@@ -236,7 +239,7 @@ func (p *Proxy) httpsStatus() *httpsStatus {
 	case st.pol.Filter:
 		hs.Filter = "on, but Polaris's certificate authority is not available: HTTPS passes through untouched"
 	}
-	if !p.policy.Load().Protection && st.pol.Filter {
+	if !state.policy.Protection && st.pol.Filter {
 		hs.Filter = "on, but protection is off: HTTPS passes through untouched"
 	}
 	switch {

@@ -58,8 +58,12 @@ func signalScript(gpc bool, dnt string) string {
 // request in ctx, when everything above allows it.
 func (p *Proxy) injectSignals(resp *http.Response, ctx *goproxy.ProxyCtx) {
 	req := ctx.Req
-	pol := p.policy.Load()
-	if req == nil || !pol.Protection || !pol.Stealth.PageSignals || !isDocumentRequest(req) {
+	if req == nil {
+		return
+	}
+	state := p.stateOf(req)
+	pol := state.policy
+	if !pol.Protection || !pol.Stealth.PageSignals || !isDocumentRequest(req) {
 		return
 	}
 	gpc := header(req.Header, hdrGPC) == "1"
@@ -74,11 +78,11 @@ func (p *Proxy) injectSignals(resp *http.Response, ctx *goproxy.ProxyCtx) {
 	host := normHost(req.URL.Hostname())
 	site := host
 	if header(req.Header, "Sec-Fetch-Dest") != "document" {
-		if h := refererHost(req); h != "" {
+		if h := refererHostOf(req); h != "" {
 			site = h
 		}
 	}
-	if p.https.Load().exempt(host, site) || pol.stealth.excepted(host, site)&settings.FeaturePageSignals != 0 {
+	if state.https.exempt(host, site) || pol.stealth.excepted(host, site)&settings.FeaturePageSignals != 0 {
 		return
 	}
 	nonce, ok := cspNonceFor(resp.Header)

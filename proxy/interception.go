@@ -20,9 +20,13 @@ import (
 
 // wouldIntercept reports whether a CONNECT to host (lower case, no port)
 // would be intercepted under the settings in force, certificates aside.
-func (p *Proxy) wouldIntercept(host string) bool {
-	st := p.https.Load()
-	if !st.pol.Filter || p.cfg.TLSConfigForHost == nil || !p.policy.Load().Protection {
+func (p *Proxy) wouldIntercept(host string) bool { return p.intercepts(p.state.Load(), host) }
+
+// intercepts reports whether a CONNECT to host is intercepted under state,
+// certificates aside.
+func (p *Proxy) intercepts(state *state, host string) bool {
+	st := state.https
+	if !st.pol.Filter || p.cfg.TLSConfigForHost == nil || !state.policy.Protection {
 		return false
 	}
 	// .onion addresses authenticate the service themselves; their HTTPS,

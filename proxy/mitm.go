@@ -35,7 +35,6 @@ import (
 
 // httpsParts is the HTTPS side of a Proxy.
 type httpsParts struct {
-	https    atomic.Pointer[httpsState]
 	roots    atomic.Pointer[x509.CertPool]
 	mitm     mitmState
 	pins     pinTracker
@@ -56,8 +55,6 @@ type mitmState struct {
 const DefaultHandshakeTimeout = 15 * time.Second
 
 func (p *Proxy) initHTTPS() {
-	st, _ := compileHTTPS(HTTPSPolicy{})
-	p.https.Store(st)
 	p.mitm.ln = newConnListener()
 	p.mitm.srv = &http.Server{
 		Handler:           http.HandlerFunc(p.serveMITM),
@@ -150,13 +147,13 @@ func (p *Proxy) upstreamRoots() *x509.CertPool {
 
 // interceptAction decides whether the CONNECT to hostport is intercepted and
 // returns the action doing it, or nil to tunnel untouched.
-func (p *Proxy) interceptAction(hostport string) *goproxy.ConnectAction {
+func (p *Proxy) interceptAction(st *state, hostport string) *goproxy.ConnectAction {
 	host, _, err := net.SplitHostPort(hostport)
 	if err != nil {
 		return nil
 	}
 	host = normHost(host)
-	if !p.wouldIntercept(host) {
+	if !p.intercepts(st, host) {
 		return nil
 	}
 	cfg, err := p.cfg.TLSConfigForHost(host)
@@ -258,10 +255,11 @@ func (p *Proxy) splice(req *http.Request, client net.Conn, hostport string) {
 	// another protocol): it is decided on its host, as a tunnel that is
 	// not intercepted. A blocked host gets nothing; the client sees the
 	// connection close.
-	if p.blockConnect(&goproxy.ProxyCtx{Req: req}, hostport) != nil {
+	st := p.state.Load()
+	if p.blockConnect(&goproxy.ProxyCtx{Req: req}, st, hostport) != nil {
 		return
 	}
-	up, err := p.route.Load().dial(withSite(req.Context(), connectSite(req)), "tcp", hostport)
+	up, err := st.route.dial(withSite(req.Context(), connectSite(req)), "tcp", hostport)
 	if err != nil {
 		p.cfg.Logf("CONNECT %s: %v", hostport, err)
 		return

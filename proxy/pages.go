@@ -125,7 +125,7 @@ func (p *Proxy) pageResponse(r *http.Request, code int, d pageData) *http.Respon
 
 func (p *Proxy) writeStatusPage(w http.ResponseWriter, r *http.Request) {
 	type row struct{ Name, Value string }
-	pol := p.policy.Load()
+	pol := p.state.Load().policy
 	protection := "off"
 	if pol.Protection {
 		protection = "on"

@@ -115,15 +115,16 @@ type Config struct {
 // Proxy is a running (or ready to run) proxy. Its methods are safe for
 // concurrent use.
 type Proxy struct {
-	cfg    Config
-	gp     *goproxy.ProxyHttpServer
-	route  atomic.Pointer[route]
-	srv    *http.Server
-	ln     net.Listener
-	policy atomic.Pointer[Policy]
-	pages  *pages
-	blk    blockState
-	auth   *authGate // nil: no authentication
+	cfg   Config
+	gp    *goproxy.ProxyHttpServer
+	srv   *http.Server
+	ln    net.Listener
+	state atomic.Pointer[state] // what requests read from the settings (state.go)
+	// dntSites are the sites known to post the EFF DNT policy (dntpolicy.go).
+	dntSites dntPolicySites
+	pages    *pages
+	blk      blockState
+	auth     *authGate // nil: no authentication
 
 	httpsParts // HTTPS filtering, upgrades, cleaning, site checks (https.go)
 
@@ -151,8 +152,10 @@ func New(cfg Config) (*Proxy, error) {
 	if err := p.blk.init(cfg.Block); err != nil {
 		return nil, err
 	}
-	p.policy.Store(&Policy{})
-	p.route.Store(p.newRoute(cfg.Route))
+	pol := Policy{}
+	pol.prepare()
+	https, _ := compileHTTPS(HTTPSPolicy{})
+	p.state.Store(&state{policy: &pol, https: https, route: p.newRoute(cfg.Route)})
 	p.gp = p.newGoproxy()
 	p.initHTTPS()
 	p.srv = &http.Server{
@@ -200,7 +203,7 @@ func (p *Proxy) newGoproxy() *goproxy.ProxyHttpServer {
 	gp := goproxy.NewProxyHttpServer()
 	gp.Logger = log.New(logWriter(p.cfg.Logf), "goproxy: ", 0)
 	gp.Verbose = false
-	// Requests always go out through the route in force when they arrived
+	// Requests always go out through the route of the state they took
 	// (ctx.RoundTripper); goproxy's own transport must never be used.
 	gp.Tr = &http.Transport{
 		Proxy: nil,
@@ -212,7 +215,7 @@ func (p *Proxy) newGoproxy() *goproxy.ProxyHttpServer {
 	gp.KeepDestinationHeaders = false
 	gp.ConnectDial = nil
 	gp.ConnectDialWithReq = func(req *http.Request, network, addr string) (net.Conn, error) {
-		c, err := p.route.Load().dial(withSite(req.Context(), connectSite(req)), network, addr)
+		c, err := p.state.Load().route.dial(withSite(req.Context(), connectSite(req)), network, addr)
 		if err != nil {
 			return nil, &dialError{err}
 		}
@@ -225,11 +228,14 @@ func (p *Proxy) newGoproxy() *goproxy.ProxyHttpServer {
 	return gp
 }
 
-// SetPolicy replaces the policy applied to new requests. It never blocks
-// and in-flight requests keep the policy they started with.
+// SetPolicy replaces the policy applied to new requests, the rest of the
+// state staying as it is (the app changes the whole state with SetState).
+// It never blocks and in-flight requests keep the policy they started
+// with.
 func (p *Proxy) SetPolicy(pol Policy) {
 	pol.prepare()
-	p.policy.Store(&pol)
+	p.change(func(s *state) { s.policy = &pol })
+	p.dropStaleInterceptions()
 	p.dropStaleInterceptions()
 }
 
@@ -295,7 +301,7 @@ func (p *Proxy) Shutdown(ctx context.Context) error {
 		p.srv.Close()
 	}
 	<-p.done
-	p.route.Load().close()
+	p.state.Load().route.close()
 	return err
 }
 

@@ -20,15 +20,10 @@ import (
 
 // trimReferrer applies the Referer rules to r in place.
 func (st *httpsState) trimReferrer(r *http.Request, info *requestInfo) {
-	ref := r.Header.Get("Referer")
-	if ref == "" {
+	ref, u, refHost := info.referer, info.refURL, info.refHost
+	if u == nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return
 	}
-	u, err := url.Parse(ref)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return
-	}
-	refHost := normHost(u.Hostname())
 	if refHost == info.host {
 		return // same host, same site
 	}
@@ -40,13 +35,36 @@ func (st *httpsState) trimReferrer(r *http.Request, info *requestInfo) {
 	if refSite == reqSite {
 		return
 	}
-	if !search && st.pol.SameOwner != nil && st.pol.SameOwner(refSite, reqSite) {
+	if !search && st.sameOwner(info, refSite, reqSite) {
 		return
 	}
 	origin := u.Scheme + "://" + u.Host + "/"
 	if ref != origin {
 		r.Header["Referer"] = []string{origin}
 	}
+}
+
+// sameOwner reports whether two sites belong to one owner: as
+// HTTPSPolicy.SameOwner says when it is set, else as the entity maps of the
+// matcher of the request's own state say (blocking.owner-parties).
+func (st *httpsState) sameOwner(info *requestInfo, a, b string) bool {
+	if st.pol.SameOwner != nil {
+		return st.pol.SameOwner(a, b)
+	}
+	if info.st == nil {
+		return false
+	}
+	m := info.st.matcher.matcher()
+	return m != nil && m.SameParty(a, b)
+}
+
+// refererHostOf is the host of r's Referer: from its record, parsed once,
+// else parsed now.
+func refererHostOf(r *http.Request) string {
+	if info := recordOf(r); info != nil {
+		return info.refHost
+	}
+	return refererHost(r)
 }
 
 // refererHost is the host of r's Referer, lower case, or "".
@@ -91,7 +109,8 @@ var knownReferrerPolicies = map[string]bool{
 // answer whose own policy is missing or would leak its address.
 func (p *Proxy) tightenSearchReferrer(resp *http.Response, req *http.Request) {
 	host := normHost(req.URL.Hostname())
-	if !isSearchEngine(host) || !p.policy.Load().Protection || p.https.Load().exempt(host, "") {
+	state := p.stateOf(req)
+	if !isSearchEngine(host) || !state.policy.Protection || state.https.exempt(host, "") {
 		return
 	}
 	effective := ""

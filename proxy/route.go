@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/elazarl/goproxy"
@@ -62,11 +63,14 @@ type Route struct {
 const maxSiteTransports = 128
 
 // route is a Route in use, with its connection pools. A route is never
-// changed; SetRoute replaces it.
+// changed; SetState and SetRoute replace it.
 type route struct {
 	Route
 	p  *Proxy
 	up *upstream // shared pool (when not isolating)
+	// retired: another route replaced this one; nothing goes out on it any
+	// more (see settingsChanged).
+	retired atomic.Bool
 
 	mu    sync.Mutex
 	sites map[string]*list.Element // site -> element of lru holding *sitePool
@@ -132,14 +136,15 @@ func (rt *route) RoundTrip(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Resp
 	return rt.transport(SiteFromContext(req.Context()), fromLAN(req.Context())).RoundTrip(req)
 }
 
-// routeNow is the goproxy.RoundTripper of every proxied request: it takes
-// the route in force when the request goes out, not when it arrived, so a
-// request that waited (held while the lists load, say) never leaves by a
-// route replaced meanwhile (Tor switched on: it must not go direct).
-type routeNow struct{ p *Proxy }
+// requestRoute is the goproxy.RoundTripper of every proxied request: the
+// route of the state the request took. A request held while the lists
+// load takes its state when the hold lets it go, so it never leaves by a
+// route replaced meanwhile (Tor switched on: it must not go direct); one
+// whose route was replaced after it started is refused (route.dial).
+type requestRoute struct{ p *Proxy }
 
-func (r routeNow) RoundTrip(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Response, error) {
-	rt := r.p.route.Load()
+func (r requestRoute) RoundTrip(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Response, error) {
+	rt := r.p.stateOf(req).route
 	if isOnion(req.URL.Hostname()) && !rt.Onion {
 		return nil, onionRefusal
 	}
@@ -149,6 +154,9 @@ func (r routeNow) RoundTrip(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Res
 // dial opens a connection on this route for a request of site. A client
 // on the network never reaches this computer (lan.go).
 func (rt *route) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	if rt.retired.Load() {
+		return nil, settingsChanged
+	}
 	if !rt.Proxied {
 		if err := checkLiteral(ctx, addr); err != nil {
 			return nil, err
@@ -190,43 +198,46 @@ func (rt *route) echConfigs(ctx context.Context, host string) []byte {
 // ones close when idle, after the pool's idle timeout).
 const oldRouteDrain = 2 * time.Minute
 
-// SetRoute changes how upstream connections are made. From the moment it
-// returns no request goes out and no tunnel is opened on the old route
-// (requests that arrived before and still wait included): its idle upstream
-// connections are closed, and open tunnels and WebSockets (which would keep
-// using the old route) are cut, so clients reconnect through the new one.
+// SetRoute changes how upstream connections are made, the rest of the
+// state staying as it is (the app changes the whole state with SetState).
+// From the moment it returns no request goes out and no tunnel is opened
+// on the old route (requests that took it and have not gone out yet
+// included): its idle upstream connections are closed, and open tunnels
+// and WebSockets (which would keep using the old route) are cut, so
+// clients reconnect through the new one.
 func (p *Proxy) SetRoute(r Route) {
 	nr := p.newRoute(r)
-	old := p.route.Swap(nr)
-	if old != nil {
-		old.close()
-		p.conns.closeHijacked()
-		// A request in flight on the old route returns its connection to
-		// the old pool after this; close it again once they have drained.
-		time.AfterFunc(oldRouteDrain, old.close)
-	}
-	p.cfg.Logf("upstream route: %s", nr.Name)
+	old, _ := p.change(func(s *state) { s.route = nr })
+	p.replaced(old.route, nr)
 }
 
 // ResetConnections drops every upstream connection and cuts open tunnels
 // and WebSockets, keeping the route in force (after a new Tor identity, or
 // when Tor died under them). Unlike SetRoute(Route()), it can never put
-// back a route that was replaced at the same moment.
+// back a route that was replaced at the same moment. Requests that took
+// the old pools still go out.
 func (p *Proxy) ResetConnections() {
-	for {
-		old := p.route.Load()
-		nr := p.newRoute(old.Route)
-		if p.route.CompareAndSwap(old, nr) {
-			old.close()
-			p.conns.closeHijacked()
-			time.AfterFunc(oldRouteDrain, old.close)
-			return
-		}
-	}
+	old, _ := p.change(func(s *state) { s.route = p.newRoute(s.route.Route) })
+	old.route.close()
+	p.conns.closeHijacked()
+	p.afterDrain(old.route.close)
 }
 
+// afterDrain runs f once the requests in flight now have drained
+// (oldRouteDrain).
+func (p *Proxy) afterDrain(f func()) { time.AfterFunc(oldRouteDrain, f) }
+
 // Route returns the route in force.
-func (p *Proxy) Route() Route { return p.route.Load().Route }
+func (p *Proxy) Route() Route { return p.state.Load().route.Route }
+
+// settingsChanged refuses a request whose route another replaced after
+// the request started (Tor turned on or off): it is not sent by the old
+// route, nor by a route its other settings were not made for.
+var settingsChanged = &Refusal{
+	Code:  503,
+	Title: "Polaris's settings changed",
+	Text:  "Polaris's settings changed while this request was on its way (Tor was turned on or off), so it was not sent. Reload the page.",
+}
 
 // isOnion reports whether host is a Tor onion service name.
 func isOnion(host string) bool {

@@ -29,6 +29,10 @@ type Policy struct {
 	// (cookies, identifying headers; see stealth.go). Like everything in
 	// Policy it applies only while Protection is on.
 	Stealth settings.Stealth
+	// HonorDNTPolicy lets a blocked third party through a request that
+	// leaves with "DNT: 1" when its site posts the EFF Do Not Track policy
+	// (see dntpolicy.go).
+	HonorDNTPolicy bool
 
 	exceptions map[string]settings.SiteException
 	stealth    stealthRules
@@ -76,10 +80,13 @@ func (pol *Policy) applySignals(h http.Header, info *requestInfo) {
 	}
 }
 
-// requestInfo is what the policy needs to know about one request, derived
-// once from its URL and headers.
+// requestInfo is the record of one request: the state it took (what it
+// reads from the settings) and its facts, derived once from its URL and
+// headers and used by every step (signals, blocking, cleaning, stealth,
+// the answer).
 type requestInfo struct {
-	host string // the requested host, lower case, no port
+	st   *state
+	host string // the destination: the requested host, lower case, no port
 	// site is the host of the page the user is on: the request's own host
 	// for navigations, else the host in Origin or Referer.
 	site string
@@ -90,12 +97,22 @@ type requestInfo struct {
 	// tracker: a rule or a Tracker Data Set names the requested host, even
 	// if it was let through (see block).
 	tracker bool
+	// The Referer, parsed once: as sent, and its host (normHost), "" when
+	// there is none or it is not a URL.
+	referer, refHost string
+	refURL           *url.URL
 }
 
+// newRequestInfo derives the facts of r; the caller sets the state.
 func newRequestInfo(r *http.Request) requestInfo {
 	info := requestInfo{host: strings.ToLower(r.URL.Hostname())}
 	info.navigation = isNavigation(r)
-	info.site = firstPartyHost(r, info.host, info.navigation)
+	if info.referer = r.Header.Get("Referer"); info.referer != "" {
+		if u, err := url.Parse(info.referer); err == nil {
+			info.refURL, info.refHost = u, normHost(u.Hostname())
+		}
+	}
+	info.site = info.firstPartyHost(r)
 	return info
 }
 
@@ -129,21 +146,21 @@ func isNavigation(r *http.Request) bool {
 }
 
 // firstPartyHost returns the host of the page the user is on.
-func firstPartyHost(r *http.Request, host string, navigation bool) string {
-	if navigation {
-		return host
+func (info *requestInfo) firstPartyHost(r *http.Request) string {
+	if info.navigation {
+		return info.host
 	}
 	if o := r.Header.Get("Origin"); o != "" && o != "null" {
 		if h := urlHost(o); h != "" {
 			return h
 		}
 	}
-	if ref := r.Header.Get("Referer"); ref != "" {
-		if h := urlHost(ref); h != "" {
+	if info.refURL != nil {
+		if h := strings.ToLower(info.refURL.Hostname()); h != "" {
 			return h
 		}
 	}
-	return host
+	return info.host
 }
 
 func urlHost(s string) string {

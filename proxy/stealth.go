@@ -161,7 +161,8 @@ func (p *Proxy) applyStealth(r *http.Request, pol *Policy, info *requestInfo, ct
 	if !pol.Protection {
 		return
 	}
-	st := p.https.Load()
+	state := p.stateFor(info)
+	st := state.https
 	if st.exempt(info.host, info.site) {
 		return // the user's allowlist: protections off on this site
 	}
@@ -180,7 +181,7 @@ func (p *Proxy) applyStealth(r *http.Request, pol *Policy, info *requestInfo, ct
 	}
 	if info.thirdParty(r) {
 		csp := plan.csp
-		plan = sr.thirdParty(h, info, off, p.blk.matcher.Load().linkRules())
+		plan = sr.thirdParty(h, info, off, state.matcher.linkRules())
 		plan.csp = csp
 	} else if sr.s.FirstPartyCookieMaxAge > 0 && off&settings.FeatureCookies == 0 {
 		plan.cookieCap = sr.s.FirstPartyCookieMaxAge
@@ -203,7 +204,7 @@ func (p *Proxy) pagePolicies(r *http.Request, sr *stealthRules, info *requestInf
 		return nil
 	}
 	var out []string
-	if m := p.blk.matcher.Load().matcher(); m.HasCSP() {
+	if m := p.stateFor(info).matcher.matcher(); m.HasCSP() {
 		req := p.blk.reqs.Get().(*blocklist.Request)
 		req.Reset(requestURL(r), sourceURL(r, typ), typ)
 		out = m.CSP(req)

@@ -38,8 +38,7 @@ func BenchmarkStealth(b *testing.B) {
 	pol.prepare()
 	p := &Proxy{}
 	st, _ := compileHTTPS(HTTPSPolicy{})
-	p.https.Store(st)
-	p.blk.matcher.Store(&loadedMatcher{})
+	p.state.Store(&state{https: st, matcher: &loadedMatcher{}})
 	for _, bc := range []struct {
 		name, url, site string
 	}{

@@ -217,7 +217,7 @@ func (f *firstState) probe(ctx context.Context, p *Proxy, host, site string) err
 func (p *Proxy) probeTLS(host, site string) error {
 	ctx, cancel := context.WithTimeout(withSite(context.Background(), site), probeTimeout)
 	defer cancel()
-	conn, err := p.route.Load().dial(ctx, "tcp", net.JoinHostPort(host, "443"))
+	conn, err := p.state.Load().route.dial(ctx, "tcp", net.JoinHostPort(host, "443"))
 	if err != nil {
 		return err
 	}

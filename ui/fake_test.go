@@ -48,7 +48,8 @@ type fakeController struct {
 	circuit         func(site string) (status.Circuit, error)
 	inventory       func() (status.Inventory, error)
 	exportData      func(path string) error
-	importData      func(path string) error
+	importData      func(path, confirmed string) error
+	checkImport     func(path string) (settings.ImportCheck, error)
 	deleteAll       func() error
 }
 
@@ -211,8 +212,22 @@ func (f *fakeController) Inventory(ctx context.Context) (status.Inventory, error
 func (f *fakeController) ExportData(ctx context.Context, path string) error {
 	return call(f, "ExportData", func() error { return f.exportData(path) }, errors.New("unexpected"), f.exportData == nil)
 }
-func (f *fakeController) ImportData(ctx context.Context, path string) error {
-	return call(f, "ImportData", func() error { return f.importData(path) }, errors.New("unexpected"), f.importData == nil)
+func (f *fakeController) CheckImport(ctx context.Context, path string) (settings.ImportCheck, error) {
+	type r struct {
+		c   settings.ImportCheck
+		err error
+	}
+	res := call(f, "CheckImport", func() r {
+		if f.checkImport == nil {
+			return r{c: settings.ImportCheck{Path: path, Digest: "digest"}}
+		}
+		c, err := f.checkImport(path)
+		return r{c, err}
+	}, r{err: errors.New("unexpected")}, false)
+	return res.c, res.err
+}
+func (f *fakeController) ImportData(ctx context.Context, path, confirmed string) error {
+	return call(f, "ImportData", func() error { return f.importData(path, confirmed) }, errors.New("unexpected"), f.importData == nil)
 }
 func (f *fakeController) DeleteAllData(ctx context.Context) error {
 	return call(f, "DeleteAllData", func() error { return f.deleteAll() }, errors.New("unexpected"), f.deleteAll == nil)

@@ -228,7 +228,10 @@ func TestSystemImportData(t *testing.T) {
 	h.dontSee("Replace your data?")
 
 	var paths []string
-	f.importData = func(path string) error {
+	f.importData = func(path, confirmed string) error {
+		if confirmed != "" {
+			t.Errorf("ImportData confirmed %q for a file that widens nothing", confirmed)
+		}
 		paths = append(paths, path)
 		if len(paths) == 2 {
 			return errors.New(`reading /home/u/backup/polaris-data.json: not a Polaris export (no "polaris" version)`)
@@ -255,6 +258,40 @@ func TestSystemImportData(t *testing.T) {
 	}
 	if h.button("Import…").Disabled() {
 		t.Error("Import stays disabled after a failed import")
+	}
+}
+
+// An imported file that would open Polaris to others: the window shows
+// each such setting, and imports it only with the user's yes.
+func TestSystemImportWidening(t *testing.T) {
+	f := newFake(t)
+	h, _ := systemHarness(t, f)
+	h.files = func(filePick) (string, error) { return "/tmp/from-a-stranger.json", nil }
+	f.checkImport = func(path string) (settings.ImportCheck, error) {
+		return settings.ImportCheck{Path: path, Digest: "d1g3st", Widening: []settings.Change{
+			{Key: "listen", From: "127.0.0.1:8228", To: "0.0.0.0:8228", Why: "other computers on the network could use this Polaris"},
+			{Key: "tor.binary", From: "", To: "/tmp/evil", Why: "Polaris would run this program, with your rights, as Tor"},
+		}}, nil
+	}
+	var got []string
+	f.importData = func(path, confirmed string) error {
+		got = append(got, confirmed)
+		return nil
+	}
+	h.tap("Import…")
+	h.see("This file opens Polaris to others")
+	h.see("listen: 127.0.0.1:8228 → 0.0.0.0:8228")
+	h.see("tor.binary: (none) → /tmp/evil")
+	h.see("Polaris would run this program, with your rights, as Tor")
+	h.dontSee("Replace your data?")
+	h.tap("Cancel")
+	h.dontSee("This file opens Polaris to others")
+	h.tap("Import…")
+	h.tap("Import without them")
+	h.tap("Import…")
+	h.tap("Import with these changes")
+	if diff := cmp.Diff([]string{"", "d1g3st"}, got); diff != "" {
+		t.Errorf("ImportData confirmations (-want +got):\n%s", diff)
 	}
 }
 

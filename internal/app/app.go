@@ -27,7 +27,6 @@ import (
 	"polaris/internal/stats"
 	"polaris/internal/status"
 	"polaris/internal/store"
-	"polaris/proxy"
 )
 
 // EnvDataDir names the environment variable that sets the data dir.
@@ -331,14 +330,3 @@ func (a *App) Set(ctx context.Context, key, value string) error {
 
 // ErrDegraded is returned when a change cannot be stored.
 var ErrDegraded = errors.New("the database is not available")
-
-// policyFrom converts settings into the proxy's policy.
-func policyFrom(s settings.Settings) proxy.Policy {
-	return proxy.Policy{
-		Protection: s.Protection,
-		DNT:        s.Signals.DNT,
-		GPC:        s.Signals.GPC,
-		Exceptions: s.Signals.Exceptions,
-		Stealth:    s.Stealth,
-	}
-}

@@ -30,6 +30,8 @@ import (
 type blockingState struct {
 	proxy     atomic.Pointer[proxy.Proxy] // the serving proxy, nil when not running
 	actionKey []byte                      // signs the block page's buttons, per run
+	// publishMu serialises the publishing of the proxy's state (state.go).
+	publishMu sync.Mutex
 
 	mu         sync.Mutex         // guards the fields below
 	active     *blocklist.Matcher // the lists' matcher with the settings' view on top
@@ -56,32 +58,14 @@ func (a *App) blockConfig() proxy.BlockConfig {
 		AllowSite:   a.AllowSite,
 		ActionKey:   key,
 		HoldTimeout: a.opts.HoldTimeout,
-		Exempt:      a.exemptHost,
 	}
 }
 
-// exemptHost lets a blocked third party through when it posts the EFF
-// Do Not Track policy and the user chose to honour that
-// (blocking.honor-dnt-policy), as Privacy Badger does. A host not known
-// yet is queued for a check (its /.well-known/dnt-policy.txt, once per
-// session), so a later request may pass.
-func (a *App) exemptHost(host string) string {
-	if !a.hx.honorEFF.Load() {
-		return ""
-	}
-	if a.HonorsDNTPolicy(blocklist.Site(host)) {
-		return "posts the EFF Do Not Track policy"
-	}
-	a.QueueSiteCheck(host)
-	return ""
-}
-
-// setupProxy brings a new proxy in line with the blocking state: matcher,
-// pause, and a hold while the lists are not loaded yet.
+// setupProxy brings a new proxy in line with the blocking state: pause,
+// and a hold while the lists are not loaded yet.
 func (a *App) setupProxy(p *proxy.Proxy, s settings.Settings) {
 	a.blk.mu.Lock()
 	defer a.blk.mu.Unlock()
-	p.SetMatcher(a.blk.active)
 	p.Pause(a.blk.paused)
 	if !a.blk.ready && s.Protection && s.Blocking.HoldUntilLoaded {
 		p.Hold("the lists are being loaded")
@@ -167,7 +151,7 @@ func newLists(a *App) *lists.Engine {
 		},
 		Serving:          func() bool { return a.blk.proxy.Load() != nil },
 		RunningElsewhere: a.RunningElsewhere,
-		Publish:          a.applyView,
+		Publish:          func(settings.Settings) { a.publishServing() },
 		Notice:           a.noticef,
 		Changed:          a.hub.poke,
 		Logf:             a.log.Printf,
@@ -196,9 +180,10 @@ func (a *App) listsLoaded() {
 	a.hub.poke()
 }
 
-// applyBlocking applies settings changes to a running proxy: categories
-// and allowlist at once, a recompile when the user's rules or owner
-// awareness changed.
+// applyBlocking applies settings changes to blocking in a running proxy:
+// the hold, and a recompile when the user's rules or owner awareness
+// changed (categories and the allowlist are in the state the settings
+// publish).
 func (a *App) applyBlocking(ctx context.Context, s settings.Settings) {
 	p := a.blk.proxy.Load()
 	if p == nil {
@@ -208,38 +193,7 @@ func (a *App) applyBlocking(ctx context.Context, s settings.Settings) {
 		p.Release()
 	}
 	if a.lists.Stale(s) {
-		a.lists.Rebuild(ctx)
-		return
-	}
-	a.applyView(s)
-}
-
-// applyView puts the settings' categories and allowlist on top of the
-// compiled matcher and hands the result to the proxy: instant.
-func (a *App) applyView(s settings.Settings) {
-	cats := make([]string, 0, len(s.Blocking.Categories))
-	for _, c := range s.Blocking.Categories {
-		cats = append(cats, string(c))
-	}
-	a.blk.mu.Lock()
-	defer a.blk.mu.Unlock()
-	// Under blk.mu: of two views applied at once, the later one is of the
-	// newer matcher.
-	base := a.lists.Base()
-	var m *blocklist.Matcher
-	if base != nil {
-		var err error
-		if m, err = base.WithCategories(cats); err == nil {
-			m, err = m.WithAllowlist(s.Blocking.Allowlist)
-		}
-		if err != nil { // settings are validated; this is a bug
-			a.log.Printf("applying categories and allowlist: %v", err)
-			m = base
-		}
-	}
-	a.blk.active = m
-	if p := a.blk.proxy.Load(); p != nil {
-		p.SetMatcher(m)
+		a.lists.Rebuild(ctx) // publishes when compiled
 	}
 }
 

@@ -4,6 +4,8 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -117,19 +119,69 @@ func (a *App) exportNow(ctx context.Context) (exportFile, error) {
 // data is then unchanged.
 var ErrImport = errors.New("cannot import this file")
 
+// CheckImport reads an export and validates all of it, changing nothing,
+// and lists the settings in it that would widen exposure (listen on the
+// network, other credentials, an upstream CA, a program run as Tor, sites
+// let through, ...): those need the user's confirmation (see ImportData).
+func (a *App) CheckImport(ctx context.Context, path string) (settings.ImportCheck, error) {
+	b, f, err := a.readExport(path)
+	if err != nil {
+		return settings.ImportCheck{}, err
+	}
+	return a.importCheck(path, b, f), nil
+}
+
+func (a *App) importCheck(path string, b []byte, f exportFile) settings.ImportCheck {
+	sum := sha256.Sum256(b)
+	chk := settings.ImportCheck{Path: path, Digest: hex.EncodeToString(sum[:])}
+	if raw, ok := f.Sections[settingsSection.name]; ok {
+		if next, err := settingsFromExport(raw); err == nil {
+			chk.Widening = settings.Widening(a.Settings(), next)
+		}
+	}
+	return chk
+}
+
+func (a *App) readExport(path string) ([]byte, exportFile, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, exportFile{}, fmt.Errorf("%w: %v", ErrImport, err)
+	}
+	f, err := a.checkExport(b)
+	return b, f, err
+}
+
+// ErrImportChanged is returned (wrapped) when the file changed after the
+// user confirmed what it changes: nothing was imported.
+var ErrImportChanged = errors.New("the file changed since it was checked")
+
 // ImportData reads an export, validates all of it, and only then replaces
 // the data with it. A broken file or one written by a newer Polaris is
 // refused and nothing changes. If applying fails halfway (the disk fills
 // up, the database is locked), what was there before is put back from a
 // copy taken just before.
-func (a *App) ImportData(ctx context.Context, path string) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrImport, err)
-	}
-	f, err := a.checkExport(b)
+//
+// Settings that widen exposure (CheckImport) are applied only when
+// confirmed is the Digest of CheckImport for this very file, the user
+// having seen and accepted them; otherwise they keep their current values
+// and the rest is imported. A confirmation for another version of the file
+// imports nothing (ErrImportChanged).
+func (a *App) ImportData(ctx context.Context, path, confirmed string) error {
+	b, f, err := a.readExport(path)
 	if err != nil {
 		return err
+	}
+	chk := a.importCheck(path, b, f)
+	if confirmed != "" && confirmed != chk.Digest {
+		return fmt.Errorf("%w: %w; check it again", ErrImport, ErrImportChanged)
+	}
+	if len(chk.Widening) > 0 && confirmed == "" {
+		raw := f.Sections[settingsSection.name]
+		next, _ := settingsFromExport(raw)
+		kept := settings.KeepCurrent(next, a.Settings(), chk.Widening)
+		if f.Sections[settingsSection.name], err = json.Marshal(kept.Map()); err != nil {
+			return fmt.Errorf("%w: %v", ErrImport, err)
+		}
 	}
 	if err := a.Writable(); err != nil {
 		return fmt.Errorf("%w: %v", ErrImport, err)

@@ -51,7 +51,7 @@ func TestExportImportListsAndStats(t *testing.T) {
 	}
 
 	dst := openApp(t)
-	if err := dst.ImportData(ctx, out); err != nil {
+	if err := dst.ImportData(ctx, out, ""); err != nil {
 		t.Fatal(err)
 	}
 	dstStore, _ := dst.store()

@@ -50,9 +50,7 @@ type httpsState struct {
 	tkMu sync.Mutex
 	tk   map[string]string // last Tk value stored per site
 
-	eff        atomic.Pointer[map[string]struct{}] // sites that post the EFF DNT policy
-	honorEFF   atomic.Bool                         // blocking.honor-dnt-policy
-	lastReject atomic.Int64                        // unix time of the last "CA not trusted" notice
+	lastReject atomic.Int64 // unix time of the last "CA not trusted" notice
 }
 
 // caDir is where the CA lives in the data dir.
@@ -134,7 +132,7 @@ func (h *httpsPart) caPEM() ([]byte, error) {
 // of one list version with exceptions of another; the proxy adds it to this
 // policy. No list names hosts known to serve HTTPS, so KnownHTTPS stays
 // unset: upgrades come from https.search-engines and https.first.
-func httpsPolicyFrom(s settings.Settings, passThrough []string, sameOwner func(a, b string) bool) proxy.HTTPSPolicy {
+func httpsPolicyFrom(s settings.Settings, passThrough []string) proxy.HTTPSPolicy {
 	return proxy.HTTPSPolicy{
 		Filter:            s.HTTPS.Filter,
 		Exclusions:        s.HTTPS.Exclusions,
@@ -147,9 +145,9 @@ func httpsPolicyFrom(s settings.Settings, passThrough []string, sameOwner func(a
 		SkipRedirectors:   s.HTTPS.SkipRedirectors,
 		Unprotected:       s.Blocking.Allowlist,
 		CheckSites:        s.Signals.CheckSites,
-		// Sites of one owner are one party for the Referer too
-		// (blocking.owner-parties, from the loaded entity maps).
-		SameOwner: sameOwner,
+		// SameOwner is left to the proxy: sites of one owner are one party
+		// for the Referer too, by the entity maps of the matcher of the
+		// same state (blocking.owner-parties).
 	}
 }
 
@@ -165,11 +163,8 @@ func (h *httpsPart) httpsProxyConfig(cfg *proxy.Config) {
 // applyHTTPS brings proxy p in line with the HTTPS settings: CA, upstream
 // roots, policy and pinned hosts. It runs when the proxy is built and after
 // every change to the settings or the database.
+// The HTTPS policy itself is part of the proxy's state (state.go).
 func (h *httpsPart) applyHTTPS(ctx context.Context, p *proxy.Proxy, s settings.Settings) {
-	h.hx.honorEFF.Store(s.Blocking.HonorDNTPolicy)
-	if h.hx.eff.Load() == nil {
-		h.loadEFFSites(ctx)
-	}
 	if s.HTTPS.Filter {
 		if _, err := h.loadCA(true); err != nil {
 			h.httpsProblem(&h.hx.caErr, "HTTPS filtering is on, but Polaris's certificate authority cannot be used, so HTTPS passes through untouched: %v", err)
@@ -180,14 +175,14 @@ func (h *httpsPart) applyHTTPS(ctx context.Context, p *proxy.Proxy, s settings.S
 		h.loadCA(false) // pick up a CA regenerated elsewhere; none is fine
 	}
 	h.applyRoots(p, s.HTTPS.UpstreamCA)
-	pass := h.readPassThrough(ctx)
-	sameOwner := func(a, b string) bool {
-		m := p.Matcher()
-		return m != nil && m.SameParty(a, b)
-	}
-	if err := p.SetHTTPSPolicy(httpsPolicyFrom(s, pass, sameOwner)); err != nil {
-		h.noticef(status.Error, "The HTTPS settings could not be applied: %v", err)
-	}
+	h.readPassThrough(ctx)
+}
+
+// passThrough returns the pinned hosts last read from the database.
+func (h *httpsPart) passThrough() []string {
+	h.hx.mu.Lock()
+	defer h.hx.mu.Unlock()
+	return h.hx.passHosts
 }
 
 // applyRoots gives p the system roots plus the extra upstream CA file, when
@@ -316,7 +311,9 @@ func (h *httpsPart) sawTk(site, v string) {
 
 // siteChecked stores what a site answered.
 func (h *httpsPart) siteChecked(ans status.SiteAnswer) {
-	h.updateEFF(ans.Site, ans.EFFPolicy)
+	if p := h.currentProxy(); p != nil {
+		p.LearnDNTPolicy(ans.Site, ans.EFFPolicy)
+	}
 	h.mu.Lock()
 	st := h.st
 	h.mu.Unlock()
@@ -329,8 +326,8 @@ func (h *httpsPart) siteChecked(ans status.SiteAnswer) {
 }
 
 // loadEFFSites reads the sites known to post the EFF DNT policy.
-func (h *httpsPart) loadEFFSites(ctx context.Context) {
-	m := map[string]struct{}{}
+func (h *httpsPart) loadEFFSites(ctx context.Context, p *proxy.Proxy) {
+	var sites []string
 	h.mu.Lock()
 	st := h.st
 	h.mu.Unlock()
@@ -341,70 +338,11 @@ func (h *httpsPart) loadEFFSites(ctx context.Context) {
 		}
 		for _, ans := range answers {
 			if ans.EFFPolicy {
-				m[ans.Site] = struct{}{}
+				sites = append(sites, ans.Site)
 			}
 		}
 	}
-	h.hx.eff.CompareAndSwap(nil, &m)
-}
-
-// updateEFF records whether site posts the EFF policy (copy on write: the
-// map is read without a lock on the request path).
-func (h *httpsPart) updateEFF(site string, posts bool) {
-	for {
-		old := h.hx.eff.Load()
-		var cur map[string]struct{}
-		if old != nil {
-			cur = *old
-		}
-		if _, has := cur[site]; has == posts {
-			return
-		}
-		m := make(map[string]struct{}, len(cur)+1)
-		for k := range cur {
-			m[k] = struct{}{}
-		}
-		if posts {
-			m[site] = struct{}{}
-		} else {
-			delete(m, site)
-		}
-		if h.hx.eff.CompareAndSwap(old, &m) {
-			return
-		}
-	}
-}
-
-// HonorsDNTPolicy reports whether the blocking code should leave a third
-// party alone because it posts the EFF Do Not Track policy, as Privacy
-// Badger does: true only while blocking.honor-dnt-policy is on and site
-// (a registrable domain, e.g. "example.com") was seen posting the policy at
-// https://<host>/.well-known/dnt-policy.txt. It takes no lock and allocates
-// nothing; call it on the request path. Use QueueSiteCheck to learn about a
-// third party not checked yet.
-func (h *httpsPart) HonorsDNTPolicy(site string) bool {
-	if !h.hx.honorEFF.Load() {
-		return false
-	}
-	m := h.hx.eff.Load()
-	if m == nil {
-		return false
-	}
-	_, ok := (*m)[site]
-	return ok
-}
-
-// QueueSiteCheck asks for the well-known DNT/GPC resources of host to be
-// fetched (once per session, off the request path, through the current
-// route), so that HonorsDNTPolicy learns about it. It does nothing unless
-// blocking.honor-dnt-policy is on and Polaris is running. It never blocks.
-func (h *httpsPart) QueueSiteCheck(host string) {
-	if !h.hx.honorEFF.Load() {
-		return
-	}
-	if p := h.currentProxy(); p != nil {
-		p.CheckSite(host)
-	}
+	p.SetDNTPolicySites(sites)
 }
 
 // SiteAnswers returns what sites answered about DNT and GPC, by site.
@@ -583,5 +521,18 @@ func (h *httpsPart) forgetSiteAnswers() {
 	h.hx.tkMu.Lock()
 	h.hx.tk = nil
 	h.hx.tkMu.Unlock()
-	h.hx.eff.Store(nil)
+	if p := h.currentProxy(); p != nil {
+		p.SetDNTPolicySites(nil) // the fresh database knows none
+	}
+}
+
+// HonorsDNTPolicy reports whether the running proxy lets a blocked third
+// party of site (a registrable domain, e.g. "example.com") through because
+// it posts the EFF Do Not Track policy, as Privacy Badger does: only while
+// blocking.honor-dnt-policy is on and the site was seen posting the policy
+// at https://<host>/.well-known/dnt-policy.txt. False while Polaris does
+// not run.
+func (h *httpsPart) HonorsDNTPolicy(site string) bool {
+	p := h.currentProxy()
+	return p != nil && p.HonorsDNTPolicy(site)
 }

@@ -123,16 +123,6 @@ func TestSiteAnswersAndDNTPolicy(t *testing.T) {
 	}
 }
 
-func BenchmarkHonorsDNTPolicy(b *testing.B) {
-	a := &App{}
-	a.hx.honorEFF.Store(true)
-	a.updateEFF("fair-ads.example", true)
-	b.ReportAllocs()
-	for i := 0; i < b.N; i++ {
-		a.HonorsDNTPolicy("tracker.example")
-	}
-}
-
 // blocking.honor-dnt-policy end to end: a third party a rule blocks is let
 // through once Polaris has seen it post the EFF policy, only while the
 // setting is on, and only on requests that carry DNT: 1.

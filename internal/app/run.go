@@ -225,9 +225,10 @@ func (a *App) newProxy(s settings.Settings) (*proxy.Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.SetPolicy(policyFrom(s))
-	a.setupProxy(p, s)
 	a.applyHTTPS(context.Background(), p, s)
+	a.loadEFFSites(context.Background(), p)
+	a.publish(p)
+	a.setupProxy(p, s)
 	return p, nil
 }
 
@@ -243,10 +244,9 @@ func (a *App) applyRunning(ctx context.Context) {
 	if !a.run.running {
 		return
 	}
-	a.run.proxy.SetPolicy(policyFrom(s))
-	a.applyRoute(a.run.proxy, s)
-	a.syncTor()
 	a.applyHTTPS(ctx, a.run.proxy, s)
+	a.publish(a.run.proxy)
+	a.syncTor()
 	a.applyBlocking(ctx, s)
 	a.stats.Persist(ctx, s.Data.LogPersist)
 	if a.listenFor(s) == a.run.listen && s.ProxyAuth == a.run.auth {
@@ -270,6 +270,7 @@ func (a *App) applyRunning(ctx context.Context) {
 	a.run.proxy, a.run.listen, a.run.auth = np, a.listenFor(s), s.ProxyAuth
 	a.current.Store(np)
 	a.useProxy(np)
+	a.publish(np) // a matcher compiled while it started
 	a.log.Printf("now listening on %s", np.Addr())
 	a.syncSystem(ctx, np.Addr())
 	go func() {
@@ -287,19 +288,4 @@ func (a *App) routeFor(s settings.Settings) proxy.Route {
 		return proxy.Route{Name: "tor", Dial: a.torDial, Isolate: s.Tor.Isolate, Onion: true, Tor: true, Down: a.torDown, Proxied: true}
 	}
 	return a.directRoute(s)
-}
-
-// applyRoute switches p's route when Tor mode changed. Switching cuts
-// tunnels and idle connections of the old route (proxy.SetRoute).
-func (a *App) applyRoute(p *proxy.Proxy, s settings.Settings) {
-	want, have := a.routeFor(s), p.Route()
-	if want.Name == have.Name && want.Isolate == have.Isolate && want.Onion == have.Onion {
-		return
-	}
-	p.SetRoute(want)
-	if want.Name == "tor" {
-		a.log.Printf("Tor mode on: every connection now goes through Tor")
-	} else {
-		a.log.Printf("Tor mode off: connections go direct")
-	}
 }

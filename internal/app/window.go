@@ -62,15 +62,18 @@ func RunWindow(ctx context.Context, opts Options, gui GUI) error {
 	}
 	e := startEngine(ctx, a)
 	defer e.stop()
+	// From now on SIGINT and SIGTERM quit: the engine stops, and puts back
+	// what it changed on the system, even while the window is being made.
+	defer e.quitOnSignal(gui)()
 	if errors.Is(e.wait(500*time.Millisecond), ErrAlreadyRunning) {
 		// Another start won the race for the data dir: show its window.
 		return showRaceWinner(opts.DataDir, e.err, gui.Logf)
 	}
-	w := gui.New(a, e.done(), e.quitter(gui))
-	defer signalQuit(e.quitter(gui), w)()
-	a.OnShowRequest(w.Show)
-	w.Run()
-	a.OnShowRequest(nil)
+	if w := gui.New(a, e.done(), e.quitter(gui)); e.setWindow(w) {
+		a.OnShowRequest(w.Show)
+		w.Run()
+		a.OnShowRequest(nil)
+	}
 	e.stop()
 	return e.result()
 }
@@ -83,7 +86,19 @@ type engine struct {
 	ready   chan struct{}
 	err     error // Run's result, once stopped is closed
 	once    sync.Once
-	quit    func()
+
+	mu       sync.Mutex
+	win      Window // the window, once made
+	signaled bool   // a signal asked to quit
+}
+
+// setWindow records the window; false when a signal asked to quit before
+// it was made (it is not run then).
+func (e *engine) setWindow(w Window) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.win = w
+	return !e.signaled
 }
 
 func startEngine(ctx context.Context, a *App) *engine {
@@ -145,13 +160,21 @@ func (e *engine) result() error {
 	return e.err
 }
 
-// signalQuit quits on SIGINT or SIGTERM; the returned func stops that.
-func signalQuit(quit func(), w Window) (stop func()) {
+// quitOnSignal quits on SIGINT or SIGTERM: the engine stops and the
+// window, if it is made, closes. The returned func stops listening.
+func (e *engine) quitOnSignal(gui GUI) (stop func()) {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		if _, ok := <-sigs; ok {
-			quit()
+		if _, ok := <-sigs; !ok {
+			return
+		}
+		e.quitter(gui)()
+		e.mu.Lock()
+		e.signaled = true
+		w := e.win
+		e.mu.Unlock()
+		if w != nil {
 			w.Quit()
 		}
 	}()

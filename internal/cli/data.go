@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"polaris/internal/settings"
 	"polaris/internal/status"
 )
 
@@ -16,7 +17,11 @@ import (
 type DataBackend interface {
 	Inventory(ctx context.Context) (status.Inventory, error)
 	ExportData(ctx context.Context, path string) error
-	ImportData(ctx context.Context, path string) error
+	// CheckImport validates an export and lists the settings in it that
+	// widen exposure; ImportData applies those only when confirmed is the
+	// check's Digest.
+	CheckImport(ctx context.Context, path string) (settings.ImportCheck, error)
+	ImportData(ctx context.Context, path, confirmed string) error
 	DeleteAllData(ctx context.Context) error
 	// DeleteAllDataAnyway also deletes when the system proxy or the
 	// certificate cannot be undone (reporting it).
@@ -25,7 +30,7 @@ type DataBackend interface {
 
 func cmdData(e *Env, o Options, args []string) int {
 	usage := func() int {
-		fmt.Fprintln(e.Stderr, "usage: polaris data inventory | data export FILE | data import FILE | data delete [--yes] [--force]")
+		fmt.Fprintln(e.Stderr, "usage: polaris data inventory | data export FILE | data import FILE [--yes] | data delete [--yes] [--force]")
 		return ExitUsage
 	}
 	if len(args) == 0 {
@@ -49,7 +54,7 @@ func cmdData(e *Env, o Options, args []string) int {
 		}
 		printInventory(e, inv)
 		return ExitOK
-	case "export", "import":
+	case "export":
 		if len(args) != 2 {
 			return usage()
 		}
@@ -58,21 +63,34 @@ func cmdData(e *Env, o Options, args []string) int {
 			return code
 		}
 		defer b.Close()
-		var err error
-		if args[0] == "export" {
-			err = b.ExportData(ctx, args[1])
-		} else {
-			err = b.ImportData(ctx, args[1])
-		}
-		if err != nil {
+		if err := b.ExportData(ctx, args[1]); err != nil {
 			fmt.Fprintf(e.Stderr, "polaris: %v\n", oneLine(err))
-			if args[0] == "import" {
-				return ExitUsage
-			}
 			return ExitError
 		}
-		fmt.Fprintf(e.Stdout, "%s: %s\n", map[string]string{"export": "exported to", "import": "imported from"}[args[0]], args[1])
+		fmt.Fprintf(e.Stdout, "exported to: %s\n", args[1])
 		return ExitOK
+	case "import":
+		var path string
+		yes := false
+		for _, a := range args[1:] {
+			switch {
+			case a == "--yes" || a == "-yes" || a == "-y":
+				yes = true
+			case path == "" && !strings.HasPrefix(a, "-"):
+				path = a
+			default:
+				return usage()
+			}
+		}
+		if path == "" {
+			return usage()
+		}
+		b, code := open(e, o)
+		if b == nil {
+			return code
+		}
+		defer b.Close()
+		return importData(ctx, e, b, path, yes)
 	case "delete":
 		yes, force := false, false
 		for _, f := range args[1:] {
@@ -116,6 +134,60 @@ func cmdData(e *Env, o Options, args []string) int {
 		return ExitOK
 	}
 	return usage()
+}
+
+// importData imports an export; the settings in it that widen exposure
+// are shown and applied only when the user confirms them (--yes, or on the
+// terminal), otherwise they keep their current values.
+func importData(ctx context.Context, e *Env, b DataBackend, path string, yes bool) int {
+	chk, err := b.CheckImport(ctx, path)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "polaris: %v\n", oneLine(err))
+		return ExitUsage
+	}
+	confirmed := ""
+	if len(chk.Widening) > 0 {
+		w := e.Stdout
+		if !yes && !isTerminal(e.Stdin) {
+			w = e.Stderr
+		}
+		fmt.Fprintln(w, "This file also changes settings that open Polaris, this computer or your traffic to others:")
+		for _, c := range chk.Widening {
+			fmt.Fprintf(w, "  %s: %s -> %s\n      %s\n", c.Key, shown(c.From), shown(c.To), c.Why)
+		}
+		switch {
+		case yes:
+			confirmed = chk.Digest
+		case isTerminal(e.Stdin):
+			fmt.Fprint(e.Stdout, `Type "yes" to apply these too; anything else imports the rest without them: `)
+			line, _ := bufio.NewReader(e.Stdin).ReadString('\n')
+			if strings.TrimSpace(line) == "yes" {
+				confirmed = chk.Digest
+			}
+		default:
+			fmt.Fprintln(e.Stderr, "There is no terminal to confirm them on: they are not applied (add --yes to apply them).")
+		}
+	}
+	if err := b.ImportData(ctx, path, confirmed); err != nil {
+		fmt.Fprintf(e.Stderr, "polaris: %v\n", oneLine(err))
+		return ExitUsage
+	}
+	fmt.Fprintf(e.Stdout, "imported from: %s\n", path)
+	if len(chk.Widening) > 0 && confirmed == "" {
+		var keys []string
+		for _, c := range chk.Widening {
+			keys = append(keys, c.Key)
+		}
+		fmt.Fprintf(e.Stdout, "kept as they were: %s\n", strings.Join(keys, ", "))
+	}
+	return ExitOK
+}
+
+func shown(v string) string {
+	if v == "" {
+		return "(none)"
+	}
+	return v
 }
 
 // isTerminal reports whether r is an interactive terminal (not a pipe,

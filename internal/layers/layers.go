@@ -11,6 +11,12 @@
 // package gets its row before it lands.
 package layers
 
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
 // A Layer is a set of packages with the same rights.
 type Layer struct {
 	// Name is the layer as STYLE.md names it.
@@ -311,4 +317,41 @@ func with(a, b map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// Markdown renders the table for docs/ARCHITECTURE.md (its test keeps the
+// two equal).
+func Markdown() string {
+	var b strings.Builder
+	b.WriteString("| layer | packages | may import (Polaris) | libraries | never from the standard library |\n")
+	b.WriteString("|---|---|---|---|---|\n")
+	for _, l := range Table {
+		var std []string
+		for k := range l.NoStd {
+			std = append(std, k)
+		}
+		slices.Sort(std)
+		never := strings.Join(std, ", ")
+		if never == "" {
+			never = "-"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", l.Name, short(l.Packages), short(l.May), short(l.Libs), never)
+	}
+	return b.String()
+}
+
+// short lists packages without the module's name, "-" for none.
+func short(paths []string) string {
+	if len(paths) == 0 {
+		return "-"
+	}
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		if p == Main {
+			out[i] = "main"
+			continue
+		}
+		out[i] = "`" + strings.TrimPrefix(p, Main+"/") + "`"
+	}
+	return strings.Join(out, ", ")
 }

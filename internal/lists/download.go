@@ -33,31 +33,12 @@ import (
 // a new usable copy in the cache. The result says what to record.
 func (e *Engine) download(ctx context.Context, row store.ListRow) (store.ListTry, error) {
 	var try store.ListTry
-	client, err := e.client()
-	if err != nil {
-		return try, err
-	}
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, row.URL, nil)
+	cached := row.SHA256 != "" && fileExists(e.cachePath(row.ID))
+	resp, err := e.fetch(ctx, row, cached)
 	if err != nil {
 		return try, err
-	}
-	req.Header.Set("User-Agent", e.userAgent())
-	req.Header.Set("Accept", "text/plain, application/json;q=0.9, */*;q=0.5")
-	req.Header.Set("Accept-Encoding", "gzip")
-	cached := row.SHA256 != "" && fileExists(e.cachePath(row.ID))
-	if cached {
-		if row.ETag != "" {
-			req.Header.Set("If-None-Match", row.ETag)
-		}
-		if row.LastModified != "" {
-			req.Header.Set("If-Modified-Since", row.LastModified)
-		}
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return try, plainNetErr(err)
 	}
 	defer resp.Body.Close()
 	switch {
@@ -73,6 +54,53 @@ func (e *Engine) download(ctx context.Context, row store.ListRow) (store.ListTry
 	if strings.HasPrefix(strings.ToLower(resp.Header.Get("Content-Type")), "text/html") || looksLikeHTML(data) {
 		return try, errors.New("the server sent a web page instead of the list (a login page of the network, or the list moved)")
 	}
+	if try, err = examine(row, data); err != nil {
+		return try, err
+	}
+	try.Fetched = true // a 304 keeps the validators; a 200 brings the ones to send next time
+	try.ETag, try.LastModified = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
+	if try.SHA256 == row.SHA256 && cached {
+		return try, nil // the same list again (a server without validators, or new ones): only they are saved
+	}
+	if _, err := e.writeCache(row.ID, data); err != nil {
+		return try, fmt.Errorf("storing the list: %w", err)
+	}
+	try.Changed = true
+	return try, nil
+}
+
+// fetch sends the GET of a list: conditional when a copy is cached.
+func (e *Engine) fetch(ctx context.Context, row store.ListRow, cached bool) (*http.Response, error) {
+	client, err := e.client()
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, row.URL, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("User-Agent", e.userAgent())
+	req.Header.Set("Accept", "text/plain, application/json;q=0.9, */*;q=0.5")
+	req.Header.Set("Accept-Encoding", "gzip")
+	if cached {
+		if row.ETag != "" {
+			req.Header.Set("If-None-Match", row.ETag)
+		}
+		if row.LastModified != "" {
+			req.Header.Set("If-Modified-Since", row.LastModified)
+		}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, plainNetErr(err)
+	}
+	return resp, nil
+}
+
+// examine checks a downloaded list and says what to record of it: its
+// format (when it was to be detected), digest, counts, expiry and title.
+func examine(row store.ListRow, data []byte) (store.ListTry, error) {
+	var try store.ListTry
 	format, _ := blocklist.ParseFormat(row.Format)
 	if format == blocklist.FormatAuto {
 		format = blocklist.DetectFormat(string(data))
@@ -84,21 +112,12 @@ func (e *Engine) download(ctx context.Context, row store.ListRow) (store.ListTry
 	}
 	sum := sha256.Sum256(data)
 	try.SHA256 = hex.EncodeToString(sum[:])
-	try.Fetched = true // a 304 keeps the validators; a 200 brings the ones to send next time
-	try.ETag, try.LastModified = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
 	h := listHeader(data)
 	try.Expires = h.expires
 	try.Rules, try.BadLines = ruleCount(stats), stats.Bad+stats.Inert
 	if row.Name == row.URL && h.title != "" {
 		try.Name = h.title
 	}
-	if try.SHA256 == row.SHA256 && cached {
-		return try, nil // the same list again (a server without validators, or new ones): only they are saved
-	}
-	if _, err := e.writeCache(row.ID, data); err != nil {
-		return try, fmt.Errorf("storing the list: %w", err)
-	}
-	try.Changed = true
 	return try, nil
 }
 

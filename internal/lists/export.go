@@ -104,48 +104,17 @@ func (e *Engine) Import(ctx context.Context, ls []Exported) error {
 	if err != nil {
 		return err
 	}
-	rows, err := st.Lists(ctx)
+	byURL, err := e.downloadedRows(ctx, st)
 	if err != nil {
 		return err
 	}
-	byURL := map[string]store.ListRow{}
-	for _, r := range rows {
-		if r.URL != "" {
-			byURL[r.URL] = r
-		} else if err := st.RemoveList(ctx, r.ID); err == nil { // local copies come back from the export
-			os.Remove(e.cachePath(r.ID))
-		}
-	}
 	keep := map[int64]bool{}
 	for _, l := range ls {
-		every := time.Duration(l.IntervalHours) * time.Hour
-		if r, ok := byURL[l.URL]; ok && l.URL != "" {
-			keep[r.ID] = true
-			if err := st.SetListEnabled(ctx, r.ID, l.Enabled); err != nil {
-				return err
-			}
-			if err := st.SetListInterval(ctx, r.ID, every); err != nil {
-				return err
-			}
-			continue
-		}
-		row := store.ListRow{Name: l.Name, URL: l.URL, Catalogue: l.Catalogue, Origin: l.Origin, Format: l.Format,
-			Category: l.Category, Enabled: l.Enabled, Interval: every, Added: time.Now()}
-		id, err := st.AddList(ctx, row)
+		id, err := e.importList(ctx, st, l, byURL)
 		if err != nil {
 			return err
 		}
 		keep[id] = true
-		if l.URL == "" {
-			sum, err := e.writeCache(id, []byte(l.Text))
-			if err != nil {
-				return err
-			}
-			stats, _ := checkList([]byte(l.Text), l.Category, blocklist.ListMeta{Name: l.Name})
-			st.SaveListTry(ctx, id, store.ListTry{Time: time.Now(), Changed: true, Rules: ruleCount(stats), BadLines: stats.Bad + stats.Inert, SHA256: sum})
-		} else if !strings.HasPrefix(l.URL, "builtin:") {
-			st.AskListUpdate(ctx, id, time.Now())
-		}
 	}
 	for url, r := range byURL {
 		if !keep[r.ID] {
@@ -157,4 +126,53 @@ func (e *Engine) Import(ctx context.Context, ls []Exported) error {
 	}
 	e.Reload(ctx)
 	return nil
+}
+
+// downloadedRows returns the subscriptions that have an address, by
+// address, and removes the local copies (the export brings them back).
+func (e *Engine) downloadedRows(ctx context.Context, st *store.Store) (map[string]store.ListRow, error) {
+	rows, err := st.Lists(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byURL := map[string]store.ListRow{}
+	for _, r := range rows {
+		if r.URL != "" {
+			byURL[r.URL] = r
+		} else if err := st.RemoveList(ctx, r.ID); err == nil {
+			os.Remove(e.cachePath(r.ID))
+		}
+	}
+	return byURL, nil
+}
+
+// importList updates the subscription to l's address, or adds l, and
+// returns its id. A local copy is written from the export's text; a new
+// downloaded list is asked for an update.
+func (e *Engine) importList(ctx context.Context, st *store.Store, l Exported, byURL map[string]store.ListRow) (int64, error) {
+	every := time.Duration(l.IntervalHours) * time.Hour
+	if r, ok := byURL[l.URL]; ok && l.URL != "" {
+		if err := st.SetListEnabled(ctx, r.ID, l.Enabled); err != nil {
+			return 0, err
+		}
+		return r.ID, st.SetListInterval(ctx, r.ID, every)
+	}
+	row := store.ListRow{Name: l.Name, URL: l.URL, Catalogue: l.Catalogue, Origin: l.Origin, Format: l.Format,
+		Category: l.Category, Enabled: l.Enabled, Interval: every, Added: time.Now()}
+	id, err := st.AddList(ctx, row)
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case l.URL == "":
+		sum, err := e.writeCache(id, []byte(l.Text))
+		if err != nil {
+			return 0, err
+		}
+		stats, _ := checkList([]byte(l.Text), l.Category, blocklist.ListMeta{Name: l.Name})
+		st.SaveListTry(ctx, id, store.ListTry{Time: time.Now(), Changed: true, Rules: ruleCount(stats), BadLines: stats.Bad + stats.Inert, SHA256: sum})
+	case !strings.HasPrefix(l.URL, builtinPrefix):
+		st.AskListUpdate(ctx, id, time.Now())
+	}
+	return id, nil
 }
