@@ -23,6 +23,8 @@ import (
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
+
+	"polaris/internal/testenv"
 )
 
 // h2Client is a client of proxy tp that speaks HTTP/2 inside the tunnels
@@ -288,7 +290,7 @@ func TestMITMHTTP2ShutdownGoAway(t *testing.T) {
 	polaris, upstream := newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA")
 	leaf := upstream.leaf(t, []string{"127.0.0.1"}, time.Time{}, time.Time{})
 	origin := newTLSOriginHandler(t, &leaf, h)
-	p, err := New(Config{Listen: "127.0.0.1:0", Logf: t.Logf, TLSConfigForHost: polaris.tlsConfigForHost, RootCAs: upstream.pool})
+	p, err := New(Config{Listen: "127.0.0.1:0", Logf: testenv.Logf(t), TLSConfigForHost: polaris.tlsConfigForHost, RootCAs: upstream.pool})
 	if err != nil {
 		t.Fatal(err)
 	}

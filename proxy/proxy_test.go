@@ -24,6 +24,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"polaris/internal/settings"
+	"polaris/internal/testenv"
 )
 
 // echo is what the test origin saw of a request.
@@ -87,7 +88,7 @@ func startProxy(t testing.TB, cfg Config, pol Policy) *testProxy {
 		cfg.ReservedHost = settings.ReservedHost
 	}
 	if cfg.Logf == nil {
-		cfg.Logf = t.Logf
+		cfg.Logf = testenv.Logf(t)
 	}
 	p, err := New(cfg)
 	if err != nil {
@@ -541,7 +542,7 @@ func TestGracefulShutdown(t *testing.T) {
 		io.WriteString(w, "ok")
 	}))
 	defer origin.Close()
-	p, err := New(Config{Listen: "127.0.0.1:0", Logf: t.Logf})
+	p, err := New(Config{Listen: "127.0.0.1:0", Logf: testenv.Logf(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -623,7 +624,7 @@ func TestGracefulShutdownTunnels(t *testing.T) {
 		busy, idle *http.Client   // clients with a tunnel each
 	}
 	start := func(t *testing.T, intercept, h2 bool) started {
-		cfg := Config{Listen: "127.0.0.1:0", Logf: t.Logf}
+		cfg := Config{Listen: "127.0.0.1:0", Logf: testenv.Logf(t)}
 		roots := origin.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
 		if intercept {
 			cfg.TLSConfigForHost, cfg.RootCAs, roots = polaris.tlsConfigForHost, upstream.pool, polaris.pool
@@ -755,7 +756,7 @@ func TestGracefulShutdownTunnels(t *testing.T) {
 
 func TestShutdownIsBounded(t *testing.T) {
 	origin, _ := newOrigin(t)
-	p, err := New(Config{Listen: "127.0.0.1:0", Logf: t.Logf})
+	p, err := New(Config{Listen: "127.0.0.1:0", Logf: testenv.Logf(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"polaris/internal/settings"
 	"polaris/internal/status"
 	"polaris/internal/store"
+	"polaris/internal/testenv"
 )
 
 func TestEmbeddedCatalogue(t *testing.T) {
@@ -301,7 +302,7 @@ func testEngine(t *testing.T) *Engine {
 		Publish:          func(settings.Settings) {},
 		Notice:           func(sev status.Severity, format string, args ...any) { t.Logf(format, args...) },
 		Changed:          func() {},
-		Logf:             t.Logf,
+		Logf:             testenv.Logf(t),
 		Timeout:          10 * time.Second,
 	})
 }
