@@ -351,6 +351,7 @@ func TestLogAllowActions(t *testing.T) {
 		f := newFake(t)
 		f.set.Blocking.CustomRules = "||ads.example^"
 		f.recent = func(int) []status.Decision { return []status.Decision{d} }
+		f.validateRule = func(string) error { return nil } // the rules tab checks the rules it shows
 		var allowed []string
 		f.allowSite = func(site string) error {
 			allowed = append(allowed, site)

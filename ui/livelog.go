@@ -56,13 +56,13 @@ func (l *liveLog) build() fyne.CanvasObject {
 
 // logRow is one decision in the list.
 type logRow struct {
-	icon        *widget.Icon
-	when        *widget.Label
-	what        *widget.Label
-	why         *widget.RichText
-	allow       *widget.Button
-	obj         fyne.CanvasObject
-	current     status.Decision
+	icon    *widget.Icon
+	when    *widget.Label
+	what    *widget.Label
+	why     *widget.RichText
+	allow   *widget.Button
+	obj     fyne.CanvasObject
+	current status.Decision
 }
 
 func (l *liveLog) newRow() fyne.CanvasObject {
