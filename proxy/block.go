@@ -280,8 +280,10 @@ func (p *Proxy) block(r *http.Request, pol *Policy, info *requestInfo) *http.Res
 	}
 	blocked := v.Action.Blocked()
 	if blocked {
-		// The EFF policy is a promise about requests that carry DNT: 1.
-		blocked, d.Reason = p.exempt(st, info.host, now, dntSent(r.Header))
+		// The EFF policy is a promise about requests that carry DNT: 1,
+		// and Polaris honours it only for the DNT: 1 it sent itself (the
+		// user chose it in Polaris), not a browser's own.
+		blocked, d.Reason = p.exempt(st, info.host, now, pol.sendsDNT(info) && dntSent(r.Header))
 	}
 	if b.cfg.Decisions != nil {
 		b.cfg.Decisions(fillDecision(d, v, blocked))
@@ -320,8 +322,7 @@ func (p *Proxy) exempt(st *state, host string, now time.Time, dnt bool) (blocked
 	return why == "", why
 }
 
-// dntSent reports whether a request leaves with exactly one "DNT: 1" (the
-// user's choice, or the browser's own when the user made none).
+// dntSent reports whether a request leaves with exactly one "DNT: 1".
 func dntSent(h http.Header) bool {
 	v := h[hdrDNT]
 	return len(v) == 1 && strings.TrimSpace(v[0]) == "1"

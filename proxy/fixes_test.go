@@ -16,8 +16,10 @@ import (
 )
 
 // blocking.honor-dnt-policy exempts a tracker only on a request that
-// leaves with DNT: 1: never with dnt unset or 0, never for a site with a
-// signal exception, never for an HTTPS tunnel Polaris does not open.
+// leaves with the DNT: 1 Polaris itself sent: never with dnt unset (a
+// browser's own DNT: 1 is not Polaris's promise to keep) or 0, never for a
+// site with a signal exception, never for an HTTPS tunnel Polaris does not
+// open.
 func TestEFFExemptionNeedsDNT(t *testing.T) {
 	m := compileRules(t, blocklist.Options{}, "||tracker.test^")
 	var asked atomic.Int64
@@ -35,7 +37,10 @@ func TestEFFExemptionNeedsDNT(t *testing.T) {
 		{"dnt 0", Policy{Protection: true, DNT: settings.DNTAllowTracking}, "", false},
 		{"dnt 0 over the browser's 1", Policy{Protection: true, DNT: settings.DNTAllowTracking}, "1", false},
 		{"dnt 1", Policy{Protection: true, DNT: settings.DNTDoNotTrack}, "", true},
-		{"dnt unset, the browser sends 1", Policy{Protection: true}, "1", true},
+		{"dnt unset, the browser sends 1", Policy{Protection: true}, "1", false},
+		{"dnt 1, the browser sends 1 too", Policy{Protection: true, DNT: settings.DNTDoNotTrack}, "1", true},
+		{"dnt 1, signal exception for the site, the browser sends 1", Policy{Protection: true, DNT: settings.DNTDoNotTrack,
+			Exceptions: []settings.SiteException{{Site: "news.test", NoSignals: true}}}, "1", false},
 		{"dnt 1, signal exception for the site", Policy{Protection: true, DNT: settings.DNTDoNotTrack,
 			Exceptions: []settings.SiteException{{Site: "news.test", NoSignals: true}}}, "", false},
 		{"dnt 1, exception sending 0", Policy{Protection: true, DNT: settings.DNTDoNotTrack,

@@ -59,17 +59,9 @@ const (
 // applySignals sets DNT and Sec-GPC on h as the policy says for the request
 // described by info.
 func (pol *Policy) applySignals(h http.Header, info *requestInfo) {
-	if !pol.Protection {
+	dnt, gpc, ok := pol.signalsFor(info)
+	if !ok {
 		return
-	}
-	dnt, gpc := pol.DNT, pol.GPC
-	if pol.exceptions != nil {
-		if e, ok := pol.exceptions[info.siteDomain()]; ok {
-			if e.NoSignals {
-				return
-			}
-			dnt = e.DNT
-		}
 	}
 	// Replacing the whole slice leaves exactly one field of each.
 	if v := dnt.Header(); v != "" {
@@ -78,6 +70,33 @@ func (pol *Policy) applySignals(h http.Header, info *requestInfo) {
 	if gpc {
 		h[hdrGPC] = []string{"1"}
 	}
+}
+
+// signalsFor returns the signals Polaris sets on the request described by
+// info; ok is false when it sets none (protection off, or a signal
+// exception for the page's site).
+func (pol *Policy) signalsFor(info *requestInfo) (dnt settings.DNT, gpc, ok bool) {
+	if !pol.Protection {
+		return settings.DNTUnset, false, false
+	}
+	dnt, gpc = pol.DNT, pol.GPC
+	if pol.exceptions != nil {
+		if e, found := pol.exceptions[info.siteDomain()]; found {
+			if e.NoSignals {
+				return settings.DNTUnset, false, false
+			}
+			dnt = e.DNT
+		}
+	}
+	return dnt, gpc, true
+}
+
+// sendsDNT reports whether Polaris itself sets "DNT: 1" on the request
+// described by info (not the browser: with dnt unset Polaris leaves the
+// browser's header as it is, and makes no promise on its behalf).
+func (pol *Policy) sendsDNT(info *requestInfo) bool {
+	dnt, _, ok := pol.signalsFor(info)
+	return ok && dnt == settings.DNTDoNotTrack
 }
 
 // requestInfo is the record of one request: the state it took (what it
