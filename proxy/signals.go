@@ -57,19 +57,23 @@ const (
 )
 
 // applySignals sets DNT and Sec-GPC on h as the policy says for the request
-// described by info.
-func (pol *Policy) applySignals(h http.Header, info *requestInfo) {
+// described by info, and reports whether it set one of them.
+func (pol *Policy) applySignals(h http.Header, info *requestInfo) bool {
 	dnt, gpc, ok := pol.signalsFor(info)
 	if !ok {
-		return
+		return false
 	}
 	// Replacing the whole slice leaves exactly one field of each.
+	set := false
 	if v := dnt.Header(); v != "" {
 		h[hdrDNT] = []string{v}
+		set = true
 	}
 	if gpc {
 		h[hdrGPC] = []string{"1"}
+		set = true
 	}
+	return set
 }
 
 // signalsFor returns the signals Polaris sets on the request described by

@@ -266,7 +266,7 @@ func (h *httpsPart) certRejected(host string, remembered bool) {
 		if last := h.hx.lastReject.Load(); now-last < 600 || !h.hx.lastReject.CompareAndSwap(last, now) {
 			return
 		}
-		h.noticef(status.Warning, "A program on this computer refused Polaris's certificate for %s. If it is your browser, it does not trust Polaris's certificate authority yet: run `polaris ca install`, or open http://%s/ and follow the steps there.", host, settings.ReservedHost)
+		h.noticef(status.Warning, "A program on this computer refused Polaris's certificate for %s. If it is your browser, it does not trust Polaris's certificate authority yet: install it from the HTTPS screen of Polaris's window, or open http://%s/ in that browser and follow the steps there.", host, settings.ReservedHost)
 		return
 	}
 	h.mu.Lock()
@@ -278,7 +278,7 @@ func (h *httpsPart) certRejected(host string, remembered bool) {
 		}
 		h.reapply(context.Background())
 	}
-	h.noticef(status.Info, "%s refused Polaris's certificate (the program pins the site's own certificate). Polaris passes %s through untouched from now on; `polaris ca forget %s` undoes this.", host, host, host)
+	h.noticef(status.Info, "%s refused Polaris's certificate (the program pins the site's own certificate). Polaris passes %s through untouched from now on; you can undo this on the HTTPS screen.", host, host)
 }
 
 // sawTk records a Tk header (only when it changed: this runs on the
