@@ -59,14 +59,23 @@ const (
 // applySignals sets DNT and Sec-GPC on h as the policy says for the request
 // described by info, and reports whether it set one of them.
 func (pol *Policy) applySignals(h http.Header, info *requestInfo) bool {
-	dnt, gpc, ok := pol.signalsFor(info)
-	if !ok {
+	if !pol.Protection {
 		return false
+	}
+	dnt, gpc := pol.DNT, pol.GPC
+	if pol.exceptions != nil {
+		if e, ok := pol.exceptions[info.siteDomain()]; ok {
+			if e.NoSignals {
+				return false
+			}
+			dnt = e.DNT
+		}
 	}
 	// Replacing the whole slice leaves exactly one field of each.
 	set := false
 	if v := dnt.Header(); v != "" {
 		h[hdrDNT] = []string{v}
+		info.sentDNT1 = v == "1"
 		set = true
 	}
 	if gpc {
@@ -74,33 +83,6 @@ func (pol *Policy) applySignals(h http.Header, info *requestInfo) bool {
 		set = true
 	}
 	return set
-}
-
-// signalsFor returns the signals Polaris sets on the request described by
-// info; ok is false when it sets none (protection off, or a signal
-// exception for the page's site).
-func (pol *Policy) signalsFor(info *requestInfo) (dnt settings.DNT, gpc, ok bool) {
-	if !pol.Protection {
-		return settings.DNTUnset, false, false
-	}
-	dnt, gpc = pol.DNT, pol.GPC
-	if pol.exceptions != nil {
-		if e, found := pol.exceptions[info.siteDomain()]; found {
-			if e.NoSignals {
-				return settings.DNTUnset, false, false
-			}
-			dnt = e.DNT
-		}
-	}
-	return dnt, gpc, true
-}
-
-// sendsDNT reports whether Polaris itself sets "DNT: 1" on the request
-// described by info (not the browser: with dnt unset Polaris leaves the
-// browser's header as it is, and makes no promise on its behalf).
-func (pol *Policy) sendsDNT(info *requestInfo) bool {
-	dnt, _, ok := pol.signalsFor(info)
-	return ok && dnt == settings.DNTDoNotTrack
 }
 
 // requestInfo is the record of one request: the state it took (what it
@@ -120,6 +102,9 @@ type requestInfo struct {
 	// tracker: a rule or a Tracker Data Set names the requested host, even
 	// if it was let through (see block).
 	tracker bool
+	// sentDNT1: Polaris set DNT: 1 on this request, the user's choice (the
+	// EFF-policy exemption needs it; a browser's own DNT does not count).
+	sentDNT1 bool
 	// The Referer, parsed once: as sent, and its host (normHost), "" when
 	// there is none or it is not a URL.
 	referer, refHost string
