@@ -56,8 +56,11 @@ type Controller interface {
 	ExportCA(path string, der bool) error
 	RegenerateCA(ctx context.Context) error
 
-	// NewIdentity asks Tor for new circuits.
+	// NewIdentity asks Tor for new circuits for every site.
 	NewIdentity(ctx context.Context) error
+	// NewCircuit gives one site (a URL or host name) new Tor circuits and
+	// returns the site it acted on; other sites keep theirs.
+	NewCircuit(ctx context.Context, site string) (string, error)
 	// Circuit returns the Tor circuit in use for a site.
 	Circuit(ctx context.Context, site string) (status.Circuit, error)
 
