@@ -81,6 +81,7 @@ type blockState struct {
 	// math.MaxInt64 until restart.
 	paused atomic.Int64
 	once   allowOnce
+	frames allowOnce // hosts whose frames the user loaded once
 	reqs   sync.Pool // *blocklist.Request
 	page   *blockPages
 }
@@ -172,6 +173,11 @@ func (b *blockState) isPaused(now time.Time) bool {
 // AllowOnce lets host through blocking until the given time, as the block
 // page's "allow once" button does.
 func (p *Proxy) AllowOnce(host string, until time.Time) { p.blk.once.add(host, until) }
+
+// AllowFrame lets host's frames (and page loads) through blocking until
+// the given time, as a blocked frame's "load once" button does; its
+// scripts, images and other requests stay blocked.
+func (p *Proxy) AllowFrame(host string, until time.Time) { p.blk.frames.add(host, until) }
 
 // allowOnce holds hosts the user let through for a while.
 type allowOnce struct {
@@ -287,6 +293,9 @@ func (p *Proxy) block(r *http.Request, pol *Policy, info *requestInfo) *http.Res
 	if blocked {
 		// The EFF policy is a promise about requests that carry DNT: 1.
 		blocked, d.Reason = p.exempt(st, info.host, now, dntSent(r.Header))
+		if blocked && (typ == blocklist.TypeSubdocument || typ == blocklist.TypeDocument) && b.frames.allowed(info.host, now) {
+			blocked, d.Reason = false, "frame loaded once"
+		}
 	}
 	if b.cfg.Decisions != nil {
 		b.cfg.Decisions(fillDecision(d, v, blocked))

@@ -57,27 +57,31 @@ const (
 )
 
 // applySignals sets DNT and Sec-GPC on h as the policy says for the request
-// described by info.
-func (pol *Policy) applySignals(h http.Header, info *requestInfo) {
+// described by info, and reports whether it set one of them.
+func (pol *Policy) applySignals(h http.Header, info *requestInfo) bool {
 	if !pol.Protection {
-		return
+		return false
 	}
 	dnt, gpc := pol.DNT, pol.GPC
 	if pol.exceptions != nil {
 		if e, ok := pol.exceptions[info.siteDomain()]; ok {
 			if e.NoSignals {
-				return
+				return false
 			}
 			dnt = e.DNT
 		}
 	}
 	// Replacing the whole slice leaves exactly one field of each.
+	set := false
 	if v := dnt.Header(); v != "" {
 		h[hdrDNT] = []string{v}
+		set = true
 	}
 	if gpc {
 		h[hdrGPC] = []string{"1"}
+		set = true
 	}
+	return set
 }
 
 // requestInfo is the record of one request: the state it took (what it

@@ -206,7 +206,7 @@ func (b *blockingScreen) buildAllowlist() fyne.CanvasObject {
 }
 
 func (b *blockingScreen) addAllowed() {
-	p, err := settings.CheckSitePattern(b.allowEntry.Text)
+	p, err := checkSite(b.allowEntry.Text)
 	if err != nil {
 		return
 	}
