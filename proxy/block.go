@@ -291,8 +291,9 @@ func (p *Proxy) block(r *http.Request, pol *Policy, info *requestInfo) *http.Res
 	}
 	blocked := v.Action.Blocked()
 	if blocked {
-		// The EFF policy is a promise about requests that carry DNT: 1.
-		blocked, d.Reason = p.exempt(st, info.host, now, dntSent(r.Header))
+		// The EFF policy is a promise about requests that carry DNT: 1,
+		// and Polaris holds trackers to it only where the user chose it.
+		blocked, d.Reason = p.exempt(st, info.host, now, info.sentDNT1)
 		if blocked && (typ == blocklist.TypeSubdocument || typ == blocklist.TypeDocument) && b.frames.allowed(info.host, now) {
 			blocked, d.Reason = false, "frame loaded once"
 		}
@@ -332,13 +333,6 @@ func (p *Proxy) exempt(st *state, host string, now time.Time, dnt bool) (blocked
 		why = p.dntPolicyExempt(st, host)
 	}
 	return why == "", why
-}
-
-// dntSent reports whether a request leaves with exactly one "DNT: 1" (the
-// user's choice, or the browser's own when the user made none).
-func dntSent(h http.Header) bool {
-	v := h[hdrDNT]
-	return len(v) == 1 && strings.TrimSpace(v[0]) == "1"
 }
 
 // blockConnect decides an HTTPS tunnel that will not be intercepted, on its

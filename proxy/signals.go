@@ -75,6 +75,7 @@ func (pol *Policy) applySignals(h http.Header, info *requestInfo) bool {
 	set := false
 	if v := dnt.Header(); v != "" {
 		h[hdrDNT] = []string{v}
+		info.sentDNT1 = v == "1"
 		set = true
 	}
 	if gpc {
@@ -101,6 +102,9 @@ type requestInfo struct {
 	// tracker: a rule or a Tracker Data Set names the requested host, even
 	// if it was let through (see block).
 	tracker bool
+	// sentDNT1: Polaris set DNT: 1 on this request, the user's choice (the
+	// EFF-policy exemption needs it; a browser's own DNT does not count).
+	sentDNT1 bool
 	// The Referer, parsed once: as sent, and its host (normHost), "" when
 	// there is none or it is not a URL.
 	referer, refHost string
