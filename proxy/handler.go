@@ -20,6 +20,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = r.WithContext(withClient(r.Context(), r.RemoteAddr))
+	p.clients.saw(r.Header.Get("User-Agent"), time.Now())
 	if b := p.boundBody(w, r); b != nil {
 		defer b.finish()
 	}
@@ -120,7 +121,7 @@ func (p *Proxy) onRequest(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request
 	info := newRequestInfo(r)
 	info.st = st
 	r = withRecord(r, &info)
-	st.policy.applySignals(r.Header, &info)
+	p.reach.add(st.policy.applySignals(r.Header, &info), time.Now())
 	if resp := p.debounce(r, st.policy, &info); resp != nil {
 		return r, resp
 	}
@@ -175,6 +176,7 @@ func (p *Proxy) onConnect(host string, ctx *goproxy.ProxyCtx) (*goproxy.ConnectA
 	if refused := p.blockConnect(ctx, st, host); refused != nil {
 		return refused, host
 	}
+	p.reach.add(false, time.Now()) // its requests are unseen: no signals added
 	return acceptConnect, host
 }
 

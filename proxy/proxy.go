@@ -129,6 +129,8 @@ type Proxy struct {
 	httpsParts // HTTPS filtering, upgrades, cleaning, site checks (https.go)
 
 	requests atomic.Uint64
+	clients  clientSeen
+	reach    reachCounter
 	conns    connSet
 	running  atomic.Bool
 	done     chan struct{}
@@ -311,6 +313,8 @@ func (p *Proxy) Status() status.Proxy {
 		Running:  p.running.Load(),
 		Requests: p.requests.Load(),
 		Active:   p.conns.count(),
+		Clients:  p.clients.list(),
+		Reach:    p.reach.sum(time.Now()),
 	}
 	if st.Running {
 		st.Listen = p.Addr()

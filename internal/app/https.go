@@ -165,6 +165,7 @@ func (h *httpsPart) httpsProxyConfig(cfg *proxy.Config) {
 // every change to the settings or the database.
 // The HTTPS policy itself is part of the proxy's state (state.go).
 func (h *httpsPart) applyHTTPS(ctx context.Context, p *proxy.Proxy, s settings.Settings) {
+	h.renewCA(ctx)
 	if s.HTTPS.Filter {
 		if _, err := h.loadCA(true); err != nil {
 			h.httpsProblem(&h.hx.caErr, "HTTPS filtering is on, but Polaris's certificate authority cannot be used, so HTTPS passes through untouched: %v", err)
@@ -265,7 +266,7 @@ func (h *httpsPart) certRejected(host string, remembered bool) {
 		if last := h.hx.lastReject.Load(); now-last < 600 || !h.hx.lastReject.CompareAndSwap(last, now) {
 			return
 		}
-		h.noticef(status.Warning, "A program on this computer refused Polaris's certificate for %s. If it is your browser, it does not trust Polaris's certificate authority yet: run `polaris ca install`, or open http://%s/ and follow the steps there.", host, settings.ReservedHost)
+		h.noticef(status.Warning, "A program on this computer refused Polaris's certificate for %s. If it is your browser, it does not trust Polaris's certificate authority yet: install it from the HTTPS screen of Polaris's window, or open http://%s/ in that browser and follow the steps there.", host, settings.ReservedHost)
 		return
 	}
 	h.mu.Lock()
@@ -277,7 +278,7 @@ func (h *httpsPart) certRejected(host string, remembered bool) {
 		}
 		h.reapply(context.Background())
 	}
-	h.noticef(status.Info, "%s refused Polaris's certificate (the program pins the site's own certificate). Polaris passes %s through untouched from now on; `polaris ca forget %s` undoes this.", host, host, host)
+	h.noticef(status.Info, "%s refused Polaris's certificate (the program pins the site's own certificate). Polaris passes %s through untouched from now on; you can undo this on the HTTPS screen.", host, host)
 }
 
 // sawTk records a Tk header (only when it changed: this runs on the
@@ -454,6 +455,33 @@ func (h *httpsPart) RegenerateCA(ctx context.Context) error {
 	h.recordCA(c)
 	h.hub.poke()
 	return nil
+}
+
+// renewCA replaces a CA that expires within ca.RenewBefore (or has
+// expired) with a new one, installed wherever the old one was, and swaps it
+// in. It runs at start and with every change applied; a CA that is not due
+// costs a comparison.
+func (h *httpsPart) renewCA(ctx context.Context) {
+	if _, err := h.loadCA(false); err != nil || !ca.Due(h.hx.ca.Load(), time.Now()) {
+		return
+	}
+	h.hx.mu.Lock()
+	c, rep, err := ca.Renew(ctx, h.trustOptions(false), ca.RenewBefore)
+	if c != nil {
+		h.hx.ca.Store(c)
+		h.hx.caSig = fileSig(filepath.Join(h.caDir(), "ca.pem"))
+		h.hx.caStatus = c.Status()
+	}
+	h.hx.mu.Unlock()
+	if err != nil {
+		h.log.Printf("renewing Polaris's certificate authority, which expires soon: %v\n%s", err, rep.String())
+	} else if c != nil {
+		h.log.Printf("Polaris's certificate authority was renewed (valid until %s)\n%s", c.Certificate().NotAfter.Format(time.DateOnly), rep.String())
+	}
+	if c != nil {
+		h.recordCA(c)
+		h.hub.poke()
+	}
 }
 
 // CAStatus describes the CA (without running any tool); Present is false

@@ -52,6 +52,26 @@ type Proxy struct {
 	Active int64
 	// Err is why the proxy is not running, if it failed.
 	Err string
+	// Clients are the browsers and other programs that sent requests
+	// through the proxy since it started, by family and major version,
+	// most recently seen first.
+	Clients []Client
+	// Reach counts the requests of the last 24 hours and those of them
+	// that carried the user's privacy signals. An HTTPS connection Polaris
+	// does not look inside counts once, as a request without them.
+	Reach Reach
+}
+
+// Client is one kind of program seen using the proxy.
+type Client struct {
+	Family   Family
+	Version  string
+	LastSeen time.Time
+}
+
+// Reach is how many requests carried the user's signals.
+type Reach struct {
+	Requests, Signalled uint64
 }
 
 // Blocking is the state of tracker blocking.
@@ -247,7 +267,7 @@ type System struct {
 	// "environment.d").
 	Backends []string
 	// Places are the same, in words for people ("GNOME", "KDE",
-	// "environment.d (command-line programs)"), in the same order.
+	// "programs started from a terminal, from your next login"), in the same order.
 	Places    []string
 	PACURL    string
 	Autostart bool
