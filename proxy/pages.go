@@ -45,6 +45,9 @@ type pageData struct {
 	Host   string
 	Detail string
 	Hint   string
+	// ActionURL and ActionText: a button to one of Polaris's confirmation
+	// pages on the reserved host ("" none).
+	ActionURL, ActionText string
 }
 
 // wantsHTML reports whether the client is likely a browser showing a page.
