@@ -162,5 +162,10 @@ func (p *Proxy) writeStatusPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setPageHeaders(w.Header(), "text/html; charset=utf-8", buf.Len())
-	w.Write(buf.Bytes())
+	// Its download links tell Polaris (by the Referer) that the user asked
+	// for the file (downloadAsked); no other origin gets a Referer.
+	w.Header().Set("Referrer-Policy", "same-origin")
+	if r.Method != http.MethodHead {
+		w.Write(buf.Bytes())
+	}
 }
