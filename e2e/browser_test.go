@@ -156,6 +156,7 @@ func stopBrowsers() {
 		b.close()
 	}
 	browserSet.started = nil
+	extraBrowsers.closeAll()
 	if browserSet.ca != nil {
 		os.RemoveAll(browserSet.ca.dir)
 	}

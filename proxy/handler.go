@@ -43,6 +43,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			})
 			return
 		}
+		if id, ok := clientOfUA(r.Header.Get("User-Agent")); ok {
+			p.clients.seen(id, false, false, time.Now())
+		}
 	} else if _, port, err := net.SplitHostPort(r.Host); err != nil || port == "" {
 		p.writePage(w, r, http.StatusBadRequest, pageData{
 			Title: "Bad request",
@@ -168,12 +171,22 @@ func (p *Proxy) onConnect(host string, ctx *goproxy.ProxyCtx) (*goproxy.ConnectA
 	if isOnion(h) && !st.route.Onion {
 		return p.refuseConnect(ctx, onionRefusal.Code, refusalPage(h, onionRefusal)), host
 	}
-	if a := p.interceptAction(st, host); a != nil {
+	id, known := clientOfUA(ctx.Req.Header.Get("User-Agent"))
+	if a := p.interceptAction(st, ctx.Req, host, id, known); a != nil {
 		return a, host
 	}
-	// A tunnel that is not intercepted is decided on its host alone.
-	if refused := p.blockConnect(ctx, st, host); refused != nil {
+	// A tunnel that is not intercepted is decided on its host alone. A
+	// blocked one is intercepted all the same, to answer with Polaris's
+	// page, when the client may trust the CA (blockPageAction).
+	pageOnly := p.blockPageTLS(st, h, id, known)
+	if refused, blocked := p.blockConnectFor(ctx, st, host, pageOnly == nil); refused != nil {
+		if blocked && pageOnly != nil {
+			return p.hijackWith(host, normHost(h), id, known, true, pageOnly), host
+		}
 		return refused, host
+	}
+	if known {
+		p.clients.seen(id, true, false, time.Now())
 	}
 	return acceptConnect, host
 }

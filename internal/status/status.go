@@ -52,6 +52,9 @@ type Proxy struct {
 	Active int64
 	// Err is why the proxy is not running, if it failed.
 	Err string
+	// Clients are the kinds of clients seen since the proxy started
+	// (browser family and version, or program), most recently seen first.
+	Clients []Client
 }
 
 // Blocking is the state of tracker blocking.
