@@ -44,6 +44,10 @@ type tab interface {
 	// CSS selector and presses and releases the left button there, as a
 	// person does (the browser's input pipeline: not element.click()).
 	click(selector string) error
+	// clickInFrame clicks, with the mouse, the first element matching
+	// selector inside the frame that frameSelector names (another origin's
+	// frame included).
+	clickInFrame(frameSelector, selector string) error
 	screenshot() ([]byte, error)
 	url() (string, error)
 	close()
@@ -256,6 +260,15 @@ func (p *page) Click(selector string) {
 	p.t.Helper()
 	if err := p.tab.click(selector); err != nil {
 		p.Fatalf("clicking %s: %v", selector, err)
+	}
+}
+
+// ClickInFrame clicks, with the mouse, the first element matching selector
+// in the frame frameSelector names.
+func (p *page) ClickInFrame(frameSelector, selector string) {
+	p.t.Helper()
+	if err := p.tab.clickInFrame(frameSelector, selector); err != nil {
+		p.Fatalf("clicking %s in %s: %v", selector, frameSelector, err)
 	}
 }
 

@@ -296,6 +296,25 @@ func (f *firefoxTab) click(selector string) error {
 	return f.m.call("WebDriver:ReleaseActions", map[string]any{}, nil)
 }
 
+// clickInFrame switches Marionette into the frame (WebDriver's Switch To
+// Frame), clicks the element there with the pointer, and switches back.
+func (f *firefoxTab) clickInFrame(frameSelector, selector string) error {
+	var found struct {
+		Value map[string]string `json:"value"`
+	}
+	if err := f.m.call("WebDriver:FindElement", map[string]any{"using": "css selector", "value": frameSelector}, &found); err != nil {
+		return err
+	}
+	if err := f.m.call("WebDriver:SwitchToFrame", map[string]any{"element": found.Value[elementKey]}, nil); err != nil {
+		return err
+	}
+	err := f.click(selector)
+	if perr := f.m.call("WebDriver:SwitchToParentFrame", map[string]any{}, nil); err == nil {
+		err = perr
+	}
+	return err
+}
+
 func (f *firefoxTab) screenshot() ([]byte, error) {
 	var res struct {
 		Value string `json:"value"`

@@ -76,6 +76,7 @@ type blockState struct {
 	// math.MaxInt64 until restart.
 	paused atomic.Int64
 	once   allowOnce
+	frames allowOnce // hosts whose frames the user loaded once
 	reqs   sync.Pool // *blocklist.Request
 	page   *blockPages
 }
@@ -167,6 +168,11 @@ func (b *blockState) isPaused(now time.Time) bool {
 // AllowOnce lets host through blocking until the given time, as the block
 // page's "allow once" button does.
 func (p *Proxy) AllowOnce(host string, until time.Time) { p.blk.once.add(host, until) }
+
+// AllowFrame lets host's frames (and page loads) through blocking until
+// the given time, as a blocked frame's "load once" button does; its
+// scripts, images and other requests stay blocked.
+func (p *Proxy) AllowFrame(host string, until time.Time) { p.blk.frames.add(host, until) }
 
 // allowOnce holds hosts the user let through for a while.
 type allowOnce struct {
@@ -280,8 +286,12 @@ func (p *Proxy) block(r *http.Request, pol *Policy, info *requestInfo) *http.Res
 	}
 	blocked := v.Action.Blocked()
 	if blocked {
-		// The EFF policy is a promise about requests that carry DNT: 1.
-		blocked, d.Reason = p.exempt(st, info.host, now, dntSent(r.Header))
+		// The EFF policy is a promise about requests that carry DNT: 1,
+		// and Polaris holds trackers to it only where the user chose it.
+		blocked, d.Reason = p.exempt(st, info.host, now, info.sentDNT1)
+		if blocked && (typ == blocklist.TypeSubdocument || typ == blocklist.TypeDocument) && b.frames.allowed(info.host, now) {
+			blocked, d.Reason = false, "frame loaded once"
+		}
 	}
 	if b.cfg.Decisions != nil {
 		b.cfg.Decisions(fillDecision(d, v, blocked))
@@ -318,13 +328,6 @@ func (p *Proxy) exempt(st *state, host string, now time.Time, dnt bool) (blocked
 		why = p.dntPolicyExempt(st, host)
 	}
 	return why == "", why
-}
-
-// dntSent reports whether a request leaves with exactly one "DNT: 1" (the
-// user's choice, or the browser's own when the user made none).
-func dntSent(h http.Header) bool {
-	v := h[hdrDNT]
-	return len(v) == 1 && strings.TrimSpace(v[0]) == "1"
 }
 
 // blockConnect decides an HTTPS tunnel that will not be intercepted, on its

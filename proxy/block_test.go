@@ -130,7 +130,7 @@ func TestBlockedAnswers(t *testing.T) {
 	m := compileRules(t, blocklist.Options{}, "||tracker.test^", "||cdn.test/ga.js$redirect=noop.js")
 	var ev events
 	tp, o := startBlockProxy(t, m, BlockConfig{Decisions: ev.add})
-	c := tp.client()
+	c := noRedirects(tp.client()) // a blocked frame is sent to Polaris's frame page
 	const site = "http://news.test/article"
 	tests := []struct {
 		name    string
@@ -145,7 +145,7 @@ func TestBlockedAnswers(t *testing.T) {
 		{"script", "http://tracker.test/t.js", subresource("script", site), 200, "application/javascript", nil, status.Blocked},
 		{"stylesheet", "http://tracker.test/t.css", subresource("style", site), 200, "text/css", nil, status.Blocked},
 		{"xhr", "http://tracker.test/collect", subresource("empty", site), 204, "", nil, status.Blocked},
-		{"frame", "http://tracker.test/frame", subresource("iframe", site), 200, "text/html; charset=utf-8", []byte("<!DOCTYPE html>\n"), status.Blocked},
+		{"frame", "http://tracker.test/frame", subresource("iframe", site), 302, "", nil, status.Blocked},
 		{"ping without headers", "http://tracker.test/beacon", map[string]string{"Referer": site}, 204, "", nil, status.Blocked},
 		{"image by Accept", "http://tracker.test/q", map[string]string{"Accept": "image/avif,image/webp,*/*", "Referer": site}, 200, "image/gif", transparentGIF, status.Blocked},
 		{"surrogate", "http://cdn.test/ga.js", subresource("script", site), 200, "application/javascript", nil, status.Redirected},
@@ -294,8 +294,8 @@ func TestBlockPageAndItsButtons(t *testing.T) {
 		if strings.Contains(string(body), "token") || len(pageForms(string(body))) != 0 {
 			t.Errorf("the block page has forms or tokens: %s", body)
 		}
-		if links = confirmLinks(t, string(body)); len(links) != 2 {
-			t.Fatalf("block page links %v, want the confirmation of allow-once and allow-site", links)
+		if links = confirmLinks(t, string(body)); len(links) != 3 || links["frame"] == "" {
+			t.Fatalf("block page links %v, want the confirmation of allow-once and allow-site, and the frame page", links)
 		}
 	}
 	if o.hits.Load() != 0 {

@@ -38,13 +38,13 @@ import (
 // /blocked/allow-once or /blocked/allow-site acts.
 
 type blockPages struct {
-	page, confirm *template.Template
-	spent         spentTokens
+	page, confirm, frame *template.Template
+	spent                spentTokens
 }
 
 func loadBlockPages() (*blockPages, error) {
 	var pg blockPages
-	for name, dst := range map[string]**template.Template{"blocked.html": &pg.page, "confirm.html": &pg.confirm} {
+	for name, dst := range map[string]**template.Template{"blocked.html": &pg.page, "confirm.html": &pg.confirm, "frame.html": &pg.frame} {
 		t, err := template.ParseFS(assets.Pages, "pages/base.html", "pages/"+name)
 		if err != nil {
 			return nil, fmt.Errorf("loading page %s: %w", name, err)
@@ -76,7 +76,7 @@ func (p *Proxy) blockedResponse(r *http.Request, m *blocklist.Matcher, d decisio
 	case blocklist.TypeScript:
 		return quickResponse(r, http.StatusOK, "application/javascript", nil)
 	case blocklist.TypeSubdocument:
-		return quickResponse(r, http.StatusOK, "text/html; charset=utf-8", []byte("<!DOCTYPE html>\n"))
+		return p.framePlaceholder(r, info)
 	case blocklist.TypeWebSocket:
 		return quickResponse(r, http.StatusForbidden, "text/plain; charset=utf-8", []byte("blocked by Polaris\n"))
 	}
@@ -120,6 +120,7 @@ type blockPageData struct {
 	Owner    string
 	CNAME    string // the tracker Host is an alias of, when that was blocked
 	OnceURL  string // the confirmation page of "allow once"
+	FrameURL string // the frame page of "load once", for a framed block page
 	SiteURL  string // the confirmation page of "always allow"; "" hides the button
 	Minutes  int
 	// Destination is where the blocked link was going (a click tracker's
@@ -143,6 +144,7 @@ func (p *Proxy) blockPageResponse(r *http.Request, v blocklist.Verdict, info *re
 		Destination: linkDestination(r),
 		CNAME:       v.CNAME,
 		OnceURL:     p.confirmURL(r, "once", info.host, full),
+		FrameURL:    p.confirmURL(r, "frame", info.host, full),
 		Minutes:     int(p.blk.cfg.AllowOnceFor / time.Minute),
 	}
 	if p.blk.cfg.AllowSite != nil {
@@ -157,9 +159,32 @@ func (p *Proxy) blockPageResponse(r *http.Request, v blocklist.Verdict, info *re
 	}
 	resp := quickResponse(r, http.StatusForbidden, "text/html; charset=utf-8", buf.Bytes())
 	h := resp.Header
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'")
 	h.Set("Referrer-Policy", "no-referrer")
+	if r.Header.Get("Sec-Fetch-Dest") == "" {
+		// Over plain HTTP browsers do not say whether a page load is a
+		// frame: the page may be framed (it holds no secret, and its
+		// buttons lead to pages that check where they are), and in a small
+		// viewport it shows only its "load once" button.
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'")
+		return resp
+	}
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'")
 	h.Set("X-Frame-Options", "DENY")
+	return resp
+}
+
+// framePlaceholder answers a blocked frame (Sec-Fetch-Dest iframe or
+// frame): it sends the frame to Polaris's own frame page on the reserved
+// host, which says who was blocked and offers "load once". The page lives
+// on an origin the blocked site cannot read, so the button's token stays
+// out of its scripts' reach.
+func (p *Proxy) framePlaceholder(r *http.Request, info *requestInfo) *http.Response {
+	if r.Method != http.MethodGet || p.cfg.ReservedHost == "" {
+		return quickResponse(r, http.StatusOK, "text/html; charset=utf-8", []byte("<!DOCTYPE html>\n"))
+	}
+	resp := quickResponse(r, http.StatusFound, "", nil)
+	resp.Header.Set("Location", p.confirmURL(r, "frame", info.host, r.URL.String()))
+	resp.Header.Set("Referrer-Policy", "no-referrer")
 	return resp
 }
 
@@ -298,6 +323,8 @@ func (p *Proxy) serveBlockAction(w http.ResponseWriter, r *http.Request) bool {
 		action = "once"
 	case "/blocked/allow-site":
 		action = "site"
+	case "/blocked/load-frame":
+		action = "frame"
 	default:
 		return false
 	}
@@ -314,7 +341,7 @@ func (p *Proxy) serveBlockAction(w http.ResponseWriter, r *http.Request) bool {
 		refuse(http.StatusBadRequest, "The request could not be read.")
 		return true
 	}
-	if !p.fromConfirmPage(r) {
+	if !p.fromConfirmPage(r, action == "frame") {
 		refuse(http.StatusForbidden, "This request did not come from Polaris's confirmation page, so Polaris ignored it.")
 		return true
 	}
@@ -328,6 +355,9 @@ func (p *Proxy) serveBlockAction(w http.ResponseWriter, r *http.Request) bool {
 	case "once":
 		p.AllowOnce(target, time.Now().Add(p.blk.cfg.AllowOnceFor))
 		p.cfg.Logf("allowed %s once", target)
+	case "frame":
+		p.AllowFrame(target, time.Now().Add(p.blk.cfg.AllowOnceFor))
+		p.cfg.Logf("loaded frames of %s once", target)
 	case "site":
 		if p.blk.cfg.AllowSite == nil {
 			refuse(http.StatusNotFound, "This Polaris cannot change its allowlist from here.")
@@ -351,6 +381,7 @@ func (p *Proxy) serveBlockAction(w http.ResponseWriter, r *http.Request) bool {
 type confirmData struct {
 	Title, Action, Target, Return, ReturnShort, Token, Post, Button string
 	Minutes                                                         int
+	Frame                                                           bool // the frame page: framed, compact
 }
 
 // serveConfirm answers the confirmation page of a block page's button: a
@@ -365,18 +396,22 @@ func (p *Proxy) serveConfirm(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusMethodNotAllowed, "This page only opens from a Polaris block page.")
 		return
 	}
-	if !isTopLevel(r) {
+	d, ok := p.parseConfirm(r.URL.Query())
+	if !isTopLevel(r) && !(ok && d.Frame && isFrameLoad(r)) {
 		refuse(http.StatusForbidden, "This page of Polaris only opens as a page of its own.")
 		return
 	}
-	d, ok := p.parseConfirm(r.URL.Query())
 	if !ok {
 		refuse(http.StatusBadRequest, "This address does not name something Polaris can allow.")
 		return
 	}
 	d.Token = p.confirmToken(d.Action, d.Target, d.Return, time.Now())
 	var buf bytes.Buffer
-	if err := p.blk.page.confirm.Execute(&buf, d); err != nil {
+	tmpl := p.blk.page.confirm
+	if d.Frame {
+		tmpl = p.blk.page.frame
+	}
+	if err := tmpl.Execute(&buf, d); err != nil {
 		refuse(http.StatusInternalServerError, "The page could not be shown.")
 		return
 	}
@@ -386,11 +421,18 @@ func (p *Proxy) serveConfirm(w http.ResponseWriter, r *http.Request) {
 	if u, err := url.Parse(d.Return); err == nil && d.Return != "" {
 		formAction += " " + u.Scheme + "://" + u.Host
 	}
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action "+formAction+"; frame-ancestors 'none'")
 	// The button's POST carries this origin (checked by fromConfirmPage);
 	// the site it returns to learns nothing of this page.
 	h.Set("Referrer-Policy", "same-origin")
-	h.Set("X-Frame-Options", "DENY")
+	if d.Frame {
+		// The frame page shows in the blocked frame, on any page: its
+		// button loads one host's frames for a while, nothing more.
+		h.Del("X-Frame-Options")
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action "+formAction)
+	} else {
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action "+formAction+"; frame-ancestors 'none'")
+		h.Set("X-Frame-Options", "DENY")
+	}
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	if r.Method != http.MethodHead {
@@ -415,6 +457,11 @@ func (p *Proxy) parseConfirm(q url.Values) (confirmData, bool) {
 	switch d.Action {
 	case "once":
 		d.Title, d.Post, d.Button = "Allow "+d.Target+" once?", "/blocked/allow-once", "Allow once"
+	case "frame":
+		d.Title, d.Post, d.Button, d.Frame = "Polaris blocked a frame from "+d.Target, "/blocked/load-frame", "Load once", true
+		if d.Return == "" {
+			return d, false
+		}
 	case "site":
 		if p.blk.cfg.AllowSite == nil || blocklist.Site(d.Target) != d.Target {
 			return d, false
@@ -450,12 +497,25 @@ func isTopLevel(r *http.Request) bool {
 	return m == "" || m == "navigate"
 }
 
+// isFrameLoad reports whether r may be a frame's navigation (the frame
+// page and its button): Sec-Fetch-Dest iframe or frame, or no fetch
+// metadata (plain HTTP).
+func isFrameLoad(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Dest") {
+	case "iframe", "frame", "":
+	default:
+		return false
+	}
+	m := r.Header.Get("Sec-Fetch-Mode")
+	return m == "" || m == "navigate"
+}
+
 // fromConfirmPage checks that a button's POST comes from the confirmation
 // page, on the reserved host: the browser names the page's origin in Origin
 // (Referer when Origin is missing), and says same-origin navigation in
 // Sec-Fetch-* when it sends them.
-func (p *Proxy) fromConfirmPage(r *http.Request) bool {
-	if !isTopLevel(r) {
+func (p *Proxy) fromConfirmPage(r *http.Request, frame bool) bool {
+	if !isTopLevel(r) && !(frame && isFrameLoad(r)) {
 		return false
 	}
 	if s := r.Header.Get("Sec-Fetch-Site"); s != "" && s != "same-origin" {

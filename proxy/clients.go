@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"polaris/internal/status"
@@ -343,10 +344,8 @@ func (b *clientBook) list() []status.Client {
 	}
 	b.mu.Unlock()
 	slices.SortFunc(out, func(a, b status.Client) int {
-		if c := b.LastSeen.Compare(a.LastSeen); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Words(), b.Words())
+		return cmp.Or(cmp.Compare(b.LastSeen.Unix(), a.LastSeen.Unix()), cmp.Compare(a.Family, b.Family),
+			cmp.Compare(a.Version, b.Version), cmp.Compare(a.Name, b.Name))
 	})
 	return out
 }
@@ -372,4 +371,53 @@ func clientWords(c status.Client) string {
 		return "HTTPS filtered"
 	}
 	return "HTTPS passes through untouched (not filtered)"
+}
+
+// reachHours is the window of the signal reach figure.
+const reachHours = 24
+
+// reachCounter counts requests and those that carried the user's signals,
+// per hour, over the last reachHours hours.
+type reachCounter struct {
+	buckets [reachHours]reachBucket
+}
+
+type reachBucket struct {
+	hour      atomic.Int64 // hours since the Unix epoch this bucket counts
+	mu        sync.Mutex   // taken only to start a new hour
+	total     atomic.Uint64
+	signalled atomic.Uint64
+}
+
+// add counts one request at now.
+func (r *reachCounter) add(signalled bool, now time.Time) {
+	h := now.Unix() / 3600
+	b := &r.buckets[h%reachHours]
+	if b.hour.Load() != h {
+		b.mu.Lock()
+		if b.hour.Load() != h {
+			b.total.Store(0)
+			b.signalled.Store(0)
+			b.hour.Store(h)
+		}
+		b.mu.Unlock()
+	}
+	b.total.Add(1)
+	if signalled {
+		b.signalled.Add(1)
+	}
+}
+
+// sum returns the counts of the last reachHours hours up to now.
+func (r *reachCounter) sum(now time.Time) status.Reach {
+	h := now.Unix() / 3600
+	var out status.Reach
+	for i := range r.buckets {
+		b := &r.buckets[i]
+		if bh := b.hour.Load(); bh > h-reachHours && bh <= h {
+			out.Requests += b.total.Load()
+			out.Signalled += b.signalled.Load()
+		}
+	}
+	return out
 }

@@ -15,8 +15,9 @@ import (
 	"polaris/internal/settings"
 )
 
-// blocking.honor-dnt-policy exempts a tracker only on a request that
-// leaves with DNT: 1: never with dnt unset or 0, never for a site with a
+// blocking.honor-dnt-policy exempts a tracker only on a request Polaris
+// sent DNT: 1 on, the user's choice: never with dnt unset (even when the
+// browser sends its own DNT: 1) or 0, never for a site with a
 // signal exception, never for an HTTPS tunnel Polaris does not open.
 func TestEFFExemptionNeedsDNT(t *testing.T) {
 	m := compileRules(t, blocklist.Options{}, "||tracker.test^")
@@ -35,7 +36,11 @@ func TestEFFExemptionNeedsDNT(t *testing.T) {
 		{"dnt 0", Policy{Protection: true, DNT: settings.DNTAllowTracking}, "", false},
 		{"dnt 0 over the browser's 1", Policy{Protection: true, DNT: settings.DNTAllowTracking}, "1", false},
 		{"dnt 1", Policy{Protection: true, DNT: settings.DNTDoNotTrack}, "", true},
-		{"dnt unset, the browser sends 1", Policy{Protection: true}, "1", true},
+		// The browser's own DNT: 1 is not the user's choice in Polaris.
+		{"dnt unset, the browser sends 1", Policy{Protection: true}, "1", false},
+		{"dnt 1, the browser sends 0", Policy{Protection: true, DNT: settings.DNTDoNotTrack}, "0", true},
+		{"dnt 1, signal exception, the browser sends 1", Policy{Protection: true, DNT: settings.DNTDoNotTrack,
+			Exceptions: []settings.SiteException{{Site: "news.test", NoSignals: true}}}, "1", false},
 		{"dnt 1, signal exception for the site", Policy{Protection: true, DNT: settings.DNTDoNotTrack,
 			Exceptions: []settings.SiteException{{Site: "news.test", NoSignals: true}}}, "", false},
 		{"dnt 1, exception sending 0", Policy{Protection: true, DNT: settings.DNTDoNotTrack,

@@ -123,7 +123,7 @@ func (p *Proxy) onRequest(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request
 	info := newRequestInfo(r)
 	info.st = st
 	r = withRecord(r, &info)
-	st.policy.applySignals(r.Header, &info)
+	p.reach.add(st.policy.applySignals(r.Header, &info), time.Now())
 	if resp := p.debounce(r, st.policy, &info); resp != nil {
 		return r, resp
 	}
@@ -188,6 +188,7 @@ func (p *Proxy) onConnect(host string, ctx *goproxy.ProxyCtx) (*goproxy.ConnectA
 	if known {
 		p.clients.seen(id, true, false, time.Now())
 	}
+	p.reach.add(false, time.Now()) // its requests are unseen: no signals added
 	return acceptConnect, host
 }
 

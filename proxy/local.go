@@ -89,7 +89,7 @@ func (p *Proxy) localAllowed(w http.ResponseWriter, r *http.Request) bool {
 		w.Write([]byte("Misdirected Request\n"))
 		return false
 	}
-	if !ownPageRequest(r) {
+	if !ownPageRequest(r) && !framePageRequest(r) {
 		p.writePage(w, r, http.StatusForbidden, pageData{
 			Title: "Refused",
 			Text:  "Polaris's own pages answer only you, not other sites.",
@@ -97,6 +97,14 @@ func (p *Proxy) localAllowed(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	return true
+}
+
+// framePageRequest reports whether r loads the frame page of a blocked
+// frame (/blocked/confirm?action=frame) in a frame of another site: that
+// page is meant to show there (a blocked frame is sent to it).
+func framePageRequest(r *http.Request) bool {
+	return r.Method == http.MethodGet && r.URL.Path == "/blocked/confirm" &&
+		r.URL.Query().Get("action") == "frame" && isFrameLoad(r)
 }
 
 // reserved reports whether authority's host is the reserved host name.

@@ -133,6 +133,7 @@ type Proxy struct {
 	clients    clientBook // the kinds of clients seen, and whether they trust the CA (clients.go)
 
 	requests atomic.Uint64
+	reach    reachCounter
 	conns    connSet
 	running  atomic.Bool
 	done     chan struct{}
@@ -317,6 +318,7 @@ func (p *Proxy) Status() status.Proxy {
 		Requests: p.requests.Load(),
 		Active:   p.conns.count(),
 		Clients:  p.clients.list(),
+		Reach:    p.reach.sum(time.Now()),
 	}
 	if st.Running {
 		st.Listen = p.Addr()

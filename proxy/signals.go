@@ -57,27 +57,32 @@ const (
 )
 
 // applySignals sets DNT and Sec-GPC on h as the policy says for the request
-// described by info.
-func (pol *Policy) applySignals(h http.Header, info *requestInfo) {
+// described by info, and reports whether it set one of them.
+func (pol *Policy) applySignals(h http.Header, info *requestInfo) bool {
 	if !pol.Protection {
-		return
+		return false
 	}
 	dnt, gpc := pol.DNT, pol.GPC
 	if pol.exceptions != nil {
 		if e, ok := pol.exceptions[info.siteDomain()]; ok {
 			if e.NoSignals {
-				return
+				return false
 			}
 			dnt = e.DNT
 		}
 	}
 	// Replacing the whole slice leaves exactly one field of each.
+	set := false
 	if v := dnt.Header(); v != "" {
 		h[hdrDNT] = []string{v}
+		info.sentDNT1 = v == "1"
+		set = true
 	}
 	if gpc {
 		h[hdrGPC] = []string{"1"}
+		set = true
 	}
+	return set
 }
 
 // requestInfo is the record of one request: the state it took (what it
@@ -97,6 +102,9 @@ type requestInfo struct {
 	// tracker: a rule or a Tracker Data Set names the requested host, even
 	// if it was let through (see block).
 	tracker bool
+	// sentDNT1: Polaris set DNT: 1 on this request, the user's choice (the
+	// EFF-policy exemption needs it; a browser's own DNT does not count).
+	sentDNT1 bool
 	// The Referer, parsed once: as sent, and its host (normHost), "" when
 	// there is none or it is not a URL.
 	referer, refHost string

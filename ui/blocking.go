@@ -185,7 +185,7 @@ func (b *blockingScreen) buildProtection() fyne.CanvasObject {
 			lang.L("For example facebook.com and fbcdn.net: a company's own sites are not blocked on each other."), b.owner),
 		widget.NewSeparator(),
 		switchRow(lang.L("Trust sites that promise to honour Do Not Track"),
-			lang.L("Like Privacy Badger: do not block a third party that publishes the EFF's Do Not Track policy."), b.dntPolicy))
+			lang.L("Like Privacy Badger: do not block a third party that publishes the EFF's Do Not Track policy, on requests that send your Do Not Track choice \"do not track\"."), b.dntPolicy))
 
 	return tabPage(level, cats, adv)
 }
@@ -206,7 +206,7 @@ func (b *blockingScreen) buildAllowlist() fyne.CanvasObject {
 }
 
 func (b *blockingScreen) addAllowed() {
-	p, err := settings.CheckSitePattern(b.allowEntry.Text)
+	p, err := checkSite(b.allowEntry.Text)
 	if err != nil {
 		return
 	}

@@ -348,3 +348,33 @@ func TestBlockingLiveLogNotReadWhenHidden(t *testing.T) {
 	snap.Blocking.LogSeq = 3
 	h.snapshot(snap) // f.recent is nil: reading the log would fail the test
 }
+
+// TestSiteFieldsTakeAPastedAddress: a site field takes the host of an
+// address pasted from the browser's address bar.
+func TestSiteFieldsTakeAPastedAddress(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://www.Shop.example/cart?id=1#top": "www.shop.example",
+		"http://shop.example:8080/":              "shop.example",
+		"shop.example/page":                      "shop.example",
+		"  shop.example  ":                       "shop.example",
+		"*.shop.example":                         "*.shop.example",
+		"https://user@shop.example./":            "shop.example",
+	} {
+		if got := siteOf(in); got != want {
+			t.Errorf("siteOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+	f := newFake(t)
+	got := f.recordApply()
+	h := blockingHarness(t, f, "allowed")
+	b := h.u.blocking
+	test.Type(b.allowEntry, "https://www.shop.example/basket?session=abc")
+	if b.allowAdd.Disabled() {
+		t.Fatal("Allow is disabled for a pasted address")
+	}
+	h.dontSee("Enter a site such as example.com")
+	h.tap("Allow")
+	if s := lastApply(t, got); !cmp.Equal(s.Blocking.Allowlist, []string{"www.shop.example"}) {
+		t.Errorf("allowlist %v, want [www.shop.example]", s.Blocking.Allowlist)
+	}
+}

@@ -55,6 +55,9 @@ type Controller interface {
 	UninstallCA(ctx context.Context) (report string, err error)
 	ExportCA(path string, der bool) error
 	RegenerateCA(ctx context.Context) error
+	// ForgetPassThrough looks inside a host again that refused Polaris's
+	// certificate ("" forgets them all); it says how many were forgotten.
+	ForgetPassThrough(ctx context.Context, host string) (int64, error)
 
 	// NewIdentity asks Tor for new circuits.
 	NewIdentity(ctx context.Context) error

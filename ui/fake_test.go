@@ -44,6 +44,7 @@ type fakeController struct {
 	uninstallCA     func() (string, error)
 	exportCA        func(path string, der bool) error
 	regenerateCA    func() error
+	forgetPass      func(host string) (int64, error)
 	newIdentity     func() error
 	circuit         func(site string) (status.Circuit, error)
 	inventory       func() (status.Inventory, error)
@@ -189,6 +190,14 @@ func (f *fakeController) ExportCA(path string, der bool) error {
 }
 func (f *fakeController) RegenerateCA(ctx context.Context) error {
 	return call(f, "RegenerateCA", func() error { return f.regenerateCA() }, errors.New("unexpected"), f.regenerateCA == nil)
+}
+func (f *fakeController) ForgetPassThrough(ctx context.Context, host string) (int64, error) {
+	type r struct {
+		n   int64
+		err error
+	}
+	res := call(f, "ForgetPassThrough", func() r { n, err := f.forgetPass(host); return r{n, err} }, r{err: errors.New("unexpected")}, f.forgetPass == nil)
+	return res.n, res.err
 }
 func (f *fakeController) NewIdentity(ctx context.Context) error {
 	return call(f, "NewIdentity", func() error { return f.newIdentity() }, errors.New("unexpected"), f.newIdentity == nil)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -38,6 +39,7 @@ type httpsScreen struct {
 	excRows  *fyne.Container
 	shownExc string
 	passNote *widget.RichText
+	passBtn  *widget.Button
 
 	upstream *widget.Label
 	dns      dnsSection
@@ -101,11 +103,14 @@ func (h *httpsScreen) build() fyne.CanvasObject {
 	h.excEntry, h.excErr, h.excAdd = siteEntry(lang.L("Add"), h.addExclusion)
 	h.excRows = container.NewVBox()
 	h.passNote = note("")
+	h.passBtn = widget.NewButtonWithIcon(lang.L("Look inside them again"), theme.ViewRefreshIcon(), h.forgetPassThrough)
+	h.passBtn.Hide()
 	exclusions := section(lang.L("Never look inside"), "",
 		switchRow(lang.L("Never open banking, health and government sites"),
 			lang.L("Polaris's built-in list of sensitive sites passes through untouched."), h.defaults),
 		widget.NewSeparator(),
-		container.NewBorder(nil, nil, nil, h.excAdd, h.excEntry), h.excErr, h.excRows, h.passNote)
+		container.NewBorder(nil, nil, nil, h.excAdd, h.excEntry), h.excErr, h.excRows,
+		container.NewBorder(nil, nil, nil, container.NewCenter(h.passBtn), h.passNote))
 
 	h.upstream = widget.NewLabel("")
 	h.upstream.Wrapping = fyne.TextWrapWord
@@ -159,8 +164,10 @@ func (h *httpsScreen) update() {
 	if len(snap.PassThrough) > 0 {
 		setNote(h.passNote, lang.L("These sites refused Polaris's certificate (they check for their own) and pass through untouched: {{.Hosts}}",
 			map[string]any{"Hosts": strings.Join(snap.PassThrough, lang.X("format.list-separator", ", "))}))
+		h.passBtn.Show()
 	} else {
 		setNote(h.passNote, "")
+		h.passBtn.Hide()
 	}
 	if set.UpstreamCA == "" {
 		h.upstream.SetText(lang.L("None"))
@@ -192,15 +199,16 @@ func (h *httpsScreen) filterChanged(on bool) {
 	u := h.u
 	apply := func() { u.change(func(s *settings.Settings) error { s.HTTPS.Filter = on; return nil }) }
 	if on && len(u.snap.HTTPS.CA.Installed) == 0 {
-		dialog.ShowConfirm(lang.L("The certificate is not installed"),
+		u.confirmRisky(lang.L("The certificate is not installed"),
 			lang.L("Until your browsers trust Polaris's certificate, secure sites will show a warning instead of opening. Turn this on anyway?"),
-			func(ok bool) {
-				if ok {
+			lang.L("Turn it on anyway"), lang.L("Keep it off"),
+			func(risky bool) {
+				if risky {
 					apply()
 				} else {
 					h.filter.SetOn(false)
 				}
-			}, u.win)
+			})
 		return
 	}
 	apply()
@@ -307,8 +315,26 @@ func (h *httpsScreen) chooseUpstream() {
 	})
 }
 
+// forgetPassThrough looks inside the sites that refused the certificate
+// again (their apps may have stopped checking for their own).
+func (h *httpsScreen) forgetPassThrough() {
+	u := h.u
+	u.bg(func() func() {
+		ctx, cancel := u.ctxFor(time.Minute)
+		defer cancel()
+		_, err := u.c.ForgetPassThrough(ctx, "")
+		return func() {
+			if err != nil {
+				u.fail(err)
+				return
+			}
+			u.inform(lang.L("Polaris looks inside those sites again. If one of them refuses the certificate again, it passes through again."))
+		}
+	})
+}
+
 func (h *httpsScreen) addExclusion() {
-	p, err := settings.CheckSitePattern(h.excEntry.Text)
+	p, err := checkSite(h.excEntry.Text)
 	if err != nil {
 		return
 	}

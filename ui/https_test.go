@@ -4,11 +4,13 @@ package ui
 
 import (
 	"errors"
+	"fyne.io/fyne/v2"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 	"github.com/google/go-cmp/cmp"
 
 	"polaris/internal/settings"
@@ -66,14 +68,41 @@ func TestHTTPSCertificateFlow(t *testing.T) {
 		t.Error("Remove is offered for a certificate that is not installed")
 	}
 
-	// Filtering without the certificate asks first; "No" leaves it off.
+	// Filtering without the certificate asks first; the safe answer is
+	// the default (highlighted and focused: Enter or Space chooses it)
+	// and leaves it off.
 	test.Tap(hs.filter)
 	h.settle()
 	h.see("Until your browsers trust Polaris's certificate")
-	h.tap("No")
+	r := h.u.risky
+	if r == nil || h.u.win.Canvas().Focused() != r.safe || r.safe.Importance != widget.HighImportance ||
+		r.risky.Importance == widget.HighImportance || r.safe.Text != "Keep it off" {
+		t.Fatalf("the risky question's default is not the safe answer: %+v", r)
+	}
+	r.safe.TypedKey(&fyne.KeyEvent{Name: fyne.KeySpace}) // Space on the focused button
+	h.settle()
 	if len(*got) != 0 || hs.filter.On {
 		t.Fatalf("declining applied %d changes, switch on %v", len(*got), hs.filter.On)
 	}
+	h.dontSee("Until your browsers trust Polaris's certificate")
+	// Closing the question any other way is the safe answer too.
+	test.Tap(hs.filter)
+	h.settle()
+	h.u.risky.d.Hide()
+	h.settle()
+	if len(*got) != 0 || hs.filter.On {
+		t.Fatalf("closing applied %d changes, switch on %v", len(*got), hs.filter.On)
+	}
+	// The risky answer names what it does.
+	test.Tap(hs.filter)
+	h.settle()
+	h.tap("Turn it on anyway")
+	if s := lastApply(t, got); !s.HTTPS.Filter {
+		t.Fatal("turning it on anyway did not apply")
+	}
+	f.set.HTTPS.Filter = false
+	*got = nil
+	h.u.reloadSettings()
 
 	h.tap("Install the certificate")
 	h.see("Added to the Firefox profile default-release and to the system store.")

@@ -28,6 +28,9 @@ type overviewScreen struct {
 	headline *widget.Label
 	detail   *widget.RichText
 	pauseBtn *widget.Button
+	heroBG   *themedRect
+	heroIcon *widget.Icon
+	state    headState // what the headline shows (tests)
 
 	address, browsers, tor, lists *widget.Label
 	useSystem                     *widget.Button
@@ -50,8 +53,11 @@ func (o *overviewScreen) build() fyne.CanvasObject {
 	o.headline.Wrapping = fyne.TextWrapWord
 	o.detail = note("")
 	o.pauseBtn = widget.NewButtonWithIcon(lang.L("Pause…"), theme.MediaPauseIcon(), o.pauseMenu)
-	hero := panel(container.NewBorder(nil, nil, container.NewCenter(o.toggle), container.NewCenter(o.pauseBtn),
-		container.NewVBox(o.headline, o.detail)))
+	o.heroBG = newThemedRect(colorInfoBG, 10)
+	o.heroIcon = widget.NewIcon(theme.InfoIcon())
+	hero := container.NewStack(o.heroBG, container.New(layout.NewCustomPaddedLayout(10, 10, 14, 14),
+		container.NewBorder(nil, nil, container.NewHBox(container.NewCenter(o.toggle), container.NewCenter(o.heroIcon)),
+			container.NewCenter(o.pauseBtn), container.NewVBox(o.headline, o.detail))))
 
 	o.address = widget.NewLabel("")
 	o.address.Selectable = true
@@ -70,14 +76,18 @@ func (o *overviewScreen) build() fyne.CanvasObject {
 	o.lists = wrapped("")
 	listsBtn := widget.NewButton(lang.L("Blocking settings"), func() { u.selectScreen("blocking") })
 
+	// The proxy's address is for setting a browser up by hand: tucked away.
+	byHand := widget.NewAccordion(widget.NewAccordionItem(lang.L("Set up by hand"), container.NewVBox(
+		note(lang.L("For a browser or program that does not follow the system's proxy settings: in its own network settings, choose a manual proxy and enter this address for HTTP and HTTPS.")),
+		factRow(lang.L("Proxy address"), o.address, copyBtn))))
 	facts := panel(
-		factRow(lang.L("Proxy address"), o.address, copyBtn),
-		widget.NewSeparator(),
 		factRow(lang.L("Browsers"), container.NewVBox(o.browsers, o.warnings), o.useSystem),
 		widget.NewSeparator(),
 		factRow(lang.L("Tor"), o.tor, torBtn),
 		widget.NewSeparator(),
 		factRow(lang.L("Block lists"), o.lists, listsBtn),
+		widget.NewSeparator(),
+		byHand,
 	)
 
 	o.chart = newDayChart(u.now)
@@ -103,9 +113,23 @@ func (o *overviewScreen) update() {
 	u := o.u
 	snap, set := u.snap, u.set
 	o.toggle.SetOn(set.Protection)
-	head, detail := protectionState(snap, set, u.now())
-	o.headline.SetText(head)
-	setNote(o.detail, detail)
+	o.state = protectionState(snap, set, u.now())
+	o.headline.SetText(o.state.head)
+	setNote(o.detail, o.state.detail)
+	switch o.state.level {
+	case levelGood:
+		o.heroBG.SetColor(colorGoodBG)
+		o.heroIcon.SetResource(theme.NewSuccessThemedResource(theme.ConfirmIcon()))
+	case levelWarn:
+		o.heroBG.SetColor(colorWarningBG)
+		o.heroIcon.SetResource(theme.NewWarningThemedResource(theme.WarningIcon()))
+	case levelBad:
+		o.heroBG.SetColor(colorErrorBG)
+		o.heroIcon.SetResource(theme.NewErrorThemedResource(theme.ErrorIcon()))
+	default:
+		o.heroBG.SetColor(colorInfoBG)
+		o.heroIcon.SetResource(theme.NewPrimaryThemedResource(theme.InfoIcon()))
+	}
 	if paused(snap) {
 		o.pauseBtn.SetText(lang.L("Resume"))
 		o.pauseBtn.SetIcon(theme.MediaPlayIcon())
@@ -146,30 +170,101 @@ func (o *overviewScreen) update() {
 	o.updateCaption()
 }
 
-// protectionState says in words what Polaris is doing: a headline and a
-// sentence of detail.
-func protectionState(snap status.Snapshot, set settings.Settings, now time.Time) (string, string) {
+// headLevel is how the headline looks: protecting is green with a tick,
+// reduced protection orange with a warning sign, off or broken red.
+type headLevel int
+
+const (
+	levelNeutral headLevel = iota // starting, loading
+	levelGood
+	levelWarn
+	levelBad
+)
+
+// headState is the headline: its colour, its words, a sentence of detail.
+type headState struct {
+	level        headLevel
+	head, detail string
+}
+
+// recentClient is how long ago a browser's last request may be for it to
+// count as using Polaris.
+const recentClient = 24 * time.Hour
+
+// browsersSeen returns the browsers (not other programs) that sent requests
+// through Polaris in the last day, in words ("Firefox 153").
+func browsersSeen(snap status.Snapshot, now time.Time) []string {
+	var out []string
+	for _, c := range snap.Proxy.Clients {
+		if c.Family == status.OtherClient || c.Family == "" || now.Sub(c.LastSeen) > recentClient {
+			continue
+		}
+		name := c.Family.Words()
+		if c.Version != "" {
+			name += " " + c.Version
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+// missingLists returns the names of the lists that are on but have no rules
+// because they could not be downloaded.
+func missingLists(b status.Blocking) (missing []string, on int) {
+	for _, l := range b.Lists {
+		if !l.Enabled {
+			continue
+		}
+		on++
+		if l.Rules == 0 && l.LastError != "" && !l.Updating {
+			missing = append(missing, l.Name)
+		}
+	}
+	return missing, on
+}
+
+// protectionState says in words, and in colour, what Polaris is doing.
+// The order is the order of importance: what stops protection first.
+func protectionState(snap status.Snapshot, set settings.Settings, now time.Time) headState {
+	sep := lang.X("format.list-separator", ", ")
 	switch {
 	case !snap.Proxy.Running && snap.Proxy.Err != "":
-		return lang.L("Polaris is not running"), sentence(snap.Proxy.Err)
+		return headState{levelBad, lang.L("Polaris is not running"), sentence(snap.Proxy.Err)}
 	case !snap.Proxy.Running:
-		return lang.L("Starting…"), lang.L("Polaris is starting its proxy.")
+		return headState{levelNeutral, lang.L("Starting…"), lang.L("Polaris is starting its proxy.")}
 	case !set.Protection:
-		return lang.L("Protection is off"), lang.L("Polaris passes your traffic on unchanged: nothing is blocked and no privacy signals are sent.")
+		return headState{levelBad, lang.L("Protection is off"), lang.L("Polaris passes your traffic on unchanged: nothing is blocked and no privacy signals are sent.")}
 	case snap.Blocking.PausedUntilRestart:
-		return lang.L("Blocking is paused until Polaris restarts"), lang.L("Trackers are not blocked. Privacy signals are still sent.")
+		return headState{levelWarn, lang.L("Paused until Polaris restarts"), lang.L("Trackers are not blocked. Privacy signals are still sent.")}
 	case snap.Blocking.PausedUntil.After(now):
-		return lang.L("Blocking is paused until {{.Time}}", map[string]any{"Time": clock(snap.Blocking.PausedUntil)}),
-			lang.L("Blocking resumes by itself. Privacy signals are still sent.")
+		return headState{levelWarn, lang.L("Paused until {{.Time}}", map[string]any{"Time": clock(snap.Blocking.PausedUntil)}),
+			lang.L("Trackers are not blocked until then; blocking resumes by itself. Privacy signals are still sent.")}
+	case set.Tor.Enabled && snap.Tor.State == status.TorFailed:
+		return headState{levelBad, lang.L("Tor cannot connect — pages are refused"),
+			lang.L("Nothing goes out without Tor while Tor is on. See the Tor screen for what is wrong.")}
+	case set.Tor.Enabled && snap.Tor.State != status.TorReady:
+		return headState{levelWarn, lang.L("Tor is connecting — pages are refused until it is ready"),
+			lang.L("Nothing goes out without Tor while Tor is on. See the Tor screen for its progress.")}
 	case snap.Blocking.Loading:
-		return lang.L("Protecting — loading block lists…"), lang.L("Requests wait until the lists are loaded, so that nothing slips through.")
+		return headState{levelNeutral, lang.L("Loading block lists…"), lang.L("Requests wait until the lists are loaded, so that nothing slips through.")}
 	}
-	n := snap.Blocking.BlockedToday
-	if n == 0 {
-		return lang.L("Protecting — no trackers blocked yet today"), lang.L("Polaris blocks trackers and sends your privacy signals.")
+	if missing, on := missingLists(snap.Blocking); len(missing) > 0 {
+		return headState{levelWarn, lang.L("Block lists missing — protection is reduced"),
+			lang.N("{{.Missing}} of {{.Count}} lists could not be downloaded: {{.Names}}. Polaris tries again by itself; the Blocking screen says why.", on,
+				map[string]any{"Missing": len(missing), "Count": on, "Names": strings.Join(missing, sep)})}
 	}
-	return lang.N("Protecting — {{.Count}} trackers blocked today", int(min(n, 1<<30)), map[string]any{"Count": count(n)}),
-		lang.L("Polaris blocks trackers and sends your privacy signals.")
+	blocked := lang.L("No trackers blocked yet today.")
+	if n := snap.Blocking.BlockedToday; n > 0 {
+		blocked = lang.N("{{.Count}} trackers blocked today.", int(min(n, 1<<30)), map[string]any{"Count": count(n)})
+	}
+	seen := browsersSeen(snap, now)
+	if len(seen) == 0 {
+		return headState{levelWarn, lang.L("No browser uses Polaris yet"),
+			lang.L("No browser has sent a request through Polaris in the last day, so nothing is protected. Make Polaris the system proxy below, or set it up in your browser.")}
+	}
+	return headState{levelGood,
+		lang.N("Protecting {{.Count}} browsers", len(seen), map[string]any{"Count": len(seen)}),
+		lang.L("{{.Browsers}} used Polaris in the last day. {{.Blocked}}", map[string]any{"Browsers": strings.Join(seen, sep), "Blocked": blocked})}
 }
 
 // paused reports whether blocking is paused.
@@ -185,11 +280,11 @@ func torSummary(t status.Tor, enabled bool) string {
 	case status.TorReady:
 		return lang.L("Connected — all your traffic goes through Tor.")
 	case status.TorBootstrapping:
-		return lang.L("Connecting to Tor ({{.Percent}}%) — traffic is held until Tor is ready.", map[string]any{"Percent": t.Progress})
+		return lang.L("Connecting to Tor ({{.Percent}}%) — pages are refused until Tor is ready.", map[string]any{"Percent": t.Progress})
 	case status.TorFailed:
-		return lang.L("Tor could not connect — traffic is refused, nothing goes out directly.")
+		return lang.L("Tor could not connect — pages are refused, nothing goes out directly.")
 	}
-	return lang.L("Starting Tor — traffic is held until Tor is ready.")
+	return lang.L("Starting Tor — pages are refused until Tor is ready.")
 }
 
 func listsSummary(b status.Blocking) string {

@@ -3,6 +3,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -46,28 +47,71 @@ func TestOverviewProtectionSwitch(t *testing.T) {
 	}
 }
 
-func TestOverviewStateInWords(t *testing.T) {
+// seenBrowsers is a snapshot in which Firefox and Chromium used Polaris.
+func seenBrowsers(s *status.Snapshot) {
+	s.Proxy.Clients = []status.Client{
+		{Family: status.Firefox, Version: "153", LastSeen: testNow.Add(-time.Minute)},
+		{Family: status.Chrome, Version: "156", LastSeen: testNow.Add(-time.Hour)},
+		{Family: status.OtherClient, LastSeen: testNow},
+	}
+}
+
+// TestOverviewHeadlineStates: every state of the headline, in words and in
+// colour; "protecting" and "off" never look alike.
+func TestOverviewHeadlineStates(t *testing.T) {
 	f := newFake(t)
 	h := newHarness(t, f, "overview")
+	failed := []status.List{
+		{ID: 1, Name: "Polaris tracker list", Enabled: true, Rules: 98, Builtin: true},
+		{ID: 2, Name: "EasyPrivacy", Enabled: true, LastError: "no network"},
+		{ID: 3, Name: "EasyList", Enabled: true, LastError: "no network"},
+		{ID: 4, Name: "AdGuard", Enabled: true, LastError: "no network"},
+		{ID: 5, Name: "Old list", Enabled: false, LastError: "gone"},
+	}
 	for _, tc := range []struct {
-		name string
-		snap func(*status.Snapshot)
-		set  func(*settings.Settings)
-		want string
+		name         string
+		snap         func(*status.Snapshot)
+		set          func(*settings.Settings)
+		level        headLevel
+		bg           fyne.ThemeColorName
+		head, detail string
 	}{
-		{"many blocked", func(s *status.Snapshot) { s.Blocking.BlockedToday = 3210 }, nil, "Protecting — 3,210 trackers blocked today"},
-		{"one blocked", func(s *status.Snapshot) { s.Blocking.BlockedToday = 1 }, nil, "Protecting — 1 tracker blocked today"},
-		{"none blocked", nil, nil, "Protecting — no trackers blocked yet today"},
-		{"loading", func(s *status.Snapshot) { s.Blocking.Loading = true }, nil, "Protecting — loading block lists…"},
-		{"paused", func(s *status.Snapshot) { s.Blocking.PausedUntil = testNow.Add(30 * time.Minute) }, nil,
-			"Blocking is paused until " + testNow.Add(30*time.Minute).Format("15:04")},
-		{"paused until restart", func(s *status.Snapshot) { s.Blocking.PausedUntilRestart = true }, nil, "Blocking is paused until Polaris restarts"},
-		{"off", nil, func(s *settings.Settings) { s.Protection = false }, "Protection is off"},
+		{"protecting two browsers", func(s *status.Snapshot) { seenBrowsers(s); s.Blocking.BlockedToday = 3210 }, nil,
+			levelGood, colorGoodBG, "Protecting 2 browsers", "Firefox 153, Chromium / Chrome 156 used Polaris in the last day. 3,210 trackers blocked today."},
+		{"protecting one browser", func(s *status.Snapshot) {
+			s.Proxy.Clients = []status.Client{{Family: status.Firefox, Version: "153", LastSeen: testNow}}
+		}, nil,
+			levelGood, colorGoodBG, "Protecting 1 browser", "No trackers blocked yet today."},
+		{"no browser", nil, nil, levelWarn, colorWarningBG, "No browser uses Polaris yet", "nothing is protected"},
+		{"only a script", func(s *status.Snapshot) {
+			s.Proxy.Clients = []status.Client{{Family: status.OtherClient, LastSeen: testNow}}
+		}, nil,
+			levelWarn, colorWarningBG, "No browser uses Polaris yet", ""},
+		{"browser seen two days ago", func(s *status.Snapshot) {
+			s.Proxy.Clients = []status.Client{{Family: status.Firefox, Version: "153", LastSeen: testNow.Add(-48 * time.Hour)}}
+		}, nil, levelWarn, colorWarningBG, "No browser uses Polaris yet", ""},
+		{"lists missing", func(s *status.Snapshot) { seenBrowsers(s); s.Blocking.Lists = failed }, nil,
+			levelWarn, colorWarningBG, "Block lists missing — protection is reduced", "3 of 4 lists could not be downloaded: EasyPrivacy, EasyList, AdGuard."},
+		{"paused", func(s *status.Snapshot) { seenBrowsers(s); s.Blocking.PausedUntil = testNow.Add(30 * time.Minute) }, nil,
+			levelWarn, colorWarningBG, "Paused until " + testNow.Add(30*time.Minute).Format("15:04"), "Trackers are not blocked until then"},
+		{"paused until restart", func(s *status.Snapshot) { seenBrowsers(s); s.Blocking.PausedUntilRestart = true }, nil,
+			levelWarn, colorWarningBG, "Paused until Polaris restarts", "Trackers are not blocked."},
+		{"tor connecting", func(s *status.Snapshot) {
+			seenBrowsers(s)
+			s.Tor = status.Tor{Enabled: true, State: status.TorBootstrapping, Progress: 10}
+		},
+			func(s *settings.Settings) { s.Tor.Enabled = true },
+			levelWarn, colorWarningBG, "Tor is connecting — pages are refused until it is ready", "Nothing goes out without Tor"},
+		{"tor failed", func(s *status.Snapshot) { seenBrowsers(s); s.Tor = status.Tor{Enabled: true, State: status.TorFailed} },
+			func(s *settings.Settings) { s.Tor.Enabled = true },
+			levelBad, colorErrorBG, "Tor cannot connect — pages are refused", ""},
+		{"loading", func(s *status.Snapshot) { seenBrowsers(s); s.Blocking.Loading = true }, nil,
+			levelNeutral, colorInfoBG, "Loading block lists…", "Requests wait"},
+		{"off", seenBrowsers, func(s *settings.Settings) { s.Protection = false }, levelBad, colorErrorBG, "Protection is off", "nothing is blocked"},
 		{"proxy failed", func(s *status.Snapshot) {
 			s.Proxy = status.Proxy{Err: "listen tcp 127.0.0.1:8228: address already in use"}
-		}, nil,
-			"Listen tcp 127.0.0.1:8228: address already in use"},
-		{"starting", func(s *status.Snapshot) { s.Proxy = status.Proxy{} }, nil, "Starting…"},
+		}, nil, levelBad, colorErrorBG, "Polaris is not running", "Listen tcp 127.0.0.1:8228: address already in use"},
+		{"starting", func(s *status.Snapshot) { s.Proxy = status.Proxy{} }, nil, levelNeutral, colorInfoBG, "Starting…", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			set := settings.Default()
@@ -82,7 +126,17 @@ func TestOverviewStateInWords(t *testing.T) {
 				tc.snap(&snap)
 			}
 			h.snapshot(snap)
-			h.see(tc.want)
+			o := h.u.overview
+			if o.headline.Text != tc.head {
+				t.Errorf("headline %q, want %q", o.headline.Text, tc.head)
+			}
+			if !strings.Contains(o.state.detail, tc.detail) {
+				t.Errorf("detail %q, want it to contain %q", o.state.detail, tc.detail)
+			}
+			if o.state.level != tc.level || o.heroBG.color != tc.bg {
+				t.Errorf("level %d on %s, want %d on %s", o.state.level, o.heroBG.color, tc.level, tc.bg)
+			}
+			h.see(tc.head)
 		})
 	}
 }
@@ -98,8 +152,11 @@ func TestOverviewFacts(t *testing.T) {
 	snap.Blocking.Lists = []status.List{{ID: 1, Name: "EasyPrivacy", Enabled: true}, {ID: 2, Name: "EasyList", Enabled: true}}
 	f.set.Tor.Enabled = true
 	h.snapshot(snap)
+	// The proxy's address is under "Set up by hand", closed at first.
+	h.dontSee("127.0.0.1:9123")
+	h.tap("Set up by hand")
 	h.see("127.0.0.1:9123")
-	h.see("Connecting to Tor (45%)")
+	h.see("Connecting to Tor (45%) — pages are refused until Tor is ready.")
 	h.see("84,000 rules from 2 lists")
 	h.see("Your browsers do not go through Polaris yet")
 

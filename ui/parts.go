@@ -4,11 +4,13 @@ package ui
 
 import (
 	"image/color"
+	"net/url"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -255,7 +257,7 @@ func siteEntry(addLabel string, add func()) (*widget.Entry, *widget.Label, *widg
 	btn := widget.NewButtonWithIcon(addLabel, theme.ContentAddIcon(), add)
 	btn.Disable()
 	e.OnChanged = func(v string) {
-		_, err := settings.CheckSitePattern(v)
+		_, err := checkSite(v)
 		switch {
 		case strings.TrimSpace(v) == "":
 			msg.Hide()
@@ -271,4 +273,67 @@ func siteEntry(addLabel string, add func()) (*widget.Entry, *widget.Label, *widg
 	}
 	e.OnSubmitted = func(string) { add() }
 	return e, msg, btn
+}
+
+// siteOf takes what the user typed or pasted into a site field and returns
+// the site in it: the host of a pasted address ("https://www.example.com/a?b"
+// gives "www.example.com", "example.com/page" gives "example.com"), else
+// the text itself, trimmed. The result is still to be checked.
+func siteOf(v string) string {
+	v = strings.TrimSpace(v)
+	if i := strings.Index(v, "://"); i > 0 {
+		if u, err := url.Parse(v); err == nil && u.Hostname() != "" {
+			return strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+		}
+		v = v[i+3:]
+	}
+	if i := strings.IndexAny(v, "/?#"); i >= 0 {
+		v = v[:i]
+	}
+	if i := strings.LastIndexByte(v, '@'); i >= 0 { // user@host
+		v = v[i+1:]
+	}
+	if h, port, ok := strings.Cut(v, ":"); ok && port != "" && strings.Trim(port, "0123456789") == "" {
+		v = h
+	}
+	return strings.TrimSuffix(v, ".")
+}
+
+// checkSite checks a site pattern typed or pasted into a site field (see
+// siteOf) and returns it in its stored form.
+func checkSite(v string) (string, error) { return settings.CheckSitePattern(siteOf(v)) }
+
+// riskyDialog is a question whose "yes" widens exposure or loses
+// something: the safe answer is the default (highlighted, focused, so
+// that Enter and Space choose it) and the risky one is named by what it
+// does, never a bare "Yes".
+type riskyDialog struct {
+	d           *dialog.CustomDialog
+	safe, risky *widget.Button
+}
+
+// confirmRisky asks the question; done gets true only when the user chose
+// the risky action. Closing the dialog any other way is the safe answer.
+func (u *UI) confirmRisky(titleText, message, riskyLabel, safeLabel string, done func(risky bool)) *riskyDialog {
+	r := &riskyDialog{}
+	answered := false
+	answer := func(v bool) {
+		if answered {
+			return
+		}
+		answered = true
+		r.d.Hide()
+		done(v)
+	}
+	r.safe = widget.NewButton(safeLabel, func() { answer(false) })
+	r.safe.Importance = widget.HighImportance
+	r.risky = widget.NewButton(riskyLabel, func() { answer(true) })
+	r.d = dialog.NewCustomWithoutButtons(titleText, wrapped(message), u.win)
+	r.d.SetButtons([]fyne.CanvasObject{r.risky, r.safe})
+	r.d.SetOnClosed(func() { answer(false) })
+	r.d.Resize(fyne.NewSize(480, 0))
+	r.d.Show()
+	u.win.Canvas().Focus(r.safe)
+	u.risky = r
+	return r
 }

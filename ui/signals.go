@@ -186,7 +186,7 @@ func (s *signalsScreen) editException(orig *settings.SiteException) {
 	)
 	s.dlgCancel = widget.NewButton(lang.L("Cancel"), func() { s.dlg.Hide() })
 	s.dlgSave = widget.NewButton(lang.L("Save"), func() {
-		e, err := settings.RegistrableDomain(s.dlgSite.Text)
+		e, err := settings.RegistrableDomain(siteOf(s.dlgSite.Text))
 		if err != nil {
 			s.dlgErr.SetText(lang.L("Enter a site such as example.com."))
 			s.dlgErr.Show()

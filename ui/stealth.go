@@ -139,7 +139,7 @@ func (s *stealth) build() fyne.CanvasObject {
 }
 
 func (s *stealth) addNoScript() {
-	p, err := settings.CheckSitePattern(s.jsEntry.Text)
+	p, err := checkSite(s.jsEntry.Text)
 	if err != nil {
 		return
 	}
@@ -249,7 +249,7 @@ func (s *stealth) exceptionRows(exc []settings.StealthException) {
 }
 
 func (s *stealth) addException() {
-	p, err := settings.CheckSitePattern(s.excEntry.Text)
+	p, err := checkSite(s.excEntry.Text)
 	if err != nil {
 		return
 	}

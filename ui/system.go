@@ -3,6 +3,7 @@
 package ui
 
 import (
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -203,12 +204,13 @@ func (y *systemScreen) savePort() {
 
 func (y *systemScreen) saveStatsDays() {
 	v := strings.TrimSpace(y.statsDays.Text)
-	probe := y.u.set.Clone()
-	if err := probe.Set("stats.retention-days", v); err != nil {
-		y.u.fail(err)
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 3650 {
+		// In words: settings.Set's error names the setting's key.
+		y.u.fail(fmt.Errorf("%s", lang.L("Enter a number of days from 1 to 3650.")))
 		return
 	}
-	y.u.change(func(s *settings.Settings) error { return s.Set("stats.retention-days", v) })
+	y.u.change(func(s *settings.Settings) error { s.Data.StatsRetentionDays = n; return nil })
 }
 
 func (y *systemScreen) update() {

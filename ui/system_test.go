@@ -93,10 +93,10 @@ func TestSystemProxyState(t *testing.T) {
 	h, _ := systemHarness(t, f)
 	snap := running()
 	snap.System = status.System{SystemProxy: true, Backends: []string{"gnome", "environment.d"},
-		Places:   []string{"GNOME", "environment.d (command-line programs)"},
+		Places:   []string{"GNOME", "programs started from a terminal, from your next login"},
 		Warnings: []string{"Firefox profile default-release uses its own proxy settings."}}
 	h.snapshot(snap)
-	h.see("The system points at Polaris (set in: GNOME, environment.d (command-line programs)).")
+	h.see("The system points at Polaris (set in: GNOME, programs started from a terminal, from your next login).")
 	h.see("Firefox profile default-release uses its own proxy settings.")
 }
 

@@ -28,6 +28,7 @@ const (
 	colorErrorBG   fyne.ThemeColorName = "polaris-error-bg" // banner backgrounds
 	colorWarningBG fyne.ThemeColorName = "polaris-warning-bg"
 	colorInfoBG    fyne.ThemeColorName = "polaris-info-bg"
+	colorGoodBG    fyne.ThemeColorName = "polaris-good-bg"    // the headline while protecting
 	colorSwitchOff fyne.ThemeColorName = "polaris-switch-off" // track of a switch that is off
 )
 
@@ -49,6 +50,11 @@ func (t polarisTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Co
 			return color.NRGBA{R: 0x4f, G: 0x3e, B: 0x08, A: 0xff}
 		}
 		return color.NRGBA{R: 0xff, G: 0xf3, B: 0xcd, A: 0xff}
+	case colorGoodBG:
+		if v == theme.VariantDark {
+			return color.NRGBA{R: 0x17, G: 0x45, B: 0x2a, A: 0xff}
+		}
+		return color.NRGBA{R: 0xd8, G: 0xf3, B: 0xdf, A: 0xff}
 	case colorInfoBG:
 		if dark {
 			return color.NRGBA{R: 0x22, G: 0x2c, B: 0x55, A: 0xff}

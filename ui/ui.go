@@ -14,7 +14,9 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -133,6 +135,7 @@ type UI struct {
 	tray      *trayMenu
 	hidden    bool // the window is closed and Polaris runs in the background
 	closing   *closeDialog
+	risky     *riskyDialog // the last risky question asked (tests)
 	toldTray  bool
 
 	overview *overviewScreen
@@ -489,6 +492,11 @@ func (u *UI) ctxFor(d time.Duration) (context.Context, context.CancelFunc) {
 func (u *UI) fail(err error) {
 	if err == nil {
 		return
+	}
+	var ke *settings.KeyError
+	if errors.As(err, &ke) {
+		// Its text names the setting's key, which is for the command line.
+		err = fmt.Errorf("%s", lang.L("{{.Value}} cannot be used: {{.Err}}", map[string]any{"Value": strconv.Quote(ke.Value), "Err": ke.Err}))
 	}
 	u.banner.show(status.Error, sentence(err.Error()))
 }

@@ -166,6 +166,7 @@ func (h *httpsPart) httpsProxyConfig(cfg *proxy.Config) {
 // every change to the settings or the database.
 // The HTTPS policy itself is part of the proxy's state (state.go).
 func (h *httpsPart) applyHTTPS(ctx context.Context, p *proxy.Proxy, s settings.Settings) {
+	h.renewCA(ctx)
 	if s.HTTPS.Filter {
 		if _, err := h.loadCA(true); err != nil {
 			h.httpsProblem(&h.hx.caErr, "HTTPS filtering is on, but Polaris's certificate authority cannot be used, so HTTPS passes through untouched: %v", err)
@@ -274,7 +275,7 @@ func (h *httpsPart) certRejected(r proxy.CertRejection) {
 			}
 			h.reapply(context.Background())
 		}
-		h.noticef(status.Info, "%s refused Polaris's certificate for %s (it checks that site's own certificate). Polaris lets %s's connections to %s through untouched; other browsers are still filtered there.", who, r.Host, who, r.Host)
+		h.noticef(status.Info, "%s refused Polaris's certificate for %s (it checks that site's own certificate). Polaris lets %s's connections to %s through untouched; other browsers are still filtered there. You can undo this on the HTTPS screen.", who, r.Host, who, r.Host)
 		return
 	}
 	now := time.Now().Unix()
@@ -458,6 +459,33 @@ func (h *httpsPart) RegenerateCA(ctx context.Context) error {
 	h.recordCA(c)
 	h.hub.poke()
 	return nil
+}
+
+// renewCA replaces a CA that expires within ca.RenewBefore (or has
+// expired) with a new one, installed wherever the old one was, and swaps it
+// in. It runs at start and with every change applied; a CA that is not due
+// costs a comparison.
+func (h *httpsPart) renewCA(ctx context.Context) {
+	if _, err := h.loadCA(false); err != nil || !ca.Due(h.hx.ca.Load(), time.Now()) {
+		return
+	}
+	h.hx.mu.Lock()
+	c, rep, err := ca.Renew(ctx, h.trustOptions(false), ca.RenewBefore)
+	if c != nil {
+		h.hx.ca.Store(c)
+		h.hx.caSig = fileSig(filepath.Join(h.caDir(), "ca.pem"))
+		h.hx.caStatus = c.Status()
+	}
+	h.hx.mu.Unlock()
+	if err != nil {
+		h.log.Printf("renewing Polaris's certificate authority, which expires soon: %v\n%s", err, rep.String())
+	} else if c != nil {
+		h.log.Printf("Polaris's certificate authority was renewed (valid until %s)\n%s", c.Certificate().NotAfter.Format(time.DateOnly), rep.String())
+	}
+	if c != nil {
+		h.recordCA(c)
+		h.hub.poke()
+	}
 }
 
 // CAStatus describes the CA (without running any tool); Present is false

@@ -78,8 +78,12 @@ import (
 	"polaris/internal/status"
 )
 
-// Validity of a new root certificate.
-const caValidity = 10 * 365 * 24 * time.Hour
+// Validity of a new root certificate: two years, renewed in its last
+// RenewBefore (see renew.go and docs/HTTPS.md). A root left behind (Polaris
+// removed without uninstalling it, a backup holding its key) stops being
+// of use to whoever holds the key within two years; shorter would make
+// people type a password for the system store more often.
+const caValidity = 2 * 365 * 24 * time.Hour
 
 // backdate is how far NotBefore is set in the past, so that clocks a little
 // behind still accept a new certificate.
@@ -270,9 +274,15 @@ func generate(now time.Time) (certDER []byte, key *ecdsa.PrivateKey, err error) 
 			CommonName:   fmt.Sprintf("Polaris local CA (%x)", id),
 			Organization: []string{"Polaris"},
 		},
-		NotBefore:             now.Add(-backdate),
-		NotAfter:              now.Add(caValidity),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		NotBefore: now.Add(-backdate),
+		NotAfter:  now.Add(caValidity),
+		KeyUsage:  x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		// For TLS servers only. Verifiers that read a CA's extended key
+		// usage (Windows, macOS, Go; NSS for its intermediates) then refuse
+		// what its key signs for code, e-mail or client authentication, even
+		// from the system store, where a root is otherwise trusted for every
+		// purpose. It excludes nothing Polaris issues.
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 		MaxPathLen:            0,

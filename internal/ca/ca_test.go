@@ -87,8 +87,8 @@ func TestLoadGeneratesOnceAndReloads(t *testing.T) {
 	if host, _ := os.Hostname(); host != "" && strings.Contains(cert.Subject.String(), host) {
 		t.Errorf("subject %q contains the host name", cert.Subject)
 	}
-	if d := cert.NotAfter.Sub(before); d < 9*365*24*time.Hour || d > 11*365*24*time.Hour {
-		t.Errorf("validity ends in %v, want about 10 years", d)
+	if d := cert.NotAfter.Sub(before); d < 2*364*24*time.Hour || d > 2*366*24*time.Hour {
+		t.Errorf("validity ends in %v, want about 2 years (renewed in its last %v)", d, RenewBefore)
 	}
 	if cert.NotBefore.After(before.Add(-50 * time.Minute)) {
 		t.Errorf("NotBefore = %v, want backdated about an hour before %v", cert.NotBefore, before)

@@ -110,6 +110,7 @@ var errIncomplete = errors.New("incomplete CA")
 // readFiles reads both files. Neither present is ErrNoCA; only one present
 // is a *FileError wrapping errIncomplete.
 func readFiles(dir string) (certPEM, keyPEM []byte, err error) {
+	finishRenewal(dir)
 	certPath, keyPath := joinPath(dir, certFile), joinPath(dir, keyFile)
 	certOK, err := exists(certPath)
 	if err != nil {
@@ -259,19 +260,14 @@ func pemCert(der []byte) []byte {
 // existing file: the key first, then the certificate. It returns errRaced
 // when another process published first.
 func create(dir string) error {
-	certDER, key, err := generate(time.Now())
+	certPEM, keyPEM, err := newPair(time.Now())
 	if err != nil {
 		return err
 	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return fmt.Errorf("encoding CA key: %w", err)
-	}
-	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
 	if err := publish(dir, keyFile, keyPEM); err != nil {
 		return err
 	}
-	if err := publish(dir, certFile, pemCert(certDER)); err != nil {
+	if err := publish(dir, certFile, certPEM); err != nil {
 		// Do not leave our key beside someone else's certificate.
 		if b, rerr := os.ReadFile(joinPath(dir, keyFile)); rerr == nil && bytes.Equal(b, keyPEM) {
 			os.Remove(joinPath(dir, keyFile))
@@ -279,6 +275,20 @@ func create(dir string) error {
 		return err
 	}
 	return nil
+}
+
+// newPair generates a CA valid from now and returns its certificate and key
+// in PEM.
+func newPair(now time.Time) (certPEM, keyPEM []byte, err error) {
+	certDER, key, err := generate(now)
+	if err != nil {
+		return nil, nil, err
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encoding CA key: %w", err)
+	}
+	return pemCert(certDER), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), nil
 }
 
 // publish writes data to dir/name atomically with mode 0600, never

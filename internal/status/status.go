@@ -55,6 +55,15 @@ type Proxy struct {
 	// Clients are the kinds of clients seen since the proxy started
 	// (browser family and version, or program), most recently seen first.
 	Clients []Client
+	// Reach counts the requests of the last 24 hours and those of them
+	// that carried the user's privacy signals. An HTTPS connection Polaris
+	// does not look inside counts once, as a request without them.
+	Reach Reach
+}
+
+// Reach is how many requests carried the user's signals.
+type Reach struct {
+	Requests, Signalled uint64
 }
 
 // Blocking is the state of tracker blocking.
@@ -250,7 +259,7 @@ type System struct {
 	// "environment.d").
 	Backends []string
 	// Places are the same, in words for people ("GNOME", "KDE",
-	// "environment.d (command-line programs)"), in the same order.
+	// "programs started from a terminal, from your next login"), in the same order.
 	Places    []string
 	PACURL    string
 	Autostart bool

@@ -38,7 +38,7 @@ var TableDocs = map[string]TableDoc{
 	"https_passthrough": {
 		What:      "Sites whose apps refused Polaris's certificate (certificate pinning), which Polaris now leaves alone.",
 		Why:       "So those apps keep working with HTTPS filtering on.",
-		Retention: "Until you forget them (polaris ca forget) or delete your data.",
+		Retention: "Until you remove them on the HTTPS screen or delete your data.",
 	},
 	"lists": {
 		What:      "The blocklists you subscribe to: name, address, licence, whether each is on, how often it updates, and the result of the last update (rules, errors, when). The lists themselves are the files in lists/.",
@@ -48,7 +48,7 @@ var TableDocs = map[string]TableDoc{
 	"stats_daily": {
 		What:      "How many requests were blocked each day, per category (advertising, analytics, ...). No addresses, no sites you visited.",
 		Why:       "For the counts and the 30-day chart of what Polaris blocked.",
-		Retention: "{days} days (stats.retention-days).",
+		Retention: "{days} days (you can change this under System & data).",
 	},
 	"stats_domains": {
 		What:      "The domains of blocked third-party trackers (e.g. doubleclick.net), each stored once and referred to by the daily counts: only when Polaris saw which other site loaded the tracker, so never a site you visited.",
@@ -58,15 +58,15 @@ var TableDocs = map[string]TableDoc{
 	"stats_trackers": {
 		What:      "How many requests to each tracker domain were blocked each day.",
 		Why:       "To show which trackers were blocked most.",
-		Retention: "{days} days (stats.retention-days).",
+		Retention: "{days} days (you can change this under System & data).",
 	},
 	"stats_requests": {
 		What:      "How many requests went through Polaris each day (a single number per day).",
 		Why:       "To put the blocked counts in proportion.",
-		Retention: "{days} days (stats.retention-days).",
+		Retention: "{days} days (you can change this under System & data).",
 	},
 	"request_log": {
-		What:      "Only if you turned on 'keep the request log' (log.persist): each request Polaris decided, with its full address, what it did and which rule of which list decided it.",
+		What:      "Only if you turned on 'keep the request log': each request Polaris decided, with its full address, what it did and which rule of which list decided it.",
 		Why:       "So you can look back at what was blocked and why, also after Polaris restarted.",
 		Retention: "Off by default. When on: {log-retention}, at most {log-rows} rows; turning it off deletes it.",
 	},

@@ -29,7 +29,7 @@ const NoProxy = "localhost,.localhost,127.0.0.1,127.0.0.0/8,::1"
 type envdBackend struct{ sys *sys }
 
 func (e *envdBackend) name() string  { return envdName }
-func (e *envdBackend) title() string { return "environment.d (command-line programs)" }
+func (e *envdBackend) title() string { return "programs started from a terminal, from your next login" }
 
 func (e *envdBackend) path() (string, error) {
 	dir, err := e.sys.configHome()

@@ -117,7 +117,7 @@ func TestGnomeEnableDisableRestoresExactly(t *testing.T) {
 				t.Fatalf("Status: %v", err)
 			}
 			if !st.SystemProxy || !slices.Contains(st.Backends, gnomeName) || !slices.Contains(st.Backends, envdName) ||
-				!slices.Contains(st.Places, "GNOME") || !slices.Contains(st.Places, "environment.d (command-line programs)") {
+				!slices.Contains(st.Places, "GNOME") || !slices.Contains(st.Places, "programs started from a terminal, from your next login") {
 				t.Errorf("Status() = %+v, want SystemProxy with gnome and environment.d", st)
 			}
 			if err := m.Disable(ctx); err != nil {

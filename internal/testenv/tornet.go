@@ -100,17 +100,23 @@ func startTornet(script string) (*Tornet, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(script, "start", dir)
-	cmd.Env = append(os.Environ(),
-		"TORNET_BASE_PORT="+strconv.Itoa(base),
-		"TORNET_OWNER_PID="+strconv.Itoa(os.Getpid()),
-		"TORNET_CLIENTS=0", // tests join it with their own clients
-		"TORNET_TIMEOUT=90",
-	)
 	start := time.Now()
-	out, err := cmd.CombinedOutput()
+	out, err := runTornet(script, dir, base)
 	if err != nil {
-		exec.Command(script, "stop", dir).Run()
+		// Keys are cached between runs; a run killed while it wrote them
+		// (or keys of another tor version) leaves a directory whose
+		// relays cannot start ("failed to start auth2", seen in CI).
+		// Start once more from new keys before giving up.
+		fmt.Fprintf(os.Stderr, "private Tor network did not start with the cached keys in %s; starting again with new keys\n%s", dir, out)
+		if rerr := os.RemoveAll(dir); rerr != nil {
+			return nil, fmt.Errorf("starting the private Tor network: %v (and removing %s: %v)\n%s", err, dir, rerr, out)
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+		out, err = runTornet(script, dir, base)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("starting the private Tor network: %v\n%s", err, out)
 	}
 	n := &Tornet{Script: script, Dir: dir}
@@ -137,6 +143,23 @@ func startTornet(script string) (*Tornet, error) {
 	}
 	fmt.Fprintf(os.Stderr, "private Tor network up in %.1f s (base port %d)\n", time.Since(start).Seconds(), base)
 	return n, nil
+}
+
+// runTornet runs `tornet.sh start dir` with the network's base port, and
+// stops whatever it started when it fails.
+func runTornet(script, dir string, base int) ([]byte, error) {
+	cmd := exec.Command(script, "start", dir)
+	cmd.Env = append(os.Environ(),
+		"TORNET_BASE_PORT="+strconv.Itoa(base),
+		"TORNET_OWNER_PID="+strconv.Itoa(os.Getpid()),
+		"TORNET_CLIENTS=0", // tests join it with their own clients
+		"TORNET_TIMEOUT=90",
+	)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		exec.Command(script, "stop", dir).Run()
+	}
+	return out, err
 }
 
 // IsExit reports whether pid is one of the exit relays.
