@@ -76,8 +76,42 @@ func TestTorThroughTheBinary(t *testing.T) {
 	if code != 0 || strings.Count(out, "\n") < 3 {
 		t.Errorf("tor circuit: %d %q %q", code, out, e)
 	}
+	// New circuits for one site, named by a pasted URL: its next request
+	// takes a new circuit.
+	circuitID := func(out string) string {
+		f := strings.Fields(out)
+		if len(f) < 2 || f[0] != "circuit" {
+			return ""
+		}
+		return f[1]
+	}
+	before := circuitID(out)
+	out, e, code = polaris(t, dir, "tor", "newcircuit", origin.URL+"/some/page?q=1")
+	if code != 0 || !strings.Contains(out, "New circuits for 127.0.0.1") || !strings.Contains(out, "cookies") {
+		t.Errorf("tor newcircuit: %d %q %q", code, out, e)
+	}
+	if _, e, code = polaris(t, dir, "tor", "circuit", "127.0.0.1"); code == 0 || !strings.Contains(e, "no Tor circuit") {
+		t.Errorf("tor circuit right after newcircuit: %d %q, want no circuit yet", code, e)
+	}
+	if resp, err := c.Get(origin.URL + "/after-newcircuit"); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		out, e, code = polaris(t, dir, "tor", "circuit", "127.0.0.1")
+		if code == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if after := circuitID(out); code != 0 || after == "" || after == before {
+		t.Errorf("circuit after newcircuit: %d %q %q; want a circuit other than %s", code, out, e, before)
+	}
+	if _, e, code = polaris(t, dir, "tor", "newcircuit", "not a site"); code == 0 || !strings.Contains(e, "not a site") {
+		t.Errorf("tor newcircuit with a bad site: %d %q", code, e)
+	}
 	out, e, code = polaris(t, dir, "tor", "newnym")
-	if code != 0 || !strings.Contains(out, "New identity") {
+	if code != 0 || !strings.Contains(out, "New circuits for every site") {
 		t.Errorf("tor newnym: %d %q %q", code, out, e)
 	}
 	// A second one inside ten seconds is refused by Tor, and said so.

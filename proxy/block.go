@@ -39,6 +39,11 @@ type BlockConfig struct {
 	// on that site and returns once the change is in force. nil hides the
 	// button.
 	AllowSite func(ctx context.Context, site string) error
+	// NewCircuit, if set, gives one site new Tor circuits (the Tor route's
+	// "new circuits for this site"); it is offered on a confirmation page
+	// of the reserved host, only while the route is Tor, and acts only
+	// from that page's button, like AllowSite.
+	NewCircuit func(ctx context.Context, site string) error
 	// ActionKey signs the block page's buttons (at least 16 bytes). Give
 	// every proxy of one run the same key so pages outlive a restart of the
 	// listener; nil draws a random key.

@@ -20,12 +20,19 @@ import (
 // leaves the target.
 func FuzzBlockAction(f *testing.F) {
 	allowed := 0
-	p, err := New(Config{Listen: "127.0.0.1:0", ReservedHost: "polaris.invalid", Block: BlockConfig{AllowSite: func(context.Context, string) error { allowed++; return nil }}})
+	p, err := New(Config{Listen: "127.0.0.1:0", ReservedHost: "polaris.invalid", Block: BlockConfig{
+		AllowSite:  func(context.Context, string) error { allowed++; return nil },
+		NewCircuit: func(context.Context, string) error { allowed++; return nil },
+	}})
 	if err != nil {
 		f.Fatal(err)
 	}
+	p.SetRoute(Route{Tor: true, Proxied: true, Isolate: true})
 	good := p.confirmToken("once", "tracker.test", "http://tracker.test/a", time.Now())
+	goodCircuit := p.confirmToken("newcircuit", "tracker.test", "http://tracker.test/a", time.Now())
 	f.Add("/blocked/allow-once", "tracker.test", good, "http://tracker.test/a", "http://polaris.invalid", "navigate")
+	f.Add("/tor/new-circuit", "tracker.test", goodCircuit, "http://tracker.test/a", "http://polaris.invalid", "navigate")
+	f.Add("/tor/new-circuit", "tracker.test", good, "http://tracker.test/a", "http://polaris.invalid", "navigate")
 	f.Add("/blocked/allow-once", "tracker.test", good, "http://evil.test/", "http://polaris.invalid", "")
 	f.Add("/blocked/allow-site", "tracker.test", "x", "javascript:alert(1)", "null", "cors")
 	f.Add("/blocked/allow-once", "", "", "", "", "")
@@ -42,7 +49,9 @@ func FuzzBlockAction(f *testing.F) {
 			return
 		}
 		if w.Code == http.StatusSeeOther || w.Code == http.StatusOK || allowed != before {
-			if token != good || path != "/blocked/allow-once" || strings.ToLower(target) != "tracker.test" || back != "http://tracker.test/a" {
+			okOnce := token == good && path == "/blocked/allow-once"
+			okCircuit := token == goodCircuit && path == "/tor/new-circuit"
+			if !okOnce && !okCircuit || strings.ToLower(target) != "tracker.test" || back != "http://tracker.test/a" {
 				t.Fatalf("action %s on %q (return %q) done with token %q", path, target, back, token)
 			}
 			if loc := w.Header().Get("Location"); loc != "" {
@@ -65,6 +74,7 @@ func FuzzBlockConfirm(f *testing.F) {
 	}
 	f.Add("action=once&target=www.tracker.test&return=http%3A%2F%2Fwww.tracker.test%2Fa")
 	f.Add("action=site&target=tracker.test")
+	f.Add("action=newcircuit&target=tracker.test&return=https://www.tracker.test/")
 	f.Add("action=site&target=co.uk&return=https://co.uk/")
 	f.Add("action=once&target=%3Cscript%3E")
 	f.Fuzz(func(t *testing.T, query string) {

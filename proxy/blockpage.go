@@ -325,6 +325,12 @@ func (p *Proxy) serveBlockAction(w http.ResponseWriter, r *http.Request) bool {
 		action = "site"
 	case "/blocked/load-frame":
 		action = "frame"
+	case "/tor/new-circuit":
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			p.serveNewCircuitEntry(w, r)
+			return true
+		}
+		action = "newcircuit"
 	default:
 		return false
 	}
@@ -358,6 +364,22 @@ func (p *Proxy) serveBlockAction(w http.ResponseWriter, r *http.Request) bool {
 	case "frame":
 		p.AllowFrame(target, time.Now().Add(p.blk.cfg.AllowOnceFor))
 		p.cfg.Logf("loaded frames of %s once", target)
+	case "newcircuit":
+		if p.blk.cfg.NewCircuit == nil || !p.state.Load().route.Tor {
+			refuse(http.StatusNotFound, "Tor is off in Polaris: there are no circuits to change.")
+			return true
+		}
+		if err := p.blk.cfg.NewCircuit(r.Context(), target); err != nil {
+			p.writePage(w, r, http.StatusServiceUnavailable, pageData{Title: "No new circuits", Text: err.Error(), Host: target})
+			return true
+		}
+		if back == "" {
+			p.writePage(w, r, http.StatusOK, pageData{Title: "Done", Text: target + " gets new Tor circuits: its next connections leave through other relays. It can still recognise your browser by its cookies and logins."})
+			return true
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, back, http.StatusSeeOther)
+		return true
 	case "site":
 		if p.blk.cfg.AllowSite == nil {
 			refuse(http.StatusNotFound, "This Polaris cannot change its allowlist from here.")
@@ -467,10 +489,49 @@ func (p *Proxy) parseConfirm(q url.Values) (confirmData, bool) {
 			return d, false
 		}
 		d.Title, d.Post, d.Button = "Always allow "+d.Target+"?", "/blocked/allow-site", "Always allow "+d.Target
+	case "newcircuit":
+		if p.blk.cfg.NewCircuit == nil || !p.state.Load().route.Tor || blocklist.Site(d.Target) != d.Target {
+			return d, false
+		}
+		d.Title, d.Post, d.Button = "New Tor circuits for "+d.Target+"?", "/tor/new-circuit", "New circuits for "+d.Target
 	default:
 		return d, false
 	}
 	return d, true
+}
+
+// serveNewCircuitEntry answers GET /tor/new-circuit: the confirmation page
+// of new circuits for the site named by ?site= (a host name or address),
+// else for the site the browser came from (Referer), returning there. It
+// only shows the page; the page's button acts.
+func (p *Proxy) serveNewCircuitEntry(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	target, back := q.Get("site"), q.Get("return")
+	if target == "" {
+		if u, err := url.Parse(r.Header.Get("Referer")); err == nil && (u.Scheme == "http" || u.Scheme == "https") && !p.reserved(u.Host) {
+			target, back = u.Hostname(), u.String()
+		}
+	}
+	if u, err := url.Parse(target); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		target, back = u.Hostname(), target
+	}
+	target = strings.TrimSuffix(strings.ToLower(target), ".")
+	if target == "" || !validHostName(target) {
+		p.writePage(w, r, http.StatusBadRequest, pageData{Title: "Which site?",
+			Text: "Open this address as http://" + p.cfg.ReservedHost + "/tor/new-circuit?site=example.com, or from a link on the site's page."})
+		return
+	}
+	site := blocklist.Site(target)
+	if safeReturn(back, site) == "" {
+		back = ""
+	}
+	v := url.Values{"action": {"newcircuit"}, "target": {site}}
+	if back != "" {
+		v.Set("return", back)
+	}
+	r2 := r.Clone(r.Context())
+	r2.URL.RawQuery = v.Encode()
+	p.serveConfirm(w, r2)
 }
 
 // validHostName reports whether h is a plausible host name or IP address.

@@ -15,6 +15,8 @@ import (
 	"syscall"
 
 	"github.com/elazarl/goproxy"
+
+	"polaris/blocklist"
 )
 
 // Refusal is an error a dialer returns to refuse a connection on purpose
@@ -24,6 +26,9 @@ type Refusal struct {
 	Code  int    // HTTP status, e.g. 503
 	Title string // short headline
 	Text  string // what happened and what to do, in plain words
+	// NewCircuit: the page offers new Tor circuits for the site (a site
+	// Tor could not reach may be reachable through other relays).
+	NewCircuit bool
 }
 
 func (r *Refusal) Error() string { return r.Title + ": " + r.Text }
@@ -84,7 +89,15 @@ func (p *Proxy) upstreamErrorResponse(r *http.Request, err error) *http.Response
 		err = errors.New("no response")
 	}
 	host := r.URL.Hostname()
-	code, d := failure(host, p.routeExplains(err))
+	err = p.routeExplains(err)
+	code, d := failure(host, err)
+	var ref *Refusal
+	if errors.As(err, &ref) && ref.NewCircuit && p.blk.cfg.NewCircuit != nil && p.state.Load().route.Tor {
+		// A link to the confirmation page: the page of a failure is shown
+		// at the site's address, so it holds no token.
+		d.ActionURL = p.confirmURL(r, "newcircuit", blocklist.Site(strings.ToLower(host)), r.URL.String())
+		d.ActionText = "Try new Tor circuits for this site"
+	}
 	p.cfg.Logf("upstream %s: %v", host, err)
 	return p.pageResponse(r, code, d)
 }

@@ -45,6 +45,9 @@ type pageData struct {
 	Host   string
 	Detail string
 	Hint   string
+	// ActionURL and ActionText: a button to one of Polaris's confirmation
+	// pages on the reserved host ("" none).
+	ActionURL, ActionText string
 }
 
 // wantsHTML reports whether the client is likely a browser showing a page.
@@ -162,5 +165,10 @@ func (p *Proxy) writeStatusPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setPageHeaders(w.Header(), "text/html; charset=utf-8", buf.Len())
-	w.Write(buf.Bytes())
+	// Its download links tell Polaris (by the Referer) that the user asked
+	// for the file (downloadAsked); no other origin gets a Referer.
+	w.Header().Set("Referrer-Policy", "same-origin")
+	if r.Method != http.MethodHead {
+		w.Write(buf.Bytes())
+	}
 }

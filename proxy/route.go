@@ -223,6 +223,32 @@ func (p *Proxy) ResetConnections() {
 	p.afterDrain(old.route.close)
 }
 
+// ResetSite drops the upstream connections of one first-party site on an
+// isolating route (after a new Tor circuit for that site), so that its next
+// requests open new ones; other sites keep theirs. Requests in flight on
+// the dropped connections are answered first. Without isolation there is
+// nothing of the site's own to drop.
+func (p *Proxy) ResetSite(site string) {
+	rt := p.state.Load().route
+	if !rt.Isolate {
+		return
+	}
+	var drop []*upstream
+	rt.mu.Lock()
+	for _, key := range []string{site, "\x00lan " + site} {
+		if e, ok := rt.sites[key]; ok {
+			rt.lru.Remove(e)
+			delete(rt.sites, key)
+			drop = append(drop, e.Value.(*sitePool).up)
+		}
+	}
+	rt.mu.Unlock()
+	for _, up := range drop {
+		up.close(false)
+		p.afterDrain(func() { up.close(true) })
+	}
+}
+
 // afterDrain runs f once the requests in flight now have drained
 // (oldRouteDrain).
 func (p *Proxy) afterDrain(f func()) { time.AfterFunc(oldRouteDrain, f) }

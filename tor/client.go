@@ -120,6 +120,11 @@ type Client struct {
 	inst    *instance // current tor, nil while down
 	version []int     // of cfg.Binary, checked once
 	lastNym time.Time // last NEWNYM tor applied
+	// nonces counts each isolation key's NewCircuit calls: it is part of
+	// the key's SOCKS password, so a new count never shares a circuit with
+	// streams of an earlier one. Grown only by the user's requests; reset by
+	// NewIdentity, which makes every circuit new anyway.
+	nonces  map[string]uint64
 	stopSup context.CancelFunc
 	supDone chan struct{}
 	// stuckAfter is how long bootstrap may stand still with problems

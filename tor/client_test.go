@@ -72,6 +72,7 @@ func TestPrivateNetwork(t *testing.T) {
 	checkExit(t, n, o)
 
 	t.Run("isolation", func(t *testing.T) { testIsolation(t, c, o) })
+	t.Run("new circuit for one site", func(t *testing.T) { testNewCircuit(t, c, n, o) })
 	t.Run("new identity", func(t *testing.T) { testNewIdentity(t, c, o) })
 	t.Run("dial errors", func(t *testing.T) { testDialErrors(t, c) })
 	t.Run("command line and control port", func(t *testing.T) { testLockdown(t, c) })
@@ -519,5 +520,65 @@ func writeFile(t *testing.T, path, content string, mode os.FileMode) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), mode); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// testNewCircuit: NewCircuit gives one site a new circuit (a new circuit
+// ID, isolated by Tor to the site's new SOCKS password, leaving through an
+// exit relay) while another site keeps its own.
+func testNewCircuit(t *testing.T, c *Client, n *tornet, o *origin) {
+	// Each site settled on its circuit (as in testIsolation).
+	var a0, b0 status.Circuit
+	for i := 0; i < 3; i++ {
+		a0 = fetchCircuit(t, c, o, "a.example")
+		if again := fetchCircuit(t, c, o, "a.example"); again.ID == a0.ID {
+			break
+		}
+	}
+	b0 = fetchCircuit(t, c, o, "b.example")
+	if err := c.NewCircuit("a.example"); err != nil {
+		t.Fatalf("NewCircuit: %v", err)
+	}
+	if _, err := c.Circuit(context.Background(), "a.example"); !errors.Is(err, ErrNoCircuit) {
+		t.Errorf("Circuit right after NewCircuit: err = %v, want ErrNoCircuit", err)
+	}
+	a1 := fetchCircuit(t, c, o, "a.example")
+	checkExit(t, n, o)
+	if a1.ID == a0.ID {
+		t.Fatalf("a.example kept circuit %s after NewCircuit, want a new one", a0.ID)
+	}
+	cs, err := c.ready.Load().getInfo(context.Background(), "circuit-status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(cs, "\n") {
+		cl, ok := parseCircuit(strings.TrimSpace(line))
+		if !ok {
+			continue
+		}
+		switch cl.ID {
+		case a1.ID:
+			if cl.User != "a.example" || cl.Pass != "polaris-1" {
+				t.Errorf("new circuit %s is isolated to %q/%q, want a.example/polaris-1", cl.ID, cl.User, cl.Pass)
+			}
+		case a0.ID:
+			if cl.Pass != "polaris" {
+				t.Errorf("old circuit %s is isolated to password %q, want polaris", cl.ID, cl.Pass)
+			}
+		}
+	}
+	// The new circuit stays a.example's; b.example keeps its circuit.
+	if again := fetchCircuit(t, c, o, "a.example"); again.ID != a1.ID && again.ID == a0.ID {
+		t.Errorf("a.example went back to its old circuit %s", a0.ID)
+	}
+	kept := false
+	for i := 0; i < 3 && !kept; i++ {
+		kept = fetchCircuit(t, c, o, "b.example").ID == b0.ID
+	}
+	if !kept {
+		t.Errorf("b.example left its circuit %s after a.example's NewCircuit", b0.ID)
+	}
+	if err := c.NewCircuit(""); !errors.Is(err, ErrNoIsolation) {
+		t.Errorf("NewCircuit(\"\"): err = %v, want ErrNoIsolation", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -101,12 +102,54 @@ func (c *Client) notReady() error {
 }
 
 // credentials returns the SOCKS username and password for an isolation
-// key: none without isolation, so that such streams share circuits.
+// key: none without isolation, so that such streams share circuits. The
+// username is the key (Tor's events name the site); the password carries
+// the key's NewCircuit count, so that Tor (IsolateSOCKSAuth isolates on
+// both) puts the key's streams on new circuits after each NewCircuit.
 func (c *Client) credentials(isolation string) (user, pass string) {
 	if !c.cfg.Isolate || isolation == "" {
 		return "", ""
 	}
-	return isolationUser(isolation), "polaris"
+	c.mu.Lock()
+	n := c.nonces[isolation]
+	c.mu.Unlock()
+	if n == 0 {
+		return isolationUser(isolation), "polaris"
+	}
+	return isolationUser(isolation), "polaris-" + strconv.FormatUint(n, 10)
+}
+
+// ErrNoIsolation is returned by NewCircuit when Config.Isolate is off: all
+// sites share circuits, so one site cannot get new ones alone.
+var ErrNoIsolation = errors.New("sites do not have circuits of their own (isolation is off)")
+
+// NewCircuit gives one isolation key (a site, as passed to DialContext)
+// new circuits: connections opened for it afterwards never share a circuit
+// with its earlier ones, while every other key keeps its circuits. It
+// needs no control-port command, so unlike NewIdentity it is not rate
+// limited. Connections already open keep their circuit: callers should
+// drop the site's idle keep-alive connections too. It fails with
+// ErrNoIsolation without Config.Isolate and with ErrNotReady while Tor is
+// not connected.
+func (c *Client) NewCircuit(isolation string) error {
+	if !c.cfg.Isolate || isolation == "" {
+		return ErrNoIsolation
+	}
+	in := c.ready.Load()
+	if in == nil {
+		return c.notReady()
+	}
+	c.mu.Lock()
+	if c.nonces == nil {
+		c.nonces = map[string]uint64{}
+	}
+	c.nonces[isolation]++
+	c.mu.Unlock()
+	user := isolationUser(isolation)
+	in.mu.Lock()
+	delete(in.circuits, user)
+	in.mu.Unlock()
+	return nil
 }
 
 // isolationUser maps an isolation key to a SOCKS username: the key itself
@@ -156,6 +199,9 @@ func (c *Client) NewIdentity(ctx context.Context) error {
 		in.mu.Lock()
 		clear(in.circuits)
 		in.mu.Unlock()
+		c.mu.Lock()
+		clear(c.nonces)
+		c.mu.Unlock()
 		return nil
 	case <-time.After(2 * time.Second):
 		return &RateLimitError{Wait: newnymInterval - time.Since(now)}

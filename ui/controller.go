@@ -59,8 +59,11 @@ type Controller interface {
 	// certificate ("" forgets them all); it says how many were forgotten.
 	ForgetPassThrough(ctx context.Context, host string) (int64, error)
 
-	// NewIdentity asks Tor for new circuits.
+	// NewIdentity asks Tor for new circuits for every site.
 	NewIdentity(ctx context.Context) error
+	// NewCircuit gives one site (a URL or host name) new Tor circuits and
+	// returns the site it acted on; other sites keep theirs.
+	NewCircuit(ctx context.Context, site string) (string, error)
 	// Circuit returns the Tor circuit in use for a site.
 	Circuit(ctx context.Context, site string) (status.Circuit, error)
 

@@ -46,6 +46,7 @@ type fakeController struct {
 	regenerateCA    func() error
 	forgetPass      func(host string) (int64, error)
 	newIdentity     func() error
+	newCircuit      func(site string) (string, error)
 	circuit         func(site string) (status.Circuit, error)
 	inventory       func() (status.Inventory, error)
 	exportData      func(path string) error
@@ -201,6 +202,14 @@ func (f *fakeController) ForgetPassThrough(ctx context.Context, host string) (in
 }
 func (f *fakeController) NewIdentity(ctx context.Context) error {
 	return call(f, "NewIdentity", func() error { return f.newIdentity() }, errors.New("unexpected"), f.newIdentity == nil)
+}
+func (f *fakeController) NewCircuit(ctx context.Context, site string) (string, error) {
+	type r struct {
+		s   string
+		err error
+	}
+	res := call(f, "NewCircuit", func() r { s, err := f.newCircuit(site); return r{s, err} }, r{err: errors.New("unexpected")}, f.newCircuit == nil)
+	return res.s, res.err
 }
 func (f *fakeController) Circuit(ctx context.Context, site string) (status.Circuit, error) {
 	type r struct {

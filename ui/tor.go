@@ -30,6 +30,7 @@ type torScreen struct {
 
 	site    *widget.Entry
 	show    *widget.Button
+	newSite *widget.Button
 	circuit *fyne.Container
 
 	bridges       *widget.RadioGroup
@@ -71,20 +72,22 @@ func (t *torScreen) build() fyne.CanvasObject {
 		t.progress, t.phase, t.errText.obj,
 		note(lang.L("Tor hides where you are from the sites you visit, and what you visit from your network. While Tor is connecting, or if it stops, Polaris refuses every request rather than send it without Tor: nothing goes out directly until you disconnect.")))
 
-	t.newID = widget.NewButtonWithIcon(lang.L("New identity"), theme.ViewRefreshIcon(), t.newIdentity)
-	identity := section(lang.L("New identity"), "",
-		controlRow(lang.L("Look like someone else"),
+	t.newID = widget.NewButtonWithIcon(lang.L("New circuits for every site"), theme.ViewRefreshIcon(), t.newIdentity)
+	identity := section(lang.L("New circuits"), "",
+		controlRow(lang.L("New circuits for every site"),
 			lang.L("New connections use new Tor circuits, so sites you open next see you coming from a different place. Tabs already open keep theirs."),
-			container.NewCenter(t.newID)))
+			container.NewCenter(t.newID)),
+		note(lang.L("Sites can still recognise your browser by its cookies and logins: new circuits change the address they see, not who you are to them.")))
 
 	t.site = widget.NewEntry()
-	t.site.SetPlaceHolder(lang.L("example.com"))
+	t.site.SetPlaceHolder(lang.L("example.com, or paste the address of a page"))
 	t.show = widget.NewButton(lang.L("Show the circuit"), t.showCircuit)
+	t.newSite = widget.NewButtonWithIcon(lang.L("New circuits for this site"), theme.ViewRefreshIcon(), t.newCircuit)
 	t.site.OnSubmitted = func(string) { t.showCircuit() }
 	t.circuit = container.NewVBox()
-	circuit := section(lang.L("Circuit for a site"),
-		lang.L("The three Tor relays your connection to a site goes through."),
-		container.NewBorder(nil, nil, nil, t.show, t.site), t.circuit)
+	circuit := section(lang.L("One site"),
+		lang.L("The three Tor relays your connection to a site goes through. New circuits for one site change only that site's relays: other sites keep theirs."),
+		container.NewBorder(nil, nil, nil, container.NewHBox(t.show, t.newSite), t.site), t.circuit)
 
 	t.bridgeOptions = []string{
 		lang.L("Connect to Tor directly"),
@@ -197,9 +200,11 @@ func (t *torScreen) update() {
 	if set.Enabled && snap.State == status.TorReady {
 		t.newID.Enable()
 		t.show.Enable()
+		t.newSite.Enable()
 	} else {
 		t.newID.Disable()
 		t.show.Disable()
+		t.newSite.Disable()
 	}
 
 	i := slices.Index(bridgeModes, set.Bridges)
@@ -256,17 +261,64 @@ func (t *torScreen) newIdentity() {
 				u.fail(err)
 				return
 			}
-			u.inform(lang.L("New identity: new connections use new Tor circuits."))
+			u.inform(lang.L("New circuits for every site: new connections use new Tor circuits. Sites can still recognise your browser by its cookies and logins."))
+		}
+	})
+}
+
+// siteEntered is the host name in the site field (a name, or the address
+// of a page pasted there), "" if there is none.
+func (t *torScreen) siteEntered() string {
+	in := strings.TrimSpace(t.site.Text)
+	if i := strings.Index(in, "://"); i >= 0 {
+		in = in[i+3:]
+	}
+	if i := strings.IndexAny(in, "/?#"); i >= 0 {
+		in = in[:i]
+	}
+	if i := strings.LastIndex(in, "@"); i >= 0 {
+		in = in[i+1:]
+	}
+	if i := strings.LastIndex(in, ":"); i >= 0 && !strings.Contains(in, "]") {
+		in = in[:i]
+	}
+	site, err := settings.RegistrableDomain(in)
+	if err != nil {
+		t.circuit.Objects = []fyne.CanvasObject{note(lang.L("Enter a site such as example.com."))}
+		t.circuit.Refresh()
+		return ""
+	}
+	return site
+}
+
+func (t *torScreen) newCircuit() {
+	u := t.u
+	site := t.siteEntered()
+	if site == "" {
+		return
+	}
+	t.newSite.Disable()
+	u.bg(func() func() {
+		ctx, cancel := u.ctxFor(longCall)
+		defer cancel()
+		done, err := u.c.NewCircuit(ctx, site)
+		return func() {
+			u.refresh()
+			if err != nil {
+				u.fail(err)
+				return
+			}
+			t.circuit.Objects = nil
+			t.circuit.Refresh()
+			u.inform(lang.L("New circuits for {{.Site}}: its next connections use new Tor circuits; other sites keep theirs. It can still recognise your browser by its cookies and logins.", map[string]any{"Site": done}))
 		}
 	})
 }
 
 func (t *torScreen) showCircuit() {
 	u := t.u
-	site, err := settings.RegistrableDomain(t.site.Text)
-	if err != nil {
-		t.circuit.Objects = []fyne.CanvasObject{note(lang.L("Enter a site such as example.com."))}
-		t.circuit.Refresh()
+	site := t.siteEntered()
+	if site == "" {
 		return
 	}
 	u.bg(func() func() {

@@ -109,9 +109,10 @@ func TestTorNewIdentityAndCircuit(t *testing.T) {
 	snap := running()
 	snap.Tor = status.Tor{Enabled: true, State: status.TorReady, Progress: 100}
 	h.snapshot(snap)
-	h.tap("New identity")
-	h.see("New identity: new connections use new Tor circuits.")
-	h.tap("New identity")
+	h.see("Sites can still recognise your browser by its cookies and logins")
+	h.tap("New circuits for every site")
+	h.see("New circuits for every site: new connections use new Tor circuits.")
+	h.tap("New circuits for every site")
 	if got := h.u.banner.Text(); got != "Tor allows a new identity every 10 seconds; try again in a moment" {
 		t.Errorf("banner = %q", got)
 	}
@@ -119,6 +120,46 @@ func TestTorNewIdentityAndCircuit(t *testing.T) {
 	h.tap("Show the circuit")
 	for _, want := range []string{"Entry", "guardian", "DE", "Middle", "middleman", "Exit", "exiter", "unknown country"} {
 		h.see(want)
+	}
+}
+
+// New circuits for one site from the site field: a pasted address names
+// the site; nothing is asked without a site.
+func TestTorNewCircuitForOneSite(t *testing.T) {
+	f := newFake(t)
+	f.set.Tor.Enabled = true
+	var asked []string
+	f.newCircuit = func(site string) (string, error) {
+		asked = append(asked, site)
+		if site == "down.example" {
+			return "", errors.New("Tor is not connected yet")
+		}
+		return site, nil
+	}
+	h := newHarness(t, f, "tor")
+	ts := torScreenOf(h)
+	snap := running()
+	snap.Tor = status.Tor{Enabled: true, State: status.TorReady, Progress: 100}
+	h.snapshot(snap)
+	test.Type(ts.site, "https://www.Example.com:8443/path/page?x=1#top")
+	h.tap("New circuits for this site")
+	h.see("New circuits for example.com: its next connections use new Tor circuits; other sites keep theirs.")
+	ts.site.SetText("not a site")
+	h.tap("New circuits for this site")
+	h.see("Enter a site such as example.com.")
+	ts.site.SetText("down.example")
+	h.tap("New circuits for this site")
+	if got := h.u.banner.Text(); got != "Tor is not connected yet" {
+		t.Errorf("banner = %q", got)
+	}
+	if !cmp.Equal(asked, []string{"example.com", "down.example"}) {
+		t.Errorf("NewCircuit asked for %q", asked)
+	}
+	snap.Tor = status.Tor{Enabled: false, State: status.TorOff}
+	f.set.Tor.Enabled = false
+	h.snapshot(snap)
+	if !ts.newSite.Disabled() {
+		t.Error("New circuits for this site is enabled with Tor off")
 	}
 }
 

@@ -54,8 +54,12 @@ func (a *App) blockConfig() proxy.BlockConfig {
 	key := a.blk.actionKey
 	a.blk.mu.Unlock()
 	return proxy.BlockConfig{
-		Decisions:   a.stats.Record,
-		AllowSite:   a.AllowSite,
+		Decisions: a.stats.Record,
+		AllowSite: a.AllowSite,
+		NewCircuit: func(ctx context.Context, site string) error {
+			_, err := a.NewCircuit(ctx, site)
+			return err
+		},
 		ActionKey:   key,
 		HoldTimeout: a.opts.HoldTimeout,
 	}

@@ -77,6 +77,10 @@ func (h instanceAnswers) Tor() status.Tor { return h.a.Snapshot().Tor }
 
 func (h instanceAnswers) NewIdentity(ctx context.Context) error { return h.a.NewIdentity(ctx) }
 
+func (h instanceAnswers) NewCircuit(ctx context.Context, site string) (string, error) {
+	return h.a.NewCircuit(ctx, site)
+}
+
 func (h instanceAnswers) Circuit(ctx context.Context, site string) (status.Circuit, error) {
 	return h.a.Circuit(ctx, site)
 }

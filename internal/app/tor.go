@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"polaris/blocklist"
 	"polaris/internal/settings"
 	"polaris/internal/status"
 	"polaris/proxy"
@@ -222,7 +224,8 @@ func (t *torPart) torDial(ctx context.Context, network, addr string) (net.Conn, 
 			title = "The onion site cannot be reached"
 		}
 		return nil, &proxy.Refusal{Code: 502, Title: title,
-			Text: fmt.Sprintf("Tor could not connect to %s: %s.", host, de.Reason)}
+			Text:       fmt.Sprintf("Tor could not connect to %s: %s.", host, de.Reason),
+			NewCircuit: !de.Onion() && t.Settings().Tor.Isolate}
 	}
 	return nil, err
 }
@@ -279,15 +282,71 @@ func (t *torPart) NewIdentity(ctx context.Context) error {
 	return nil
 }
 
+// SiteOf returns the site (the first-party site Tor's circuits are
+// isolated by) of what a person typed or pasted: a URL, a host name or a
+// host:port. It never looks a name up.
+func SiteOf(input string) (string, error) {
+	in := strings.TrimSpace(input)
+	host := in
+	if strings.Contains(in, "://") {
+		u, err := url.Parse(in)
+		if err != nil || u.Host == "" {
+			return "", fmt.Errorf("%q is not a web address", input)
+		}
+		host = u.Hostname()
+	} else {
+		if i := strings.IndexAny(host, "/?#"); i >= 0 {
+			host = host[:i]
+		}
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		host = strings.Trim(host, "[]")
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "" || len(host) > 253 || strings.ContainsAny(host, " @*\\\"<>%") || strings.ContainsFunc(host, func(r rune) bool { return r < ' ' || r > '~' }) {
+		return "", fmt.Errorf("%q is not a site: give a web address or a name such as example.com", input)
+	}
+	return blocklist.Site(host), nil
+}
+
+// NewCircuit gives one site (a URL or a host name) new Tor circuits and
+// drops the proxy's connections for it; every other site keeps its
+// circuits. It returns the site it acted on.
+func (t *torPart) NewCircuit(ctx context.Context, site string) (string, error) {
+	d, err := SiteOf(site)
+	if err != nil {
+		return "", err
+	}
+	c := t.tor.client.Load()
+	if c == nil || !t.Settings().Tor.Enabled {
+		return "", errors.New("Tor is off: turn it on first")
+	}
+	if err := c.NewCircuit(d); err != nil {
+		switch {
+		case errors.Is(err, tor.ErrNotReady):
+			return "", errors.New("Tor is not connected yet")
+		case errors.Is(err, tor.ErrNoIsolation):
+			return "", errors.New("sites share their Tor circuits (turn on \"A separate circuit for each site\"), so one site cannot get new ones alone: use New circuits for every site")
+		}
+		return "", err
+	}
+	if p := t.currentProxy(); p != nil {
+		p.ResetSite(d)
+	}
+	t.log.Printf("tor: new circuits for %s", d)
+	return d, nil
+}
+
 // Circuit returns the Tor circuit that carried site's latest connection.
 func (t *torPart) Circuit(ctx context.Context, site string) (status.Circuit, error) {
 	c := t.tor.client.Load()
 	if c == nil || !t.Settings().Tor.Enabled {
 		return status.Circuit{}, errors.New("Tor is off")
 	}
-	d, err := settings.RegistrableDomain(site)
+	d, err := SiteOf(site)
 	if err != nil {
-		d = strings.ToLower(site)
+		return status.Circuit{}, err
 	}
 	circ, err := c.Circuit(ctx, d)
 	if errors.Is(err, tor.ErrNoCircuit) {

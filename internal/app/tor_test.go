@@ -328,6 +328,54 @@ func TestTorMode(t *testing.T) {
 		checkExits(httpOrigin, "after new identity")
 	})
 
+	t.Run("new circuits for one site; the others keep theirs", func(t *testing.T) {
+		circuitOf := func(site string) status.Circuit {
+			t.Helper()
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+				c, err := a.Circuit(context.Background(), site)
+				if err == nil {
+					return c
+				}
+				if time.Now().After(deadline) {
+					t.Fatal(err)
+				}
+			}
+		}
+		get := func(site string) {
+			t.Helper()
+			if r := fetchFor(t, c, httpOrigin.URL+"/pixel", "https://"+site+"/"); r.code != 200 {
+				t.Fatalf("request for %s: %d %s", site, r.code, r.body)
+			}
+		}
+		get("three.example")
+		get("four.example")
+		three, four := circuitOf("three.example"), circuitOf("four.example")
+		// A pasted URL names the site.
+		site, err := a.NewCircuit(context.Background(), "https://www.three.example/some/page?x=1")
+		if err != nil || site != "three.example" {
+			t.Fatalf("NewCircuit = %q, %v; want three.example", site, err)
+		}
+		if _, err := a.Circuit(context.Background(), "three.example"); err == nil {
+			t.Error("three.example still has a circuit right after NewCircuit")
+		}
+		// The keep-alive connection of three.example was dropped too: its
+		// next request goes out on a new circuit, through an exit relay.
+		get("three.example")
+		if again := circuitOf("three.example"); again.ID == three.ID {
+			t.Errorf("three.example kept circuit %s after NewCircuit", three.ID)
+		}
+		get("four.example")
+		if again := circuitOf("four.example"); again.ID != four.ID {
+			t.Errorf("four.example moved from circuit %s to %s after three.example's NewCircuit", four.ID, again.ID)
+		}
+		checkExits(httpOrigin, "after NewCircuit")
+		for _, bad := range []string{"", "not a site", "http://"} {
+			if _, err := a.NewCircuit(context.Background(), bad); err == nil {
+				t.Errorf("NewCircuit(%q): no error", bad)
+			}
+		}
+	})
+
 	t.Run("tor killed: fail closed, then the watchdog brings it back", func(t *testing.T) {
 		pids := testenv.ProcessesWith(filepath.Join(dir, "tor"))
 		if len(pids) != 1 {

@@ -13,13 +13,14 @@ import (
 // RunningBackend asks the Polaris running on the data dir (its Tor lives
 // there, not in this process).
 type RunningBackend interface {
-	// RunningTor, RunningNewIdentity and RunningCircuit ask the running
+	// RunningTor, RunningNewIdentity, RunningNewCircuit and RunningCircuit ask the running
 	// Polaris about its Tor; RunningPause and RunningResume pause and
 	// resume its blocking (d < 0: until it restarts) and return its
 	// blocking status. Each fails with "no Polaris is running ..." when
 	// none runs on the data dir.
 	RunningTor() (status.Tor, error)
 	RunningNewIdentity() error
+	RunningNewCircuit(site string) (string, error)
 	RunningCircuit(site string) (status.Circuit, error)
 	RunningPause(d time.Duration) (status.Blocking, error)
 	RunningResume() (status.Blocking, error)
@@ -27,7 +28,7 @@ type RunningBackend interface {
 
 func cmdTor(e *Env, o Options, args []string) int {
 	usage := func() int {
-		fmt.Fprintln(e.Stderr, "usage: polaris tor status | tor newnym | tor circuit SITE   (turn Tor on or off with: polaris config set tor on|off)")
+		fmt.Fprintln(e.Stderr, "usage: polaris tor status | tor newnym | tor newcircuit SITE | tor circuit SITE   (turn Tor on or off with: polaris config set tor on|off)")
 		return ExitUsage
 	}
 	if len(args) == 0 {
@@ -36,6 +37,7 @@ func cmdTor(e *Env, o Options, args []string) int {
 	switch {
 	case args[0] == "status" && len(args) == 1,
 		args[0] == "newnym" && len(args) == 1,
+		args[0] == "newcircuit" && len(args) == 2,
 		args[0] == "circuit" && len(args) == 2:
 	default:
 		return usage()
@@ -65,7 +67,13 @@ func cmdTor(e *Env, o Options, args []string) int {
 		if err := b.RunningNewIdentity(); err != nil {
 			return notRunning(err)
 		}
-		fmt.Fprintln(e.Stdout, "New identity: new connections use new Tor circuits.")
+		fmt.Fprintln(e.Stdout, "New circuits for every site: new connections use new Tor circuits. Sites can still recognise your browser by its cookies and logins.")
+	case "newcircuit":
+		site, err := b.RunningNewCircuit(args[1])
+		if err != nil {
+			return notRunning(err)
+		}
+		fmt.Fprintf(e.Stdout, "New circuits for %s: its new connections use new Tor circuits; other sites keep theirs. It can still recognise your browser by its cookies and logins.\n", site)
 	case "circuit":
 		c, err := b.RunningCircuit(args[1])
 		if err != nil {

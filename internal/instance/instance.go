@@ -34,13 +34,14 @@ import (
 
 // The verbs of the protocol: one set, for the server and its clients.
 const (
-	VerbShow    = "show"
-	VerbTor     = "tor"
-	VerbNewnym  = "newnym"
-	VerbCircuit = "circuit"
-	VerbPause   = "pause"
-	VerbResume  = "resume"
-	VerbChanged = "changed"
+	VerbShow       = "show"
+	VerbTor        = "tor"
+	VerbNewnym     = "newnym"
+	VerbCircuit    = "circuit"
+	VerbNewCircuit = "newcircuit"
+	VerbPause      = "pause"
+	VerbResume     = "resume"
+	VerbChanged    = "changed"
 )
 
 // The answers' first words.
@@ -112,6 +113,13 @@ func (c Client) RunningTor() (status.Tor, error) {
 
 // RunningNewIdentity asks the running Polaris's Tor for new circuits.
 func (c Client) RunningNewIdentity() error { return c.ask(VerbNewnym, nil) }
+
+// RunningNewCircuit asks the running Polaris's Tor for new circuits for
+// one site (a URL or host name) and returns the site it acted on.
+func (c Client) RunningNewCircuit(site string) (string, error) {
+	var done string
+	return done, c.ask(VerbNewCircuit+" "+site, &done)
+}
 
 // RunningCircuit returns the Tor circuit the running Polaris uses for site.
 func (c Client) RunningCircuit(site string) (status.Circuit, error) {

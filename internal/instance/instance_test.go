@@ -25,6 +25,12 @@ func (h *fakeHandler) Tor() status.Tor { return status.Tor{Enabled: true, State:
 func (h *fakeHandler) NewIdentity(context.Context) error {
 	return errors.New("Tor is not connected yet")
 }
+func (h *fakeHandler) NewCircuit(_ context.Context, site string) (string, error) {
+	if site == "bad site" {
+		return "", errors.New("\"bad site\" is not a site")
+	}
+	return "site-of:" + site, nil
+}
 func (h *fakeHandler) Circuit(_ context.Context, site string) (status.Circuit, error) {
 	return status.Circuit{ID: "7", Site: site}, nil
 }
@@ -67,6 +73,12 @@ func TestClientVerbs(t *testing.T) {
 	}
 	if err := c.RunningNewIdentity(); err == nil || err.Error() != "Tor is not connected yet" {
 		t.Errorf("RunningNewIdentity() = %v, want the handler's error as it is", err)
+	}
+	if site, err := c.RunningNewCircuit("https://www.example.com/a?b"); err != nil || site != "site-of:https://www.example.com/a?b" {
+		t.Errorf("RunningNewCircuit() = %q, %v", site, err)
+	}
+	if _, err := c.RunningNewCircuit("bad site"); err == nil || err.Error() != `"bad site" is not a site` {
+		t.Errorf("RunningNewCircuit(bad) = %v, want the handler's error", err)
 	}
 	if circ, err := c.RunningCircuit("example.com"); err != nil || circ.Site != "example.com" || circ.ID != "7" {
 		t.Errorf("RunningCircuit() = %+v, %v", circ, err)

@@ -24,6 +24,9 @@ type Handler interface {
 	Tor() status.Tor
 	// NewIdentity asks Tor for new circuits.
 	NewIdentity(ctx context.Context) error
+	// NewCircuit gives one site (a URL or host name) new Tor circuits and
+	// returns the site it acted on.
+	NewCircuit(ctx context.Context, site string) (string, error)
 	// Circuit returns the Tor circuit used for site.
 	Circuit(ctx context.Context, site string) (status.Circuit, error)
 	// Pause pauses blocking for d (d < 0: until Polaris restarts) and
@@ -115,6 +118,8 @@ func answer(h Handler, req string) string {
 		return encode(h.Tor(), nil)
 	case VerbNewnym:
 		return encode(nil, h.NewIdentity(ctx))
+	case VerbNewCircuit:
+		return encode(h.NewCircuit(ctx, arg))
 	case VerbCircuit:
 		return encode(h.Circuit(ctx, arg))
 	case VerbPause:
