@@ -630,7 +630,7 @@ func TestStalledBootstrapSaysWhatTorWaitsFor(t *testing.T) {
 	defer c.Shutdown(context.Background())
 	i := w.waitFor(t, 0, 30*time.Second, "bootstrap said to be stalled", func(st status.Tor) bool { return st.Stalled })
 	st := w.statuses()[i]
-	if st.State != status.TorBootstrapping && st.State != status.TorStarting || !strings.HasPrefix(st.Waiting, "Tor is waiting") {
+	if st.State != status.TorBootstrapping && st.State != status.TorStarting || !strings.HasPrefix(st.Waiting, "Tor ") || !strings.Contains(st.Waiting, "waiting") {
 		t.Errorf("status = %+v, want bootstrapping, stalled, with what tor waits for in words", st)
 	}
 	t.Logf("at %d%% (%s): %s", st.Progress, st.Phase, st.Waiting)
