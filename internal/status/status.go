@@ -281,6 +281,9 @@ type Inventory struct {
 	Dir    string
 	Tables []TableInfo
 	Files  []FileInfo
+	// Export says what a data export holds (and that encrypting it
+	// covers all of it).
+	Export string
 }
 
 // TableInfo describes one table of the database.
