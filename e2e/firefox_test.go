@@ -89,6 +89,12 @@ type firefox struct {
 }
 
 func startFirefox(ca *browserCA) (*firefox, error) {
+	return startFirefoxWith(func(profile string) error { return writeFirefoxProfile(profile, ca) })
+}
+
+// startFirefoxWith starts a Firefox whose profile (a new directory) is
+// written by writeProfile.
+func startFirefoxWith(writeProfile func(profile string) error) (*firefox, error) {
 	if _, err := os.Stat(firefoxPath); err != nil {
 		return nil, fmt.Errorf("%s is missing (Debian package firefox-esr)", firefoxPath)
 	}
@@ -97,7 +103,7 @@ func startFirefox(ca *browserCA) (*firefox, error) {
 		return nil, err
 	}
 	profile := filepath.Join(home, "profile")
-	if err := writeFirefoxProfile(profile, ca); err != nil {
+	if err := writeProfile(profile); err != nil {
 		os.RemoveAll(home)
 		return nil, err
 	}
@@ -122,6 +128,16 @@ func startFirefox(ca *browserCA) (*firefox, error) {
 }
 
 func writeFirefoxProfile(profile string, ca *browserCA) error {
+	if err := writeFirefoxPrefs(profile); err != nil {
+		return err
+	}
+	// The profile's own certificate database (cert9.db), as Polaris's
+	// installer or a person with certutil would fill it.
+	return ca.trustInNSS(profile)
+}
+
+// writeFirefoxPrefs writes the profile's user.js (firefoxPrefs).
+func writeFirefoxPrefs(profile string) error {
 	if err := os.MkdirAll(profile, 0o700); err != nil {
 		return err
 	}
@@ -130,12 +146,7 @@ func writeFirefoxProfile(profile string, ca *browserCA) error {
 		val, _ := json.Marshal(v)
 		fmt.Fprintf(&b, "user_pref(%q, %s);\n", k, val)
 	}
-	if err := os.WriteFile(filepath.Join(profile, "user.js"), []byte(b.String()), 0o600); err != nil {
-		return err
-	}
-	// The profile's own certificate database (cert9.db), as Polaris's
-	// installer or a person with certutil would fill it.
-	return ca.trustInNSS(profile)
+	return os.WriteFile(filepath.Join(profile, "user.js"), []byte(b.String()), 0o600)
 }
 
 // connect waits for Marionette's port and starts a WebDriver session.

@@ -156,6 +156,9 @@ func (p *Proxy) writeStatusPage(w http.ResponseWriter, r *http.Request) {
 		},
 		HTTPS: p.httpsStatus(),
 	}
+	for _, c := range p.clients.list() {
+		data.Rows = append(data.Rows, row{"Seen: " + c.Words(), clientWords(c)})
+	}
 	var buf bytes.Buffer
 	if err := p.pages.status.Execute(&buf, data); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
