@@ -55,7 +55,7 @@ func (p *Proxy) SetState(s State) error {
 		}
 		if p.state.CompareAndSwap(old, next) {
 			p.clients.forgetPins()
-	p.dropStaleInterceptions()
+			p.dropStaleInterceptions()
 			p.replaced(old.route, next.route)
 			return nil
 		}
