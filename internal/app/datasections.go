@@ -68,7 +68,7 @@ const listKey = "lists"
 // leave it out of the file's lists.
 type listChange struct {
 	settings.Change
-	drop int            // index in the file's lists to leave out, or -1
+	drop int             // index in the file's lists to leave out, or -1
 	keep *lists.Exported // a current list to keep as it is, or nil
 }
 
