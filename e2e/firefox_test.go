@@ -107,6 +107,12 @@ func startFirefoxWith(writeProfile func(profile string) error) (*firefox, error)
 		os.RemoveAll(home)
 		return nil, err
 	}
+	return launchFirefox(home, profile)
+}
+
+// launchFirefox starts Firefox with HOME=home on the profile folder
+// profile (which has its preferences); close removes home.
+func launchFirefox(home, profile string) (*firefox, error) {
 	logFile, _ := os.Create(filepath.Join(home, "firefox.log"))
 	cmd := exec.Command(firefoxPath, "--headless", "--marionette", "-remote-allow-system-access", "--no-remote", "--profile", profile, "about:blank")
 	cmd.Env = append(os.Environ(), "HOME="+home, "MOZ_CRASHREPORTER_DISABLE=1", "MOZ_HEADLESS=1",
@@ -119,6 +125,7 @@ func startFirefoxWith(writeProfile func(profile string) error) (*firefox, error)
 	}
 	f := &firefox{home: home, cmd: cmd, done: make(chan struct{}), log: logFile}
 	go func() { cmd.Wait(); close(f.done) }()
+	var err error
 	if f.m, err = f.connect(profile); err != nil {
 		out, _ := os.ReadFile(logFile.Name())
 		f.close()

@@ -62,6 +62,7 @@ type Backend interface {
 	HTTPSBackend
 	RunningBackend
 	ListsBackend
+	SetupBackend
 }
 
 // Options are the flags every command takes.
@@ -91,6 +92,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"setup", "protect this computer's browsers, step by step: setup [--yes] [--dnt 1|0|unset] [--gpc on|off] [--https-filter yes|no] [--system-proxy on|off]", cmdSetup},
 		{"run", "start the proxy without a window and serve until interrupted (also: --headless)", cmdRun},
 		{"config", "show or change settings: config get [KEY] | config set KEY VALUE | config keys", cmdConfig},
 		{"sysproxy", "make Polaris the system proxy, or restore what was there: sysproxy on|off|status", cmdSysproxy},
