@@ -52,7 +52,10 @@ run: build
 vet:
 	$(GO) vet ./...
 
+# The packaging test runs `go tool fyne` inside the e2e network namespace,
+# which has no Internet: fetch and build the tool before.
 test: deps-test cross
+	$(GO) build -o /dev/null fyne.io/tools/cmd/fyne
 	$(GO) vet ./...
 	$(GO) test $(GOTESTFLAGS) ./...
 

@@ -160,6 +160,7 @@ func stopBrowsers() {
 		b.close()
 	}
 	browserSet.started = nil
+	extraBrowsers.closeAll()
 	if browserSet.ca != nil {
 		os.RemoveAll(browserSet.ca.dir)
 	}

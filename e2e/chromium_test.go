@@ -45,6 +45,12 @@ func startChromium(ca *browserCA) (*chromium, error) {
 		os.RemoveAll(home)
 		return nil, err
 	}
+	return launchChromium(home)
+}
+
+// launchChromium starts Chromium with HOME=home (its NSS database is
+// home/.pki/nssdb) and its profile in home/profile; close removes home.
+func launchChromium(home string) (*chromium, error) {
 	logFile, _ := os.Create(filepath.Join(home, "chromium.log"))
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath),

@@ -20,28 +20,32 @@ import (
 )
 
 // probeJS loads each address in every way a page can without the user —
-// no-cors and CORS fetches, script, image and style elements — and reports
-// for each whether it loaded ("load") or failed ("error"), and whether one
-// of the scripts defined FindProxyForURL (a PAC file run as a script).
+// no-cors and CORS fetches, script, image, style and frame elements — and
+// reports for each whether it loaded ("load") or failed ("error"), and
+// whether one of the scripts defined FindProxyForURL (a PAC file run as a
+// script). A frame's load event fires whatever it shows (an error page too),
+// and its content is another origin's: what it tells is compared with a
+// frame of an address where nothing is.
 const probeJS = `(async (targets) => {
 	const el = (tag, attrs) => new Promise(res => {
 		const e = document.createElement(tag);
-		const t = setTimeout(() => res("timeout"), 20000);
+		const t = setTimeout(() => res("timeout"), 10000);
 		e.onload = () => { clearTimeout(t); res("load"); };
 		e.onerror = () => { clearTimeout(t); res("error"); };
 		Object.assign(e, attrs);
 		if (tag != "img") document.head.appendChild(e);
 	});
 	const out = {};
-	for (const u of targets) {
+	await Promise.all(targets.map(async u => {
 		const r = {};
 		r.nocors = await fetch(u, {mode: "no-cors", cache: "no-store", credentials: "include"}).then(() => "load", () => "error");
 		r.cors = await fetch(u, {cache: "no-store"}).then(x => "load " + x.status, () => "error");
 		r.script = await el("script", {src: u});
 		r.img = await el("img", {src: u});
 		r.style = await el("link", {rel: "stylesheet", href: u});
+		r.iframe = await el("iframe", {src: u});
 		out[u] = r;
-	}
+	}));
 	out.pac = {defined: typeof window.FindProxyForURL};
 	return out;
 })(%s)`
@@ -50,6 +54,7 @@ func TestPagesCannotDetectPolaris(t *testing.T) {
 	w := sharedWeb(t)
 	px := browserPolaris(t, "https.filter", "on")
 	_, port, _ := net.SplitHostPort(px.addr)
+	closed := closedPort(t)
 	targets := []string{
 		"http://polaris.invalid/", "http://polaris.invalid/proxy.pac", "http://polaris.invalid/ca.pem", "http://polaris.invalid/ca.der",
 		"https://polaris.invalid/", "https://polaris.invalid/proxy.pac", "https://polaris.invalid/ca.pem",
@@ -58,6 +63,19 @@ func TestPagesCannotDetectPolaris(t *testing.T) {
 		// A name that does not exist: Polaris's error page must not tell
 		// a proxy is there either.
 		"http://nothing-here.invalid/", "https://nothing-here.invalid/",
+		// A port where nothing listens: what a page sees without Polaris.
+		"http://127.0.0.1:" + closed + "/", "http://127.0.0.1:" + closed + "/proxy.pac",
+	}
+	// nothing maps each target to the address where nothing is that it must
+	// not be told apart from.
+	nothing := func(u string) string {
+		switch {
+		case strings.HasPrefix(u, "http://127.0.0.1:"), strings.HasPrefix(u, "http://localhost:"):
+			return "http://127.0.0.1:" + closed + "/"
+		case strings.HasPrefix(u, "https:"):
+			return "https://nothing-here.invalid/"
+		}
+		return "http://nothing-here.invalid/"
 	}
 	targetsJS := "["
 	for i, u := range targets {
@@ -82,10 +100,14 @@ func TestPagesCannotDetectPolaris(t *testing.T) {
 						learned = append(learned, fmt.Sprintf("%s %s: %s", k, u, r[k]))
 					}
 				}
+				if ref := got[nothing(u)]["iframe"]; r["iframe"] != ref || ref == "" {
+					learned = append(learned, fmt.Sprintf("iframe %s: %s, where nothing is (%s): %s", u, r["iframe"], nothing(u), ref))
+				}
 			}
 			if d := got["pac"]["defined"]; d != "undefined" {
 				learned = append(learned, "a script defined FindProxyForURL: "+d)
 			}
+			t.Logf("%s: what a page of another site observes: %v", scheme, got)
 			sort.Strings(learned)
 			if len(learned) > 0 {
 				p.Errorf("a page at %s learned that something answers (want every probe to fail as with nothing there):\n  %s", evil.URL(scheme, "/"), strings.Join(learned, "\n  "))
@@ -99,6 +121,18 @@ func TestPagesCannotDetectPolaris(t *testing.T) {
 		p.Navigate("https://polaris.invalid/")
 		if txt := p.Text(); !strings.Contains(txt, "Polaris is running") {
 			p.Errorf("https://polaris.invalid/ typed by the user: %.200q", txt)
+		}
+		// And the certificate from the status page's link, also on plain
+		// HTTP (where only the page's Referer says the user asked): a
+		// download leaves the page where it is; a refused one would show
+		// the status page at /ca.pem.
+		for _, u := range []string{"http://polaris.invalid/", "https://polaris.invalid/"} {
+			p.Navigate(u)
+			p.Click(`a[href="/ca.pem"]`)
+			time.Sleep(2 * time.Second)
+			if path := p.String("location.pathname"); path != "/" {
+				p.Errorf("%s: the download link led to %s, want the file downloaded", u, path)
+			}
 		}
 	})
 }
@@ -148,4 +182,16 @@ func TestBrowserDNSRebinding(t *testing.T) {
 			}
 		}
 	})
+}
+
+// closedPort returns a loopback port where nothing listens.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	ln.Close()
+	return port
 }

@@ -89,6 +89,12 @@ type firefox struct {
 }
 
 func startFirefox(ca *browserCA) (*firefox, error) {
+	return startFirefoxWith(func(profile string) error { return writeFirefoxProfile(profile, ca) })
+}
+
+// startFirefoxWith starts a Firefox whose profile (a new directory) is
+// written by writeProfile.
+func startFirefoxWith(writeProfile func(profile string) error) (*firefox, error) {
 	if _, err := os.Stat(firefoxPath); err != nil {
 		return nil, fmt.Errorf("%s is missing (Debian package firefox-esr)", firefoxPath)
 	}
@@ -97,10 +103,16 @@ func startFirefox(ca *browserCA) (*firefox, error) {
 		return nil, err
 	}
 	profile := filepath.Join(home, "profile")
-	if err := writeFirefoxProfile(profile, ca); err != nil {
+	if err := writeProfile(profile); err != nil {
 		os.RemoveAll(home)
 		return nil, err
 	}
+	return launchFirefox(home, profile)
+}
+
+// launchFirefox starts Firefox with HOME=home on the profile folder
+// profile (which has its preferences); close removes home.
+func launchFirefox(home, profile string) (*firefox, error) {
 	logFile, _ := os.Create(filepath.Join(home, "firefox.log"))
 	cmd := exec.Command(firefoxPath, "--headless", "--marionette", "-remote-allow-system-access", "--no-remote", "--profile", profile, "about:blank")
 	cmd.Env = append(os.Environ(), "HOME="+home, "MOZ_CRASHREPORTER_DISABLE=1", "MOZ_HEADLESS=1",
@@ -113,6 +125,7 @@ func startFirefox(ca *browserCA) (*firefox, error) {
 	}
 	f := &firefox{home: home, cmd: cmd, done: make(chan struct{}), log: logFile}
 	go func() { cmd.Wait(); close(f.done) }()
+	var err error
 	if f.m, err = f.connect(profile); err != nil {
 		out, _ := os.ReadFile(logFile.Name())
 		f.close()
@@ -122,6 +135,16 @@ func startFirefox(ca *browserCA) (*firefox, error) {
 }
 
 func writeFirefoxProfile(profile string, ca *browserCA) error {
+	if err := writeFirefoxPrefs(profile); err != nil {
+		return err
+	}
+	// The profile's own certificate database (cert9.db), as Polaris's
+	// installer or a person with certutil would fill it.
+	return ca.trustInNSS(profile)
+}
+
+// writeFirefoxPrefs writes the profile's user.js (firefoxPrefs).
+func writeFirefoxPrefs(profile string) error {
 	if err := os.MkdirAll(profile, 0o700); err != nil {
 		return err
 	}
@@ -130,12 +153,7 @@ func writeFirefoxProfile(profile string, ca *browserCA) error {
 		val, _ := json.Marshal(v)
 		fmt.Fprintf(&b, "user_pref(%q, %s);\n", k, val)
 	}
-	if err := os.WriteFile(filepath.Join(profile, "user.js"), []byte(b.String()), 0o600); err != nil {
-		return err
-	}
-	// The profile's own certificate database (cert9.db), as Polaris's
-	// installer or a person with certutil would fill it.
-	return ca.trustInNSS(profile)
+	return os.WriteFile(filepath.Join(profile, "user.js"), []byte(b.String()), 0o600)
 }
 
 // connect waits for Marionette's port and starts a WebDriver session.

@@ -339,21 +339,29 @@ func (p *Proxy) exempt(st *state, host string, now time.Time, dnt bool) (blocked
 // host alone, and returns the refusal to answer it with, or nil to open it.
 // It decides with st, or with the state in force when a hold lets it go.
 func (p *Proxy) blockConnect(ctx *goproxy.ProxyCtx, st *state, hostPort string) *goproxy.ConnectAction {
+	a, _ := p.blockConnectFor(ctx, st, hostPort, true)
+	return a
+}
+
+// blockConnectFor is blockConnect; blocked says the refusal is for a
+// blocked host (not a hold), and record false keeps the decision out of
+// the statistics (the requests inside will be decided one by one).
+func (p *Proxy) blockConnectFor(ctx *goproxy.ProxyCtx, st *state, hostPort string, record bool) (*goproxy.ConnectAction, bool) {
 	if !st.policy.Protection {
-		return nil
+		return nil, false
 	}
 	b := &p.blk
 	if b.hold.Load() != nil {
 		if g := b.waitHold(ctx.Req.Context()); g != nil {
-			return p.refuseConnect(ctx, http.StatusServiceUnavailable, holdPage(hostPort, g))
+			return p.refuseConnect(ctx, http.StatusServiceUnavailable, holdPage(hostPort, g)), false
 		}
 		if st = p.state.Load(); !st.policy.Protection {
-			return nil
+			return nil, false
 		}
 	}
 	m := st.matcher.matcher()
 	if m == nil {
-		return nil
+		return nil, false
 	}
 	host, _, err := net.SplitHostPort(hostPort)
 	if err != nil {
@@ -363,11 +371,11 @@ func (p *Proxy) blockConnect(ctx *goproxy.ProxyCtx, st *state, hostPort string) 
 	now := time.Now()
 	d := status.Decision{Time: now, URL: "https://" + host + "/", Host: host}
 	if b.isPaused(now) {
-		if b.cfg.Decisions != nil {
+		if b.cfg.Decisions != nil && record {
 			d.Verdict, d.Reason = status.Allowed, "protection paused"
 			b.cfg.Decisions(d)
 		}
-		return nil
+		return nil, false
 	}
 	v := m.MatchHost(host)
 	if uncloak := st.route.CNAMEs; uncloak != nil && !v.Action.Blocked() && v.Action != blocklist.Exception {
@@ -382,13 +390,13 @@ func (p *Proxy) blockConnect(ctx *goproxy.ProxyCtx, st *state, hostPort string) 
 		// A tunnel's requests are unseen: nothing says they carry DNT: 1.
 		blocked, d.Reason = p.exempt(st, host, now, false)
 	}
-	if b.cfg.Decisions != nil {
+	if b.cfg.Decisions != nil && (record || !blocked) {
 		b.cfg.Decisions(fillDecision(d, v, blocked))
 	}
 	if !blocked {
-		return nil
+		return nil, false
 	}
-	return p.refuseBlockedConnect(ctx, host, v)
+	return p.refuseBlockedConnect(ctx, host, v), true
 }
 
 // requestURL returns the request's absolute URL: as the client sent it

@@ -3,6 +3,7 @@
 package proxy
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -81,12 +82,13 @@ func TestReachForgetsHoursOlderThanADay(t *testing.T) {
 // TestClientKindsAreBounded: a program that changes its User-Agent with
 // every request does not grow the table.
 func TestClientKindsAreBounded(t *testing.T) {
-	var c clientSeen
+	var c clientBook
 	now := time.Now()
 	for i := range 1000 {
-		c.saw("bot/"+time.Duration(i).String(), now)
+		id, _ := clientOfUA("bot" + fmt.Sprint(i) + "/1.0")
+		c.seen(id, false, false, now)
 	}
-	if n := c.n.Load(); n != maxClientKinds {
-		t.Errorf("%d kinds remembered, want at most %d", n, maxClientKinds)
+	if n := len(c.list()); n != maxClients {
+		t.Errorf("%d kinds remembered, want at most %d", n, maxClients)
 	}
 }

@@ -20,7 +20,6 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = r.WithContext(withClient(r.Context(), r.RemoteAddr))
-	p.clients.saw(r.Header.Get("User-Agent"), time.Now())
 	if b := p.boundBody(w, r); b != nil {
 		defer b.finish()
 	}
@@ -43,6 +42,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				Text:  "The request names no server.",
 			})
 			return
+		}
+		if id, ok := clientOfUA(r.Header.Get("User-Agent")); ok {
+			p.clients.seen(id, false, false, time.Now())
 		}
 	} else if _, port, err := net.SplitHostPort(r.Host); err != nil || port == "" {
 		p.writePage(w, r, http.StatusBadRequest, pageData{
@@ -169,12 +171,22 @@ func (p *Proxy) onConnect(host string, ctx *goproxy.ProxyCtx) (*goproxy.ConnectA
 	if isOnion(h) && !st.route.Onion {
 		return p.refuseConnect(ctx, onionRefusal.Code, refusalPage(h, onionRefusal)), host
 	}
-	if a := p.interceptAction(st, host); a != nil {
+	id, known := clientOfUA(ctx.Req.Header.Get("User-Agent"))
+	if a := p.interceptAction(st, ctx.Req, host, id, known); a != nil {
 		return a, host
 	}
-	// A tunnel that is not intercepted is decided on its host alone.
-	if refused := p.blockConnect(ctx, st, host); refused != nil {
+	// A tunnel that is not intercepted is decided on its host alone. A
+	// blocked one is intercepted all the same, to answer with Polaris's
+	// page, when the client may trust the CA (blockPageAction).
+	pageOnly := p.blockPageTLS(st, h, id, known)
+	if refused, blocked := p.blockConnectFor(ctx, st, host, pageOnly == nil); refused != nil {
+		if blocked && pageOnly != nil {
+			return p.hijackWith(host, normHost(h), id, known, true, pageOnly), host
+		}
 		return refused, host
+	}
+	if known {
+		p.clients.seen(id, true, false, time.Now())
 	}
 	p.reach.add(false, time.Now()) // its requests are unseen: no signals added
 	return acceptConnect, host

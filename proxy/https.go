@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // HTTPSPolicy is what the proxy does about HTTPS, referrers and links. The
@@ -27,11 +28,12 @@ type HTTPSPolicy struct {
 	// DefaultExclusions adds the built-in list of banking, payment, health
 	// and government sites (assets/https/exclusions.txt).
 	DefaultExclusions bool
-	// PassThrough are hosts whose client rejected Polaris's certificate
-	// (certificate pinning); they are tunnelled untouched. Hosts the proxy
-	// found pinning since the last SetHTTPSPolicy (see
-	// Config.OnCertRejected) are passed through until the next one, which
-	// is expected to list them.
+	// PassThrough are hosts tunnelled untouched because a client rejected
+	// Polaris's certificate for them (certificate pinning). An entry is a
+	// host, for every client (as older versions stored them), or a host and
+	// the kind of client that pins it, separated by a tab
+	// (CertRejection.Entry): for that kind of client alone. What the proxy
+	// learns is in force at once, whatever the policy lists.
 	PassThrough []string
 
 	// SearchEngines answers plain-HTTP requests to search engines
@@ -91,6 +93,7 @@ type httpsState struct {
 	pol         HTTPSPolicy
 	exclusions  hostSet
 	passThrough map[string]struct{}
+	passFor     map[clientID]map[string]struct{} // hosts passed through for one kind of client
 	unprotected hostSet
 	params      *paramSet
 }
@@ -104,8 +107,23 @@ func compileHTTPS(pol HTTPSPolicy) (*httpsState, error) {
 	if st.unprotected, err = newHostSet(pol.Unprotected); err != nil {
 		return nil, fmt.Errorf("unprotected sites: %w", err)
 	}
-	for _, h := range pol.PassThrough {
-		st.passThrough[normHost(h)] = struct{}{}
+	for _, e := range pol.PassThrough {
+		h, key, ok := strings.Cut(e, "\t")
+		if !ok {
+			st.passThrough[normHost(h)] = struct{}{}
+			continue
+		}
+		id, ok := parseClientKey(key)
+		if !ok {
+			continue
+		}
+		if st.passFor == nil {
+			st.passFor = map[clientID]map[string]struct{}{}
+		}
+		if st.passFor[id] == nil {
+			st.passFor[id] = map[string]struct{}{}
+		}
+		st.passFor[id][normHost(h)] = struct{}{}
 	}
 	if pol.TrackingParams == nil {
 		st.params = builtinParams
@@ -125,7 +143,7 @@ func (p *Proxy) SetHTTPSPolicy(pol HTTPSPolicy) error {
 		return err
 	}
 	p.change(func(s *state) { s.https = st })
-	p.pins.reset()
+	p.clients.forgetPins()
 	p.dropStaleInterceptions()
 	return nil
 }

@@ -4,6 +4,7 @@ package proxy
 
 import (
 	"net/http"
+	"time"
 )
 
 // A change of settings that stops the interception of a host (HTTPS
@@ -31,7 +32,35 @@ func (p *Proxy) intercepts(state *state, host string) bool {
 	}
 	// .onion addresses authenticate the service themselves; their HTTPS,
 	// often self-signed, is the browser's business as without Polaris.
-	return host != "" && !isOnion(host) && !st.excluded(host) && !p.pins.learned(host)
+	return host != "" && !isOnion(host) && !st.excluded(host)
+}
+
+// stillIntercepts reports whether the settings in force would intercept
+// mc's tunnel: for one intercepted only to answer with the block page
+// (pageOnly), whether its host is still blocked — once it is not (allowed
+// once, allowed, paused), the browser's next request goes on a new
+// connection, to the site untouched.
+func (p *Proxy) stillIntercepts(mc *mitmConn) bool {
+	if !mc.pageOnly {
+		return p.wouldIntercept(mc.host)
+	}
+	return p.hostBlocked(p.state.Load(), mc.host)
+}
+
+// hostBlocked reports whether a tunnel to host would be refused as blocked
+// under st (the host's rules, exceptions, pause and "allow once"; no
+// CNAME uncloaking), without recording a decision.
+func (p *Proxy) hostBlocked(st *state, host string) bool {
+	now := time.Now()
+	if !st.policy.Protection || p.blk.isPaused(now) {
+		return false
+	}
+	m := st.matcher.matcher()
+	if m == nil || !m.MatchHost(host).Action.Blocked() {
+		return false
+	}
+	blocked, _ := p.exempt(st, host, now, false)
+	return blocked
 }
 
 // dropStaleInterceptions marks the intercepted connections that the
@@ -58,7 +87,7 @@ func (p *Proxy) dropStaleInterceptions() {
 // refuseStale answers a request that arrived on a stale intercepted
 // connection and reports true; false when the connection is not stale.
 func (p *Proxy) refuseStale(w http.ResponseWriter, r *http.Request, mc *mitmConn) bool {
-	if mc.client == nil || (!mc.client.stale.Load() && p.wouldIntercept(mc.host)) {
+	if mc.client == nil || (!mc.client.stale.Load() && p.stillIntercepts(mc)) {
 		return false
 	}
 	mc.client.stale.Store(true)

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -35,7 +36,9 @@ import (
 //     none, a cross-origin Origin or a browser's request without
 //     Upgrade-Insecure-Requests (sent with navigations only, and not a
 //     header a script can add without a CORS preflight) is refused.
-//   - The PAC file is served only to PAC fetchers (PACFetch).
+//   - The PAC file is served only to PAC fetchers (PACFetch), the CA
+//     certificate only when the user asked for it (downloadAsked; otherwise
+//     the status page, with its download buttons, is shown instead).
 
 // ownAuthority reports whether authority (host[:port], from Host or an
 // absolute URL) names this proxy: localhost, a loopback address, the listen
@@ -151,15 +154,38 @@ func requestOrigin(r *http.Request) string {
 }
 
 // PACFetch reports whether r comes from a PAC fetcher (a browser's or the
-// system's proxy auto-configuration), which sends no fetch metadata, or from
-// the user opening the address (Sec-Fetch-Site: none). A page's script or
-// fetch never gets the file: it would tell the page Polaris's port and
-// whether Tor is on.
+// system's proxy auto-configuration), which sends no fetch metadata and asks
+// Polaris's address itself, never through a proxy, or from the user opening
+// the address (Sec-Fetch-Site: none). A page's script, fetch or frame never
+// gets the file: it would tell the page Polaris's port and whether Tor is
+// on. A browser's request through the proxy without fetch metadata is one
+// on plain HTTP (http://polaris.invalid/proxy.pac), where a frame of another
+// site cannot be told from the user: it does not get the file either (a
+// program asking through the proxy does).
 func PACFetch(r *http.Request) bool {
 	for _, k := range []string{"Sec-Fetch-Site", "Sec-Fetch-Mode", "Sec-Fetch-Dest", "Sec-Fetch-User"} {
 		if r.Header.Get(k) != "" {
 			return r.Header.Get("Sec-Fetch-Site") == "none"
 		}
 	}
-	return true
+	return !r.URL.IsAbs() || !strings.HasPrefix(r.Header.Get("User-Agent"), "Mozilla/")
+}
+
+// downloadAsked reports whether a request for a file to download (the CA
+// certificate) comes from the user: opened by hand or from Polaris's own
+// page (fetch metadata none or same-origin), or asked by a program. Over
+// plain HTTP, where browsers send no fetch metadata, a browser's request
+// must come from Polaris's own page (its Referer, which no other page can
+// set, is Polaris's origin): a frame of another site would otherwise start
+// a download the user did not ask for, and tell the page by the load event
+// that never comes that something is there.
+func downloadAsked(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site == "none" || site == "same-origin"
+	}
+	if !strings.HasPrefix(r.Header.Get("User-Agent"), "Mozilla/") {
+		return true
+	}
+	ref, err := url.Parse(r.Header.Get("Referer"))
+	return err == nil && ref.Host != "" && strings.EqualFold(ref.Scheme+"://"+ref.Host, requestOrigin(r))
 }

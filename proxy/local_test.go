@@ -229,3 +229,66 @@ func TestLocalPagesRefuseOtherSites(t *testing.T) {
 		})
 	}
 }
+
+// The attack: a plain-HTTP page frames http://polaris.invalid/ca.der (no
+// fetch metadata there). A download has no load event, where a frame of a
+// name that does not exist has one: the page learns Polaris is there, and
+// the user gets a download they never asked for. The certificate is
+// downloaded only when the user asked for it (typed, or a link of Polaris's
+// own page, whose Referer no other page can set); anything else gets the
+// status page with its download buttons.
+func TestCADownloadOnlyWhenAsked(t *testing.T) {
+	ca := newTestCA(t, "Polaris test CA")
+	tp := startProxy(t, Config{CACertPEM: func() ([]byte, error) { return ca.pem, nil }}, Policy{})
+	const ua = "Mozilla/5.0 (X11; Linux x86_64) Firefox/153.0"
+	own := "http://" + tp.Addr() + "/ca.der"
+	for _, tc := range []struct {
+		name, url string
+		h         map[string]string
+		download  bool
+	}{
+		{"typed", own, map[string]string{"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}, true},
+		{"own link", own, map[string]string{"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}, true},
+		{"another site's link", own, map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}, false},
+		{"own link, plain", "http://polaris.invalid/ca.der", map[string]string{"User-Agent": ua, "Upgrade-Insecure-Requests": "1", "Referer": "http://polaris.invalid/"}, true},
+		{"another site's frame, plain", "http://polaris.invalid/ca.der", map[string]string{"User-Agent": ua, "Upgrade-Insecure-Requests": "1", "Referer": "http://evil.test/"}, false},
+		{"another site's frame without a referrer, plain", "http://polaris.invalid/ca.pem", map[string]string{"User-Agent": ua, "Upgrade-Insecure-Requests": "1"}, false},
+		{"a referrer naming Polaris in its path, plain", "http://polaris.invalid/ca.der", map[string]string{"User-Agent": ua, "Upgrade-Insecure-Requests": "1", "Referer": "http://evil.test/http://polaris.invalid/"}, false},
+		{"a program", "http://polaris.invalid/ca.pem", map[string]string{"User-Agent": "curl/8.5.0"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", tc.url, nil)
+			for k, v := range tc.h {
+				req.Header.Set(k, v)
+			}
+			c := tp.client()
+			if !strings.HasPrefix(tc.url, "http://polaris.invalid") {
+				c = &http.Client{}
+			}
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := readAll(t, resp)
+			got := resp.StatusCode == 200 && strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment")
+			if got != tc.download {
+				t.Errorf("downloaded = %v (%d, %s), want %v", got, resp.StatusCode, resp.Header.Get("Content-Type"), tc.download)
+			}
+			if !got && (resp.StatusCode == 200) != strings.Contains(body, "Polaris is running") {
+				t.Errorf("instead of the download: %d %.100q, want the status page or a refusal", resp.StatusCode, body)
+			}
+			if resp.Header.Get("X-Frame-Options") != "DENY" {
+				t.Errorf("X-Frame-Options = %q, want DENY", resp.Header.Get("X-Frame-Options"))
+			}
+		})
+	}
+	// The status page sends its links' Referer to its own origin only.
+	resp, err := tp.client().Get("http://polaris.invalid/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readAll(t, resp)
+	if got := resp.Header.Get("Referrer-Policy"); got != "same-origin" {
+		t.Errorf("status page Referrer-Policy = %q, want same-origin", got)
+	}
+}

@@ -37,7 +37,6 @@ import (
 type httpsParts struct {
 	roots    atomic.Pointer[x509.CertPool]
 	mitm     mitmState
-	pins     pinTracker
 	first    firstState
 	checker  siteChecker
 	ampGuard ampLoopGuard
@@ -62,7 +61,7 @@ func (p *Proxy) initHTTPS() {
 		IdleTimeout:       p.cfg.IdleTimeout,
 		MaxHeaderBytes:    p.cfg.MaxHeaderBytes,
 		ErrorLog:          log.New(logWriter(p.cfg.Logf), "proxy (https): ", 0),
-		ConnState:         mitmConnState,
+		ConnState:         p.mitmConnState,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 			if mc := mitmConnOf(c); mc != nil {
 				return context.WithValue(ctx, mitmConnKey{}, mc)
@@ -146,14 +145,18 @@ func (p *Proxy) upstreamRoots() *x509.CertPool {
 }
 
 // interceptAction decides whether the CONNECT to hostport is intercepted and
-// returns the action doing it, or nil to tunnel untouched.
-func (p *Proxy) interceptAction(st *state, hostport string) *goproxy.ConnectAction {
+// returns the action doing it, or nil to tunnel untouched. id is the
+// client's kind by the CONNECT's User-Agent (known false: it sent none,
+// and its TLS hello decides, see intercept). Polaris's own name is always
+// intercepted when a certificate can be had: nothing else answers it.
+func (p *Proxy) interceptAction(st *state, req *http.Request, hostport string, id clientID, known bool) *goproxy.ConnectAction {
 	host, _, err := net.SplitHostPort(hostport)
 	if err != nil {
 		return nil
 	}
 	host = normHost(host)
-	if !p.intercepts(st, host) {
+	own := p.cfg.ReservedHost != "" && host == p.cfg.ReservedHost && p.cfg.TLSConfigForHost != nil
+	if !own && (!p.intercepts(st, host) || (known && !p.clientIntercepts(st, id, host))) {
 		return nil
 	}
 	cfg, err := p.cfg.TLSConfigForHost(host)
@@ -163,17 +166,51 @@ func (p *Proxy) interceptAction(st *state, hostport string) *goproxy.ConnectActi
 		p.cfg.Logf("HTTPS filtering: no certificate for %s, tunnelling it untouched: %v", host, err)
 		return nil
 	}
+	return p.hijackWith(hostport, host, id, known, false, cfg)
+}
+
+// hijackWith is the action intercepting a tunnel to host with cfg;
+// pageOnly: the tunnel is intercepted only to answer with the block page.
+func (p *Proxy) hijackWith(hostport, host string, id clientID, known, pageOnly bool, cfg *tls.Config) *goproxy.ConnectAction {
 	return &goproxy.ConnectAction{
 		Action: goproxy.ConnectHijack,
 		Hijack: func(req *http.Request, client net.Conn, _ *goproxy.ProxyCtx) {
-			p.intercept(req, client, hostport, host, cfg)
+			p.intercept(req, client, tunnel{hostport: hostport, host: host, id: id, known: known, pageOnly: pageOnly}, cfg)
 		},
 	}
 }
 
+// tunnel is what intercept knows of a CONNECT it intercepts.
+type tunnel struct {
+	hostport, host string
+	id             clientID
+	known          bool // id came from the User-Agent
+	pageOnly       bool // intercepted only to answer with the block page
+}
+
+// blockPageTLS returns the certificate with which a tunnel of client id
+// to host, if its host is blocked, may be intercepted to answer with
+// Polaris's block page (a browser shows its own error for a refused
+// CONNECT); nil when it may not. Filtering may be off: only the block page
+// is answered, nothing goes to the site. Not for a client known not to
+// trust the CA, nor one pinning host, nor a client without User-Agent.
+func (p *Proxy) blockPageTLS(st *state, host string, id clientID, known bool) *tls.Config {
+	host = normHost(host)
+	if p.cfg.TLSConfigForHost == nil || !known || !st.policy.Protection || host == "" || isOnion(host) ||
+		!p.clientIntercepts(st, id, host) {
+		return nil
+	}
+	cfg, err := p.cfg.TLSConfigForHost(host)
+	if err != nil {
+		return nil
+	}
+	return cfg
+}
+
 // intercept runs on the hijacked CONNECT connection: it answers 200, does
 // the client-side TLS handshake and hands the connection to the MITM server.
-func (p *Proxy) intercept(req *http.Request, client net.Conn, hostport, host string, cfg *tls.Config) {
+func (p *Proxy) intercept(req *http.Request, client net.Conn, tn tunnel, cfg *tls.Config) {
+	hostport, host := tn.hostport, tn.host
 	major, minor := req.ProtoMajor, req.ProtoMinor
 	if major == 0 {
 		major, minor = 1, 1
@@ -193,7 +230,11 @@ func (p *Proxy) intercept(req *http.Request, client net.Conn, hostport, host str
 	client.SetDeadline(time.Now().Add(wait))
 	// The smallest buffer: TLS reads whole records past it, straight from
 	// the connection, once the peeked bytes are consumed.
-	br := bufio.NewReaderSize(client, 16)
+	size := 16
+	if !tn.known {
+		size = maxHelloBytes // the ClientHello tells who the client is
+	}
+	br := bufio.NewReaderSize(client, size)
 	first, err := br.Peek(1)
 	buffered := &bufferedConn{Conn: client, r: br}
 	if err != nil || first[0] != 0x16 {
@@ -206,6 +247,16 @@ func (p *Proxy) intercept(req *http.Request, client net.Conn, hostport, host str
 		client.Close()
 		return
 	}
+	if !tn.known {
+		tn.id = clientOfHello(peekHello(br))
+		own := p.cfg.ReservedHost != "" && host == p.cfg.ReservedHost
+		if !own && !p.clientIntercepts(p.state.Load(), tn.id, host) {
+			client.SetDeadline(time.Time{})
+			p.clients.seen(tn.id, true, false, time.Now())
+			p.splice(req, buffered, hostport)
+			return
+		}
+	}
 	// From here until the HTTP server has read the first request, Shutdown
 	// leaves the connection alone (see mitmConnState).
 	tracked, _ := client.(*trackedConn)
@@ -217,15 +268,19 @@ func (p *Proxy) intercept(req *http.Request, client net.Conn, hostport, host str
 	mc := &mitmConn{
 		alertSniffer: alertSniffer{Conn: buffered},
 		host:         host, authority: authority(host, hostport), remote: req.RemoteAddr, client: tracked,
+		id: tn.id, pageOnly: tn.pageOnly,
 	}
 	tc := tls.Server(mc, cfg)
 	if err := tc.Handshake(); err != nil {
 		client.Close()
-		p.handshakeFailed(host, err, &mc.alertSniffer)
+		p.handshakeFailed(mc, err)
 		return
 	}
 	mc.done = true
-	p.pins.succeeded(time.Now())
+	// Whether the client accepted the certificate shows with its first
+	// request: some clients (Firefox) finish the handshake and refuse the
+	// certificate afterwards (mitmConnState).
+	p.clients.seen(tn.id, true, !tn.pageOnly, time.Now())
 	client.SetDeadline(time.Time{})
 	// The server gets the *tls.Conn itself: that is how net/http knows
 	// the protocol the client chose by ALPN, and serves HTTP/2.
@@ -293,6 +348,9 @@ type mitmConn struct {
 	authority    string       // host[:port] for URLs
 	remote       string       // the client's address
 	client       *trackedConn // the client's connection, nil if not tracked
+	id           clientID     // the kind of client
+	pageOnly     bool         // intercepted only to answer with the block page
+	served       atomic.Bool  // a request came: the client accepted the certificate
 
 	helloOnce sync.Once
 	hello     *clientHello // the client's ClientHello, once parsed (nil: it did not parse)
@@ -316,6 +374,38 @@ func (mc *mitmConn) clientHello(logf func(string, ...any)) *clientHello {
 	return mc.hello
 }
 
+// refusedLate looks at an intercepted connection that closed before its
+// first request: a client that checks the certificate after finishing the
+// handshake (Firefox's NSS does, in TLS 1.3) sends its refusal as the
+// first record after it, which the server's read met. crypto/tls keeps a
+// read error, so one more read returns it at once (the connection is
+// closed: nothing waits).
+func (p *Proxy) refusedLate(tc *tls.Conn, mc *mitmConn) {
+	var b [1]byte
+	if _, err := tc.Read(b[:]); isCertRejection(err) {
+		p.handshakeFailed(mc, err)
+	}
+}
+
+// peekHello parses the ClientHello at the start of br (its first record),
+// without consuming it; nil when it does not parse.
+func peekHello(br *bufio.Reader) *clientHello {
+	hdr, err := br.Peek(5)
+	if err != nil {
+		return nil
+	}
+	n := int(hdr[3])<<8 | int(hdr[4])
+	rec, err := br.Peek(min(5+n, br.Size()))
+	if err != nil {
+		return nil
+	}
+	h, err := parseClientHello(rec)
+	if err != nil {
+		return nil
+	}
+	return h
+}
+
 // mitmConnOf returns the tunnel under c, the TLS connection the interception
 // server was given, or nil.
 func mitmConnOf(c net.Conn) *mitmConn {
@@ -331,10 +421,17 @@ func mitmConnOf(c net.Conn) *mitmConn {
 // middle of a request: it is closed between requests, like a plain
 // keep-alive connection, and never in the middle of one. For HTTP/2 the
 // server reports StateActive while any stream is open and StateIdle when
-// none is.
-func mitmConnState(c net.Conn, s http.ConnState) {
+// none is. A connection that closes before its first request is looked at
+// for a refusal of the certificate after the handshake (refusedLate).
+func (p *Proxy) mitmConnState(c net.Conn, s http.ConnState) {
 	mc := mitmConnOf(c)
-	if mc == nil || mc.client == nil {
+	if mc == nil {
+		return
+	}
+	if s == http.StateClosed && !mc.served.Load() {
+		p.refusedLate(c.(*tls.Conn), mc)
+	}
+	if mc.client == nil {
 		return
 	}
 	switch s {
@@ -386,6 +483,9 @@ func (p *Proxy) serveMITM(w http.ResponseWriter, r *http.Request) {
 			})
 			return
 		}
+	}
+	if !mc.served.Load() && mc.served.CompareAndSwap(false, true) {
+		p.clients.accepted(mc.id, time.Now())
 	}
 	r.URL.Scheme = "https"
 	r.URL.Host = mc.authority

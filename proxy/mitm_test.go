@@ -317,70 +317,175 @@ func TestMITMWebSocket(t *testing.T) {
 	}
 }
 
-// A client that rejects Polaris's certificate (it pins the site's) makes the
-// host pass through from then on, once the CA is known to work elsewhere.
-func TestPinningPassThrough(t *testing.T) {
+// Interception is decided per kind of client (defect 4 of the real-browsers
+// issue): a browser that does not trust Polaris's CA is passed through
+// after its first refusal, and another browser that trusts it stays
+// filtered on the same site; a client that trusts the CA but refuses it for
+// one site pins that site, which passes through for that client alone.
+func TestClientTrustPerClient(t *testing.T) {
 	polaris, upstream := newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA")
 	origin := newTLSOrigin(t, upstream, nil)
-	events := make(chan string, 10)
+	events := make(chan CertRejection, 10)
 	tp := startProxy(t, Config{
 		TLSConfigForHost: polaris.tlsConfigForHost,
 		Route:            Route{Dial: toOrigin(origin.Listener.Addr().String())},
 		RootCAs:          upstream.pool,
-		OnCertRejected: func(host string, remembered bool) {
-			events <- fmt.Sprintf("%s remembered=%v", host, remembered)
-		},
+		OnCertRejected:   func(r CertRejection) { events <- r },
 	}, signalsOn)
 	tp.SetHTTPSPolicy(HTTPSPolicy{Filter: true})
+	both := x509.NewCertPool()
+	both.AddCert(polaris.cert)
+	both.AddCert(upstream.cert)
+	const (
+		firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0"
+		chrome  = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
+		edge    = chrome + " Edg/156.0.0.0"
+	)
 	pinned := func(_ [][]byte, chains [][]*x509.Certificate) error {
 		if chains[0][0].Issuer.CommonName != "upstream test CA" {
 			return errors.New("pin mismatch")
 		}
 		return nil
 	}
-	both := x509.NewCertPool()
-	both.AddCert(polaris.cert)
-	both.AddCert(upstream.cert)
 	expect := func(want string) {
 		t.Helper()
 		select {
-		case got := <-events:
-			if got != want {
+		case r := <-events:
+			if got := fmt.Sprintf("%s %s pinning=%v", r.Host, r.Client.Words(), r.Pinning); got != want {
 				t.Errorf("OnCertRejected: %s, want %s", got, want)
 			}
 		case <-time.After(5 * time.Second):
 			t.Fatalf("no OnCertRejected call, want %s", want)
 		}
 	}
+	issuer := func(ua, hostport string, roots *x509.CertPool, verify func([][]byte, [][]*x509.Certificate) error) string {
+		t.Helper()
+		tc, err := tryConnectTLSAs(tp, ua, hostport, roots, verify)
+		if err != nil {
+			return "refused: " + err.Error()
+		}
+		defer tc.Close()
+		// A request shows the client accepted the certificate.
+		fmt.Fprintf(tc, "GET /echo HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\n\r\n", hostport, ua)
+		if resp, err := http.ReadResponse(bufio.NewReader(tc), nil); err != nil {
+			t.Fatalf("%s: request through the tunnel: %v", hostport, err)
+		} else {
+			resp.Body.Close()
+		}
+		return tc.ConnectionState().PeerCertificates[0].Issuer.CommonName
+	}
+	check := func(what, got, want string) {
+		t.Helper()
+		if got != want {
+			t.Errorf("%s: certificate from %q, want %q", what, got, want)
+		}
+	}
 
-	// Before any handshake succeeded, a rejection is not pinning: the CA
-	// may simply not be installed.
-	if _, err := tryConnectTLS(tp, "early.example:443", both, pinned); err == nil {
-		t.Fatal("the pinning client accepted Polaris's certificate")
+	// Chromium trusts the CA and is filtered.
+	check("Chromium", issuer(chrome, "news.example:443", both, nil), "Polaris test CA")
+	// Firefox without the CA refuses once: it does not trust the CA.
+	if got := issuer(firefox, "news.example:443", upstream.pool, nil); !strings.HasPrefix(got, "refused") {
+		t.Fatalf("Firefox without the CA: %s", got)
 	}
-	expect("early.example remembered=false")
-	// A browser that trusts the CA loads a page.
-	resp, err := mitmClient(tp, both).Get("https://news.example/")
+	expect("news.example Firefox 153 pinning=false")
+	// From then on Firefox's HTTPS passes through, on every site ...
+	check("Firefox after its refusal", issuer(firefox, "news.example:443", upstream.pool, nil), "upstream test CA")
+	check("Firefox on another site", issuer(firefox, "shop.example:443", upstream.pool, nil), "upstream test CA")
+	// ... and Chromium stays filtered, on the same site too.
+	check("Chromium after Firefox's refusal", issuer(chrome, "news.example:443", both, nil), "Polaris test CA")
+	// A client with no User-Agent is known by its TLS hello: one without
+	// the CA does not lower anyone else's filtering either.
+	if got := issuer("", "news.example:443", upstream.pool, nil); !strings.HasPrefix(got, "refused") {
+		t.Fatalf("a program without the CA: %s", got)
+	}
+	select {
+	case r := <-events:
+		if r.Pinning || !strings.HasPrefix(r.Client.Name, "TLS client ") {
+			t.Errorf("OnCertRejected for a client without User-Agent: %+v", r)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no OnCertRejected call for the program without User-Agent")
+	}
+	check("the program after its refusal", issuer("", "news.example:443", upstream.pool, nil), "upstream test CA")
+	check("Chromium after the program's refusal", issuer(chrome, "news.example:443", both, nil), "Polaris test CA")
+
+	// A client that trusts the CA but refuses it for one site pins that
+	// site: the site passes through for that client alone.
+	if got := issuer(edge, "bank.example:443", both, nil); got != "Polaris test CA" {
+		t.Fatalf("Edge trusting the CA: %s", got)
+	}
+	if got := issuer(edge, "app.example:443", both, pinned); !strings.HasPrefix(got, "refused") {
+		t.Fatalf("Edge pinning app.example: %s", got)
+	}
+	expect("app.example Edge 156 pinning=true")
+	check("Edge on the pinned site", issuer(edge, "app.example:443", both, pinned), "upstream test CA")
+	check("Edge on another site", issuer(edge, "bank.example:443", both, nil), "Polaris test CA")
+	check("Chromium on Edge's pinned site", issuer(chrome, "app.example:443", both, nil), "Polaris test CA")
+
+	// The status lists the clients with what their handshakes showed.
+	got := map[string]string{}
+	for _, c := range tp.Status().Clients {
+		got[c.Words()] = fmt.Sprintf("trust=%d filtered=%v pinned=%v", c.Trust, c.Filtered, c.Pinned)
+	}
+	for who, want := range map[string]string{
+		"Firefox 153":           "trust=2 filtered=false pinned=[]",
+		"Chromium / Chrome 156": "trust=1 filtered=true pinned=[]",
+		"Edge 156":              "trust=1 filtered=true pinned=[app.example]",
+	} {
+		if got[who] != want {
+			t.Errorf("Status().Clients[%s] = %q, want %q (all: %v)", who, got[who], want, got)
+		}
+	}
+	// A pin stored by the owner (CertRejection.Entry, read back into the
+	// policy after a restart) holds for that kind of client alone.
+	edgeID, _ := clientOfUA(edge)
+	tp.SetHTTPSPolicy(HTTPSPolicy{Filter: true, PassThrough: []string{"stored.example\t" + edgeID.key()}})
+	check("Edge on its stored pin", issuer(edge, "stored.example:443", both, pinned), "upstream test CA")
+	check("Chromium on Edge's stored pin", issuer(chrome, "stored.example:443", both, nil), "Polaris test CA")
+	if got, want := PassThroughWords("stored.example\t"+edgeID.key()), "stored.example (for Edge 156)"; got != want {
+		t.Errorf("PassThroughWords = %q, want %q", got, want)
+	}
+	// Once the CA is installed, every client is tried again.
+	tp.ForgetClientTrust()
+	if got := issuer(firefox, "news.example:443", both, nil); got != "Polaris test CA" {
+		t.Errorf("Firefox after ForgetClientTrust, now trusting the CA: %s", got)
+	}
+}
+
+func tryConnectTLSAs(tp *testProxy, ua, hostport string, roots *x509.CertPool, verify func([][]byte, [][]*x509.Certificate) error) (*tls.Conn, error) {
+	c, err := net.Dial("tcp", tp.Addr())
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	resp.Body.Close()
-	// The pinning app rejects; from then on its host passes through.
-	if _, err := tryConnectTLS(tp, "app.example:443", both, pinned); err == nil {
-		t.Fatal("the pinning client accepted Polaris's certificate")
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	hdr := ""
+	if ua != "" {
+		hdr = "User-Agent: " + ua + "\r\n"
 	}
-	expect("app.example remembered=true")
-	tc := connectTLS(t, tp, "app.example:443", both, pinned)
-	if issuer := tc.ConnectionState().PeerCertificates[0].Issuer.CommonName; issuer != "upstream test CA" {
-		t.Errorf("after the rejection, app.example's certificate is from %q, want the origin's", issuer)
+	fmt.Fprintf(c, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n%s\r\n", hostport, hostport, hdr)
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		c.Close()
+		return nil, err
 	}
-	tc.Close()
+	if resp.StatusCode != 200 {
+		c.Close()
+		return nil, fmt.Errorf("CONNECT: %s", resp.Status)
+	}
+	host, _, _ := net.SplitHostPort(hostport)
+	tc := tls.Client(&bufferedConn{Conn: c, r: br}, &tls.Config{ServerName: host, RootCAs: roots, VerifyPeerCertificate: verify})
+	if err := tc.Handshake(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return tc, nil
 }
 
 // OpenSSL clients refuse a certificate in TLS 1.3 with an alert in clear
 // that crypto/tls cannot read ("bad record MAC"); the refusal is recognised
-// all the same, and the host passes through from then on. curl is the real
-// OpenSSL client here, trusting only the site's own CA as a pinning app does.
+// all the same, and that client passes through from then on. curl is the
+// real OpenSSL client here, trusting only the site's own CA.
 func TestPinningOpenSSLClient(t *testing.T) {
 	curl, err := exec.LookPath("curl")
 	if err != nil {
@@ -395,8 +500,8 @@ func TestPinningOpenSSLClient(t *testing.T) {
 				TLSConfigForHost: polaris.tlsConfigForHost,
 				Route:            Route{Dial: toOrigin(origin.Listener.Addr().String())},
 				RootCAs:          upstream.pool,
-				OnCertRejected: func(host string, remembered bool) {
-					events <- fmt.Sprintf("%s remembered=%v", host, remembered)
+				OnCertRejected: func(r CertRejection) {
+					events <- fmt.Sprintf("%s %s pinning=%v", r.Host, r.Client.Words(), r.Pinning)
 				},
 			}, signalsOn)
 			tp.SetHTTPSPolicy(HTTPSPolicy{Filter: true})
@@ -422,7 +527,7 @@ func TestPinningOpenSSLClient(t *testing.T) {
 			}
 			select {
 			case got := <-events:
-				if want := "www.good.test remembered=true"; got != want {
+				if want := "www.good.test curl pinning=false"; got != want {
 					t.Errorf("OnCertRejected: %s, want %s", got, want)
 				}
 			case <-time.After(5 * time.Second):
@@ -496,26 +601,61 @@ func (c *scriptConn) Read(b []byte) (int, error) {
 
 func (c *scriptConn) Write(b []byte) (int, error) { return len(b), nil }
 
-func TestPinTrackerLimits(t *testing.T) {
-	var pt pinTracker
+func TestClientBookLimits(t *testing.T) {
+	var b clientBook
+	id := clientID{family: "Firefox", version: "153"}
 	now := time.Now()
-	if pt.rejected("a.example", now) {
-		t.Error("rejected before any success = remembered, want not")
+	if b.rejected(id, "a.example", now) {
+		t.Error("a refusal before any acceptance = pinning, want: does not trust the CA")
 	}
-	pt.succeeded(now)
+	if b.intercepts(id, "b.example") {
+		t.Error("a client that does not trust the CA is still intercepted")
+	}
+	b.accepted(id, now)
 	for i := 0; i < pinMaxPerHour; i++ {
-		if !pt.rejected(fmt.Sprintf("h%d.example", i), now) {
-			t.Fatalf("rejection %d not remembered", i)
+		if !b.rejected(id, fmt.Sprintf("h%d.example", i), now) {
+			t.Fatalf("refusal %d not taken for pinning", i)
 		}
 	}
-	if pt.rejected("one-too-many.example", now) {
-		t.Error("more than the hourly cap remembered: a client that rejects everything distrusts the CA")
+	b.rejected(id, "one-too-many.example", now)
+	if !b.intercepts(id, "one-too-many.example") {
+		t.Error("more pins than the hourly cap learned")
 	}
-	if !pt.rejected("h0.example", now) {
-		t.Error("an already remembered host = not remembered")
+	if b.intercepts(id, "h0.example") || !b.intercepts(id, "other.example") {
+		t.Error("pinned host intercepted, or another host not")
 	}
-	if pt.rejected("late.example", now.Add(pinTrustWindow+time.Minute)) {
-		t.Error("rejection long after the last success = remembered, want not")
+	if b.rejected(id, "late.example", now.Add(pinTrustWindow+time.Minute)) {
+		t.Error("a refusal long after the last acceptance = pinning, want: does not trust the CA")
+	}
+	other := clientID{family: "Chrome", version: "156"}
+	if !b.intercepts(other, "h0.example") || !b.intercepts(other, "a.example") {
+		t.Error("one client's refusals changed another's interception")
+	}
+	for i := 0; i < maxClients+10; i++ {
+		b.seen(clientID{family: "other", name: fmt.Sprint(i)}, false, false, now.Add(time.Duration(i)))
+	}
+	if n := len(b.list()); n > maxClients {
+		t.Errorf("%d clients kept, want at most %d", n, maxClients)
+	}
+}
+
+func TestClientOfUA(t *testing.T) {
+	for _, tc := range []struct{ ua, want string }{
+		{"Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0", "Firefox 153"},
+		{"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36", "Chromium / Chrome 156"},
+		{"curl/8.5.0", "curl"},
+		{"Go-http-client/1.1", "Go-http-client"},
+		{"<script>", "program"},
+		{"", ""},
+	} {
+		id, ok := clientOfUA(tc.ua)
+		got := ""
+		if ok {
+			got = id.words()
+		}
+		if got != tc.want {
+			t.Errorf("clientOfUA(%q) = %q, want %q", tc.ua, got, tc.want)
+		}
 	}
 }
 

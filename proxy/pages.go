@@ -160,6 +160,9 @@ func (p *Proxy) writeStatusPage(w http.ResponseWriter, r *http.Request) {
 		},
 		HTTPS: p.httpsStatus(),
 	}
+	for _, c := range p.clients.list() {
+		data.Rows = append(data.Rows, row{"Seen: " + c.Words(), clientWords(c)})
+	}
 	if p.state.Load().route.Tor {
 		data.Rows = append(data.Rows, row{"Tor", "on: every connection goes through Tor"})
 		// The page the user came from, when the browser says (a link, a
@@ -176,5 +179,10 @@ func (p *Proxy) writeStatusPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setPageHeaders(w.Header(), "text/html; charset=utf-8", buf.Len())
-	w.Write(buf.Bytes())
+	// Its download links tell Polaris (by the Referer) that the user asked
+	// for the file (downloadAsked); no other origin gets a Referer.
+	w.Header().Set("Referrer-Policy", "same-origin")
+	if r.Method != http.MethodHead {
+		w.Write(buf.Bytes())
+	}
 }

@@ -7,28 +7,46 @@ import (
 	"errors"
 	"net"
 	"reflect"
-	"sync"
 	"time"
+
+	"polaris/internal/status"
 )
 
-// handshakeFailed looks at why a client broke off our TLS handshake: a
-// client that rejects the certificate while others accept it pins its
-// certificate, and the host is passed through from now on. sniff saw the
-// client's side of the handshake.
-func (p *Proxy) handshakeFailed(host string, err error, sniff *alertSniffer) {
-	if !isCertRejection(err) && !sniff.certRejected() {
+// handshakeFailed looks at why a client broke off our TLS handshake on mc:
+// a refusal of the certificate is learned for this kind of client alone
+// (clientBook.rejected): it does not trust the CA, or it pins the host.
+func (p *Proxy) handshakeFailed(mc *mitmConn, err error) {
+	host := mc.host
+	if !isCertRejection(err) && (mc.done || !mc.alertSniffer.certRejected()) {
 		p.cfg.Logf("HTTPS filtering: handshake with the client for %s: %v", host, err)
 		return
 	}
-	remembered := p.pins.rejected(host, time.Now())
-	if remembered {
-		p.cfg.Logf("HTTPS filtering: the client rejected Polaris's certificate for %s (certificate pinning); %s is passed through untouched from now on", host, host)
+	pinning := p.clients.rejected(mc.id, host, time.Now())
+	who := mc.id.words()
+	if pinning {
+		p.cfg.Logf("HTTPS filtering: %s rejected Polaris's certificate for %s while it accepts it elsewhere (certificate pinning); %s is passed through untouched for %s from now on", who, host, host, who)
 	} else {
-		p.cfg.Logf("HTTPS filtering: the client rejected Polaris's certificate for %s; it probably does not trust Polaris's CA", host)
+		p.cfg.Logf("HTTPS filtering: %s rejected Polaris's certificate for %s: it does not trust Polaris's CA; its HTTPS passes through untouched from now on", who, host)
 	}
 	if f := p.cfg.OnCertRejected; f != nil {
-		go f(host, remembered)
+		go f(CertRejection{Host: host, Client: mc.id.client(), Pinning: pinning, Entry: host + "\t" + mc.id.key()})
 	}
+}
+
+// CertRejection is a client's refusal of Polaris's certificate during the
+// TLS handshake (Config.OnCertRejected).
+type CertRejection struct {
+	Host string
+	// Client is the kind of client (Family, Version, Name).
+	Client status.Client
+	// Pinning: the client accepts Polaris's CA elsewhere, so it pins Host's
+	// certificate; Host passes through untouched for this kind of client
+	// from now on. false: the client does not trust Polaris's CA; all its
+	// HTTPS passes through untouched from now on, unfiltered.
+	Pinning bool
+	// Entry is the HTTPSPolicy.PassThrough entry that keeps Host passed
+	// through for this kind of client (when Pinning).
+	Entry string
 }
 
 // certRejectionAlerts are the TLS alerts a client sends when it does not
@@ -127,72 +145,4 @@ func (c *alertSniffer) certRejected() bool {
 	}
 	// Alert: type 21, version 3.x, length 2, level fatal (2), description.
 	return len(b) >= 7 && b[0] == 21 && b[1] == 3 && b[3] == 0 && b[4] == 2 && b[5] == 2 && certRejectionAlerts[b[6]]
-}
-
-// pinTracker learns which hosts pin their certificate. A rejection counts
-// only while the CA demonstrably works (another intercepted handshake
-// succeeded recently) and only a few hosts a hour: a client that rejects
-// everything does not trust the CA at all, which is not pinning.
-type pinTracker struct {
-	mu      sync.Mutex
-	lastOK  time.Time
-	hosts   map[string]struct{} // learned this session
-	learnAt []time.Time         // when, for the hourly cap
-}
-
-// Limits of pinning detection.
-const (
-	pinTrustWindow = 30 * time.Minute
-	pinMaxPerHour  = 10
-	pinMaxHosts    = 4096
-)
-
-func (t *pinTracker) succeeded(now time.Time) {
-	t.mu.Lock()
-	t.lastOK = now
-	t.mu.Unlock()
-}
-
-// reset forgets the hosts learned this session: the policy's PassThrough,
-// which the owner keeps from OnCertRejected, is what counts from then on.
-func (t *pinTracker) reset() {
-	t.mu.Lock()
-	clear(t.hosts)
-	t.mu.Unlock()
-}
-
-func (t *pinTracker) learned(host string) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	_, ok := t.hosts[host]
-	return ok
-}
-
-// rejected records a certificate rejection for host and reports whether the
-// host is now passed through.
-func (t *pinTracker) rejected(host string, now time.Time) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if _, ok := t.hosts[host]; ok {
-		return true
-	}
-	if t.lastOK.IsZero() || now.Sub(t.lastOK) > pinTrustWindow || len(t.hosts) >= pinMaxHosts {
-		return false
-	}
-	recent := t.learnAt[:0]
-	for _, at := range t.learnAt {
-		if now.Sub(at) < time.Hour {
-			recent = append(recent, at)
-		}
-	}
-	t.learnAt = recent
-	if len(recent) >= pinMaxPerHour {
-		return false
-	}
-	if t.hosts == nil {
-		t.hosts = map[string]struct{}{}
-	}
-	t.hosts[host] = struct{}{}
-	t.learnAt = append(t.learnAt, now)
-	return true
 }

@@ -74,10 +74,13 @@ type Config struct {
 	// status page offers it for download (/ca.pem, /ca.der). nil: not offered.
 	CACertPEM func() ([]byte, error)
 	// OnCertRejected is called (on its own goroutine) when a client rejected
-	// Polaris's certificate for host during the TLS handshake. remembered
-	// says the host is passed through untouched from now on (certificate
-	// pinning); false means the client probably does not trust the CA.
-	OnCertRejected func(host string, remembered bool)
+	// Polaris's certificate during the TLS handshake (see clients.go).
+	OnCertRejected func(CertRejection)
+	// OnClientsChanged is called (on its own goroutine) when the clients
+	// seen changed in a way worth showing (a new one, its trust, whether it
+	// is filtered; a client seen again at most every 30 s): Status then
+	// lists them.
+	OnClientsChanged func()
 	// OnTk is called (on the request path: it must not block) with the
 	// registrable domain of a site and the Tk response header it sent.
 	OnTk func(site, value string)
@@ -130,11 +133,11 @@ type Proxy struct {
 	blk      blockState
 	auth     *authGate // nil: no authentication
 
-	httpsParts // HTTPS filtering, upgrades, cleaning, site checks (https.go)
+	httpsParts            // HTTPS filtering, upgrades, cleaning, site checks (https.go)
+	clients    clientBook // the kinds of clients seen, and whether they trust the CA (clients.go)
 
 	onions   onionSites
 	requests atomic.Uint64
-	clients  clientSeen
 	reach    reachCounter
 	conns    connSet
 	running  atomic.Bool
@@ -156,6 +159,7 @@ func New(cfg Config) (*Proxy, error) {
 		return nil, err
 	}
 	p := &Proxy{cfg: cfg, pages: pg, done: make(chan struct{}), auth: newAuthGate(cfg.Auth, cfg.Logf)}
+	p.clients.changed = cfg.OnClientsChanged
 	if err := p.blk.init(cfg.Block); err != nil {
 		return nil, err
 	}

@@ -54,7 +54,7 @@ func (p *Proxy) SetState(s State) error {
 			next.route = p.newRoute(s.Route)
 		}
 		if p.state.CompareAndSwap(old, next) {
-			p.pins.reset()
+			p.clients.forgetPins()
 			p.dropStaleInterceptions()
 			p.replaced(old.route, next.route)
 			return nil

@@ -356,6 +356,10 @@ func (p *Proxy) serveCA(w http.ResponseWriter, r *http.Request) {
 		p.NotFound(w, r)
 		return
 	}
+	if !downloadAsked(r) {
+		p.writeStatusPage(w, r)
+		return
+	}
 	pemBytes, err := p.cfg.CACertPEM()
 	if err != nil || len(pemBytes) == 0 {
 		p.writePage(w, r, http.StatusServiceUnavailable, pageData{

@@ -334,11 +334,112 @@ func TestBlockingLiveLog(t *testing.T) {
 	}
 	test.Tap(h.u.blocking.log.onlyBlocked)
 	h.see("https://news.example/")
-	h.tap("Allow on this site")
-	if !cmp.Equal(allowed, []string{"news.example"}) {
-		t.Errorf("AllowSite calls %v, want [news.example]", allowed)
+	_ = allowed
+}
+
+// TestLogAllowActions: each allow action of the log does exactly what it
+// says to the settings — the tracker on that site only, protection off on
+// that site (named and confirmed), the tracker everywhere (confirmed) —
+// and a request whose site is unknown never allows its tracker everywhere
+// without saying so.
+func TestLogAllowActions(t *testing.T) {
+	known := status.Decision{Time: testNow, URL: "https://connect.facebook.net/sdk.js", Host: "connect.facebook.net", Site: "news.example",
+		Verdict: status.Blocked, Rule: "||facebook.net^", List: "EasyPrivacy"}
+	unknown := status.Decision{Time: testNow, URL: "https://facebook.net/", Host: "facebook.net",
+		Verdict: status.Blocked, Rule: "||facebook.net^", List: "EasyPrivacy"}
+	setup := func(t *testing.T, d status.Decision) (*harness, *fakeController, *[]settings.Settings, *[]string) {
+		f := newFake(t)
+		f.set.Blocking.CustomRules = "||ads.example^"
+		f.recent = func(int) []status.Decision { return []status.Decision{d} }
+		f.validateRule = func(string) error { return nil } // the rules tab checks the rules it shows
+		var allowed []string
+		f.allowSite = func(site string) error {
+			allowed = append(allowed, site)
+			f.set.Blocking.Allowlist = append(f.set.Blocking.Allowlist, site) // as the engine does
+			return nil
+		}
+		got := f.recordApply()
+		h := blockingHarness(t, f, "activity")
+		h.settle()
+		h.tap("Allow…")
+		return h, f, got, &allowed
 	}
-	h.see("Protections are now off on news.example")
+	t.Run("this tracker on this site", func(t *testing.T) {
+		h, f, got, allowed := setup(t, known)
+		before := f.Settings()
+		h.tapMenu("Allow connect.facebook.net on news.example only")
+		want := before.Clone()
+		want.Blocking.CustomRules = "||ads.example^\n@@||connect.facebook.net^$domain=news.example"
+		if diff := cmp.Diff(want, lastApply(t, got)); diff != "" {
+			t.Errorf("applied (-want +got):\n%s", diff)
+		}
+		if len(*allowed) != 0 {
+			t.Errorf("the whole site was allowed too: %v", *allowed)
+		}
+		h.see("connect.facebook.net is now allowed on news.example, and still blocked everywhere else.")
+		// Twice is once.
+		h.tap("Allow…")
+		h.tapMenu("Allow connect.facebook.net on news.example only")
+		if s := lastApply(t, got); s.Blocking.CustomRules != want.Blocking.CustomRules {
+			t.Errorf("a second time: %q", s.Blocking.CustomRules)
+		}
+	})
+	t.Run("protection off on the site, confirmed", func(t *testing.T) {
+		h, f, got, allowed := setup(t, known)
+		before := f.Settings()
+		h.tapMenu("Turn off protection on news.example…")
+		h.see("Nothing will be blocked on news.example")
+		if h.u.win.Canvas().Focused() != h.u.risky.safe || h.u.risky.safe.Text != "Cancel" {
+			t.Error("the safe answer is not the default")
+		}
+		h.tap("Cancel")
+		if len(*allowed) != 0 || len(*got) != 0 {
+			t.Fatalf("cancelled, yet AllowSite %v and %d applies", *allowed, len(*got))
+		}
+		h.tap("Allow…")
+		h.tapMenu("Turn off protection on news.example…")
+		h.tap("Turn off protection on news.example")
+		if !cmp.Equal(*allowed, []string{"news.example"}) || len(*got) != 0 {
+			t.Errorf("AllowSite %v, %d other changes; want [news.example] only", *allowed, len(*got))
+		}
+		if s := f.Settings(); s.Blocking.CustomRules != before.Blocking.CustomRules {
+			t.Errorf("rules changed: %q", s.Blocking.CustomRules)
+		}
+		h.see("Protections are now off on news.example.")
+		h.see("Trackers it loads over HTTPS connections that Polaris does not look inside are still blocked")
+	})
+	t.Run("everywhere, confirmed", func(t *testing.T) {
+		h, f, got, allowed := setup(t, known)
+		before := f.Settings()
+		h.tapMenu("Allow connect.facebook.net on every site…")
+		h.see("can follow you from one to the next")
+		h.tap("Cancel")
+		if len(*got) != 0 {
+			t.Fatal("cancelled, yet applied")
+		}
+		h.tap("Allow…")
+		h.tapMenu("Allow connect.facebook.net on every site…")
+		h.tap("Allow it everywhere")
+		want := before.Clone()
+		want.Blocking.CustomRules = "||ads.example^\n@@||connect.facebook.net^"
+		if diff := cmp.Diff(want, lastApply(t, got)); diff != "" {
+			t.Errorf("applied (-want +got):\n%s", diff)
+		}
+		if len(*allowed) != 0 {
+			t.Errorf("a site was allowed: %v", *allowed)
+		}
+	})
+	t.Run("unknown site", func(t *testing.T) {
+		h, _, got, allowed := setup(t, unknown)
+		h.dontSee(".net only") // no "Allow facebook.net on facebook.net only"
+		h.dontSee("Turn off protection")
+		h.tapMenu("Allow facebook.net on every site…")
+		h.see("Polaris could not tell which site loaded it")
+		h.tap("Cancel")
+		if len(*allowed) != 0 || len(*got) != 0 {
+			t.Errorf("a row of unknown site allowed something without confirmation: AllowSite %v, %d applies", *allowed, len(*got))
+		}
+	})
 }
 
 func TestBlockingLiveLogNotReadWhenHidden(t *testing.T) {

@@ -69,15 +69,18 @@ type Controller interface {
 
 	// Inventory lists what Polaris stores.
 	Inventory(ctx context.Context) (status.Inventory, error)
-	// ExportData writes the user's data as versioned JSON to path.
-	ExportData(ctx context.Context, path string) error
+	// ExportData writes the user's data as versioned JSON to path;
+	// with pass (not nil) encrypted to that passphrase.
+	ExportData(ctx context.Context, path string, pass []byte) error
 	// CheckImport validates an export and lists the settings in it that
 	// widen exposure (to be confirmed by the user).
-	CheckImport(ctx context.Context, path string) (settings.ImportCheck, error)
+	// An encrypted file needs pass: without it the error is
+	// passphrase.ErrNeeded, with a wrong one passphrase.ErrWrong.
+	CheckImport(ctx context.Context, path string, pass []byte) (settings.ImportCheck, error)
 	// ImportData validates the file completely, then replaces the data;
 	// the widening settings apply only when confirmed is the Digest of
 	// CheckImport for this file, else they keep their current values.
-	ImportData(ctx context.Context, path, confirmed string) error
+	ImportData(ctx context.Context, path, confirmed string, pass []byte) error
 	// DeleteAllData restores the system, uninstalls the CA and removes
 	// everything Polaris stored.
 	DeleteAllData(ctx context.Context) error

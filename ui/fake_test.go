@@ -49,9 +49,9 @@ type fakeController struct {
 	newCircuit      func(site string) (string, error)
 	circuit         func(site string) (status.Circuit, error)
 	inventory       func() (status.Inventory, error)
-	exportData      func(path string) error
-	importData      func(path, confirmed string) error
-	checkImport     func(path string) (settings.ImportCheck, error)
+	exportData      func(path string, pass []byte) error
+	importData      func(path, confirmed string, pass []byte) error
+	checkImport     func(path string, pass []byte) (settings.ImportCheck, error)
 	deleteAll       func() error
 }
 
@@ -227,10 +227,10 @@ func (f *fakeController) Inventory(ctx context.Context) (status.Inventory, error
 	res := call(f, "Inventory", func() r { i, err := f.inventory(); return r{i, err} }, r{err: errors.New("unexpected")}, f.inventory == nil)
 	return res.i, res.err
 }
-func (f *fakeController) ExportData(ctx context.Context, path string) error {
-	return call(f, "ExportData", func() error { return f.exportData(path) }, errors.New("unexpected"), f.exportData == nil)
+func (f *fakeController) ExportData(ctx context.Context, path string, pass []byte) error {
+	return call(f, "ExportData", func() error { return f.exportData(path, pass) }, errors.New("unexpected"), f.exportData == nil)
 }
-func (f *fakeController) CheckImport(ctx context.Context, path string) (settings.ImportCheck, error) {
+func (f *fakeController) CheckImport(ctx context.Context, path string, pass []byte) (settings.ImportCheck, error) {
 	type r struct {
 		c   settings.ImportCheck
 		err error
@@ -239,13 +239,13 @@ func (f *fakeController) CheckImport(ctx context.Context, path string) (settings
 		if f.checkImport == nil {
 			return r{c: settings.ImportCheck{Path: path, Digest: "digest"}}
 		}
-		c, err := f.checkImport(path)
+		c, err := f.checkImport(path, pass)
 		return r{c, err}
 	}, r{err: errors.New("unexpected")}, false)
 	return res.c, res.err
 }
-func (f *fakeController) ImportData(ctx context.Context, path, confirmed string) error {
-	return call(f, "ImportData", func() error { return f.importData(path, confirmed) }, errors.New("unexpected"), f.importData == nil)
+func (f *fakeController) ImportData(ctx context.Context, path, confirmed string, pass []byte) error {
+	return call(f, "ImportData", func() error { return f.importData(path, confirmed, pass) }, errors.New("unexpected"), f.importData == nil)
 }
 func (f *fakeController) DeleteAllData(ctx context.Context) error {
 	return call(f, "DeleteAllData", func() error { return f.deleteAll() }, errors.New("unexpected"), f.deleteAll == nil)

@@ -43,6 +43,9 @@ type httpsScreen struct {
 
 	upstream *widget.Label
 	dns      dnsSection
+
+	// What the link-cleaning switches reach while filtering is off.
+	referrerReach, paramsReach *widget.RichText
 }
 
 func (h *httpsScreen) build() fyne.CanvasObject {
@@ -57,6 +60,7 @@ func (h *httpsScreen) build() fyne.CanvasObject {
 	h.referrer = boolSetting(lang.L("Hide the page you came from"), func(s *settings.Settings) *bool { return &s.HTTPS.TrimReferrer })
 	h.params = boolSetting(lang.L("Remove tracking codes from links"), func(s *settings.Settings) *bool { return &s.HTTPS.StripParams })
 	h.bounce = boolSetting(lang.L("Skip click trackers"), func(s *settings.Settings) *bool { return &s.HTTPS.SkipRedirectors })
+	h.referrerReach, h.paramsReach = note(""), note("")
 	secure := section(lang.L("Safer connections"), "",
 		switchRow(lang.L("Always use HTTPS for search engines"),
 			lang.L("Searches typed as plain http:// on Google, Bing, DuckDuckGo and others go to their secure address, so nobody on your network can read what you search for."), h.search),
@@ -66,9 +70,11 @@ func (h *httpsScreen) build() fyne.CanvasObject {
 		widget.NewSeparator(),
 		switchRow(lang.L("Hide the page you came from"),
 			lang.L("When you follow a link, the next site learns only which site you came from, not which page. Your search terms never leave the search engine."), h.referrer),
+		h.referrerReach,
 		widget.NewSeparator(),
 		switchRow(lang.L("Remove tracking codes from links"),
 			lang.L("Codes such as utm_source or fbclid, added to links to follow where you click, are removed."), h.params),
+		h.paramsReach,
 		widget.NewSeparator(),
 		switchRow(lang.L("Skip click trackers"),
 			lang.L("A link that goes through a click counter (google.com/url, l.facebook.com, out.reddit.com and others) goes straight to where it leads. Works with removing tracking codes; on HTTPS links only while Polaris looks inside secure connections."), h.bounce))
@@ -135,6 +141,12 @@ func (h *httpsScreen) update() {
 	h.bounce.SetOn(set.SkipRedirectors)
 	h.filter.SetOn(set.Filter)
 	h.defaults.SetOn(set.DefaultExclusions)
+	limit := ""
+	if !set.Filter {
+		limit = httpOnlyText()
+	}
+	setNote(h.referrerReach, limit)
+	setNote(h.paramsReach, limit)
 
 	ca := snap.CA
 	switch {

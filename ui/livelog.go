@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"polaris/internal/settings"
 	"polaris/internal/status"
 )
 
@@ -55,13 +56,13 @@ func (l *liveLog) build() fyne.CanvasObject {
 
 // logRow is one decision in the list.
 type logRow struct {
-	icon        *widget.Icon
-	when        *widget.Label
-	what        *widget.Label
-	why         *widget.RichText
-	allow       *widget.Button
-	obj         fyne.CanvasObject
-	currentSite string
+	icon    *widget.Icon
+	when    *widget.Label
+	what    *widget.Label
+	why     *widget.RichText
+	allow   *widget.Button
+	obj     fyne.CanvasObject
+	current status.Decision
 }
 
 func (l *liveLog) newRow() fyne.CanvasObject {
@@ -69,8 +70,8 @@ func (l *liveLog) newRow() fyne.CanvasObject {
 		what: widget.NewLabel(""), why: note("")}
 	r.what.TextStyle.Bold = true
 	r.what.Truncation = fyne.TextTruncateEllipsis
-	r.allow = widget.NewButton(lang.L("Allow on this site"), nil)
-	r.allow.OnTapped = func() { l.allow(r.currentSite) }
+	r.allow = widget.NewButtonWithIcon(lang.L("Allow…"), theme.MenuDropDownIcon(), nil)
+	r.allow.OnTapped = func() { l.allowMenu(r.current, r.allow) }
 	r.obj = container.NewBorder(nil, nil, container.NewHBox(r.icon, r.when), container.NewCenter(r.allow),
 		container.NewVBox(r.what, r.why))
 	if l.parts == nil {
@@ -88,7 +89,7 @@ func (l *liveLog) fillRow(i int, o fyne.CanvasObject) {
 	d := l.rows[i]
 	r.when.SetText(d.Time.Format(lang.X("format.clock-seconds", "15:04:05")))
 	r.what.SetText(d.URL)
-	r.currentSite = firstNonEmpty(d.Site, d.Host)
+	r.current = d
 	switch d.Verdict {
 	case status.Blocked:
 		r.icon.SetResource(theme.NewErrorThemedResource(theme.CancelIcon()))
@@ -103,7 +104,7 @@ func (l *liveLog) fillRow(i int, o fyne.CanvasObject) {
 		r.icon.SetResource(theme.ConfirmIcon())
 		r.allow.Hide()
 	}
-	if r.currentSite == "" {
+	if d.Host == "" {
 		r.allow.Hide()
 	}
 	setNote(r.why, decisionWhy(d))
@@ -139,13 +140,96 @@ func ruleWhy(d status.Decision) string {
 	return lang.L("On {{.Site}}", map[string]any{"Site": site})
 }
 
-// allow turns protections off on site, after the user confirmed by
-// clicking (the button names the action).
-func (l *liveLog) allow(site string) {
+// The allow actions of a blocked request, narrowest first: this tracker
+// on this site only; protection off on the whole site (named, confirmed);
+// this tracker on every site (confirmed). A request whose site is unknown
+// (an HTTPS connection Polaris did not look inside) offers only the last:
+// allowing "its site" would allow the tracker itself everywhere.
+
+// allowMenu offers the allow actions for d below the button.
+func (l *liveLog) allowMenu(d status.Decision, under fyne.CanvasObject) {
 	u := l.u
-	if site == "" {
-		return
+	var items []*fyne.MenuItem
+	if d.Site != "" {
+		items = append(items,
+			fyne.NewMenuItem(lang.L("Allow {{.Tracker}} on {{.Site}} only", map[string]any{"Tracker": d.Host, "Site": d.Site}),
+				func() { l.allowPair(d.Host, d.Site) }),
+			fyne.NewMenuItem(lang.L("Turn off protection on {{.Site}}…", map[string]any{"Site": d.Site}),
+				func() { l.confirmAllowSite(d.Site) }))
 	}
+	items = append(items, fyne.NewMenuItem(lang.L("Allow {{.Tracker}} on every site…", map[string]any{"Tracker": d.Host}),
+		func() { l.confirmAllowEverywhere(d) }))
+	m := fyne.NewMenu("", items...)
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(under)
+	widget.ShowPopUpMenuAtPosition(m, u.win.Canvas(), pos.AddXY(0, under.Size().Height))
+}
+
+// exceptionRule is the rule that lets host through: on site only, or
+// everywhere when site is "".
+func exceptionRule(host, site string) string {
+	r := "@@||" + host + "^"
+	if site != "" {
+		r += "$domain=" + site
+	}
+	return r
+}
+
+// addRule appends an exception rule to the user's own rules (once).
+func (l *liveLog) addRule(rule, done string) {
+	u := l.u
+	u.change(func(s *settings.Settings) error {
+		for _, line := range strings.Split(s.Blocking.CustomRules, "\n") {
+			if strings.TrimSpace(line) == rule {
+				return nil
+			}
+		}
+		if s.Blocking.CustomRules != "" && !strings.HasSuffix(s.Blocking.CustomRules, "\n") {
+			s.Blocking.CustomRules += "\n"
+		}
+		s.Blocking.CustomRules += rule
+		return nil
+	})
+	u.inform(done)
+}
+
+// allowPair lets one tracker through on one site: nothing else changes.
+func (l *liveLog) allowPair(host, site string) {
+	l.addRule(exceptionRule(host, site),
+		lang.L("{{.Tracker}} is now allowed on {{.Site}}, and still blocked everywhere else. You can undo this under Blocking, Your rules.",
+			map[string]any{"Tracker": host, "Site": site}))
+}
+
+// confirmAllowSite asks before turning every protection off on site.
+func (l *liveLog) confirmAllowSite(site string) {
+	l.u.confirmRisky(lang.L("Turn off protection on {{.Site}}?", map[string]any{"Site": site}),
+		lang.L("Nothing will be blocked on {{.Site}} and its subdomains: none of the trackers its pages load. Other sites stay protected.", map[string]any{"Site": site}),
+		lang.L("Turn off protection on {{.Site}}", map[string]any{"Site": site}), lang.L("Cancel"),
+		func(risky bool) {
+			if risky {
+				l.allowSite(site)
+			}
+		})
+}
+
+// confirmAllowEverywhere asks before letting a tracker through on every site.
+func (l *liveLog) confirmAllowEverywhere(d status.Decision) {
+	msg := lang.L("{{.Tracker}} will be allowed on every site you visit, and can follow you from one to the next.", map[string]any{"Tracker": d.Host})
+	if d.Site == "" {
+		msg += " " + lang.L("Polaris could not tell which site loaded it: it does not look inside this secure connection, so it can only allow it everywhere or nowhere.")
+	}
+	l.u.confirmRisky(lang.L("Allow {{.Tracker}} on every site?", map[string]any{"Tracker": d.Host}), msg,
+		lang.L("Allow it everywhere"), lang.L("Cancel"),
+		func(risky bool) {
+			if risky {
+				l.addRule(exceptionRule(d.Host, ""),
+					lang.L("{{.Tracker}} is now allowed on every site. You can undo this under Blocking, Your rules.", map[string]any{"Tracker": d.Host}))
+			}
+		})
+}
+
+// allowSite turns protections off on site (after the user confirmed).
+func (l *liveLog) allowSite(site string) {
+	u := l.u
 	u.bg(func() func() {
 		ctx, cancel := u.ctxFor(longCall)
 		defer cancel()
@@ -155,7 +239,11 @@ func (l *liveLog) allow(site string) {
 				u.fail(err)
 				return
 			}
-			u.inform(lang.L("Protections are now off on {{.Site}}. You can undo this under Allowed sites.", map[string]any{"Site": site}))
+			text := lang.L("Protections are now off on {{.Site}}. You can undo this under Allowed sites.", map[string]any{"Site": site})
+			if !u.set.HTTPS.Filter {
+				text += " " + lang.L("Trackers it loads over HTTPS connections that Polaris does not look inside are still blocked: Polaris cannot tell which site those come from.")
+			}
+			u.inform(text)
 			u.reloadSettings()
 		}
 	})

@@ -30,6 +30,10 @@ type signalsScreen struct {
 	addExc     *widget.Button
 
 	shownExc   string
+	reach      *callout
+	toHTTPS    *widget.Button
+	dntReach   *widget.RichText
+	gpcReach   *widget.RichText
 	answers    *fyne.Container
 	answerNote *callout
 
@@ -58,9 +62,14 @@ func (s *signalsScreen) build() fyne.CanvasObject {
 		u.change(func(st *settings.Settings) error { st.Signals.DNT = v; return nil })
 	})
 	s.dnt.Required = true
+	s.dntReach = note("")
 	dnt := section(lang.L("Do Not Track"),
-		lang.L("Do Not Track is a request sent with every visit. Sites are not forced to honour it, but some do, and your choice applies to every browser that uses Polaris."),
-		s.dnt)
+		lang.L("Do Not Track is a request sent with a visit. Sites are not forced to honour it, but some do, and your choice applies to every browser that uses Polaris."),
+		s.dnt, s.dntReach)
+
+	s.reach = newCallout(status.Info, "", nil)
+	s.toHTTPS = widget.NewButton(lang.L("Look inside secure connections…"), func() { u.selectScreen("https") })
+	reach := container.NewVBox(s.reach.obj, container.NewHBox(s.toHTTPS))
 
 	s.gpc = NewToggle(lang.L("Global Privacy Control"), func(on bool) {
 		u.change(func(st *settings.Settings) error { st.Signals.GPC = on; return nil })
@@ -71,9 +80,11 @@ func (s *signalsScreen) build() fyne.CanvasObject {
 	s.check = NewToggle(lang.L("Check what sites answer"), func(on bool) {
 		u.change(func(st *settings.Settings) error { st.Signals.CheckSites = on; return nil })
 	})
+	s.gpcReach = note("")
 	gpc := section(lang.L("Global Privacy Control"), "",
 		switchRow(lang.L("Tell sites not to sell or share my data"),
 			lang.L("Sends the Global Privacy Control signal. In California, Colorado and a growing number of places, sites must treat it as a legal opt-out."), s.gpc),
+		s.gpcReach,
 		widget.NewSeparator(),
 		switchRow(lang.L("Tell the page's scripts too"),
 			lang.L("Consent banners read the signals from the page, not from the request: Polaris adds a tiny script that tells them. On HTTPS sites only while Polaris looks inside secure connections."), s.inPage),
@@ -95,8 +106,8 @@ func (s *signalsScreen) build() fyne.CanvasObject {
 		s.answerNote.obj, s.answers, container.NewHBox(refresh))
 
 	return page(lang.L("Privacy signals"),
-		lang.L("Polaris adds your privacy choices to every request your browsers make."),
-		dnt, gpc, exc, ans)
+		lang.L("Polaris adds your privacy choices to the requests it can see: those to plain-HTTP sites, and those to HTTPS sites while it looks inside secure connections."),
+		reach, dnt, gpc, exc, ans)
 }
 
 func (s *signalsScreen) update() {
@@ -105,6 +116,7 @@ func (s *signalsScreen) update() {
 	s.gpc.SetOn(set.GPC)
 	s.check.SetOn(set.CheckSites)
 	s.inPage.SetOn(s.u.set.Stealth.PageSignals)
+	s.updateReach()
 
 	key := fmt.Sprint(set.Exceptions)
 	if key == s.shownExc && s.exceptions.Objects != nil {
@@ -129,6 +141,55 @@ func (s *signalsScreen) update() {
 	}
 	s.exceptions.Objects = rows
 	s.exceptions.Refresh()
+}
+
+// httpOnlyText says what a signal reaches while HTTPS filtering is off.
+func httpOnlyText() string {
+	return lang.L("HTTPS filtering is off: this reaches plain-HTTP sites only. Most sites use HTTPS and do not get it.")
+}
+
+// updateReach shows the share of the last day's requests that carried the
+// user's signals, and what the switches reach with filtering off.
+func (s *signalsScreen) updateReach() {
+	set, snap := s.u.set, s.u.snap
+	filter := set.HTTPS.Filter
+	limit := ""
+	if !filter {
+		limit = httpOnlyText()
+	}
+	setNote(s.gpcReach, limit)
+	if set.Signals.DNT == settings.DNTUnset {
+		setNote(s.dntReach, "")
+	} else {
+		setNote(s.dntReach, limit)
+	}
+	enable(s.toHTTPS, !filter)
+	if filter {
+		s.toHTTPS.Hide()
+	} else {
+		s.toHTTPS.Show()
+	}
+	r := snap.Proxy.Reach
+	switch {
+	case !set.Protection:
+		s.reach.set(status.Warning, lang.L("Protection is off: no signals are sent."))
+	case set.Signals.DNT == settings.DNTUnset && !set.Signals.GPC:
+		s.reach.set(status.Info, lang.L("You chose no signal to send."))
+	case r.Requests == 0:
+		s.reach.set(status.Info, lang.L("No requests went through Polaris in the last day, so no signal was sent yet."))
+	default:
+		pct := int(r.Signalled * 100 / r.Requests)
+		text := lang.L("Reach: {{.Percent}}% of the last day's requests through Polaris carried your signals ({{.Signalled}} of {{.Requests}}).",
+			map[string]any{"Percent": pct, "Signalled": count(int64(min(r.Signalled, 1<<62))), "Requests": count(int64(min(r.Requests, 1<<62)))})
+		sev := status.Info
+		if !filter {
+			text += " " + lang.L("The others went to HTTPS sites, which Polaris does not look inside: each such connection is counted once.")
+			if pct < 50 {
+				sev = status.Warning
+			}
+		}
+		s.reach.set(sev, text)
+	}
 }
 
 func dntIndex(d settings.DNT) int {

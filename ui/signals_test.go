@@ -194,3 +194,66 @@ func TestSignalsFollowOutsideChanges(t *testing.T) {
 	h.see("news.example")
 	h.see("Ask not to be tracked")
 }
+
+// TestSignalsSayWhatTheyReach: the screen promises nothing for requests it
+// cannot see; the reach figure is the share of the last day's requests
+// that carried the signals, and each switch says it reaches plain-HTTP
+// sites only while HTTPS filtering is off.
+func TestSignalsSayWhatTheyReach(t *testing.T) {
+	f := newFake(t)
+	f.set.Signals.DNT = settings.DNTDoNotTrack
+	f.set.Signals.GPC = true
+	h, s := signalsHarness(t, f)
+	snap := running()
+	snap.Proxy.Reach = status.Reach{Requests: 2000, Signalled: 500}
+	h.snapshot(snap)
+	h.dontSee("every request")
+	h.see("Reach: 25% of the last day's requests through Polaris carried your signals (500 of 2,000).")
+	h.see("which Polaris does not look inside")
+	if s.reach.bg.color != colorWarningBG {
+		t.Errorf("a reach of 25%% with filtering off is shown on %s, want the warning colour", s.reach.bg.color)
+	}
+	if !s.gpcReach.Visible() || !s.dntReach.Visible() || !s.toHTTPS.Visible() {
+		t.Error("with filtering off, the switches do not say they reach plain-HTTP sites only, or there is no way to the HTTPS screen")
+	}
+	h.see("HTTPS filtering is off: this reaches plain-HTTP sites only.")
+	h.tap("Look inside secure connections…")
+	if h.u.screens[h.u.current].id != "https" {
+		t.Errorf("the button opened %s, want the HTTPS screen", h.u.screens[h.u.current].id)
+	}
+	hs := h.u.screens[3].s.(*httpsScreen)
+	if !hs.referrerReach.Visible() || !hs.paramsReach.Visible() {
+		t.Error("the link-cleaning switches do not say what they reach with filtering off")
+	}
+
+	// With filtering on: no limit to tell.
+	f.mu.Lock()
+	f.set.HTTPS.Filter = true
+	f.mu.Unlock()
+	snap.Proxy.Reach = status.Reach{Requests: 2000, Signalled: 1990}
+	h.snapshot(snap)
+	if s.gpcReach.Visible() || s.dntReach.Visible() || s.toHTTPS.Visible() || hs.referrerReach.Visible() {
+		t.Error("with filtering on, a switch still says it reaches plain-HTTP sites only")
+	}
+	h.u.selectScreen("signals")
+	h.see("Reach: 99% of the last day's requests")
+	h.dontSee("which Polaris does not look inside")
+
+	// No signal chosen, no traffic, protection off: said as such.
+	f.mu.Lock()
+	f.set.Signals.DNT, f.set.Signals.GPC = settings.DNTUnset, false
+	f.mu.Unlock()
+	h.snapshot(snap)
+	h.see("You chose no signal to send.")
+	f.mu.Lock()
+	f.set.Signals.GPC = true
+	f.mu.Unlock()
+	snap.Proxy.Reach = status.Reach{}
+	h.snapshot(snap)
+	h.see("No requests went through Polaris in the last day")
+	f.mu.Lock()
+	f.set.Protection = false
+	f.mu.Unlock()
+	h.snapshot(snap)
+	h.see("Protection is off: no signals are sent.")
+}

@@ -48,6 +48,8 @@ type systemScreen struct {
 	importBtn  *widget.Button
 	deleteBtn  *widget.Button
 	dataBusy   *widget.ProgressBarInfinite
+	export     *exportForm // the Export dialog, while it shows
+	passAsk    *passForm   // the passphrase dialog of an import, while it shows
 }
 
 var logRetentions = []time.Duration{settings.LogRetentionHour, settings.LogRetentionDay, settings.LogRetentionWeek}
@@ -331,98 +333,6 @@ func (y *systemScreen) dataWork(work func() error, done func()) {
 			y.loadInventory()
 		}
 	})
-}
-
-func (y *systemScreen) exportData() {
-	u := y.u
-	u.pickFile(filePick{save: true, name: "polaris-data.json", exts: []string{".json"}}, func(path string, err error) {
-		if err != nil || path == "" {
-			u.fail(err)
-			return
-		}
-		y.dataWork(func() error {
-			ctx, cancel := u.ctxFor(longCall)
-			defer cancel()
-			return u.c.ExportData(ctx, path)
-		}, func() { u.inform(lang.L("Your data was saved to {{.Path}}.", map[string]any{"Path": path})) })
-	})
-}
-
-func (y *systemScreen) importData() {
-	u := y.u
-	u.pickFile(filePick{exts: []string{".json"}}, func(path string, err error) {
-		if err != nil || path == "" {
-			u.fail(err)
-			return
-		}
-		u.bg(func() func() {
-			ctx, cancel := u.ctxFor(longCall)
-			defer cancel()
-			chk, err := u.c.CheckImport(ctx, path)
-			return func() {
-				if err != nil {
-					u.fail(err)
-					return
-				}
-				if len(chk.Widening) > 0 {
-					y.confirmWidening(chk)
-					return
-				}
-				dialog.ShowConfirm(lang.L("Replace your data?"),
-					lang.L("Your settings, lists, allowed sites, rules and statistics are replaced by those in the file. Polaris checks the whole file first and changes nothing if it is not valid."),
-					func(ok bool) {
-						if ok {
-							y.runImport(path, "")
-						}
-					}, u.win)
-			}
-		})
-	})
-}
-
-// confirmWidening shows the settings of an import that open Polaris, this
-// computer or its traffic to others, and lets the user import with them,
-// without them, or not at all.
-func (y *systemScreen) confirmWidening(chk settings.ImportCheck) {
-	u := y.u
-	list := container.NewVBox()
-	for _, c := range chk.Widening {
-		from, to := c.From, c.To
-		if from == "" {
-			from = lang.L("(none)")
-		}
-		if to == "" {
-			to = lang.L("(none)")
-		}
-		k := widget.NewLabelWithStyle(c.Key+": "+from+" → "+to, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		k.Wrapping = fyne.TextWrapWord
-		why := widget.NewLabel(c.Why)
-		why.Wrapping = fyne.TextWrapWord
-		list.Add(k)
-		list.Add(why)
-	}
-	intro := widget.NewLabel(lang.L("Your settings, lists, allowed sites, rules and statistics are replaced by those in the file. It also changes settings that open Polaris, this computer or your traffic to others. Import them only if you made this file yourself:"))
-	intro.Wrapping = fyne.TextWrapWord
-	scroll := container.NewVScroll(list)
-	scroll.SetMinSize(fyne.NewSize(520, 220))
-	d := dialog.NewCustomWithoutButtons(lang.L("This file opens Polaris to others"), container.NewBorder(intro, nil, nil, nil, scroll), u.win)
-	with := widget.NewButton(lang.L("Import with these changes"), func() { d.Hide(); y.runImport(chk.Path, chk.Digest) })
-	with.Importance = widget.DangerImportance
-	without := widget.NewButton(lang.L("Import without them"), func() { d.Hide(); y.runImport(chk.Path, "") })
-	without.Importance = widget.HighImportance
-	d.SetButtons([]fyne.CanvasObject{widget.NewButton(lang.L("Cancel"), d.Hide), with, without})
-	d.Show()
-}
-
-// runImport imports path; confirmed is the digest of the check whose
-// widening settings the user accepted, or "".
-func (y *systemScreen) runImport(path, confirmed string) {
-	u := y.u
-	y.dataWork(func() error {
-		ctx, cancel := u.ctxFor(longCall)
-		defer cancel()
-		return u.c.ImportData(ctx, path, confirmed)
-	}, func() { u.inform(lang.L("Your data was imported.")) })
 }
 
 // confirmDelete asks before deleting everything.

@@ -23,6 +23,7 @@ import (
 	"polaris/internal/ca"
 	"polaris/internal/instance"
 	"polaris/internal/lists"
+	"polaris/internal/seal"
 	"polaris/internal/settings"
 	"polaris/internal/stats"
 	"polaris/internal/status"
@@ -61,6 +62,9 @@ type Options struct {
 	// BusyTimeout is how long a write waits for another process holding
 	// the database (default store.DefaultBusyTimeout).
 	BusyTimeout time.Duration
+	// SealCost is the scrypt work of encrypted exports (zero: age's
+	// defaults). Tests lower it.
+	SealCost seal.Cost
 	// Resolver resolves names for direct connections; nil uses the
 	// system's. (In Tor mode nothing is resolved locally.)
 	Resolver *net.Resolver

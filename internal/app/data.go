@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,6 +19,8 @@ import (
 
 	"polaris/internal/atomicfile"
 	"polaris/internal/instance"
+	"polaris/internal/passphrase"
+	"polaris/internal/seal"
 	"polaris/internal/settings"
 	"polaris/internal/status"
 )
@@ -85,8 +88,11 @@ func settingsFromExport(raw json.RawMessage) (settings.Settings, error) {
 }
 
 // ExportData writes the user's data (settings, and each feature's exportSection)
-// as versioned JSON to path (mode 0600, written atomically).
-func (a *App) ExportData(ctx context.Context, path string) error {
+// as versioned JSON to path (mode 0600, written atomically). With a
+// passphrase (pass not nil) the whole file is encrypted to it, in the age
+// format (internal/seal): nothing of the data shows in the file. The
+// caller owns pass and clears it; the plaintext made here is cleared.
+func (a *App) ExportData(ctx context.Context, path string, pass []byte) error {
 	f, err := a.exportNow(ctx)
 	if err != nil {
 		return err
@@ -95,8 +101,25 @@ func (a *App) ExportData(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.Write(path, append(b, '\n'), 0o600)
+	b = append(b, '\n')
+	if pass != nil {
+		plain := b
+		b, err = seal.Encrypt(plain, pass, a.opts.SealCost)
+		clear(plain)
+		if err != nil {
+			return fmt.Errorf("encrypting the export: %w", err)
+		}
+	}
+	return atomicfile.Write(path, b, 0o600)
 }
+
+// ExportContents says in words what an export holds, for `data inventory`
+// and the window.
+const ExportContents = "An export holds your settings (with the proxy password, if you set one), your allowed sites, " +
+	"exceptions and own rules, your blocklist subscriptions with your own lists' text, and the daily statistics " +
+	"(counts per day, category and tracker; never the sites you visited). It does not hold the request log, " +
+	"Polaris's certificate authority or Tor's state. Encrypted with a passphrase, all of it is encrypted: " +
+	"only the file's size shows."
 
 // exportNow collects every section of the user's data.
 func (a *App) exportNow(ctx context.Context) (exportFile, error) {
@@ -123,8 +146,15 @@ var ErrImport = errors.New("cannot import this file")
 // and lists the settings in it that would widen exposure (listen on the
 // network, other credentials, an upstream CA, a program run as Tor, sites
 // let through, ...): those need the user's confirmation (see ImportData).
-func (a *App) CheckImport(ctx context.Context, path string) (settings.ImportCheck, error) {
-	b, f, err := a.readExport(path)
+//
+// An encrypted export needs its passphrase (pass): without one the error
+// wraps passphrase.ErrNeeded; a wrong one passphrase.ErrWrong; a changed
+// or cut file seal.ErrDamaged. A passphrase given for a plain file is
+// refused (passphrase.ErrNotEncrypted): whoever asked for an encrypted
+// file does not get a plain one someone put in its place. The decrypted
+// content is then checked exactly as a plain file is.
+func (a *App) CheckImport(ctx context.Context, path string, pass []byte) (settings.ImportCheck, error) {
+	b, f, err := a.readExport(path, pass)
 	if err != nil {
 		return settings.ImportCheck{}, err
 	}
@@ -133,7 +163,7 @@ func (a *App) CheckImport(ctx context.Context, path string) (settings.ImportChec
 
 func (a *App) importCheck(path string, b []byte, f exportFile) settings.ImportCheck {
 	sum := sha256.Sum256(b)
-	chk := settings.ImportCheck{Path: path, Digest: hex.EncodeToString(sum[:])}
+	chk := settings.ImportCheck{Path: path, Digest: hex.EncodeToString(sum[:]), Encrypted: seal.Detect(b).Encrypted()}
 	if raw, ok := f.Sections[settingsSection.name]; ok {
 		if next, err := settingsFromExport(raw); err == nil {
 			chk.Widening = settings.Widening(a.Settings(), next)
@@ -142,13 +172,62 @@ func (a *App) importCheck(path string, b []byte, f exportFile) settings.ImportCh
 	return chk
 }
 
-func (a *App) readExport(path string) ([]byte, exportFile, error) {
-	b, err := os.ReadFile(path)
+// maxExport bounds the size of a file to import: a year of statistics
+// and a few large own lists are far below.
+const maxExport = 256 << 20
+
+// readExport reads the file at path (decrypting it with pass if it is
+// encrypted) and validates it. It returns the file's bytes as read (for
+// the digest) and the parsed export.
+func (a *App) readExport(path string, pass []byte) ([]byte, exportFile, error) {
+	b, err := readFileLimited(path, maxExport)
 	if err != nil {
 		return nil, exportFile{}, fmt.Errorf("%w: %v", ErrImport, err)
 	}
-	f, err := a.checkExport(b)
+	kind := seal.Detect(b)
+	switch {
+	case kind.Encrypted() && pass == nil:
+		return nil, exportFile{}, fmt.Errorf("%w: %w", ErrImport, passphrase.ErrNeeded)
+	case !kind.Encrypted() && pass != nil:
+		return nil, exportFile{}, fmt.Errorf("%w: %w", ErrImport, passphrase.ErrNotEncrypted)
+	case !kind.Encrypted():
+		f, err := a.checkExport(b)
+		return b, f, err
+	}
+	plain, err := seal.Decrypt(b, pass, a.opts.SealCost)
+	if err != nil {
+		return nil, exportFile{}, fmt.Errorf("%w: %w", ErrImport, err)
+	}
+	defer clear(plain)
+	if seal.Detect(plain).Encrypted() {
+		return nil, exportFile{}, fmt.Errorf("%w: it is encrypted twice", ErrImport)
+	}
+	f, err := a.checkExport(plain)
 	return b, f, err
+}
+
+// readFileLimited reads a regular file of at most limit bytes.
+func readFileLimited(path string, limit int64) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	info, err := fh.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a file", path)
+	}
+	b, err := io.ReadAll(io.LimitReader(fh, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d MB: not a Polaris export", path, limit>>20)
+	}
+	return b, nil
 }
 
 // ErrImportChanged is returned (wrapped) when the file changed after the
@@ -166,8 +245,10 @@ var ErrImportChanged = errors.New("the file changed since it was checked")
 // having seen and accepted them; otherwise they keep their current values
 // and the rest is imported. A confirmation for another version of the file
 // imports nothing (ErrImportChanged).
-func (a *App) ImportData(ctx context.Context, path, confirmed string) error {
-	b, f, err := a.readExport(path)
+//
+// An encrypted file needs its passphrase, as for CheckImport.
+func (a *App) ImportData(ctx context.Context, path, confirmed string, pass []byte) error {
+	b, f, err := a.readExport(path, pass)
 	if err != nil {
 		return err
 	}
@@ -276,7 +357,7 @@ func describeFile(rel string) string {
 // Inventory lists every table and file Polaris keeps, with what, why and
 // for how long.
 func (a *App) Inventory(ctx context.Context) (status.Inventory, error) {
-	inv := status.Inventory{Dir: a.opts.DataDir}
+	inv := status.Inventory{Dir: a.opts.DataDir, Export: ExportContents}
 	a.mu.Lock()
 	st := a.st
 	a.mu.Unlock()

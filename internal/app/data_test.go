@@ -46,12 +46,12 @@ func TestExportImportListsAndStats(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "export.json")
-	if err := src.ExportData(ctx, out); err != nil {
+	if err := src.ExportData(ctx, out, nil); err != nil {
 		t.Fatal(err)
 	}
 
 	dst := openApp(t)
-	if err := dst.ImportData(ctx, out, ""); err != nil {
+	if err := dst.ImportData(ctx, out, "", nil); err != nil {
 		t.Fatal(err)
 	}
 	dstStore, _ := dst.store()

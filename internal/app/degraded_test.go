@@ -272,7 +272,7 @@ func TestImportHalfwayPutsBackWhatWasThere(t *testing.T) {
 	}})
 	file := filepath.Join(t.TempDir(), "export.json")
 	os.WriteFile(file, doc, 0o600)
-	err = a.ImportData(ctx, file, "")
+	err = a.ImportData(ctx, file, "", nil)
 	if err == nil || !strings.Contains(err.Error(), "previous data is back") {
 		t.Fatalf("ImportData onto a disk too small = %v, want a failure and the previous data back", err)
 	}

@@ -156,6 +156,7 @@ func (h *httpsPart) httpsProxyConfig(cfg *proxy.Config) {
 	cfg.TLSConfigForHost = h.tlsConfigForHost
 	cfg.CACertPEM = h.caPEM
 	cfg.OnCertRejected = h.certRejected
+	cfg.OnClientsChanged = h.hub.poke
 	cfg.OnTk = h.sawTk
 	cfg.OnSiteChecked = h.siteChecked
 }
@@ -259,26 +260,29 @@ func (h *httpsPart) readPassThrough(ctx context.Context) []string {
 }
 
 // certRejected is called by the proxy when a client rejected Polaris's
-// certificate for host.
-func (h *httpsPart) certRejected(host string, remembered bool) {
-	if !remembered {
-		now := time.Now().Unix()
-		if last := h.hx.lastReject.Load(); now-last < 600 || !h.hx.lastReject.CompareAndSwap(last, now) {
-			return
+// certificate. The proxy keeps what it learned for that kind of client
+// alone (never for every client); this tells the user, at most every 10
+// minutes for clients that do not trust the CA.
+func (h *httpsPart) certRejected(r proxy.CertRejection) {
+	who := r.Client.Words()
+	if r.Pinning {
+		h.mu.Lock()
+		st := h.st
+		h.mu.Unlock()
+		if st != nil {
+			if err := st.AddPassThrough(context.Background(), r.Entry); err != nil {
+				h.log.Printf("remembering %s as passed through for %s: %v", r.Host, who, err)
+			}
+			h.reapply(context.Background())
 		}
-		h.noticef(status.Warning, "A program on this computer refused Polaris's certificate for %s. If it is your browser, it does not trust Polaris's certificate authority yet: install it from the HTTPS screen of Polaris's window, or open http://%s/ in that browser and follow the steps there.", host, settings.ReservedHost)
+		h.noticef(status.Info, "%s refused Polaris's certificate for %s (it checks that site's own certificate). Polaris lets %s's connections to %s through untouched; other browsers are still filtered there. You can undo this on the HTTPS screen.", who, r.Host, who, r.Host)
 		return
 	}
-	h.mu.Lock()
-	st := h.st
-	h.mu.Unlock()
-	if st != nil {
-		if err := st.AddPassThrough(context.Background(), host); err != nil {
-			h.log.Printf("remembering %s as passed through: %v", host, err)
-		}
-		h.reapply(context.Background())
+	now := time.Now().Unix()
+	if last := h.hx.lastReject.Load(); now-last < 600 || !h.hx.lastReject.CompareAndSwap(last, now) {
+		return
 	}
-	h.noticef(status.Info, "%s refused Polaris's certificate (the program pins the site's own certificate). Polaris passes %s through untouched from now on; you can undo this on the HTTPS screen.", host, host)
+	h.noticef(status.Warning, "%s does not trust Polaris's certificate, so Polaris lets its HTTPS through untouched: its secure pages are not filtered (other browsers are not affected). Set up HTTPS filtering for this browser from the Overview.", who)
 }
 
 // sawTk records a Tk header (only when it changed: this runs on the
@@ -513,7 +517,17 @@ func (h *httpsPart) PassThroughHosts(ctx context.Context) ([]string, error) {
 	if st == nil {
 		return nil, ErrDegraded
 	}
-	return st.PassThroughHosts(ctx)
+	entries, err := st.PassThroughHosts(ctx)
+	return passThroughWords(entries), err
+}
+
+// passThroughWords says stored pass-through entries in words.
+func passThroughWords(entries []string) []string {
+	out := make([]string, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, proxy.PassThroughWords(e))
+	}
+	return out
 }
 
 // ForgetPassThrough forgets a pinned host ("" forgets all), so that HTTPS
@@ -539,7 +553,7 @@ func (h *httpsPart) httpsSnapshot(out *status.HTTPS) {
 	if h.hx.ca.Load() != nil {
 		out.CA = h.hx.caStatus
 	}
-	out.PassThrough = append([]string(nil), h.hx.passHosts...)
+	out.PassThrough = passThroughWords(h.hx.passHosts)
 }
 
 // forgetSiteAnswers drops what sites answered from memory (the user

@@ -74,7 +74,7 @@ func TestImportHostileSettings(t *testing.T) {
 		"dnt":                      "0", // widens nothing: applied
 	}
 	file := writeExport(t, hostile)
-	chk, err := a.CheckImport(ctx, file)
+	chk, err := a.CheckImport(ctx, file, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,12 +95,12 @@ func TestImportHostileSettings(t *testing.T) {
 			t.Errorf("proxy.auth is shown as %q: the user, not the password", c.To)
 		}
 	}
-	if chk, _ := a.CheckImport(ctx, file); a.Settings().Signals.DNT != before.Signals.DNT || len(chk.Widening) == 0 {
+	if chk, _ := a.CheckImport(ctx, file, nil); a.Settings().Signals.DNT != before.Signals.DNT || len(chk.Widening) == 0 {
 		t.Error("CheckImport changed something")
 	}
 
 	// Not confirmed: none of them applies, the rest does.
-	if err := a.ImportData(ctx, file, ""); err != nil {
+	if err := a.ImportData(ctx, file, "", nil); err != nil {
 		t.Fatal(err)
 	}
 	after := a.Settings()
@@ -118,18 +118,18 @@ func TestImportHostileSettings(t *testing.T) {
 	// A confirmation of another file (or of this one before it changed)
 	// imports nothing.
 	safe := writeExport(t, map[string]string{"blocking.allowlist": "intranet.example", "https.default-exclusions": "off", "dnt": "1"})
-	if err := a.ImportData(ctx, safe, chk.Digest); !errors.Is(err, ErrImportChanged) {
+	if err := a.ImportData(ctx, safe, chk.Digest, nil); !errors.Is(err, ErrImportChanged) {
 		t.Errorf("ImportData with another file's confirmation = %v, want ErrImportChanged", err)
 	}
 	if a.Settings().Signals.DNT.String() != "0" {
 		t.Error("an import with a wrong confirmation changed the settings")
 	}
 	// Confirmed: applied.
-	schk, err := a.CheckImport(ctx, safe)
+	schk, err := a.CheckImport(ctx, safe, nil)
 	if err != nil || len(schk.Widening) != 2 {
 		t.Fatalf("CheckImport = %+v, %v; want two widening settings", schk, err)
 	}
-	if err := a.ImportData(ctx, safe, schk.Digest); err != nil {
+	if err := a.ImportData(ctx, safe, schk.Digest, nil); err != nil {
 		t.Fatal(err)
 	}
 	if s := a.Settings(); !slices.Equal(s.Blocking.Allowlist, []string{"intranet.example"}) || s.HTTPS.DefaultExclusions {

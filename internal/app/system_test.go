@@ -60,9 +60,19 @@ func TestPACOnlyToPACFetchers(t *testing.T) {
 		{"another site's script", map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "script"}, false},
 		{"another site's fetch", map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"}, false},
 		{"another site's link", map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}, false},
+		// Through the proxy, on plain HTTP (http://polaris.invalid/proxy.pac):
+		// a browser, which sends no fetch metadata there, and a frame of
+		// another site looks like the user. PAC fetchers never come this way.
+		{"a browser through the proxy, plain HTTP", map[string]string{"via proxy": "1", "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/153.0", "Upgrade-Insecure-Requests": "1"}, false},
+		{"a program through the proxy", map[string]string{"via proxy": "1", "User-Agent": "curl/8.5.0"}, true},
 	} {
 		rec := httptest.NewRecorder()
-		req := httptest.NewRequest("GET", "http://127.0.0.1:8228/proxy.pac", nil)
+		req := httptest.NewRequest("GET", "/proxy.pac", nil)
+		req.Host = "127.0.0.1:8228"
+		if tc.h["via proxy"] != "" {
+			req = httptest.NewRequest("GET", "http://polaris.invalid/proxy.pac", nil)
+			delete(tc.h, "via proxy")
+		}
 		for k, v := range tc.h {
 			req.Header.Set(k, v)
 		}

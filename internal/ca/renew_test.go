@@ -256,3 +256,55 @@ func fingerprintOf(c *x509.Certificate) string {
 	sum := sha256.Sum256(c.Raw)
 	return hex.EncodeToString(sum[:])
 }
+
+// Renewed by a user who is not root: the browsers' databases get the new
+// CA; the system store, which needs root, keeps the old one (still in the
+// manifest, for Uninstall) and the report gives the commands that add the
+// new one.
+func TestRenewWithoutRoot(t *testing.T) {
+	ctx := context.Background()
+	h := newFirefoxHome(t)
+	s := newDebianSandbox(t)
+	opts := h.opts()
+	opts.System, opts.LinuxCertDir, opts.LinuxUpdate, opts.IsRoot = true, s.local, s.update, func() bool { return true }
+	writeCAFrom(t, h.caDir, time.Now().Add(-caValidity-time.Hour)) // expired an hour ago
+	old, err := Load(h.caDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := Install(ctx, opts); err != nil {
+		t.Fatalf("Install = %v\n%s", err, r)
+	}
+	opts.IsRoot = func() bool { return false }
+	c, r, err := Renew(ctx, opts, RenewBefore)
+	if err != nil {
+		t.Fatalf("Renew = %v\n%s", err, r)
+	}
+	if got := nssTrustOf(t, h.release, c.Nickname()); got != "C,," {
+		t.Errorf("browser database: renewed CA trust %q, want C,,", got)
+	}
+	var sys *Change
+	for i, ch := range r.Changes {
+		if ch.Store == systemLabel {
+			sys = &r.Changes[i]
+		}
+	}
+	newFile := filepath.Join(s.local, "polaris-"+c.fp[:16]+".crt")
+	if sys == nil || sys.Action != NeedsRoot || len(sys.Commands) == 0 || !strings.Contains(sys.String(), newFile) {
+		t.Fatalf("system store in the report: %+v, want needs root with the commands adding %s\n%s", sys, newFile, r)
+	}
+	if !strings.Contains(sys.Detail, "expiring certificate stays") {
+		t.Errorf("the report does not say the old CA stays: %q", sys.Detail)
+	}
+	if !fileExists(filepath.Join(s.local, "polaris-"+old.fp[:16]+".crt")) {
+		t.Error("the old CA left the system store although the new one could not be added")
+	}
+	m, _ := readManifest(h.caDir)
+	kept := false
+	for _, en := range m.Entries {
+		kept = kept || (en.Kind == kindDebian && en.Fingerprint == old.fp)
+	}
+	if !kept {
+		t.Error("the manifest forgot the old CA in the system store: Uninstall would leave it there")
+	}
+}

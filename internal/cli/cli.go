@@ -62,6 +62,7 @@ type Backend interface {
 	HTTPSBackend
 	RunningBackend
 	ListsBackend
+	SetupBackend
 }
 
 // Options are the flags every command takes.
@@ -91,6 +92,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"setup", "protect this computer's browsers, step by step: setup [--yes] [--dnt 1|0|unset] [--gpc on|off] [--https-filter yes|no] [--system-proxy on|off]", cmdSetup},
 		{"run", "start the proxy without a window and serve until interrupted (also: --headless)", cmdRun},
 		{"config", "show or change settings: config get [KEY] | config set KEY VALUE | config keys", cmdConfig},
 		{"sysproxy", "make Polaris the system proxy, or restore what was there: sysproxy on|off|status", cmdSysproxy},
@@ -101,7 +103,7 @@ func commands() []command {
 		{"pause", "pause tracker blocking in the running Polaris: pause 5m|30m|1h|restart (privacy signals stay on)", cmdPause},
 		{"resume", "end a pause of tracker blocking", cmdResume},
 		{"tor", "Polaris's Tor client: tor status | tor newnym | tor circuit SITE (on/off: config set tor on|off)", cmdTor},
-		{"data", "what Polaris stores, and leaving: data inventory | data export FILE | data import FILE | data delete [--yes] [--force]", cmdData},
+		{"data", "what Polaris stores, and leaving: data inventory | data export FILE [--encrypt] | data import FILE | data delete [--yes] [--force]", cmdData},
 		{"match", "check requests against blocklists: match --list FILE [--list FILE...] [--stats] [--timing] < requests", cmdMatch},
 		{"version", "print the version", cmdVersion},
 		{"help", "show this help", cmdHelp},

@@ -5,10 +5,12 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 
+	"polaris/internal/passphrase"
 	"polaris/internal/settings"
 	"polaris/internal/status"
 )
@@ -16,12 +18,14 @@ import (
 // DataBackend is what `polaris data` needs.
 type DataBackend interface {
 	Inventory(ctx context.Context) (status.Inventory, error)
-	ExportData(ctx context.Context, path string) error
+	// ExportData writes an export; with pass (not nil) encrypted to it.
+	ExportData(ctx context.Context, path string, pass []byte) error
 	// CheckImport validates an export and lists the settings in it that
 	// widen exposure; ImportData applies those only when confirmed is the
-	// check's Digest.
-	CheckImport(ctx context.Context, path string) (settings.ImportCheck, error)
-	ImportData(ctx context.Context, path, confirmed string) error
+	// check's Digest. An encrypted file needs pass (else an error that is
+	// passphrase.ErrNeeded); pass given for a plain file is refused.
+	CheckImport(ctx context.Context, path string, pass []byte) (settings.ImportCheck, error)
+	ImportData(ctx context.Context, path, confirmed string, pass []byte) error
 	DeleteAllData(ctx context.Context) error
 	// DeleteAllDataAnyway also deletes when the system proxy or the
 	// certificate cannot be undone (reporting it).
@@ -30,7 +34,7 @@ type DataBackend interface {
 
 func cmdData(e *Env, o Options, args []string) int {
 	usage := func() int {
-		fmt.Fprintln(e.Stderr, "usage: polaris data inventory | data export FILE | data import FILE [--yes] | data delete [--yes] [--force]")
+		fmt.Fprintln(e.Stderr, "usage: polaris data inventory | data export FILE [--encrypt] [--passphrase-file P] | data import FILE [--yes] [--passphrase-file P] | data delete [--yes] [--force]")
 		return ExitUsage
 	}
 	if len(args) == 0 {
@@ -55,27 +59,52 @@ func cmdData(e *Env, o Options, args []string) int {
 		printInventory(e, inv)
 		return ExitOK
 	case "export":
-		if len(args) != 2 {
+		path, pfile, encrypt, ok := exportArgs(args[1:])
+		if !ok {
 			return usage()
+		}
+		var pass []byte
+		if encrypt {
+			p, err := newPassphrase(e, pfile)
+			if err != nil {
+				fmt.Fprintf(e.Stderr, "polaris: %v\n", oneLine(err))
+				return ExitUsage
+			}
+			pass = p
+			defer clear(pass)
 		}
 		b, code := open(e, o)
 		if b == nil {
 			return code
 		}
 		defer b.Close()
-		if err := b.ExportData(ctx, args[1]); err != nil {
+		if err := b.ExportData(ctx, path, pass); err != nil {
 			fmt.Fprintf(e.Stderr, "polaris: %v\n", oneLine(err))
 			return ExitError
 		}
-		fmt.Fprintf(e.Stdout, "exported to: %s\n", args[1])
+		if encrypt {
+			fmt.Fprintf(e.Stdout, "exported, encrypted with your passphrase, to: %s\n", path)
+		} else {
+			fmt.Fprintf(e.Stdout, "exported to: %s\n", path)
+		}
 		return ExitOK
 	case "import":
-		var path string
+		var path, pfile string
 		yes := false
-		for _, a := range args[1:] {
+		rest := args[1:]
+		for i := 0; i < len(rest); i++ {
+			a := rest[i]
 			switch {
 			case a == "--yes" || a == "-yes" || a == "-y":
 				yes = true
+			case a == "--passphrase-file" || a == "-passphrase-file":
+				if i+1 == len(rest) || pfile != "" {
+					return usage()
+				}
+				i++
+				pfile = rest[i]
+			case strings.HasPrefix(a, "--passphrase-file=") && pfile == "":
+				pfile = strings.TrimPrefix(a, "--passphrase-file=")
 			case path == "" && !strings.HasPrefix(a, "-"):
 				path = a
 			default:
@@ -90,7 +119,7 @@ func cmdData(e *Env, o Options, args []string) int {
 			return code
 		}
 		defer b.Close()
-		return importData(ctx, e, b, path, yes)
+		return importData(ctx, e, b, path, pfile, yes)
 	case "delete":
 		yes, force := false, false
 		for _, f := range args[1:] {
@@ -136,11 +165,64 @@ func cmdData(e *Env, o Options, args []string) int {
 	return usage()
 }
 
+// exportArgs parses FILE [--encrypt] [--passphrase-file P]; a passphrase
+// file implies --encrypt.
+func exportArgs(args []string) (path, pfile string, encrypt, ok bool) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--encrypt" || a == "-encrypt":
+			encrypt = true
+		case a == "--passphrase-file" || a == "-passphrase-file":
+			if i+1 == len(args) || pfile != "" {
+				return "", "", false, false
+			}
+			i++
+			pfile = args[i]
+		case strings.HasPrefix(a, "--passphrase-file=") && pfile == "":
+			pfile = strings.TrimPrefix(a, "--passphrase-file=")
+		case path == "" && !strings.HasPrefix(a, "-"):
+			path = a
+		default:
+			return "", "", false, false
+		}
+	}
+	if pfile != "" {
+		encrypt = true
+	}
+	return path, pfile, encrypt, path != "" && (pfile == "" || pfile != path)
+}
+
 // importData imports an export; the settings in it that widen exposure
 // are shown and applied only when the user confirms them (--yes, or on the
-// terminal), otherwise they keep their current values.
-func importData(ctx context.Context, e *Env, b DataBackend, path string, yes bool) int {
-	chk, err := b.CheckImport(ctx, path)
+// terminal), otherwise they keep their current values. An encrypted file
+// needs its passphrase: from pfile, or asked on the terminal.
+func importData(ctx context.Context, e *Env, b DataBackend, path, pfile string, yes bool) int {
+	var pass []byte
+	defer func() { clear(pass) }()
+	if pfile != "" {
+		p, err := readPassphraseFile(pfile)
+		if err != nil {
+			fmt.Fprintf(e.Stderr, "polaris: %v\n", oneLine(err))
+			return ExitUsage
+		}
+		pass = p
+	}
+	chk, err := b.CheckImport(ctx, path, pass)
+	if errors.Is(err, passphrase.ErrNeeded) {
+		in, ok := e.Stdin.(*os.File)
+		if !ok || !isTerminal(e.Stdin) {
+			fmt.Fprintf(e.Stderr, "polaris: %v; there is no terminal to ask for it on: add --passphrase-file FILE\n", oneLine(err))
+			return ExitUsage
+		}
+		p, perr := readSecret(in, e.Stderr, fmt.Sprintf("%s is encrypted. Its passphrase (not shown): ", path))
+		if perr != nil {
+			fmt.Fprintf(e.Stderr, "polaris: %v\n", oneLine(perr))
+			return ExitUsage
+		}
+		pass = p
+		chk, err = b.CheckImport(ctx, path, pass)
+	}
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "polaris: %v\n", oneLine(err))
 		return ExitUsage
@@ -168,7 +250,7 @@ func importData(ctx context.Context, e *Env, b DataBackend, path string, yes boo
 			fmt.Fprintln(e.Stderr, "There is no terminal to confirm them on: they are not applied (add --yes to apply them).")
 		}
 	}
-	if err := b.ImportData(ctx, path, confirmed); err != nil {
+	if err := b.ImportData(ctx, path, confirmed, pass); err != nil {
 		fmt.Fprintf(e.Stderr, "polaris: %v\n", oneLine(err))
 		return ExitUsage
 	}
@@ -205,6 +287,9 @@ func printInventory(e *Env, inv status.Inventory) {
 	fmt.Fprintln(e.Stdout, "\nFiles:")
 	for _, f := range inv.Files {
 		fmt.Fprintf(e.Stdout, "  %-28s %10s  %s\n", f.Path, humanBytes(f.Bytes), f.What)
+	}
+	if inv.Export != "" {
+		fmt.Fprintf(e.Stdout, "\nExports (polaris data export FILE [--encrypt]):\n  %s\n", inv.Export)
 	}
 }
 

@@ -4,4 +4,10 @@
 
 package cli
 
+import "errors"
+
 func isTerminalFd(uintptr) bool { return false }
+
+func noEcho(uintptr) (func(), error) {
+	return nil, errors.New("cannot turn off the terminal's echo here")
+}

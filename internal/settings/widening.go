@@ -196,7 +196,10 @@ func KeepCurrent(next, cur Settings, changes []Change) Settings {
 // identifies the file checked, so that a confirmation applies to exactly
 // that file.
 type ImportCheck struct {
-	Path     string
-	Digest   string
-	Widening []Change
+	Path   string
+	Digest string
+	// Encrypted: the file is encrypted (and was opened with its
+	// passphrase).
+	Encrypted bool
+	Widening  []Change
 }

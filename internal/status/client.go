@@ -2,7 +2,10 @@
 
 package status
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Family is a browser family as its User-Agent names it: browsers of one
 // family send the same User-Agent shape (Chromium, Chrome and Brave all say
@@ -64,4 +67,58 @@ func majorVersion(s string) string {
 		n++
 	}
 	return s[:n]
+}
+
+// Trust is what a client's TLS handshakes with Polaris showed about
+// Polaris's certificate authority.
+type Trust int
+
+// Trust values.
+const (
+	// TrustUnknown: no handshake with a certificate from Polaris yet.
+	TrustUnknown Trust = iota
+	// TrustYes: the client accepted a certificate from Polaris's CA.
+	TrustYes
+	// TrustNo: the client refused Polaris's certificate and never accepted
+	// one: it does not trust the CA, and its HTTPS passes through
+	// untouched (unfiltered) so that it keeps working.
+	TrustNo
+)
+
+// Client is one kind of client seen in Polaris's traffic: a browser family
+// and major version, or another program. Clients of one kind cannot be told
+// apart by the proxy (two profiles of one Firefox are one Client).
+type Client struct {
+	Family  Family
+	Version string // major version, "" when unknown
+	// Name is set for OtherClient: the program's name from its User-Agent
+	// ("curl"), or "TLS client" and a fingerprint of its TLS hello when it
+	// sends no User-Agent.
+	Name      string
+	FirstSeen time.Time
+	LastSeen  time.Time
+	// Requests counts its plain HTTP requests and HTTPS connections.
+	Requests uint64
+	Trust    Trust
+	// LastHTTPS is when it last opened an HTTPS connection (zero: never);
+	// Filtered says whether Polaris looked inside that one.
+	LastHTTPS time.Time
+	Filtered  bool
+	// Pinned are sites this client refused Polaris's certificate for while
+	// it trusts the CA elsewhere (certificate pinning): they pass through
+	// untouched for this client alone.
+	Pinned []string
+}
+
+// Words names the client for people: "Firefox 153", "Chromium / Chrome
+// 156", "curl".
+func (c Client) Words() string {
+	name := c.Family.Words()
+	if c.Family == OtherClient && c.Name != "" {
+		name = c.Name
+	}
+	if c.Version != "" {
+		name += " " + c.Version
+	}
+	return name
 }

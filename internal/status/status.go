@@ -55,21 +55,13 @@ type Proxy struct {
 	Active int64
 	// Err is why the proxy is not running, if it failed.
 	Err string
-	// Clients are the browsers and other programs that sent requests
-	// through the proxy since it started, by family and major version,
-	// most recently seen first.
+	// Clients are the kinds of clients seen since the proxy started
+	// (browser family and version, or program), most recently seen first.
 	Clients []Client
 	// Reach counts the requests of the last 24 hours and those of them
 	// that carried the user's privacy signals. An HTTPS connection Polaris
 	// does not look inside counts once, as a request without them.
 	Reach Reach
-}
-
-// Client is one kind of program seen using the proxy.
-type Client struct {
-	Family   Family
-	Version  string
-	LastSeen time.Time
 }
 
 // Reach is how many requests carried the user's signals.
@@ -298,6 +290,9 @@ type Inventory struct {
 	Dir    string
 	Tables []TableInfo
 	Files  []FileInfo
+	// Export says what a data export holds (and that encrypting it
+	// covers all of it).
+	Export string
 }
 
 // TableInfo describes one table of the database.

@@ -103,7 +103,9 @@ func (s *Store) AddPassThrough(ctx context.Context, host string) error {
 func (s *Store) RemovePassThrough(ctx context.Context, host string) (int64, error) {
 	var n int64
 	err := s.tx(ctx, func(t *sql.Tx) error {
-		q, args := "DELETE FROM https_passthrough WHERE host = ?", []any{host}
+		// An entry is a host, or a host, a tab and the kind of client
+		// that pins it: forgetting a host forgets it for every client.
+		q, args := "DELETE FROM https_passthrough WHERE host = ? OR substr(host, 1, ?) = ?", []any{host, len(host) + 1, host + "\t"}
 		if host == "" {
 			q, args = "DELETE FROM https_passthrough", nil
 		}

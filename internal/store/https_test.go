@@ -48,16 +48,20 @@ func TestSiteAnswers(t *testing.T) {
 func TestPassThroughHosts(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
-	for _, h := range []string{"b.example", "a.example", "b.example"} {
+	for _, h := range []string{"b.example", "a.example", "b.example", "a.example\tEdge/156/", "a.example.org\tEdge/156/"} {
 		if err := s.AddPassThrough(ctx, h); err != nil {
 			t.Fatal(err)
 		}
 	}
 	got, err := s.PassThroughHosts(ctx)
-	if err != nil || !cmp.Equal(got, []string{"a.example", "b.example"}) {
+	if err != nil || !cmp.Equal(got, []string{"a.example", "a.example\tEdge/156/", "a.example.org\tEdge/156/", "b.example"}) {
 		t.Errorf("PassThroughHosts = %q, %v", got, err)
 	}
-	if n, err := s.RemovePassThrough(ctx, "a.example"); n != 1 || err != nil {
+	// A host is forgotten for every client that pins it.
+	if n, err := s.RemovePassThrough(ctx, "a.example"); n != 2 || err != nil {
+		t.Errorf("RemovePassThrough(a.example) = %d, %v", n, err)
+	}
+	if n, err := s.RemovePassThrough(ctx, "a.example.org"); n != 1 || err != nil {
 		t.Errorf("RemovePassThrough(a.example) = %d, %v", n, err)
 	}
 	if n, err := s.RemovePassThrough(ctx, ""); n != 1 || err != nil {
