@@ -158,10 +158,13 @@ func (a *App) CheckImport(ctx context.Context, path string, pass []byte) (settin
 	if err != nil {
 		return settings.ImportCheck{}, err
 	}
-	return a.importCheck(path, b, f), nil
+	chk, _, err := a.importCheck(ctx, path, b, f)
+	return chk, err
 }
 
-func (a *App) importCheck(path string, b []byte, f exportFile) settings.ImportCheck {
+// importCheck lists what in the file widens exposure: settings, then
+// lists (whose changes are also returned, to leave them out).
+func (a *App) importCheck(ctx context.Context, path string, b []byte, f exportFile) (settings.ImportCheck, []listChange, error) {
 	sum := sha256.Sum256(b)
 	chk := settings.ImportCheck{Path: path, Digest: hex.EncodeToString(sum[:]), Encrypted: seal.Detect(b).Encrypted()}
 	if raw, ok := f.Sections[settingsSection.name]; ok {
@@ -169,7 +172,17 @@ func (a *App) importCheck(path string, b []byte, f exportFile) settings.ImportCh
 			chk.Widening = settings.Widening(a.Settings(), next)
 		}
 	}
-	return chk
+	var lc []listChange
+	if raw, ok := f.Sections[listsSection.name]; ok {
+		var err error
+		if lc, err = a.listWidening(ctx, raw); err != nil {
+			return chk, nil, fmt.Errorf("%w: comparing the lists with yours: %v", ErrImport, err)
+		}
+		for _, c := range lc {
+			chk.Widening = append(chk.Widening, c.Change)
+		}
+	}
+	return chk, lc, nil
 }
 
 // maxExport bounds the size of a file to import: a year of statistics
@@ -252,16 +265,31 @@ func (a *App) ImportData(ctx context.Context, path, confirmed string, pass []byt
 	if err != nil {
 		return err
 	}
-	chk := a.importCheck(path, b, f)
+	chk, lc, err := a.importCheck(ctx, path, b, f)
+	if err != nil {
+		return err
+	}
 	if confirmed != "" && confirmed != chk.Digest {
 		return fmt.Errorf("%w: %w; check it again", ErrImport, ErrImportChanged)
 	}
 	if len(chk.Widening) > 0 && confirmed == "" {
-		raw := f.Sections[settingsSection.name]
-		next, _ := settingsFromExport(raw)
-		kept := settings.KeepCurrent(next, a.Settings(), chk.Widening)
-		if f.Sections[settingsSection.name], err = json.Marshal(kept.Map()); err != nil {
-			return fmt.Errorf("%w: %v", ErrImport, err)
+		if raw, ok := f.Sections[settingsSection.name]; ok {
+			next, _ := settingsFromExport(raw)
+			var set []settings.Change
+			for _, c := range chk.Widening {
+				if c.Key != listKey {
+					set = append(set, c)
+				}
+			}
+			kept := settings.KeepCurrent(next, a.Settings(), set)
+			if f.Sections[settingsSection.name], err = json.Marshal(kept.Map()); err != nil {
+				return fmt.Errorf("%w: %v", ErrImport, err)
+			}
+		}
+		if len(lc) > 0 {
+			if f.Sections[listsSection.name], err = keepCurrentLists(f.Sections[listsSection.name], lc); err != nil {
+				return fmt.Errorf("%w: %v", ErrImport, err)
+			}
 		}
 	}
 	if err := a.Writable(); err != nil {

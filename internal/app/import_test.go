@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,5 +150,98 @@ func TestWideningNothingForTheSame(t *testing.T) {
 	next.HTTPS.DefaultExclusions = true
 	if w := settings.Widening(cur, next); len(w) != 0 {
 		t.Errorf("Widening(narrower) = %v, want none", w)
+	}
+}
+
+// The attack through the lists: an import replaces the subscriptions, so a
+// file could let a tracker through without touching a setting: an own
+// list of exception rules, a list from the attacker's address (whose
+// rules they change at will), the blocking lists dropped or turned off.
+// Unconfirmed, none of that applies: the current lists stay as they are,
+// and the harmless rest of the file's lists (a list that only blocks) is
+// imported.
+func TestImportHostileLists(t *testing.T) {
+	ctx := context.Background()
+	a := openTestApp(t, Options{NoAutoUpdate: true})
+	own := filepath.Join(t.TempDir(), "mine.txt")
+	os.WriteFile(own, []byte("! Title: Mine\n||mine.example^\n"), 0o600)
+	if err := a.AddList(ctx, own, "mine"); err != nil {
+		t.Fatal(err)
+	}
+	type sub struct {
+		Name    string
+		URL     string
+		Enabled bool
+	}
+	subs := func() []sub {
+		ls, err := a.lists.Export(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []sub
+		for _, l := range ls {
+			out = append(out, sub{l.Name, l.URL, l.Enabled})
+		}
+		slices.SortFunc(out, func(x, y sub) int { return strings.Compare(x.Name+x.URL, y.Name+y.URL) })
+		return out
+	}
+	before := subs()
+	cur, _ := a.lists.Export(ctx)
+	var catalogued []map[string]any
+	for _, l := range cur {
+		if l.URL != "" {
+			catalogued = append(catalogued, map[string]any{"name": l.Name, "url": l.URL, "catalogue": l.Catalogue, "enabled": false, "intervalHours": 0})
+		}
+	}
+	if len(catalogued) == 0 {
+		t.Fatal("no list subscribed on a fresh data dir: the test needs one to turn off")
+	}
+	hostile := append(catalogued,
+		map[string]any{"name": "helpful fixes", "text": "! Title: fixes\n@@||tracker.example^\n@@||ads.example^$third-party\n", "enabled": true, "intervalHours": 0},
+		map[string]any{"name": "their list", "url": "https://lists.attacker.example/rules.txt", "enabled": true, "intervalHours": 24},
+		map[string]any{"name": "extra blocking", "text": "! Title: extra\n||more-ads.example^\n", "enabled": true, "intervalHours": 0},
+	)
+	doc, _ := json.Marshal(map[string]any{"format": ExportFormat, "version": ExportVersion, "sections": map[string]any{"lists": hostile}})
+	file := filepath.Join(t.TempDir(), "hostile.json")
+	os.WriteFile(file, doc, 0o600)
+
+	chk, err := a.CheckImport(ctx, file, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shown []string
+	for _, c := range chk.Widening {
+		if c.Key != "lists" || c.Why == "" {
+			t.Errorf("unexpected change %v", c)
+		}
+		shown = append(shown, c.From+" → "+c.To)
+	}
+	text := strings.Join(shown, "\n")
+	for _, want := range []string{"@@||tracker.example^", "https://lists.attacker.example/rules.txt", "(off)", "mine → (removed or off)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the check does not show %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "extra blocking") {
+		t.Errorf("a list that only blocks is shown as widening:\n%s", text)
+	}
+
+	// Not confirmed: the current lists as they were, plus the harmless one.
+	if err := a.ImportData(ctx, file, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	want := append(slices.Clone(before), sub{"extra blocking", "", true})
+	slices.SortFunc(want, func(x, y sub) int { return strings.Compare(x.Name+x.URL, y.Name+y.URL) })
+	if diff := cmp.Diff(want, subs()); diff != "" {
+		t.Errorf("lists after an unconfirmed hostile import (-want +got):\n%s", diff)
+	}
+
+	// Confirmed: the file's lists as they are.
+	if err := a.ImportData(ctx, file, chk.Digest, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := subs()
+	if !slices.Contains(got, sub{"their list", "https://lists.attacker.example/rules.txt", true}) || !slices.Contains(got, sub{"helpful fixes", "", true}) {
+		t.Errorf("a confirmed import did not apply the file's lists: %v", got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"polaris/internal/passphrase"
@@ -258,7 +259,9 @@ func importData(ctx context.Context, e *Env, b DataBackend, path, pfile string, 
 	if len(chk.Widening) > 0 && confirmed == "" {
 		var keys []string
 		for _, c := range chk.Widening {
-			keys = append(keys, c.Key)
+			if !slices.Contains(keys, c.Key) {
+				keys = append(keys, c.Key)
+			}
 		}
 		fmt.Fprintf(e.Stdout, "kept as they were: %s\n", strings.Join(keys, ", "))
 	}

@@ -219,6 +219,10 @@ type Tor struct {
 	Err string
 	// Restarts counts watchdog restarts since Polaris started.
 	Restarts int
+	// Stalled is true while bootstrap has not moved for 30 seconds in one
+	// phase; Waiting then says in words what tor is waiting for.
+	Stalled bool
+	Waiting string
 	// Version is the tor version in use.
 	Version string
 }
