@@ -130,6 +130,9 @@ type Client struct {
 	// stuckAfter is how long bootstrap may stand still with problems
 	// before they are shown.
 	stuckAfter time.Duration
+	// stallAfter is how long bootstrap may stand still in one phase, with
+	// or without problems, before the status says what tor waits for.
+	stallAfter time.Duration
 }
 
 // New checks cfg and returns a stopped Client. It starts nothing.
@@ -151,7 +154,8 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Log != nil {
 		cfg.Log = &lockedWriter{w: cfg.Log} // tor's output and our own notes
 	}
-	c := &Client{cfg: cfg, st: status.Tor{State: status.TorOff}, stuckAfter: 10 * time.Second}
+	c := &Client{cfg: cfg, st: status.Tor{State: status.TorOff}, stuckAfter: 10 * time.Second,
+		stallAfter: 30 * time.Second}
 	c.notify = newNotifier(cfg.OnStatus, cfg.Log)
 	return c, nil
 }
@@ -258,6 +262,7 @@ func (c *Client) supervise(ctx context.Context, inst *instance, err error) {
 		c.update(func(st *status.Tor) {
 			st.Restarts++
 			st.State, st.Progress, st.Phase = status.TorStarting, 0, "Restarting Tor"
+			st.Stalled, st.Waiting = false, ""
 		})
 		inst, err = c.launch(ctx)
 	}
@@ -293,6 +298,7 @@ func (c *Client) down(msg string) {
 	c.ready.Store(nil)
 	c.update(func(st *status.Tor) {
 		st.State, st.Progress, st.Phase, st.Err = status.TorStarting, 0, "Waiting to restart Tor", msg
+		st.Stalled, st.Waiting = false, ""
 	})
 }
 

@@ -582,3 +582,70 @@ func testNewCircuit(t *testing.T, c *Client, n *tornet, o *origin) {
 		t.Errorf("NewCircuit(\"\"): err = %v, want ErrNoIsolation", err)
 	}
 }
+
+// TestStalledBootstrapSaysWhatTorWaitsFor points tor at a directory
+// authority that accepts connections and never answers: bootstrap stands
+// still, and once it has for stallAfter the status says so and, in words,
+// what tor is waiting for.
+func TestStalledBootstrapSaysWhatTorWaitsFor(t *testing.T) {
+	t.Parallel()
+	torBin := lookTor(t)
+	if testing.Short() {
+		t.Skip("-short: waits for bootstrap to stall")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() { // accept and say nothing
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	torrc := filepath.Join(t.TempDir(), "silent.torrc")
+	writeFile(t, torrc, "TestingTorNetwork 1\n"+
+		"DirAuthority silent orport="+port+" v3ident=0000000000000000000000000000000000000000 127.0.0.1:"+port+
+		" 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000\n", 0o600)
+	w := newWatcher()
+	c, err := New(Config{Binary: torBin, DataDir: filepath.Join(t.TempDir(), "tor"), ExtraTorrc: torrc, OnStatus: w.onStatus, Log: &testLog{t: t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.stallAfter = 3 * time.Second
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	defer c.Shutdown(context.Background())
+	i := w.waitFor(t, 0, 30*time.Second, "bootstrap said to be stalled", func(st status.Tor) bool { return st.Stalled })
+	st := w.statuses()[i]
+	if st.State != status.TorBootstrapping && st.State != status.TorStarting || !strings.HasPrefix(st.Waiting, "Tor ") || !strings.Contains(st.Waiting, "waiting") {
+		t.Errorf("status = %+v, want bootstrapping, stalled, with what tor waits for in words", st)
+	}
+	t.Logf("at %d%% (%s): %s", st.Progress, st.Phase, st.Waiting)
+}
+
+func TestWaitingForEveryPhase(t *testing.T) {
+	for _, tag := range []string{"starting", "conn_pt", "conn_done_pt", "conn_proxy", "conn_done_proxy", "conn", "conn_done",
+		"handshake", "handshake_done", "onehop_create", "requesting_status", "loading_status", "loading_keys",
+		"requesting_descriptors", "loading_descriptors", "enough_dirinfo", "ap_conn", "ap_conn_done", "ap_handshake",
+		"ap_handshake_done", "circuit_create"} {
+		if w := waitingFor(tag, false); strings.HasSuffix(w, ": "+tag+".") || !strings.HasPrefix(w, "Tor ") {
+			t.Errorf("%s: %q does not say it in words", tag, w)
+		}
+	}
+	if w := waitingFor("conn", true); !strings.Contains(w, "bridges") {
+		t.Errorf("with bridges: %q", w)
+	}
+}

@@ -243,7 +243,10 @@ func (in *instance) onStatus(ev statusEvent) {
 		}
 	}
 	in.problemMu.Lock()
-	in.problem, in.progressAt = nil, time.Now()
+	in.problem, in.progressAt, in.stalled = nil, time.Now(), false
+	if tag := ev.Args["TAG"]; tag != "" {
+		in.tag = tag
+	}
 	in.problemMu.Unlock()
 	in.c.bootstrapProgress(in, np, ev.Args["SUMMARY"])
 }
@@ -280,14 +283,24 @@ func (in *instance) watchStuck() {
 		}
 		in.problemMu.Lock()
 		ev := in.problem
-		stuck := ev != nil && time.Since(in.progressAt) >= in.c.stuckAfter
+		still := time.Since(in.progressAt)
+		stuck := ev != nil && still >= in.c.stuckAfter
 		if stuck {
 			in.problem = nil
 		}
+		stalled := !in.stalled && still >= in.c.stallAfter
+		if stalled {
+			in.stalled = true
+		}
+		tag := in.tag
 		in.problemMu.Unlock()
 		if stuck && !in.stopping.Load() {
 			msg := bootstrapWarning(*ev, in.bridges)
 			in.c.update(func(s *status.Tor) { s.Err = msg })
+		}
+		if stalled && !in.stopping.Load() {
+			words := waitingFor(tag, in.bridges)
+			in.c.update(func(s *status.Tor) { s.Stalled, s.Waiting = true, words })
 		}
 	}
 }
@@ -313,6 +326,7 @@ func (c *Client) bootstrapProgress(in *instance, p int, phase string) {
 			st.Err = in.skewNote(ready)
 		}
 		st.Progress, st.Phase = p, phase
+		st.Stalled, st.Waiting = false, ""
 		st.State = status.TorBootstrapping
 		if ready {
 			st.State = status.TorReady

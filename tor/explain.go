@@ -194,3 +194,34 @@ func lastMatching(out string, subs ...string) string {
 	}
 	return ""
 }
+
+// waitingFor says in words what tor is waiting for when bootstrap stands
+// still in the phase tagged tag (control-spec, "Bootstrap phases").
+func waitingFor(tag string, bridges bool) string {
+	reach := "Tor is waiting to reach a first Tor relay. This computer may be offline, or the Tor network may be blocked on this network: then bridges help."
+	if bridges {
+		reach = "Tor is waiting to reach one of its bridges. They may be blocked or offline: try other bridges, or snowflake."
+	}
+	switch tag {
+	case "starting", "":
+		return "Tor is starting and has not begun to connect yet."
+	case "conn_pt", "conn_done_pt":
+		return "Tor is waiting for the bridge program (obfs4proxy or snowflake-client) to connect. Check that it is installed."
+	case "conn_proxy", "conn_done_proxy":
+		return "Tor is waiting for the proxy it was told to use to connect."
+	case "conn", "conn_or":
+		return reach
+	case "conn_done", "conn_done_or", "handshake", "handshake_done", "handshake_or", "handshake_done_or":
+		return "Tor reached a relay and is waiting for it to answer the secure handshake. The network may be interfering with Tor: bridges help then."
+	case "onehop_create", "requesting_status", "loading_status":
+		return "Tor is waiting for the list of Tor relays (the consensus) to download. On a slow or filtered network this takes long; if it never ends, bridges may help."
+	case "loading_keys":
+		return "Tor is waiting for the keys of the Tor directory authorities to download."
+	case "requesting_descriptors", "loading_descriptors", "enough_dirinfo":
+		return "Tor is waiting for the details of enough Tor relays to download before it can build a path through the network."
+	case "ap_conn", "ap_conn_done", "ap_conn_pt", "ap_conn_done_pt", "ap_conn_proxy", "ap_conn_done_proxy",
+		"ap_handshake", "ap_handshake_done", "circuit_create":
+		return "Tor is waiting to build its first path (circuit) through the Tor network. Relays may be slow to answer; if it never ends, bridges may help."
+	}
+	return "Tor has not made progress for a while: " + tag + "."
+}

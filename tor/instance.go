@@ -54,6 +54,8 @@ type instance struct {
 	problemMu  sync.Mutex
 	problem    *statusEvent
 	progressAt time.Time
+	tag        string                    // the bootstrap phase tor is in (TAG)
+	stalled    bool                      // the status says bootstrap is stalled
 	skew       atomic.Pointer[clockSkew] // the last clock skew tor found
 
 	geoMu    sync.Mutex

@@ -243,8 +243,11 @@ func protectionState(snap status.Snapshot, set settings.Settings, now time.Time)
 		return headState{levelBad, lang.L("Tor cannot connect — pages are refused"),
 			lang.L("Nothing goes out without Tor while Tor is on. See the Tor screen for what is wrong.")}
 	case set.Tor.Enabled && snap.Tor.State != status.TorReady:
-		return headState{levelWarn, lang.L("Tor is connecting — pages are refused until it is ready"),
-			lang.L("Nothing goes out without Tor while Tor is on. See the Tor screen for its progress.")}
+		detail := lang.L("Nothing goes out without Tor while Tor is on. See the Tor screen for its progress.")
+		if snap.Tor.Stalled && snap.Tor.Waiting != "" {
+			detail = snap.Tor.Waiting + " " + lang.L("The Tor screen offers bridges.")
+		}
+		return headState{levelWarn, lang.L("Tor is connecting — pages are refused until it is ready"), detail}
 	case snap.Blocking.Loading:
 		return headState{levelNeutral, lang.L("Loading block lists…"), lang.L("Requests wait until the lists are loaded, so that nothing slips through.")}
 	}

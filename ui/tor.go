@@ -21,12 +21,14 @@ import (
 type torScreen struct {
 	u *UI
 
-	state    *widget.Label
-	phase    *widget.Label
-	progress *widget.ProgressBar
-	errText  *callout
-	connect  *widget.Button
-	newID    *widget.Button
+	state      *widget.Label
+	phase      *widget.Label
+	progress   *widget.ProgressBar
+	errText    *callout
+	stalled    *callout
+	useBridges *widget.Button
+	connect    *widget.Button
+	newID      *widget.Button
 
 	site    *widget.Entry
 	show    *widget.Button
@@ -40,6 +42,8 @@ type torScreen struct {
 	bridgeErr     *widget.Label
 
 	isolate     *Toggle
+	preferOnion *Toggle
+	onions      *fyne.Container
 	countries   *widget.Entry
 	countrySave *widget.Button
 	countryErr  *widget.Label
@@ -59,8 +63,15 @@ func (t *torScreen) build() fyne.CanvasObject {
 	t.progress = widget.NewProgressBar()
 	t.progress.Max = 100
 	t.progress.TextFormatter = func() string {
+		if t.progress.Value <= 0 {
+			return lang.L("Not connected yet — 0%")
+		}
 		return lang.L("{{.Percent}}%", map[string]any{"Percent": int(t.progress.Value)})
 	}
+	t.stalled = newCallout(status.Warning, "", nil)
+	t.useBridges = widget.NewButtonWithIcon(lang.L("Use the built-in bridges"), theme.NavigateNextIcon(), t.tryBridges)
+	t.useBridges.Importance = widget.HighImportance
+	t.useBridges.Hide()
 	t.errText = newCallout(status.Error, "", nil)
 	t.connect = widget.NewButtonWithIcon(lang.L("Connect to Tor"), theme.LoginIcon(), func() {
 		on := !u.set.Tor.Enabled
@@ -69,7 +80,7 @@ func (t *torScreen) build() fyne.CanvasObject {
 	t.connect.Importance = widget.HighImportance
 	hero := panel(
 		container.NewBorder(nil, nil, nil, container.NewCenter(t.connect), t.state),
-		t.progress, t.phase, t.errText.obj,
+		t.progress, t.phase, t.errText.obj, t.stalled.obj, container.NewHBox(t.useBridges),
 		note(lang.L("Tor hides where you are from the sites you visit, and what you visit from your network. While Tor is connecting, or if it stops, Polaris refuses every request rather than send it without Tor: nothing goes out directly until you disconnect.")))
 
 	t.newID = widget.NewButtonWithIcon(lang.L("New circuits for every site"), theme.ViewRefreshIcon(), t.newIdentity)
@@ -120,6 +131,16 @@ func (t *torScreen) build() fyne.CanvasObject {
 		lang.L("Where Tor is blocked, bridges help you reach it. Get your own at bridges.torproject.org, or by email to bridges@torproject.org."),
 		t.bridges, t.bridgeLines, t.bridgeErr, container.NewHBox(t.bridgeSave))
 
+	t.preferOnion = NewToggle(lang.L("Prefer onion sites"), func(on bool) {
+		u.change(func(s *settings.Settings) error { s.Tor.PreferOnion = on; return nil })
+	})
+	t.onions = container.NewVBox()
+	onion := section(lang.L("Onion sites"),
+		lang.L("Some sites also run as an onion service of their own, which you reach without leaving the Tor network. They say so in their pages' answers (Onion-Location); Polaris notes it while Tor is on."),
+		switchRow(lang.L("Prefer onion sites"),
+			lang.L("When a site you open has an onion address, open that instead (as Tor Browser does)."), t.preferOnion),
+		t.onions)
+
 	t.isolate = NewToggle(lang.L("A separate circuit for each site"), func(on bool) {
 		u.change(func(s *settings.Settings) error { s.Tor.Isolate = on; return nil })
 	})
@@ -143,7 +164,7 @@ func (t *torScreen) build() fyne.CanvasObject {
 		widget.NewSeparator(),
 		keyValue(lang.L("Tor program"), t.binary))
 
-	return page(lang.L("Tor"), "", hero, identity, circuit, bridges, advanced)
+	return page(lang.L("Tor"), "", hero, identity, circuit, onion, bridges, advanced)
 }
 
 func (t *torScreen) showBridgeLines(on bool) {
@@ -197,6 +218,7 @@ func (t *torScreen) update() {
 	} else {
 		t.errText.set(status.Error, "")
 	}
+	t.updateStalled(snap, set, bootstrapping)
 	if set.Enabled && snap.State == status.TorReady {
 		t.newID.Enable()
 		t.show.Enable()
@@ -217,6 +239,8 @@ func (t *torScreen) update() {
 		t.bridgeLines.SetText(strings.Join(set.BridgeLines, "\n"))
 	}
 	t.isolate.SetOn(set.Isolate)
+	t.preferOnion.SetOn(set.PreferOnion)
+	t.showOnions(t.u.snap.Onions)
 	if t.u.win.Canvas().Focused() != t.countries {
 		t.countries.SetText(strings.Join(set.ExitCountries, ", "))
 	}
@@ -230,6 +254,38 @@ func (t *torScreen) update() {
 	t.binary.SetText(bin)
 }
 
+// updateStalled says what tor waits for when bootstrap stands still, and
+// offers the built-in bridges in one click (obfs4, then Snowflake).
+func (t *torScreen) updateStalled(snap status.Tor, set settings.Tor, bootstrapping bool) {
+	if !bootstrapping || !snap.Stalled {
+		t.stalled.set(status.Warning, "")
+		t.useBridges.Hide()
+		return
+	}
+	text := lang.L("No progress for a while. {{.Waiting}}", map[string]any{"Waiting": snap.Waiting})
+	t.stalled.set(status.Warning, text)
+	switch set.Bridges {
+	case settings.BridgesObfs4:
+		t.useBridges.SetText(lang.L("Try Snowflake instead"))
+		t.useBridges.Show()
+	case settings.BridgesSnowflake:
+		t.useBridges.Hide() // both built-in kinds tried: the user's own bridges are next
+	default:
+		t.useBridges.SetText(lang.L("Use the built-in bridges"))
+		t.useBridges.Show()
+	}
+}
+
+// tryBridges switches to the next built-in bridges.
+func (t *torScreen) tryBridges() {
+	next := settings.BridgesObfs4
+	if t.u.set.Tor.Bridges == settings.BridgesObfs4 {
+		next = settings.BridgesSnowflake
+	}
+	t.useBridges.Hide()
+	t.u.change(func(s *settings.Settings) error { s.Tor.Bridges = next; return nil })
+}
+
 // torHeadline says where Tor is, in words.
 func torHeadline(t status.Tor, enabled bool) string {
 	if !enabled {
@@ -239,9 +295,9 @@ func torHeadline(t status.Tor, enabled bool) string {
 	case status.TorReady:
 		return lang.L("Connected to Tor")
 	case status.TorBootstrapping:
-		return lang.L("Connecting to Tor… {{.Percent}}%", map[string]any{"Percent": t.Progress})
+		return lang.L("Connecting to Tor… {{.Percent}}% — pages are refused until it is ready", map[string]any{"Percent": t.Progress})
 	case status.TorFailed:
-		return lang.L("Tor could not connect — nothing is sent")
+		return lang.L("Tor could not connect — pages are refused")
 	}
 	return lang.L("Starting Tor…")
 }
@@ -353,6 +409,20 @@ func (t *torScreen) showHops(c status.Circuit, err error) {
 	}
 	t.circuit.Objects = rows
 	t.circuit.Refresh()
+}
+
+// showOnions lists the sites that have an onion address.
+func (t *torScreen) showOnions(list []status.OnionSite) {
+	var rows []fyne.CanvasObject
+	for i, o := range list {
+		if i == 10 {
+			rows = append(rows, note(lang.N("and {{.Count}} more sites", len(list)-10, map[string]any{"Count": len(list) - 10})))
+			break
+		}
+		rows = append(rows, wrapped(lang.L("{{.Site}} has an onion address: {{.Onion}}", map[string]any{"Site": o.Site, "Onion": o.Onion})))
+	}
+	t.onions.Objects = rows
+	t.onions.Refresh()
 }
 
 func (t *torScreen) saveBridges() {

@@ -56,7 +56,7 @@ func TestTorFailureExplained(t *testing.T) {
 	snap := running()
 	snap.Tor = status.Tor{Enabled: true, State: status.TorFailed, Err: "your clock is wrong by 3 hours; Tor cannot connect until it is right", Restarts: 2}
 	h.snapshot(snap)
-	h.see("Tor could not connect — nothing is sent")
+	h.see("Tor could not connect — pages are refused")
 	h.see("Your clock is wrong by 3 hours")
 	h.see("restarted 2 times")
 }
@@ -163,6 +163,29 @@ func TestTorNewCircuitForOneSite(t *testing.T) {
 	}
 }
 
+// Onion sites: the sites that announced one are listed; "prefer onion
+// sites" is a setting.
+func TestTorOnionSites(t *testing.T) {
+	f := newFake(t)
+	f.set.Tor.Enabled = true
+	got := f.recordApply()
+	h := newHarness(t, f, "tor")
+	ts := torScreenOf(h)
+	snap := running()
+	snap.Tor = status.Tor{Enabled: true, State: status.TorReady, Progress: 100}
+	snap.Onions = []status.OnionSite{{Site: "example.com", Onion: "http://abc.onion/"}}
+	h.snapshot(snap)
+	h.see("example.com has an onion address: http://abc.onion/")
+	if ts.preferOnion.On {
+		t.Error("prefer onion sites is on by default")
+	}
+	test.Tap(ts.preferOnion)
+	h.settle()
+	if s := lastApply(t, got); !s.Tor.PreferOnion {
+		t.Error("prefer onion sites not applied")
+	}
+}
+
 func TestTorBridges(t *testing.T) {
 	f := newFake(t)
 	got := f.recordApply()
@@ -217,4 +240,53 @@ func TestTorExitCountriesAndIsolation(t *testing.T) {
 	if s := lastApply(t, got); s.Tor.Isolate {
 		t.Error("isolation still on")
 	}
+}
+
+// TestTorStalledOffersBridges: when bootstrap stands still, the screen says
+// in words what Tor waits for and offers the built-in bridges in one click
+// (then Snowflake); at 0% the bar says it has not started; the words say
+// pages are refused, never "held".
+func TestTorStalledOffersBridges(t *testing.T) {
+	f := newFake(t)
+	f.set.Tor.Enabled = true
+	got := f.recordApply()
+	h := newHarness(t, f, "tor")
+	ts := torScreenOf(h)
+	snap := running()
+	snap.Tor = status.Tor{Enabled: true, State: status.TorBootstrapping, Progress: 0, Phase: "Starting"}
+	h.snapshot(snap)
+	if s := ts.progress.TextFormatter(); s != "Not connected yet — 0%" {
+		t.Errorf("the bar at 0%% reads %q", s)
+	}
+	h.see("pages are refused until it is ready")
+	if ts.useBridges.Visible() {
+		t.Error("bridges are offered before bootstrap stalled")
+	}
+	snap.Tor = status.Tor{Enabled: true, State: status.TorBootstrapping, Progress: 10, Phase: "Connected to a relay",
+		Stalled: true, Waiting: "Tor reached a relay and is waiting for it to answer the secure handshake."}
+	h.snapshot(snap)
+	h.see("No progress for a while. Tor reached a relay and is waiting for it to answer the secure handshake.")
+	before := f.Settings()
+	h.tap("Use the built-in bridges")
+	want := before.Clone()
+	want.Tor.Bridges = settings.BridgesObfs4
+	if diff := cmp.Diff(want, lastApply(t, got)); diff != "" {
+		t.Errorf("one click applied (-want +got):\n%s", diff)
+	}
+	h.snapshot(snap) // still stalled, with obfs4
+	h.tap("Try Snowflake instead")
+	if s := lastApply(t, got); s.Tor.Bridges != settings.BridgesSnowflake {
+		t.Errorf("bridges %s, want snowflake", s.Tor.Bridges)
+	}
+	// Moving again: the help goes.
+	snap.Tor = status.Tor{Enabled: true, State: status.TorBootstrapping, Progress: 50, Phase: "Loading relay descriptors"}
+	h.snapshot(snap)
+	h.dontSee("No progress for a while")
+	if ts.useBridges.Visible() {
+		t.Error("bridges still offered once Tor moves again")
+	}
+	h.dontSee("held")
+	h.u.selectScreen("overview")
+	h.see("Tor is connecting — pages are refused until it is ready")
+	h.dontSee("held")
 }
