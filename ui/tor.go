@@ -42,6 +42,8 @@ type torScreen struct {
 	bridgeErr     *widget.Label
 
 	isolate     *Toggle
+	preferOnion *Toggle
+	onions      *fyne.Container
 	countries   *widget.Entry
 	countrySave *widget.Button
 	countryErr  *widget.Label
@@ -129,6 +131,16 @@ func (t *torScreen) build() fyne.CanvasObject {
 		lang.L("Where Tor is blocked, bridges help you reach it. Get your own at bridges.torproject.org, or by email to bridges@torproject.org."),
 		t.bridges, t.bridgeLines, t.bridgeErr, container.NewHBox(t.bridgeSave))
 
+	t.preferOnion = NewToggle(lang.L("Prefer onion sites"), func(on bool) {
+		u.change(func(s *settings.Settings) error { s.Tor.PreferOnion = on; return nil })
+	})
+	t.onions = container.NewVBox()
+	onion := section(lang.L("Onion sites"),
+		lang.L("Some sites also run as an onion service of their own, which you reach without leaving the Tor network. They say so in their pages' answers (Onion-Location); Polaris notes it while Tor is on."),
+		switchRow(lang.L("Prefer onion sites"),
+			lang.L("When a site you open has an onion address, open that instead (as Tor Browser does)."), t.preferOnion),
+		t.onions)
+
 	t.isolate = NewToggle(lang.L("A separate circuit for each site"), func(on bool) {
 		u.change(func(s *settings.Settings) error { s.Tor.Isolate = on; return nil })
 	})
@@ -152,7 +164,7 @@ func (t *torScreen) build() fyne.CanvasObject {
 		widget.NewSeparator(),
 		keyValue(lang.L("Tor program"), t.binary))
 
-	return page(lang.L("Tor"), "", hero, identity, circuit, bridges, advanced)
+	return page(lang.L("Tor"), "", hero, identity, circuit, onion, bridges, advanced)
 }
 
 func (t *torScreen) showBridgeLines(on bool) {
@@ -227,6 +239,8 @@ func (t *torScreen) update() {
 		t.bridgeLines.SetText(strings.Join(set.BridgeLines, "\n"))
 	}
 	t.isolate.SetOn(set.Isolate)
+	t.preferOnion.SetOn(set.PreferOnion)
+	t.showOnions(t.u.snap.Onions)
 	if t.u.win.Canvas().Focused() != t.countries {
 		t.countries.SetText(strings.Join(set.ExitCountries, ", "))
 	}
@@ -395,6 +409,20 @@ func (t *torScreen) showHops(c status.Circuit, err error) {
 	}
 	t.circuit.Objects = rows
 	t.circuit.Refresh()
+}
+
+// showOnions lists the sites that have an onion address.
+func (t *torScreen) showOnions(list []status.OnionSite) {
+	var rows []fyne.CanvasObject
+	for i, o := range list {
+		if i == 10 {
+			rows = append(rows, note(lang.N("and {{.Count}} more sites", len(list)-10, map[string]any{"Count": len(list) - 10})))
+			break
+		}
+		rows = append(rows, wrapped(lang.L("{{.Site}} has an onion address: {{.Onion}}", map[string]any{"Site": o.Site, "Onion": o.Onion})))
+	}
+	t.onions.Objects = rows
+	t.onions.Refresh()
 }
 
 func (t *torScreen) saveBridges() {

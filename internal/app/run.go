@@ -211,14 +211,15 @@ func (a *App) newProxy(s settings.Settings) (*proxy.Proxy, error) {
 	var p *proxy.Proxy
 	local := a.localHandler(func() string { return p.Addr() }, func(w http.ResponseWriter, r *http.Request) { p.NotFound(w, r) })
 	cfg := proxy.Config{
-		Listen:       a.listenFor(s),
-		Auth:         s.ProxyAuth,
-		ReservedHost: settings.ReservedHost,
-		Local:        local,
-		Block:        a.blockConfig(),
-		Logf:         a.log.Printf,
-		Route:        a.routeFor(s),
-		Resolver:     a.opts.Resolver,
+		Listen:          a.listenFor(s),
+		Auth:            s.ProxyAuth,
+		ReservedHost:    settings.ReservedHost,
+		Local:           local,
+		Block:           a.blockConfig(),
+		Logf:            a.log.Printf,
+		Route:           a.routeFor(s),
+		Resolver:        a.opts.Resolver,
+		OnOnionLocation: a.onOnionLocation,
 	}
 	a.httpsProxyConfig(&cfg)
 	p, err := proxy.New(cfg)

@@ -15,9 +15,12 @@ type Snapshot struct {
 	Blocking Blocking
 	HTTPS    HTTPS
 	Tor      Tor
-	DNS      DNS
-	System   System
-	Data     Data
+	// Onions are the sites that announced an onion address (Onion-Location)
+	// in Tor mode since Polaris started, the latest first.
+	Onions []OnionSite
+	DNS    DNS
+	System System
+	Data   Data
 	// Notices are messages for the user (e.g. "the database was corrupt
 	// and has been rebuilt; the old file is at ..."), newest last.
 	Notices []Notice
@@ -222,6 +225,12 @@ type Tor struct {
 	Waiting string
 	// Version is the tor version in use.
 	Version string
+}
+
+// OnionSite is a site's announced onion address.
+type OnionSite struct {
+	Site  string // registrable domain, "example.com"
+	Onion string // "http://….onion/"
 }
 
 // DNS is how names are looked up for direct connections.
