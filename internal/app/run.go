@@ -110,6 +110,9 @@ func (a *App) serve(ctx context.Context, lock *instance.Lock, ready func(addr st
 	torCtx, stopTor := context.WithCancel(context.Background())
 	torDone := make(chan struct{})
 	go a.superviseTor(torCtx, torDone)
+	sfCtx, stopSnowflake := context.WithCancel(context.Background())
+	sfDone := make(chan struct{})
+	go a.superviseSnowflake(sfCtx, sfDone)
 	a.startBlocking(ctx, p)
 	a.recoverSystem(ctx)
 	a.syncSystem(ctx, p.Addr())
@@ -124,7 +127,9 @@ func (a *App) serve(ctx context.Context, lock *instance.Lock, ready func(addr st
 
 	err = a.shutdown()
 	stopTor()
+	stopSnowflake()
 	<-torDone
+	<-sfDone
 	a.hub.poke()
 	return err
 }
@@ -252,6 +257,7 @@ func (a *App) applyRunning(ctx context.Context) {
 	a.publish(a.run.proxy)
 	a.syncTor()
 	a.syncWebRTC(ctx, true)
+	a.wakeSnowflake()
 	a.applyBlocking(ctx, s)
 	a.stats.Persist(ctx, s.Data.LogPersist)
 	if a.listenFor(s) == a.run.listen && s.ProxyAuth == a.run.auth {

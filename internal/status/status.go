@@ -15,6 +15,8 @@ type Snapshot struct {
 	Blocking Blocking
 	HTTPS    HTTPS
 	Tor      Tor
+	// Snowflake is the "give back" Snowflake proxy.
+	Snowflake Snowflake
 	// Onions are the sites that announced an onion address (Onion-Location)
 	// in Tor mode since Polaris started, the latest first.
 	Onions []OnionSite
