@@ -13,7 +13,7 @@ GOTESTFLAGS ?= -race -timeout 20m
 # namespace, age to read an encrypted export with the standard tool).
 DEPS_BUILD := gcc pkg-config libc6-dev libgl1-mesa-dev libx11-dev libxrandr-dev libxcursor-dev \
 	libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev
-DEPS_RUN   := tor tor-geoipdb obfs4proxy snowflake-client
+DEPS_RUN   := tor tor-geoipdb obfs4proxy snowflake-client snowflake-proxy
 DEPS_TEST  := $(DEPS_RUN) xvfb xauth x11-utils imagemagick libnss3-tools ca-certificates openssl dbus dconf-service \
 	dconf-gsettings-backend gsettings-desktop-schemas libglib2.0-bin dconf-cli libkf5config-bin python3-pacparser \
 	iproute2 procps psmisc chromium firefox-esr util-linux age

@@ -260,6 +260,18 @@ func TestDataImportEncryptedRefusals(t *testing.T) {
 	if got := strings.TrimSpace(mustPolaris(t, dir, "config", "get", "dnt")); got != "1" {
 		t.Errorf("dnt = %s after the refused imports, want 1", got)
 	}
+
+	// An export that cannot ask for its passphrase writes nothing.
+	out := filepath.Join(tmp, "never.age")
+	for _, args := range [][]string{{"--encrypt"}, {"--passphrase-file", filepath.Join(tmp, "missing")}, {"--passphrase-file", empty}} {
+		_, e, code := polaris(t, src, append([]string{"data", "export", out}, args...)...)
+		if code != 2 || strings.Count(e, "\n") != 1 {
+			t.Errorf("export %v: exit %d %q, want 2 and one line", args, code, e)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("export %v wrote a file", args)
+		}
+	}
 }
 
 // On a terminal: export --encrypt asks twice without echoing, refuses two

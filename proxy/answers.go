@@ -141,6 +141,9 @@ func (p *Proxy) afterResponse(resp *http.Response, ctx *goproxy.ProxyCtx) *http.
 		return resp
 	}
 	p.recordTk(resp, ctx.Req)
+	if r := p.onionLocation(resp, ctx.Req); r != nil {
+		return r
+	}
 	p.tightenSearchReferrer(resp, ctx.Req)
 	if r := p.ampCanonical(resp, ctx.Req); r != nil {
 		return r

@@ -126,6 +126,8 @@ type blockPageData struct {
 	// Destination is where the blocked link was going (a click tracker's
 	// destination), "" when it names none.
 	Destination string
+	// Onion is the onion address the site announced on the Tor route.
+	Onion string
 }
 
 // blockPageResponse is the page shown instead of a blocked page load.
@@ -144,6 +146,7 @@ func (p *Proxy) blockPageResponse(r *http.Request, v blocklist.Verdict, info *re
 		Destination: linkDestination(r),
 		CNAME:       v.CNAME,
 		OnceURL:     p.confirmURL(r, "once", info.host, full),
+		Onion:       p.onionShown(info.host),
 		FrameURL:    p.confirmURL(r, "frame", info.host, full),
 		Minutes:     int(p.blk.cfg.AllowOnceFor / time.Minute),
 	}

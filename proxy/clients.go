@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -336,6 +337,10 @@ func (b *clientBook) list() []status.Client {
 	out := make([]status.Client, 0, len(b.m))
 	for _, r := range b.m {
 		c := r.c
+		if c.Check != nil {
+			chk := *c.Check
+			c.Check = &chk
+		}
 		for h := range r.pinned {
 			c.Pinned = append(c.Pinned, h)
 		}
@@ -358,8 +363,20 @@ func (p *Proxy) ForgetClientTrust() {
 	p.dropStaleInterceptions()
 }
 
-// clientWords says in words what Polaris does with a client's HTTPS.
+// clientWords says in words what Polaris does with a client's HTTPS, and
+// what its check page found.
 func clientWords(c status.Client) string {
+	s := httpsWords(c)
+	if k := c.Check; k != nil {
+		s += fmt.Sprintf("; check page %s: WebRTC %s", k.Time.Format("15:04"), k.WebRTC)
+		if k.Secure {
+			s += ", trusts Polaris's certificate"
+		}
+	}
+	return s
+}
+
+func httpsWords(c status.Client) string {
 	switch {
 	case c.Trust == status.TrustNo:
 		return "does not trust Polaris's certificate: its HTTPS passes through untouched (not filtered)"

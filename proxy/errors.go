@@ -98,6 +98,9 @@ func (p *Proxy) upstreamErrorResponse(r *http.Request, err error) *http.Response
 		d.ActionURL = p.confirmURL(r, "newcircuit", blocklist.Site(strings.ToLower(host)), r.URL.String())
 		d.ActionText = "Try new Tor circuits for this site"
 	}
+	if p.state.Load().route.Tor {
+		d.Onion = p.OnionOf(host)
+	}
 	p.cfg.Logf("upstream %s: %v", host, err)
 	return p.pageResponse(r, code, d)
 }

@@ -87,7 +87,7 @@ func (p *Proxy) serveLocal(w http.ResponseWriter, r *http.Request) {
 		p.writeStatusPage(w, r)
 		return
 	}
-	if p.serveOwn(w, r) || p.serveBlockAction(w, r) {
+	if p.serveOwn(w, r) || p.serveBlockAction(w, r) || p.serveCheck(w, r) {
 		return
 	}
 	if p.cfg.Local != nil {

@@ -138,6 +138,8 @@ func ownPageRequest(r *http.Request) bool {
 	nav := r.Header.Get("Upgrade-Insecure-Requests") == "1"
 	if o := r.Header.Get("Origin"); o != "" && !strings.EqualFold(o, requestOrigin(r)) {
 		return nav
+	} else if o != "" {
+		return true // a request of Polaris's own page (the check page's report)
 	}
 	if r.URL.IsAbs() && strings.HasPrefix(r.Header.Get("User-Agent"), "Mozilla/") {
 		return nav

@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -48,6 +49,9 @@ type pageData struct {
 	// ActionURL and ActionText: a button to one of Polaris's confirmation
 	// pages on the reserved host ("" none).
 	ActionURL, ActionText string
+	// Onion is the onion address the site announced (Onion-Location), ""
+	// if none: the page says the site has one.
+	Onion string
 }
 
 // wantsHTML reports whether the client is likely a browser showing a page.
@@ -158,6 +162,16 @@ func (p *Proxy) writeStatusPage(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, c := range p.clients.list() {
 		data.Rows = append(data.Rows, row{"Seen: " + c.Words(), clientWords(c)})
+	}
+	if p.state.Load().route.Tor {
+		data.Rows = append(data.Rows, row{"Tor", "on: every connection goes through Tor"})
+		// The page the user came from, when the browser says (a link, a
+		// bookmark opened from it over HTTPS).
+		if ref, err := url.Parse(r.Header.Get("Referer")); err == nil && ref.Hostname() != "" && !p.reserved(ref.Host) {
+			if onion := p.OnionOf(ref.Hostname()); onion != "" {
+				data.Rows = append(data.Rows, row{"This site has an onion address", onion})
+			}
+		}
 	}
 	var buf bytes.Buffer
 	if err := p.pages.status.Execute(&buf, data); err != nil {

@@ -84,6 +84,10 @@ type Config struct {
 	// OnTk is called (on the request path: it must not block) with the
 	// registrable domain of a site and the Tk response header it sent.
 	OnTk func(site, value string)
+	// OnOnionLocation is called (on the request path: it must not block)
+	// when, on the Tor route, a page of site names the site's onion service
+	// in its Onion-Location header (the onion address as given, checked).
+	OnOnionLocation func(site, onion string)
 	// OnSiteChecked receives (on a checker goroutine) what a first-party
 	// site publishes about DNT and GPC (HTTPSPolicy.CheckSites).
 	OnSiteChecked func(status.SiteAnswer)
@@ -132,6 +136,7 @@ type Proxy struct {
 	httpsParts            // HTTPS filtering, upgrades, cleaning, site checks (https.go)
 	clients    clientBook // the kinds of clients seen, and whether they trust the CA (clients.go)
 
+	onions   onionSites
 	requests atomic.Uint64
 	reach    reachCounter
 	conns    connSet

@@ -33,6 +33,9 @@ type Policy struct {
 	// leaves with "DNT: 1" when its site posts the EFF Do Not Track policy
 	// (see dntpolicy.go).
 	HonorDNTPolicy bool
+	// PreferOnion: on the Tor route, a page whose answer names the site's
+	// onion service (Onion-Location) is redirected there (onion.go).
+	PreferOnion bool
 
 	exceptions map[string]settings.SiteException
 	stealth    stealthRules

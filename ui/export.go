@@ -168,20 +168,16 @@ func (y *systemScreen) importData() {
 			u.fail(err)
 			return
 		}
-		y.checkImport(path, nil, "")
+		y.checkImport(path, nil)
 	})
 }
 
 // checkImport checks the file (with pass, for an encrypted one) and asks
-// what the file needs: its passphrase (again, after a wrong one: problem
-// says why), a confirmation of the settings that open Polaris to others,
-// or a plain yes. pass is cleared when the import is done or abandoned.
-func (y *systemScreen) checkImport(path string, pass []byte, problem string) {
+// what the file needs: its passphrase (again, after a wrong one), a
+// confirmation of the settings and lists that open Polaris to others, or
+// a plain yes. pass is cleared when the import is done or abandoned.
+func (y *systemScreen) checkImport(path string, pass []byte) {
 	u := y.u
-	if pass == nil && problem != "" {
-		y.askPassphrase(path, problem)
-		return
-	}
 	u.bg(func() func() {
 		ctx, cancel := u.ctxFor(longCall)
 		defer cancel()
@@ -238,7 +234,7 @@ func (y *systemScreen) askPassphrase(path, problem string) {
 	f.open = widget.NewButton(lang.L("Open"), func() {
 		pass := []byte(f.pass.Text)
 		finish()
-		y.checkImport(path, pass, "")
+		y.checkImport(path, pass)
 	})
 	f.open.Importance = widget.HighImportance
 	f.open.Disable()

@@ -42,10 +42,16 @@ type torScreen struct {
 	bridgeErr     *widget.Label
 
 	isolate     *Toggle
+	preferOnion *Toggle
+	onions      *fyne.Container
+	webrtcAll   *Toggle
+	webrtc      *fyne.Container
 	countries   *widget.Entry
 	countrySave *widget.Button
 	countryErr  *widget.Label
 	binary      *widget.Label
+
+	giveBack giveBack // the Snowflake proxy (giveback.go)
 }
 
 var bridgeModes = []settings.BridgeMode{settings.BridgesNone, settings.BridgesObfs4, settings.BridgesSnowflake, settings.BridgesCustom}
@@ -129,6 +135,26 @@ func (t *torScreen) build() fyne.CanvasObject {
 		lang.L("Where Tor is blocked, bridges help you reach it. Get your own at bridges.torproject.org, or by email to bridges@torproject.org."),
 		t.bridges, t.bridgeLines, t.bridgeErr, container.NewHBox(t.bridgeSave))
 
+	t.preferOnion = NewToggle(lang.L("Prefer onion sites"), func(on bool) {
+		u.change(func(s *settings.Settings) error { s.Tor.PreferOnion = on; return nil })
+	})
+	t.onions = container.NewVBox()
+	onion := section(lang.L("Onion sites"),
+		lang.L("Some sites also run as an onion service of their own, which you reach without leaving the Tor network. They say so in their pages' answers (Onion-Location); Polaris notes it while Tor is on."),
+		switchRow(lang.L("Prefer onion sites"),
+			lang.L("When a site you open has an onion address, open that instead (as Tor Browser does)."), t.preferOnion),
+		t.onions)
+
+	t.webrtcAll = NewToggle(lang.L("Also without Tor"), func(on bool) {
+		u.change(func(s *settings.Settings) error { s.Tor.WebRTCAlways = on; return nil })
+	})
+	t.webrtc = container.NewVBox()
+	webrtc := section(lang.L("WebRTC in your browsers"),
+		lang.L("Video calls and some pages use WebRTC, which can tell a site your real address around any proxy. While Tor is on, Polaris sets your browsers to use WebRTC only through Polaris, and puts their settings back when you turn Tor off."),
+		switchRow(lang.L("Also without Tor"),
+			lang.L("Keep WebRTC behind Polaris in your browsers also while Tor is off."), t.webrtcAll),
+		t.webrtc)
+
 	t.isolate = NewToggle(lang.L("A separate circuit for each site"), func(on bool) {
 		u.change(func(s *settings.Settings) error { s.Tor.Isolate = on; return nil })
 	})
@@ -152,7 +178,8 @@ func (t *torScreen) build() fyne.CanvasObject {
 		widget.NewSeparator(),
 		keyValue(lang.L("Tor program"), t.binary))
 
-	return page(lang.L("Tor"), "", hero, identity, circuit, bridges, advanced)
+	t.giveBack.u = u
+	return page(lang.L("Tor"), "", hero, identity, circuit, onion, webrtc, bridges, t.giveBack.build(), advanced)
 }
 
 func (t *torScreen) showBridgeLines(on bool) {
@@ -227,6 +254,10 @@ func (t *torScreen) update() {
 		t.bridgeLines.SetText(strings.Join(set.BridgeLines, "\n"))
 	}
 	t.isolate.SetOn(set.Isolate)
+	t.preferOnion.SetOn(set.PreferOnion)
+	t.webrtcAll.SetOn(set.WebRTCAlways)
+	t.showWebRTC(t.u.snap.WebRTC)
+	t.showOnions(t.u.snap.Onions)
 	if t.u.win.Canvas().Focused() != t.countries {
 		t.countries.SetText(strings.Join(set.ExitCountries, ", "))
 	}
@@ -238,6 +269,7 @@ func (t *torScreen) update() {
 		bin = lang.L("{{.Program}} (version {{.Version}})", map[string]any{"Program": bin, "Version": snap.Version})
 	}
 	t.binary.SetText(bin)
+	t.giveBack.update()
 }
 
 // updateStalled says what tor waits for when bootstrap stands still, and
@@ -395,6 +427,42 @@ func (t *torScreen) showHops(c status.Circuit, err error) {
 	}
 	t.circuit.Objects = rows
 	t.circuit.Refresh()
+}
+
+// showWebRTC says which browsers keep WebRTC behind Polaris, and names
+// those it could not set.
+func (t *torScreen) showWebRTC(w status.WebRTC) {
+	var rows []fyne.CanvasObject
+	if w.On {
+		for _, c := range w.Changed {
+			rows = append(rows, wrapped(lang.L("{{.Profile}}: WebRTC only through Polaris", map[string]any{"Profile": c})))
+		}
+		for _, c := range w.Restart {
+			rows = append(rows, newCallout(status.Warning, lang.L("{{.Profile}} is open: restart it so that its WebRTC goes only through Polaris.", map[string]any{"Profile": c}), nil).obj)
+		}
+	}
+	for _, c := range w.NotChanged {
+		rows = append(rows, newCallout(status.Warning, sentence(c), nil).obj)
+	}
+	if w.Err != "" {
+		rows = append(rows, newCallout(status.Error, sentence(w.Err), nil).obj)
+	}
+	t.webrtc.Objects = rows
+	t.webrtc.Refresh()
+}
+
+// showOnions lists the sites that have an onion address.
+func (t *torScreen) showOnions(list []status.OnionSite) {
+	var rows []fyne.CanvasObject
+	for i, o := range list {
+		if i == 10 {
+			rows = append(rows, note(lang.N("and {{.Count}} more sites", len(list)-10, map[string]any{"Count": len(list) - 10})))
+			break
+		}
+		rows = append(rows, wrapped(lang.L("{{.Site}} has an onion address: {{.Onion}}", map[string]any{"Site": o.Site, "Onion": o.Onion})))
+	}
+	t.onions.Objects = rows
+	t.onions.Refresh()
 }
 
 func (t *torScreen) saveBridges() {

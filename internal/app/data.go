@@ -197,26 +197,32 @@ func (a *App) readExport(path string, pass []byte) ([]byte, exportFile, error) {
 	if err != nil {
 		return nil, exportFile{}, fmt.Errorf("%w: %v", ErrImport, err)
 	}
+	f, err := a.openExport(b, pass)
+	return b, f, err
+}
+
+// openExport decrypts an export's bytes with pass if they are encrypted
+// (refusing a passphrase for a plain file, and an encrypted file without
+// one), and validates the content. Errors wrap ErrImport.
+func (a *App) openExport(b, pass []byte) (exportFile, error) {
 	kind := seal.Detect(b)
 	switch {
 	case kind.Encrypted() && pass == nil:
-		return nil, exportFile{}, fmt.Errorf("%w: %w", ErrImport, passphrase.ErrNeeded)
+		return exportFile{}, fmt.Errorf("%w: %w", ErrImport, passphrase.ErrNeeded)
 	case !kind.Encrypted() && pass != nil:
-		return nil, exportFile{}, fmt.Errorf("%w: %w", ErrImport, passphrase.ErrNotEncrypted)
+		return exportFile{}, fmt.Errorf("%w: %w", ErrImport, passphrase.ErrNotEncrypted)
 	case !kind.Encrypted():
-		f, err := a.checkExport(b)
-		return b, f, err
+		return a.checkExport(b)
 	}
 	plain, err := seal.Decrypt(b, pass, a.opts.SealCost)
 	if err != nil {
-		return nil, exportFile{}, fmt.Errorf("%w: %w", ErrImport, err)
+		return exportFile{}, fmt.Errorf("%w: %w", ErrImport, err)
 	}
 	defer clear(plain)
 	if seal.Detect(plain).Encrypted() {
-		return nil, exportFile{}, fmt.Errorf("%w: it is encrypted twice", ErrImport)
+		return exportFile{}, fmt.Errorf("%w: it is encrypted twice", ErrImport)
 	}
-	f, err := a.checkExport(plain)
-	return b, f, err
+	return a.checkExport(plain)
 }
 
 // readFileLimited reads a regular file of at most limit bytes.

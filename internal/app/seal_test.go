@@ -212,3 +212,44 @@ func TestInventorySaysWhatAnExportHolds(t *testing.T) {
 		}
 	}
 }
+
+// FuzzOpenExport feeds arbitrary files, with and without a passphrase, to
+// what an import does first: tell an encrypted file from a plain one,
+// decrypt, validate. It never panics, every refusal is ErrImport, a file
+// that opens with the passphrase was encrypted and one that opens without
+// was not, and what opens exports back to a file that opens again.
+func FuzzOpenExport(f *testing.F) {
+	pass := []byte("fuzz")
+	plain := []byte(`{"format":"polaris-data-export","version":1,"sections":{"settings":{"dnt":"1"},"stats":[{"day":20261121,"requests":3}]}}`)
+	cost := seal.Cost{WorkFactor: 1, MaxWorkFactor: 4}
+	sealed, err := seal.Encrypt(plain, pass, cost)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(plain, true)
+	f.Add(plain, false)
+	f.Add(sealed, true)
+	f.Add(sealed, false)
+	f.Add(sealed[:len(sealed)-3], true)
+	a := &App{core: &core{opts: Options{SealCost: cost}}}
+	f.Fuzz(func(t *testing.T, b []byte, withPass bool) {
+		var p []byte
+		if withPass {
+			p = pass
+		}
+		ex, err := a.openExport(b, p)
+		if err != nil {
+			if !errors.Is(err, ErrImport) {
+				t.Fatalf("error %v does not match ErrImport", err)
+			}
+			return
+		}
+		if withPass != seal.Detect(b).Encrypted() {
+			t.Fatalf("opened with passphrase %v a %v file", withPass, seal.Detect(b))
+		}
+		again, _ := json.Marshal(ex)
+		if _, err := a.openExport(again, nil); err != nil {
+			t.Fatalf("opened %q, but not its own re-encoding: %v", b, err)
+		}
+	})
+}

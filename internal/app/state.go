@@ -83,5 +83,6 @@ func policyFrom(s settings.Settings) proxy.Policy {
 		Exceptions:     s.Signals.Exceptions,
 		Stealth:        s.Stealth,
 		HonorDNTPolicy: s.Blocking.HonorDNTPolicy,
+		PreferOnion:    s.Tor.Enabled && s.Tor.PreferOnion,
 	}
 }

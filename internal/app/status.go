@@ -22,6 +22,9 @@ func (a *App) Snapshot() status.Snapshot {
 	a.httpsSnapshot(&snap.HTTPS)
 	snap.Tor = a.torStatus()
 	snap.Tor.Enabled = s.Tor.Enabled
+	snap.Onions = a.onionSites()
+	snap.WebRTC = a.webrtcStatus()
+	snap.Snowflake = a.snowflakeStatus(s)
 	snap.DNS = a.dnsStatus(s)
 	a.mu.Lock()
 	snap.Data = status.Data{Dir: a.opts.DataDir, Degraded: a.degraded}

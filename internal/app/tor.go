@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,6 +46,34 @@ type torState struct {
 	st       status.Tor
 	restarts int
 	lastErr  string
+
+	onionMu sync.Mutex
+	onions  []status.OnionSite // latest first, at most maxOnionsShown
+}
+
+// maxOnionsShown bounds the sites with an onion address the window lists.
+const maxOnionsShown = 50
+
+// onOnionLocation records that site announced onion (the proxy calls it,
+// on the Tor route only; it must not block).
+func (t *torPart) onOnionLocation(site, onion string) {
+	t.tor.onionMu.Lock()
+	list := []status.OnionSite{{Site: site, Onion: onion}}
+	for _, o := range t.tor.onions {
+		if o.Site != site && len(list) < maxOnionsShown {
+			list = append(list, o)
+		}
+	}
+	t.tor.onions = list
+	t.tor.onionMu.Unlock()
+	t.hub.poke()
+}
+
+// onionSites returns the sites that announced an onion address.
+func (t *torPart) onionSites() []status.OnionSite {
+	t.tor.onionMu.Lock()
+	defer t.tor.onionMu.Unlock()
+	return slices.Clone(t.tor.onions)
 }
 
 // torConfigKey identifies the settings a running client depends on.

@@ -51,6 +51,7 @@ const (
 	Status     = "polaris/internal/status"
 	Proxy      = "polaris/proxy"
 	Tor        = "polaris/tor"
+	Snowflake  = "polaris/snowflake"
 	Store      = "polaris/internal/store"
 	CA         = "polaris/internal/ca"
 	Sysproxy   = "polaris/internal/sysproxy"
@@ -105,7 +106,7 @@ var (
 	// files (standard library only).
 	FileLeaves = []string{AtomicFile}
 	// Adapters wrap one library or one part of the system each.
-	Adapters = []string{Proxy, Tor, Store, CA, Sysproxy, Resolver, Seal}
+	Adapters = []string{Proxy, Tor, Snowflake, Store, CA, Sysproxy, Resolver, Seal}
 )
 
 // noIO is what the pure leaves must not import.
@@ -194,6 +195,13 @@ var Table = []Layer{
 		Rule:     "tor/ is the bine adapter: it imports the pure leaves and its library (bine, x/net), never a sibling adapter (siblings meet in internal/app)",
 		May:      PureLeaves,
 		Libs:     []string{Bine, XNet},
+	},
+	{
+		Name:     "snowflake",
+		Packages: []string{Snowflake},
+		Rule:     "snowflake/ runs the snowflake-proxy program (a Snowflake proxy that helps people reach Tor): the standard library only, never a sibling adapter (siblings meet in internal/app)",
+		Tests:    []string{Testenv},
+		TestWhy:  "its tests run the real program in a network namespace of their own (testenv.InNetns)",
 	},
 	{
 		Name:     "store",

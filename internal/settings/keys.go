@@ -50,7 +50,7 @@ type Key struct {
 
 var registry = func() map[string]Key {
 	m := map[string]Key{}
-	for _, group := range [][]Key{coreKeys, signalKeys, blockingKeys, httpsKeys, stealthKeys, torKeys, dnsKeys, systemKeys, dataKeys} {
+	for _, group := range [][]Key{coreKeys, signalKeys, blockingKeys, httpsKeys, stealthKeys, torKeys, snowflakeKeys, dnsKeys, systemKeys, dataKeys} {
 		for _, k := range group {
 			if _, dup := m[k.Name]; dup {
 				panic("settings: duplicate key " + k.Name)

@@ -50,9 +50,11 @@ type Settings struct {
 	HTTPS    HTTPS
 	Stealth  Stealth
 	Tor      Tor
-	DNS      DNS
-	System   System
-	Data     Data
+	// Snowflake is the "give back" Snowflake proxy (off by default).
+	Snowflake Snowflake
+	DNS       DNS
+	System    System
+	Data      Data
 }
 
 // Default returns the settings of a fresh install.
@@ -91,6 +93,9 @@ func Default() Settings {
 		Tor: Tor{
 			Isolate: true,
 			Bridges: BridgesNone,
+		},
+		Snowflake: Snowflake{
+			Capacity: SnowflakeDefaultCapacity,
 		},
 		DNS: DNS{
 			Resolver: DefaultDNSResolver,

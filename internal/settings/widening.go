@@ -101,6 +101,7 @@ var wideners = []widener{
 	turned("https.default-exclusions", "on", "off", "banking, health and government sites would be looked into too"),
 	turned("tor", "on", "off", "your traffic would no longer go through Tor: sites and your network would see your address"),
 	turned("pac.fail-open", "off", "on", "programs that use the PAC file would connect around Polaris when it is not running"),
+	turned("snowflake.enabled", "off", "on", "strangers' Tor traffic would pass through this computer's connection to the Tor network (it uses your bandwidth)"),
 	turned("system.proxy", "off", "on", "Polaris would become the proxy of every program on this computer"),
 	turned("system.autostart", "off", "on", "Polaris would start by itself at every login"),
 	turned("system.firefox", "off", "on", "Polaris would change the proxy settings of your Firefox profiles"),

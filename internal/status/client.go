@@ -108,6 +108,24 @@ type Client struct {
 	// it trusts the CA elsewhere (certificate pinning): they pass through
 	// untouched for this client alone.
 	Pinned []string
+	// Check is what Polaris's check page (http://polaris.invalid/check)
+	// found when it last ran in this browser; nil when it never ran.
+	Check *ClientCheck
+}
+
+// ClientCheck is what the check page found in a browser.
+type ClientCheck struct {
+	Time time.Time
+	// Secure: the page came over HTTPS with Polaris's certificate, which
+	// the browser accepted (it trusts Polaris's CA).
+	Secure bool
+	// WebRTC is "hidden" (no address of the computer given to pages),
+	// "exposed" (WebRTC tells pages the computer's own addresses) or
+	// "unavailable" (WebRTC is off, or the check could not run).
+	WebRTC string
+	// SentDNT and SentGPC are what the browser itself sent (before
+	// Polaris's signals): "" for nothing.
+	SentDNT, SentGPC string
 }
 
 // Words names the client for people: "Firefox 153", "Chromium / Chrome
