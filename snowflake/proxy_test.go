@@ -45,7 +45,7 @@ func (s *syncBuf) String() string {
 // of its own (testenv.InNetns): snowflake-proxy 2.5 also asks the Tor
 // Project's NAT probe server (no flag changes it), and there that request
 // cannot leave this computer.
-func testConfig(t *testing.T, b *standInBroker, log *syncBuf) Config {
+func testConfig(t *testing.T, b *testenv.SnowflakeBroker, log *syncBuf) Config {
 	t.Helper()
 	stun, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -121,7 +121,7 @@ func TestStartStopCrashRestart(t *testing.T) {
 	if !testenv.InNetns(t) {
 		return
 	}
-	b := newStandInBroker(t)
+	b := testenv.NewSnowflakeBroker(t)
 	var log syncBuf
 	p, err := New(testConfig(t, b, &log))
 	if err != nil {
@@ -141,7 +141,7 @@ func TestStartStopCrashRestart(t *testing.T) {
 		t.Fatalf("after Start: %+v", st)
 	}
 	first := st.PID
-	polls := b.waitPolls(t, 1, 30*time.Second)
+	polls := b.WaitPolls(t, 1, 30*time.Second)
 	if polls[0].Type != "standalone" || polls[0].Sid == "" {
 		t.Errorf("first poll %+v: want a standalone proxy with a session id", polls[0])
 	}
@@ -160,7 +160,7 @@ func TestStartStopCrashRestart(t *testing.T) {
 	})
 	waitGone(t, first, 5*time.Second)
 	n := len(b.Polls())
-	polls = b.waitPolls(t, n+1, 30*time.Second)
+	polls = b.WaitPolls(t, n+1, 30*time.Second)
 	last := polls[len(polls)-1]
 	if !last.Time.After(killedAt) || last.Sid == polls[0].Sid {
 		t.Errorf("after the restart the broker saw %+v; want a poll from a new session (first was %q)", last, polls[0].Sid)
@@ -194,7 +194,7 @@ func TestNoOrphanWhenPolarisDies(t *testing.T) {
 	if !testenv.InNetns(t) {
 		return
 	}
-	b := newStandInBroker(t)
+	b := testenv.NewSnowflakeBroker(t)
 	cmd := exec.Command(os.Args[0], "-test.run", "^TestOrphanHelper$", "-test.v")
 	cmd.Env = append(os.Environ(), orphanEnv+"="+b.URL)
 	out, err := cmd.StdoutPipe()
@@ -217,7 +217,7 @@ func TestNoOrphanWhenPolarisDies(t *testing.T) {
 		t.Fatal("the stand-in Polaris did not start the proxy")
 	}
 	go io.Copy(io.Discard, out)
-	b.waitPolls(t, 1, 30*time.Second)
+	b.WaitPolls(t, 1, 30*time.Second)
 	if !alive(pid) {
 		t.Fatalf("proxy %d not running", pid)
 	}

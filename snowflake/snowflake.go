@@ -49,8 +49,10 @@ type Config struct {
 	// SummaryInterval is how often the program reports how many people it
 	// served; 0 is DefaultSummaryInterval.
 	SummaryInterval time.Duration
-	// Log receives the program's output, line by line (nil: discarded).
-	Log io.Writer
+	// Log receives the program's output as it comes (nil: discarded);
+	// LogLine, if set, gets it line by line.
+	Log     io.Writer
+	LogLine func(line string)
 	// MinBackoff and MaxBackoff bound the wait before a restart after a
 	// crash (doubling each time; 0: 1 s and 1 min).
 	MinBackoff, MaxBackoff time.Duration
@@ -304,6 +306,9 @@ func (p *Proxy) runOnce(ctx context.Context, first chan<- error) error {
 const stopGrace = 3 * time.Second
 
 func (p *Proxy) onLine(line string) {
+	if p.cfg.LogLine != nil {
+		p.cfg.LogLine(line)
+	}
 	if s, ok := ParseSummary(line); ok && s.Connections > 0 {
 		p.update(func(st *Status) { st.Helped += s.Connections })
 	}

@@ -53,6 +53,15 @@ type Controller interface {
 	// The report says in words what was changed.
 	InstallCA(ctx context.Context) (report string, err error)
 	UninstallCA(ctx context.Context) (report string, err error)
+	// FindBrowsers lists the browsers and profiles on this computer (the
+	// set-up).
+	FindBrowsers(ctx context.Context) []status.FoundBrowser
+	// InstallCAInBrowsers adds the CA to each browser's own store (NSS
+	// databases: Firefox profiles, Chromium), not the system's.
+	InstallCAInBrowsers(ctx context.Context) (report string, err error)
+	// BrowserTrust reads each browser's store back, changing nothing: one
+	// line per store, "installed in STORE" when it trusts the CA.
+	BrowserTrust(ctx context.Context) (report string, err error)
 	ExportCA(path string, der bool) error
 	RegenerateCA(ctx context.Context) error
 	// ForgetPassThrough looks inside a host again that refused Polaris's

@@ -42,6 +42,9 @@ type fakeController struct {
 	siteAnswers     func() ([]status.SiteAnswer, error)
 	installCA       func() (string, error)
 	uninstallCA     func() (string, error)
+	findBrowsers    func() []status.FoundBrowser
+	installBrowsers func() (string, error)
+	browserTrust    func() (string, error)
 	exportCA        func(path string, der bool) error
 	regenerateCA    func() error
 	forgetPass      func(host string) (int64, error)
@@ -184,6 +187,25 @@ func (f *fakeController) UninstallCA(ctx context.Context) (string, error) {
 		err error
 	}
 	res := call(f, "UninstallCA", func() r { s, err := f.uninstallCA(); return r{s, err} }, r{err: errors.New("unexpected")}, f.uninstallCA == nil)
+	return res.s, res.err
+}
+func (f *fakeController) FindBrowsers(ctx context.Context) []status.FoundBrowser {
+	return call(f, "FindBrowsers", func() []status.FoundBrowser { return f.findBrowsers() }, nil, f.findBrowsers == nil)
+}
+func (f *fakeController) InstallCAInBrowsers(ctx context.Context) (string, error) {
+	type r struct {
+		s   string
+		err error
+	}
+	res := call(f, "InstallCAInBrowsers", func() r { s, err := f.installBrowsers(); return r{s, err} }, r{err: errors.New("unexpected")}, f.installBrowsers == nil)
+	return res.s, res.err
+}
+func (f *fakeController) BrowserTrust(ctx context.Context) (string, error) {
+	type r struct {
+		s   string
+		err error
+	}
+	res := call(f, "BrowserTrust", func() r { s, err := f.browserTrust(); return r{s, err} }, r{err: errors.New("unexpected")}, f.browserTrust == nil)
 	return res.s, res.err
 }
 func (f *fakeController) ExportCA(path string, der bool) error {

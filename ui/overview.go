@@ -83,6 +83,9 @@ func (o *overviewScreen) build() fyne.CanvasObject {
 	facts := panel(
 		factRow(lang.L("Browsers"), container.NewVBox(o.browsers, o.warnings), o.useSystem),
 		widget.NewSeparator(),
+		factRow(lang.L("Set-up"), wrapped(lang.L("Your signals, the system proxy and secure pages, step by step.")),
+			widget.NewButton(lang.L("Set up…"), func() { u.showSetup() })),
+		widget.NewSeparator(),
 		factRow(lang.L("Tor"), o.tor, torBtn),
 		widget.NewSeparator(),
 		factRow(lang.L("Block lists"), o.lists, listsBtn),

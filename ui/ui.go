@@ -140,6 +140,7 @@ type UI struct {
 
 	overview *overviewScreen
 	blocking *blockingScreen
+	setup    *setupDialog // the set-up last opened (tests read it)
 }
 
 // New builds the window (not yet shown).

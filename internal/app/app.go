@@ -28,6 +28,7 @@ import (
 	"polaris/internal/stats"
 	"polaris/internal/status"
 	"polaris/internal/store"
+	"polaris/snowflake"
 )
 
 // EnvDataDir names the environment variable that sets the data dir.
@@ -97,6 +98,11 @@ type Options struct {
 	// used, Dir and System are set by the App. The zero value is the
 	// user's real environment; tests point it at temporary stores.
 	Trust ca.TrustOptions
+	// Snowflake is the base configuration of the "give back" Snowflake
+	// proxy; its capacity comes from the settings. The zero value runs
+	// snowflake-proxy from PATH against the Tor Project's broker; tests
+	// point it at a stand-in broker.
+	Snowflake snowflake.Config
 }
 
 // App is one Polaris instance working on one data dir. It composes the
@@ -105,16 +111,18 @@ type Options struct {
 // the settings to them.
 type App struct {
 	*core
-	httpsPart  // HTTPS filtering, the CA, what sites answer (https.go)
-	torPart    // Polaris's Tor and the route through it (tor.go)
-	systemPart // the system proxy and start at login (system.go)
-	dnsPart    // the resolver of direct connections (dns.go)
+	httpsPart     // HTTPS filtering, the CA, what sites answer (https.go)
+	torPart       // Polaris's Tor and the route through it (tor.go)
+	systemPart    // the system proxy and start at login (system.go)
+	dnsPart       // the resolver of direct connections (dns.go)
+	snowflakePart // the "give back" Snowflake proxy (snowflake.go)
 
 	// Client asks the Polaris running on the data dir (another process,
 	// or this one) about its Tor and its pause.
 	instance.Client
 
-	run runState
+	run    runState
+	webrtc webrtcState // the browsers' WebRTC settings (webrtc.go)
 	// reload serialises the watcher's reloading of the settings with
 	// DeleteAllData's replacing of the database, so a reload never reads
 	// the old database and then overwrites the fresh defaults with it.
@@ -189,6 +197,8 @@ func newApp(opts Options) *App {
 		Logf: a.log.Printf, LogSize: opts.LogSize, FlushInterval: opts.StatsFlushInterval})
 	a.lists = newLists(a)
 	a.tor.wake = make(chan struct{}, 1)
+	a.snowflakePart = snowflakePart{core: c}
+	a.sf.wake = make(chan struct{}, 1)
 	a.run.wake = make(chan struct{}, 1)
 	return a
 }

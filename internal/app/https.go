@@ -46,6 +46,8 @@ type httpsState struct {
 	rootsFor  *proxy.Proxy
 	rootsErr  string
 	passHosts []string
+	trustFor  *proxy.Proxy // the proxy trustSig was last seen by
+	trustSig  string       // the trust stores' manifest and the CA file
 
 	tkMu sync.Mutex
 	tk   map[string]string // last Tk value stored per site
@@ -178,6 +180,23 @@ func (h *httpsPart) applyHTTPS(ctx context.Context, p *proxy.Proxy, s settings.S
 	}
 	h.applyRoots(p, s.HTTPS.UpstreamCA)
 	h.readPassThrough(ctx)
+	h.trustChanged(p)
+}
+
+// trustChanged makes p try every client again (Proxy.ForgetClientTrust)
+// when the CA was installed in trust stores or replaced since p last
+// looked — here or by another process (`polaris setup`, `polaris ca
+// install`): a browser that refused Polaris's certificate before may trust
+// it now.
+func (h *httpsPart) trustChanged(p *proxy.Proxy) {
+	sig := fileSig(filepath.Join(h.caDir(), "trust.json")) + "|" + fileSig(filepath.Join(h.caDir(), "ca.pem"))
+	h.hx.mu.Lock()
+	changed := p == h.hx.trustFor && sig != h.hx.trustSig
+	h.hx.trustFor, h.hx.trustSig = p, sig
+	h.hx.mu.Unlock()
+	if changed {
+		p.ForgetClientTrust()
+	}
 }
 
 // passThrough returns the pinned hosts last read from the database.
@@ -380,6 +399,9 @@ func (h *httpsPart) InstallCATo(ctx context.Context, system bool) (string, error
 	}
 	rep, err := ca.Install(ctx, h.trustOptions(system))
 	h.refreshCAStatus()
+	if p := h.currentProxy(); p != nil {
+		h.trustChanged(p)
+	}
 	return rep.String(), err
 }
 

@@ -110,9 +110,14 @@ func (a *App) serve(ctx context.Context, lock *instance.Lock, ready func(addr st
 	torCtx, stopTor := context.WithCancel(context.Background())
 	torDone := make(chan struct{})
 	go a.superviseTor(torCtx, torDone)
+	sfCtx, stopSnowflake := context.WithCancel(context.Background())
+	sfDone := make(chan struct{})
+	go a.superviseSnowflake(sfCtx, sfDone)
 	a.startBlocking(ctx, p)
 	a.recoverSystem(ctx)
 	a.syncSystem(ctx, p.Addr())
+	a.recoverWebRTC(ctx)
+	a.syncWebRTC(ctx, true)
 	if ready != nil {
 		ready(p.Addr())
 	}
@@ -122,7 +127,9 @@ func (a *App) serve(ctx context.Context, lock *instance.Lock, ready func(addr st
 
 	err = a.shutdown()
 	stopTor()
+	stopSnowflake()
 	<-torDone
+	<-sfDone
 	a.hub.poke()
 	return err
 }
@@ -159,6 +166,7 @@ func (a *App) shutdown() error {
 	defer cancel()
 	// Put the system back before the proxy goes away.
 	a.syncSystem(sctx, "")
+	a.syncWebRTC(sctx, false)
 	err := p.Shutdown(sctx)
 	a.stopResolver(sctx)
 	a.stopBlocking()
@@ -248,6 +256,8 @@ func (a *App) applyRunning(ctx context.Context) {
 	a.applyHTTPS(ctx, a.run.proxy, s)
 	a.publish(a.run.proxy)
 	a.syncTor()
+	a.syncWebRTC(ctx, true)
+	a.wakeSnowflake()
 	a.applyBlocking(ctx, s)
 	a.stats.Persist(ctx, s.Data.LogPersist)
 	if a.listenFor(s) == a.run.listen && s.ProxyAuth == a.run.auth {

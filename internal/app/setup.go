@@ -22,3 +22,14 @@ func (a *App) FindBrowsers(context.Context) []status.FoundBrowser {
 	}
 	return out
 }
+
+// InstallCAInBrowsers adds the CA to each browser's own store, not the
+// system's (the set-up in the window).
+func (a *App) InstallCAInBrowsers(ctx context.Context) (string, error) {
+	return a.InstallCATo(ctx, false)
+}
+
+// BrowserTrust reads each browser's store back (the set-up's check).
+func (a *App) BrowserTrust(ctx context.Context) (string, error) {
+	return a.CATrust(ctx, false)
+}

@@ -23,6 +23,8 @@ func (a *App) Snapshot() status.Snapshot {
 	snap.Tor = a.torStatus()
 	snap.Tor.Enabled = s.Tor.Enabled
 	snap.Onions = a.onionSites()
+	snap.WebRTC = a.webrtcStatus()
+	snap.Snowflake = a.snowflakeStatus(s)
 	snap.DNS = a.dnsStatus(s)
 	a.mu.Lock()
 	snap.Data = status.Data{Dir: a.opts.DataDir, Degraded: a.degraded}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-package snowflake
+package testenv
 
 import (
 	"encoding/json"
@@ -12,21 +12,22 @@ import (
 	"time"
 )
 
-// standInBroker speaks as much of the Snowflake broker protocol as a proxy
-// that is never given a client needs: every poll (POST /proxy, a JSON
-// ProxyPollRequest) is answered "no match", so the proxy polls again.
+// SnowflakeBroker stands in for the Snowflake broker in tests, which never
+// use the Tor Project's. It speaks as much of the broker protocol as a
+// proxy that is never given a client needs: every poll (POST /proxy, a
+// JSON ProxyPollRequest) is answered "no match", so the proxy polls again.
 // It listens on loopback only.
-type standInBroker struct {
+type SnowflakeBroker struct {
 	URL string
 
 	mu    sync.Mutex
-	polls []pollRequest
+	polls []SnowflakePoll
 	other []string
 	seen  chan struct{} // gets a value at each poll (never blocks)
 }
 
-// pollRequest holds the fields of a proxy's poll the tests look at.
-type pollRequest struct {
+// SnowflakePoll holds the fields of a proxy's poll the tests look at.
+type SnowflakePoll struct {
 	Sid     string
 	Version string
 	Type    string
@@ -34,9 +35,11 @@ type pollRequest struct {
 	Time    time.Time
 }
 
-func newStandInBroker(t *testing.T) *standInBroker {
+// NewSnowflakeBroker starts a stand-in broker on loopback, stopped when the
+// test ends.
+func NewSnowflakeBroker(t testing.TB) *SnowflakeBroker {
 	t.Helper()
-	b := &standInBroker{seen: make(chan struct{}, 1000)}
+	b := &SnowflakeBroker{seen: make(chan struct{}, 1000)}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +51,7 @@ func newStandInBroker(t *testing.T) *standInBroker {
 	return b
 }
 
-func (b *standInBroker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (b *SnowflakeBroker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if r.Method != http.MethodPost || r.URL.Path != "/proxy" {
 		b.mu.Lock()
@@ -57,7 +60,7 @@ func (b *standInBroker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not here", http.StatusNotFound)
 		return
 	}
-	var p pollRequest
+	var p SnowflakePoll
 	if err := json.Unmarshal(body, &p); err != nil {
 		http.Error(w, "bad poll", http.StatusBadRequest)
 		return
@@ -74,14 +77,15 @@ func (b *standInBroker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(`{"Status":"no match","Offer":"","NAT":"","RelayURL":""}`))
 }
 
-func (b *standInBroker) Polls() []pollRequest {
+// Polls returns the polls seen so far.
+func (b *SnowflakeBroker) Polls() []SnowflakePoll {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return append([]pollRequest(nil), b.polls...)
+	return append([]SnowflakePoll(nil), b.polls...)
 }
 
-// waitPolls waits until the broker has seen n polls in all.
-func (b *standInBroker) waitPolls(t *testing.T, n int, within time.Duration) []pollRequest {
+// WaitPolls waits until the broker has seen n polls in all.
+func (b *SnowflakeBroker) WaitPolls(t testing.TB, n int, within time.Duration) []SnowflakePoll {
 	t.Helper()
 	deadline := time.After(within)
 	for {
