@@ -44,10 +44,14 @@ type torScreen struct {
 	isolate     *Toggle
 	preferOnion *Toggle
 	onions      *fyne.Container
+	webrtcAll   *Toggle
+	webrtc      *fyne.Container
 	countries   *widget.Entry
 	countrySave *widget.Button
 	countryErr  *widget.Label
 	binary      *widget.Label
+
+	giveBack giveBack // the Snowflake proxy (giveback.go)
 }
 
 var bridgeModes = []settings.BridgeMode{settings.BridgesNone, settings.BridgesObfs4, settings.BridgesSnowflake, settings.BridgesCustom}
@@ -141,6 +145,16 @@ func (t *torScreen) build() fyne.CanvasObject {
 			lang.L("When a site you open has an onion address, open that instead (as Tor Browser does)."), t.preferOnion),
 		t.onions)
 
+	t.webrtcAll = NewToggle(lang.L("Also without Tor"), func(on bool) {
+		u.change(func(s *settings.Settings) error { s.Tor.WebRTCAlways = on; return nil })
+	})
+	t.webrtc = container.NewVBox()
+	webrtc := section(lang.L("WebRTC in your browsers"),
+		lang.L("Video calls and some pages use WebRTC, which can tell a site your real address around any proxy. While Tor is on, Polaris sets your browsers to use WebRTC only through Polaris, and puts their settings back when you turn Tor off."),
+		switchRow(lang.L("Also without Tor"),
+			lang.L("Keep WebRTC behind Polaris in your browsers also while Tor is off."), t.webrtcAll),
+		t.webrtc)
+
 	t.isolate = NewToggle(lang.L("A separate circuit for each site"), func(on bool) {
 		u.change(func(s *settings.Settings) error { s.Tor.Isolate = on; return nil })
 	})
@@ -164,7 +178,8 @@ func (t *torScreen) build() fyne.CanvasObject {
 		widget.NewSeparator(),
 		keyValue(lang.L("Tor program"), t.binary))
 
-	return page(lang.L("Tor"), "", hero, identity, circuit, onion, bridges, advanced)
+	t.giveBack.u = u
+	return page(lang.L("Tor"), "", hero, identity, circuit, onion, webrtc, bridges, t.giveBack.build(), advanced)
 }
 
 func (t *torScreen) showBridgeLines(on bool) {
@@ -240,6 +255,8 @@ func (t *torScreen) update() {
 	}
 	t.isolate.SetOn(set.Isolate)
 	t.preferOnion.SetOn(set.PreferOnion)
+	t.webrtcAll.SetOn(set.WebRTCAlways)
+	t.showWebRTC(t.u.snap.WebRTC)
 	t.showOnions(t.u.snap.Onions)
 	if t.u.win.Canvas().Focused() != t.countries {
 		t.countries.SetText(strings.Join(set.ExitCountries, ", "))
@@ -252,6 +269,7 @@ func (t *torScreen) update() {
 		bin = lang.L("{{.Program}} (version {{.Version}})", map[string]any{"Program": bin, "Version": snap.Version})
 	}
 	t.binary.SetText(bin)
+	t.giveBack.update()
 }
 
 // updateStalled says what tor waits for when bootstrap stands still, and
@@ -409,6 +427,28 @@ func (t *torScreen) showHops(c status.Circuit, err error) {
 	}
 	t.circuit.Objects = rows
 	t.circuit.Refresh()
+}
+
+// showWebRTC says which browsers keep WebRTC behind Polaris, and names
+// those it could not set.
+func (t *torScreen) showWebRTC(w status.WebRTC) {
+	var rows []fyne.CanvasObject
+	if w.On {
+		for _, c := range w.Changed {
+			rows = append(rows, wrapped(lang.L("{{.Profile}}: WebRTC only through Polaris", map[string]any{"Profile": c})))
+		}
+		for _, c := range w.Restart {
+			rows = append(rows, newCallout(status.Warning, lang.L("{{.Profile}} is open: restart it so that its WebRTC goes only through Polaris.", map[string]any{"Profile": c}), nil).obj)
+		}
+	}
+	for _, c := range w.NotChanged {
+		rows = append(rows, newCallout(status.Warning, sentence(c), nil).obj)
+	}
+	if w.Err != "" {
+		rows = append(rows, newCallout(status.Error, sentence(w.Err), nil).obj)
+	}
+	t.webrtc.Objects = rows
+	t.webrtc.Refresh()
 }
 
 // showOnions lists the sites that have an onion address.

@@ -186,6 +186,29 @@ func TestTorOnionSites(t *testing.T) {
 	}
 }
 
+// WebRTC: the profiles set are listed, an open browser is named.
+func TestTorWebRTC(t *testing.T) {
+	f := newFake(t)
+	f.set.Tor.Enabled = true
+	got := f.recordApply()
+	h := newHarness(t, f, "tor")
+	ts := torScreenOf(h)
+	snap := running()
+	snap.Tor = status.Tor{Enabled: true, State: status.TorReady, Progress: 100}
+	snap.WebRTC = status.WebRTC{On: true, Changed: []string{"Firefox: default-release"},
+		NotChanged: []string{"Chromium: Person 1 is open, so Polaris cannot change its WebRTC setting: close the browser"},
+		Restart:    []string{"Firefox: default-release"}}
+	h.snapshot(snap)
+	h.see("Firefox: default-release: WebRTC only through Polaris")
+	h.see("Firefox: default-release is open: restart it")
+	h.see("Chromium: Person 1 is open, so Polaris cannot change its WebRTC setting")
+	test.Tap(ts.webrtcAll)
+	h.settle()
+	if s := lastApply(t, got); !s.Tor.WebRTCAlways {
+		t.Error("WebRTC also without Tor not applied")
+	}
+}
+
 func TestTorBridges(t *testing.T) {
 	f := newFake(t)
 	got := f.recordApply()

@@ -121,7 +121,8 @@ type App struct {
 	// or this one) about its Tor and its pause.
 	instance.Client
 
-	run runState
+	run    runState
+	webrtc webrtcState // the browsers' WebRTC settings (webrtc.go)
 	// reload serialises the watcher's reloading of the settings with
 	// DeleteAllData's replacing of the database, so a reload never reads
 	// the old database and then overwrites the fresh defaults with it.

@@ -74,6 +74,8 @@ func (a *App) deleteAllData(ctx context.Context, anyway bool) error {
 	if err := d.restoreSystem(ctx); err != nil {
 		return err
 	}
+	// ... and the browsers' WebRTC settings, while their journal exists.
+	a.syncWebRTC(ctx, false)
 	// 2. The CA leaves the trust stores before its files go.
 	if err := d.uninstallCA(ctx); err != nil {
 		return err

@@ -116,6 +116,8 @@ func (a *App) serve(ctx context.Context, lock *instance.Lock, ready func(addr st
 	a.startBlocking(ctx, p)
 	a.recoverSystem(ctx)
 	a.syncSystem(ctx, p.Addr())
+	a.recoverWebRTC(ctx)
+	a.syncWebRTC(ctx, true)
 	if ready != nil {
 		ready(p.Addr())
 	}
@@ -164,6 +166,7 @@ func (a *App) shutdown() error {
 	defer cancel()
 	// Put the system back before the proxy goes away.
 	a.syncSystem(sctx, "")
+	a.syncWebRTC(sctx, false)
 	err := p.Shutdown(sctx)
 	a.stopResolver(sctx)
 	a.stopBlocking()
@@ -253,6 +256,7 @@ func (a *App) applyRunning(ctx context.Context) {
 	a.applyHTTPS(ctx, a.run.proxy, s)
 	a.publish(a.run.proxy)
 	a.syncTor()
+	a.syncWebRTC(ctx, true)
 	a.wakeSnowflake()
 	a.applyBlocking(ctx, s)
 	a.stats.Persist(ctx, s.Data.LogPersist)

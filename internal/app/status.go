@@ -23,6 +23,7 @@ func (a *App) Snapshot() status.Snapshot {
 	snap.Tor = a.torStatus()
 	snap.Tor.Enabled = s.Tor.Enabled
 	snap.Onions = a.onionSites()
+	snap.WebRTC = a.webrtcStatus()
 	snap.Snowflake = a.snowflakeStatus(s)
 	snap.DNS = a.dnsStatus(s)
 	a.mu.Lock()

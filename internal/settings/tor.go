@@ -42,6 +42,9 @@ type Tor struct {
 	// instead (as Tor Browser's "prioritise .onion sites"). Off: the onion
 	// address is only recorded and shown.
 	PreferOnion bool
+	// WebRTCAlways keeps WebRTC behind the proxy in the browsers' profiles
+	// also while Tor is off (with Tor on it always is).
+	WebRTCAlways bool
 }
 
 func checkPath(v string) error {
@@ -105,6 +108,8 @@ var torKeys = []Key{
 	},
 	boolKey("tor.isolate", "use separate Tor circuits for each site (on|off)",
 		func(s *Settings) *bool { return &s.Tor.Isolate }),
+	boolKey("tor.webrtc-always", "keep WebRTC in your browsers behind the proxy also without Tor (on|off; with Tor it always is)",
+		func(s *Settings) *bool { return &s.Tor.WebRTCAlways }),
 	boolKey("tor.prefer-onion", "in Tor mode, open a site's onion address when it announces one (Onion-Location) (on|off)",
 		func(s *Settings) *bool { return &s.Tor.PreferOnion }),
 	{

@@ -20,6 +20,9 @@ type Snapshot struct {
 	// Onions are the sites that announced an onion address (Onion-Location)
 	// in Tor mode since Polaris started, the latest first.
 	Onions []OnionSite
+	// WebRTC is what Polaris set in the browsers' profiles to keep WebRTC
+	// behind the proxy.
+	WebRTC WebRTC
 	DNS    DNS
 	System System
 	Data   Data
@@ -227,6 +230,21 @@ type Tor struct {
 	Waiting string
 	// Version is the tor version in use.
 	Version string
+}
+
+// WebRTC says which browser profiles keep WebRTC behind the proxy.
+type WebRTC struct {
+	// On: Polaris keeps WebRTC behind the proxy (Tor is on, or the user
+	// asked for it without Tor).
+	On bool
+	// Changed names the profiles set ("Firefox: default-release").
+	Changed []string
+	// NotChanged names the profiles Polaris could not set, with why.
+	NotChanged []string
+	// Restart names open profiles whose setting applies after a restart.
+	Restart []string
+	// Err is a failure in words ("" none).
+	Err string
 }
 
 // OnionSite is a site's announced onion address.

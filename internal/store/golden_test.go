@@ -47,6 +47,7 @@ var seeds = map[int]string{
 		(2, 1763700700000, 'https://metrics.news.example/c.js', 'metrics.news.example', 'news.example', 'script', 'block',
 		 '||tracker.example^$third-party', 'EasyPrivacy', 'analytics', '');
 		INSERT INTO request_log_cnames(log_id, cnames, cname) VALUES (2, 'news.example.tracker.example', 'news.example.tracker.example');`,
+	8: `INSERT INTO browser_journal(id, state, saved) VALUES(1, X'7B2276223A317D', 1763700800);`,
 }
 
 func goldenPath(v int) string {

@@ -30,6 +30,11 @@ var TableDocs = map[string]TableDoc{
 		Why:       "To put them back when Polaris quits, and after a crash.",
 		Retention: "Only while Polaris is your system proxy; cleared when they are restored.",
 	},
+	"browser_journal": {
+		What:      "The browser profile settings Polaris changed to keep WebRTC from revealing your address while Tor is on, as they were before (at most one row).",
+		Why:       "To put them back exactly when Tor is turned off, when Polaris quits, and after a crash.",
+		Retention: "Only while those settings are changed; cleared when they are restored.",
+	},
 	"site_answers": {
 		What:      "For sites you visited that publish something about Do Not Track or Global Privacy Control: what they say (Tk header, tracking status, EFF policy, gpc.json) and when it was checked. Sites that publish nothing are not recorded.",
 		Why:       "To show you which sites promise to honour your signals (and, if you choose, to not block third parties that post the EFF policy).",
