@@ -52,6 +52,8 @@ type torScreen struct {
 	countrySave *widget.Button
 	countryErr  *widget.Label
 	binary      *widget.Label
+
+	giveBack giveBack // the Snowflake proxy (giveback.go)
 }
 
 var bridgeModes = []settings.BridgeMode{settings.BridgesNone, settings.BridgesObfs4, settings.BridgesSnowflake, settings.BridgesCustom}
@@ -188,7 +190,8 @@ func (t *torScreen) build() fyne.CanvasObject {
 		widget.NewSeparator(),
 		keyValue(lang.L("Tor program"), t.binary))
 
-	return page(lang.L("Tor"), "", hero, identity, circuit, onion, webrtc, alike, bridges, advanced)
+	t.giveBack.u = u
+	return page(lang.L("Tor"), "", hero, identity, circuit, onion, webrtc, alike, bridges, t.giveBack.build(), advanced)
 }
 
 func (t *torScreen) showBridgeLines(on bool) {
@@ -284,6 +287,7 @@ func (t *torScreen) update() {
 		bin = lang.L("{{.Program}} (version {{.Version}})", map[string]any{"Program": bin, "Version": snap.Version})
 	}
 	t.binary.SetText(bin)
+	t.giveBack.update()
 }
 
 // updateStalled says what tor waits for when bootstrap stands still, and
