@@ -16,6 +16,10 @@ import (
 const (
 	EnvScreen = "POLARIS_UI_SCREEN"
 	EnvSize   = "POLARIS_UI_SIZE"
+	// EnvBackground=1 starts with the window closed, as if the user had
+	// closed it to the background (for measuring Polaris's idle cost:
+	// scripts/idle.sh).
+	EnvBackground = "POLARIS_UI_BACKGROUND"
 )
 
 // FromEnv returns o with Screen and Size taken from EnvScreen and EnvSize
@@ -23,6 +27,7 @@ const (
 func (o Options) FromEnv() Options {
 	o.Screen = os.Getenv(EnvScreen)
 	o.Size = parseSize(os.Getenv(EnvSize))
+	o.Background = os.Getenv(EnvBackground) == "1"
 	return o
 }
 

@@ -69,6 +69,8 @@ type Options struct {
 	Tray   TrayMode
 	// Size is the window's first size; zero is 1000×720.
 	Size fyne.Size
+	// Background starts Polaris with its window closed (see EnvBackground).
+	Background bool
 	// OnQuit is called when the user quits (tray, window, Ctrl+Q), before
 	// the app stops, from the Fyne thread; it must not block. The caller
 	// uses it to start stopping the engine at once.
@@ -192,7 +194,11 @@ func (u *UI) Run() {
 		u.o.Logf("window shown %v after the UI started", time.Since(start).Round(time.Millisecond))
 	})
 	u.startWorkers()
-	u.win.Show()
+	if u.o.Background {
+		u.hidden = true
+	} else {
+		u.win.Show()
+	}
 	u.app.Run()
 }
 

@@ -182,6 +182,10 @@ func (a *App) listsLoaded() {
 	}
 	a.log.Printf("blocklists loaded: %d rules", rules)
 	a.hub.poke()
+	// Parsing and compiling the lists left tens of megabytes of garbage
+	// that the runtime would hand back to the system only slowly: return
+	// it now, once, off the request path (see docs/PERFORMANCE.md, idle).
+	go debug.FreeOSMemory()
 }
 
 // applyBlocking applies settings changes to blocking in a running proxy:
