@@ -291,9 +291,9 @@ var Table = []Layer{
 	{
 		Name:     "bench",
 		Packages: []string{Bench},
-		Rule:     "bench/ tools run the engine as the command line does (internal/cli) or stand in for a peer proxy (a bare goproxy); they are not part of the product",
+		Rule:     "bench/ tools run the engine as the command line does (internal/cli), stand in for a peer proxy (a bare goproxy) or measure the toolkit's floor (a bare Fyne window); they are not part of the product",
 		May:      []string{CLI},
-		Libs:     []string{Goproxy},
+		Libs:     []string{Goproxy, Fyne},
 	},
 	{
 		Name:     "testenv",
