@@ -83,8 +83,8 @@ type Status struct {
 	// Restarts counts the times it was started again after it stopped on
 	// its own.
 	Restarts int
-	// Helped is the number of people whose connections it carried, from
-	// its summaries, since Start.
+	// Helped is the number of people's connections it carried, from its
+	// summaries, since Start (one person connecting twice counts twice).
 	Helped int
 	// Err says why it last stopped or could not start ("" when none).
 	Err string

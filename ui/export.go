@@ -4,6 +4,8 @@ package ui
 
 import (
 	"errors"
+	"slices"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -204,7 +206,7 @@ func (y *systemScreen) checkImport(path string, pass []byte) {
 				lang.L("Your settings, lists, allowed sites, rules and statistics are replaced by those in the file. Polaris checks the whole file first and changes nothing if it is not valid."),
 				func(ok bool) {
 					if ok {
-						y.runImport(path, "", pass)
+						y.runImport(path, "", pass, "")
 						return
 					}
 					clear(pass)
@@ -285,9 +287,18 @@ func (y *systemScreen) confirmWidening(chk settings.ImportCheck, pass []byte) {
 	scroll := container.NewVScroll(list)
 	scroll.SetMinSize(fyne.NewSize(520, 220))
 	d := dialog.NewCustomWithoutButtons(lang.L("This file opens Polaris to others"), container.NewBorder(intro, nil, nil, nil, scroll), u.win)
-	with := widget.NewButton(lang.L("Import with these changes"), func() { d.Hide(); y.runImport(chk.Path, chk.Digest, pass) })
+	with := widget.NewButton(lang.L("Import with these changes"), func() { d.Hide(); y.runImport(chk.Path, chk.Digest, pass, "") })
 	with.Importance = widget.DangerImportance
-	without := widget.NewButton(lang.L("Import without them"), func() { d.Hide(); y.runImport(chk.Path, "", pass) })
+	var left []string
+	for _, c := range chk.Widening {
+		if !slices.Contains(left, c.Key) {
+			left = append(left, c.Key)
+		}
+	}
+	without := widget.NewButton(lang.L("Import without them"), func() {
+		d.Hide()
+		y.runImport(chk.Path, "", pass, lang.L("Your data was imported, except what would open Polaris to others; kept as they were: {{.Keys}}.", map[string]any{"Keys": strings.Join(left, ", ")}))
+	})
 	without.Importance = widget.HighImportance
 	d.SetButtons([]fyne.CanvasObject{widget.NewButton(lang.L("Cancel"), func() { clear(pass); d.Hide() }), with, without})
 	d.Show()
@@ -295,12 +306,18 @@ func (y *systemScreen) confirmWidening(chk settings.ImportCheck, pass []byte) {
 
 // runImport imports path; confirmed is the digest of the check whose
 // widening settings the user accepted, or "". pass is cleared after.
-func (y *systemScreen) runImport(path, confirmed string, pass []byte) {
+// done is the message when it worked ("": the usual one).
+func (y *systemScreen) runImport(path, confirmed string, pass []byte, done string) {
 	u := y.u
 	y.dataWork(func() error {
 		defer clear(pass)
 		ctx, cancel := u.ctxFor(longCall)
 		defer cancel()
 		return u.c.ImportData(ctx, path, confirmed, pass)
-	}, func() { u.inform(lang.L("Your data was imported.")) })
+	}, func() {
+		if done == "" {
+			done = lang.L("Your data was imported.")
+		}
+		u.inform(done)
+	})
 }

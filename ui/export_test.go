@@ -293,7 +293,7 @@ func TestImportDialogEncrypted(t *testing.T) {
 	if string(sent) != strings.Repeat("\x00", len("marmot kettle obelisk fennel")) {
 		t.Errorf("the passphrase was not cleared after the import: %q", sent)
 	}
-	if got := h.u.banner.Text(); got != "Your data was imported." {
+	if got := h.u.banner.Text(); got != "Your data was imported, except what would open Polaris to others; kept as they were: listen." {
 		t.Errorf("banner = %q", got)
 	}
 
@@ -349,6 +349,9 @@ func TestSystemImportWidening(t *testing.T) {
 	h.dontSee("This file opens Polaris to others")
 	h.tap("Import…")
 	h.tap("Import without them")
+	if got := h.u.banner.Text(); got != "Your data was imported, except what would open Polaris to others; kept as they were: listen, tor.binary." {
+		t.Errorf("banner = %q", got)
+	}
 	h.tap("Import…")
 	h.tap("Import with these changes")
 	if diff := cmp.Diff([]string{"", "d1g3st"}, got); diff != "" {

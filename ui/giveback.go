@@ -99,7 +99,7 @@ func giveBackState(set settings.Snowflake, snap status.Snowflake) string {
 		text = lang.L("Starting…")
 	}
 	if snap.Helped > 0 || set.Enabled {
-		text += " " + lang.N("{{.Count}} people helped since Polaris started.", snap.Helped, map[string]any{"Count": snap.Helped})
+		text += " " + lang.N("Helped people {{.Count}} times since Polaris started.", snap.Helped, map[string]any{"Count": snap.Helped})
 	}
 	if snap.Restarts > 0 {
 		text += " " + lang.N("It stopped unexpectedly and was restarted {{.Count}} times.", snap.Restarts, map[string]any{"Count": snap.Restarts})

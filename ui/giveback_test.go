@@ -40,7 +40,7 @@ func TestGiveBackSwitch(t *testing.T) {
 		t.Error("the switch is off while the proxy is on")
 	}
 	h.see("On: waiting for people to connect, or helping them now.")
-	h.see("3 people helped since Polaris started.")
+	h.see("Helped people 3 times since Polaris started.")
 	h.see("restarted 2 times")
 	if g.capacity.Selected != "5 people at a time" {
 		t.Errorf("capacity shows %q; want 5 people at a time", g.capacity.Selected)
@@ -73,7 +73,7 @@ func TestGiveBackOnePerson(t *testing.T) {
 	snap := running()
 	snap.Snowflake = status.Snowflake{Enabled: true, State: status.SnowflakeRunning, Capacity: 7, Helped: 1}
 	h.snapshot(snap)
-	h.see("1 person helped since Polaris started.")
+	h.see("Helped someone once since Polaris started.")
 	if g.capacity.Selected != "7 people at a time" {
 		t.Errorf("a capacity set elsewhere (7) shows as %q", g.capacity.Selected)
 	}

@@ -22,8 +22,10 @@ type Snowflake struct {
 	// Capacity is the most people it helps at once (its only limit: the
 	// program has no bandwidth limit of its own).
 	Capacity int
-	// Helped counts the people whose connections it carried since Polaris
-	// started (from the program's periodic summaries).
+	// Helped counts the connections of people it carried since Polaris
+	// started, from the program's periodic summaries (one person who
+	// connects twice counts twice; a period cut short by a stop is not
+	// counted).
 	Helped int
 	// Restarts counts the times it was started again after it stopped on
 	// its own, since Polaris started.
