@@ -124,6 +124,9 @@ func (p *Proxy) onRequest(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request
 	info.st = st
 	r = withRecord(r, &info)
 	p.reach.add(st.policy.applySignals(r.Header, &info), time.Now())
+	if al := st.policy.AcceptLanguage; al != "" {
+		r.Header.Set("Accept-Language", al)
+	}
 	if resp := p.debounce(r, st.policy, &info); resp != nil {
 		return r, resp
 	}
