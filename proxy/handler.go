@@ -124,6 +124,9 @@ func (p *Proxy) onRequest(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request
 	info.st = st
 	r = withRecord(r, &info)
 	p.reach.add(st.policy.applySignals(r.Header, &info), time.Now())
+	if al := st.policy.AcceptLanguage; al != "" {
+		r.Header.Set("Accept-Language", al)
+	}
 	if resp := p.debounce(r, st.policy, &info); resp != nil {
 		return r, resp
 	}
@@ -178,10 +181,15 @@ func (p *Proxy) onConnect(host string, ctx *goproxy.ProxyCtx) (*goproxy.ConnectA
 	// A tunnel that is not intercepted is decided on its host alone. A
 	// blocked one is intercepted all the same, to answer with Polaris's
 	// page, when the client may trust the CA (blockPageAction).
-	pageOnly := p.blockPageTLS(st, h, id, known)
-	if refused, blocked := p.blockConnectFor(ctx, st, host, pageOnly == nil); refused != nil {
-		if blocked && pageOnly != nil {
-			return p.hijackWith(host, normHost(h), id, known, true, pageOnly), host
+	pageOnly := p.blockPageAllowed(st, h, id, known)
+	if refused, blocked := p.blockConnectFor(ctx, st, host, !pageOnly); refused != nil {
+		if blocked && pageOnly {
+			if cfg, err := p.cfg.TLSConfigForHost(normHost(h)); err == nil && cfg != nil {
+				return p.hijackWith(host, normHost(h), id, known, true, cfg), host
+			}
+			// No certificate: refused as before, and counted (with the
+			// state in force: a hold may have let the first decision go).
+			refused, _ = p.blockConnectFor(ctx, p.state.Load(), host, true)
 		}
 		return refused, host
 	}

@@ -188,23 +188,17 @@ type tunnel struct {
 	pageOnly       bool // intercepted only to answer with the block page
 }
 
-// blockPageTLS returns the certificate with which a tunnel of client id
-// to host, if its host is blocked, may be intercepted to answer with
-// Polaris's block page (a browser shows its own error for a refused
-// CONNECT); nil when it may not. Filtering may be off: only the block page
-// is answered, nothing goes to the site. Not for a client known not to
-// trust the CA, nor one pinning host, nor a client without User-Agent.
-func (p *Proxy) blockPageTLS(st *state, host string, id clientID, known bool) *tls.Config {
+// blockPageAllowed reports whether a tunnel of client id to host, if its
+// host is blocked, may be intercepted to answer with Polaris's block page
+// (a browser shows its own error for a refused CONNECT); the certificate
+// is asked for only once the host is found blocked. Filtering may be off:
+// only the block page is answered, nothing goes to the site. Not for a
+// client known not to trust the CA, nor one pinning host, nor a client
+// without User-Agent.
+func (p *Proxy) blockPageAllowed(st *state, host string, id clientID, known bool) bool {
 	host = normHost(host)
-	if p.cfg.TLSConfigForHost == nil || !known || !st.policy.Protection || host == "" || isOnion(host) ||
-		!p.clientIntercepts(st, id, host) {
-		return nil
-	}
-	cfg, err := p.cfg.TLSConfigForHost(host)
-	if err != nil {
-		return nil
-	}
-	return cfg
+	return p.cfg.TLSConfigForHost != nil && known && st.policy.Protection && host != "" && !isOnion(host) &&
+		p.clientIntercepts(st, id, host)
 }
 
 // intercept runs on the hijacked CONNECT connection: it answers 200, does

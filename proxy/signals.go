@@ -36,6 +36,9 @@ type Policy struct {
 	// PreferOnion: on the Tor route, a page whose answer names the site's
 	// onion service (Onion-Location) is redirected there (onion.go).
 	PreferOnion bool
+	// AcceptLanguage, if not "", replaces every request's Accept-Language
+	// (Tor Browser's, in Tor mode: settings.TorBrowserAcceptLanguage).
+	AcceptLanguage string
 
 	exceptions map[string]settings.SiteException
 	stealth    stealthRules

@@ -46,6 +46,8 @@ type torScreen struct {
 	onions      *fyne.Container
 	webrtcAll   *Toggle
 	webrtc      *fyne.Container
+	english     *Toggle
+	dntWarn     *callout
 	countries   *widget.Entry
 	countrySave *widget.Button
 	countryErr  *widget.Label
@@ -155,6 +157,16 @@ func (t *torScreen) build() fyne.CanvasObject {
 			lang.L("Keep WebRTC behind Polaris in your browsers also while Tor is off."), t.webrtcAll),
 		t.webrtc)
 
+	t.english = NewToggle(lang.L("Ask for pages in English, as Tor Browser does"), func(on bool) {
+		u.change(func(s *settings.Settings) error { s.Tor.EnglishLanguage = on; return nil })
+	})
+	t.dntWarn = newCallout(status.Warning, "", nil)
+	alike := section(lang.L("Look like other Tor users"),
+		lang.L("Sites can tell Tor users apart by what their browsers say. Polaris can make some of it the same as Tor Browser's: only on plain HTTP pages, and on HTTPS pages with HTTPS filtering on."),
+		t.dntWarn.obj,
+		switchRow(lang.L("Ask for pages in English, as Tor Browser does"),
+			lang.L("While Tor is on, every request asks for English (en-US,en;q=0.5) instead of your browser's languages."), t.english))
+
 	t.isolate = NewToggle(lang.L("A separate circuit for each site"), func(on bool) {
 		u.change(func(s *settings.Settings) error { s.Tor.Isolate = on; return nil })
 	})
@@ -179,7 +191,7 @@ func (t *torScreen) build() fyne.CanvasObject {
 		keyValue(lang.L("Tor program"), t.binary))
 
 	t.giveBack.u = u
-	return page(lang.L("Tor"), "", hero, identity, circuit, onion, webrtc, bridges, t.giveBack.build(), advanced)
+	return page(lang.L("Tor"), "", hero, identity, circuit, onion, webrtc, alike, bridges, t.giveBack.build(), advanced)
 }
 
 func (t *torScreen) showBridgeLines(on bool) {
@@ -256,6 +268,12 @@ func (t *torScreen) update() {
 	t.isolate.SetOn(set.Isolate)
 	t.preferOnion.SetOn(set.PreferOnion)
 	t.webrtcAll.SetOn(set.WebRTCAlways)
+	t.english.SetOn(set.EnglishLanguage)
+	if set.Enabled && t.u.set.Signals.DNT != settings.DNTUnset {
+		t.dntWarn.set(status.Warning, lang.L("You chose to send Do Not Track. Tor Browser sends none, so with Tor on it sets you apart from other Tor users: sites can use it to tell you from them. Leave Do Not Track unset (on the Privacy signals screen) to look like them."))
+	} else {
+		t.dntWarn.set(status.Warning, "")
+	}
 	t.showWebRTC(t.u.snap.WebRTC)
 	t.showOnions(t.u.snap.Onions)
 	if t.u.win.Canvas().Focused() != t.countries {

@@ -209,6 +209,34 @@ func TestTorWebRTC(t *testing.T) {
 	}
 }
 
+// In Tor mode a Do Not Track choice is called out (Tor Browser sends
+// none); Tor Browser's Accept-Language is an option.
+func TestTorLookAlike(t *testing.T) {
+	f := newFake(t)
+	f.set.Tor.Enabled = true
+	f.set.Signals.DNT = settings.DNTDoNotTrack
+	got := f.recordApply()
+	h := newHarness(t, f, "tor")
+	ts := torScreenOf(h)
+	snap := running()
+	snap.Tor = status.Tor{Enabled: true, State: status.TorReady, Progress: 100}
+	h.snapshot(snap)
+	h.see("Tor Browser sends none, so with Tor on it sets you apart from other Tor users")
+	test.Tap(ts.english)
+	h.settle()
+	s := lastApply(t, got)
+	if !s.Tor.EnglishLanguage {
+		t.Error("English as Tor Browser not applied")
+	}
+	// DNT unset: no warning.
+	f.set.Signals.DNT = settings.DNTUnset
+	h.u.set.Signals.DNT = settings.DNTUnset
+	h.snapshot(snap)
+	if ts.dntWarn.obj.Visible() {
+		t.Error("the Do Not Track warning shows with DNT unset")
+	}
+}
+
 func TestTorBridges(t *testing.T) {
 	f := newFake(t)
 	got := f.recordApply()

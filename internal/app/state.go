@@ -76,7 +76,7 @@ func (a *App) view(s settings.Settings) *blocklist.Matcher {
 
 // policyFrom converts settings into the proxy's policy.
 func policyFrom(s settings.Settings) proxy.Policy {
-	return proxy.Policy{
+	pol := proxy.Policy{
 		Protection:     s.Protection,
 		DNT:            s.Signals.DNT,
 		GPC:            s.Signals.GPC,
@@ -85,4 +85,8 @@ func policyFrom(s settings.Settings) proxy.Policy {
 		HonorDNTPolicy: s.Blocking.HonorDNTPolicy,
 		PreferOnion:    s.Tor.Enabled && s.Tor.PreferOnion,
 	}
+	if s.Tor.Enabled && s.Tor.EnglishLanguage {
+		pol.AcceptLanguage = settings.TorBrowserAcceptLanguage
+	}
+	return pol
 }

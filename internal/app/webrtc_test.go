@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"polaris/internal/settings"
 	"polaris/internal/store"
 	"polaris/internal/sysproxy"
 )
@@ -121,4 +122,22 @@ func TestWebRTCFollowsTor(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// Tor Browser's Accept-Language and onion preference apply in Tor mode
+// only.
+func TestTorPolicyOptions(t *testing.T) {
+	s := settings.Default()
+	s.Tor.EnglishLanguage, s.Tor.PreferOnion = true, true
+	if pol := policyFrom(s); pol.AcceptLanguage != "" || pol.PreferOnion {
+		t.Errorf("Tor off: policy %+v, want neither", pol)
+	}
+	s.Tor.Enabled = true
+	if pol := policyFrom(s); pol.AcceptLanguage != "en-US,en;q=0.5" || !pol.PreferOnion {
+		t.Errorf("Tor on: AcceptLanguage %q, PreferOnion %v", pol.AcceptLanguage, pol.PreferOnion)
+	}
+	s.Tor.EnglishLanguage = false
+	if pol := policyFrom(s); pol.AcceptLanguage != "" {
+		t.Errorf("option off: AcceptLanguage %q", pol.AcceptLanguage)
+	}
 }

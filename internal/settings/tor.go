@@ -45,7 +45,16 @@ type Tor struct {
 	// WebRTCAlways keeps WebRTC behind the proxy in the browsers' profiles
 	// also while Tor is off (with Tor on it always is).
 	WebRTCAlways bool
+	// EnglishLanguage: in Tor mode every request says Tor Browser's
+	// Accept-Language (TorBrowserAcceptLanguage) instead of the browser's
+	// own languages, so it looks like other Tor users'. Only where Polaris
+	// sees the request: plain HTTP, and HTTPS with filtering on.
+	EnglishLanguage bool
 }
+
+// TorBrowserAcceptLanguage is the Accept-Language Tor Browser sends (its
+// default, "spoof English").
+const TorBrowserAcceptLanguage = "en-US,en;q=0.5"
 
 func checkPath(v string) error {
 	if v != "" && !filepath.IsAbs(v) {
@@ -110,6 +119,8 @@ var torKeys = []Key{
 		func(s *Settings) *bool { return &s.Tor.Isolate }),
 	boolKey("tor.webrtc-always", "keep WebRTC in your browsers behind the proxy also without Tor (on|off; with Tor it always is)",
 		func(s *Settings) *bool { return &s.Tor.WebRTCAlways }),
+	boolKey("tor.english-language", "in Tor mode, send Tor Browser's Accept-Language (en-US,en;q=0.5) instead of your browser's languages (on|off)",
+		func(s *Settings) *bool { return &s.Tor.EnglishLanguage }),
 	boolKey("tor.prefer-onion", "in Tor mode, open a site's onion address when it announces one (Onion-Location) (on|off)",
 		func(s *Settings) *bool { return &s.Tor.PreferOnion }),
 	{
