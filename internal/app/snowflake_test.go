@@ -52,4 +52,8 @@ func TestSnowflakeNotInstalled(t *testing.T) {
 	if a.currentProxy() == nil {
 		t.Error("the proxy stopped")
 	}
+	// The command line asks the running Polaris (polaris snowflake).
+	if got, err := a.RunningSnowflake(); err != nil || got.State != status.SnowflakeNotInstalled || !got.Enabled {
+		t.Errorf("RunningSnowflake() = %+v, %v; want enabled, not installed", got, err)
+	}
 }
