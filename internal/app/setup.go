@@ -4,6 +4,10 @@ package app
 
 import (
 	"context"
+	"os/exec"
+	"runtime"
+
+	"polaris/internal/ca"
 
 	"polaris/internal/browsers"
 	"polaris/internal/status"
@@ -32,4 +36,33 @@ func (a *App) InstallCAInBrowsers(ctx context.Context) (string, error) {
 // BrowserTrust reads each browser's store back (the set-up's check).
 func (a *App) BrowserTrust(ctx context.Context) (string, error) {
 	return a.CATrust(ctx, false)
+}
+
+// SystemPrompt reports whether the operating system's certificate store
+// can be changed with an administrator's password prompt (pkexec on
+// Linux), for a user who is not root.
+func (a *App) SystemPrompt() bool {
+	_, err := exec.LookPath("pkexec")
+	return runtime.GOOS == "linux" && err == nil
+}
+
+// InstallCAWithPassword is InstallCATo with the system store, asking for
+// an administrator's password through pkexec (never a command to paste);
+// without pkexec it is InstallCATo(ctx, true).
+func (a *App) InstallCAWithPassword(ctx context.Context) (string, error) {
+	if _, err := a.loadCA(true); err != nil {
+		return "", err
+	}
+	o := a.trustOptions(true)
+	if a.SystemPrompt() {
+		o.Elevate = func(c ca.Command) ca.Command {
+			return ca.Command{Name: "pkexec", Args: append([]string{c.Name}, c.Args...)}
+		}
+	}
+	rep, err := ca.Install(ctx, o)
+	a.refreshCAStatus()
+	if p := a.currentProxy(); p != nil {
+		a.trustChanged(p)
+	}
+	return rep.String(), err
 }
