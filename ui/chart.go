@@ -105,6 +105,7 @@ func (c *dayChart) FocusGained() {
 		c.selectDay(len(c.days) - 1)
 	}
 	c.Refresh()
+	focusMoved(c)
 }
 
 // FocusLost clears the selection.

@@ -83,7 +83,6 @@ func (h *httpsScreen) build() fyne.CanvasObject {
 	h.caState = strong("")
 	h.caDetail = widget.NewLabel("")
 	h.caDetail.Wrapping = fyne.TextWrapWord
-	h.caDetail.Selectable = true
 	h.install = widget.NewButtonWithIcon(lang.L("Install the certificate"), theme.ConfirmIcon(), h.installCA)
 	h.install.Importance = widget.HighImportance
 	h.uninstall = widget.NewButtonWithIcon(lang.L("Remove it"), theme.DeleteIcon(), h.uninstallCA)

@@ -34,6 +34,7 @@ type overviewScreen struct {
 
 	address, browsers, tor, lists *widget.Label
 	useSystem                     *widget.Button
+	byHand                        *widget.Button
 	warnings                      *widget.RichText
 
 	chart       *dayChart
@@ -59,8 +60,7 @@ func (o *overviewScreen) build() fyne.CanvasObject {
 		container.NewBorder(nil, nil, container.NewHBox(container.NewCenter(o.toggle), container.NewCenter(o.heroIcon)),
 			container.NewCenter(o.pauseBtn), container.NewVBox(o.headline, o.detail))))
 
-	o.address = widget.NewLabel("")
-	o.address.Selectable = true
+	o.address = widget.NewLabel("") // not selectable: a selectable label is a Tab stop that shows no focus; Copy copies it
 	copyBtn := widget.NewButtonWithIcon(lang.L("Copy"), theme.ContentCopyIcon(), func() {
 		u.app.Clipboard().SetContent(o.address.Text)
 		u.inform(lang.L("Proxy address copied"))
@@ -77,9 +77,24 @@ func (o *overviewScreen) build() fyne.CanvasObject {
 	listsBtn := widget.NewButton(lang.L("Blocking settings"), func() { u.selectScreen("blocking") })
 
 	// The proxy's address is for setting a browser up by hand: tucked away.
-	byHand := widget.NewAccordion(widget.NewAccordionItem(lang.L("Set up by hand"), container.NewVBox(
+	// (A button, not an accordion: Fyne's accordion is not a Tab stop.)
+	manual := container.NewVBox(
 		note(lang.L("For a browser or program that does not follow the system's proxy settings: in its own network settings, choose a manual proxy and enter this address for HTTP and HTTPS.")),
-		factRow(lang.L("Proxy address"), o.address, copyBtn))))
+		factRow(lang.L("Proxy address"), o.address, copyBtn))
+	manual.Hide()
+	o.byHand = widget.NewButtonWithIcon(lang.L("Set up by hand"), theme.MenuExpandIcon(), nil)
+	o.byHand.Alignment = widget.ButtonAlignLeading
+	o.byHand.Importance = widget.LowImportance
+	o.byHand.OnTapped = func() {
+		if manual.Visible() {
+			manual.Hide()
+			o.byHand.SetIcon(theme.MenuExpandIcon())
+		} else {
+			manual.Show()
+			o.byHand.SetIcon(theme.MenuDropDownIcon())
+		}
+	}
+	byHand := container.NewVBox(o.byHand, manual)
 	facts := panel(
 		factRow(lang.L("Browsers"), container.NewVBox(o.browsers, o.warnings), o.useSystem),
 		widget.NewSeparator(),

@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"net/url"
 	"strings"
+	"sync/atomic"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -336,4 +337,72 @@ func (u *UI) confirmRisky(titleText, message, riskyLabel, safeLabel string, done
 	u.win.Canvas().Focus(r.safe)
 	u.risky = r
 	return r
+}
+
+// focusHook is told when one of Polaris's own focusable widgets (a switch,
+// the chart) gains the focus, so that the page scrolls it into view: Fyne
+// moves the focus with Tab but does not scroll to it. Set by New.
+var focusHook atomic.Pointer[func(fyne.CanvasObject)]
+
+func focusMoved(o fyne.CanvasObject) {
+	if f := focusHook.Load(); f != nil {
+		(*f)(o)
+	}
+}
+
+// scrollIntoView scrolls the current screen's page (or tab) so that obj,
+// which just gained the focus, is in view with a little room around it.
+func (u *UI) scrollIntoView(obj fyne.CanvasObject) {
+	if u.current < 0 || u.current >= len(u.screens) || u.screens[u.current].obj == nil {
+		return
+	}
+	scroll := scrollHolding(u.screens[u.current].obj, obj)
+	if scroll == nil {
+		return
+	}
+	drv := fyne.CurrentApp().Driver()
+	top := drv.AbsolutePositionForObject(obj).Y - drv.AbsolutePositionForObject(scroll).Y
+	h, view := obj.Size().Height, scroll.Size().Height
+	const room = 16
+	off := scroll.Offset
+	switch {
+	case top < room:
+		off.Y += top - room
+	case top+h > view-room:
+		off.Y += top + h - view + room
+	default:
+		return
+	}
+	scroll.ScrollToOffset(off)
+}
+
+// scrollHolding returns the innermost scroll container under root that
+// holds obj, or nil. It walks containers, scrolls and tabs (the widgets
+// Polaris builds its pages from), not other widgets' insides.
+func scrollHolding(root, obj fyne.CanvasObject) *container.Scroll {
+	var walk func(o fyne.CanvasObject, in *container.Scroll) *container.Scroll
+	walk = func(o fyne.CanvasObject, in *container.Scroll) *container.Scroll {
+		if o == nil || !o.Visible() {
+			return nil
+		}
+		if o == obj {
+			return in
+		}
+		switch w := o.(type) {
+		case *container.Scroll:
+			return walk(w.Content, w)
+		case *container.AppTabs:
+			if sel := w.Selected(); sel != nil {
+				return walk(sel.Content, in)
+			}
+		case *fyne.Container:
+			for _, ch := range w.Objects {
+				if s := walk(ch, in); s != nil {
+					return s
+				}
+			}
+		}
+		return nil
+	}
+	return walk(root, nil)
 }

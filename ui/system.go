@@ -79,7 +79,6 @@ func (y *systemScreen) build() fyne.CanvasObject {
 		switchRow(lang.L("Start Polaris when I log in"), lang.L("So you are protected from the start."), y.autostart))
 
 	y.pac = widget.NewLabel("")
-	y.pac.Selectable = true
 	y.pac.TextStyle.Monospace = true
 	y.pac.Wrapping = fyne.TextWrapBreak
 	copyPAC := widget.NewButtonWithIcon(lang.L("Copy"), theme.ContentCopyIcon(), func() {

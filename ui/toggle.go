@@ -70,7 +70,7 @@ func (t *Toggle) Tapped(*fyne.PointEvent) {
 }
 
 // FocusGained implements fyne.Focusable.
-func (t *Toggle) FocusGained() { t.focused = true; t.Refresh() }
+func (t *Toggle) FocusGained() { t.focused = true; t.Refresh(); focusMoved(t) }
 
 // FocusLost implements fyne.Focusable.
 func (t *Toggle) FocusLost() { t.focused = false; t.Refresh() }

@@ -171,6 +171,8 @@ func New(o Options) *UI {
 		u.now = o.now
 	}
 	u.ctx, u.cancel = context.WithCancel(context.Background())
+	hook := u.scrollIntoView
+	focusHook.Store(&hook)
 	u.set = u.c.Settings()
 	if o.Tray == TrayAuto {
 		u.trayCheck = make(chan bool, 1)
