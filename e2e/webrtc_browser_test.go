@@ -273,7 +273,7 @@ func TestWebRTCKeptBehindTor(t *testing.T) {
 	ff.close()
 	cr.cancel()
 	cr.alloc()
-	mustPolaris(t, dir, "config", "set", "tor.english-language", "off") // any change: Polaris looks again
+	mustPolaris(t, dir, "config", "set", "tor.english-language", "on") // a change: Polaris looks again
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		var prefs struct {
 			WebRTC map[string]json.RawMessage `json:"webrtc"`
