@@ -101,3 +101,28 @@ func TestBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// A program that cannot be started at all: Start says why, and nothing is
+// left trying again in the background.
+func TestStartFails(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "not-executable")
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p, err := New(Config{Binary: path, MinBackoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(path, 0o644) // gone wrong between New and Start
+	if err := p.Start(context.Background()); err == nil {
+		t.Fatal("Start of a program that cannot run succeeded")
+	}
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the supervisor is still trying after Start failed")
+	}
+	if st := p.Status(); st.State != Failed || st.Restarts != 0 {
+		t.Errorf("status %+v; want failed, no restarts", st)
+	}
+}
