@@ -111,7 +111,12 @@ func basicCredentials(r *http.Request) ([]byte, bool) {
 	if !ok || !strings.EqualFold(scheme, "Basic") {
 		return nil, true
 	}
-	got, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
+	// token68 (RFC 7617): Go's decoder would skip line breaks inside it.
+	cred = strings.TrimSpace(cred)
+	if strings.ContainsAny(cred, "\r\n") {
+		return nil, true
+	}
+	got, err := base64.StdEncoding.DecodeString(cred)
 	if err != nil {
 		return nil, true
 	}

@@ -92,3 +92,24 @@ func TestClientKindsAreBounded(t *testing.T) {
 		t.Errorf("%d kinds remembered, want at most %d", n, maxClients)
 	}
 }
+
+// BenchmarkClientSeen is what every plain request and tunnel pays to be
+// counted under its kind of client (the User-Agent read, one lock).
+func BenchmarkClientSeen(b *testing.B) {
+	var c clientBook
+	uas := []string{
+		"Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0",
+		"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
+		"curl/8.5.0",
+	}
+	now := time.Now()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			id, _ := clientOfUA(uas[i%len(uas)])
+			c.seen(id, false, false, now)
+			i++
+		}
+	})
+}

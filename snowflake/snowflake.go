@@ -240,6 +240,9 @@ func (p *Proxy) supervise(ctx context.Context, first chan<- error) {
 	for n := 0; ; n++ {
 		started := time.Now()
 		err := p.runOnce(ctx, first)
+		if n == 0 && p.Status().State == Failed {
+			return // it could not be started at all: Start returned the error
+		}
 		first = nil
 		if ctx.Err() != nil {
 			p.update(func(s *Status) { s.State, s.PID = Off, 0 })

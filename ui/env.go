@@ -3,6 +3,7 @@
 package ui
 
 import (
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -40,4 +41,60 @@ func parseSize(v string) fyne.Size {
 		return fyne.Size{}
 	}
 	return fyne.NewSize(float32(wi), float32(hi))
+}
+
+// defaultSize is the window's size on a screen with room for it.
+var defaultSize = fyne.NewSize(1000, 720)
+
+// fitWindow returns the window's first size for a screen of size screen
+// (zero: unknown): the default, made smaller to leave room for the
+// desktop's panels and the title bar on a small screen (a 1024×600
+// netbook gets 984×500).
+func fitWindow(screen fyne.Size) fyne.Size {
+	const panels, sides = 100, 40 // top bar, dock or task bar, title bar; borders
+	s := defaultSize
+	if screen.Width > 0 && screen.Width-sides < s.Width {
+		s.Width = screen.Width - sides
+	}
+	if screen.Height > 0 && screen.Height-panels < s.Height {
+		s.Height = screen.Height - panels
+	}
+	return s.Max(fyne.NewSize(400, 300))
+}
+
+// screenSize returns the size of the smallest screen connected (Fyne does
+// not tell before a window is shown), read from the kernel's list of
+// display modes (Linux, X11 and Wayland alike), or zero when unknown.
+func screenSize() fyne.Size {
+	return smallestMode(os.DirFS("/sys/class/drm"))
+}
+
+// smallestMode reads "card*-*/status" and the first line of
+// "card*-*/modes" (the preferred mode, "1024x600") of every connector.
+func smallestMode(sys fs.FS) fyne.Size {
+	var best fyne.Size
+	dirs, _ := fs.Glob(sys, "card*-*")
+	for _, d := range dirs {
+		st, err := fs.ReadFile(sys, d+"/status")
+		if err != nil || strings.TrimSpace(string(st)) != "connected" {
+			continue
+		}
+		modes, err := fs.ReadFile(sys, d+"/modes")
+		if err != nil {
+			continue
+		}
+		first, _, _ := strings.Cut(string(modes), "\n")
+		w, h, ok := strings.Cut(strings.TrimSpace(first), "x")
+		wi, err1 := strconv.Atoi(w)
+		hi, err2 := strconv.Atoi(strings.TrimRight(h, "abcdefghijklmnopqrstuvwxyz"))
+		if !ok || err1 != nil || err2 != nil || wi <= 0 || hi <= 0 {
+			continue
+		}
+		// Pixels, while Fyne sizes are scaled units: on a HiDPI panel
+		// this overstates the room, and the window manager trims.
+		if best.IsZero() || float32(hi) < best.Height {
+			best = fyne.NewSize(float32(wi), float32(hi))
+		}
+	}
+	return best
 }

@@ -4,6 +4,7 @@ package ui
 
 import (
 	"strings"
+	"testing/fstest"
 
 	"testing"
 	"time"
@@ -95,4 +96,74 @@ func objectText(o fyne.CanvasObject) string {
 		return w.Text
 	}
 	return ""
+}
+
+// TestWindowFitsASmallScreen: on a 1024×600 screen the window opens within
+// it (room left for the desktop's panels and the title bar), and every
+// screen and tab can be shown that small: nothing needs more height or
+// width than the window has, pages scroll instead.
+func TestWindowFitsASmallScreen(t *testing.T) {
+	sys := fstest.MapFS{
+		"card0-eDP-1/status":     {Data: []byte("connected\n")},
+		"card0-eDP-1/modes":      {Data: []byte("1024x600\n800x600\n640x480\n")},
+		"card0-HDMI-A-1/status":  {Data: []byte("disconnected\n")},
+		"card0-HDMI-A-1/modes":   {Data: []byte("")},
+		"card1-DP-2/status":      {Data: []byte("connected\n")},
+		"card1-DP-2/modes":       {Data: []byte("1920x1080\n")},
+		"card0-Virtual-1/status": {Data: []byte("connected\n")},
+		"card0-Virtual-1/modes":  {Data: []byte("garbage\n")},
+	}
+	screen := smallestMode(sys)
+	if screen != fyne.NewSize(1024, 600) {
+		t.Fatalf("smallest screen %v, want 1024×600", screen)
+	}
+	size := fitWindow(screen)
+	if size.Width > 1024-24 || size.Height > 600-80 {
+		t.Errorf("on 1024×600 the window opens at %v: it does not leave room for panels and the title bar", size)
+	}
+	if got := fitWindow(fyne.Size{}); got != defaultSize {
+		t.Errorf("unknown screen: %v, want the default %v", got, defaultSize)
+	}
+	if got := fitWindow(fyne.NewSize(1920, 1080)); got != defaultSize {
+		t.Errorf("a large screen: %v, want the default %v", got, defaultSize)
+	}
+	for _, screen := range []string{"overview", "signals", "blocking", "blocking/lists", "blocking/allowed", "blocking/rules",
+		"blocking/activity", "https", "tor", "system"} {
+		f := newFake(t)
+		f.recent = func(int) []status.Decision { return nil }
+		f.siteAnswers = func() ([]status.SiteAnswer, error) { return nil, nil }
+		f.inventory = func() (status.Inventory, error) { return status.Inventory{}, nil }
+		f.validateRule = func(string) error { return nil }
+		h := newHarness(t, f, screen)
+		h.u.win.Resize(size)
+		snap := running()
+		snap.Notices = []status.Notice{{Time: testNow, Severity: status.Warning, Text: "A message in the banner."}}
+		h.snapshot(snap)
+		if min := h.u.win.Content().MinSize(); min.Height > size.Height || min.Width > size.Width {
+			t.Errorf("%s needs %v, more than the window's %v", screen, min, size)
+		}
+	}
+}
+
+// TestBannerDoesNotMoveThePage: a message that comes or goes floats over
+// the page; what is under the pointer stays where it is.
+func TestBannerDoesNotMoveThePage(t *testing.T) {
+	f := newFake(t)
+	h := newHarness(t, f, "overview")
+	h.snapshot(running())
+	toggle := h.u.overview.toggle
+	drv := fyne.CurrentApp().Driver()
+	before := drv.AbsolutePositionForObject(toggle)
+	h.u.inform("Proxy address copied")
+	h.settle()
+	if h.u.banner.Text() == "" {
+		t.Fatal("no banner")
+	}
+	if after := drv.AbsolutePositionForObject(toggle); after != before {
+		t.Errorf("the banner moved the page: the switch went from %v to %v", before, after)
+	}
+	h.tap("") // dismiss
+	if after := drv.AbsolutePositionForObject(toggle); after != before {
+		t.Errorf("dismissing the banner moved the page: %v to %v", before, after)
+	}
 }

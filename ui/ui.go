@@ -262,12 +262,15 @@ func (u *UI) build() {
 	brand := container.NewHBox(widget.NewIcon(u.app.Icon()), title(lang.L("Polaris")))
 	version := note(lang.L("Version {{.Version}}", map[string]any{"Version": u.o.Version}))
 	side := container.NewBorder(container.NewPadded(brand), container.NewPadded(version), nil, nil, u.nav)
-	main := container.NewBorder(u.banner.obj, nil, nil, nil, u.content)
+	// The banner floats over the top of the page instead of pushing it
+	// down: what is under the pointer stays where it is when a message
+	// comes or goes.
+	main := container.NewStack(u.content, container.NewVBox(u.banner.obj))
 	split := container.NewBorder(nil, nil, container.NewHBox(side, widget.NewSeparator()), nil, main)
 	u.win.SetContent(split)
 	size := u.o.Size
 	if size.IsZero() {
-		size = fyne.NewSize(1000, 720)
+		size = fitWindow(screenSize())
 	}
 	u.win.Resize(size)
 	u.win.SetCloseIntercept(u.closeRequested)

@@ -75,6 +75,8 @@ func (h instanceAnswers) Show() bool {
 
 func (h instanceAnswers) Tor() status.Tor { return h.a.Snapshot().Tor }
 
+func (h instanceAnswers) Snowflake() status.Snowflake { return h.a.Snapshot().Snowflake }
+
 func (h instanceAnswers) NewIdentity(ctx context.Context) error { return h.a.NewIdentity(ctx) }
 
 func (h instanceAnswers) NewCircuit(ctx context.Context, site string) (string, error) {

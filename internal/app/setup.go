@@ -4,6 +4,11 @@ package app
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"runtime"
+
+	"polaris/internal/ca"
 
 	"polaris/internal/browsers"
 	"polaris/internal/status"
@@ -32,4 +37,32 @@ func (a *App) InstallCAInBrowsers(ctx context.Context) (string, error) {
 // BrowserTrust reads each browser's store back (the set-up's check).
 func (a *App) BrowserTrust(ctx context.Context) (string, error) {
 	return a.CATrust(ctx, false)
+}
+
+// SystemPrompt reports whether the operating system's certificate store
+// can be changed with an administrator's password prompt (pkexec on
+// Linux), for a user who is not root.
+func (a *App) SystemPrompt() bool { return systemPrompt() }
+
+func systemPrompt() bool {
+	if runtime.GOOS != "linux" || os.Geteuid() == 0 {
+		return false
+	}
+	_, err := exec.LookPath("pkexec")
+	return err == nil
+}
+
+// InstallCAWithPassword is InstallCATo with the system store, asking for
+// an administrator's password through pkexec (never a command to paste);
+// without pkexec it is InstallCATo(ctx, true).
+func (a *App) InstallCAWithPassword(ctx context.Context) (string, error) {
+	if _, err := a.loadCA(true); err != nil {
+		return "", err
+	}
+	rep, err := ca.Install(ctx, a.promptOptions())
+	a.refreshCAStatus()
+	if p := a.currentProxy(); p != nil {
+		a.trustChanged(p)
+	}
+	return rep.String(), err
 }

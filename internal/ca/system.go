@@ -76,6 +76,25 @@ func (e *trustEnv) debian() debianStore {
 
 const systemLabel = "system store"
 
+// asRoot runs cmds, in order, through TrustOptions.Elevate (a password
+// prompt); ran is false when there is none (the caller reports NeedsRoot),
+// err says why a command failed or the password was not given.
+func (e *trustEnv) asRoot(ctx context.Context, cmds ...Command) (ran bool, err error) {
+	if e.opts.Elevate == nil {
+		return false, nil
+	}
+	for _, c := range cmds {
+		if _, err := e.run.Run(ctx, e.opts.Elevate(c)); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}
+
+// elevatedDetail explains a change made, or not, with an administrator's
+// password.
+const elevatedDetail = "with an administrator's password"
+
 func sudo(name string, args ...string) Command {
 	return Command{Name: "sudo", Args: append([]string{name}, args...)}
 }
@@ -110,6 +129,14 @@ func (s debianStore) install(ctx context.Context, e *trustEnv, c *CA, m *manifes
 	}
 	if !e.isRoot {
 		up := s.updateCmd()
+		if ran, err := e.asRoot(ctx, Command{Name: "install", Args: []string{"-D", "-m", "0644", c.CertPath(), path}}, up); ran {
+			if err != nil {
+				return failed(ch, "not changed: the administrator's password was not given, or the change failed", err)
+			}
+			m.record(en)
+			ch.Action, ch.Detail = Added, elevatedDetail
+			return ch
+		}
 		ch.Action = NeedsRoot
 		ch.Commands = []Command{
 			sudo("install", "-D", "-m", "0644", c.CertPath(), path),
@@ -153,6 +180,13 @@ func (s debianStore) remove(ctx context.Context, e *trustEnv, en entry, m *manif
 	}
 	if !e.isRoot {
 		up := s.updateCmd("--fresh")
+		if ran, err := e.asRoot(ctx, Command{Name: "rm", Args: []string{"-f", en.Path}}, up); ran {
+			if err != nil {
+				return failed(ch, "not removed: the administrator's password was not given, or the change failed", err), true
+			}
+			ch.Action, ch.Detail = Removed, elevatedDetail
+			return ch, false
+		}
 		ch.Action = NeedsRoot
 		ch.Commands = []Command{sudo("rm", "-f", en.Path), sudo(up.Name, up.Args...)}
 		return ch, true

@@ -53,6 +53,11 @@ type TrustOptions struct {
 	// IsRoot says whether the machine-wide Linux store may be changed; nil
 	// means "the effective user is root".
 	IsRoot func() bool
+	// Elevate, when not root, turns a command that needs root into one
+	// that asks for an administrator's password first (pkexec on Linux);
+	// the machine-wide store is then changed (and recorded) instead of
+	// reporting NeedsRoot. nil: NeedsRoot, with the commands to run.
+	Elevate func(Command) Command
 	// SystemRoot is where installed browsers are looked for (browsers.Env
 	// Root): "" means the real root. Tests give an empty folder so that
 	// this machine's browsers do not count.

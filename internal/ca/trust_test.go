@@ -645,3 +645,48 @@ func TestInstallCorruptDatabase(t *testing.T) {
 		t.Error("Install changed the broken database")
 	}
 }
+
+// With a password prompt (TrustOptions.Elevate, pkexec on Linux), a user
+// who is not root changes the system store itself: no command to paste,
+// and the change is recorded, so that Uninstall undoes it.
+func TestLinuxSystemStoreElevated(t *testing.T) {
+	s := newDebianSandbox(t)
+	ctx := context.Background()
+	home := t.TempDir()
+	var asked []string
+	user := TrustOptions{Dir: filepath.Join(home, "ca"), Home: home, SystemRoot: t.TempDir(), System: true,
+		LinuxCertDir: s.local, LinuxUpdate: s.update, IsRoot: func() bool { return false },
+		// The tests run as root: the "prompt" runs the command as it is.
+		Elevate: func(c Command) Command { asked = append(asked, c.Name); return c }}
+	r, err := Install(ctx, user)
+	if err != nil {
+		t.Fatalf("Install = %v\n%s", err, r)
+	}
+	c, _ := Load(user.Dir)
+	file := filepath.Join(s.local, "polaris-"+c.fp[:16]+".crt")
+	if got, want := lines(r)[len(lines(r))-1], "added to system store ("+file+"): with an administrator's password"; got != want {
+		t.Errorf("Install with a password prompt:\n got %s\nwant %s", got, want)
+	}
+	if strings.Contains(r.String(), "sudo") {
+		t.Errorf("the report names sudo: %s", r)
+	}
+	if len(asked) != 2 || !strings.Contains(s.bundle(t), string(c.PEM())) {
+		t.Fatalf("prompts %q; the bundle holds the CA: %v", asked, strings.Contains(s.bundle(t), string(c.PEM())))
+	}
+	r, err = Uninstall(ctx, user)
+	if got, want := lines(r)[len(lines(r))-1], "removed from system store ("+file+"): with an administrator's password"; err != nil || got != want {
+		t.Errorf("Uninstall with a password prompt:\n got %s (%v)\nwant %s", got, err, want)
+	}
+	if _, err := os.Stat(file); !errors.Is(err, os.ErrNotExist) || strings.Contains(s.bundle(t), string(c.PEM())) {
+		t.Error("the CA is still in the system store after Uninstall")
+	}
+	// A refused password changes nothing and says so.
+	user.Elevate = func(c Command) Command { return Command{Name: "false"} }
+	r, _ = Install(ctx, user)
+	if got := lines(r)[len(lines(r))-1]; !strings.Contains(got, "password was not given") {
+		t.Errorf("Install with the password refused: %s", got)
+	}
+	if _, err := os.Stat(file); err == nil {
+		t.Error("the system file exists after a refused password")
+	}
+}

@@ -63,6 +63,7 @@ type Backend interface {
 	RunningBackend
 	ListsBackend
 	SetupBackend
+	SnowflakeBackend
 }
 
 // Options are the flags every command takes.
@@ -103,6 +104,7 @@ func commands() []command {
 		{"pause", "pause tracker blocking in the running Polaris: pause 5m|30m|1h|restart (privacy signals stay on)", cmdPause},
 		{"resume", "end a pause of tracker blocking", cmdResume},
 		{"tor", "Polaris's Tor client: tor status | tor newnym | tor circuit SITE (on/off: config set tor on|off)", cmdTor},
+		{"snowflake", "the Snowflake proxy that helps people in censored countries reach Tor: snowflake [status] (on/off: config set snowflake.enabled on|off)", cmdSnowflake},
 		{"data", "what Polaris stores, and leaving: data inventory | data export FILE [--encrypt] | data import FILE | data delete [--yes] [--force]", cmdData},
 		{"match", "check requests against blocklists: match --list FILE [--list FILE...] [--stats] [--timing] < requests", cmdMatch},
 		{"version", "print the version", cmdVersion},

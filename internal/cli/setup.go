@@ -18,6 +18,12 @@ import (
 type SetupBackend interface {
 	// FindBrowsers lists the browsers and profiles on this machine.
 	FindBrowsers(ctx context.Context) []status.FoundBrowser
+	// SystemPrompt reports whether the system's certificate store can be
+	// changed after an administrator's password prompt.
+	SystemPrompt() bool
+	// InstallCAWithPassword installs the CA in the browsers' stores and
+	// the system's, asking for an administrator's password.
+	InstallCAWithPassword(ctx context.Context) (report string, err error)
 }
 
 const setupUsage = `usage: polaris setup [--yes] [--dnt 1|0|unset] [--gpc on|off] [--https-filter yes|no] [--system-proxy on|off] [--browsers-only]
@@ -199,13 +205,27 @@ func (s *setupRun) answer(a *setupAnswers) error {
 
 // installCA installs the CA where each browser looks and checks each one.
 func (s *setupRun) installCA(ctx context.Context, system bool) int {
+	prompt := false
 	if system && os.Geteuid() != 0 {
-		// The system store needs an administrator; Polaris does not ask
-		// for a password from a script, nor hand out a command to paste.
+		// The system store needs an administrator: on a terminal, with a
+		// password prompt (pkexec); never a command to paste.
 		system = false
-		s.say("The operating system's own certificate store (used by programs other than browsers) was left alone: it needs an administrator's password. Browsers keep their own stores, handled below.")
+		if s.ask && s.b.SystemPrompt() {
+			ans, err := s.choose("\nAlso add it to the operating system's own store, used by programs other than browsers? An administrator's password is asked for.", "yes", "no")
+			prompt = err == nil && ans == "yes"
+			system = prompt
+		}
+		if !system {
+			s.say("The operating system's own certificate store (used by programs other than browsers) was left alone: it needs an administrator's password. Browsers keep their own stores, handled below.")
+		}
 	}
-	report, err := s.b.InstallCATo(ctx, system)
+	var report string
+	var err error
+	if prompt {
+		report, err = s.b.InstallCAWithPassword(ctx)
+	} else {
+		report, err = s.b.InstallCATo(ctx, system)
+	}
 	if report != "" {
 		s.say("\nCertificate authority:\n%s", indent(report))
 	}

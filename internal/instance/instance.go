@@ -42,6 +42,7 @@ const (
 	VerbPause      = "pause"
 	VerbResume     = "resume"
 	VerbChanged    = "changed"
+	VerbSnowflake  = "snowflake"
 )
 
 // The answers' first words.

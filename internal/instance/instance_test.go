@@ -43,6 +43,9 @@ func (h *fakeHandler) Resume() (status.Blocking, error) {
 	return status.Blocking{Enabled: true}, nil
 }
 func (h *fakeHandler) Changed() { h.changed.Add(1) }
+func (h *fakeHandler) Snowflake() status.Snowflake {
+	return status.Snowflake{Enabled: true, State: status.SnowflakeRunning, Capacity: 5, Helped: 4, Restarts: 1}
+}
 
 // serveFake serves the endpoint of dir with a fakeHandler until the test
 // ends.

@@ -36,6 +36,8 @@ type Handler interface {
 	Resume() (status.Blocking, error)
 	// Changed says another process may have changed the database.
 	Changed()
+	// Snowflake returns the status of the "give back" Snowflake proxy.
+	Snowflake() status.Snowflake
 }
 
 // Server answers the instance protocol while Polaris runs.
@@ -136,6 +138,8 @@ func answer(h Handler, req string) string {
 	case VerbChanged:
 		h.Changed()
 		return answerOK
+	case VerbSnowflake:
+		return encode(h.Snowflake(), nil)
 	}
 	return answerError + " unknown request"
 }
