@@ -19,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"polaris/internal/sysproxy"
 	"polaris/internal/testenv"
 )
 
@@ -213,7 +212,7 @@ func TestWebRTCKeptBehindTor(t *testing.T) {
 	}
 	r := startPolaris(t, dir)
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if bytes.Contains(readBytes(t, userJS), []byte(sysproxy.WebRTCBlock)) && bytes.Contains(readBytes(t, crPrefs), []byte(sysproxy.ChromiumWebRTCPolicy)) {
+		if bytes.Contains(readBytes(t, userJS), []byte("// BEGIN Polaris WebRTC")) && bytes.Contains(readBytes(t, crPrefs), []byte(`"ip_handling_policy":"disable_non_proxied_udp"`)) {
 			break
 		}
 		if time.Now().After(deadline) {
