@@ -4,6 +4,7 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -478,4 +479,28 @@ func TestSiteFieldsTakeAPastedAddress(t *testing.T) {
 	if s := lastApply(t, got); !cmp.Equal(s.Blocking.Allowlist, []string{"www.shop.example"}) {
 		t.Errorf("allowlist %v, want [www.shop.example]", s.Blocking.Allowlist)
 	}
+}
+
+// TestBlockingAddListOffline: a list added while offline stays (the engine
+// keeps it) and the window says it will be downloaded later, instead of a
+// row that flashes in and vanishes with an error.
+func TestBlockingAddListOffline(t *testing.T) {
+	f := newFake(t)
+	f.addList = func(url, name string) error {
+		return fmt.Errorf("%w: %w", status.ErrNotDownloaded, errors.New("the server name lists.example could not be found (no network?)"))
+	}
+	h := blockingHarness(t, f, "lists")
+	l := &h.u.blocking.lists
+	test.Type(l.url, "https://lists.example/mine.txt")
+	test.Tap(l.add)
+	h.settle()
+	h.see("The list was added, but it could not be downloaded now (the server name lists.example could not be found (no network?)). Polaris downloads it by itself as soon as it can reach it.")
+	if l.url.Text != "" {
+		t.Errorf("the address is still in the field: %q", l.url.Text)
+	}
+	snap := running()
+	snap.Blocking.Lists = []status.List{{ID: 9, Name: "https://lists.example/mine.txt", URL: "https://lists.example/mine.txt", Enabled: true,
+		LastError: "the server name lists.example could not be found (no network?)", NextUpdate: testNow.Add(5 * time.Minute)}}
+	h.snapshot(snap)
+	h.see("https://lists.example/mine.txt")
 }

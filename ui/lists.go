@@ -133,9 +133,17 @@ func (l *lists) addList() {
 		err := u.c.AddList(ctx, addr, name)
 		return func() {
 			l.adds--
-			if err != nil {
+			switch {
+			case errors.Is(err, status.ErrNotDownloaded):
+				// Offline: the list stays, and says why it has no rules yet.
+				l.url.SetText("")
+				l.name.SetText("")
+				why := strings.TrimPrefix(err.Error(), status.ErrNotDownloaded.Error()+": ")
+				u.banner.show(status.Warning, lang.L("The list was added, but it could not be downloaded now ({{.Why}}). Polaris downloads it by itself as soon as it can reach it.",
+					map[string]any{"Why": why}))
+			case err != nil:
 				u.fail(err)
-			} else {
+			default:
 				l.url.SetText("")
 				l.name.SetText("")
 				u.inform(lang.L("The list was added."))

@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -915,5 +916,34 @@ func TestReadOnlyDataDirStillBlocks(t *testing.T) {
 	waitFor(t, "the lists to load", func() bool { return !b.Snapshot().Blocking.Loading })
 	if code, _ := fetch(t, c, o.tracker+"/x", xhrOf(o.site)); code != 204 {
 		t.Errorf("tracker with a read-only data dir: %d, want 204", code)
+	}
+}
+
+// TestAddListOffline: a list whose server cannot be reached (no network) is
+// kept, not added and removed again: the error says it will be downloaded
+// later, and the list shows why it has no rules yet.
+func TestAddListOffline(t *testing.T) {
+	ctx := context.Background()
+	a := openTestApp(t, Options{})
+	defer a.Close()
+	before, _ := a.Lists(ctx)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens: connection refused, as offline
+	src := "http://" + addr + "/list.txt"
+	err = a.AddList(ctx, src, "offline")
+	if !errors.Is(err, status.ErrNotDownloaded) {
+		t.Fatalf("AddList offline = %v, want ErrNotDownloaded", err)
+	}
+	lists, _ := a.Lists(ctx)
+	if len(lists) != len(before)+1 {
+		t.Fatalf("the list was not kept: %d lists, want %d", len(lists), len(before)+1)
+	}
+	got := findList(t, a, "offline")
+	if !got.Enabled || got.Rules != 0 || got.LastError == "" || got.NextUpdate.IsZero() {
+		t.Errorf("kept list = %+v, want enabled, no rules, the reason, and a next try", got)
 	}
 }

@@ -259,14 +259,30 @@ func (e *Engine) userAgent() string {
 	return "Polaris/" + v + " (blocklist update)"
 }
 
+// unreachableError is a download that did not reach the list's server
+// (no network, a name not found, refused, timed out): worth trying again
+// later, unlike an answer that is not a list.
+type unreachableError struct {
+	msg string
+	err error
+}
+
+func (e *unreachableError) Error() string   { return e.msg }
+func (e *unreachableError) Unwrap() []error { return []error{e.err, errUnreachable} }
+
+var errUnreachable = errors.New("the list's server could not be reached")
+
 // plainNetErr shortens network errors to what the user can act on.
 func plainNetErr(err error) error {
 	var dnsErr *net.DNSError
+	var opErr *net.OpError
 	switch {
 	case errors.As(err, &dnsErr):
-		return fmt.Errorf("the server name %s could not be found (no network?)", dnsErr.Name)
+		return &unreachableError{fmt.Sprintf("the server name %s could not be found (no network?)", dnsErr.Name), err}
 	case errors.Is(err, context.DeadlineExceeded):
-		return errors.New("the server took too long to answer")
+		return &unreachableError{"the server took too long to answer", err}
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		return &unreachableError{err.Error(), err}
 	}
 	return err
 }

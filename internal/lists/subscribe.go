@@ -50,7 +50,7 @@ func (e *Engine) AddListSource(ctx context.Context, source, name string) (status
 		return e.addURL(ctx, source, name)
 	}
 	if strings.HasPrefix(source, builtinPrefix) {
-		return status.List{}, fmt.Errorf("%q is built into Polaris: enable it with `polaris lists enable`", source)
+		return status.List{}, fmt.Errorf("%q is built into Polaris: switch it on instead of adding it", source)
 	}
 	if _, err := os.Stat(source); err != nil {
 		return status.List{}, fmt.Errorf("%q is neither an http(s) address, a list of the catalogue nor a readable file", source)
@@ -83,7 +83,16 @@ func (e *Engine) addURL(ctx context.Context, u, name string) (status.List, error
 	if err != nil {
 		return status.List{}, err
 	}
-	if err := e.updateNow(ctx, id); err != nil {
+	if err := e.updateNow(ctx, id); errors.Is(err, errUnreachable) {
+		// Offline: the subscription stays, and the schedule downloads it
+		// when the server can be reached (retries from 5 minutes on).
+		e.Reload(ctx)
+		l, lerr := e.listStatus(ctx, id)
+		if lerr != nil {
+			return l, lerr
+		}
+		return l, fmt.Errorf("%w: %w", status.ErrNotDownloaded, err)
+	} else if err != nil {
 		// The first download failed: the subscription goes too.
 		st.RemoveList(context.WithoutCancel(ctx), id)
 		os.Remove(e.cachePath(id))

@@ -2,7 +2,15 @@
 
 package status
 
-import "time"
+import (
+	"errors"
+	"time"
+)
+
+// ErrNotDownloaded is returned (wrapped, with the reason) when a list was
+// subscribed to but could not be downloaded yet because its server could
+// not be reached: the subscription stays and Polaris downloads it later.
+var ErrNotDownloaded = errors.New("the list was added, but it could not be downloaded yet")
 
 // Verdict is what the proxy did with a request.
 type Verdict string
