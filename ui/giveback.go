@@ -67,7 +67,7 @@ func (g *giveBack) update() {
 	}
 	opts := make([]string, len(g.capacities))
 	for i, n := range g.capacities {
-		opts[i] = lang.N("{{.Count}} people at a time", n, map[string]any{"Count": n})
+		opts[i] = lang.N("{{.Count}} people", n, map[string]any{"Count": n})
 	}
 	g.capacity.Options = opts
 	if i := slices.Index(g.capacities, set.Capacity); i >= 0 {

@@ -42,11 +42,11 @@ func TestGiveBackSwitch(t *testing.T) {
 	h.see("On: waiting for people to connect, or helping them now.")
 	h.see("Helped people 3 times since Polaris started.")
 	h.see("restarted 2 times")
-	if g.capacity.Selected != "5 people at a time" {
-		t.Errorf("capacity shows %q; want 5 people at a time", g.capacity.Selected)
+	if g.capacity.Selected != "5 people" {
+		t.Errorf("capacity shows %q; want 5 people", g.capacity.Selected)
 	}
 
-	g.capacity.SetSelected("10 people at a time")
+	g.capacity.SetSelected("10 people")
 	h.settle()
 	if s := lastApply(t, got); s.Snowflake.Capacity != 10 {
 		t.Errorf("capacity applied %d; want 10", s.Snowflake.Capacity)
@@ -74,7 +74,7 @@ func TestGiveBackOnePerson(t *testing.T) {
 	snap.Snowflake = status.Snowflake{Enabled: true, State: status.SnowflakeRunning, Capacity: 7, Helped: 1}
 	h.snapshot(snap)
 	h.see("Helped someone once since Polaris started.")
-	if g.capacity.Selected != "7 people at a time" {
+	if g.capacity.Selected != "7 people" {
 		t.Errorf("a capacity set elsewhere (7) shows as %q", g.capacity.Selected)
 	}
 }

@@ -388,8 +388,48 @@ func (h *httpsPart) trustOptions(system bool) ca.TrustOptions {
 }
 
 // InstallCA adds Polaris's CA (generating it if needed) to the browsers'
-// trust stores and the system's, and says what it changed.
-func (h *httpsPart) InstallCA(ctx context.Context) (string, error) { return h.InstallCATo(ctx, true) }
+// trust stores and the system's, and says what it changed: the window's
+// action. The system store is changed after an administrator's password
+// prompt where one can be asked (pkexec); the report names no command to
+// run by hand.
+func (h *httpsPart) InstallCA(ctx context.Context) (string, error) {
+	if _, err := h.loadCA(true); err != nil {
+		return "", err
+	}
+	rep, err := ca.Install(ctx, h.promptOptions())
+	h.refreshCAStatus()
+	if p := h.currentProxy(); p != nil {
+		h.trustChanged(p)
+	}
+	return windowReport(rep), err
+}
+
+// promptOptions are the trust options with the system store, changed after
+// a password prompt where pkexec is there.
+func (h *httpsPart) promptOptions() ca.TrustOptions {
+	o := h.trustOptions(true)
+	if systemPrompt() {
+		o.Elevate = func(c ca.Command) ca.Command {
+			return ca.Command{Name: "pkexec", Args: append([]string{c.Name}, c.Args...)}
+		}
+	}
+	return o
+}
+
+// windowReport says a report for the window: no command lines (a store
+// that needs an administrator says so in words).
+func windowReport(rep ca.Report) string {
+	for i := range rep.Changes {
+		c := &rep.Changes[i]
+		if len(c.Commands) > 0 {
+			c.Commands = nil
+			if c.Detail == "" {
+				c.Detail = "an administrator's password is needed, and Polaris could not ask for it here"
+			}
+		}
+	}
+	return rep.String()
+}
 
 // InstallCATo is InstallCA; system false leaves the operating system's
 // store alone (browsers' NSS databases only).
@@ -405,9 +445,13 @@ func (h *httpsPart) InstallCATo(ctx context.Context, system bool) (string, error
 	return rep.String(), err
 }
 
-// UninstallCA removes from the trust stores exactly what InstallCA added.
+// UninstallCA removes from the trust stores exactly what InstallCA added
+// (the window's action: the system store after a password prompt, and no
+// command lines in the report).
 func (h *httpsPart) UninstallCA(ctx context.Context) (string, error) {
-	return h.UninstallCAFrom(ctx, true)
+	rep, err := ca.Uninstall(ctx, h.promptOptions())
+	h.refreshCAStatus()
+	return windowReport(rep), err
 }
 
 // UninstallCAFrom is UninstallCA; system false leaves the operating

@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"runtime"
 
@@ -41,9 +42,14 @@ func (a *App) BrowserTrust(ctx context.Context) (string, error) {
 // SystemPrompt reports whether the operating system's certificate store
 // can be changed with an administrator's password prompt (pkexec on
 // Linux), for a user who is not root.
-func (a *App) SystemPrompt() bool {
+func (a *App) SystemPrompt() bool { return systemPrompt() }
+
+func systemPrompt() bool {
+	if runtime.GOOS != "linux" || os.Geteuid() == 0 {
+		return false
+	}
 	_, err := exec.LookPath("pkexec")
-	return runtime.GOOS == "linux" && err == nil
+	return err == nil
 }
 
 // InstallCAWithPassword is InstallCATo with the system store, asking for
@@ -53,13 +59,7 @@ func (a *App) InstallCAWithPassword(ctx context.Context) (string, error) {
 	if _, err := a.loadCA(true); err != nil {
 		return "", err
 	}
-	o := a.trustOptions(true)
-	if a.SystemPrompt() {
-		o.Elevate = func(c ca.Command) ca.Command {
-			return ca.Command{Name: "pkexec", Args: append([]string{c.Name}, c.Args...)}
-		}
-	}
-	rep, err := ca.Install(ctx, o)
+	rep, err := ca.Install(ctx, a.promptOptions())
 	a.refreshCAStatus()
 	if p := a.currentProxy(); p != nil {
 		a.trustChanged(p)

@@ -76,7 +76,9 @@ func (a *App) syncWebRTC(ctx context.Context, running bool) {
 		if err != nil {
 			st.Err = err.Error()
 		}
-	case a.webrtc.on || !running:
+	default:
+		// Also after an earlier restore that left an open Chromium for
+		// later: an empty journal costs one database read.
 		notes, _, err := sysproxy.RestoreWebRTC(ctx, cfg)
 		a.webrtc.on = false
 		if err != nil {
