@@ -504,3 +504,23 @@ func TestBlockingAddListOffline(t *testing.T) {
 	h.snapshot(snap)
 	h.see("https://lists.example/mine.txt")
 }
+
+// FuzzSiteOf: whatever is typed or pasted into a site field, siteOf
+// returns without panicking, and what it returns has no path, query,
+// fragment or surrounding space.
+func FuzzSiteOf(f *testing.F) {
+	for _, s := range []string{"https://www.shop.example/cart?id=1#top", "shop.example:8080", "*.shop.example", "http://[::1]:80/",
+		"https://user:pw@host.example./", "://", "a/b?c#d", " x ", "http://%zz/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		out := siteOf(in)
+		if strings.ContainsAny(out, "/?#") && !strings.Contains(in, "://") {
+			t.Errorf("siteOf(%q) = %q keeps a path", in, out)
+		}
+		if out != strings.TrimSpace(out) && strings.TrimSpace(out) != "" {
+			t.Errorf("siteOf(%q) = %q keeps spaces", in, out)
+		}
+		checkSite(in) // must not panic
+	})
+}
