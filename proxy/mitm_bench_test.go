@@ -62,3 +62,29 @@ func BenchmarkMITMNewConnection(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkMITMRequestHTTP2: requests over kept-alive intercepted HTTP/2
+// connections (the client offers h2, as browsers do; the origin speaks
+// h2, so the upstream is HTTP/2 too), one client connection per goroutine.
+func BenchmarkMITMRequestHTTP2(b *testing.B) {
+	polaris, upstream := newTestCA(b, "Polaris test CA"), newTestCA(b, "upstream test CA")
+	leaf := upstream.leaf(b, []string{"127.0.0.1"}, time.Time{}, time.Time{})
+	body := make([]byte, 1024)
+	origin := newTLSOriginHandler(b, &leaf, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(body)
+	}))
+	tp := mitmProxy(b, polaris, upstream, nil, signalsOn, HTTPSPolicy{})
+	tp.cfg.Logf = func(string, ...any) {}
+	u := origin.URL + "/1k"
+	b.RunParallel(func(pb *testing.PB) {
+		c := h2Client(tp, polaris.pool, nil)
+		if resp, err := c.Get(u); err != nil || resp.ProtoMajor != 2 {
+			b.Fatalf("first request: %v, want HTTP/2", err)
+		} else {
+			resp.Body.Close()
+		}
+		for pb.Next() {
+			benchGet(b, c, u)
+		}
+	})
+}
