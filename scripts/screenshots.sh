@@ -80,12 +80,15 @@ tmp=$3
 python3 -m http.server --bind 127.0.0.1 28781 >/dev/null 2>&1 &
 origin=$!
 trap 'kill $origin 2>/dev/null' EXIT
+# The requests come as from Firefox (its User-Agent), so that the window
+# counts a browser using Polaris, as it does on a user's machine.
+ua="Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0"
 traffic() { # traffic PORT
   for i in 1 2 3; do
-    curl -s -o /dev/null -x "127.0.0.1:$1" -H "Referer: http://news.example/" "http://127.0.0.2:28781/pixel.gif?id=$i" || true
-    curl -s -o /dev/null -x "127.0.0.1:$1" "http://127.0.0.1:28781/" || true
+    curl -s -A "$ua" -o /dev/null -x "127.0.0.1:$1" -H "Referer: http://news.example/" "http://127.0.0.2:28781/pixel.gif?id=$i" || true
+    curl -s -A "$ua" -o /dev/null -x "127.0.0.1:$1" "http://127.0.0.1:28781/" || true
   done
-  curl -s -o /dev/null -x "127.0.0.1:$1" -H "Referer: http://news.example/" -H "Sec-Fetch-Dest: script" "http://127.0.0.2:28781/analytics.js" || true
+  curl -s -A "$ua" -o /dev/null -x "127.0.0.1:$1" -H "Referer: http://news.example/" -H "Sec-Fetch-Dest: script" "http://127.0.0.2:28781/analytics.js" || true
 }
 shot() { # shot NAME SCREEN THEME [WxH]
   local name=$1 screen=$2 theme=$3 size=${4:-1000x720} log="$tmp/$1.log"

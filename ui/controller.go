@@ -62,6 +62,10 @@ type Controller interface {
 	// BrowserTrust reads each browser's store back, changing nothing: one
 	// line per store, "installed in STORE" when it trusts the CA.
 	BrowserTrust(ctx context.Context) (report string, err error)
+	// SetupSeen reports whether the set-up was finished or closed on this
+	// data directory; MarkSetupSeen records it (it survives restarts).
+	SetupSeen(ctx context.Context) (bool, error)
+	MarkSetupSeen(ctx context.Context) error
 	ExportCA(path string, der bool) error
 	RegenerateCA(ctx context.Context) error
 	// ForgetPassThrough looks inside a host again that refused Polaris's

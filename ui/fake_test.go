@@ -56,6 +56,9 @@ type fakeController struct {
 	importData      func(path, confirmed string, pass []byte) error
 	checkImport     func(path string, pass []byte) (settings.ImportCheck, error)
 	deleteAll       func() error
+	// setupSeen stands for the data directory's record that the set-up
+	// was finished or closed; nil: it was (the window does not open it).
+	setupSeen *bool
 }
 
 var errUnavailable = errors.New("this is not available in this version of Polaris yet")
@@ -207,6 +210,20 @@ func (f *fakeController) BrowserTrust(ctx context.Context) (string, error) {
 	}
 	res := call(f, "BrowserTrust", func() r { s, err := f.browserTrust(); return r{s, err} }, r{err: errors.New("unexpected")}, f.browserTrust == nil)
 	return res.s, res.err
+}
+func (f *fakeController) SetupSeen(ctx context.Context) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.setupSeen == nil || *f.setupSeen, nil
+}
+func (f *fakeController) MarkSetupSeen(ctx context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.setupSeen == nil {
+		f.setupSeen = new(bool)
+	}
+	*f.setupSeen = true
+	return nil
 }
 func (f *fakeController) ExportCA(path string, der bool) error {
 	return call(f, "ExportCA", func() error { return f.exportCA(path, der) }, errors.New("unexpected"), f.exportCA == nil)

@@ -167,17 +167,26 @@ func (o *overviewScreen) update() {
 	}
 	o.address.SetText(addr)
 
+	// What was seen first (the browsers that sent requests), then what
+	// was set (the system proxy): setting it is no proof that a browser
+	// follows it.
+	seen := lang.L("No browser has used Polaris in the last day.")
+	if names := browsersSeen(snap, u.now()); len(names) > 0 {
+		seen = lang.L("Used Polaris in the last day: {{.Browsers}}.", map[string]any{"Browsers": strings.Join(names, lang.X("format.list-separator", ", "))})
+	}
+	var sys string
 	switch {
 	case snap.System.SystemProxy:
-		o.browsers.SetText(lang.L("Your browsers go through Polaris: it is the system proxy."))
+		sys = lang.L("Polaris is the system proxy: browsers that follow the system's settings use it.")
 		o.useSystem.Hide()
 	case set.System.SystemProxy:
-		o.browsers.SetText(lang.L("Polaris should be the system proxy, but the system does not point at it yet."))
+		sys = lang.L("Polaris should be the system proxy, but the system does not point at it yet.")
 		o.useSystem.Hide()
 	default:
-		o.browsers.SetText(lang.L("Your browsers do not go through Polaris yet. Make it the system proxy, or set the proxy address in your browser."))
+		sys = lang.L("Polaris is not the system proxy: a browser uses it only if set up by hand.")
 		o.useSystem.Show()
 	}
+	o.browsers.SetText(seen + "\n" + sys)
 	setNote(o.warnings, strings.Join(snap.System.Warnings, "\n"))
 
 	o.tor.SetText(torSummary(snap.Tor, set.Tor.Enabled))

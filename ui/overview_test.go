@@ -158,7 +158,7 @@ func TestOverviewFacts(t *testing.T) {
 	h.see("127.0.0.1:9123")
 	h.see("Connecting to Tor (45%) — pages are refused until Tor is ready.")
 	h.see("84,000 rules from 2 lists")
-	h.see("Your browsers do not go through Polaris yet")
+	h.see("No browser has used Polaris in the last day.\nPolaris is not the system proxy")
 
 	// The button makes Polaris the system proxy.
 	h.tap("Use as system proxy")
@@ -167,7 +167,11 @@ func TestOverviewFacts(t *testing.T) {
 	}
 	snap.System = status.System{SystemProxy: true, Backends: []string{"gnome"}, Warnings: []string{"Firefox profile default uses its own proxy settings."}}
 	h.snapshot(snap)
-	h.see("Your browsers go through Polaris")
+	h.see("Polaris is the system proxy: browsers that follow the system's settings use it.")
+	h.see("No browser has used Polaris in the last day.") // set is not seen
+	seenBrowsers(&snap)
+	h.snapshot(snap)
+	h.see("Used Polaris in the last day: Firefox 153, Chromium / Chrome 156.")
 	h.see("Firefox profile default uses its own proxy settings.")
 	if h.u.overview.useSystem.Visible() {
 		t.Error("the system proxy button is still offered")

@@ -5,6 +5,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -80,6 +81,9 @@ func (u *UI) showSetup() *setupDialog {
 	scroll := container.NewVScroll(content)
 	scroll.SetMinSize(fyne.NewSize(560, 420))
 	s.d = dialog.NewCustom(lang.L("Set up Polaris"), lang.L("Close"), scroll, u.win)
+	// Finished or not, once closed the set-up does not open by itself
+	// again; the Overview's row still opens it.
+	s.d.SetOnClosed(u.markSetupSeen)
 	s.d.Show()
 	u.setup = s
 	u.bg(func() func() {
@@ -89,6 +93,44 @@ func (u *UI) showSetup() *setupDialog {
 		return func() { s.browsers.SetText(browsersWords(found)) }
 	})
 	return s
+}
+
+// openSetupIfNew opens the set-up by itself when it was never finished
+// nor closed on this data directory: the window's first start. A window
+// started in the background opens it when it is first shown.
+func (u *UI) openSetupIfNew() {
+	u.bg(func() func() {
+		ctx, cancel := u.ctxFor(time.Minute)
+		defer cancel()
+		seen, err := u.c.SetupSeen(ctx)
+		return func() {
+			if err != nil {
+				u.o.Logf("cannot tell whether the set-up was done: %v", err)
+				return
+			}
+			if seen {
+				return
+			}
+			if u.hidden {
+				u.setupPending = true
+				return
+			}
+			u.showSetup()
+		}
+	})
+}
+
+// markSetupSeen records that the set-up was finished or closed.
+func (u *UI) markSetupSeen() {
+	u.setupPending = false
+	u.bg(func() func() {
+		ctx, cancel := u.ctxFor(time.Minute)
+		defer cancel()
+		if err := u.c.MarkSetupSeen(ctx); err != nil {
+			u.o.Logf("cannot record that the set-up was done: %v", err)
+		}
+		return nil
+	})
 }
 
 // browsersWords lists the browsers found, one a line.

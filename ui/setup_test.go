@@ -5,6 +5,7 @@ package ui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 
@@ -67,4 +68,80 @@ func TestSetupDialog(t *testing.T) {
 	}
 	h.see("Trusts Polaris: Firefox profile 'default-esr'")
 	h.see("Does not trust Polaris yet (its secure pages are not filtered): not in Chromium")
+}
+
+// The set-up opens by itself at the window's first start on a data
+// directory where it was never finished nor closed; closing it records
+// that, so the next start of the window (same data directory) does not
+// open it, and the Overview's row still does.
+func TestSetupOpensAtFirstStartOnly(t *testing.T) {
+	seen := false
+	newF := func() *fakeController {
+		f := newFake(t)
+		f.setupSeen = &seen // the data directory, shared by both starts
+		f.findBrowsers = func() []status.FoundBrowser { return nil }
+		return f
+	}
+	h := newHarness(t, newF(), "overview")
+	if h.u.setup == nil {
+		t.Fatal("the set-up did not open at the window's first start")
+	}
+	h.see("Set up Polaris")
+	h.see("Do Not Track: what should your browsers tell sites?")
+	if seen {
+		t.Fatal("the set-up was recorded as done before it was closed")
+	}
+	h.tap("Close")
+	if !seen {
+		t.Fatal("closing the set-up was not recorded")
+	}
+	h.dontSee("Do Not Track: what should your browsers tell sites?")
+	h.u.cancel()
+
+	h2 := newHarness(t, newF(), "overview")
+	if h2.u.setup != nil {
+		t.Fatal("the set-up opened by itself again after it was closed")
+	}
+	h2.dontSee("Set up Polaris")
+	h2.tap("Set up…")
+	h2.see("Do Not Track: what should your browsers tell sites?")
+}
+
+// Finishing the set-up (then closing it) records it too, and a window
+// started in the background opens the set-up when it is first shown.
+func TestSetupFirstStartInBackground(t *testing.T) {
+	seen := false
+	f := newFake(t)
+	f.setupSeen = &seen
+	f.findBrowsers = func() []status.FoundBrowser { return nil }
+	a := newTestApp(t)
+	h := &harness{t: t, f: f, queue: make(chan func(), 1024)}
+	u := New(Options{Controller: f, App: a, Tray: TrayOff, Version: "test", Background: true,
+		do: func(fn func()) { h.queue <- fn }, now: func() time.Time { return testNow }})
+	h.u = u
+	u.hidden = true
+	u.startWorkers()
+	t.Cleanup(u.cancel)
+	h.settle()
+	if u.setup != nil {
+		t.Fatal("the set-up opened on a window that is not shown")
+	}
+	u.Show()
+	h.settle()
+	if u.setup == nil {
+		t.Fatal("the set-up did not open when the window was first shown")
+	}
+	applied := f.recordApply()
+	u.setup.dnt.SetSelected("Send nothing")
+	u.setup.https.SetSelected("No, leave secure pages alone")
+	test.Tap(u.setup.run)
+	h.settle()
+	if len(*applied) != 1 {
+		t.Fatalf("%d settings applied, want 1", len(*applied))
+	}
+	h.see("Secure pages pass through Polaris untouched, without your signals.")
+	h.tap("Close")
+	if !seen {
+		t.Fatal("finishing and closing the set-up was not recorded")
+	}
 }

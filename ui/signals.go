@@ -182,7 +182,7 @@ func (s *signalsScreen) updateReach() {
 		text := lang.L("Reach: {{.Percent}}% of the last day's requests through Polaris carried your signals ({{.Signalled}} of {{.Requests}}).",
 			map[string]any{"Percent": pct, "Signalled": count(int64(min(r.Signalled, 1<<62))), "Requests": count(int64(min(r.Requests, 1<<62)))})
 		sev := status.Info
-		if !filter {
+		if !filter && r.Signalled < r.Requests {
 			text += " " + lang.L("The others went to HTTPS sites, which Polaris does not look inside: each such connection is counted once.")
 			if pct < 50 {
 				sev = status.Warning

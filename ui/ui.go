@@ -143,6 +143,9 @@ type UI struct {
 	overview *overviewScreen
 	blocking *blockingScreen
 	setup    *setupDialog // the set-up last opened (tests read it)
+	// setupPending: the set-up is to open by itself when the window,
+	// started in the background, is first shown.
+	setupPending bool
 }
 
 // New builds the window (not yet shown).
@@ -214,6 +217,10 @@ func (u *UI) Show() {
 		u.win.RequestFocus()
 		if wasHidden {
 			u.blocking.windowShown()
+		}
+		if u.setupPending {
+			u.setupPending = false
+			u.showSetup()
 		}
 	})
 }
@@ -355,6 +362,7 @@ func (u *UI) nextTab(dir int) {
 // startWorkers starts listening to the engine and the settings worker.
 func (u *UI) startWorkers() {
 	go u.applyLoop()
+	u.openSetupIfNew()
 	snaps := u.c.Subscribe(u.ctx)
 	go func() {
 		for snap := range snaps {

@@ -7,11 +7,14 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
+	"time"
 
 	"polaris/internal/ca"
 
 	"polaris/internal/browsers"
 	"polaris/internal/status"
+	"polaris/internal/store"
 )
 
 // FindBrowsers lists the browsers and profiles of this user on this
@@ -65,4 +68,17 @@ func (a *App) InstallCAWithPassword(ctx context.Context) (string, error) {
 		a.trustChanged(p)
 	}
 	return rep.String(), err
+}
+
+// SetupSeen reports whether the guided set-up was already finished or
+// closed in the window on this data directory (the store's meta table).
+func (a *App) SetupSeen(ctx context.Context) (bool, error) {
+	_, ok, err := a.st.Meta(ctx, store.MetaSetupSeen)
+	return ok, err
+}
+
+// MarkSetupSeen records that the set-up was finished or closed, so that
+// the window does not open it by itself again.
+func (a *App) MarkSetupSeen(ctx context.Context) error {
+	return a.st.SetMeta(ctx, store.MetaSetupSeen, strconv.FormatInt(time.Now().Unix(), 10))
 }

@@ -48,6 +48,7 @@ var seeds = map[int]string{
 		 '||tracker.example^$third-party', 'EasyPrivacy', 'analytics', '');
 		INSERT INTO request_log_cnames(log_id, cnames, cname) VALUES (2, 'news.example.tracker.example', 'news.example.tracker.example');`,
 	8: `INSERT INTO browser_journal(id, state, saved) VALUES(1, X'7B2276223A317D', 1763700800);`,
+	9: `INSERT INTO meta(key, value, updated) VALUES('setup.seen', '1763700900', 1763700900);`,
 }
 
 func goldenPath(v int) string {

@@ -80,6 +80,11 @@ var TableDocs = map[string]TableDoc{
 		Why:       "So the log shows why a request to a site's own name was blocked as a hidden tracker.",
 		Retention: "Goes with its row of the request log.",
 	},
+	"meta": {
+		What:      "Facts about this copy of Polaris that are not settings: whether the guided set-up was finished or closed, and when.",
+		Why:       "So the window opens the set-up by itself only the first time.",
+		Retention: "Until you delete your data.",
+	},
 	"ca_state": {
 		What:      "The fingerprint of your Polaris certificate authority (one row).",
 		Why:       "So a running Polaris notices when the certificate was regenerated from the command line.",
