@@ -350,3 +350,98 @@ func TestMITMHTTP2ShutdownGoAway(t *testing.T) {
 		t.Errorf("Shutdown = %v", err)
 	}
 }
+
+// A request without a body that came over HTTP/2 goes upstream over HTTP/2
+// without one: its HEADERS frame ends the stream, as the browser's did
+// (the origin's server then knows its length, 0, instead of -1: a body to
+// wait for), and no empty DATA frame follows per request. A request with
+// a body still carries it.
+func TestMITMHTTP2NoBody(t *testing.T) {
+	polaris, upstream := newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA")
+	leaf := upstream.leaf(t, []string{"127.0.0.1"}, time.Time{}, time.Time{})
+	origin := newTLSOriginHandler(t, &leaf, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "%s %d %q", r.Proto, r.ContentLength, b)
+	}))
+	tp := mitmProxy(t, polaris, upstream, nil, signalsOn, HTTPSPolicy{})
+	c := h2Client(tp, polaris.pool, nil)
+	for _, tc := range []struct {
+		method, body, want string
+	}{
+		{"GET", "", `HTTP/2.0 0 ""`},
+		{"DELETE", "", `HTTP/2.0 0 ""`},
+		{"POST", "abc", `HTTP/2.0 3 "abc"`},
+	} {
+		req, err := http.NewRequest(tc.method, origin.URL+"/", strings.NewReader(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.body == "" {
+			req.Body, req.ContentLength = nil, 0
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.ProtoMajor != 2 || string(b) != tc.want {
+			t.Errorf("%s over %s: origin saw %s, want %s", tc.method, resp.Proto, b, tc.want)
+		}
+	}
+}
+
+// Over HTTP/2 the response still streams through Polaris as the origin
+// flushes it (server-sent events reach the browser one by one, not when
+// the response ends), and the origin's trailers still arrive.
+func TestMITMHTTP2StreamsAndTrailers(t *testing.T) {
+	polaris, upstream := newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA")
+	leaf := upstream.leaf(t, []string{"127.0.0.1"}, time.Time{}, time.Time{})
+	next := make(chan struct{})
+	origin := newTLSOriginHandler(t, &leaf, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/events":
+			w.Header().Set("Content-Type", "text/event-stream")
+			fmt.Fprint(w, "data: one\n\n")
+			w.(http.Flusher).Flush()
+			<-next // the client read the first event, or gave up
+			fmt.Fprint(w, "data: two\n\n")
+		case "/trailers":
+			w.Header().Set("Trailer", "X-Sum")
+			fmt.Fprint(w, "body")
+			w.Header().Set("X-Sum", "42")
+		}
+	}))
+	tp := mitmProxy(t, polaris, upstream, nil, signalsOn, HTTPSPolicy{})
+	c := h2Client(tp, polaris.pool, nil)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", origin.URL+"/events", nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		close(next)
+		t.Fatal(err)
+	}
+	first := make([]byte, len("data: one\n\n"))
+	_, err = io.ReadFull(resp.Body, first)
+	close(next)
+	if err != nil || resp.ProtoMajor != 2 || string(first) != "data: one\n\n" {
+		t.Fatalf("first event over %s: %q, %v (not flushed before the response ended?)", resp.Proto, first, err)
+	}
+	rest, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(rest) != "data: two\n\n" {
+		t.Errorf("second event: %q", rest)
+	}
+
+	resp, err = c.Get(origin.URL + "/trailers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "body" || resp.Trailer.Get("X-Sum") != "42" {
+		t.Errorf("over %s: body %q, trailers %v; want body and X-Sum: 42", resp.Proto, b, resp.Trailer)
+	}
+}

@@ -454,6 +454,7 @@ func (p *Proxy) serveMITM(w http.ResponseWriter, r *http.Request) {
 	p.requests.Add(1)
 	r.RemoteAddr = mc.remote
 	r = r.WithContext(withClient(r.Context(), mc.remote))
+	emptyBody(r)
 	if b := p.boundBody(w, r); b != nil {
 		defer b.finish()
 	}
@@ -491,7 +492,48 @@ func (p *Proxy) serveMITM(w http.ResponseWriter, r *http.Request) {
 	if p.refuseStale(w, r, mc) {
 		return
 	}
+	if _, ok := w.(io.ReaderFrom); !ok {
+		w = copyingWriter{w}
+	}
 	p.gp.ServeHTTP(w, r)
+}
+
+// copyingWriter gives a response writer without ReadFrom (HTTP/2's) one
+// that copies through a pooled buffer: goproxy copies each response body
+// with io.Copy, which otherwise allocates 32 KiB per response (the most
+// of what an HTTP/2 request allocated, and the garbage collector's work).
+// Flush and Unwrap keep what goproxy and http.ResponseController reach.
+type copyingWriter struct{ http.ResponseWriter }
+
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+func (w copyingWriter) ReadFrom(r io.Reader) (int64, error) {
+	b := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(b)
+	return io.CopyBuffer(struct{ io.Writer }{w.ResponseWriter}, r, *b)
+}
+
+func (w copyingWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w copyingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// emptyBody gives an HTTP/2 request without a body http.NoBody. The HTTP/2
+// server hands every request a body, even one whose HEADERS frame ended
+// the stream (Content-Length 0, nothing to read), and a transport cannot
+// tell that body from one of unknown length: HTTP/2 upstream sent HEADERS
+// without END_STREAM, then an empty DATA frame closing the stream (another
+// frame and write per request); HTTP/1.1 upstream probed the body with a
+// goroutine and a timer. Content-Length 0 is all an HTTP/2 body can then
+// be: the server refuses DATA beyond the declared length. A request
+// declaring trailers keeps its body (they follow it).
+func emptyBody(r *http.Request) {
+	if r.ProtoMajor == 2 && r.ContentLength == 0 && r.Trailer == nil && r.Body != nil && r.Body != http.NoBody {
+		r.Body = http.NoBody
+	}
 }
 
 // connListener hands connections to an http.Server.

@@ -114,6 +114,7 @@ shot() { # shot NAME SCREEN THEME [WxH]
 }
 shot overview overview light
 shot overview-dark overview dark
+shot setup setup light 1000x720
 shot signals signals light 1000x1150
 shot blocking blocking light 1000x1250
 shot blocking-lists blocking/lists light

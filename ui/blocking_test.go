@@ -524,3 +524,31 @@ func FuzzSiteOf(f *testing.F) {
 		checkSite(in) // must not panic
 	})
 }
+
+// TestLogNewCircuits: in Tor mode each row of the log whose site is known
+// gives that site new circuits (issue 19: "from the log"); with Tor off, or
+// for a row of unknown site, there is no such button.
+func TestLogNewCircuits(t *testing.T) {
+	rows := []status.Decision{
+		{Time: testNow, URL: "https://tracker.example/p.gif", Host: "tracker.example", Site: "news.example", Verdict: status.Blocked, Rule: "||tracker.example^"},
+	}
+	var asked []string
+	f := newFake(t)
+	f.set.Tor.Enabled = true
+	f.recent = func(int) []status.Decision { return rows }
+	f.newCircuit = func(site string) (string, error) { asked = append(asked, site); return site, nil }
+	h := blockingHarness(t, f, "activity")
+	h.settle()
+	h.tap("New Tor circuits")
+	h.until("the new circuits", func() bool { return len(asked) == 1 })
+	if asked[0] != "news.example" {
+		t.Errorf("new circuits for %q, want news.example (the row's site)", asked[0])
+	}
+	h.see("New circuits for news.example")
+
+	f2 := newFake(t)
+	f2.recent = func(int) []status.Decision { return rows }
+	h2 := blockingHarness(t, f2, "activity")
+	h2.settle()
+	h2.dontSee("New Tor circuits")
+}

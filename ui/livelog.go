@@ -61,6 +61,7 @@ type logRow struct {
 	what    *widget.Label
 	why     *widget.RichText
 	allow   *widget.Button
+	circuit *widget.Button // Tor mode: new circuits for the row's site
 	obj     fyne.CanvasObject
 	current status.Decision
 }
@@ -72,7 +73,11 @@ func (l *liveLog) newRow() fyne.CanvasObject {
 	r.what.Truncation = fyne.TextTruncateEllipsis
 	r.allow = widget.NewButtonWithIcon(lang.L("Allow…"), theme.MenuDropDownIcon(), nil)
 	r.allow.OnTapped = func() { l.allowMenu(r.current, r.allow) }
-	r.obj = container.NewBorder(nil, nil, container.NewHBox(r.icon, r.when), container.NewCenter(r.allow),
+	r.circuit = widget.NewButtonWithIcon(lang.L("New Tor circuits"), theme.ViewRefreshIcon(), nil)
+	r.circuit.OnTapped = func() { l.newCircuit(rowSite(r.current)) }
+	r.circuit.Hide()
+	r.obj = container.NewBorder(nil, nil, container.NewHBox(r.icon, r.when),
+		container.NewHBox(container.NewCenter(r.circuit), container.NewCenter(r.allow)),
 		container.NewVBox(r.what, r.why))
 	if l.parts == nil {
 		l.parts = map[fyne.CanvasObject]*logRow{}
@@ -107,7 +112,44 @@ func (l *liveLog) fillRow(i int, o fyne.CanvasObject) {
 	if d.Host == "" {
 		r.allow.Hide()
 	}
+	if l.u.set.Tor.Enabled && rowSite(d) != "" {
+		r.circuit.Show()
+	} else {
+		r.circuit.Hide()
+	}
 	setNote(r.why, decisionWhy(d))
+}
+
+// rowSite is the site a log row's request was made for: the page's site,
+// or the page itself for a page load.
+func rowSite(d status.Decision) string {
+	if d.Site != "" {
+		return d.Site
+	}
+	if d.Type == "document" {
+		return d.Host
+	}
+	return ""
+}
+
+// newCircuit gives site new Tor circuits (issue 19: also from the log).
+func (l *liveLog) newCircuit(site string) {
+	u := l.u
+	if site == "" {
+		return
+	}
+	u.bg(func() func() {
+		ctx, cancel := u.ctxFor(longCall)
+		defer cancel()
+		done, err := u.c.NewCircuit(ctx, site)
+		return func() {
+			if err != nil {
+				u.fail(err)
+				return
+			}
+			u.inform(newCircuitsDone(done))
+		}
+	})
 }
 
 // decisionWhy says which rule of which list decided, or why, and through

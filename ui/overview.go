@@ -36,6 +36,7 @@ type overviewScreen struct {
 	useSystem                     *widget.Button
 	byHand                        *widget.Button
 	warnings                      *widget.RichText
+	clients                       *clientsList // the browsers seen (browsers.go)
 
 	chart       *dayChart
 	shownLegend string
@@ -71,6 +72,7 @@ func (o *overviewScreen) build() fyne.CanvasObject {
 	})
 	o.useSystem.Importance = widget.HighImportance
 	o.warnings = note("")
+	o.clients = newClientsList(u)
 	o.tor = wrapped("")
 	torBtn := widget.NewButton(lang.L("Tor settings"), func() { u.selectScreen("tor") })
 	o.lists = wrapped("")
@@ -96,7 +98,7 @@ func (o *overviewScreen) build() fyne.CanvasObject {
 	}
 	byHand := container.NewVBox(o.byHand, manual)
 	facts := panel(
-		factRow(lang.L("Browsers"), container.NewVBox(o.browsers, o.warnings), o.useSystem),
+		factRow(lang.L("Browsers"), container.NewVBox(o.browsers, o.clients.box, o.warnings), o.useSystem),
 		widget.NewSeparator(),
 		factRow(lang.L("Set-up"), wrapped(lang.L("Your signals, the system proxy and secure pages, step by step.")),
 			widget.NewButton(lang.L("Set up…"), func() { u.showSetup() })),
@@ -195,6 +197,7 @@ func (o *overviewScreen) update() {
 	o.chart.SetDays(snap.Blocking.Daily)
 	o.updateLegend()
 	o.updateCaption()
+	o.clients.update(snap, set.HTTPS.Filter, u.now())
 }
 
 // headLevel is how the headline looks: protecting is green with a tick,

@@ -97,12 +97,20 @@ func (u *UI) showSetup() *setupDialog {
 
 // openSetupIfNew opens the set-up by itself when it was never finished
 // nor closed on this data directory: the window's first start. A window
-// started in the background opens it when it is first shown.
+// started in the background opens it when it is first shown. A start that
+// chose its first screen (Options.Screen: documentation screenshots) does
+// not, except Screen "setup", which always does.
 func (u *UI) openSetupIfNew() {
+	if u.o.Screen != "" && u.o.Screen != "setup" {
+		return
+	}
 	u.bg(func() func() {
 		ctx, cancel := u.ctxFor(time.Minute)
 		defer cancel()
 		seen, err := u.c.SetupSeen(ctx)
+		if u.o.Screen == "setup" {
+			seen, err = false, nil
+		}
 		return func() {
 			if err != nil {
 				u.o.Logf("cannot tell whether the set-up was done: %v", err)

@@ -82,7 +82,7 @@ func TestSetupOpensAtFirstStartOnly(t *testing.T) {
 		f.findBrowsers = func() []status.FoundBrowser { return nil }
 		return f
 	}
-	h := newHarness(t, newF(), "overview")
+	h := newHarness(t, newF(), "")
 	if h.u.setup == nil {
 		t.Fatal("the set-up did not open at the window's first start")
 	}
@@ -98,7 +98,7 @@ func TestSetupOpensAtFirstStartOnly(t *testing.T) {
 	h.dontSee("Do Not Track: what should your browsers tell sites?")
 	h.u.cancel()
 
-	h2 := newHarness(t, newF(), "overview")
+	h2 := newHarness(t, newF(), "")
 	if h2.u.setup != nil {
 		t.Fatal("the set-up opened by itself again after it was closed")
 	}
@@ -144,4 +144,25 @@ func TestSetupFirstStartInBackground(t *testing.T) {
 	if !seen {
 		t.Fatal("finishing and closing the set-up was not recorded")
 	}
+}
+
+// A start that chose its first screen (documentation screenshots) does not
+// open the set-up by itself; Screen "setup" opens it even once it was done.
+func TestSetupScreenOption(t *testing.T) {
+	seen := false
+	f := newFake(t)
+	f.setupSeen = &seen
+	h := newHarness(t, f, "tor")
+	if h.u.setup != nil {
+		t.Fatal("the set-up opened over a chosen first screen")
+	}
+	seen = true
+	f2 := newFake(t)
+	f2.setupSeen = &seen
+	f2.findBrowsers = func() []status.FoundBrowser { return nil }
+	h2 := newHarness(t, f2, "setup")
+	if h2.u.setup == nil {
+		t.Fatal("Screen setup did not open the set-up")
+	}
+	h2.see("Overview")
 }

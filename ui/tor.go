@@ -402,9 +402,14 @@ func (t *torScreen) newCircuit() {
 			}
 			t.circuit.Objects = nil
 			t.circuit.Refresh()
-			u.inform(lang.L("New circuits for {{.Site}}: its next connections use new Tor circuits; other sites keep theirs. It can still recognise your browser by its cookies and logins.", map[string]any{"Site": done}))
+			u.inform(newCircuitsDone(done))
 		}
 	})
+}
+
+// newCircuitsDone says what "new circuits" for site did, and what it does not.
+func newCircuitsDone(site string) string {
+	return lang.L("New circuits for {{.Site}}: its next connections use new Tor circuits; other sites keep theirs. It can still recognise your browser by its cookies and logins.", map[string]any{"Site": site})
 }
 
 func (t *torScreen) showCircuit() {

@@ -63,6 +63,8 @@ type Options struct {
 	// is open (an error is shown; the window stays so the user can read it).
 	EngineDone <-chan error
 	// Screen is the screen shown first (see Screens); "" is the overview.
+	// A Screen that is not "" keeps the set-up from opening by itself at
+	// the first start; "setup" is the overview with the set-up open.
 	// "blocking/TAB" also opens a tab of Blocking (protection, lists,
 	// allowed, rules, activity).
 	Screen string

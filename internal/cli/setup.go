@@ -24,6 +24,9 @@ type SetupBackend interface {
 	// InstallCAWithPassword installs the CA in the browsers' stores and
 	// the system's, asking for an administrator's password.
 	InstallCAWithPassword(ctx context.Context) (report string, err error)
+	// MarkSetupSeen records that the set-up was done, so that the window
+	// does not open it by itself at its first start.
+	MarkSetupSeen(ctx context.Context) error
 }
 
 const setupUsage = `usage: polaris setup [--yes] [--dnt 1|0|unset] [--gpc on|off] [--https-filter yes|no] [--system-proxy on|off] [--browsers-only]
@@ -162,6 +165,9 @@ func (s *setupRun) run(ctx context.Context, a setupAnswers, system bool) int {
 	}
 	cur := s.b.Settings()
 	s.say("Saved: Do Not Track %s, Global Privacy Control %s, system proxy %s.", cur.Signals.DNT, onOff(cur.Signals.GPC), onOff(cur.System.SystemProxy))
+	if err := s.b.MarkSetupSeen(ctx); err != nil {
+		fmt.Fprintf(s.e.Stderr, "polaris setup: the window may offer the set-up again: %v\n", oneLine(err))
+	}
 	if a.https != "yes" {
 		s.say("HTTPS filtering is off: secure pages pass through Polaris untouched, without your signals.")
 		return ExitOK
