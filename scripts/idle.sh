@@ -53,7 +53,7 @@ for mode in $MODES; do
   case $mode in
   floor-window) "$tmp/fynefloor" >"$tmp/$mode.log" 2>&1 & ;;
   floor-hidden) "$tmp/fynefloor" -hidden >"$tmp/$mode.log" 2>&1 & ;;
-  *) POLARIS_UI_BACKGROUND=$bg "$BIN" --data-dir "$data" --listen "127.0.0.1:$PORT" >"$tmp/$mode.log" 2>&1 & ;;
+  *) POLARIS_UI_BACKGROUND=$bg POLARIS_UI_SCREEN=overview "$BIN" --data-dir "$data" --listen "127.0.0.1:$PORT" >"$tmp/$mode.log" 2>&1 & ;;
   esac
   pid=$!
   sleep "$SETTLE"
