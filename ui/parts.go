@@ -297,7 +297,7 @@ func siteOf(v string) string {
 	if h, port, ok := strings.Cut(v, ":"); ok && port != "" && strings.Trim(port, "0123456789") == "" {
 		v = h
 	}
-	return strings.TrimSuffix(strings.TrimSpace(v), ".")
+	return strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "."))
 }
 
 // checkSite checks a site pattern typed or pasted into a site field (see
