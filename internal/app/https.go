@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -421,6 +422,9 @@ func (h *httpsPart) promptOptions() ca.TrustOptions {
 func windowReport(rep ca.Report) string {
 	for i := range rep.Changes {
 		c := &rep.Changes[i]
+		if strings.HasPrefix(c.Detail, "needs the NSS certutil tool") {
+			c.Detail = "needs the NSS certificate tool, which is not installed here (Debian and Ubuntu call its package libnss3-tools)"
+		}
 		if len(c.Commands) > 0 {
 			c.Commands = nil
 			if c.Detail == "" {

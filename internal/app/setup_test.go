@@ -14,6 +14,7 @@ import (
 func TestWindowReportHasNoCommandLine(t *testing.T) {
 	rep := ca.Report{Changes: []ca.Change{
 		{Store: "Firefox profile 'default'", Action: ca.Added},
+		{Store: "Chromium (NSS)", Action: ca.Skipped, Detail: "needs the NSS certutil tool; install it (Debian/Ubuntu: sudo apt install libnss3-tools; Fedora: sudo dnf install nss-tools; Arch: sudo pacman -S nss) and install again"},
 		{Store: "system store", Location: "/usr/local/share/ca-certificates/polaris.crt", Action: ca.NeedsRoot,
 			Commands: []ca.Command{{Name: "sudo", Args: []string{"install", "-D", "a", "b"}}, {Name: "sudo", Args: []string{"update-ca-certificates"}}}},
 	}}
@@ -23,6 +24,9 @@ func TestWindowReportHasNoCommandLine(t *testing.T) {
 	got := windowReport(rep)
 	if strings.Contains(got, "sudo") || strings.Contains(got, "run:") {
 		t.Errorf("window report = %q, want no command line", got)
+	}
+	if !strings.Contains(got, "NSS certificate tool") {
+		t.Errorf("window report = %q, want it to say the NSS tool is missing, in words", got)
 	}
 	if !strings.Contains(got, "administrator's password") {
 		t.Errorf("window report = %q, want it to say an administrator is needed", got)
