@@ -63,14 +63,15 @@ test: deps-test cross
 # Windows; nothing is linked or run. Fyne's window needs cgo and the OS's
 # own toolkit: on Windows its `ci` tag leaves cgo out, so ui and the GUI
 # main are checked too; on macOS Fyne cannot be checked without Apple's
-# toolchain, so ui is left out there and main is checked headless (nogui).
+# toolchain, so ui (and bench/fynefloor, a bare Fyne app) is left out there
+# and main is checked headless (nogui).
 # ui has no macOS-only file: its code is the one checked for Linux and Windows.
 # e2e is left out: its harness is Linux's (network namespaces, Xvfb, /proc).
 CROSS_PKGS = $$($(GO) list ./... | grep -v -x -e polaris/e2e $(1))
 cross:
 	GOOS=windows $(GO) vet -tags ci $(call CROSS_PKGS)
 	GOOS=windows $(GO) vet -tags nogui .
-	GOOS=darwin $(GO) vet -tags nogui $(call CROSS_PKGS,-e polaris/ui)
+	GOOS=darwin $(GO) vet -tags nogui $(call CROSS_PKGS,-e polaris/ui -e polaris/bench/fynefloor)
 
 bench: deps-bench build-nogui
 	bench/proxy.sh
