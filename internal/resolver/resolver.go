@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -373,17 +374,15 @@ func (r *Resolver) special(ctx context.Context, host string) (Answer, bool) {
 }
 
 // resolveSystem asks the system resolver for the addresses and, at the
-// same time, the canonical name.
+// same time, the canonical names.
 func (r *Resolver) resolveSystem(ctx context.Context, host string) (Answer, error) {
 	r.queries.Add(1)
-	var cname string
+	var chain []string
 	done := make(chan struct{})
 	if r.cfg.Chains {
 		go func() {
 			defer close(done)
-			if c, err := r.system.LookupCNAME(ctx, host); err == nil {
-				cname = normalize(c)
-			}
+			chain = r.systemChain(ctx, host)
 		}()
 	} else {
 		close(done)
@@ -393,11 +392,30 @@ func (r *Resolver) resolveSystem(ctx context.Context, host string) (Answer, erro
 	if err != nil {
 		return Answer{}, err
 	}
-	ans := Answer{Addrs: unmapAll(addrs)}
-	if cname != "" && cname != host {
-		ans.CNAMEs = []string{cname}
+	return Answer{Addrs: unmapAll(addrs), CNAMEs: chain}, nil
+}
+
+// systemChain follows host's canonical names through the system resolver.
+// Go's resolver answers LookupCNAME with the chain's last name or, when it
+// asks for the CNAME record itself, with the next one only (seen: a.test
+// gave b.test of a -> b -> c one time in ten), so it asks again from each
+// name until a name is its own canonical name, at most maxChain times.
+func (r *Resolver) systemChain(ctx context.Context, host string) []string {
+	var chain []string
+	name := normalize(host)
+	for len(chain) < maxChain {
+		c, err := r.system.LookupCNAME(ctx, name)
+		if err != nil {
+			break
+		}
+		c = normalize(c)
+		if c == "" || c == name || c == normalize(host) || slices.Contains(chain, c) {
+			break
+		}
+		chain = append(chain, c)
+		name = c
 	}
-	return ans, nil
+	return chain
 }
 
 func (r *Resolver) failed(err error) {

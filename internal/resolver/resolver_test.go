@@ -187,8 +187,10 @@ func TestSystemMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !cmp.Equal(ans.CNAMEs, []string{"c.test"}) || len(ans.Addrs) == 0 {
-		t.Errorf("Lookup(a.test) = %+v, want the canonical name c.test (the system gives the last one) and addresses", ans)
+	// The system gives the chain's last name, or the next one when it asks
+	// for the CNAME record itself; either way the chain ends with c.test.
+	if n := len(ans.CNAMEs); n == 0 || ans.CNAMEs[n-1] != "c.test" || n > 2 || len(ans.Addrs) == 0 {
+		t.Errorf("Lookup(a.test) = %+v, want a chain ending with the canonical name c.test, and addresses", ans)
 	}
 	if r.Encrypted() || r.Status().Encrypted {
 		t.Error("system mode says it is encrypted")
