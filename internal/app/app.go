@@ -200,6 +200,7 @@ func newApp(opts Options) *App {
 	a.snowflakePart = snowflakePart{core: c}
 	a.sf.wake = make(chan struct{}, 1)
 	a.run.wake = make(chan struct{}, 1)
+	a.run.sync = make(chan chan struct{})
 	return a
 }
 

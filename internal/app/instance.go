@@ -99,7 +99,7 @@ func (h instanceAnswers) Resume() (status.Blocking, error) {
 	return h.a.Snapshot().Blocking, nil
 }
 
-func (h instanceAnswers) Changed() { h.a.wakeWatcher() }
+func (h instanceAnswers) Changed() { h.a.applyNow(400 * time.Millisecond) }
 
 // tellRunning asks the Polaris running on this data dir, if any, to look
 // at the database now instead of at its watcher's next tick, so a change

@@ -27,6 +27,9 @@ type runState struct {
 	started time.Time
 	// wake makes the watcher look at the database now (buffered 1).
 	wake chan struct{}
+	// sync makes the watcher look at the database now and close the
+	// channel it was sent once it has (applyNow).
+	sync chan chan struct{}
 	ran  bool // Run was called: this App is the instance, not a client of one
 	// held: Run holds the instance lock (set before the engine counts as
 	// running, cleared after it stopped).
@@ -44,6 +47,26 @@ func (a *App) wakeWatcher() {
 	select {
 	case a.run.wake <- struct{}{}:
 	default: // a wake-up is already pending
+	}
+}
+
+// applyNow makes the settings watcher look at the database now and waits,
+// at most timeout, until it has applied what changed: the command line's
+// `config set` then returns with its change in force (a page loaded right
+// after it sees the new settings), not a few milliseconds later.
+func (a *App) applyNow(timeout time.Duration) {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	done := make(chan struct{})
+	select {
+	case a.run.sync <- done:
+	case <-t.C:
+		a.wakeWatcher()
+		return
+	}
+	select {
+	case <-done:
+	case <-t.C:
 	}
 }
 
@@ -185,11 +208,13 @@ func (a *App) watch(ctx context.Context, last int64) {
 	var lastReq uint64
 	lastPub := time.Now()
 	for {
+		var ack chan struct{}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		case <-a.run.wake:
+		case ack = <-a.run.sync:
 		}
 		a.reload.Lock()
 		// -1: no database just now (DeleteAllData is replacing it, or
@@ -204,6 +229,9 @@ func (a *App) watch(ctx context.Context, last int64) {
 			a.lists.Reload(ctx)
 		}
 		a.reload.Unlock()
+		if ack != nil {
+			close(ack)
+		}
 		// Counters move with traffic; publish at most once a second, and
 		// only when they changed (no wake-ups for an idle UI).
 		if p := a.currentProxy(); p != nil && time.Since(lastPub) >= time.Second {

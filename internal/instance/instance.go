@@ -59,8 +59,9 @@ const (
 	// requestTimeout bounds requests that talk to Tor.
 	requestTimeout = 20 * time.Second
 	// changedTimeout bounds telling the running instance to look at the
-	// database: it answers at once unless busy with a slow Tor request,
-	// and its watcher finds the change within its tick regardless.
+	// database: it answers once it applied the change (it waits at most
+	// 400 ms for that), and its watcher finds the change within its tick
+	// regardless.
 	changedTimeout = 500 * time.Millisecond
 )
 
