@@ -345,6 +345,7 @@ type mitmConn struct {
 	id           clientID     // the kind of client
 	pageOnly     bool         // intercepted only to answer with the block page
 	served       atomic.Bool  // a request came: the client accepted the certificate
+	leaving      atomic.Bool  // stale: its answers ask the client to leave it (interception.go)
 
 	helloOnce sync.Once
 	hello     *clientHello // the client's ClientHello, once parsed (nil: it did not parse)
@@ -433,8 +434,12 @@ func (p *Proxy) mitmConnState(c net.Conn, s http.ConnState) {
 		mc.client.mitm.Store(mitmBusy)
 	case http.StateNew, http.StateIdle:
 		mc.client.mitm.Store(mitmIdle)
-		if mc.client.stale.Load() {
-			mc.client.Close() // the settings no longer intercept its host
+		// The settings no longer intercept its host. An HTTP/2 connection
+		// that was told to leave (GOAWAY) is closed by its server once its
+		// last answer is sent: closing it here, before the server flushes
+		// that answer, would lose it.
+		if mc.client.stale.Load() && !(mc.leaving.Load() && c.(*tls.Conn).ConnectionState().NegotiatedProtocol == "h2") {
+			mc.client.Close()
 		}
 	case http.StateHijacked:
 		// A WebSocket: from now on only its bytes tell.
@@ -489,7 +494,8 @@ func (p *Proxy) serveMITM(w http.ResponseWriter, r *http.Request) {
 		p.serveLocal(w, r)
 		return
 	}
-	if p.refuseStale(w, r, mc) {
+	r, refused := p.staleRequest(w, r, mc)
+	if refused {
 		return
 	}
 	if _, ok := w.(io.ReaderFrom); !ok {
