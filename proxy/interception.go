@@ -16,23 +16,38 @@ import (
 // for the block page allowed) applies from the next request, on connections
 // intercepted before too: the browser must then talk to the site itself.
 // So after each such change the intercepted connections whose host would no
-// longer be intercepted are marked stale: an idle one is closed at once, a
-// busy one as soon as it falls idle. A request that still arrives on one
-// (a browser may open a connection ahead of the request it is for, and
-// Chromium does not retry a request when such a connection, used for the
-// first time, closes) is sent to the site untouched, as the tunnel the
-// browser would now get carries it (untouchedState), and its answer tells
-// the browser to leave the connection (Connection: close; for HTTP/2 a
-// GOAWAY, after which the server closes it): its next requests go on a new
-// connection, decided under the new settings. Where such a tunnel would not
-// simply reach the site (Tor, the host blocked, the host intercepted again)
-// the request is not served (HTTP/1.1: the connection closes, which
-// browsers retry on a fresh one; HTTP/2: 421 Misdirected Request with
-// Connection: close, which browsers retry on a new connection).
+// longer be intercepted are marked stale (Polaris's own name is always
+// intercepted; a connection intercepted for the block page is while its host
+// is blocked): an idle one is closed at once, a busy HTTP/1.1 one as soon as
+// it falls idle (an HTTP/2 one at its next request, see mitmConnState). A
+// request that still arrives on one (a browser may open a connection ahead
+// of the request it is for, and Chromium does not retry a request when such
+// a connection, used for the first time, closes) is sent to the site
+// untouched, as the tunnel the browser would now get carries it
+// (untouchedState), and its answer tells the browser to leave the
+// connection (Connection: close; for HTTP/2 a GOAWAY, after which the
+// server closes it): its next requests go on a new connection, decided
+// under the new settings. Where such a tunnel would not simply reach the
+// site (Tor, the host blocked, the host intercepted again) the request is
+// not served (HTTP/1.1: the connection closes, which browsers retry on a
+// fresh one; HTTP/2: 421 Misdirected Request with Connection: close, which
+// browsers retry on a new connection).
 
 // wouldIntercept reports whether a CONNECT to host (lower case, no port)
-// would be intercepted under the settings in force, certificates aside.
-func (p *Proxy) wouldIntercept(host string) bool { return p.intercepts(p.state.Load(), host) }
+// would be intercepted under the settings in force, certificates aside;
+// pageOnly: the connection was intercepted only to answer with the block
+// page, which it still does while its host is blocked. Polaris's own name
+// is always intercepted: nothing else answers it.
+func (p *Proxy) wouldIntercept(host string, pageOnly bool) bool {
+	st := p.state.Load()
+	if p.cfg.ReservedHost != "" && host == p.cfg.ReservedHost && p.cfg.TLSConfigForHost != nil {
+		return true
+	}
+	if pageOnly {
+		return p.hostBlocked(st, host)
+	}
+	return p.intercepts(st, host)
+}
 
 // intercepts reports whether a CONNECT to host is intercepted under state,
 // certificates aside.
@@ -51,12 +66,7 @@ func (p *Proxy) intercepts(state *state, host string) bool {
 // (pageOnly), whether its host is still blocked — once it is not (allowed
 // once, allowed, paused), the browser's next request goes on a new
 // connection, to the site untouched.
-func (p *Proxy) stillIntercepts(mc *mitmConn) bool {
-	if !mc.pageOnly {
-		return p.wouldIntercept(mc.host)
-	}
-	return p.hostBlocked(p.state.Load(), mc.host)
-}
+func (p *Proxy) stillIntercepts(mc *mitmConn) bool { return p.wouldIntercept(mc.host, mc.pageOnly) }
 
 // hostBlocked reports whether a tunnel to host would be refused as blocked
 // under st (the host's rules, exceptions, pause and "allow once"; no
@@ -81,7 +91,7 @@ func (p *Proxy) dropStaleInterceptions() {
 	var idle []*trackedConn
 	for c := range p.conns.m {
 		h := c.mitmHost.Load()
-		if h == nil || p.wouldIntercept(*h) {
+		if h == nil || p.wouldIntercept(*h, c.pageOnly.Load()) {
 			continue
 		}
 		c.stale.Store(true)
@@ -104,10 +114,6 @@ func (p *Proxy) staleRequest(w http.ResponseWriter, r *http.Request, mc *mitmCon
 		return r, false
 	}
 	mc.client.stale.Store(true)
-	// Every answer on a stale connection asks the browser to leave it;
-	// an HTTP/2 one is then closed by its server, once its streams are
-	// answered (mitmConnState).
-	mc.leaving.Store(true)
 	if st := p.untouchedState(r, mc); st != nil {
 		return r.WithContext(context.WithValue(r.Context(), untouchedKey{}, st)), false
 	}

@@ -315,3 +315,40 @@ func TestStaleConnectionWithTorRefused(t *testing.T) {
 		})
 	}
 }
+
+// A change of settings drops only the connections it stops intercepting
+// (the lists reload, for one, at any time): Polaris's own name is always
+// intercepted, and a connection intercepted to answer with the block page
+// keeps answering it while its host is blocked. Closing those lost an
+// answer in flight, which a browser then sent again (a confirmation's POST
+// twice: "This button was already used").
+func TestSettingsChangeKeepsConnectionsStillIntercepted(t *testing.T) {
+	for _, proto := range []string{"http/1.1", "h2"} {
+		t.Run(proto, func(t *testing.T) {
+			polaris, upstream := newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA")
+			o := newStaleOrigin(t, upstream, "tracker.example")
+			tp := startProxy(t, Config{
+				TLSConfigForHost: polaris.tlsConfigForHost, RootCAs: upstream.pool,
+				Route: Route{Dial: toOrigin(o.addr)},
+			}, signalsOn)
+			tp.SetMatcher(compileRules(t, blocklist.Options{}, "||tracker.example^"))
+			own := newStaleClient(t, connectAs(t, tp, chromeUA, "polaris.invalid:443", polaris.pool, proto))
+			page := newStaleClient(t, connectAs(t, tp, chromeUA, "tracker.example:443", polaris.pool, proto))
+			check := func(when string) {
+				t.Helper()
+				if resp, body, err := own.get("polaris.invalid", "/"); err != nil || resp.StatusCode != 200 {
+					t.Fatalf("%s: Polaris's status page on its open connection: %v %v %.100q", when, resp, err, body)
+				}
+				if resp, body, err := page.get("tracker.example", "/article"); err != nil || resp.StatusCode != http.StatusForbidden {
+					t.Fatalf("%s: the block page on its open connection: %v %v %.100q", when, resp, err, body)
+				}
+			}
+			check("before")
+			tp.SetPolicy(signalsOn) // the same settings again: nothing stops being intercepted
+			check("after a change of settings")
+			if n := o.requests.Load(); n != 0 {
+				t.Errorf("the blocked site got %d requests", n)
+			}
+		})
+	}
+}

@@ -256,6 +256,7 @@ func (p *Proxy) intercept(req *http.Request, client net.Conn, tn tunnel, cfg *tl
 	tracked, _ := client.(*trackedConn)
 	if tracked != nil {
 		tracked.mitm.Store(mitmBusy)
+		tracked.pageOnly.Store(tn.pageOnly)
 		tracked.mitmHost.Store(&host)
 	}
 	client.SetDeadline(time.Now().Add(DefaultHandshakeTimeout))
@@ -345,7 +346,6 @@ type mitmConn struct {
 	id           clientID     // the kind of client
 	pageOnly     bool         // intercepted only to answer with the block page
 	served       atomic.Bool  // a request came: the client accepted the certificate
-	leaving      atomic.Bool  // stale: its answers ask the client to leave it (interception.go)
 
 	helloOnce sync.Once
 	hello     *clientHello // the client's ClientHello, once parsed (nil: it did not parse)
@@ -434,11 +434,13 @@ func (p *Proxy) mitmConnState(c net.Conn, s http.ConnState) {
 		mc.client.mitm.Store(mitmBusy)
 	case http.StateNew, http.StateIdle:
 		mc.client.mitm.Store(mitmIdle)
-		// The settings no longer intercept its host. An HTTP/2 connection
-		// that was told to leave (GOAWAY) is closed by its server once its
-		// last answer is sent: closing it here, before the server flushes
-		// that answer, would lose it.
-		if mc.client.stale.Load() && !(mc.leaving.Load() && c.(*tls.Conn).ConnectionState().NegotiatedProtocol == "h2") {
+		// The settings no longer intercept its host: an HTTP/1.1
+		// connection closes between requests. An HTTP/2 one is left to
+		// its next request, which asks the browser to leave it (GOAWAY,
+		// see staleRequest), or to its idle timeout: the server reports
+		// it idle before it has flushed the last answer, which a close
+		// here would lose (and a browser resend: a POST twice).
+		if mc.client.stale.Load() && c.(*tls.Conn).ConnectionState().NegotiatedProtocol != "h2" {
 			mc.client.Close()
 		}
 	case http.StateHijacked:
