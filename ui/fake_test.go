@@ -531,7 +531,7 @@ func asButton(o fyne.CanvasObject) *widget.Button {
 }
 
 // tapRadio taps option i of a radio group, as a click would.
-func tapRadio(t *testing.T, r *radioGroup, i int) {
+func tapRadio(t *testing.T, r fyne.Widget, i int) {
 	t.Helper()
 	var items []fyne.Tappable
 	for _, o := range test.WidgetRenderer(r).Objects() {

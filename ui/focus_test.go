@@ -279,3 +279,62 @@ func TestFocusInADialogLeavesThePage(t *testing.T) {
 		t.Error("no Tab stop in the dialog")
 	}
 }
+
+// TestSetupScrollsToFocus: the set-up, the first thing a new user sees, is
+// a dialog with its own scrolling page; in a window as small as on a
+// 1024×600 screen, Tab reaches every question and the Set up button and
+// each is in view once it has the focus.
+func TestSetupScrollsToFocus(t *testing.T) {
+	f := newFake(t)
+	f.findBrowsers = func() []status.FoundBrowser {
+		return []status.FoundBrowser{{Name: "Firefox", Family: status.Firefox, Installed: true, Profiles: []string{"default-esr"}}}
+	}
+	h := newHarness(t, f, "overview")
+	h.u.win.Resize(fitWindow(fyne.NewSize(1024, 600)))
+	h.snapshot(running())
+	h.tap("Set up…")
+	s := h.u.setup
+	s.dnt.SetSelected(s.dntChoices[0])
+	s.https.SetSelected(s.httpsChoices[1]) // the Set up button is a Tab stop once both are answered
+	h.settle()
+	var scroll *container.Scroll
+	for _, o := range h.objects() {
+		if sc, ok := o.(*container.Scroll); ok && pathTo(sc, s.run) != nil {
+			scroll = sc
+		}
+	}
+	if scroll == nil {
+		t.Fatal("the set-up has no scrolling page")
+	}
+	drv := fyne.CurrentApp().Driver()
+	top := func(o fyne.CanvasObject) float32 {
+		return drv.AbsolutePositionForObject(o).Y - drv.AbsolutePositionForObject(scroll).Y
+	}
+	if top(s.run)+s.run.Size().Height <= scroll.Size().Height {
+		t.Fatal("the Set up button is in view before it has the focus: the test proves nothing")
+	}
+	c := h.u.win.Canvas()
+	seen := map[fyne.Focusable]bool{}
+	reached := false
+	for i := 0; i < 50; i++ {
+		c.FocusNext()
+		h.settle()
+		o := c.Focused()
+		if o == nil || seen[o] {
+			break
+		}
+		seen[o] = true
+		obj := o.(fyne.CanvasObject)
+		if pathTo(scroll, obj) == nil {
+			continue // the dialog's Close button
+		}
+		reached = reached || o == fyne.Focusable(s.run)
+		if y := top(obj); y < 0 || y+obj.Size().Height > scroll.Size().Height {
+			t.Errorf("Tab stop %d, %T %q, is out of view once focused: %v–%v in a view of %v",
+				i, o, objectText(obj), y, y+obj.Size().Height, scroll.Size().Height)
+		}
+	}
+	if !reached {
+		t.Error("Tab never reached the Set up button")
+	}
+}

@@ -351,13 +351,17 @@ func focusMoved(o fyne.CanvasObject) {
 	}
 }
 
-// scrollIntoView scrolls the current screen's page (or tab) so that obj,
-// which just gained the focus, is in view with a little room around it.
+// scrollIntoView scrolls the current screen's page (or tab), or the
+// set-up's, so that obj, which just gained the focus, is in view with a
+// little room around it. Other dialogs do not scroll: nothing to do.
 func (u *UI) scrollIntoView(obj fyne.CanvasObject) {
-	if u.current < 0 || u.current >= len(u.screens) || u.screens[u.current].obj == nil {
-		return
+	var scroll *container.Scroll
+	if u.current >= 0 && u.current < len(u.screens) && u.screens[u.current].obj != nil {
+		scroll = scrollHolding(u.screens[u.current].obj, obj)
 	}
-	scroll := scrollHolding(u.screens[u.current].obj, obj)
+	if scroll == nil && u.setup != nil {
+		scroll = scrollHolding(u.setup.scroll, obj)
+	}
 	if scroll == nil {
 		return
 	}

@@ -33,6 +33,7 @@ type setupDialog struct {
 	https    *radioGroup
 	run      *button
 	result   *widget.Label
+	scroll   *container.Scroll // its page: Tab scrolls it (scrollIntoView)
 	d        dialog.Dialog
 
 	dntChoices, httpsChoices []string
@@ -78,9 +79,9 @@ func (u *UI) showSetup() *setupDialog {
 		widget.NewLabelWithStyle(lang.L("Filter secure pages (HTTPS)?"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), explain, s.https,
 		s.run, s.result,
 	)
-	scroll := container.NewVScroll(content)
-	scroll.SetMinSize(fyne.NewSize(560, 420))
-	s.d = dialog.NewCustom(lang.L("Set up Polaris"), lang.L("Close"), scroll, u.win)
+	s.scroll = container.NewVScroll(content)
+	s.scroll.SetMinSize(fyne.NewSize(560, 420))
+	s.d = dialog.NewCustom(lang.L("Set up Polaris"), lang.L("Close"), s.scroll, u.win)
 	// Finished or not, once closed the set-up does not open by itself
 	// again; the Overview's row still opens it.
 	s.d.SetOnClosed(u.markSetupSeen)
