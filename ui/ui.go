@@ -132,7 +132,7 @@ type UI struct {
 
 	screens   []*screenDef
 	current   int
-	nav       *widget.List
+	nav       *listBox
 	content   *fyne.Container
 	banner    *banner
 	noticeAt  time.Time // newest engine notice already shown
@@ -280,7 +280,7 @@ func (u *UI) build() {
 	}
 	u.banner = newBanner()
 	u.content = container.NewStack()
-	u.nav = widget.NewList(
+	u.nav = newList(
 		func() int { return len(u.screens) },
 		func() fyne.CanvasObject {
 			return container.NewHBox(widget.NewIcon(theme.HomeIcon()), widget.NewLabel("System & data xx"))
@@ -576,7 +576,7 @@ type banner struct {
 
 func newBanner() *banner {
 	b := &banner{}
-	dismiss := widget.NewButtonWithIcon("", theme.CancelIcon(), func() { b.obj.Hide() })
+	dismiss := newButtonWithIcon("", theme.CancelIcon(), func() { b.obj.Hide() })
 	dismiss.Importance = widget.LowImportance
 	b.callout = newCallout(status.Info, "", dismiss)
 	b.obj = container.New(layout.NewCustomPaddedLayout(8, 0, 12, 12), b.callout.obj)
