@@ -22,14 +22,14 @@ type blockingScreen struct {
 	u    *UI
 	tabs *container.AppTabs
 
-	preset        *widget.RadioGroup
+	preset        *radioGroup
 	presetOptions []string
 	cats          map[settings.Category]*Toggle
 	hold, owner   *Toggle
 	dntPolicy     *Toggle
 
-	allowEntry *widget.Entry
-	allowAdd   *widget.Button
+	allowEntry *entry
+	allowAdd   *button
 	allowErr   *widget.Label
 	allowRows  *fyne.Container
 	shownAllow string
@@ -132,7 +132,7 @@ func (b *blockingScreen) buildProtection() fyne.CanvasObject {
 		lang.L("Custom — choose the categories yourself"),
 	}
 	presets := []settings.Preset{settings.PresetStandard, settings.PresetStrict, settings.PresetCustom}
-	b.preset = widget.NewRadioGroup(b.presetOptions, func(choice string) {
+	b.preset = newRadioGroup(b.presetOptions, func(choice string) {
 		i := slices.Index(b.presetOptions, choice)
 		if i < 0 {
 			return
@@ -248,7 +248,7 @@ func (b *blockingScreen) update() {
 	var rows []fyne.CanvasObject
 	for _, p := range set.Allowlist {
 		p := p
-		rm := widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() {
+		rm := newButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() {
 			b.u.change(func(s *settings.Settings) error {
 				s.Blocking.Allowlist = slices.DeleteFunc(s.Blocking.Allowlist, func(x string) bool { return x == p })
 				return nil

@@ -70,7 +70,7 @@ func (l *clientsList) update(snap status.Snapshot, filterOn bool, now time.Time)
 		}
 		var action fyne.CanvasObject
 		if r.fix != "" {
-			action = container.NewCenter(widget.NewButton(r.fix, r.act))
+			action = container.NewCenter(newButton(r.fix, r.act))
 		}
 		objs = append(objs, container.NewBorder(nil, nil, nil, action, lines))
 	}

@@ -14,7 +14,7 @@ import (
 // system tray to keep Polaris in.
 type closeDialog struct {
 	d                  *dialog.CustomDialog
-	quit, keep, cancel *widget.Button
+	quit, keep, cancel *button
 }
 
 // askQuitOrBackground asks whether to quit or keep running without a
@@ -23,12 +23,12 @@ func (u *UI) askQuitOrBackground() {
 	var cd closeDialog
 	text := wrapped(lang.L("Polaris protects your browsers only while it runs. Keep it running in the background, without a window? To open this window again, start Polaris again."))
 	cd.d = dialog.NewCustomWithoutButtons(lang.L("Keep Polaris running?"), container.NewVBox(text), u.win)
-	cd.cancel = widget.NewButton(lang.L("Cancel"), func() { cd.d.Hide() })
-	cd.quit = widget.NewButton(lang.L("Quit Polaris"), func() {
+	cd.cancel = newButton(lang.L("Cancel"), func() { cd.d.Hide() })
+	cd.quit = newButton(lang.L("Quit Polaris"), func() {
 		cd.d.Hide()
 		u.quit()
 	})
-	cd.keep = widget.NewButton(lang.L("Keep running"), func() {
+	cd.keep = newButton(lang.L("Keep running"), func() {
 		cd.d.Hide()
 		u.hideToBackground()
 	})

@@ -23,15 +23,15 @@ type dnsSection struct {
 
 	on       *Toggle
 	state    *callout
-	resolver *widget.Select
+	resolver *selectBox
 	choices  []string // the Select's options, parallel to ids
 	ids      []string
-	protocol *widget.RadioGroup
+	protocol *radioGroup
 	protos   []string
 
-	custom     *widget.Entry
-	bootstrap  *widget.Entry
-	customSave *widget.Button
+	custom     *entry
+	bootstrap  *entry
+	customSave *button
 	customErr  *widget.Label
 	customBox  *fyne.Container
 	// pending: "my own resolver" is picked and waits for its address; the
@@ -49,9 +49,9 @@ func (d *dnsSection) build(u *UI) fyne.CanvasObject {
 	}
 	d.ids = append(d.ids, settings.DNSCustom)
 	d.choices = append(d.choices, lang.L("My own resolver"))
-	d.resolver = widget.NewSelect(d.choices, d.picked)
+	d.resolver = newSelect(d.choices, d.picked)
 	d.protos = []string{lang.L("DNS over HTTPS (looks like any web traffic)"), lang.L("DNS over TLS (port 853)")}
-	d.protocol = widget.NewRadioGroup(d.protos, func(choice string) {
+	d.protocol = newRadioGroup(d.protos, func(choice string) {
 		p := settings.DNSOverHTTPS
 		if choice == d.protos[1] {
 			p = settings.DNSOverTLS
@@ -61,15 +61,15 @@ func (d *dnsSection) build(u *UI) fyne.CanvasObject {
 		}
 	})
 	d.protocol.Required = true
-	d.custom = widget.NewEntry()
+	d.custom = newEntry()
 	d.custom.SetPlaceHolder(lang.L("https://dns.example/dns-query or tls://dns.example"))
-	d.bootstrap = widget.NewEntry()
+	d.bootstrap = newEntry()
 	d.bootstrap.SetPlaceHolder(lang.L("Its IP addresses, e.g. 192.0.2.1 (optional)"))
 	d.customErr = widget.NewLabel("")
 	d.customErr.Importance = widget.DangerImportance
 	d.customErr.Wrapping = fyne.TextWrapWord
 	d.customErr.Hide()
-	d.customSave = widget.NewButton(lang.L("Use this resolver"), d.saveCustom)
+	d.customSave = newButton(lang.L("Use this resolver"), d.saveCustom)
 	d.custom.OnSubmitted = func(string) { d.saveCustom() }
 	d.customBox = container.NewVBox(d.custom, d.bootstrap,
 		note(lang.L("Without its addresses, Polaris asks your network's DNS for this resolver's own name, and for no other.")),

@@ -28,10 +28,10 @@ import (
 
 // exportForm is the Export dialog's form (kept while it shows, for tests).
 type exportForm struct {
-	encrypt     *widget.Check
-	pass, again *widget.Entry
+	encrypt     *checkBox
+	pass, again *widget.Entry // Fyne's password entries: in a dialog, nothing to scroll
 	strength    *widget.Label
-	save        *widget.Button
+	save        *button
 	dlg         dialog.Dialog
 }
 
@@ -39,7 +39,7 @@ type exportForm struct {
 type passForm struct {
 	pass    *widget.Entry
 	problem *widget.Label
-	open    *widget.Button
+	open    *button
 	dlg     dialog.Dialog
 }
 
@@ -54,7 +54,7 @@ func (y *systemScreen) exportData() {
 	f.again.SetPlaceHolder(lang.L("The same passphrase again"))
 	f.strength = widget.NewLabel("")
 	f.strength.Wrapping = fyne.TextWrapWord
-	f.encrypt = widget.NewCheck(lang.L("Encrypt with a passphrase"), nil)
+	f.encrypt = newCheck(lang.L("Encrypt with a passphrase"), nil)
 	f.encrypt.SetChecked(true)
 	intro := wrapped(lang.L("The file holds your settings (with the proxy password, if you set one), your allowed sites, exceptions and own rules, your blocklists and the daily statistics. Encrypted, all of it is encrypted: without the passphrase nobody can read it, not even you, and a lost passphrase cannot be recovered."))
 	finish := func() {
@@ -65,7 +65,7 @@ func (y *systemScreen) exportData() {
 			y.export = nil
 		}
 	}
-	f.save = widget.NewButton(lang.L("Choose where to save…"), func() {
+	f.save = newButton(lang.L("Choose where to save…"), func() {
 		var pass []byte
 		if f.encrypt.Checked {
 			pass = []byte(f.pass.Text)
@@ -112,7 +112,7 @@ func (y *systemScreen) exportData() {
 	update()
 	form := container.NewVBox(intro, f.encrypt, f.pass, f.again, f.strength)
 	f.dlg = dialog.NewCustomWithoutButtons(lang.L("Export my data"), form, u.win)
-	f.dlg.(*dialog.CustomDialog).SetButtons([]fyne.CanvasObject{widget.NewButton(lang.L("Cancel"), finish), f.save})
+	f.dlg.(*dialog.CustomDialog).SetButtons([]fyne.CanvasObject{newButton(lang.L("Cancel"), finish), f.save})
 	f.dlg.Resize(fyne.NewSize(520, 0))
 	y.export = f
 	f.dlg.Show()
@@ -233,7 +233,7 @@ func (y *systemScreen) askPassphrase(path, problem string) {
 			y.passAsk = nil
 		}
 	}
-	f.open = widget.NewButton(lang.L("Open"), func() {
+	f.open = newButton(lang.L("Open"), func() {
 		pass := []byte(f.pass.Text)
 		finish()
 		y.checkImport(path, pass)
@@ -254,7 +254,7 @@ func (y *systemScreen) askPassphrase(path, problem string) {
 	}
 	intro := wrapped(lang.L("{{.Path}} is encrypted. Type the passphrase it was exported with.", map[string]any{"Path": path}))
 	f.dlg = dialog.NewCustomWithoutButtons(lang.L("Encrypted file"), container.NewVBox(intro, f.pass, f.problem), u.win)
-	f.dlg.(*dialog.CustomDialog).SetButtons([]fyne.CanvasObject{widget.NewButton(lang.L("Cancel"), finish), f.open})
+	f.dlg.(*dialog.CustomDialog).SetButtons([]fyne.CanvasObject{newButton(lang.L("Cancel"), finish), f.open})
 	f.dlg.Resize(fyne.NewSize(480, 0))
 	y.passAsk = f
 	f.dlg.Show()
@@ -287,7 +287,7 @@ func (y *systemScreen) confirmWidening(chk settings.ImportCheck, pass []byte) {
 	scroll := container.NewVScroll(list)
 	scroll.SetMinSize(fyne.NewSize(520, 220))
 	d := dialog.NewCustomWithoutButtons(lang.L("This file opens Polaris to others"), container.NewBorder(intro, nil, nil, nil, scroll), u.win)
-	with := widget.NewButton(lang.L("Import with these changes"), func() { d.Hide(); y.runImport(chk.Path, chk.Digest, pass, "") })
+	with := newButton(lang.L("Import with these changes"), func() { d.Hide(); y.runImport(chk.Path, chk.Digest, pass, "") })
 	with.Importance = widget.DangerImportance
 	var left []string
 	for _, c := range chk.Widening {
@@ -295,12 +295,12 @@ func (y *systemScreen) confirmWidening(chk settings.ImportCheck, pass []byte) {
 			left = append(left, c.Key)
 		}
 	}
-	without := widget.NewButton(lang.L("Import without them"), func() {
+	without := newButton(lang.L("Import without them"), func() {
 		d.Hide()
 		y.runImport(chk.Path, "", pass, lang.L("Your data was imported, except what would open Polaris to others; kept as they were: {{.Keys}}.", map[string]any{"Keys": strings.Join(left, ", ")}))
 	})
 	without.Importance = widget.HighImportance
-	d.SetButtons([]fyne.CanvasObject{widget.NewButton(lang.L("Cancel"), func() { clear(pass); d.Hide() }), with, without})
+	d.SetButtons([]fyne.CanvasObject{newButton(lang.L("Cancel"), func() { clear(pass); d.Hide() }), with, without})
 	d.Show()
 }
 

@@ -411,7 +411,7 @@ func (h *harness) objects() []fyne.CanvasObject {
 		}
 		objs = append(objs, o)
 		switch w := o.(type) {
-		case *widget.Label, *widget.RichText, *widget.Button, *widget.Entry:
+		case *widget.Label, *widget.RichText, *widget.Button, *widget.Entry, *button, *entry:
 			// leaves for our purposes: their text is their own
 		case fyne.Widget:
 			for _, ch := range test.WidgetRenderer(w).Objects() {
@@ -435,7 +435,7 @@ func (h *harness) button(text string) *widget.Button {
 	h.t.Helper()
 	var found []*widget.Button
 	for _, o := range h.objects() {
-		if b, ok := o.(*widget.Button); ok && b.Text == text && b.Visible() {
+		if b := asButton(o); b != nil && b.Text == text && b.Visible() {
 			found = append(found, b)
 		}
 	}
@@ -466,6 +466,8 @@ func (h *harness) texts() string {
 		case *widget.RichText:
 			b.WriteString(w.String())
 		case *widget.Button:
+			b.WriteString(w.Text)
+		case *button:
 			b.WriteString(w.Text)
 		case *canvas.Text:
 			b.WriteString(w.Text)
@@ -516,8 +518,20 @@ func (h *harness) tapMenu(text string) {
 	h.t.Fatalf("no menu item %q", text)
 }
 
+// asButton returns the Fyne button o is (Polaris's own or one that Fyne
+// makes, as in its dialogs), or nil.
+func asButton(o fyne.CanvasObject) *widget.Button {
+	switch b := o.(type) {
+	case *widget.Button:
+		return b
+	case *button:
+		return &b.Button
+	}
+	return nil
+}
+
 // tapRadio taps option i of a radio group, as a click would.
-func tapRadio(t *testing.T, r *widget.RadioGroup, i int) {
+func tapRadio(t *testing.T, r fyne.Widget, i int) {
 	t.Helper()
 	var items []fyne.Tappable
 	for _, o := range test.WidgetRenderer(r).Objects() {

@@ -4,10 +4,16 @@ package ui
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"polaris/internal/status"
@@ -21,7 +27,8 @@ func focusShown(o fyne.Focusable) bool {
 		return false // a selectable label: it shows a selection, if any, not the focus
 	}
 	switch w := o.(type) {
-	case *Toggle, *dayChart, *widget.Button, *widget.Entry, *widget.Check, *widget.Select, *widget.SelectEntry,
+	case *Toggle, *dayChart, *button, *entry, *checkBox, *selectBox, *listBox, *radioChoice,
+		*widget.Button, *widget.Entry, *widget.Check, *widget.Select, *widget.SelectEntry,
 		*widget.List, *widget.Slider, *widget.Hyperlink:
 		return true
 	default:
@@ -95,5 +102,239 @@ func TestFocusScrollsIntoView(t *testing.T) {
 	h.u.win.Canvas().Focus(hs.search)
 	if !inView(hs.search) {
 		t.Errorf("the first switch, focused again, is out of view (offset %v)", scroll.Offset)
+	}
+}
+
+// pathTo returns the objects from root down to obj (both included),
+// walking containers and the insides of widgets as the canvas does, or nil.
+func pathTo(root, obj fyne.CanvasObject) []fyne.CanvasObject {
+	if root == nil || !root.Visible() {
+		return nil
+	}
+	if root == obj {
+		return []fyne.CanvasObject{root}
+	}
+	var children []fyne.CanvasObject
+	switch w := root.(type) {
+	case *fyne.Container:
+		children = w.Objects
+	case fyne.Widget:
+		children = test.WidgetRenderer(w).Objects()
+	}
+	for _, ch := range children {
+		if p := pathTo(ch, obj); p != nil {
+			return append([]fyne.CanvasObject{root}, p...)
+		}
+	}
+	return nil
+}
+
+// TestTabScrollsEveryStopIntoView walks every screen with Tab, then back
+// with Shift+Tab, in a window as small as on a 1024×600 screen, as a
+// keyboard user does: every stop inside a scrolling page is in view once it
+// has the focus, whatever kind of control it is (Fyne's buttons, entries,
+// checks, selects, lists, radio options, the fold-out's header, Polaris's
+// switches and chart).
+func TestTabScrollsEveryStopIntoView(t *testing.T) {
+	scrolled := 0
+	for _, screen := range []string{"overview", "signals", "blocking", "blocking/lists", "blocking/allowed", "blocking/rules",
+		"blocking/activity", "https", "tor", "system"} {
+		t.Run(strings.ReplaceAll(screen, "/", "-"), func(t *testing.T) {
+			f := newFake(t)
+			f.recent = func(int) []status.Decision { return nil }
+			f.siteAnswers = func() ([]status.SiteAnswer, error) { return nil, nil }
+			f.inventory = func() (status.Inventory, error) { return status.Inventory{Dir: "/home/a/.config/polaris"}, nil }
+			f.validateRule = func(string) error { return nil }
+			h := newHarness(t, f, screen)
+			h.u.win.Resize(fitWindow(fyne.NewSize(1024, 600)))
+			snap := running()
+			seenBrowsers(&snap)
+			snap.HTTPS.CA = status.CA{Present: true, Fingerprint: "ab:cd"}
+			h.snapshot(snap)
+			c := h.u.win.Canvas()
+			drv := fyne.CurrentApp().Driver()
+			for _, dir := range []struct {
+				name string
+				move func()
+			}{{"Tab", c.FocusNext}, {"Shift+Tab", c.FocusPrevious}} {
+				seen := map[fyne.Focusable]bool{}
+				inScroll := 0
+				for i := 0; i < 300; i++ {
+					dir.move()
+					h.settle()
+					o := c.Focused()
+					if o == nil || seen[o] {
+						break
+					}
+					seen[o] = true
+					obj := o.(fyne.CanvasObject)
+					path := pathTo(c.Content(), obj)
+					if path == nil {
+						t.Fatalf("%s stop %d, %T, is not in the window's content", dir.name, i, o)
+					}
+					for _, p := range path {
+						scroll, ok := p.(*container.Scroll)
+						if !ok || scroll.Direction == container.ScrollHorizontalOnly {
+							continue
+						}
+						inScroll++
+						if scroll.Offset.Y != 0 {
+							scrolled++
+						}
+						top := drv.AbsolutePositionForObject(obj).Y - drv.AbsolutePositionForObject(scroll).Y
+						bottom, view := top+obj.Size().Height, scroll.Size().Height
+						tall := obj.Size().Height > view
+						if top < 0 || top >= view || (bottom > view && !tall) {
+							t.Errorf("%s stop %d, %T %q, is out of view once focused: %v–%v in a view of %v",
+								dir.name, i, o, objectText(obj), top, bottom, view)
+						}
+					}
+				}
+				t.Logf("%s: %d stops, %d in scrolling pages", dir.name, len(seen), inScroll)
+			}
+		})
+	}
+	if scrolled == 0 {
+		t.Error("no page had to scroll: the window is too big for the test to prove anything")
+	}
+}
+
+// TestControlsComeFromFocusable: the screens build their controls with
+// focusable.go's constructors, whose widgets scroll into view when they
+// gain the focus, never with Fyne's own (whose focus nothing can follow).
+// Fyne's password entries are allowed: they live in dialogs, which do not
+// scroll, and their eye button is Fyne's own.
+func TestControlsComeFromFocusable(t *testing.T) {
+	banned := map[string]string{"NewButton": "newButton", "NewButtonWithIcon": "newButtonWithIcon", "NewEntry": "newEntry",
+		"NewMultiLineEntry": "newMultiLineEntry", "NewEntryWithData": "newEntry", "NewCheck": "newCheck",
+		"NewCheckWithData": "newCheck", "NewSelect": "newSelect", "NewSelectEntry": "a Polaris type", "NewList": "newList",
+		"NewListWithData": "newList", "NewRadioGroup": "newRadioGroup", "NewAccordion": "newFoldout",
+		"NewHyperlink": "a Polaris type", "NewSlider": "a Polaris type", "NewTable": "a Polaris type",
+		"NewTree": "a Polaris type", "NewGridWrap": "a Polaris type", "NewCheckGroup": "a Polaris type"}
+	files, _ := filepath.Glob("*.go")
+	n := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") || name == "focusable.go" {
+			continue
+		}
+		fs := token.NewFileSet()
+		f, err := parser.ParseFile(fs, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		ast.Inspect(f, func(node ast.Node) bool {
+			switch x := node.(type) {
+			case *ast.SelectorExpr:
+				if id, ok := x.X.(*ast.Ident); ok && id.Name == "widget" {
+					if use, bad := banned[x.Sel.Name]; bad {
+						t.Errorf("%s: widget.%s: use %s (focusable.go), so that the page scrolls to it", fs.Position(x.Pos()), x.Sel.Name, use)
+					}
+				}
+				if x.Sel.Name == "Selectable" {
+					t.Errorf("%s: a selectable label is a Tab stop whose focus nothing follows", fs.Position(x.Pos()))
+				}
+			}
+			return true
+		})
+	}
+	if n < 10 {
+		t.Fatalf("only %d source files read", n)
+	}
+}
+
+// TestFocusInADialogLeavesThePage: a dialog's controls are not on the page,
+// so focusing them (with Tab) scrolls nothing behind the dialog.
+func TestFocusInADialogLeavesThePage(t *testing.T) {
+	f := newFake(t)
+	f.recordApply()
+	h := newHarness(t, f, "https")
+	h.u.win.Resize(fitWindow(fyne.NewSize(1024, 600)))
+	h.snapshot(running())
+	hs := h.u.screens[3].s.(*httpsScreen)
+	scroll := scrollHolding(h.u.screens[3].obj, hs.defaults)
+	c := h.u.win.Canvas()
+	c.Focus(hs.defaults)
+	off := scroll.Offset
+	if off.Y == 0 {
+		t.Fatal("the page did not scroll to the switch: the test proves nothing")
+	}
+	hs.filterChanged(true) // asks, in a dialog, whether to filter without the certificate
+	h.settle()
+	if len(c.Overlays().List()) == 0 {
+		t.Fatal("no dialog")
+	}
+	stops := 0
+	for i := 0; i < 10; i++ {
+		c.FocusNext()
+		h.settle()
+		if c.Focused() != nil {
+			stops++
+		}
+		if scroll.Offset != off {
+			t.Fatalf("Tab stop %d in the dialog, %T, scrolled the page behind it from %v to %v", i, c.Focused(), off, scroll.Offset)
+		}
+	}
+	if stops == 0 {
+		t.Error("no Tab stop in the dialog")
+	}
+}
+
+// TestSetupScrollsToFocus: the set-up, the first thing a new user sees, is
+// a dialog with its own scrolling page; in a window as small as on a
+// 1024×600 screen, Tab reaches every question and the Set up button and
+// each is in view once it has the focus.
+func TestSetupScrollsToFocus(t *testing.T) {
+	f := newFake(t)
+	f.findBrowsers = func() []status.FoundBrowser {
+		return []status.FoundBrowser{{Name: "Firefox", Family: status.Firefox, Installed: true, Profiles: []string{"default-esr"}}}
+	}
+	h := newHarness(t, f, "overview")
+	h.u.win.Resize(fitWindow(fyne.NewSize(1024, 600)))
+	h.snapshot(running())
+	h.tap("Set up…")
+	s := h.u.setup
+	s.dnt.SetSelected(s.dntChoices[0])
+	s.https.SetSelected(s.httpsChoices[1]) // the Set up button is a Tab stop once both are answered
+	h.settle()
+	var scroll *container.Scroll
+	for _, o := range h.objects() {
+		if sc, ok := o.(*container.Scroll); ok && pathTo(sc, s.run) != nil {
+			scroll = sc
+		}
+	}
+	if scroll == nil {
+		t.Fatal("the set-up has no scrolling page")
+	}
+	drv := fyne.CurrentApp().Driver()
+	top := func(o fyne.CanvasObject) float32 {
+		return drv.AbsolutePositionForObject(o).Y - drv.AbsolutePositionForObject(scroll).Y
+	}
+	if top(s.run)+s.run.Size().Height <= scroll.Size().Height {
+		t.Fatal("the Set up button is in view before it has the focus: the test proves nothing")
+	}
+	c := h.u.win.Canvas()
+	seen := map[fyne.Focusable]bool{}
+	reached := false
+	for i := 0; i < 50; i++ {
+		c.FocusNext()
+		h.settle()
+		o := c.Focused()
+		if o == nil || seen[o] {
+			break
+		}
+		seen[o] = true
+		obj := o.(fyne.CanvasObject)
+		if pathTo(scroll, obj) == nil {
+			continue // the dialog's Close button
+		}
+		reached = reached || o == fyne.Focusable(s.run)
+		if y := top(obj); y < 0 || y+obj.Size().Height > scroll.Size().Height {
+			t.Errorf("Tab stop %d, %T %q, is out of view once focused: %v–%v in a view of %v",
+				i, o, objectText(obj), y, y+obj.Size().Height, scroll.Size().Height)
+		}
+	}
+	if !reached {
+		t.Error("Tab never reached the Set up button")
 	}
 }

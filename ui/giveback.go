@@ -20,7 +20,7 @@ type giveBack struct {
 	u *UI
 
 	toggle     *Toggle
-	capacity   *widget.Select
+	capacity   *selectBox
 	capacities []int // the choices of capacity, in the order shown
 	state      *widget.Label
 	errText    *callout
@@ -35,7 +35,7 @@ func (g *giveBack) build() fyne.CanvasObject {
 	g.toggle = NewToggle(lang.L("Help people in censored countries reach Tor"), func(on bool) {
 		u.change(func(s *settings.Settings) error { s.Snowflake.Enabled = on; return nil })
 	})
-	g.capacity = widget.NewSelect(nil, func(choice string) {
+	g.capacity = newSelect(nil, func(choice string) {
 		i := slices.Index(g.capacity.Options, choice)
 		if i < 0 || i >= len(g.capacities) {
 			return

@@ -28,18 +28,18 @@ type httpsScreen struct {
 	filter, defaults                *Toggle
 
 	caState, caDetail          *widget.Label
-	install, uninstall, export *widget.Button
-	regenerate                 *widget.Button
+	install, uninstall, export *button
+	regenerate                 *button
 	caBusy                     *widget.ProgressBarInfinite
 	caBusyText                 *widget.Label
 
-	excEntry *widget.Entry
-	excAdd   *widget.Button
+	excEntry *entry
+	excAdd   *button
 	excErr   *widget.Label
 	excRows  *fyne.Container
 	shownExc string
 	passNote *widget.RichText
-	passBtn  *widget.Button
+	passBtn  *button
 
 	upstream *widget.Label
 	dns      dnsSection
@@ -83,11 +83,11 @@ func (h *httpsScreen) build() fyne.CanvasObject {
 	h.caState = strong("")
 	h.caDetail = widget.NewLabel("")
 	h.caDetail.Wrapping = fyne.TextWrapWord
-	h.install = widget.NewButtonWithIcon(lang.L("Install the certificate"), theme.ConfirmIcon(), h.installCA)
+	h.install = newButtonWithIcon(lang.L("Install the certificate"), theme.ConfirmIcon(), h.installCA)
 	h.install.Importance = widget.HighImportance
-	h.uninstall = widget.NewButtonWithIcon(lang.L("Remove it"), theme.DeleteIcon(), h.uninstallCA)
-	h.export = widget.NewButtonWithIcon(lang.L("Save a copy…"), theme.DocumentSaveIcon(), h.exportCA)
-	h.regenerate = widget.NewButtonWithIcon(lang.L("Make a new one…"), theme.ViewRefreshIcon(), h.regenerateCA)
+	h.uninstall = newButtonWithIcon(lang.L("Remove it"), theme.DeleteIcon(), h.uninstallCA)
+	h.export = newButtonWithIcon(lang.L("Save a copy…"), theme.DocumentSaveIcon(), h.exportCA)
+	h.regenerate = newButtonWithIcon(lang.L("Make a new one…"), theme.ViewRefreshIcon(), h.regenerateCA)
 	h.caBusy = widget.NewProgressBarInfinite()
 	h.caBusy.Stop()
 	h.caBusy.Hide()
@@ -108,7 +108,7 @@ func (h *httpsScreen) build() fyne.CanvasObject {
 	h.excEntry, h.excErr, h.excAdd = siteEntry(lang.L("Add"), h.addExclusion)
 	h.excRows = container.NewVBox()
 	h.passNote = note("")
-	h.passBtn = widget.NewButtonWithIcon(lang.L("Look inside them again"), theme.ViewRefreshIcon(), h.forgetPassThrough)
+	h.passBtn = newButtonWithIcon(lang.L("Look inside them again"), theme.ViewRefreshIcon(), h.forgetPassThrough)
 	h.passBtn.Hide()
 	exclusions := section(lang.L("Never look inside"), "",
 		switchRow(lang.L("Never open banking, health and government sites"),
@@ -119,8 +119,8 @@ func (h *httpsScreen) build() fyne.CanvasObject {
 
 	h.upstream = widget.NewLabel("")
 	h.upstream.Wrapping = fyne.TextWrapWord
-	choose := widget.NewButton(lang.L("Choose a file…"), h.chooseUpstream)
-	clear := widget.NewButton(lang.L("Clear"), func() {
+	choose := newButton(lang.L("Choose a file…"), h.chooseUpstream)
+	clear := newButton(lang.L("Clear"), func() {
 		u.change(func(s *settings.Settings) error { s.HTTPS.UpstreamCA = ""; return nil })
 	})
 	upstream := section(lang.L("Extra trusted certificate authority (advanced)"),
@@ -192,7 +192,7 @@ func (h *httpsScreen) update() {
 func (h *httpsScreen) exclusionRows(exclusions []string) {
 	var rows []fyne.CanvasObject
 	for _, p := range exclusions {
-		rm := widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() {
+		rm := newButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() {
 			h.u.change(func(s *settings.Settings) error {
 				s.HTTPS.Exclusions = slices.DeleteFunc(s.HTTPS.Exclusions, func(x string) bool { return x == p })
 				return nil
@@ -232,7 +232,7 @@ func (h *httpsScreen) caWork(doing string, work func() (report string, err error
 	h.caBusyText.Show()
 	h.caBusy.Show()
 	h.caBusy.Start()
-	for _, b := range []*widget.Button{h.install, h.uninstall, h.export, h.regenerate} {
+	for _, b := range []*button{h.install, h.uninstall, h.export, h.regenerate} {
 		b.Disable()
 	}
 	u.bg(func() func() {

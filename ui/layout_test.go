@@ -88,10 +88,18 @@ func objectText(o fyne.CanvasObject) string {
 		return w.String()
 	case *widget.Button:
 		return w.Text
+	case *button:
+		return w.Text
 	case *widget.Entry:
+		return w.Text
+	case *entry:
 		return w.Text
 	case *widget.Check:
 		return w.Text
+	case *checkBox:
+		return w.Text
+	case *radioChoice:
+		return w.label()
 	case *canvas.Text:
 		return w.Text
 	}

@@ -26,12 +26,12 @@ type lists struct {
 	u *UI
 
 	rows      *fyne.Container
-	updateAll *widget.Button
+	updateAll *button
 	progress  *widget.ProgressBarInfinite
 	progText  *widget.Label
 
-	url, name *widget.Entry
-	add       *widget.Button
+	url, name *entry
+	add       *button
 	addErr    *widget.Label
 
 	busy  map[int64]bool // lists with an action running (id 0: all)
@@ -56,22 +56,22 @@ func intervalNames() []string {
 func (l *lists) build() fyne.CanvasObject {
 	l.busy = map[int64]bool{}
 	l.rows = container.NewVBox()
-	l.updateAll = widget.NewButtonWithIcon(lang.L("Update all now"), theme.ViewRefreshIcon(), func() { l.update1(0) })
+	l.updateAll = newButtonWithIcon(lang.L("Update all now"), theme.ViewRefreshIcon(), func() { l.update1(0) })
 	l.progress = widget.NewProgressBarInfinite()
 	l.progress.Stop()
 	l.progress.Hide()
 	l.progText = widget.NewLabel("")
 	l.progText.Hide()
 
-	l.url = widget.NewEntry()
+	l.url = newEntry()
 	l.url.SetPlaceHolder(lang.L("https://example.com/list.txt"))
-	l.name = widget.NewEntry()
+	l.name = newEntry()
 	l.name.SetPlaceHolder(lang.L("Name (optional)"))
 	l.addErr = widget.NewLabel("")
 	l.addErr.Importance = widget.DangerImportance
 	l.addErr.Wrapping = fyne.TextWrapWord
 	l.addErr.Hide()
-	l.add = widget.NewButtonWithIcon(lang.L("Add list"), theme.ContentAddIcon(), l.addList)
+	l.add = newButtonWithIcon(lang.L("Add list"), theme.ContentAddIcon(), l.addList)
 	l.add.Disable()
 	l.url.OnChanged = func(v string) {
 		err := checkListURL(v)
@@ -296,14 +296,14 @@ func (l *lists) row(it status.List) fyne.CanvasObject {
 		nc.TextStyle.Bold = true
 		head = append(head, nc)
 	}
-	upd := widget.NewButtonWithIcon(lang.L("Update now"), theme.ViewRefreshIcon(), func() { l.update1(id) })
-	rm := widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() { l.remove(it) })
+	upd := newButtonWithIcon(lang.L("Update now"), theme.ViewRefreshIcon(), func() { l.update1(id) })
+	rm := newButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() { l.remove(it) })
 	if l.busy[id] || l.busy[0] || it.Updating {
 		upd.Disable()
 		rm.Disable()
 	}
 	names := intervalNames()
-	sel := widget.NewSelect(names, nil)
+	sel := newSelect(names, nil)
 	if i := slices.Index(intervals, it.Interval); i >= 0 {
 		sel.SetSelectedIndex(i)
 	} else {

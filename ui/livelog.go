@@ -22,9 +22,9 @@ import (
 type liveLog struct {
 	u *UI
 
-	list        *widget.List
-	onlyBlocked *widget.Check
-	filter      *widget.Entry
+	list        *listBox
+	onlyBlocked *checkBox
+	filter      *entry
 	empty       *widget.RichText
 
 	all, rows []status.Decision
@@ -37,13 +37,13 @@ type liveLog struct {
 const logSize = 500
 
 func (l *liveLog) build() fyne.CanvasObject {
-	l.onlyBlocked = widget.NewCheck(lang.L("Blocked requests only"), func(bool) { l.applyFilter() })
+	l.onlyBlocked = newCheck(lang.L("Blocked requests only"), func(bool) { l.applyFilter() })
 	l.onlyBlocked.SetChecked(true)
-	l.filter = widget.NewEntry()
+	l.filter = newEntry()
 	l.filter.SetPlaceHolder(lang.L("Filter by site or address"))
 	l.filter.OnChanged = func(string) { l.applyFilter() }
 	l.empty = note("")
-	l.list = widget.NewList(
+	l.list = newList(
 		func() int { return len(l.rows) },
 		l.newRow,
 		func(i widget.ListItemID, o fyne.CanvasObject) { l.fillRow(i, o) })
@@ -60,8 +60,8 @@ type logRow struct {
 	when    *widget.Label
 	what    *widget.Label
 	why     *widget.RichText
-	allow   *widget.Button
-	circuit *widget.Button // Tor mode: new circuits for the row's site
+	allow   *button
+	circuit *button // Tor mode: new circuits for the row's site
 	obj     fyne.CanvasObject
 	current status.Decision
 }
@@ -71,9 +71,9 @@ func (l *liveLog) newRow() fyne.CanvasObject {
 		what: widget.NewLabel(""), why: note("")}
 	r.what.TextStyle.Bold = true
 	r.what.Truncation = fyne.TextTruncateEllipsis
-	r.allow = widget.NewButtonWithIcon(lang.L("Allow…"), theme.MenuDropDownIcon(), nil)
+	r.allow = newButtonWithIcon(lang.L("Allow…"), theme.MenuDropDownIcon(), nil)
 	r.allow.OnTapped = func() { l.allowMenu(r.current, r.allow) }
-	r.circuit = widget.NewButtonWithIcon(lang.L("New Tor circuits"), theme.ViewRefreshIcon(), nil)
+	r.circuit = newButtonWithIcon(lang.L("New Tor circuits"), theme.ViewRefreshIcon(), nil)
 	r.circuit.OnTapped = func() { l.newCircuit(rowSite(r.current)) }
 	r.circuit.Hide()
 	r.obj = container.NewBorder(nil, nil, container.NewHBox(r.icon, r.when),

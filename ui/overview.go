@@ -27,14 +27,14 @@ type overviewScreen struct {
 	toggle   *Toggle
 	headline *widget.Label
 	detail   *widget.RichText
-	pauseBtn *widget.Button
+	pauseBtn *button
 	heroBG   *themedRect
 	heroIcon *widget.Icon
 	state    headState // what the headline shows (tests)
 
 	address, browsers, tor, lists *widget.Label
-	useSystem                     *widget.Button
-	byHand                        *widget.Button
+	useSystem                     *button
+	byHand                        *button
 	warnings                      *widget.RichText
 	clients                       *clientsList // the browsers seen (browsers.go)
 
@@ -54,7 +54,7 @@ func (o *overviewScreen) build() fyne.CanvasObject {
 	o.headline.TextStyle.Bold = true
 	o.headline.Wrapping = fyne.TextWrapWord
 	o.detail = note("")
-	o.pauseBtn = widget.NewButtonWithIcon(lang.L("Pause…"), theme.MediaPauseIcon(), o.pauseMenu)
+	o.pauseBtn = newButtonWithIcon(lang.L("Pause…"), theme.MediaPauseIcon(), o.pauseMenu)
 	o.heroBG = newThemedRect(colorInfoBG, 10)
 	o.heroIcon = widget.NewIcon(theme.InfoIcon())
 	hero := container.NewStack(o.heroBG, container.New(layout.NewCustomPaddedLayout(10, 10, 14, 14),
@@ -62,21 +62,21 @@ func (o *overviewScreen) build() fyne.CanvasObject {
 			container.NewCenter(o.pauseBtn), container.NewVBox(o.headline, o.detail))))
 
 	o.address = widget.NewLabel("") // not selectable: a selectable label is a Tab stop that shows no focus; Copy copies it
-	copyBtn := widget.NewButtonWithIcon(lang.L("Copy"), theme.ContentCopyIcon(), func() {
+	copyBtn := newButtonWithIcon(lang.L("Copy"), theme.ContentCopyIcon(), func() {
 		u.app.Clipboard().SetContent(o.address.Text)
 		u.inform(lang.L("Proxy address copied"))
 	})
 	o.browsers = wrapped("")
-	o.useSystem = widget.NewButton(lang.L("Use as system proxy"), func() {
+	o.useSystem = newButton(lang.L("Use as system proxy"), func() {
 		u.change(func(s *settings.Settings) error { s.System.SystemProxy = true; return nil })
 	})
 	o.useSystem.Importance = widget.HighImportance
 	o.warnings = note("")
 	o.clients = newClientsList(u)
 	o.tor = wrapped("")
-	torBtn := widget.NewButton(lang.L("Tor settings"), func() { u.selectScreen("tor") })
+	torBtn := newButton(lang.L("Tor settings"), func() { u.selectScreen("tor") })
 	o.lists = wrapped("")
-	listsBtn := widget.NewButton(lang.L("Blocking settings"), func() { u.selectScreen("blocking") })
+	listsBtn := newButton(lang.L("Blocking settings"), func() { u.selectScreen("blocking") })
 
 	// The proxy's address is for setting a browser up by hand: tucked away.
 	// (A button, not an accordion: Fyne's accordion is not a Tab stop.)
@@ -84,7 +84,7 @@ func (o *overviewScreen) build() fyne.CanvasObject {
 		note(lang.L("For a browser or program that does not follow the system's proxy settings: in its own network settings, choose a manual proxy and enter this address for HTTP and HTTPS.")),
 		factRow(lang.L("Proxy address"), o.address, copyBtn))
 	manual.Hide()
-	o.byHand = widget.NewButtonWithIcon(lang.L("Set up by hand"), theme.MenuExpandIcon(), nil)
+	o.byHand = newButtonWithIcon(lang.L("Set up by hand"), theme.MenuExpandIcon(), nil)
 	o.byHand.Alignment = widget.ButtonAlignLeading
 	o.byHand.Importance = widget.LowImportance
 	o.byHand.OnTapped = func() {
@@ -101,7 +101,7 @@ func (o *overviewScreen) build() fyne.CanvasObject {
 		factRow(lang.L("Browsers"), container.NewVBox(o.browsers, o.clients.box, o.warnings), o.useSystem),
 		widget.NewSeparator(),
 		factRow(lang.L("Set-up"), wrapped(lang.L("Your signals, the system proxy and secure pages, step by step.")),
-			widget.NewButton(lang.L("Set up…"), func() { u.showSetup() })),
+			newButton(lang.L("Set up…"), func() { u.showSetup() })),
 		widget.NewSeparator(),
 		factRow(lang.L("Tor"), o.tor, torBtn),
 		widget.NewSeparator(),

@@ -249,13 +249,13 @@ func enable(w fyne.Disableable, on bool) {
 // siteEntry is an entry for a site pattern (example.com, or *.example.com
 // for its subdomains) with its add button, enabled only for a valid
 // pattern, and a label that says what is wrong. Enter adds too.
-func siteEntry(addLabel string, add func()) (*widget.Entry, *widget.Label, *widget.Button) {
-	e := widget.NewEntry()
+func siteEntry(addLabel string, add func()) (*entry, *widget.Label, *button) {
+	e := newEntry()
 	e.SetPlaceHolder(lang.L("example.com or *.example.com"))
 	msg := widget.NewLabel("")
 	msg.Importance = widget.DangerImportance
 	msg.Hide()
-	btn := widget.NewButtonWithIcon(addLabel, theme.ContentAddIcon(), add)
+	btn := newButtonWithIcon(addLabel, theme.ContentAddIcon(), add)
 	btn.Disable()
 	e.OnChanged = func(v string) {
 		_, err := checkSite(v)
@@ -310,7 +310,7 @@ func checkSite(v string) (string, error) { return settings.CheckSitePattern(site
 // does, never a bare "Yes".
 type riskyDialog struct {
 	d           *dialog.CustomDialog
-	safe, risky *widget.Button
+	safe, risky *button
 }
 
 // confirmRisky asks the question; done gets true only when the user chose
@@ -326,9 +326,9 @@ func (u *UI) confirmRisky(titleText, message, riskyLabel, safeLabel string, done
 		r.d.Hide()
 		done(v)
 	}
-	r.safe = widget.NewButton(safeLabel, func() { answer(false) })
+	r.safe = newButton(safeLabel, func() { answer(false) })
 	r.safe.Importance = widget.HighImportance
-	r.risky = widget.NewButton(riskyLabel, func() { answer(true) })
+	r.risky = newButton(riskyLabel, func() { answer(true) })
 	r.d = dialog.NewCustomWithoutButtons(titleText, wrapped(message), u.win)
 	r.d.SetButtons([]fyne.CanvasObject{r.risky, r.safe})
 	r.d.SetOnClosed(func() { answer(false) })
@@ -339,9 +339,10 @@ func (u *UI) confirmRisky(titleText, message, riskyLabel, safeLabel string, done
 	return r
 }
 
-// focusHook is told when one of Polaris's own focusable widgets (a switch,
-// the chart) gains the focus, so that the page scrolls it into view: Fyne
-// moves the focus with Tab but does not scroll to it. Set by New.
+// focusHook is told when one of the window's controls (every one is a
+// Polaris type: focusable.go, the switch, the chart) gains the focus, so
+// that the page scrolls it into view: Fyne moves the focus with Tab but
+// does not scroll to it. Set by New.
 var focusHook atomic.Pointer[func(fyne.CanvasObject)]
 
 func focusMoved(o fyne.CanvasObject) {
@@ -350,23 +351,31 @@ func focusMoved(o fyne.CanvasObject) {
 	}
 }
 
-// scrollIntoView scrolls the current screen's page (or tab) so that obj,
-// which just gained the focus, is in view with a little room around it.
+// scrollIntoView scrolls the current screen's page (or tab), or the
+// set-up's, so that obj, which just gained the focus, is in view with a
+// little room around it. Other dialogs do not scroll: nothing to do.
 func (u *UI) scrollIntoView(obj fyne.CanvasObject) {
-	if u.current < 0 || u.current >= len(u.screens) || u.screens[u.current].obj == nil {
-		return
+	var scroll *container.Scroll
+	if u.current >= 0 && u.current < len(u.screens) && u.screens[u.current].obj != nil {
+		scroll = scrollHolding(u.screens[u.current].obj, obj)
 	}
-	scroll := scrollHolding(u.screens[u.current].obj, obj)
+	if scroll == nil && u.setup != nil {
+		scroll = scrollHolding(u.setup.scroll, obj)
+	}
 	if scroll == nil {
 		return
 	}
+	// Lay the page out first: the focus may have changed what is on it
+	// (the chart's caption), and Fyne lays out only when it next draws.
+	scroll.Refresh()
 	drv := fyne.CurrentApp().Driver()
 	top := drv.AbsolutePositionForObject(obj).Y - drv.AbsolutePositionForObject(scroll).Y
 	h, view := obj.Size().Height, scroll.Size().Height
 	const room = 16
 	off := scroll.Offset
 	switch {
-	case top < room:
+	case top < room || (h > view-2*room && top != room):
+		// Above the view, or taller than it: show its top.
 		off.Y += top - room
 	case top+h > view-room:
 		off.Y += top + h - view + room
@@ -378,7 +387,8 @@ func (u *UI) scrollIntoView(obj fyne.CanvasObject) {
 
 // scrollHolding returns the innermost scroll container under root that
 // holds obj, or nil. It walks containers, scrolls and tabs (the widgets
-// Polaris builds its pages from), not other widgets' insides.
+// Polaris builds its pages from) and the parts of Polaris's composite
+// widgets (scrollParted), not other widgets' insides.
 func scrollHolding(root, obj fyne.CanvasObject) *container.Scroll {
 	var walk func(o fyne.CanvasObject, in *container.Scroll) *container.Scroll
 	walk = func(o fyne.CanvasObject, in *container.Scroll) *container.Scroll {
@@ -397,6 +407,12 @@ func scrollHolding(root, obj fyne.CanvasObject) *container.Scroll {
 			}
 		case *fyne.Container:
 			for _, ch := range w.Objects {
+				if s := walk(ch, in); s != nil {
+					return s
+				}
+			}
+		case scrollParted:
+			for _, ch := range w.scrollParts() {
 				if s := walk(ch, in); s != nil {
 					return s
 				}

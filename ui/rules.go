@@ -19,10 +19,10 @@ import (
 type rules struct {
 	u *UI
 
-	editor       *widget.Entry
+	editor       *entry
 	status       *widget.Label
 	problems     *widget.RichText
-	save, revert *widget.Button
+	save, revert *button
 
 	saved   string // the text in the settings
 	gen     int    // validation generation: older results are dropped
@@ -41,7 +41,7 @@ type ruleError struct {
 }
 
 func (r *rules) build() fyne.CanvasObject {
-	r.editor = widget.NewMultiLineEntry()
+	r.editor = newMultiLineEntry()
 	r.editor.TextStyle.Monospace = true
 	r.editor.SetMinRowsVisible(14)
 	r.editor.SetPlaceHolder(lang.L("! One rule per line, for example:\n||tracker.example^\n@@||shop.example^$document"))
@@ -50,9 +50,9 @@ func (r *rules) build() fyne.CanvasObject {
 	r.status.Wrapping = fyne.TextWrapWord
 	r.problems = widget.NewRichText()
 	r.problems.Wrapping = fyne.TextWrapWord
-	r.save = widget.NewButtonWithIcon(lang.L("Save rules"), theme.DocumentSaveIcon(), r.saveRules)
+	r.save = newButtonWithIcon(lang.L("Save rules"), theme.DocumentSaveIcon(), r.saveRules)
 	r.save.Importance = widget.HighImportance
-	r.revert = widget.NewButton(lang.L("Undo changes"), func() {
+	r.revert = newButton(lang.L("Undo changes"), func() {
 		r.editor.SetText(r.saved)
 	})
 	r.save.Disable()

@@ -27,12 +27,13 @@ import (
 type setupDialog struct {
 	u        *UI
 	browsers *widget.Label
-	dnt      *widget.RadioGroup
-	gpc      *widget.Check
-	proxy    *widget.Check
-	https    *widget.RadioGroup
-	run      *widget.Button
+	dnt      *radioGroup
+	gpc      *checkBox
+	proxy    *checkBox
+	https    *radioGroup
+	run      *button
 	result   *widget.Label
+	scroll   *container.Scroll // its page: Tab scrolls it (scrollIntoView)
 	d        dialog.Dialog
 
 	dntChoices, httpsChoices []string
@@ -57,18 +58,18 @@ func (u *UI) showSetup() *setupDialog {
 	s.dntChoices, s.httpsChoices = setupChoices()
 	s.browsers = widget.NewLabel(lang.L("Looking for browsers…"))
 	s.browsers.Wrapping = fyne.TextWrapWord
-	s.dnt = widget.NewRadioGroup(s.dntChoices, func(string) { s.ready() })
+	s.dnt = newRadioGroup(s.dntChoices, func(string) { s.ready() })
 	cur := u.c.Settings()
-	s.gpc = widget.NewCheck(lang.L("Send Global Privacy Control (ask sites not to sell or share my data)"), nil)
+	s.gpc = newCheck(lang.L("Send Global Privacy Control (ask sites not to sell or share my data)"), nil)
 	s.gpc.SetChecked(cur.Signals.GPC)
-	s.proxy = widget.NewCheck(lang.L("Make Polaris this computer's proxy, so that browsers go through it"), nil)
+	s.proxy = newCheck(lang.L("Make Polaris this computer's proxy, so that browsers go through it"), nil)
 	s.proxy.SetChecked(true)
-	s.https = widget.NewRadioGroup(s.httpsChoices, func(string) { s.ready() })
+	s.https = newRadioGroup(s.httpsChoices, func(string) { s.ready() })
 	explain := widget.NewLabel(lang.L("HTTPS filtering lets Polaris send your signals, trim referrers and block trackers inside secure (https://) pages too, by having your browsers trust a certificate authority that Polaris made for this computer alone. The risk: anyone who copies that authority's private key from this computer could pose as any website to these browsers, so Polaris keeps the key readable only by you, and you can remove the authority at any time."))
 	explain.Wrapping = fyne.TextWrapWord
 	s.result = widget.NewLabel("")
 	s.result.Wrapping = fyne.TextWrapWord
-	s.run = widget.NewButton(lang.L("Set up"), s.apply)
+	s.run = newButton(lang.L("Set up"), s.apply)
 	s.run.Importance = widget.HighImportance
 	s.run.Disable()
 	content := container.NewVBox(
@@ -78,9 +79,9 @@ func (u *UI) showSetup() *setupDialog {
 		widget.NewLabelWithStyle(lang.L("Filter secure pages (HTTPS)?"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), explain, s.https,
 		s.run, s.result,
 	)
-	scroll := container.NewVScroll(content)
-	scroll.SetMinSize(fyne.NewSize(560, 420))
-	s.d = dialog.NewCustom(lang.L("Set up Polaris"), lang.L("Close"), scroll, u.win)
+	s.scroll = container.NewVScroll(content)
+	s.scroll.SetMinSize(fyne.NewSize(560, 420))
+	s.d = dialog.NewCustom(lang.L("Set up Polaris"), lang.L("Close"), s.scroll, u.win)
 	// Finished or not, once closed the set-up does not open by itself
 	// again; the Overview's row still opens it.
 	s.d.SetOnClosed(u.markSetupSeen)

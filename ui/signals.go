@@ -22,16 +22,16 @@ import (
 type signalsScreen struct {
 	u *UI
 
-	dnt        *widget.RadioGroup
+	dnt        *radioGroup
 	dntOptions []string
 	gpc, check *Toggle
 	inPage     *Toggle
 	exceptions *fyne.Container
-	addExc     *widget.Button
+	addExc     *button
 
 	shownExc   string
 	reach      *callout
-	toHTTPS    *widget.Button
+	toHTTPS    *button
 	dntReach   *widget.RichText
 	gpcReach   *widget.RichText
 	answers    *fyne.Container
@@ -39,9 +39,9 @@ type signalsScreen struct {
 
 	// The exception dialog, kept for tests.
 	dlg                dialog.Dialog
-	dlgSite            *widget.Entry
-	dlgMode            *widget.Select
-	dlgSave, dlgCancel *widget.Button
+	dlgSite            *entry
+	dlgMode            *selectBox
+	dlgSave, dlgCancel *button
 	dlgErr             *widget.Label
 	dlgModes           []string
 }
@@ -53,7 +53,7 @@ func (s *signalsScreen) build() fyne.CanvasObject {
 		lang.L("Ask sites not to track me"),
 		lang.L("Tell sites I allow tracking"),
 	}
-	s.dnt = widget.NewRadioGroup(s.dntOptions, func(choice string) {
+	s.dnt = newRadioGroup(s.dntOptions, func(choice string) {
 		i := slices.Index(s.dntOptions, choice)
 		if i < 0 {
 			return // deselection: keep the current choice
@@ -68,7 +68,7 @@ func (s *signalsScreen) build() fyne.CanvasObject {
 		s.dnt, s.dntReach)
 
 	s.reach = newCallout(status.Info, "", nil)
-	s.toHTTPS = widget.NewButton(lang.L("Look inside secure connections…"), func() { u.selectScreen("https") })
+	s.toHTTPS = newButton(lang.L("Look inside secure connections…"), func() { u.selectScreen("https") })
 	reach := container.NewVBox(s.reach.obj, container.NewHBox(s.toHTTPS))
 
 	s.gpc = NewToggle(lang.L("Global Privacy Control"), func(on bool) {
@@ -93,14 +93,14 @@ func (s *signalsScreen) build() fyne.CanvasObject {
 			lang.L("Polaris asks each site you visit, once per session and without cookies, whether it says it honours these signals. It asks as your browser would, and never while Tor is on."), s.check))
 
 	s.exceptions = container.NewVBox()
-	s.addExc = widget.NewButtonWithIcon(lang.L("Add an exception…"), theme.ContentAddIcon(), func() { s.editException(nil) })
+	s.addExc = newButtonWithIcon(lang.L("Add an exception…"), theme.ContentAddIcon(), func() { s.editException(nil) })
 	exc := section(lang.L("Exceptions for particular sites"),
 		lang.L("Send something else to a site you choose — for example nothing at all to your bank, if its pages break."),
 		s.exceptions, container.NewHBox(s.addExc))
 
 	s.answers = container.NewVBox()
 	s.answerNote = newCallout(status.Info, "", nil)
-	refresh := widget.NewButtonWithIcon(lang.L("Refresh"), theme.ViewRefreshIcon(), s.loadAnswers)
+	refresh := newButtonWithIcon(lang.L("Refresh"), theme.ViewRefreshIcon(), s.loadAnswers)
 	ans := section(lang.L("What sites answered"),
 		lang.L("Sites can say whether they honour Do Not Track and Global Privacy Control. This is what the sites you visited said."),
 		s.answerNote.obj, s.answers, container.NewHBox(refresh))
@@ -126,8 +126,8 @@ func (s *signalsScreen) update() {
 	var rows []fyne.CanvasObject
 	for _, e := range set.Exceptions {
 		e := e
-		edit := widget.NewButtonWithIcon(lang.L("Edit"), theme.DocumentCreateIcon(), func() { s.editException(&e) })
-		remove := widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() {
+		edit := newButtonWithIcon(lang.L("Edit"), theme.DocumentCreateIcon(), func() { s.editException(&e) })
+		remove := newButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() {
 			s.u.change(func(st *settings.Settings) error {
 				st.Signals.Exceptions = slices.DeleteFunc(st.Signals.Exceptions, func(x settings.SiteException) bool { return x.Site == e.Site })
 				return nil
@@ -227,9 +227,9 @@ func (s *signalsScreen) shown() { s.loadAnswers() }
 func (s *signalsScreen) editException(orig *settings.SiteException) {
 	u := s.u
 	s.dlgModes = exceptionModes()
-	s.dlgSite = widget.NewEntry()
+	s.dlgSite = newEntry()
 	s.dlgSite.SetPlaceHolder(lang.L("example.com"))
-	s.dlgMode = widget.NewSelect(s.dlgModes, nil)
+	s.dlgMode = newSelect(s.dlgModes, nil)
 	s.dlgMode.SetSelectedIndex(0)
 	s.dlgErr = widget.NewLabel("")
 	s.dlgErr.Importance = widget.DangerImportance
@@ -245,8 +245,8 @@ func (s *signalsScreen) editException(orig *settings.SiteException) {
 		widget.NewFormItem(lang.L("Site"), s.dlgSite),
 		widget.NewFormItem(lang.L("Send"), s.dlgMode),
 	)
-	s.dlgCancel = widget.NewButton(lang.L("Cancel"), func() { s.dlg.Hide() })
-	s.dlgSave = widget.NewButton(lang.L("Save"), func() {
+	s.dlgCancel = newButton(lang.L("Cancel"), func() { s.dlg.Hide() })
+	s.dlgSave = newButton(lang.L("Save"), func() {
 		e, err := settings.RegistrableDomain(siteOf(s.dlgSite.Text))
 		if err != nil {
 			s.dlgErr.SetText(lang.L("Enter a site such as example.com."))

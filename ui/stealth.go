@@ -23,18 +23,18 @@ type stealth struct {
 	u *UI
 
 	trackerCookies, allCookies       *Toggle
-	thirdAge, firstAge               *widget.Select
+	thirdAge, firstAge               *selectBox
 	clientData, cacheID, auth, hints *Toggle
 	reach                            *callout
-	excEntry                         *widget.Entry
+	excEntry                         *entry
 	excErr                           *widget.Label
-	excAdd                           *widget.Button
-	excChecks                        map[settings.Feature]*widget.Check
+	excAdd                           *button
+	excChecks                        map[settings.Feature]*checkBox
 	excRows                          *fyne.Container
 	shownExc                         string
-	jsEntry                          *widget.Entry
+	jsEntry                          *entry
 	jsErr                            *widget.Label
-	jsAdd                            *widget.Button
+	jsAdd                            *button
 	jsRows                           *fyne.Container
 	shownJS                          string
 }
@@ -72,8 +72,8 @@ func (s *stealth) build() fyne.CanvasObject {
 			u.change(func(st *settings.Settings) error { *field(st) = on; return nil })
 		})
 	}
-	age := func(field func(*settings.Settings) *time.Duration) *widget.Select {
-		return widget.NewSelect(cookieAgeNames(), func(choice string) {
+	age := func(field func(*settings.Settings) *time.Duration) *selectBox {
+		return newSelect(cookieAgeNames(), func(choice string) {
 			i := slices.Index(cookieAgeNames(), choice)
 			if i < 0 {
 				return
@@ -118,10 +118,10 @@ func (s *stealth) build() fyne.CanvasObject {
 			lang.L("Other sites do not get your exact browser version, system version, device model or processor."), s.hints))
 
 	s.excEntry, s.excErr, s.excAdd = siteEntry(lang.L("Add"), s.addException)
-	s.excChecks = map[settings.Feature]*widget.Check{}
+	s.excChecks = map[settings.Feature]*checkBox{}
 	var checks []fyne.CanvasObject
 	for _, f := range settings.Features() {
-		c := widget.NewCheck(featureName(f), nil)
+		c := newCheck(featureName(f), nil)
 		s.excChecks[f] = c
 		checks = append(checks, c)
 	}
@@ -156,7 +156,7 @@ func (s *stealth) noScriptRows(sites []string) {
 	var rows []fyne.CanvasObject
 	for _, site := range sites {
 		site := site
-		rm := widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() {
+		rm := newButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() {
 			s.u.change(func(st *settings.Settings) error {
 				st.Stealth.NoScript = slices.DeleteFunc(st.Stealth.NoScript, func(x string) bool { return x == site })
 				return nil
@@ -210,7 +210,7 @@ func (s *stealth) update() {
 
 // selectAge shows d in sel, adding it as a choice when the window does not
 // offer it (set from the command line).
-func selectAge(sel *widget.Select, d time.Duration) {
+func selectAge(sel *selectBox, d time.Duration) {
 	names := cookieAgeNames()
 	if i := slices.Index(cookieAges, d); i >= 0 {
 		sel.Options = names
@@ -231,7 +231,7 @@ func (s *stealth) exceptionRows(exc []settings.StealthException) {
 				names = append(names, featureName(f))
 			}
 		}
-		rm := widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() {
+		rm := newButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() {
 			s.u.change(func(st *settings.Settings) error {
 				st.Stealth.Exceptions = slices.DeleteFunc(st.Stealth.Exceptions, func(x settings.StealthException) bool { return x.Site == site })
 				return nil

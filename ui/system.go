@@ -32,21 +32,21 @@ type systemScreen struct {
 
 	listening *widget.Label
 
-	port     *widget.Entry
-	portSave *widget.Button
+	port     *entry
+	portSave *button
 	portErr  *widget.Label
 
-	statsDays  *widget.Entry
-	statsSave  *widget.Button
+	statsDays  *entry
+	statsSave  *button
 	logPersist *Toggle
-	logKeep    *widget.Select
+	logKeep    *selectBox
 	retention  *widget.Label
 	inventory  *fyne.Container
-	invDetails *widget.Accordion
+	invDetails *foldout
 	invNote    *callout
-	exportBtn  *widget.Button
-	importBtn  *widget.Button
-	deleteBtn  *widget.Button
+	exportBtn  *button
+	importBtn  *button
+	deleteBtn  *button
 	dataBusy   *widget.ProgressBarInfinite
 	export     *exportForm // the Export dialog, while it shows
 	passAsk    *passForm   // the passphrase dialog of an import, while it shows
@@ -81,7 +81,7 @@ func (y *systemScreen) build() fyne.CanvasObject {
 	y.pac = widget.NewLabel("")
 	y.pac.TextStyle.Monospace = true
 	y.pac.Wrapping = fyne.TextWrapBreak
-	copyPAC := widget.NewButtonWithIcon(lang.L("Copy"), theme.ContentCopyIcon(), func() {
+	copyPAC := newButtonWithIcon(lang.L("Copy"), theme.ContentCopyIcon(), func() {
 		u.app.Clipboard().SetContent(y.pac.Text)
 		u.inform(lang.L("Address copied"))
 	})
@@ -92,14 +92,14 @@ func (y *systemScreen) build() fyne.CanvasObject {
 		switchRow(lang.L("Let traffic through when Polaris is not running"),
 			lang.L("Off (recommended): the configuration at this address has no direct fallback, so a program that has loaded it refuses to connect while Polaris is stopped instead of going out unprotected."), y.failOpen))
 
-	y.port = widget.NewEntry()
+	y.port = newEntry()
 	y.port.SetPlaceHolder(strconv.Itoa(settings.DefaultPort))
 	y.portErr = widget.NewLabel("")
 	y.portErr.Importance = widget.DangerImportance
 	y.portErr.Wrapping = fyne.TextWrapWord
 	y.portErr.Hide()
 	y.listening = wrapped("")
-	y.portSave = widget.NewButton(lang.L("Change port"), y.savePort)
+	y.portSave = newButton(lang.L("Change port"), y.savePort)
 	y.portSave.Disable()
 	y.port.OnChanged = func(string) {
 		_, err := y.listenFor(y.port.Text)
@@ -126,12 +126,12 @@ func (y *systemScreen) build() fyne.CanvasObject {
 		lang.L("Polaris listens on this computer only. Change the port if another program already uses it; browsers set up by hand must then be told the new port."),
 		container.NewHBox(fixedWidth(120, y.port), y.portSave), y.portErr, y.listening)
 
-	y.statsDays = widget.NewEntry()
-	y.statsSave = widget.NewButton(lang.L("Save"), y.saveStatsDays)
+	y.statsDays = newEntry()
+	y.statsSave = newButton(lang.L("Save"), y.saveStatsDays)
 	y.statsDays.OnSubmitted = func(string) { y.saveStatsDays() }
 	y.logPersist = boolSetting(lang.L("Keep the activity log on disk"), func(s *settings.Settings) *bool { return &s.Data.LogPersist })
 	names := []string{lang.L("for 1 hour"), lang.L("for 1 day"), lang.L("for 7 days")}
-	y.logKeep = widget.NewSelect(names, func(string) {
+	y.logKeep = newSelect(names, func(string) {
 		i := y.logKeep.SelectedIndex()
 		if i < 0 {
 			return
@@ -142,9 +142,9 @@ func (y *systemScreen) build() fyne.CanvasObject {
 	y.inventory = container.NewVBox()
 	// Every table and file, folded away: it is long, and most people
 	// only want to know that they can look.
-	y.invDetails = widget.NewAccordion(widget.NewAccordionItem(lang.L("Everything Polaris stores, table by table"), y.inventory))
+	y.invDetails = newFoldout(lang.L("Everything Polaris stores, table by table"), y.inventory)
 	y.invNote = newCallout(status.Info, "", nil)
-	refresh := widget.NewButtonWithIcon(lang.L("Refresh"), theme.ViewRefreshIcon(), y.loadInventory)
+	refresh := newButtonWithIcon(lang.L("Refresh"), theme.ViewRefreshIcon(), y.loadInventory)
 	stores := section(lang.L("What Polaris keeps"),
 		lang.L("Polaris keeps as little as it can, only on this computer, and sends nothing anywhere. Daily counts never include the addresses you visited."),
 		controlRow(lang.L("Daily statistics"), lang.L("How many days of blocked-request counts to keep."),
@@ -156,9 +156,9 @@ func (y *systemScreen) build() fyne.CanvasObject {
 		widget.NewSeparator(),
 		y.invNote.obj, y.invDetails, container.NewHBox(refresh))
 
-	y.exportBtn = widget.NewButtonWithIcon(lang.L("Export my data…"), theme.DownloadIcon(), y.exportData)
-	y.importBtn = widget.NewButtonWithIcon(lang.L("Import…"), theme.UploadIcon(), y.importData)
-	y.deleteBtn = widget.NewButtonWithIcon(lang.L("Delete all data…"), theme.DeleteIcon(), y.confirmDelete)
+	y.exportBtn = newButtonWithIcon(lang.L("Export my data…"), theme.DownloadIcon(), y.exportData)
+	y.importBtn = newButtonWithIcon(lang.L("Import…"), theme.UploadIcon(), y.importData)
+	y.deleteBtn = newButtonWithIcon(lang.L("Delete all data…"), theme.DeleteIcon(), y.confirmDelete)
 	y.deleteBtn.Importance = widget.DangerImportance
 	y.dataBusy = widget.NewProgressBarInfinite()
 	y.dataBusy.Stop()
@@ -284,9 +284,8 @@ func (y *systemScreen) showInventory(inv status.Inventory, err error) {
 		y.invNote.set(status.Info, unavailableText(err))
 	} else {
 		y.invNote.set(status.Info, lang.L("Everything is in {{.Dir}}", map[string]any{"Dir": inv.Dir}))
-		y.invDetails.Items[0].Title = lang.L("Everything Polaris stores, table by table ({{.Tables}} tables, {{.Files}} files)",
-			map[string]any{"Tables": len(inv.Tables), "Files": len(inv.Files)})
-		y.invDetails.Refresh()
+		y.invDetails.SetTitle(lang.L("Everything Polaris stores, table by table ({{.Tables}} tables, {{.Files}} files)",
+			map[string]any{"Tables": len(inv.Tables), "Files": len(inv.Files)}))
 		for _, t := range inv.Tables {
 			rows = append(rows, panel(
 				container.NewBorder(nil, nil, nil,
@@ -310,7 +309,7 @@ func (y *systemScreen) showInventory(inv status.Inventory, err error) {
 // dataWork runs a data action with progress showing.
 func (y *systemScreen) dataWork(work func() error, done func()) {
 	u := y.u
-	for _, b := range []*widget.Button{y.exportBtn, y.importBtn, y.deleteBtn} {
+	for _, b := range []*button{y.exportBtn, y.importBtn, y.deleteBtn} {
 		b.Disable()
 	}
 	y.dataBusy.Show()
@@ -320,7 +319,7 @@ func (y *systemScreen) dataWork(work func() error, done func()) {
 		return func() {
 			y.dataBusy.Stop()
 			y.dataBusy.Hide()
-			for _, b := range []*widget.Button{y.exportBtn, y.importBtn, y.deleteBtn} {
+			for _, b := range []*button{y.exportBtn, y.importBtn, y.deleteBtn} {
 				b.Enable()
 			}
 			if err != nil {

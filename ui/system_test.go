@@ -111,7 +111,7 @@ func TestSystemInventory(t *testing.T) {
 	h, y := systemHarness(t, f)
 	h.see("Everything is in /home/u/.config/polaris")
 	h.dontSee("Blocked requests per day and category") // folded away until asked for
-	y.invDetails.Open(0)
+	y.invDetails.Open()
 	for _, want := range []string{"Blocked requests per day and category", "1,234 entries",
 		"Why: The chart on the Overview", "Kept: 90 days", "polaris.db", "2.4 MB"} {
 		h.see(want)

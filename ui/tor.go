@@ -26,19 +26,19 @@ type torScreen struct {
 	progress   *widget.ProgressBar
 	errText    *callout
 	stalled    *callout
-	useBridges *widget.Button
-	connect    *widget.Button
-	newID      *widget.Button
+	useBridges *button
+	connect    *button
+	newID      *button
 
-	site    *widget.Entry
-	show    *widget.Button
-	newSite *widget.Button
+	site    *entry
+	show    *button
+	newSite *button
 	circuit *fyne.Container
 
-	bridges       *widget.RadioGroup
+	bridges       *radioGroup
 	bridgeOptions []string
-	bridgeLines   *widget.Entry
-	bridgeSave    *widget.Button
+	bridgeLines   *entry
+	bridgeSave    *button
 	bridgeErr     *widget.Label
 
 	isolate     *Toggle
@@ -48,8 +48,8 @@ type torScreen struct {
 	webrtc      *fyne.Container
 	english     *Toggle
 	dntWarn     *callout
-	countries   *widget.Entry
-	countrySave *widget.Button
+	countries   *entry
+	countrySave *button
 	countryErr  *widget.Label
 	binary      *widget.Label
 
@@ -75,11 +75,11 @@ func (t *torScreen) build() fyne.CanvasObject {
 		return lang.L("{{.Percent}}%", map[string]any{"Percent": int(t.progress.Value)})
 	}
 	t.stalled = newCallout(status.Warning, "", nil)
-	t.useBridges = widget.NewButtonWithIcon(lang.L("Use the built-in bridges"), theme.NavigateNextIcon(), t.tryBridges)
+	t.useBridges = newButtonWithIcon(lang.L("Use the built-in bridges"), theme.NavigateNextIcon(), t.tryBridges)
 	t.useBridges.Importance = widget.HighImportance
 	t.useBridges.Hide()
 	t.errText = newCallout(status.Error, "", nil)
-	t.connect = widget.NewButtonWithIcon(lang.L("Connect to Tor"), theme.LoginIcon(), func() {
+	t.connect = newButtonWithIcon(lang.L("Connect to Tor"), theme.LoginIcon(), func() {
 		on := !u.set.Tor.Enabled
 		u.change(func(s *settings.Settings) error { s.Tor.Enabled = on; return nil })
 	})
@@ -89,17 +89,17 @@ func (t *torScreen) build() fyne.CanvasObject {
 		t.progress, t.phase, t.errText.obj, t.stalled.obj, container.NewHBox(t.useBridges),
 		note(lang.L("Tor hides where you are from the sites you visit, and what you visit from your network. While Tor is connecting, or if it stops, Polaris refuses every request rather than send it without Tor: nothing goes out directly until you disconnect.")))
 
-	t.newID = widget.NewButtonWithIcon(lang.L("New circuits for every site"), theme.ViewRefreshIcon(), t.newIdentity)
+	t.newID = newButtonWithIcon(lang.L("New circuits for every site"), theme.ViewRefreshIcon(), t.newIdentity)
 	identity := section(lang.L("New circuits"), "",
 		controlRow(lang.L("New circuits for every site"),
 			lang.L("New connections use new Tor circuits, so sites you open next see you coming from a different place. Tabs already open keep theirs."),
 			container.NewCenter(t.newID)),
 		note(lang.L("Sites can still recognise your browser by its cookies and logins: new circuits change the address they see, not who you are to them.")))
 
-	t.site = widget.NewEntry()
+	t.site = newEntry()
 	t.site.SetPlaceHolder(lang.L("example.com, or paste the address of a page"))
-	t.show = widget.NewButton(lang.L("Show the circuit"), t.showCircuit)
-	t.newSite = widget.NewButtonWithIcon(lang.L("New circuits for this site"), theme.ViewRefreshIcon(), t.newCircuit)
+	t.show = newButton(lang.L("Show the circuit"), t.showCircuit)
+	t.newSite = newButtonWithIcon(lang.L("New circuits for this site"), theme.ViewRefreshIcon(), t.newCircuit)
 	t.site.OnSubmitted = func(string) { t.showCircuit() }
 	t.circuit = container.NewVBox()
 	circuit := section(lang.L("One site"),
@@ -112,7 +112,7 @@ func (t *torScreen) build() fyne.CanvasObject {
 		lang.L("Snowflake (built in)"),
 		lang.L("My own bridges"),
 	}
-	t.bridgeLines = widget.NewMultiLineEntry()
+	t.bridgeLines = newMultiLineEntry()
 	t.bridgeLines.TextStyle.Monospace = true
 	t.bridgeLines.SetMinRowsVisible(4)
 	t.bridgeLines.SetPlaceHolder(lang.L("Paste bridge lines, one per line:\nobfs4 192.0.2.1:443 FINGERPRINT cert=… iat-mode=0"))
@@ -120,8 +120,8 @@ func (t *torScreen) build() fyne.CanvasObject {
 	t.bridgeErr.Importance = widget.DangerImportance
 	t.bridgeErr.Wrapping = fyne.TextWrapWord
 	t.bridgeErr.Hide()
-	t.bridgeSave = widget.NewButton(lang.L("Use these bridges"), t.saveBridges)
-	t.bridges = widget.NewRadioGroup(t.bridgeOptions, func(choice string) {
+	t.bridgeSave = newButton(lang.L("Use these bridges"), t.saveBridges)
+	t.bridges = newRadioGroup(t.bridgeOptions, func(choice string) {
 		i := slices.Index(t.bridgeOptions, choice)
 		if i < 0 {
 			return
@@ -170,12 +170,12 @@ func (t *torScreen) build() fyne.CanvasObject {
 	t.isolate = NewToggle(lang.L("A separate circuit for each site"), func(on bool) {
 		u.change(func(s *settings.Settings) error { s.Tor.Isolate = on; return nil })
 	})
-	t.countries = widget.NewEntry()
+	t.countries = newEntry()
 	t.countries.SetPlaceHolder(lang.L("Country codes, e.g. de, nl (empty: any)"))
 	t.countryErr = widget.NewLabel("")
 	t.countryErr.Importance = widget.DangerImportance
 	t.countryErr.Hide()
-	t.countrySave = widget.NewButton(lang.L("Save"), t.saveCountries)
+	t.countrySave = newButton(lang.L("Save"), t.saveCountries)
 	t.countries.OnSubmitted = func(string) { t.saveCountries() }
 	warning := newCallout(status.Warning, lang.L("The Tor Project advises against this: choosing exit countries makes you stand out from other Tor users and can make you easier to track. Only use it if you must appear in a particular country."), nil).obj
 	t.binary = widget.NewLabel("")

@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -84,6 +85,8 @@ type Options struct {
 	// file dialogs (nil: Fyne's own; see pickFile).
 	do       func(func())
 	now      func() time.Time
+	park     bool          // park the Fyne thread while hidden also with o.App (idle.go)
+	parkFor  time.Duration // a park slice's length (0: parkSlice)
 	pickFile func(p filePick, done func(path string, err error))
 }
 
@@ -129,7 +132,7 @@ type UI struct {
 
 	screens   []*screenDef
 	current   int
-	nav       *widget.List
+	nav       *listBox
 	content   *fyne.Container
 	banner    *banner
 	noticeAt  time.Time // newest engine notice already shown
@@ -138,9 +141,15 @@ type UI struct {
 	trayCheck chan bool
 	tray      *trayMenu
 	hidden    bool // the window is closed and Polaris runs in the background
-	closing   *closeDialog
-	risky     *riskyDialog // the last risky question asked (tests)
-	toldTray  bool
+	// The Fyne thread's park while hidden (idle.go): parkable with the real
+	// desktop driver, parking while a slice is queued or running, wake ends
+	// a slice early, parkedSlices counts them (tests).
+	parkable, parking bool
+	wake              chan struct{}
+	parkedSlices      int
+	closing           *closeDialog
+	risky             *riskyDialog // the last risky question asked (tests)
+	toldTray          bool
 
 	overview *overviewScreen
 	blocking *blockingScreen
@@ -168,7 +177,8 @@ func New(o Options) *UI {
 	a.SetIcon(icon)
 	a.Settings().SetTheme(newTheme())
 	u := &UI{o: o, c: o.Controller, app: a, do: fyne.Do, now: time.Now,
-		edits: make(chan func(*settings.Settings) error, 64)}
+		edits: make(chan func(*settings.Settings) error, 64), wake: make(chan struct{}, 1),
+		parkable: o.App == nil || o.park}
 	if o.do != nil {
 		u.do = o.do
 	}
@@ -198,7 +208,15 @@ func (u *UI) Run() {
 	u.setupTray()
 	start := time.Now()
 	u.app.Lifecycle().SetOnStarted(func() {
-		u.o.Logf("window shown %v after the UI started", time.Since(start).Round(time.Millisecond))
+		if !u.hidden {
+			u.o.Logf("window shown %v after the UI started", time.Since(start).Round(time.Millisecond))
+		}
+		u.parkWhileHidden()
+		// Building and drawing the first screens leaves some 20 MB of
+		// garbage (decoded icons, font atlases, layout) that the runtime
+		// would return to the system only slowly: return it once the
+		// window has settled (docs/PERFORMANCE.md, idle cost).
+		time.AfterFunc(3*time.Second, debug.FreeOSMemory) // only now: before the app runs, Fyne runs queued work at once
 	})
 	u.startWorkers()
 	if u.o.Background {
@@ -225,11 +243,13 @@ func (u *UI) Show() {
 			u.showSetup()
 		}
 	})
+	u.unpark()
 }
 
 // Quit stops the app; Run returns. Safe from any goroutine.
 func (u *UI) Quit() {
 	u.do(u.quit)
+	u.unpark()
 }
 
 // quit is every way out: the window goes first, so that the events its
@@ -239,6 +259,7 @@ func (u *UI) quit() {
 		u.o.OnQuit()
 	}
 	u.hidden = true
+	u.parkable = false // the loop must run to stop
 	u.win.Hide()
 	go u.do(u.app.Quit)
 }
@@ -259,7 +280,7 @@ func (u *UI) build() {
 	}
 	u.banner = newBanner()
 	u.content = container.NewStack()
-	u.nav = widget.NewList(
+	u.nav = newList(
 		func() int { return len(u.screens) },
 		func() fyne.CanvasObject {
 			return container.NewHBox(widget.NewIcon(theme.HomeIcon()), widget.NewLabel("System & data xx"))
@@ -544,6 +565,7 @@ func (u *UI) closeRequested() {
 func (u *UI) hideToBackground() {
 	u.hidden = true
 	u.win.Hide()
+	u.parkWhileHidden()
 }
 
 // banner is the message strip at the top of the window.
@@ -554,7 +576,7 @@ type banner struct {
 
 func newBanner() *banner {
 	b := &banner{}
-	dismiss := widget.NewButtonWithIcon("", theme.CancelIcon(), func() { b.obj.Hide() })
+	dismiss := newButtonWithIcon("", theme.CancelIcon(), func() { b.obj.Hide() })
 	dismiss.Importance = widget.LowImportance
 	b.callout = newCallout(status.Info, "", dismiss)
 	b.obj = container.New(layout.NewCustomPaddedLayout(8, 0, 12, 12), b.callout.obj)

@@ -209,8 +209,8 @@ func TestNoCommandLinesOnScreen(t *testing.T) {
 			h.snapshot(snap)
 			// Open what is folded.
 			for _, o := range h.objects() {
-				if a, ok := o.(*widget.Accordion); ok {
-					a.OpenAll()
+				if f, ok := o.(*foldout); ok {
+					f.Open()
 				}
 			}
 			h.settle()
@@ -245,8 +245,11 @@ func checkScreenWords(t *testing.T, h *harness) {
 	n := 0
 	for _, o := range h.objects() {
 		text := objectText(o)
-		if e, ok := o.(*widget.Entry); ok {
+		switch e := o.(type) {
+		case *widget.Entry:
 			text = e.PlaceHolder // what the user typed is theirs
+		case *entry:
+			text = e.PlaceHolder
 		}
 		if text == "" {
 			continue
