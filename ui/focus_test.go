@@ -149,6 +149,12 @@ func TestTabScrollsEveryStopIntoView(t *testing.T) {
 			h.u.win.Resize(fitWindow(fyne.NewSize(1024, 600)))
 			snap := running()
 			seenBrowsers(&snap)
+			for i := int64(0); i < 3; i++ { // a long page of lists, each row with its controls
+				for _, l := range sampleLists() {
+					l.ID += 10 * i
+					snap.Blocking.Lists = append(snap.Blocking.Lists, l)
+				}
+			}
 			snap.HTTPS.CA = status.CA{Present: true, Fingerprint: "ab:cd"}
 			h.snapshot(snap)
 			c := h.u.win.Canvas()
