@@ -5,6 +5,10 @@ BINARY    ?= polaris
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X main.version=$(VERSION)
 GOTESTFLAGS ?= -race -timeout 20m
+# The windowed build leaves out Fyne's colour emoji font: Polaris shows no
+# emoji, and Fyne parses the 4 MB font for every text style it draws, which
+# cost 13 MB of the window's memory (docs/PERFORMANCE.md, idle cost).
+GUITAGS   ?= no_emoji
 
 # Debian packages: to build (cgo, Fyne's GL/X11/Wayland headers) and to test
 # (tor for the private Tor network, Xvfb for the window, certutil for NSS,
@@ -41,7 +45,7 @@ deps-bench:
 	@scripts/deps.sh $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
 
 build: deps
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BINARY) .
+	$(GO) build -tags $(GUITAGS) -ldflags "$(LDFLAGS)" -o $(BINARY) .
 
 build-nogui:
 	$(GO) build -tags nogui -ldflags "$(LDFLAGS)" -o $(BINARY)-nogui .
@@ -88,7 +92,7 @@ package: deps
 	mkdir -p dist
 	@# fyne package counts builds up in FyneApp.toml; keep the file as committed.
 	cp FyneApp.toml dist/.FyneApp.toml.orig
-	$(GO) tool fyne package -os linux -release -name Polaris -icon assets/icon.png; \
+	$(GO) tool fyne package -os linux -release -name Polaris -icon assets/icon.png --tags $(GUITAGS); \
 		status=$$?; mv dist/.FyneApp.toml.orig FyneApp.toml; exit $$status
 	mv Polaris.tar.xz dist/
 	$(GO) build -tags nogui -trimpath -ldflags "$(LDFLAGS) -s -w" -o dist/polaris-headless .

@@ -5,6 +5,7 @@
 package e2e
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,6 +61,13 @@ func TestLinuxPackage(t *testing.T) {
 	}
 	// The packaged binary runs headless too.
 	bin := filepath.Join(root, "bin", "polaris")
+	// It is built without Fyne's colour emoji font (make's GUITAGS): Polaris
+	// shows no emoji, and the font cost the window 13 MB.
+	if b, err := os.ReadFile(bin); err != nil {
+		t.Fatal(err)
+	} else if bytes.Contains(b, []byte("EmojiOneColor.otf")) {
+		t.Error("the packaged binary carries Fyne's emoji font: build it with -tags no_emoji")
+	}
 	out, err = exec.Command(bin, "--data-dir", t.TempDir(), "config", "get", "dnt").CombinedOutput()
 	if err != nil || strings.TrimSpace(string(out)) != "unset" {
 		t.Errorf("packaged polaris config get dnt: %v %q", err, out)

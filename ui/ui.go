@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -210,7 +211,12 @@ func (u *UI) Run() {
 		if !u.hidden {
 			u.o.Logf("window shown %v after the UI started", time.Since(start).Round(time.Millisecond))
 		}
-		u.parkWhileHidden() // only now: before the app runs, Fyne runs queued work at once
+		u.parkWhileHidden()
+		// Building and drawing the first screens leaves some 20 MB of
+		// garbage (decoded icons, font atlases, layout) that the runtime
+		// would return to the system only slowly: return it once the
+		// window has settled (docs/PERFORMANCE.md, idle cost).
+		time.AfterFunc(3*time.Second, debug.FreeOSMemory) // only now: before the app runs, Fyne runs queued work at once
 	})
 	u.startWorkers()
 	if u.o.Background {
