@@ -23,7 +23,9 @@ func trackerPage(s *site) {
 func pressBlockButton(p *page, button, want string) {
 	p.t.Helper()
 	p.ClickText(button)
-	cond := `document.title == ` + jsString(want) + ` || location.hostname == "polaris.invalid"`
+	// The confirmation page is looked at once loaded: Firefox reports its
+	// address while its document is still empty.
+	cond := `document.title == ` + jsString(want) + ` || (location.hostname == "polaris.invalid" && document.readyState == "complete")`
 	p.WaitFor(cond, 30*time.Second)
 	if strings.Contains(p.URL(), "://polaris.invalid/") {
 		if !strings.Contains(p.Text(), "Polaris") {

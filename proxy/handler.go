@@ -106,6 +106,9 @@ func (p *Proxy) NotFound(w http.ResponseWriter, r *http.Request) {
 // onRequest runs for every proxied request (plain HTTP, and HTTPS once
 // intercepted): it normalises headers and applies the policy.
 func (p *Proxy) onRequest(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request, *http.Response) {
+	if st := untouchedOf(r); st != nil {
+		return p.untouchedRequest(r, ctx, st), nil // a stale interception's (interception.go)
+	}
 	removeHopByHop(r.Header, isWebSocket(r.Header))
 	// Go's client would announce itself if the browser sent no User-Agent.
 	if _, ok := r.Header["User-Agent"]; !ok {
@@ -214,6 +217,9 @@ var acceptConnect = &goproxy.ConnectAction{Action: goproxy.ConnectAccept}
 // onResponse turns upstream failures into error pages and removes the
 // upstream's hop-by-hop headers.
 func (p *Proxy) onResponse(resp *http.Response, ctx *goproxy.ProxyCtx) *http.Response {
+	if untouchedOf(ctx.Req) != nil {
+		return p.untouchedResponse(resp, ctx)
+	}
 	if resp == nil {
 		p.abortForFallback(ctx.Req, ctx.Error)
 		return p.upstreamErrorResponse(ctx.Req, ctx.Error)

@@ -3,25 +3,51 @@
 package proxy
 
 import (
+	"context"
+	"net"
 	"net/http"
 	"time"
+
+	"github.com/elazarl/goproxy"
 )
 
 // A change of settings that stops the interception of a host (HTTPS
-// filtering off, the host excluded, protection off) applies from the next
-// request, on connections intercepted before too: the browser must then
-// talk to the site itself. So after each such change the intercepted
-// connections whose host would no longer be intercepted are marked stale:
-// an idle one is closed at once, a busy one as soon as it falls idle, and a
-// request that still arrives on one is not served through the interception
-// (HTTP/1.1: the connection closes, which browsers retry on a fresh one;
-// HTTP/2: 421 Misdirected Request with Connection: close, which browsers
-// retry on a new connection). The browser's next CONNECT is decided under
-// the new settings.
+// filtering off, the host excluded, protection off, a host intercepted only
+// for the block page allowed) applies from the next request, on connections
+// intercepted before too: the browser must then talk to the site itself.
+// So after each such change the intercepted connections whose host would no
+// longer be intercepted are marked stale (Polaris's own name is always
+// intercepted; a connection intercepted for the block page is while its host
+// is blocked): an idle one is closed at once, a busy HTTP/1.1 one as soon as
+// it falls idle (an HTTP/2 one at its next request, see mitmConnState). A
+// request that still arrives on one (a browser may open a connection ahead
+// of the request it is for, and Chromium does not retry a request when such
+// a connection, used for the first time, closes) is sent to the site
+// untouched, as the tunnel the browser would now get carries it
+// (untouchedState), and its answer tells the browser to leave the
+// connection (Connection: close; for HTTP/2 a GOAWAY, after which the
+// server closes it): its next requests go on a new connection, decided
+// under the new settings. Where such a tunnel would not simply reach the
+// site (Tor, the host blocked, the host intercepted again) the request is
+// not served (HTTP/1.1: the connection closes, which browsers retry on a
+// fresh one; HTTP/2: 421 Misdirected Request with Connection: close, which
+// browsers retry on a new connection).
 
 // wouldIntercept reports whether a CONNECT to host (lower case, no port)
-// would be intercepted under the settings in force, certificates aside.
-func (p *Proxy) wouldIntercept(host string) bool { return p.intercepts(p.state.Load(), host) }
+// would be intercepted under the settings in force, certificates aside;
+// pageOnly: the connection was intercepted only to answer with the block
+// page, which it still does while its host is blocked. Polaris's own name
+// is always intercepted: nothing else answers it.
+func (p *Proxy) wouldIntercept(host string, pageOnly bool) bool {
+	st := p.state.Load()
+	if p.cfg.ReservedHost != "" && host == p.cfg.ReservedHost && p.cfg.TLSConfigForHost != nil {
+		return true
+	}
+	if pageOnly {
+		return p.hostBlocked(st, host)
+	}
+	return p.intercepts(st, host)
+}
 
 // intercepts reports whether a CONNECT to host is intercepted under state,
 // certificates aside.
@@ -40,12 +66,7 @@ func (p *Proxy) intercepts(state *state, host string) bool {
 // (pageOnly), whether its host is still blocked — once it is not (allowed
 // once, allowed, paused), the browser's next request goes on a new
 // connection, to the site untouched.
-func (p *Proxy) stillIntercepts(mc *mitmConn) bool {
-	if !mc.pageOnly {
-		return p.wouldIntercept(mc.host)
-	}
-	return p.hostBlocked(p.state.Load(), mc.host)
-}
+func (p *Proxy) stillIntercepts(mc *mitmConn) bool { return p.wouldIntercept(mc.host, mc.pageOnly) }
 
 // hostBlocked reports whether a tunnel to host would be refused as blocked
 // under st (the host's rules, exceptions, pause and "allow once"; no
@@ -70,7 +91,7 @@ func (p *Proxy) dropStaleInterceptions() {
 	var idle []*trackedConn
 	for c := range p.conns.m {
 		h := c.mitmHost.Load()
-		if h == nil || p.wouldIntercept(*h) {
+		if h == nil || p.wouldIntercept(*h, c.pageOnly.Load()) {
 			continue
 		}
 		c.stale.Store(true)
@@ -84,13 +105,18 @@ func (p *Proxy) dropStaleInterceptions() {
 	}
 }
 
-// refuseStale answers a request that arrived on a stale intercepted
-// connection and reports true; false when the connection is not stale.
-func (p *Proxy) refuseStale(w http.ResponseWriter, r *http.Request, mc *mitmConn) bool {
+// staleRequest looks at a request that arrived on an intercepted
+// connection: when the connection is not stale it returns r and false.
+// Otherwise it either answers r with a refusal (true), or returns r marked
+// to go to the site untouched (see untouchedState) and false.
+func (p *Proxy) staleRequest(w http.ResponseWriter, r *http.Request, mc *mitmConn) (*http.Request, bool) {
 	if mc.client == nil || (!mc.client.stale.Load() && p.stillIntercepts(mc)) {
-		return false
+		return r, false
 	}
 	mc.client.stale.Store(true)
+	if st := p.untouchedState(r, mc); st != nil {
+		return r.WithContext(context.WithValue(r.Context(), untouchedKey{}, st)), false
+	}
 	if r.ProtoMajor < 2 {
 		panic(http.ErrAbortHandler) // the connection closes; the browser retries on a new one
 	}
@@ -100,5 +126,85 @@ func (p *Proxy) refuseStale(w http.ResponseWriter, r *http.Request, mc *mitmConn
 		Text:  "Polaris no longer looks inside this site's HTTPS. Reload the page.",
 		Host:  mc.host,
 	})
-	return true
+	return r, true
+}
+
+// untouchedKey carries, in the context of a request that arrived on a
+// stale intercepted connection, the state it goes to the site untouched
+// with.
+type untouchedKey struct{}
+
+// untouchedState returns the state in force when a CONNECT of mc's host
+// would now be tunnelled to the site as it is — so a request on mc may go
+// there untouched, as that tunnel would carry it — or nil: with Tor (a
+// request is never sent outside the tunnel and circuit its browser would
+// open), when the host would be intercepted again, or when it is blocked
+// (the browser's new connection gets the block page). A tunnel's decision
+// is recorded as a new CONNECT's would be.
+func (p *Proxy) untouchedState(r *http.Request, mc *mitmConn) *state {
+	st := p.state.Load()
+	if st.route.Tor || isOnion(mc.host) || p.intercepts(st, mc.host) {
+		return nil
+	}
+	ctx := &goproxy.ProxyCtx{Req: r}
+	if refused, _ := p.blockConnectFor(ctx, st, net.JoinHostPort(mc.host, "443"), false); refused != nil {
+		return nil
+	}
+	if p.state.Load() != st {
+		return nil // the settings changed meanwhile: the browser retries
+	}
+	return st
+}
+
+// untouchedOf returns the state a request marked by staleRequest goes to
+// the site with, nil for every other request.
+func untouchedOf(r *http.Request) *state {
+	if r == nil {
+		return nil
+	}
+	st, _ := r.Context().Value(untouchedKey{}).(*state)
+	return st
+}
+
+// untouchedRequest prepares a request marked by staleRequest: it goes to
+// the site as the browser sent it, only its hop-by-hop fields removed (as
+// of every forwarded request), by the route of st (upstream TLS verified as
+// always). No signal, no cleaning, no blocking of its own: the tunnel the
+// browser would now get carries it so.
+func (p *Proxy) untouchedRequest(r *http.Request, ctx *goproxy.ProxyCtx, st *state) *http.Request {
+	removeHopByHop(r.Header, isWebSocket(r.Header))
+	if _, ok := r.Header["User-Agent"]; !ok {
+		r.Header["User-Agent"] = []string{""}
+	}
+	ctx.RoundTripper = requestRoute{p}
+	info := newRequestInfo(r)
+	info.st = st
+	r = withRecord(r, &info)
+	if site := info.siteDomain(); site != "" {
+		r = r.WithContext(withSite(r.Context(), site))
+	}
+	if r.Close {
+		r = r.WithContext(r.Context())
+		r.Close = false
+	}
+	p.reach.add(false, time.Now()) // unseen, as a tunnel's requests: no signals added
+	return r
+}
+
+// untouchedResponse is the answer to a request marked by staleRequest:
+// the site's, only its hop-by-hop fields removed, or the page of an
+// upstream failure; either asks the browser to leave the connection.
+func (p *Proxy) untouchedResponse(resp *http.Response, ctx *goproxy.ProxyCtx) *http.Response {
+	if resp == nil {
+		p.abortForFallback(ctx.Req, ctx.Error)
+		resp = p.upstreamErrorResponse(ctx.Req, ctx.Error)
+	} else {
+		upgrade := resp.StatusCode == http.StatusSwitchingProtocols && isWebSocket(resp.Header)
+		removeHopByHop(resp.Header, upgrade)
+		if upgrade {
+			return resp // the connection is the WebSocket's from now on
+		}
+	}
+	resp.Header.Set("Connection", "close")
+	return resp
 }

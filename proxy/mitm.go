@@ -256,6 +256,7 @@ func (p *Proxy) intercept(req *http.Request, client net.Conn, tn tunnel, cfg *tl
 	tracked, _ := client.(*trackedConn)
 	if tracked != nil {
 		tracked.mitm.Store(mitmBusy)
+		tracked.pageOnly.Store(tn.pageOnly)
 		tracked.mitmHost.Store(&host)
 	}
 	client.SetDeadline(time.Now().Add(DefaultHandshakeTimeout))
@@ -433,8 +434,14 @@ func (p *Proxy) mitmConnState(c net.Conn, s http.ConnState) {
 		mc.client.mitm.Store(mitmBusy)
 	case http.StateNew, http.StateIdle:
 		mc.client.mitm.Store(mitmIdle)
-		if mc.client.stale.Load() {
-			mc.client.Close() // the settings no longer intercept its host
+		// The settings no longer intercept its host: an HTTP/1.1
+		// connection closes between requests. An HTTP/2 one is left to
+		// its next request, which asks the browser to leave it (GOAWAY,
+		// see staleRequest), or to its idle timeout: the server reports
+		// it idle before it has flushed the last answer, which a close
+		// here would lose (and a browser resend: a POST twice).
+		if mc.client.stale.Load() && c.(*tls.Conn).ConnectionState().NegotiatedProtocol != "h2" {
+			mc.client.Close()
 		}
 	case http.StateHijacked:
 		// A WebSocket: from now on only its bytes tell.
@@ -489,7 +496,8 @@ func (p *Proxy) serveMITM(w http.ResponseWriter, r *http.Request) {
 		p.serveLocal(w, r)
 		return
 	}
-	if p.refuseStale(w, r, mc) {
+	r, refused := p.staleRequest(w, r, mc)
+	if refused {
 		return
 	}
 	if _, ok := w.(io.ReaderFrom); !ok {

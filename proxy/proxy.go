@@ -506,6 +506,7 @@ type trackedConn struct {
 	inBurst  atomic.Int64           // bytes read from the client since the last write to it
 	mitm     atomic.Int32           // mitmNone, or the state of an intercepted connection
 	mitmHost atomic.Pointer[string] // the host of an intercepted connection
+	pageOnly atomic.Bool            // intercepted only to answer with the block page
 	stale    atomic.Bool            // intercepted, and the settings no longer would (interception.go)
 	half     halfClosed             // armed once the tunnel's other direction ended (tunnel.go)
 }
