@@ -93,7 +93,7 @@ func (c *dayChart) MouseOut() {
 // Tapped selects the day under the pointer (and focuses the chart).
 func (c *dayChart) Tapped(e *fyne.PointEvent) {
 	if cv := fyne.CurrentApp().Driver().CanvasForObject(c); cv != nil {
-		cv.Focus(c)
+		byPointer(func() { cv.Focus(c) })
 	}
 	c.selectDay(c.indexAt(e.Position.X))
 }

@@ -13,6 +13,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -149,6 +150,12 @@ func TestTabScrollsEveryStopIntoView(t *testing.T) {
 			h.u.win.Resize(fitWindow(fyne.NewSize(1024, 600)))
 			snap := running()
 			seenBrowsers(&snap)
+			for i := int64(0); i < 3; i++ { // a long page of lists, each row with its controls
+				for _, l := range sampleLists() {
+					l.ID += 10 * i
+					snap.Blocking.Lists = append(snap.Blocking.Lists, l)
+				}
+			}
 			snap.HTTPS.CA = status.CA{Present: true, Fingerprint: "ab:cd"}
 			h.snapshot(snap)
 			c := h.u.win.Canvas()
@@ -336,5 +343,54 @@ func TestSetupScrollsToFocus(t *testing.T) {
 	}
 	if !reached {
 		t.Error("Tab never reached the Set up button")
+	}
+}
+
+// TestClickDoesNotScroll: a control half under the bottom of the page,
+// focused by a click, leaves the page where it is (it is under the
+// pointer already); focused with Tab, it scrolls into view.
+func TestClickDoesNotScroll(t *testing.T) {
+	f := newFake(t)
+	f.recordApply()
+	h, y := systemHarness(t, f)
+	h.u.win.Resize(fitWindow(fyne.NewSize(1024, 600)))
+	h.snapshot(running())
+	drv := fyne.CurrentApp().Driver()
+	c := h.u.win.Canvas()
+	for _, tc := range []struct {
+		name  string
+		obj   fyne.CanvasObject
+		click func()
+	}{
+		{"entry", y.statsDays, func() { y.statsDays.MouseDown(&desktop.MouseEvent{Button: desktop.MouseButtonPrimary}) }},
+		{"switch", y.logPersist, func() { test.Tap(y.logPersist) }},
+		{"select", y.logKeep, func() { test.Tap(y.logKeep) }}, // its menu opens, and has the focus
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			scroll := scrollHolding(h.u.screens[5].obj, tc.obj)
+			scroll.ScrollToOffset(fyne.Position{})
+			top := drv.AbsolutePositionForObject(tc.obj).Y - drv.AbsolutePositionForObject(scroll).Y
+			half := fyne.NewPos(0, top+tc.obj.Size().Height/2-scroll.Size().Height)
+			scroll.ScrollToOffset(half)
+			if scroll.Offset != half {
+				t.Fatalf("cannot put the %s half out of view (offset %v, want %v)", tc.name, scroll.Offset, half)
+			}
+			tc.click()
+			h.settle()
+			if c.Focused() != tc.obj.(fyne.Focusable) && len(c.Overlays().List()) == 0 {
+				t.Fatalf("the click did not focus the %s (%T has the focus)", tc.name, c.Focused())
+			}
+			if scroll.Offset != half {
+				t.Errorf("a click on the %s scrolled the page from %v to %v", tc.name, half, scroll.Offset)
+			}
+			for _, o := range c.Overlays().List() {
+				c.Overlays().Remove(o)
+			}
+			c.Unfocus()
+			c.Focus(tc.obj.(fyne.Focusable)) // as Tab does
+			if scroll.Offset == half {
+				t.Errorf("the %s focused from the keyboard, half out of view, did not scroll", tc.name)
+			}
+		})
 	}
 }

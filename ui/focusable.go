@@ -18,6 +18,7 @@ import (
 // control Polaris puts on a page is one of these thin types: Fyne's own
 // widget, unchanged in look and behaviour, whose FocusGained also tells
 // focusMoved, which scrolls the page so that the control is in view.
+// A control focused by a click is handled byPointer: the page stays put.
 // Screens build their controls with these constructors, never with
 // widget.NewButton and friends (TestControlsComeFromFocusable). Polaris's
 // own focusable widgets (Toggle, dayChart) call focusMoved themselves.
@@ -64,6 +65,12 @@ func newMultiLineEntry() *entry {
 // FocusGained implements fyne.Focusable.
 func (e *entry) FocusGained() { e.Entry.FocusGained(); focusMoved(e) }
 
+// MouseDown implements desktop.Mouseable (it focuses the entry).
+func (e *entry) MouseDown(m *desktop.MouseEvent) { byPointer(func() { e.Entry.MouseDown(m) }) }
+
+// TappedSecondary implements fyne.SecondaryTappable (it focuses the entry).
+func (e *entry) TappedSecondary(p *fyne.PointEvent) { byPointer(func() { e.Entry.TappedSecondary(p) }) }
+
 // checkBox is a widget.Check that scrolls into view when it gains the focus.
 type checkBox struct{ widget.Check }
 
@@ -76,6 +83,9 @@ func newCheck(label string, changed func(bool)) *checkBox {
 
 // FocusGained implements fyne.Focusable.
 func (c *checkBox) FocusGained() { c.Check.FocusGained(); focusMoved(c) }
+
+// Tapped implements fyne.Tappable (it focuses the check).
+func (c *checkBox) Tapped(p *fyne.PointEvent) { byPointer(func() { c.Check.Tapped(p) }) }
 
 // selectBox is a widget.Select that scrolls into view when it gains the
 // focus.
@@ -90,6 +100,9 @@ func newSelect(options []string, changed func(string)) *selectBox {
 
 // FocusGained implements fyne.Focusable.
 func (s *selectBox) FocusGained() { s.Select.FocusGained(); focusMoved(s) }
+
+// Tapped implements fyne.Tappable (it focuses the select).
+func (s *selectBox) Tapped(p *fyne.PointEvent) { byPointer(func() { s.Select.Tapped(p) }) }
 
 // listBox is a widget.List that scrolls into view when it gains the focus.
 type listBox struct{ widget.List }
@@ -253,7 +266,7 @@ func (c *radioChoice) Tapped(*fyne.PointEvent) {
 		return
 	}
 	if cv := fyne.CurrentApp().Driver().CanvasForObject(c); cv != nil && !c.focused && !fyne.CurrentDevice().IsMobile() {
-		cv.Focus(c)
+		byPointer(func() { cv.Focus(c) })
 	}
 	c.g.choose(c.i)
 }

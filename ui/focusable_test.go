@@ -3,8 +3,10 @@
 package ui
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"image"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -225,5 +227,45 @@ func TestFoldoutOpensAndCloses(t *testing.T) {
 	test.Tap(f.head)
 	if detail.Visible() || f.head.Text != "More (2)" {
 		t.Errorf("after a second tap: open %v, title %q", detail.Visible(), f.head.Text)
+	}
+}
+
+// TestRadioGroupLooksAsFyne: Polaris's radio group draws, pixel for pixel,
+// what widget.RadioGroup draws: unselected, selected with the focus on
+// another option, and disabled.
+func TestRadioGroupLooksAsFyne(t *testing.T) {
+	a := newTestApp(t)
+	a.Settings().SetTheme(newTheme())
+	opts := []string{"Ask sites not to track me", "Allow tracking", "Say nothing"}
+	for _, tc := range []struct {
+		name     string
+		selected string
+		focus    int
+		disabled bool
+	}{{"blank", "", -1, false}, {"selected and focused", opts[0], 1, false}, {"disabled", opts[2], -1, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			draw := func(g fyne.Widget, set func(string), disable func()) []byte {
+				w := test.NewTempWindow(t, g)
+				w.Resize(fyne.NewSize(320, 140))
+				set(tc.selected)
+				if tc.disabled {
+					disable()
+				}
+				if tc.focus >= 0 {
+					w.Canvas().Focus(test.WidgetRenderer(g).Objects()[tc.focus].(fyne.Focusable))
+				}
+				img, ok := w.Canvas().Capture().(*image.NRGBA)
+				if !ok {
+					t.Fatal("the test canvas did not draw an NRGBA image")
+				}
+				return img.Pix
+			}
+			g := newRadioGroup(opts, nil)
+			fg := widget.NewRadioGroup(opts, nil)
+			ours, theirs := draw(g, g.SetSelected, g.Disable), draw(fg, fg.SetSelected, fg.Disable)
+			if !bytes.Equal(ours, theirs) {
+				t.Error("Polaris's radio group does not look like Fyne's")
+			}
+		})
 	}
 }

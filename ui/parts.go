@@ -345,7 +345,22 @@ func (u *UI) confirmRisky(titleText, message, riskyLabel, safeLabel string, done
 // does not scroll to it. Set by New.
 var focusHook atomic.Pointer[func(fyne.CanvasObject)]
 
+// pointing counts the pointer events being handled: a control that a
+// click focuses is under the pointer already, and the page must not move
+// under the pointer, so focusMoved lets it be.
+var pointing atomic.Int32
+
+// byPointer runs f, the handling of a click, tap or press.
+func byPointer(f func()) {
+	pointing.Add(1)
+	defer pointing.Add(-1)
+	f()
+}
+
 func focusMoved(o fyne.CanvasObject) {
+	if pointing.Load() > 0 {
+		return
+	}
 	if f := focusHook.Load(); f != nil {
 		(*f)(o)
 	}

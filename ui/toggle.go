@@ -64,7 +64,7 @@ func (t *Toggle) flip() {
 // Tapped flips the switch.
 func (t *Toggle) Tapped(*fyne.PointEvent) {
 	if c := fyne.CurrentApp().Driver().CanvasForObject(t); c != nil && !t.Disabled() {
-		c.Focus(t)
+		byPointer(func() { c.Focus(t) })
 	}
 	t.flip()
 }

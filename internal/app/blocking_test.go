@@ -947,3 +947,62 @@ func TestAddListOffline(t *testing.T) {
 		t.Errorf("kept list = %+v, want enabled, no rules, the reason, and a next try", got)
 	}
 }
+
+// TestAddListOfflineWhileRunningElsewhere: `polaris lists add URL` in a
+// terminal while another process runs Polaris asks that one to download
+// the list (through the database). When the list's server cannot be
+// reached the subscription stays, as when no Polaris runs, and says why;
+// an answer that is not a list still adds nothing.
+func TestAddListOfflineWhileRunningElsewhere(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	running := openTestApp(t, Options{DataDir: dir, WatchInterval: 20 * time.Millisecond})
+	withoutDownloads(t, running)
+	startApp(t, running)
+	cli, err := Open(ctx, Options{DataDir: dir, Log: testLog{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	if !cli.RunningElsewhere() {
+		t.Fatal("the second App does not see the running Polaris")
+	}
+	for _, src := range []string{
+		"http://127.0.0.1:1/list.txt",        // connection refused
+		"http://lists.example.invalid/l.txt", // name not found (Polaris's resolver answers .invalid itself)
+	} {
+		t.Run(src, func(t *testing.T) {
+			before, _ := cli.Lists(ctx)
+			l, err := cli.AddListSource(ctx, src, "")
+			if !errors.Is(err, status.ErrNotDownloaded) {
+				t.Fatalf("adding %s offline while Polaris runs elsewhere = %v, want ErrNotDownloaded", src, err)
+			}
+			after, _ := cli.Lists(ctx)
+			if len(after) != len(before)+1 {
+				t.Fatalf("the list was not kept: %d lists, want %d", len(after), len(before)+1)
+			}
+			got := findList(t, cli, src)
+			if got.ID != l.ID || !got.Enabled || got.Rules != 0 || got.LastError == "" || got.NextUpdate.IsZero() {
+				t.Errorf("kept list = %+v, want enabled, no rules, the reason, and a next try", got)
+			}
+			if !strings.Contains(err.Error(), got.LastError) {
+				t.Errorf("the error %q does not say why (%q)", err, got.LastError)
+			}
+		})
+	}
+	t.Run("a web page", func(t *testing.T) {
+		ls := newListServer(t, "<!DOCTYPE html><html>Sign in to the Wi-Fi</html>")
+		ls.set("<!DOCTYPE html><html>Sign in to the Wi-Fi</html>", "text/html", 200)
+		before, _ := cli.Lists(ctx)
+		_, err := cli.AddListSource(ctx, ls.srv.URL+"/l.txt", "")
+		if err == nil || errors.Is(err, status.ErrNotDownloaded) || !strings.Contains(err.Error(), "web page") {
+			t.Fatalf("adding a web page while Polaris runs elsewhere = %v, want a refusal", err)
+		}
+		if ls.requests() == 0 {
+			t.Error("the running Polaris did not ask the list's server")
+		}
+		if after, _ := cli.Lists(ctx); len(after) != len(before) {
+			t.Errorf("a web page was added as a list: %d lists, want %d", len(after), len(before))
+		}
+	})
+}

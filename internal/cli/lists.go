@@ -4,6 +4,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -132,6 +133,12 @@ func cmdLists(e *Env, o Options, args []string) int {
 		printCatalogue(e.Stdout, b.Catalogue(), lists)
 	case "add":
 		l, err := b.AddListSource(ctx, source, name)
+		if errors.Is(err, status.ErrNotDownloaded) {
+			// Its server could not be reached: the subscription stays.
+			code := fail(err)
+			fmt.Fprintf(e.Stderr, "polaris: list %d stays subscribed; Polaris downloads it when it runs and can reach the list's server (or: polaris lists update %d)\n", l.ID, l.ID)
+			return code
+		}
 		if err != nil {
 			return fail(err)
 		}

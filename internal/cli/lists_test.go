@@ -4,6 +4,9 @@ package cli
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -73,5 +76,60 @@ func TestStatsHintFollowsFiltering(t *testing.T) {
 		if asks == filtering {
 			t.Errorf("filtering %v: output asks to turn it on: %v\n%s", filtering, asks, b.String())
 		}
+	}
+}
+
+// listsBackend is the part of a Backend that `polaris lists add` uses: it
+// answers AddListSource with add; any other call panics (the embedded nil
+// Backend).
+type listsBackend struct {
+	Backend
+	add func() (status.List, error)
+}
+
+func (b *listsBackend) Writable() error { return nil }
+func (b *listsBackend) AddListSource(context.Context, string, string) (status.List, error) {
+	return b.add()
+}
+func (b *listsBackend) Close() error { return nil }
+
+// A list whose server could not be reached stays subscribed (issue 16):
+// the command says so and when it is downloaded, and exits 1 as for any
+// list not downloaded; a list refused says nothing was added.
+func TestListsAddNotDownloaded(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		add      func() (status.List, error)
+		want     []string
+		wantNot  string
+		wantCode int
+	}{
+		{"offline", func() (status.List, error) {
+			return status.List{ID: 7, Name: "http://127.0.0.1:1/l.txt"}, fmt.Errorf("%w: %w", status.ErrNotDownloaded,
+				errors.New("http://127.0.0.1:1/l.txt: dial tcp 127.0.0.1:1: connect: connection refused"))
+		}, []string{"could not be downloaded yet", "connection refused", "list 7 stays subscribed", "can reach the list's server", "polaris lists update 7"}, "", ExitError},
+		{"refused", func() (status.List, error) {
+			return status.List{}, errors.New("nothing was added: the server sent a web page instead of the list")
+		}, []string{"nothing was added"}, "stays subscribed", ExitError},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := &listsBackend{add: tt.add}
+			var out, errOut bytes.Buffer
+			e := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut,
+				DefaultDataDir: func() (string, error) { return t.TempDir(), nil },
+				Open:           func(context.Context, Options) (Backend, error) { return b, nil }}
+			code := Main(e, []string{"lists", "add", "http://127.0.0.1:1/l.txt"})
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d", code, tt.wantCode)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(errOut.String(), w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errOut.String())
+				}
+			}
+			if tt.wantNot != "" && strings.Contains(errOut.String(), tt.wantNot) {
+				t.Errorf("stderr has %q:\n%s", tt.wantNot, errOut.String())
+			}
+		})
 	}
 }

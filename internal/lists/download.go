@@ -272,6 +272,17 @@ func (e *unreachableError) Unwrap() []error { return []error{e.err, errUnreachab
 
 var errUnreachable = errors.New("the list's server could not be reached")
 
+// triedErr is the error of a list's last try as its row records it, for a
+// process that asked the running Polaris for the update: one that did not
+// reach the server is an unreachableError again.
+func triedErr(r store.ListRow) error {
+	err := errors.New(r.LastError)
+	if r.Unreachable {
+		return &unreachableError{r.LastError, err}
+	}
+	return err
+}
+
 // plainNetErr shortens network errors to what the user can act on.
 func plainNetErr(err error) error {
 	var dnsErr *net.DNSError

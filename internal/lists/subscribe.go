@@ -323,7 +323,7 @@ func (e *Engine) updateNow(ctx context.Context, id int64) error {
 		}
 		if r.UpdateAsked.IsZero() {
 			if r.LastError != "" && !r.LastTry.Before(asked.Truncate(time.Second)) {
-				return fmt.Errorf("%s: %s", r.Name, r.LastError)
+				return fmt.Errorf("%s: %w", r.Name, triedErr(r))
 			}
 			return nil
 		}
@@ -357,7 +357,7 @@ func (e *Engine) updateList(ctx context.Context, id int64, rebuild bool) error {
 	try, err := e.download(ctx, row)
 	try.Time = time.Now()
 	if err != nil {
-		try.Err = err.Error()
+		try.Err, try.Unreachable = err.Error(), errors.Is(err, errUnreachable)
 		if row.SHA256 != "" {
 			e.cfg.Logf("updating list %q: %v (the copy Polaris has is kept)", row.Name, err)
 		} else {

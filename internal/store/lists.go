@@ -44,6 +44,11 @@ type ListRow struct {
 	// Failures counts failed tries since the last success.
 	Failures  int
 	LastError string
+	// Unreachable: the last try did not reach the list's server (no
+	// network, a name not found, refused, timed out), so it is worth
+	// trying again later; false after a success or an answer that is not
+	// a usable list.
+	Unreachable bool
 	// UpdateAsked is set by another process (the CLI) to ask the running
 	// Polaris to update the list now.
 	UpdateAsked time.Time
@@ -55,16 +60,16 @@ type ListRow struct {
 
 const listColumns = `id, name, url, catalogue, origin, format, category, license, non_commercial, enabled,
 	interval_s, etag, last_modified, expires_s, last_try, last_success, failures, last_error, update_asked,
-	rules, bad_lines, sha256, added`
+	rules, bad_lines, sha256, added, unreachable`
 
 func scanList(sc interface{ Scan(...any) error }) (ListRow, error) {
 	var r ListRow
-	var nc, en int
+	var nc, en, unreachable int
 	var interval, expires, try, success, asked, added int64
 	err := sc.Scan(&r.ID, &r.Name, &r.URL, &r.Catalogue, &r.Origin, &r.Format, &r.Category, &r.License, &nc, &en,
 		&interval, &r.ETag, &r.LastModified, &expires, &try, &success, &r.Failures, &r.LastError, &asked,
-		&r.Rules, &r.BadLines, &r.SHA256, &added)
-	r.NonCommercial, r.Enabled = nc != 0, en != 0
+		&r.Rules, &r.BadLines, &r.SHA256, &added, &unreachable)
+	r.NonCommercial, r.Enabled, r.Unreachable = nc != 0, en != 0, unreachable != 0
 	r.Interval, r.Expires = time.Duration(interval)*time.Second, time.Duration(expires)*time.Second
 	r.LastTry, r.LastSuccess, r.UpdateAsked, r.Added = unixTime(try), unixTime(success), unixTime(asked), unixTime(added)
 	return r, err
@@ -131,12 +136,12 @@ func (s *Store) AddList(ctx context.Context, r ListRow) (int64, error) {
 	err := s.tx(ctx, func(t *sql.Tx) error {
 		res, err := t.ExecContext(ctx, `INSERT INTO lists(name, url, catalogue, origin, format, category, license,
 			non_commercial, enabled, interval_s, etag, last_modified, expires_s, last_try, last_success, failures,
-			last_error, update_asked, rules, bad_lines, sha256, added)
-			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			last_error, update_asked, rules, bad_lines, sha256, added, unreachable)
+			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.Name, r.URL, r.Catalogue, r.Origin, r.Format, r.Category, r.License, boolInt(r.NonCommercial),
 			boolInt(r.Enabled), int64(r.Interval/time.Second), r.ETag, r.LastModified, int64(r.Expires/time.Second),
 			unixSec(r.LastTry), unixSec(r.LastSuccess), r.Failures, r.LastError, unixSec(r.UpdateAsked),
-			r.Rules, r.BadLines, r.SHA256, unixSec(r.Added))
+			r.Rules, r.BadLines, r.SHA256, unixSec(r.Added), boolInt(r.Unreachable))
 		if err != nil {
 			if strings.Contains(err.Error(), "UNIQUE constraint failed") {
 				return fmt.Errorf("%s: %w", r.URL, ErrDuplicate)
@@ -212,6 +217,8 @@ type ListTry struct {
 	Time time.Time
 	// Err is what went wrong, or "" on success (including "not modified").
 	Err string
+	// Unreachable: with Err, the try did not reach the list's server.
+	Unreachable bool
 	// Changed: a new copy was stored; the fields below describe it.
 	Changed bool
 	// Fetched: the server sent the list (not "not modified"), so ETag,
@@ -232,22 +239,23 @@ type ListTry struct {
 }
 
 // SaveListTry records an update attempt and clears UpdateAsked. A failure
-// counts up Failures and keeps everything describing the cached copy; a
-// success resets Failures. An unchanged copy keeps its description, and
+// counts up Failures, records whether the server was reached, and keeps
+// everything describing the cached copy; a success resets Failures. An unchanged copy keeps its description, and
 // its validators unless the try was Fetched.
 func (s *Store) SaveListTry(ctx context.Context, id int64, r ListTry) error {
 	if r.Err != "" {
-		return s.updateList(ctx, id, "last_try = ?, last_error = ?, failures = failures + 1, update_asked = 0", unixSec(r.Time), r.Err)
+		return s.updateList(ctx, id, "last_try = ?, last_error = ?, unreachable = ?, failures = failures + 1, update_asked = 0",
+			unixSec(r.Time), r.Err, boolInt(r.Unreachable))
 	}
 	if !r.Changed && !r.Fetched {
-		return s.updateList(ctx, id, "last_try = ?, last_success = ?, last_error = '', failures = 0, update_asked = 0, expires_s = CASE WHEN ? > 0 THEN ? ELSE expires_s END",
+		return s.updateList(ctx, id, "last_try = ?, last_success = ?, last_error = '', unreachable = 0, failures = 0, update_asked = 0, expires_s = CASE WHEN ? > 0 THEN ? ELSE expires_s END",
 			unixSec(r.Time), unixSec(r.Time), int64(r.Expires/time.Second), int64(r.Expires/time.Second))
 	}
 	if !r.Changed {
-		return s.updateList(ctx, id, "last_try = ?, last_success = ?, last_error = '', failures = 0, update_asked = 0, etag = ?, last_modified = ?, expires_s = ?",
+		return s.updateList(ctx, id, "last_try = ?, last_success = ?, last_error = '', unreachable = 0, failures = 0, update_asked = 0, etag = ?, last_modified = ?, expires_s = ?",
 			unixSec(r.Time), unixSec(r.Time), r.ETag, r.LastModified, int64(r.Expires/time.Second))
 	}
-	set := "last_try = ?, last_success = ?, last_error = '', failures = 0, update_asked = 0, etag = ?, last_modified = ?, expires_s = ?, rules = ?, bad_lines = ?, sha256 = ?"
+	set := "last_try = ?, last_success = ?, last_error = '', unreachable = 0, failures = 0, update_asked = 0, etag = ?, last_modified = ?, expires_s = ?, rules = ?, bad_lines = ?, sha256 = ?"
 	args := []any{unixSec(r.Time), unixSec(r.Time), r.ETag, r.LastModified, int64(r.Expires / time.Second), r.Rules, r.BadLines, r.SHA256}
 	if r.Name != "" {
 		set += ", name = ?"

@@ -54,6 +54,9 @@ func TestListLifecycle(t *testing.T) {
 	if err := s.SaveListTry(ctx, id, ListTry{Time: later, Err: "the server answered 500"}); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.SaveListTry(ctx, id, ListTry{Time: later.Add(time.Minute), Err: "unreachable, then an answer", Unreachable: true}); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.SaveListTry(ctx, id, ListTry{Time: later.Add(time.Minute), Err: "again"}); err != nil {
 		t.Fatal(err)
 	}
@@ -63,16 +66,24 @@ func TestListLifecycle(t *testing.T) {
 	}
 	want := ListRow{ID: id, Name: "Title", URL: "http://127.0.0.1:1/list.txt", Format: "auto", Enabled: true, Interval: 24 * time.Hour,
 		ETag: `"e1"`, LastModified: "lm", Expires: 4 * 24 * time.Hour, LastTry: later.Add(time.Minute), LastSuccess: now,
-		Failures: 2, LastError: "again", Rules: 10, BadLines: 1, SHA256: "s1", Added: r.Added}
+		Failures: 3, LastError: "again", Rules: 10, BadLines: 1, SHA256: "s1", Added: r.Added}
 	if diff := cmp.Diff(want, r); diff != "" {
-		t.Errorf("after a success and two failures (-want +got):\n%s", diff)
+		t.Errorf("after a success and three failures, the last one an answer (-want +got):\n%s", diff)
+	}
+	// A try that did not reach the server says so (for a process that
+	// asked the running Polaris for it); the next try decides again.
+	if err := s.SaveListTry(ctx, id, ListTry{Time: later.Add(time.Minute), Err: "refused", Unreachable: true}); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ = s.List(ctx, id); !r.Unreachable || r.Failures != 4 || r.LastError != "refused" {
+		t.Errorf("after a try that did not reach the server: %+v", r)
 	}
 	// "Not modified" is a success that keeps the copy's description.
 	if err := s.SaveListTry(ctx, id, ListTry{Time: later.Add(2 * time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
 	r, _ = s.List(ctx, id)
-	if r.Failures != 0 || r.LastError != "" || r.SHA256 != "s1" || r.ETag != `"e1"` || !r.LastSuccess.Equal(later.Add(2*time.Minute)) {
+	if r.Failures != 0 || r.LastError != "" || r.Unreachable || r.SHA256 != "s1" || r.ETag != `"e1"` || !r.LastSuccess.Equal(later.Add(2*time.Minute)) {
 		t.Errorf("after not-modified: %+v", r)
 	}
 	// The same text fetched again brings the server's validators of now
