@@ -309,12 +309,13 @@ func (p *Proxy) splice(req *http.Request, client net.Conn, hostport string) {
 	if p.blockConnect(&goproxy.ProxyCtx{Req: req}, st, hostport) != nil {
 		return
 	}
-	up, err := st.route.dial(withSite(req.Context(), connectSite(req)), "tcp", hostport)
+	site := connectSite(req)
+	up, err := st.route.dial(withSite(req.Context(), site), "tcp", hostport)
 	if err != nil {
 		p.cfg.Logf("CONNECT %s: %v", hostport, err)
 		return
 	}
-	up = newTunnelConn(up, p.cfg.HalfClosedTimeout)
+	up = st.route.trackTunnel(site, newTunnelConn(up, p.cfg.HalfClosedTimeout))
 	defer up.Close()
 	done := make(chan struct{}, 2)
 	go func() { io.Copy(up, client); closeWrite(up); done <- struct{}{} }()

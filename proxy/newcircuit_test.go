@@ -4,6 +4,7 @@ package proxy
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"polaris/blocklist"
 )
@@ -179,4 +181,66 @@ func FuzzNewCircuitEntry(f *testing.F) {
 			t.Fatalf("a script in the page for %q", query)
 		}
 	})
+}
+
+// TestNewCircuitCutsTheSitesTunnels: new circuits for a site cut its open
+// tunnels (HTTPS Polaris does not look into keeps its circuit for as long
+// as the browser keeps the connection, minutes), so that the browser
+// reconnects on a new circuit; other sites' tunnels stay.
+func TestNewCircuitCutsTheSitesTunnels(t *testing.T) {
+	up, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.Close()
+	go func() {
+		for {
+			c, err := up.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(c, c); c.Close() }()
+		}
+	}()
+	tp := startProxy(t, Config{}, Policy{})
+	// Tor's SOCKS port stands in: every connection reaches the echo server.
+	tp.SetRoute(Route{Tor: true, Proxied: true, Isolate: true, Name: "tor", Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", up.Addr().String())
+	}})
+	echoes := func(c net.Conn) bool {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		defer c.SetDeadline(time.Time{})
+		if _, err := c.Write([]byte("ping")); err != nil {
+			return false
+		}
+		b := make([]byte, 4)
+		_, err := io.ReadFull(c, b)
+		return err == nil && string(b) == "ping"
+	}
+	a1 := openTunnel(t, tp, "www.a.test:5222")
+	a2 := openTunnel(t, tp, "chat.a.test:5223")
+	b := openTunnel(t, tp, "b.test:5222")
+	for _, c := range []net.Conn{a1, a2, b} {
+		defer c.Close()
+		if !echoes(c) {
+			t.Fatal("a tunnel does not carry bytes")
+		}
+	}
+
+	tp.ResetSite("a.test")
+	for i, c := range []net.Conn{a1, a2} {
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Read(make([]byte, 1)); err != io.EOF {
+			t.Errorf("tunnel %d of a.test after new circuits: %v, want it cut (EOF)", i+1, err)
+		}
+	}
+	if !echoes(b) {
+		t.Error("b.test's tunnel was cut by new circuits for a.test")
+	}
+	if c := openTunnel(t, tp, "www.a.test:5222"); !echoes(c) {
+		t.Error("a new tunnel to a.test does not work")
+	} else {
+		c.Close()
+	}
 }

@@ -226,11 +226,12 @@ func (p *Proxy) newGoproxy() *goproxy.ProxyHttpServer {
 	gp.KeepDestinationHeaders = false
 	gp.ConnectDial = nil
 	gp.ConnectDialWithReq = func(req *http.Request, network, addr string) (net.Conn, error) {
-		c, err := p.state.Load().route.dial(withSite(req.Context(), connectSite(req)), network, addr)
+		rt, site := p.state.Load().route, connectSite(req)
+		c, err := rt.dial(withSite(req.Context(), site), network, addr)
 		if err != nil {
 			return nil, &dialError{err}
 		}
-		return newTunnelConn(c, p.cfg.HalfClosedTimeout), nil
+		return rt.trackTunnel(site, newTunnelConn(c, p.cfg.HalfClosedTimeout)), nil
 	}
 	gp.ConnectionErrHandler = p.writeConnectError
 	gp.OnRequest().DoFunc(p.onRequest)

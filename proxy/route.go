@@ -75,6 +75,9 @@ type route struct {
 	mu    sync.Mutex
 	sites map[string]*list.Element // site -> element of lru holding *sitePool
 	lru   list.List
+	// tunnels holds the open tunnels of an isolating route by the site
+	// they were dialled for, so that new circuits for a site cut them too.
+	tunnels map[string]map[*siteTunnel]struct{}
 }
 
 type sitePool struct {
@@ -226,8 +229,10 @@ func (p *Proxy) ResetConnections() {
 // ResetSite drops the upstream connections of one first-party site on an
 // isolating route (after a new Tor circuit for that site), so that its next
 // requests open new ones; other sites keep theirs. Requests in flight on
-// the dropped connections are answered first. Without isolation there is
-// nothing of the site's own to drop.
+// the dropped connections are answered first. The site's tunnels (HTTPS
+// Polaris does not look into, WebSockets) carry no requests Polaris could
+// wait for: they are cut, and the browser reconnects on a new circuit.
+// Without isolation there is nothing of the site's own to drop.
 func (p *Proxy) ResetSite(site string) {
 	rt := p.state.Load().route
 	if !rt.Isolate {
@@ -242,12 +247,71 @@ func (p *Proxy) ResetSite(site string) {
 			drop = append(drop, e.Value.(*sitePool).up)
 		}
 	}
+	tunnels := rt.tunnels[site]
+	delete(rt.tunnels, site)
 	rt.mu.Unlock()
 	for _, up := range drop {
 		up.close(false)
 		p.afterDrain(func() { up.close(true) })
 	}
+	for t := range tunnels {
+		t.Close()
+	}
 }
+
+// trackTunnel notes the upstream side of a tunnel dialled for site on an
+// isolating route (see ResetSite) until it closes; c keeps its ability to
+// be half-closed.
+func (rt *route) trackTunnel(site string, c net.Conn) net.Conn {
+	if !rt.Isolate {
+		return c
+	}
+	t := &siteTunnel{Conn: c, rt: rt, site: site}
+	rt.mu.Lock()
+	if rt.tunnels == nil {
+		rt.tunnels = map[string]map[*siteTunnel]struct{}{}
+	}
+	if rt.tunnels[site] == nil {
+		rt.tunnels[site] = map[*siteTunnel]struct{}{}
+	}
+	rt.tunnels[site][t] = struct{}{}
+	rt.mu.Unlock()
+	if hc, ok := c.(halfClosable); ok {
+		return &halfSiteTunnel{siteTunnel: t, hc: hc}
+	}
+	return t
+}
+
+// siteTunnel is the upstream side of a tunnel of an isolating route.
+type siteTunnel struct {
+	net.Conn
+	rt   *route
+	site string
+	once sync.Once
+}
+
+func (t *siteTunnel) Close() error {
+	t.once.Do(func() {
+		t.rt.mu.Lock()
+		if m := t.rt.tunnels[t.site]; m != nil {
+			delete(m, t)
+			if len(m) == 0 {
+				delete(t.rt.tunnels, t.site)
+			}
+		}
+		t.rt.mu.Unlock()
+	})
+	return t.Conn.Close()
+}
+
+// halfSiteTunnel is a siteTunnel that can be half-closed.
+type halfSiteTunnel struct {
+	*siteTunnel
+	hc halfClosable
+}
+
+func (t *halfSiteTunnel) CloseWrite() error { return t.hc.CloseWrite() }
+func (t *halfSiteTunnel) CloseRead() error  { return t.hc.CloseRead() }
 
 // afterDrain runs f once the requests in flight now have drained
 // (oldRouteDrain).
