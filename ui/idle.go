@@ -15,7 +15,9 @@ import "time"
 // once: the work that was queued meanwhile (a status snapshot, the tray
 // menu's items, Fyne's own quit on SIGTERM) and one poll of the display.
 // Show and Quit end the slice at once. A tray click thus takes effect
-// within parkSlice, a window that opens within a few milliseconds.
+// within parkSlice, a window that opens within a few milliseconds. What
+// the display asks of the hidden window meanwhile (a paste of something
+// copied from Polaris) is answered at the next slice's end.
 const parkSlice = 250 * time.Millisecond
 
 // parkWhileHidden starts parking the Fyne thread if the window is hidden
