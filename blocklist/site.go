@@ -27,7 +27,7 @@ func RegistrableDomain(host string) (string, error) {
 		return "", fmt.Errorf("%q is not a host name", host)
 	}
 	n := publicSuffixLen(h)
-	if isIP(h) || strings.HasPrefix(h, ".") || strings.Contains(h, "..") || n >= len(h) || h[len(h)-n-1] != '.' {
+	if isIP(h) || strings.HasPrefix(h, ".") || strings.HasSuffix(h, ".") || strings.Contains(h, "..") || n >= len(h) || h[len(h)-n-1] != '.' {
 		return "", fmt.Errorf("%q is not a site (a registrable domain such as example.com)", host)
 	}
 	return registrableLen(h, n), nil

@@ -38,7 +38,7 @@ func TestRegistrableDomain(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "co.uk", "com", "localhost", "192.0.2.1", "::1", "exa mple.com", "a/b.com", "user@example.com",
-		"example.com:80", "*.example.com", ".example.com", "a..example.com"} {
+		"example.com:80", "*.example.com", ".example.com", "a..example.com", "a..", "example.com.."} {
 		if got, err := RegistrableDomain(bad); err == nil {
 			t.Errorf("RegistrableDomain(%q) = %q, want an error", bad, got)
 		}
