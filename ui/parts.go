@@ -284,7 +284,8 @@ func siteOf(v string) string {
 	v = strings.TrimSpace(v)
 	if i := strings.Index(v, "://"); i > 0 {
 		if u, err := url.Parse(v); err == nil && u.Hostname() != "" {
-			return strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+			// Spaces as the other forms lose them (Unicode ones too).
+			return strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(strings.ToLower(u.Hostname())), "."))
 		}
 		v = v[i+3:]
 	}
