@@ -23,7 +23,7 @@ DEPS_TEST  := $(DEPS_RUN) xvfb xauth x11-utils imagemagick libnss3-tools ca-cert
 	iproute2 procps psmisc chromium firefox-esr util-linux age
 DEPS_BENCH := wrk hey privoxy tinyproxy mitmproxy squid
 
-.PHONY: all run build build-nogui test vet cross deps deps-test deps-bench bench screenshots package clean help
+.PHONY: all run build build-nogui test vet cross deps deps-test deps-bench bench fuzz screenshots package clean help
 
 all: build
 
@@ -31,6 +31,7 @@ help:
 	@echo "make run     install what is missing, build, start Polaris"
 	@echo "make test    install what is missing, go vet, go test -race (every test)"
 	@echo "make bench   side-by-side benchmarks (bench/)"
+	@echo "make fuzz    every fuzz target, 10 minutes each (scripts/fuzz.sh; TIME=, JOBS=)"
 	@echo "make screenshots  capture every screen of the window into docs/screenshots/ (Xvfb)"
 
 # deps: install the missing Debian packages (as root, or with sudo), or print
@@ -79,6 +80,10 @@ cross:
 
 bench: deps-bench build-nogui
 	bench/proxy.sh
+
+# fuzz: every fuzz target for TIME (default 10m) each, JOBS (2) at a time.
+fuzz: deps
+	scripts/fuzz.sh
 
 # screenshots: run the real binary under Xvfb on a prepared data dir and
 # capture each screen (scripts/screenshots.sh).
