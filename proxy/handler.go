@@ -106,15 +106,15 @@ func (p *Proxy) NotFound(w http.ResponseWriter, r *http.Request) {
 // onRequest runs for every proxied request (plain HTTP, and HTTPS once
 // intercepted): it normalises headers and applies the policy.
 func (p *Proxy) onRequest(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request, *http.Response) {
-	if st := untouchedOf(r); st != nil {
-		return p.untouchedRequest(r, ctx, st), nil // a stale interception's (interception.go)
-	}
 	removeHopByHop(r.Header, isWebSocket(r.Header))
 	// Go's client would announce itself if the browser sent no User-Agent.
 	if _, ok := r.Header["User-Agent"]; !ok {
 		r.Header["User-Agent"] = []string{""}
 	}
 	ctx.RoundTripper = requestRoute{p}
+	if st := untouchedOf(r); st != nil {
+		return p.untouchedRequest(r, st), nil // a stale interception's (interception.go)
+	}
 	st := p.state.Load()
 	if isOnion(r.URL.Hostname()) && !st.route.Onion {
 		return r, p.pageResponse(r, onionRefusal.Code, refusalPage(r.URL.Hostname(), onionRefusal))
@@ -217,14 +217,27 @@ var acceptConnect = &goproxy.ConnectAction{Action: goproxy.ConnectAccept}
 // onResponse turns upstream failures into error pages and removes the
 // upstream's hop-by-hop headers.
 func (p *Proxy) onResponse(resp *http.Response, ctx *goproxy.ProxyCtx) *http.Response {
-	if untouchedOf(ctx.Req) != nil {
-		return p.untouchedResponse(resp, ctx)
-	}
+	// The answer to a request sent on a stale interception (interception.go)
+	// is the site's as it is, or the page of an upstream failure; either
+	// asks the browser to leave the connection, unless it became a
+	// WebSocket's.
+	untouched := untouchedOf(ctx.Req) != nil
 	if resp == nil {
 		p.abortForFallback(ctx.Req, ctx.Error)
-		return p.upstreamErrorResponse(ctx.Req, ctx.Error)
+		resp = p.upstreamErrorResponse(ctx.Req, ctx.Error)
+		if untouched {
+			resp.Header.Set("Connection", "close")
+		}
+		return resp
 	}
-	removeHopByHop(resp.Header, resp.StatusCode == http.StatusSwitchingProtocols && isWebSocket(resp.Header))
+	upgrade := resp.StatusCode == http.StatusSwitchingProtocols && isWebSocket(resp.Header)
+	removeHopByHop(resp.Header, upgrade)
+	if untouched {
+		if !upgrade {
+			resp.Header.Set("Connection", "close")
+		}
+		return resp
+	}
 	applyStealthResponse(resp, ctx, time.Now())
 	p.injectSignals(resp, ctx)
 	return p.afterResponse(resp, ctx)

@@ -40,13 +40,20 @@ import (
 // is always intercepted: nothing else answers it.
 func (p *Proxy) wouldIntercept(host string, pageOnly bool) bool {
 	st := p.state.Load()
-	if p.cfg.ReservedHost != "" && host == p.cfg.ReservedHost && p.cfg.TLSConfigForHost != nil {
+	if p.ownName(host) {
 		return true
 	}
 	if pageOnly {
 		return p.hostBlocked(st, host)
 	}
 	return p.intercepts(st, host)
+}
+
+// ownName reports whether host (normalised) is Polaris's own name and a
+// certificate can be made for it: then it is always intercepted, as
+// nothing else answers it.
+func (p *Proxy) ownName(host string) bool {
+	return p.cfg.ReservedHost != "" && host == p.cfg.ReservedHost && p.cfg.TLSConfigForHost != nil
 }
 
 // intercepts reports whether a CONNECT to host is intercepted under state,
@@ -166,17 +173,12 @@ func untouchedOf(r *http.Request) *state {
 	return st
 }
 
-// untouchedRequest prepares a request marked by staleRequest: it goes to
-// the site as the browser sent it, only its hop-by-hop fields removed (as
-// of every forwarded request), by the route of st (upstream TLS verified as
-// always). No signal, no cleaning, no blocking of its own: the tunnel the
-// browser would now get carries it so.
-func (p *Proxy) untouchedRequest(r *http.Request, ctx *goproxy.ProxyCtx, st *state) *http.Request {
-	removeHopByHop(r.Header, isWebSocket(r.Header))
-	if _, ok := r.Header["User-Agent"]; !ok {
-		r.Header["User-Agent"] = []string{""}
-	}
-	ctx.RoundTripper = requestRoute{p}
+// untouchedRequest prepares a request marked by staleRequest, once
+// onRequest normalised it as every forwarded request (hop-by-hop fields
+// removed): it goes to the site as the browser sent it, by the route of st
+// (upstream TLS verified as always). No signal, no cleaning, no blocking
+// of its own: the tunnel the browser would now get carries it so.
+func (p *Proxy) untouchedRequest(r *http.Request, st *state) *http.Request {
 	info := newRequestInfo(r)
 	info.st = st
 	r = withRecord(r, &info)
@@ -189,22 +191,4 @@ func (p *Proxy) untouchedRequest(r *http.Request, ctx *goproxy.ProxyCtx, st *sta
 	}
 	p.reach.add(false, time.Now()) // unseen, as a tunnel's requests: no signals added
 	return r
-}
-
-// untouchedResponse is the answer to a request marked by staleRequest:
-// the site's, only its hop-by-hop fields removed, or the page of an
-// upstream failure; either asks the browser to leave the connection.
-func (p *Proxy) untouchedResponse(resp *http.Response, ctx *goproxy.ProxyCtx) *http.Response {
-	if resp == nil {
-		p.abortForFallback(ctx.Req, ctx.Error)
-		resp = p.upstreamErrorResponse(ctx.Req, ctx.Error)
-	} else {
-		upgrade := resp.StatusCode == http.StatusSwitchingProtocols && isWebSocket(resp.Header)
-		removeHopByHop(resp.Header, upgrade)
-		if upgrade {
-			return resp // the connection is the WebSocket's from now on
-		}
-	}
-	resp.Header.Set("Connection", "close")
-	return resp
 }

@@ -202,19 +202,7 @@ func TestStaleBlockPageConnectionServedUntouched(t *testing.T) {
 			tp.AllowOnce("tracker.example", time.Now().Add(time.Minute))
 			sc := newStaleClient(t, early)
 			resp, body, err = sc.get("tracker.example", "/article?utm_source=news")
-			if err != nil {
-				t.Fatalf("after Allow once, the first request on the connection opened while the host was blocked: %v (the browser shows a connection error)", err)
-			}
-			if resp.StatusCode != 200 {
-				t.Fatalf("after Allow once: %d %.200q, want the site's answer", resp.StatusCode, body)
-			}
-			var e echo
-			if err := jsonUnmarshal(body, &e); err != nil {
-				t.Fatalf("not the site's answer: %q", body)
-			}
-			checkSignal(t, e.Header, "Dnt", "")
-			checkSignal(t, e.Header, "Sec-Gpc", "")
-			checkSignal(t, e.Header, "X-Kept", "the browser's own")
+			e := siteAnsweredUntouched(t, "after Allow once, the first request on the connection opened while the host was blocked", resp, body, err)
 			checkSignal(t, e.Header, "User-Agent", chromeUA)
 			if e.URL != "/article?utm_source=news" {
 				t.Errorf("the site got %q, want the address untouched", e.URL)
@@ -261,19 +249,7 @@ func TestStaleFilteredConnectionServedUntouched(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp, body, err := sc.get("news.example", "/after")
-	if err != nil {
-		t.Fatalf("a request after filtering off on the busy connection: %v", err)
-	}
-	if resp.StatusCode != 200 {
-		t.Fatalf("a request after filtering off on the busy connection: %d %.200q, want the site's answer", resp.StatusCode, body)
-	}
-	var e echo
-	if err := jsonUnmarshal(body, &e); err != nil {
-		t.Fatalf("not the site's answer: %q", body)
-	}
-	checkSignal(t, e.Header, "Dnt", "")
-	checkSignal(t, e.Header, "Sec-Gpc", "")
-	checkSignal(t, e.Header, "X-Kept", "the browser's own")
+	siteAnsweredUntouched(t, "a request after filtering off on the busy connection", resp, body, err)
 	close(o.release)
 	r := <-slow
 	if r.err != nil || r.resp.StatusCode != 200 {
@@ -351,4 +327,27 @@ func TestSettingsChangeKeepsConnectionsStillIntercepted(t *testing.T) {
 			}
 		})
 	}
+}
+
+// siteAnsweredUntouched checks that the request what, sent on a stale
+// intercepted connection, got the site's own answer and reached the site
+// untouched: none of Polaris's signals, the browser's own fields kept (a
+// connection error there is what the browser would show). It returns what
+// the site saw.
+func siteAnsweredUntouched(t *testing.T, what string, resp *http.Response, body []byte, err error) echo {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v (the browser shows a connection error)", what, err)
+	}
+	if resp.StatusCode != 200 {
+		t.Fatalf("%s: %d %.200q, want the site's answer", what, resp.StatusCode, body)
+	}
+	var e echo
+	if err := jsonUnmarshal(body, &e); err != nil {
+		t.Fatalf("%s: not the site's answer: %q", what, body)
+	}
+	checkSignal(t, e.Header, "Dnt", "")
+	checkSignal(t, e.Header, "Sec-Gpc", "")
+	checkSignal(t, e.Header, "X-Kept", "the browser's own")
+	return e
 }

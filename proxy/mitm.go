@@ -155,8 +155,7 @@ func (p *Proxy) interceptAction(st *state, req *http.Request, hostport string, i
 		return nil
 	}
 	host = normHost(host)
-	own := p.cfg.ReservedHost != "" && host == p.cfg.ReservedHost && p.cfg.TLSConfigForHost != nil
-	if !own && (!p.intercepts(st, host) || (known && !p.clientIntercepts(st, id, host))) {
+	if !p.ownName(host) && (!p.intercepts(st, host) || (known && !p.clientIntercepts(st, id, host))) {
 		return nil
 	}
 	cfg, err := p.cfg.TLSConfigForHost(host)
@@ -309,13 +308,11 @@ func (p *Proxy) splice(req *http.Request, client net.Conn, hostport string) {
 	if p.blockConnect(&goproxy.ProxyCtx{Req: req}, st, hostport) != nil {
 		return
 	}
-	site := connectSite(req)
-	up, err := st.route.dial(withSite(req.Context(), site), "tcp", hostport)
+	up, err := st.route.dialTunnel(req, "tcp", hostport)
 	if err != nil {
 		p.cfg.Logf("CONNECT %s: %v", hostport, err)
 		return
 	}
-	up = st.route.trackTunnel(site, newTunnelConn(up, p.cfg.HalfClosedTimeout))
 	defer up.Close()
 	done := make(chan struct{}, 2)
 	go func() { io.Copy(up, client); closeWrite(up); done <- struct{}{} }()

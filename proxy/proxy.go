@@ -226,12 +226,11 @@ func (p *Proxy) newGoproxy() *goproxy.ProxyHttpServer {
 	gp.KeepDestinationHeaders = false
 	gp.ConnectDial = nil
 	gp.ConnectDialWithReq = func(req *http.Request, network, addr string) (net.Conn, error) {
-		rt, site := p.state.Load().route, connectSite(req)
-		c, err := rt.dial(withSite(req.Context(), site), network, addr)
+		c, err := p.state.Load().route.dialTunnel(req, network, addr)
 		if err != nil {
 			return nil, &dialError{err}
 		}
-		return rt.trackTunnel(site, newTunnelConn(c, p.cfg.HalfClosedTimeout)), nil
+		return c, nil
 	}
 	gp.ConnectionErrHandler = p.writeConnectError
 	gp.OnRequest().DoFunc(p.onRequest)

@@ -259,6 +259,18 @@ func (p *Proxy) ResetSite(site string) {
 	}
 }
 
+// dialTunnel opens the upstream side of a tunnel for the CONNECT req: dialled
+// for the site it goes to (Tor's isolation), able to be half-closed
+// (tunnel.go), and noted by that site on an isolating route (ResetSite).
+func (rt *route) dialTunnel(req *http.Request, network, addr string) (net.Conn, error) {
+	site := connectSite(req)
+	c, err := rt.dial(withSite(req.Context(), site), network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return rt.trackTunnel(site, newTunnelConn(c, rt.p.cfg.HalfClosedTimeout)), nil
+}
+
 // trackTunnel notes the upstream side of a tunnel dialled for site on an
 // isolating route (see ResetSite) until it closes; c keeps its ability to
 // be half-closed.

@@ -39,18 +39,28 @@ func focusShown(o fyne.Focusable) bool {
 	}
 }
 
+// tabScreens are the screens and tabs that the Tab walks go through.
+var tabScreens = []string{"overview", "signals", "blocking", "blocking/lists", "blocking/allowed", "blocking/rules",
+	"blocking/activity", "https", "tor", "system"}
+
+// tabHarness opens screen on a fake engine that answers whatever the
+// screen asks for.
+func tabHarness(t *testing.T, screen string) *harness {
+	t.Helper()
+	f := newFake(t)
+	f.recent = func(int) []status.Decision { return nil }
+	f.siteAnswers = func() ([]status.SiteAnswer, error) { return nil, nil }
+	f.inventory = func() (status.Inventory, error) { return status.Inventory{Dir: "/home/a/.config/polaris"}, nil }
+	f.validateRule = func(string) error { return nil }
+	return newHarness(t, f, screen)
+}
+
 // TestEveryTabStopShowsFocus walks every screen with Tab, as a keyboard
 // user does: every stop shows that it has the focus.
 func TestEveryTabStopShowsFocus(t *testing.T) {
-	for _, screen := range []string{"overview", "signals", "blocking", "blocking/lists", "blocking/allowed", "blocking/rules",
-		"blocking/activity", "https", "tor", "system"} {
+	for _, screen := range tabScreens {
 		t.Run(strings.ReplaceAll(screen, "/", "-"), func(t *testing.T) {
-			f := newFake(t)
-			f.recent = func(int) []status.Decision { return nil }
-			f.siteAnswers = func() ([]status.SiteAnswer, error) { return nil, nil }
-			f.inventory = func() (status.Inventory, error) { return status.Inventory{Dir: "/home/a/.config/polaris"}, nil }
-			f.validateRule = func(string) error { return nil }
-			h := newHarness(t, f, screen)
+			h := tabHarness(t, screen)
 			snap := running()
 			seenBrowsers(&snap)
 			snap.HTTPS.CA = status.CA{Present: true, Fingerprint: "ab:cd"}
@@ -138,15 +148,9 @@ func pathTo(root, obj fyne.CanvasObject) []fyne.CanvasObject {
 // switches and chart).
 func TestTabScrollsEveryStopIntoView(t *testing.T) {
 	scrolled := 0
-	for _, screen := range []string{"overview", "signals", "blocking", "blocking/lists", "blocking/allowed", "blocking/rules",
-		"blocking/activity", "https", "tor", "system"} {
+	for _, screen := range tabScreens {
 		t.Run(strings.ReplaceAll(screen, "/", "-"), func(t *testing.T) {
-			f := newFake(t)
-			f.recent = func(int) []status.Decision { return nil }
-			f.siteAnswers = func() ([]status.SiteAnswer, error) { return nil, nil }
-			f.inventory = func() (status.Inventory, error) { return status.Inventory{Dir: "/home/a/.config/polaris"}, nil }
-			f.validateRule = func(string) error { return nil }
-			h := newHarness(t, f, screen)
+			h := tabHarness(t, screen)
 			h.u.win.Resize(fitWindow(fyne.NewSize(1024, 600)))
 			snap := running()
 			seenBrowsers(&snap)

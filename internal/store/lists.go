@@ -240,8 +240,9 @@ type ListTry struct {
 
 // SaveListTry records an update attempt and clears UpdateAsked. A failure
 // counts up Failures, records whether the server was reached, and keeps
-// everything describing the cached copy; a success resets Failures. An unchanged copy keeps its description, and
-// its validators unless the try was Fetched.
+// everything describing the cached copy; a success resets Failures. An
+// unchanged copy keeps its description, and its validators unless the try
+// was Fetched.
 func (s *Store) SaveListTry(ctx context.Context, id int64, r ListTry) error {
 	if r.Err != "" {
 		return s.updateList(ctx, id, "last_try = ?, last_error = ?, unreachable = ?, failures = failures + 1, update_asked = 0",
