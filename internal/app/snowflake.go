@@ -23,7 +23,10 @@ type snowflakePart struct {
 
 		mu    sync.Mutex
 		proxy *snowflake.Proxy
-		key   settings.Snowflake // the settings the running proxy was made for
+		// stopping is the proxy being stopped: its counts are shown until
+		// they join helped and restarts.
+		stopping *snowflake.Proxy
+		key      settings.Snowflake // the settings the running proxy was made for
 		// done are the counts of proxies stopped since Polaris started
 		// (a new capacity starts a new proxy).
 		helped, restarts int
@@ -109,7 +112,7 @@ func (p *snowflakePart) reconcileSnowflake(ctx context.Context) {
 func (p *snowflakePart) stopSnowflake() {
 	p.sf.mu.Lock()
 	sp := p.sf.proxy
-	p.sf.proxy = nil
+	p.sf.proxy, p.sf.stopping = nil, sp
 	p.sf.mu.Unlock()
 	if sp == nil {
 		return
@@ -123,6 +126,7 @@ func (p *snowflakePart) stopSnowflake() {
 	p.sf.mu.Lock()
 	p.sf.helped += st.Helped
 	p.sf.restarts += st.Restarts
+	p.sf.stopping = nil
 	p.sf.mu.Unlock()
 	p.log.Printf("snowflake proxy stopped")
 	p.hub.poke()
@@ -135,6 +139,11 @@ func (p *snowflakePart) snowflakeStatus(s settings.Settings) status.Snowflake {
 	out := status.Snowflake{State: status.SnowflakeOff, Helped: p.sf.helped, Restarts: p.sf.restarts}
 	if p.sf.failed.State != "" {
 		out.State, out.Err = p.sf.failed.State, p.sf.failed.Err
+	}
+	if sp := p.sf.stopping; sp != nil { // off already; its counts not yet added
+		st := sp.Status()
+		out.Helped += st.Helped
+		out.Restarts += st.Restarts
 	}
 	if sp := p.sf.proxy; sp != nil {
 		st := sp.Status()
