@@ -58,7 +58,11 @@ func buildGUI(tb testing.TB) string {
 	return guiBinary
 }
 
-// xvfb starts a private X server and returns its DISPLAY.
+// xvfb starts a private X server and returns its DISPLAY, once a client
+// can connect to it: a server that reported its display but takes no
+// connection (seen once in a full run: the window's program found no X
+// server) is replaced, up to three times. Its own messages are logged if
+// the test fails.
 func xvfb(tb testing.TB) string {
 	tb.Helper()
 	if _, err := exec.LookPath("xvfb-run"); err != nil {
@@ -69,23 +73,62 @@ func xvfb(tb testing.TB) string {
 			tb.Fatalf("%s is missing (Debian packages xvfb, x11-utils, imagemagick; make deps-test installs them)", tool)
 		}
 	}
+	var last string
+	for range 3 {
+		display, stderr, stop, err := startXvfb()
+		if err == nil && xAnswers(display, 10*time.Second) {
+			tb.Cleanup(func() {
+				stop()
+				if tb.Failed() && stderr.String() != "" {
+					tb.Logf("Xvfb %s said:\n%s", display, stderr)
+				}
+			})
+			return display
+		}
+		stop()
+		last = fmt.Sprintf("display %q: %v; Xvfb said: %s", display, err, stderr)
+	}
+	tb.Fatalf("no usable X server after three tries: %s", last)
+	return ""
+}
+
+// startXvfb starts Xvfb, which picks a free display and reports it when it
+// is ready; stop ends it.
+func startXvfb() (display string, stderr *syncBuffer, stop func(), err error) {
+	stderr = &syncBuffer{}
+	stop = func() {}
 	r, w, err := os.Pipe()
 	if err != nil {
-		tb.Fatal(err)
+		return "", stderr, stop, err
 	}
 	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x900x24", "-nolisten", "tcp")
 	cmd.ExtraFiles = []*os.File{w}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
+		r.Close()
+		w.Close()
+		return "", stderr, stop, err
 	}
 	w.Close()
-	tb.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	stop = func() { cmd.Process.Kill(); cmd.Wait() }
 	line, err := bufio.NewReader(r).ReadString('\n')
 	r.Close()
 	if err != nil {
-		tb.Fatalf("Xvfb did not report its display: %v", err)
+		return "", stderr, stop, fmt.Errorf("Xvfb did not report its display: %w", err)
 	}
-	return ":" + strings.TrimSpace(line)
+	return ":" + strings.TrimSpace(line), stderr, stop, nil
+}
+
+// xAnswers reports whether an X client can connect to display within d.
+func xAnswers(display string, d time.Duration) bool {
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		cmd := exec.Command("xwininfo", "-root")
+		cmd.Env = []string{"DISPLAY=" + display}
+		if cmd.Run() == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // gui is a running GUI polaris.
