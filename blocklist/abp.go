@@ -72,7 +72,10 @@ func parseABPLine(line string) (filter, lineClass, error) {
 
 // parseNetworkRule parses a network rule (trimmed, not a comment).
 func parseNetworkRule(s string) (filter, lineClass, error) {
-	f := filter{text: s, flags: fParty1 | fParty3}
+	if len(s) > maxRuleText {
+		return filter{}, lineBad, fmt.Errorf("rule longer than %d characters", maxRuleText)
+	}
+	f := filter{flags: fParty1 | fParty3}
 	body := s
 	if strings.HasPrefix(body, "@@") {
 		f.flags |= fException
@@ -203,40 +206,42 @@ func setPattern(f *filter, p string) error {
 			return errors.New("pattern has a control or non-ASCII character (write host names in punycode)")
 		}
 	}
+	host := ""
 	if f.flags&fAnchorHost != 0 {
-		p = splitHost(f, p)
+		host, p = splitHost(f, p)
 	}
 	if !strings.ContainsAny(p, "*^") {
 		f.flags |= fPlain
 	}
-	if f.flags&fHostOnly == 0 {
-		f.patb = []byte(p)
+	if f.flags&fHostOnly != 0 {
+		p = ""
 	}
+	f.pat, f.hostLen = append(append(make([]byte, 0, len(host)+len(p)), host...), p...), uint8(len(host))
 	return nil
 }
 
-// splitHost moves the host part of a "||host^..." pattern p to f.host, so
-// the rule can be indexed by host, and returns the rest of the pattern.
-func splitHost(f *filter, p string) string {
+// splitHost splits the host part off a "||host^..." pattern p, so the rule
+// can be indexed by host: it returns the host ("" if p has none to index
+// by) and the rest of the pattern.
+func splitHost(f *filter, p string) (host, rest string) {
 	n := 0
 	for n < len(p) && isHostChar(p[n]) {
 		n++
 	}
-	if n == 0 || p[0] == '.' || p[n-1] == '.' || n == len(p) {
-		return p
+	if n == 0 || n > maxHost || p[0] == '.' || p[n-1] == '.' || n == len(p) {
+		return "", p
 	}
 	switch p[n] {
 	case '^', '/', ':':
 	default:
-		return p
+		return "", p
 	}
-	host, rest := p[:n], p[n:]
-	f.host = host
+	host, rest = p[:n], p[n:]
 	f.flags |= fHostSplit
 	if (rest == "^" || rest == "") && f.flags&fAnchorEnd == 0 {
 		f.flags |= fHostOnly
 	}
-	return rest
+	return host, rest
 }
 
 func isHostChar(c byte) bool {
@@ -270,7 +275,7 @@ func setRegex(f *filter, expr string) error {
 	for _, l := range lits {
 		f.opt.reLits = append(f.opt.reLits, []byte(l))
 	}
-	f.patb = []byte(expr)
+	f.pat = []byte(expr)
 	return nil
 }
 
@@ -456,7 +461,7 @@ func applyOption(f *filter, name, value string, not bool) (lineClass, error) {
 			return lineBad, err
 		}
 		f.flags |= fRemoveParam
-		f.ensureOpt().param = value
+		f.ensureOpt().param = strings.Clone(value) // not a slice of the list's whole text
 	case "csp":
 		v := strings.TrimSpace(value)
 		if v == "" && f.flags&fException == 0 {
@@ -468,7 +473,7 @@ func applyOption(f *filter, name, value string, not bool) (lineClass, error) {
 			}
 		}
 		f.flags |= fCSP
-		f.ensureOpt().csp = v
+		f.ensureOpt().csp = strings.Clone(v)
 	case "reason", "_", "__", "___":
 		// documentation and no-op options
 	default:
@@ -566,7 +571,7 @@ func redirectOption(f *filter, name, value string) (lineClass, error) {
 	if value == "" && f.flags&fException == 0 {
 		return lineBad, fmt.Errorf("%s needs a resource name", name)
 	}
-	o.redirect = value
+	o.redirect = strings.Clone(value)
 	if name == "redirect-rule" {
 		f.flags |= fRedirectRule
 	} else {

@@ -3,12 +3,14 @@
 package blocklist
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"maps"
 	"reflect"
 	"slices"
 	"strings"
+	"unsafe"
 )
 
 // Options tune a Matcher. The zero value is valid: parties by registrable
@@ -37,16 +39,17 @@ type Options struct {
 type Matcher struct {
 	lists   []ListMeta
 	filters []filter
-	imp     index // important blocking rules
-	blk     index // blocking rules
-	exc     index // exception rules
-	docExc  index // exception rules with $document: they except whole pages
-	rdr     index // $redirect and $redirect-rule directives
-	rdrExc  index // exceptions to redirect directives
-	rmp     index // $removeparam rules
-	rmpExc  index // exceptions to them
-	csp     index // $csp rules
-	cspExc  index // exceptions to them
+	texts   string // the rules' texts (filter.textOff) and patterns (filter.pat), read-only
+	imp     index  // important blocking rules
+	blk     index  // blocking rules
+	exc     index  // exception rules
+	docExc  index  // exception rules with $document: they except whole pages
+	rdr     index  // $redirect and $redirect-rule directives
+	rdrExc  index  // exceptions to redirect directives
+	rmp     index  // $removeparam rules
+	rmpExc  index  // exceptions to them
+	csp     index  // $csp rules
+	cspExc  index  // exceptions to them
 
 	trackers  []*tdsTracker // the TDS trackers of all lists (the first list wins a domain)
 	trackerAt hostMap       // tracker domain -> index in trackers
@@ -101,6 +104,7 @@ func Compile(lists []*List, opts Options) (*Matcher, error) {
 		n += len(l.filters)
 	}
 	m.filters = make([]filter, 0, n)
+	texts := make([]string, 0, n)
 	for i, l := range lists {
 		if l == nil {
 			return nil, fmt.Errorf("compiling matcher: list %d is nil", i)
@@ -110,12 +114,13 @@ func Compile(lists []*List, opts Options) (*Matcher, error) {
 		if listCat < 0 {
 			return nil, fmt.Errorf("compiling matcher: list %q: unknown category %q", l.Meta.Name, l.Meta.Category)
 		}
-		for _, f := range l.filters {
+		for j, f := range l.filters {
 			f.list = uint16(i)
 			if f.cat == 0 {
 				f.cat = uint8(listCat)
 			}
 			m.filters = append(m.filters, f)
+			texts = append(texts, l.texts[j])
 		}
 		if l.tds != nil {
 			m.addTDS(l.tds.withList(uint16(i), uint8(listCat)), trackers, cnames)
@@ -133,7 +138,7 @@ func Compile(lists []*List, opts Options) (*Matcher, error) {
 	}
 	m.trackerAt, m.cnameAt = newHostMap(trackers), newHostMap(cnames)
 	m.entities, m.entNames = mergeEntities(entities)
-	m.applyBadfilters()
+	m.pack(m.applyBadfilters(texts))
 	m.buildIndexes()
 	m.fillStats()
 	return m, nil
@@ -187,40 +192,90 @@ func (m *Matcher) WithAllowlist(patterns []string) (*Matcher, error) {
 // A hosts-file or domain-list entry is the rule "||host^" (as uBlock Origin
 // reads it), so "||host^$badfilter" cancels it too.
 // Stats.Badfiltered counts the cancelled rules.
-func (m *Matcher) applyBadfilters() {
+// texts are the rules' texts (texts[i] is m.filters[i]'s); the texts of
+// the rules kept are returned, in the same order.
+func (m *Matcher) applyBadfilters(texts []string) []string {
 	bad := map[string]bool{}
 	patterns := map[string]bool{} // the patterns of bad, to skip most rules cheaply
 	badHosts := map[string]bool{} // H of every "||H^$badfilter": cancels hosts entries
 	for i := range m.filters {
 		if f := &m.filters[i]; f.flags&fBadfilter != 0 {
-			pattern, options := splitRule(f.text)
+			pattern, options := splitRule(texts[i])
 			key := badfilterKey(pattern, options)
 			bad[key] = true
 			patterns[pattern] = true
-			if f.flags&fHostOnly != 0 && key == pattern && strings.EqualFold(pattern, "||"+f.host+"^") {
-				badHosts[strings.ToLower(f.host)] = true
+			if host := string(f.host()); f.flags&fHostOnly != 0 && key == pattern && strings.EqualFold(pattern, "||"+host+"^") {
+				badHosts[strings.ToLower(host)] = true
 			}
 		}
 	}
 	if len(bad) == 0 {
-		return
+		return texts
 	}
-	out := m.filters[:0]
-	for _, f := range m.filters {
+	out, outTexts := m.filters[:0], texts[:0]
+	for i, f := range m.filters {
 		if f.flags&fBadfilter != 0 {
 			continue
 		}
-		if f.flags&fHostsEntry != 0 && badHosts[f.host] {
+		if f.flags&fHostsEntry != 0 && badHosts[string(f.host())] {
 			m.stats.Badfiltered++
 			continue
 		}
-		if pattern, options := splitRule(f.text); f.flags&fHostsEntry == 0 && patterns[pattern] && bad[badfilterKey(pattern, options)] {
+		if pattern, options := splitRule(texts[i]); f.flags&fHostsEntry == 0 && patterns[pattern] && bad[badfilterKey(pattern, options)] {
 			m.stats.Badfiltered++
 			continue
 		}
-		out = append(out, f)
+		out, outTexts = append(out, f), append(outTexts, texts[i])
 	}
 	m.filters = out
+	return outTexts
+}
+
+// pack copies the rules' texts (texts[i] is m.filters[i]'s) and their
+// patterns into one array, so that the Matcher keeps neither its lists'
+// whole texts (comments, element-hiding rules) nor an allocation per
+// pattern. A pattern that appears in its rule's text (most do: "host" in
+// "||host^") is not copied again. The array is never written once packed:
+// m.texts is a string over it.
+func (m *Matcher) pack(texts []string) {
+	n := 0
+	for i := range m.filters {
+		n += len(texts[i]) + len(m.filters[i].pat)
+	}
+	blob := make([]byte, 0, n)
+	patOff := make([]int, len(m.filters))
+	for i := range m.filters {
+		f := &m.filters[i]
+		off := len(blob)
+		f.textOff, f.textLen = uint32(off), uint16(len(texts[i]))
+		blob = append(blob, texts[i]...)
+		if j := bytes.Index(blob[off:], f.pat); j >= 0 {
+			patOff[i] = off + j
+			continue
+		}
+		patOff[i] = len(blob)
+		blob = append(blob, f.pat...)
+	}
+	// Patterns found in their texts left room: keep an array of the right
+	// size.
+	blob = slices.Clip(slices.Clone(blob))
+	for i := range m.filters {
+		f := &m.filters[i]
+		if len(f.pat) == 0 {
+			f.pat = nil
+			continue
+		}
+		end := patOff[i] + len(f.pat)
+		f.pat = blob[patOff[i]:end:end]
+	}
+	if len(blob) > 0 {
+		m.texts = unsafe.String(unsafe.SliceData(blob), len(blob))
+	}
+}
+
+// ruleText is the text of f, one of m's rules, as its list wrote it.
+func (m *Matcher) ruleText(f *filter) string {
+	return m.texts[f.textOff : f.textOff+uint32(f.textLen)]
 }
 
 // splitRule splits a rule's text into its pattern (with any "@@") and its
@@ -340,10 +395,9 @@ func (m *Matcher) fillStats() {
 	s.Trackers = len(m.trackers)
 	s.Entities = len(m.entNames)
 	s.Resources = len(m.resources)
-	mem := int64(cap(m.filters)) * int64(reflect.TypeFor[filter]().Size())
+	mem := int64(cap(m.filters))*int64(reflect.TypeFor[filter]().Size()) + int64(len(m.texts))
 	for i := range m.filters {
 		f := &m.filters[i]
-		mem += int64(len(f.text))
 		if f.opt != nil {
 			mem += 160 + int64(len(f.opt.domIn)+len(f.opt.domOut)+len(f.opt.toIn)+len(f.opt.toOut))*8
 			if f.opt.re != nil {

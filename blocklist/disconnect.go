@@ -56,14 +56,14 @@ func (l *List) addDisconnectService(cat, name string, props map[string]json.RawM
 				l.addError(jsonLine(l.src, cat, name, d), text, fmt.Errorf("%q is not a host name", d))
 				continue
 			}
-			f := hostFilter(text, h, fParty3)
+			f := hostFilter(h, fParty3)
 			if hasPath { // "yandex.ru/clck/click": a host and path prefix
-				f = filter{text: text, host: host, patb: []byte("/" + path),
+				f = filter{pat: []byte(host + "/" + path), hostLen: uint8(len(host)),
 					flags: fParty3 | fAnchorHost | fHostSplit | fPlain}
 			}
 			f.types = maskAllTypes
 			f.cat = catIdx
-			l.filters = append(l.filters, f)
+			l.addFilter(f, text)
 			l.Stats.Rules++
 		}
 	}

@@ -10,20 +10,39 @@ import (
 )
 
 // filter is one compiled network rule: an Adblock Plus rule, or a hosts,
-// domain-list or Disconnect entry expressed as one.
+// domain-list or Disconnect entry expressed as one. It is kept small (56
+// bytes): a Matcher holds one per rule, about a hundred thousand for
+// EasyList and EasyPrivacy. The rule's text is not in it but in its List's
+// (then its Matcher's) texts, and its pattern bytes share one array per
+// Matcher.
 type filter struct {
 	// Fields a candidate check reads come first, to share a cache line.
-	flags uint32
-	types typeMask
-	list  uint16      // index of the list in the Matcher
-	cat   uint8       // category index (0: none)
-	bg    [4]uint16   // bigrams+1 the URL must hold (0: none)
-	host  string      // the host part of a "||host^..." pattern (fHostSplit)
-	patb  []byte      // the pattern (after the host part when fHostSplit), for matching
-	opt   *filterOpts // options most rules lack; nil if none
-
-	text string // the rule as the list wrote it
+	flags   uint32
+	types   typeMask
+	list    uint16    // index of the list in the Matcher
+	cat     uint8     // category index (0: none)
+	hostLen uint8     // pat[:hostLen] is the host of a "||host^..." pattern (fHostSplit)
+	textLen uint16    // the rule as the list wrote it: texts[textOff:][:textLen]
+	bg      [4]uint16 // bigrams+1 the URL must hold (0: none)
+	textOff uint32
+	pat     []byte      // the host part (fHostSplit), then the pattern to match after it
+	opt     *filterOpts // options most rules lack; nil if none
 }
+
+// maxRuleText bounds a rule's text (filter.textLen); a longer rule is
+// reported and skipped.
+const maxRuleText = 1<<16 - 1
+
+// maxHost bounds the host part a rule is indexed by (filter.hostLen); a
+// "||host^" rule with a longer host (no real host is longer than 253) is
+// matched as a pattern.
+const maxHost = 1<<8 - 1
+
+// host is the host part of a "||host^..." pattern (fHostSplit), or nil.
+func (f *filter) host() []byte { return f.pat[:f.hostLen] }
+
+// rest is the pattern to match: after the host part when fHostSplit.
+func (f *filter) rest() []byte { return f.pat[f.hostLen:] }
 
 const (
 	fException    uint32 = 1 << iota // @@ rule
@@ -146,39 +165,39 @@ func (f *filter) patternMatches(r *Request, hostPos int) bool {
 			if hostPos < 0 {
 				return false
 			}
-		} else if string(r.lower[hostPos:r.hostEnd]) != f.host {
+		} else if !bytes.Equal(r.lower[hostPos:r.hostEnd], f.host()) {
 			return false
 		}
 		if f.flags&fHostOnly != 0 {
 			return true
 		}
-		return matchFrom(f.patb, s, r.hostEnd, true, f.flags&fAnchorEnd != 0)
+		return matchFrom(f.rest(), s, r.hostEnd, true, f.flags&fAnchorEnd != 0)
 	case f.flags&fAnchorHost != 0:
-		return matchHostAnchored(f.patb, s, r.hostStart, r.hostEnd, f.flags&fAnchorEnd != 0)
+		return matchHostAnchored(f.pat, s, r.hostStart, r.hostEnd, f.flags&fAnchorEnd != 0)
 	case f.flags&fPlain != 0:
 		switch f.flags & (fAnchorStart | fAnchorEnd) {
 		case 0:
-			return bytes.Index(s, f.patb) >= 0
+			return bytes.Index(s, f.pat) >= 0
 		case fAnchorStart:
-			return bytes.HasPrefix(s, f.patb)
+			return bytes.HasPrefix(s, f.pat)
 		case fAnchorEnd:
-			return bytes.HasSuffix(s, f.patb)
+			return bytes.HasSuffix(s, f.pat)
 		}
-		return bytes.Equal(s, f.patb)
+		return bytes.Equal(s, f.pat)
 	default:
-		return matchFrom(f.patb, s, 0, f.flags&fAnchorStart != 0, f.flags&fAnchorEnd != 0)
+		return matchFrom(f.pat, s, 0, f.flags&fAnchorStart != 0, f.flags&fAnchorEnd != 0)
 	}
 }
 
-// findHost returns where f.host matches the request host as a domain
+// findHost returns where f's host matches the request host as a domain
 // suffix, or -1.
 func (f *filter) findHost(r *Request) int {
-	h := r.lower[r.hostStart:r.hostEnd]
-	if len(f.host) > len(h) {
+	h, fh := r.lower[r.hostStart:r.hostEnd], f.host()
+	if len(fh) > len(h) {
 		return -1
 	}
-	i := len(h) - len(f.host)
-	if string(h[i:]) != f.host || i > 0 && h[i-1] != '.' {
+	i := len(h) - len(fh)
+	if !bytes.Equal(h[i:], fh) || i > 0 && h[i-1] != '.' {
 		return -1
 	}
 	return r.hostStart + i
@@ -196,7 +215,7 @@ func (f *filter) setBigrams(indexToken string) {
 			runs = append(runs, string(l))
 		}
 	} else {
-		runs = strings.FieldsFunc(lowerASCII(string(f.patb)), func(c rune) bool { return c == '*' || c == '^' })
+		runs = strings.FieldsFunc(lowerASCII(string(f.rest())), func(c rune) bool { return c == '*' || c == '^' })
 	}
 	var parts []string
 	for _, run := range runs {

@@ -3,6 +3,7 @@
 package blocklist
 
 import (
+	"bytes"
 	"testing"
 )
 
@@ -31,6 +32,17 @@ func fuzzParse(f *testing.F, format Format, seeds ...string) {
 		m, err := Compile([]*List{l}, Options{OwnerParties: true})
 		if err != nil {
 			t.Fatalf("Compile: %v", err)
+		}
+		if m.stats.Badfiltered == 0 && len(m.filters) == len(l.filters) {
+			// Packing keeps every rule's text and pattern.
+			for i := range m.filters {
+				if got := m.ruleText(&m.filters[i]); got != l.texts[i] {
+					t.Fatalf("rule %d: text %q after compiling, %q in the list", i, got, l.texts[i])
+				}
+				if got, want := m.filters[i].pat, l.filters[i].pat; !bytes.Equal(got, want) || m.filters[i].hostLen != l.filters[i].hostLen {
+					t.Fatalf("rule %d (%q): pattern %q after compiling, %q in the list", i, l.texts[i], got, want)
+				}
+			}
 		}
 		m.Match(NewRequest("https://www.example.com/ads/banner.js?x=1", "https://news.example.org/", TypeScript))
 		m.MatchHost("tracker.example.net")

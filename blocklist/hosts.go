@@ -72,19 +72,19 @@ func (l *List) addHost(n int, text, h string) {
 		l.addError(n, text, fmt.Errorf("%q is not a host name", h))
 		return
 	}
-	f := hostFilter(text, h, fParty1|fParty3)
+	f := hostFilter(h, fParty1|fParty3)
 	f.flags |= fHostsEntry
-	l.filters = append(l.filters, f)
+	l.addFilter(f, text)
 	l.Stats.Rules++
 }
 
-// hostFilter is the rule "||host^" with the given party flags, written as
-// text in the list.
-func hostFilter(text, host string, party uint32) filter {
+// hostFilter is the rule "||host^" with the given party flags (host is a
+// valid host name, so no longer than maxHost).
+func hostFilter(host string, party uint32) filter {
 	return filter{
-		text:  text,
-		host:  host,
-		flags: party | fAnchorHost | fHostSplit | fHostOnly,
-		types: maskAllTypes | TypeDocument.bit(),
+		pat:     []byte(host),
+		hostLen: uint8(len(host)),
+		flags:   party | fAnchorHost | fHostSplit | fHostOnly,
+		types:   maskAllTypes | TypeDocument.bit(),
 	}
 }

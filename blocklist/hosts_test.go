@@ -31,7 +31,7 @@ just some words here
 	}
 	var hosts []string
 	for _, f := range l.filters {
-		hosts = append(hosts, f.host)
+		hosts = append(hosts, string(f.host()))
 	}
 	want := []string{"ads.example.com", "tracker.example.net", "metrics.example.org", "v6.example.com"}
 	if diff := cmp.Diff(want, hosts); diff != "" {

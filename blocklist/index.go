@@ -180,7 +180,7 @@ func buildIndex(filters []filter, ids []uint32) index {
 			if f.flags&fHostOnly == 0 {
 				f.setBigrams("")
 			}
-			hosts = append(hosts, pair{hostHash(f.host), id})
+			hosts = append(hosts, pair{hostHash(string(f.host())), id})
 			continue
 		}
 		best, score := "", int(^uint(0)>>1)
@@ -218,12 +218,12 @@ func buildIndex(filters []filter, ids []uint32) index {
 func filterTokens(f *filter) []string {
 	if f.flags&fRegex != 0 {
 		var out []string
-		for _, run := range literalRuns(string(f.patb)) {
+		for _, run := range literalRuns(string(f.pat)) {
 			out = append(out, innerTokens(run)...)
 		}
 		return out
 	}
-	p := lowerASCII(string(f.patb))
+	p := lowerASCII(string(f.rest()))
 	left := f.flags&(fAnchorStart|fAnchorHost) != 0
 	right := f.flags&fAnchorEnd != 0
 	var out []string

@@ -110,6 +110,7 @@ type List struct {
 	src string // the text being parsed, during parsing only
 
 	filters   []filter
+	texts     []string // the rules' texts, filters[i]'s is texts[i]
 	entities  []entityDef
 	tds       *tdsData
 	ddg       *ddgConfig
@@ -209,7 +210,7 @@ func parseABP(l *List, text string) {
 func (l *List) count(n int, line string, f filter, cls lineClass, err error) {
 	switch cls {
 	case lineNetwork:
-		l.filters = append(l.filters, f)
+		l.addFilter(f, strings.TrimSpace(line))
 		l.Stats.Rules++
 		if f.flags&fException != 0 {
 			l.Stats.Exceptions++
@@ -225,6 +226,15 @@ func (l *List) count(n int, line string, f filter, cls lineClass, err error) {
 		l.Stats.Bad++
 		l.addError(n, strings.TrimSpace(line), err)
 	}
+}
+
+// addFilter adds a rule and its text as the list wrote it.
+func (l *List) addFilter(f filter, text string) {
+	if len(text) > maxRuleText {
+		text = text[:maxRuleText]
+	}
+	l.filters = append(l.filters, f)
+	l.texts = append(l.texts, text)
 }
 
 // DetectFormat guesses the format of a list from its content.

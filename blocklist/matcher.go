@@ -248,7 +248,7 @@ func (m *Matcher) first(ix *index, r *Request, party uint8) (hit, off int32) {
 
 func (m *Matcher) setRule(v *Verdict, id int32) {
 	f := &m.filters[id]
-	v.Rule, v.List, v.Category = f.text, m.listName(f.list), catName(f.cat)
+	v.Rule, v.List, v.Category = m.ruleText(f), m.listName(f.list), catName(f.cat)
 }
 
 func (m *Matcher) listName(i uint16) string {

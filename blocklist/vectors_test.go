@@ -204,10 +204,11 @@ func TestAdblockRustFilters(t *testing.T) {
 				continue
 			}
 			passed++
-			l := &List{Meta: ListMeta{Name: "one"}, filters: []filter{f}}
+			l := &List{Meta: ListMeta{Name: "one"}}
+			l.addFilter(f, text)
 			want := Block
 			if f.flags&fException != 0 {
-				l.filters = append(l.filters, catchAll)
+				l.addFilter(catchAll, "*")
 				want = Exception
 			}
 			m, err := Compile([]*List{l}, Options{})
