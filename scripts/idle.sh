@@ -6,11 +6,14 @@
 # a data dir holding EasyList and EasyPrivacy (the copies in ../shared, read
 # in place) and no list updates; measures utime+stime from /proc/PID/stat
 # over $SECS seconds (default 60) after a $SETTLE-second settle (default 10),
-# and VmRSS from /proc/PID/status at the end.
+# and at the end VmRSS from /proc/PID/status, with PSS (shared pages split
+# among the processes mapping them) and the private pages (USS) from
+# /proc/PID/smaps_rollup.
 #
 #   make build && scripts/idle.sh            # both modes
 #   MODES=background scripts/idle.sh         # one mode
 #   FLOOR=1 scripts/idle.sh                  # also a bare Fyne window (bench/fynefloor), shown and hidden
+#   MODES="window window-nolists" scripts/idle.sh   # the window with no list at all, for the lists' share
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-./polaris}
@@ -26,6 +29,7 @@ if [ "${1:-}" != "--inside" ]; then
   trap 'rm -rf "$tmp"' EXIT
   data="$tmp/data"
   shared=${POLARIS_SHARED:-../shared}
+  "$BIN" --data-dir "$tmp/data0" config set dnt 1 >/dev/null
   "$BIN" --data-dir "$data" config set dnt 1 >/dev/null
   for l in easylist easyprivacy; do
     "$BIN" --data-dir "$data" lists add "$shared/blocklists/$l.txt" >/dev/null
@@ -42,9 +46,9 @@ hz=$(getconf CLK_TCK)
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 echo "machine: $(nproc) cores, $(awk '{print $1, $2, $3}' /proc/loadavg) load, $(uname -sr)"
-echo "binary: $BIN ($("$BIN" --version 2>/dev/null | head -1 || true))"
+echo "binary: $BIN ($("$BIN" version 2>/dev/null | head -1 || true))"
 if [ -n "${FLOOR:-}" ]; then
-  go build -o "$tmp/fynefloor" ./bench/fynefloor
+  go build -tags "${GUITAGS:-no_emoji}" -o "$tmp/fynefloor" ./bench/fynefloor # the tags of make build
   MODES="$MODES floor-window floor-hidden"
 fi
 for mode in $MODES; do
@@ -53,6 +57,7 @@ for mode in $MODES; do
   case $mode in
   floor-window) "$tmp/fynefloor" >"$tmp/$mode.log" 2>&1 & ;;
   floor-hidden) "$tmp/fynefloor" -hidden >"$tmp/$mode.log" 2>&1 & ;;
+  window-nolists) POLARIS_UI_SCREEN=overview "$BIN" --data-dir "$tmp/data0" --listen "127.0.0.1:$PORT" >"$tmp/$mode.log" 2>&1 & ;;
   *) POLARIS_UI_BACKGROUND=$bg POLARIS_UI_SCREEN=overview "$BIN" --data-dir "$data" --listen "127.0.0.1:$PORT" >"$tmp/$mode.log" 2>&1 & ;;
   esac
   pid=$!
@@ -68,8 +73,10 @@ for mode in $MODES; do
   t1=$(ticks "$pid")
   s1=$(date +%s.%N)
   kb=$(rss "$pid")
+  pss=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup")
+  uss=$(awk '/^Private_(Clean|Dirty):/ {n += $2} END {print n}' "/proc/$pid/smaps_rollup")
   kill -TERM "$pid"
   wait "$pid" || true
-  awk -v m="$mode" -v t="$((t1 - t0))" -v hz="$hz" -v a="$s0" -v b="$s1" -v kb="$kb" \
-        'BEGIN { printf "%-12s cpu %.2f %% of a core over %.0f s, RSS %.0f MB\n", m, 100 * t / hz / (b - a), b - a, kb / 1024 }'
+  awk -v m="$mode" -v t="$((t1 - t0))" -v hz="$hz" -v a="$s0" -v b="$s1" -v kb="$kb" -v pss="$pss" -v uss="$uss" \
+        'BEGIN { printf "%-12s cpu %.2f %% of a core over %.0f s, RSS %.0f MB (PSS %.0f MB, private %.0f MB)\n", m, 100 * t / hz / (b - a), b - a, kb / 1024, pss / 1024, uss / 1024 }'
 done
