@@ -3,14 +3,12 @@
 package blocklist
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"maps"
 	"reflect"
 	"slices"
 	"strings"
-	"unsafe"
 )
 
 // Options tune a Matcher. The zero value is valid: parties by registrable
@@ -39,7 +37,7 @@ type Options struct {
 type Matcher struct {
 	lists   []ListMeta
 	filters []filter
-	texts   string // the rules' texts (filter.textOff) and patterns (filter.pat), read-only
+	texts   string // the rules' texts (filter.textOff)
 	imp     index  // important blocking rules
 	blk     index  // blocking rules
 	exc     index  // exception rules
@@ -231,46 +229,32 @@ func (m *Matcher) applyBadfilters(texts []string) []string {
 	return outTexts
 }
 
-// pack copies the rules' texts (texts[i] is m.filters[i]'s) and their
-// patterns into one array, so that the Matcher keeps neither its lists'
-// whole texts (comments, element-hiding rules) nor an allocation per
-// pattern. A pattern that appears in its rule's text (most do: "host" in
-// "||host^") is not copied again. The array is never written once packed:
-// m.texts is a string over it.
+// pack copies the rules' texts (texts[i] is m.filters[i]'s) into one
+// string and their patterns into one array, so that the Matcher keeps
+// neither its lists' whole texts (comments, element-hiding rules) nor an
+// allocation per pattern.
 func (m *Matcher) pack(texts []string) {
-	n := 0
+	nt, np := 0, 0
 	for i := range m.filters {
-		n += len(texts[i]) + len(m.filters[i].pat)
+		nt += len(texts[i])
+		np += len(m.filters[i].pat)
 	}
-	blob := make([]byte, 0, n)
-	patOff := make([]int, len(m.filters))
+	var b strings.Builder
+	b.Grow(nt)
+	pats := make([]byte, 0, np)
 	for i := range m.filters {
 		f := &m.filters[i]
-		off := len(blob)
-		f.textOff, f.textLen = uint32(off), uint16(len(texts[i]))
-		blob = append(blob, texts[i]...)
-		if j := bytes.Index(blob[off:], f.pat); j >= 0 {
-			patOff[i] = off + j
-			continue
-		}
-		patOff[i] = len(blob)
-		blob = append(blob, f.pat...)
-	}
-	// Patterns found in their texts left room: keep an array of the right
-	// size.
-	blob = slices.Clip(slices.Clone(blob))
-	for i := range m.filters {
-		f := &m.filters[i]
+		f.textOff, f.textLen = uint32(b.Len()), uint16(len(texts[i]))
+		b.WriteString(texts[i])
 		if len(f.pat) == 0 {
 			f.pat = nil
 			continue
 		}
-		end := patOff[i] + len(f.pat)
-		f.pat = blob[patOff[i]:end:end]
+		start := len(pats)
+		pats = append(pats, f.pat...)
+		f.pat = pats[start:len(pats):len(pats)]
 	}
-	if len(blob) > 0 {
-		m.texts = unsafe.String(unsafe.SliceData(blob), len(blob))
-	}
+	m.texts = b.String()
 }
 
 // ruleText is the text of f, one of m's rules, as its list wrote it.
@@ -396,6 +380,9 @@ func (m *Matcher) fillStats() {
 	s.Entities = len(m.entNames)
 	s.Resources = len(m.resources)
 	mem := int64(cap(m.filters))*int64(reflect.TypeFor[filter]().Size()) + int64(len(m.texts))
+	for i := range m.filters {
+		mem += int64(len(m.filters[i].pat))
+	}
 	for i := range m.filters {
 		f := &m.filters[i]
 		if f.opt != nil {
