@@ -16,6 +16,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -142,22 +143,24 @@ func (l *ja4Listener) Accept() (net.Conn, error) {
 
 // firstBytes keeps what the peer sent before the first write (its
 // ClientHello), for GetCertificate, which runs on the same goroutine.
+// After the handshake, HTTP/2 reads and writes on different goroutines:
+// wrote is atomic.
 type firstBytes struct {
 	net.Conn
 	buf   []byte
-	wrote bool
+	wrote atomic.Bool
 }
 
 func (c *firstBytes) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
-	if !c.wrote {
+	if !c.wrote.Load() {
 		c.buf = append(c.buf, b[:n]...)
 	}
 	return n, err
 }
 
 func (c *firstBytes) Write(b []byte) (int, error) {
-	c.wrote = true
+	c.wrote.Store(true)
 	return c.Conn.Write(b)
 }
 
