@@ -14,13 +14,14 @@ GUITAGS   ?= no_emoji
 # (tor for the private Tor network, Xvfb for the window, certutil for NSS,
 # dbus/dconf/gsettings for the system-proxy tests, wrk for load, Chromium and
 # Firefox ESR for the browser tests, util-linux's unshare for their network
-# namespace, age to read an encrypted export with the standard tool).
+# namespace, age to read an encrypted export with the standard tool, xdotool
+# to type and click into the window).
 DEPS_BUILD := gcc pkg-config libc6-dev libgl1-mesa-dev libx11-dev libxrandr-dev libxcursor-dev \
 	libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev
 DEPS_RUN   := tor tor-geoipdb obfs4proxy snowflake-client snowflake-proxy
 DEPS_TEST  := $(DEPS_RUN) xvfb xauth x11-utils imagemagick libnss3-tools ca-certificates openssl dbus dconf-service \
 	dconf-gsettings-backend gsettings-desktop-schemas libglib2.0-bin dconf-cli libkf5config-bin python3-pacparser \
-	iproute2 procps psmisc chromium firefox-esr util-linux age
+	iproute2 procps psmisc chromium firefox-esr util-linux age xdotool
 DEPS_BENCH := wrk hey privoxy tinyproxy mitmproxy squid
 
 .PHONY: all run build build-nogui test vet cross deps deps-test deps-bench bench fuzz screenshots package clean help

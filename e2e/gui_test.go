@@ -394,6 +394,90 @@ func TestGUIBackgroundParksAndReturns(t *testing.T) {
 	g.stop(t)
 }
 
+// TestGUIShownWindowParksAndAnswers: the shown window, once quiet, holds
+// Fyne's loop still (Fyne's 60 Hz ticker would wake the process hundreds
+// of times a second), and input through the X server still reaches it: the
+// park's slices are made an hour long, so only the wait on the display
+// connection can end one. Keyboard input (Tab moves the focus) and a click
+// (on the sidebar: another screen) each change the window, and the window
+// parks again once quiet.
+func TestGUIShownWindowParksAndAnswers(t *testing.T) {
+	if _, err := exec.LookPath("xdotool"); err != nil {
+		t.Fatal("xdotool is missing (Debian package xdotool; make deps-test installs it)")
+	}
+	bin := buildGUI(t)
+	display := xvfb(t)
+	dir := t.TempDir()
+	if out, err := exec.Command(bin, "--data-dir", dir, "config", "set", "dnt", "1").CombinedOutput(); err != nil {
+		t.Fatalf("config set: %v %s", err, out)
+	}
+	g := startGUIEnv(t, bin, display, dir, []string{"POLARIS_UI_PARK_SLICE=1h", "POLARIS_UI_SCREEN=overview"})
+	id := g.window(t, 20*time.Second)
+	g.rendered(t, id)
+	pid := g.cmd.Process.Pid
+	quietRate := func(what string) {
+		t.Helper()
+		time.Sleep(3 * time.Second) // quiet for longer than parkQuiet
+		w0, t0 := wakeups(t, pid), time.Now()
+		time.Sleep(5 * time.Second)
+		rate := float64(wakeups(t, pid)-w0) / time.Since(t0).Seconds()
+		t.Logf("%s: %.0f wake-ups a second", what, rate)
+		if rate > 150 {
+			t.Errorf("%s: the shown, idle window wakes the process %.0f times a second; want at most 150 (Fyne's loop parked)", what, rate)
+		}
+	}
+	quietRate("shown, idle")
+
+	xdo := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("xdotool", args...)
+		cmd.Env = []string{"DISPLAY=" + display, "PATH=" + os.Getenv("PATH")}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("xdotool %v: %v %s", args, err, out)
+		}
+	}
+	changes := func(what string, act func()) {
+		t.Helper()
+		before := capture(t, display, id)
+		start := time.Now()
+		act()
+		for time.Since(start) < 10*time.Second {
+			if !sameImage(before, capture(t, display, id)) {
+				t.Logf("%s: the window changed within %v", what, time.Since(start).Round(time.Millisecond))
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("%s: the window did not change in 10 s (the park's slices are an hour: input did not end one)\n%s", what, g.log)
+	}
+	xdo("windowfocus", "--sync", id)
+	quietRate("focused, idle")
+	changes("Tab", func() { xdo("key", "Tab") })
+	quietRate("after Tab")
+	// The sidebar's fourth item (HTTPS), 40 px from the left edge.
+	changes("a click in the sidebar", func() {
+		xdo("mousemove", "--window", id, "40", "200", "click", "1")
+	})
+	quietRate("after the click")
+	g.stop(t)
+}
+
+// sameImage reports whether a and b have the same size and pixels.
+func sameImage(a, b image.Image) bool {
+	if a.Bounds() != b.Bounds() {
+		return false
+	}
+	r := a.Bounds()
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if a.At(x, y) != b.At(x, y) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // wakeups returns how many times the threads of pid have been switched to
 // (voluntary and not), from /proc.
 func wakeups(tb testing.TB, pid int) int64 {

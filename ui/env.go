@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 )
@@ -21,14 +22,22 @@ const (
 	// closed it to the background (for measuring Polaris's idle cost:
 	// scripts/idle.sh).
 	EnvBackground = "POLARIS_UI_BACKGROUND"
+	// EnvParkSlice sets the length of the idle park's slices (a Go
+	// duration; idle.go), for tests: with an hour, only a wake-up (input,
+	// Polaris's own work, Show) ends a slice.
+	EnvParkSlice = "POLARIS_UI_PARK_SLICE"
 )
 
 // FromEnv returns o with Screen and Size taken from EnvScreen and EnvSize
-// (a size that is not WxH, or smaller than 400×300, keeps the default).
+// (a size that is not WxH, or smaller than 400×300, keeps the default),
+// Background from EnvBackground and the park's slice from EnvParkSlice.
 func (o Options) FromEnv() Options {
 	o.Screen = os.Getenv(EnvScreen)
 	o.Size = parseSize(os.Getenv(EnvSize))
 	o.Background = os.Getenv(EnvBackground) == "1"
+	if d, err := time.ParseDuration(os.Getenv(EnvParkSlice)); err == nil && d > 0 {
+		o.parkFor = d
+	}
 	return o
 }
 

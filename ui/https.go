@@ -30,7 +30,7 @@ type httpsScreen struct {
 	caState, caDetail          *widget.Label
 	install, uninstall, export *button
 	regenerate                 *button
-	caBusy                     *widget.ProgressBarInfinite
+	caBusy                     *busyBar
 	caBusyText                 *widget.Label
 
 	excEntry *entry
@@ -88,9 +88,7 @@ func (h *httpsScreen) build() fyne.CanvasObject {
 	h.uninstall = newButtonWithIcon(lang.L("Remove it"), theme.DeleteIcon(), h.uninstallCA)
 	h.export = newButtonWithIcon(lang.L("Save a copy…"), theme.DocumentSaveIcon(), h.exportCA)
 	h.regenerate = newButtonWithIcon(lang.L("Make a new one…"), theme.ViewRefreshIcon(), h.regenerateCA)
-	h.caBusy = widget.NewProgressBarInfinite()
-	h.caBusy.Stop()
-	h.caBusy.Hide()
+	h.caBusy = h.u.newBusyBar()
 	h.caBusyText = widget.NewLabel("")
 	h.caBusyText.Hide()
 	filtering := section(lang.L("Look inside secure connections (advanced)"),

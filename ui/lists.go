@@ -27,7 +27,7 @@ type lists struct {
 
 	rows      *fyne.Container
 	updateAll *button
-	progress  *widget.ProgressBarInfinite
+	progress  *busyBar
 	progText  *widget.Label
 
 	url, name *entry
@@ -57,9 +57,7 @@ func (l *lists) build() fyne.CanvasObject {
 	l.busy = map[int64]bool{}
 	l.rows = container.NewVBox()
 	l.updateAll = newButtonWithIcon(lang.L("Update all now"), theme.ViewRefreshIcon(), func() { l.update1(0) })
-	l.progress = widget.NewProgressBarInfinite()
-	l.progress.Stop()
-	l.progress.Hide()
+	l.progress = l.u.newBusyBar()
 	l.progText = widget.NewLabel("")
 	l.progText.Hide()
 

@@ -47,7 +47,7 @@ type systemScreen struct {
 	exportBtn  *button
 	importBtn  *button
 	deleteBtn  *button
-	dataBusy   *widget.ProgressBarInfinite
+	dataBusy   *busyBar
 	export     *exportForm // the Export dialog, while it shows
 	passAsk    *passForm   // the passphrase dialog of an import, while it shows
 }
@@ -160,9 +160,7 @@ func (y *systemScreen) build() fyne.CanvasObject {
 	y.importBtn = newButtonWithIcon(lang.L("Import…"), theme.UploadIcon(), y.importData)
 	y.deleteBtn = newButtonWithIcon(lang.L("Delete all data…"), theme.DeleteIcon(), y.confirmDelete)
 	y.deleteBtn.Importance = widget.DangerImportance
-	y.dataBusy = widget.NewProgressBarInfinite()
-	y.dataBusy.Stop()
-	y.dataBusy.Hide()
+	y.dataBusy = y.u.newBusyBar()
 	y.retention = widget.NewLabel("")
 	data := section(lang.L("Your data"),
 		lang.L("Take your settings, lists, allowed sites, rules and statistics with you as one file, or bring them back. Deleting removes everything Polaris stored — including its certificate, after removing it from your browsers — and puts your system settings back."),

@@ -83,11 +83,12 @@ type Options struct {
 
 	// For tests: how work reaches the Fyne thread, the clock, and the
 	// file dialogs (nil: Fyne's own; see pickFile).
-	do       func(func())
-	now      func() time.Time
-	park     bool          // park the Fyne thread while hidden also with o.App (idle.go)
-	parkFor  time.Duration // a park slice's length (0: parkSlice)
-	pickFile func(p filePick, done func(path string, err error))
+	do          func(func())
+	now         func() time.Time
+	park        bool          // park the Fyne thread also with o.App (idle.go)
+	parkFor     time.Duration // a park slice's length (0: parkSlice)
+	displayWait displayWait   // what a shown park waits on (nil: the window's X connection)
+	pickFile    func(p filePick, done func(path string, err error))
 }
 
 // Screens are the ids of the screens, in sidebar order.
@@ -141,15 +142,27 @@ type UI struct {
 	trayCheck chan bool
 	tray      *trayMenu
 	hidden    bool // the window is closed and Polaris runs in the background
-	// The Fyne thread's park while hidden (idle.go): parkable with the real
+	// The Fyne thread's park while idle (idle.go): parkable with the real
 	// desktop driver, parking while a slice is queued or running, wake ends
-	// a slice early, parkedSlices counts them (tests).
+	// a slice early (and disp's wake a shown one: shownParked), parkedSlices
+	// counts them (tests), parkedHidden says the last slice was hidden,
+	// parkRetry is the pending next try, busyBars the bars that keep the
+	// shown window from parking while they run.
 	parkable, parking bool
 	wake              chan struct{}
 	parkedSlices      int
-	closing           *closeDialog
-	risky             *riskyDialog // the last risky question asked (tests)
-	toldTray          bool
+	parkedHidden      bool
+	shownParked       atomic.Bool
+	parkRetry         *time.Timer
+	disp              displayWait
+	noDisplayWait     bool
+	busyBars          []*busyBar
+	// post queues work on the Fyne thread; do does too, and ends a shown
+	// park's slice so that the work is done and drawn at once.
+	post     func(func())
+	closing  *closeDialog
+	risky    *riskyDialog // the last risky question asked (tests)
+	toldTray bool
 
 	overview *overviewScreen
 	blocking *blockingScreen
@@ -182,6 +195,13 @@ func New(o Options) *UI {
 	if o.do != nil {
 		u.do = o.do
 	}
+	u.post = u.do
+	u.do = func(f func()) {
+		u.post(f)
+		if u.shownParked.Load() {
+			u.disp.wake()
+		}
+	}
 	if o.now != nil {
 		u.now = o.now
 	}
@@ -211,7 +231,7 @@ func (u *UI) Run() {
 		if !u.hidden {
 			u.o.Logf("window shown %v after the UI started", time.Since(start).Round(time.Millisecond))
 		}
-		u.parkWhileHidden()
+		u.parkWhileIdle()
 		// Building and drawing the first screens leaves some 20 MB of
 		// garbage (decoded icons, font atlases, layout) that the runtime
 		// would return to the system only slowly: return it once the
@@ -565,7 +585,7 @@ func (u *UI) closeRequested() {
 func (u *UI) hideToBackground() {
 	u.hidden = true
 	u.win.Hide()
-	u.parkWhileHidden()
+	u.parkWhileIdle()
 }
 
 // banner is the message strip at the top of the window.

@@ -76,6 +76,7 @@ const (
 // Libraries, by the module path prefix they are imported under.
 const (
 	Fyne     = "fyne.io/fyne/v2"
+	GLFW     = "github.com/go-gl/glfw"
 	Goproxy  = "github.com/elazarl/goproxy"
 	Bine     = "github.com/cretz/bine"
 	SQLite   = "github.com/mattn/go-sqlite3"
@@ -137,6 +138,7 @@ var Owned = map[string]string{
 	DNSProxy:       "only internal/resolver speaks DNS",
 	Age:            "only internal/seal encrypts and decrypts exports",
 	Fyne:           "Fyne stays in ui/: main, the engine and the headless binary (nogui) never import it",
+	GLFW:           "only ui/ reaches under Fyne to its GLFW window, and only for the display connection its idle park waits on",
 	Testenv:        "the test helpers are for _test.go files only",
 	DNSTest:        "the test DNS servers are for _test.go files only",
 }
@@ -155,9 +157,9 @@ var Table = []Layer{
 	{
 		Name:     "ui",
 		Packages: []string{UI},
-		Rule:     "ui is Fyne only and talks to the engine through one Controller interface (ui/controller.go): it imports internal/settings, internal/status, internal/passphrase and assets, never an adapter, a service, internal/app or internal/cli (rules are checked with Controller.ValidateRule)",
+		Rule:     "ui is Fyne only (and Fyne's GLFW, for the display connection the idle park waits on) and talks to the engine through one Controller interface (ui/controller.go): it imports internal/settings, internal/status, internal/passphrase and assets, never an adapter, a service, internal/app or internal/cli (rules are checked with Controller.ValidateRule)",
 		May:      []string{Settings, Status, Assets, Passphrase},
-		Libs:     []string{Fyne},
+		Libs:     []string{Fyne, GLFW},
 	},
 	{
 		Name:     "cli",

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+//go:build linux && cgo
+
+package ui
+
+/*
+#cgo pkg-config: x11
+#include <X11/Xlib.h>
+
+// polarisPending sends what was drawn, then reports whether Xlib already
+// holds events for the window.
+static int polarisPending(Display *d) {
+	XFlush(d);
+	return XEventsQueued(d, QueuedAlready) > 0;
+}
+*/
+import "C"
+
+import (
+	"os"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"github.com/go-gl/glfw/v3.4/glfw"
+)
+
+// x11Wait waits on the X connection of Fyne's window (GLFW's), through Go's
+// network poller on a duplicate of its descriptor: a wait in a C call would
+// keep the Go runtime's monitor thread polling it every 10 ms.
+type x11Wait struct {
+	dpy   *C.Display
+	f     *os.File
+	rc    syscall.RawConn
+	woken atomic.Bool
+}
+
+// openDisplayWait returns a displayWait for the window's X connection, or
+// nil when the window is not on X11 (Wayland) or the connection cannot be
+// polled. Fyne thread, once the app runs.
+func openDisplayWait() displayWait {
+	if glfw.GetPlatform() != glfw.PlatformX11 {
+		return nil
+	}
+	d := glfw.GetX11Display()
+	if d == nil {
+		return nil
+	}
+	dpy := (*C.Display)(unsafe.Pointer(d))
+	fd, err := syscall.Dup(int(C.XConnectionNumber(dpy)))
+	if err != nil {
+		return nil
+	}
+	syscall.CloseOnExec(fd)
+	// xcb keeps its socket non-blocking, which makes the file pollable.
+	f := os.NewFile(uintptr(fd), "X display")
+	rc, err := f.SyscallConn()
+	if err != nil || f.SetReadDeadline(time.Time{}) != nil {
+		f.Close()
+		return nil
+	}
+	return &x11Wait{dpy: dpy, f: f, rc: rc}
+}
+
+func (x *x11Wait) wait(d time.Duration) waitResult {
+	if C.polarisPending(x.dpy) != 0 {
+		return waitDisplay
+	}
+	x.f.SetReadDeadline(time.Now().Add(d))
+	if x.woken.Swap(false) {
+		return waitWoken
+	}
+	// Wait until readable, reading nothing: GLFW reads the events.
+	waited := false
+	err := x.rc.Read(func(uintptr) bool {
+		done := waited
+		waited = true
+		return done
+	})
+	switch {
+	case x.woken.Swap(false):
+		return waitWoken
+	case err != nil:
+		return waitTimeout
+	}
+	return waitDisplay
+}
+
+func (x *x11Wait) wake() {
+	x.woken.Store(true)
+	x.f.SetReadDeadline(time.Now())
+}

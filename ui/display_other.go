@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+//go:build !linux || !cgo
+
+package ui
+
+// openDisplayWait: waiting on the display is built for X11 only; elsewhere
+// the shown window does not park.
+func openDisplayWait() displayWait { return nil }
