@@ -121,7 +121,9 @@ func fetchFor(t *testing.T, c *http.Client, u, referer string) fetchResult {
 }
 
 // untilThroughTor fetches u until it succeeds; every failure on the way
-// must be the fail-closed page, and must not have reached the origin.
+// must be the fail-closed page, or Tor's refusal while the private
+// network's first circuits (or an onion service's descriptor) are not
+// there yet, and must not have reached the origin.
 func untilThroughTor(t *testing.T, c *http.Client, o *peerOrigin, u, referer string) time.Duration {
 	t.Helper()
 	start := time.Now()
@@ -131,8 +133,10 @@ func untilThroughTor(t *testing.T, c *http.Client, o *peerOrigin, u, referer str
 		if r.code == 200 {
 			return time.Since(start)
 		}
-		if r.code != 503 || !strings.Contains(r.body, "Tor is not connected") {
-			t.Fatalf("while Tor connects: %d %.300s; want 200 or the fail-closed page", r.code, r.body)
+		failClosed := r.code == 503 && strings.Contains(r.body, "Tor is not connected")
+		torRefused := r.code == 502 && strings.Contains(r.body, "cannot be reached")
+		if !failClosed && !torRefused {
+			t.Fatalf("while Tor connects: %d %.300s; want 200, the fail-closed page or Tor's refusal", r.code, r.body)
 		}
 		if len(o.seen()) != before {
 			t.Fatal("a refused request reached the origin")
