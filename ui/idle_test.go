@@ -17,37 +17,8 @@ import (
 // process); showing the window or quitting ends the park at once, and the
 // work queued before them runs first.
 func TestHiddenWindowParksTheLoop(t *testing.T) {
-	f := newFake(t)
-	queue := make(chan func(), 64)
-	u := New(Options{Controller: f, App: newTestApp(t), Tray: TrayOff, Version: "test", Screen: "overview",
-		do: func(fn func()) { queue <- fn }, now: func() time.Time { return testNow },
-		park: true, parkFor: time.Hour})
-	t.Cleanup(u.cancel)
-	u.win.Resize(fyne.NewSize(1000, 720))
-	u.win.Show()
+	u, queue, runNext, wait := parkedUI(t, nil)
 
-	// runNext runs the next queued function as the Fyne loop does, and
-	// returns a channel closed when it has returned.
-	runNext := func() <-chan struct{} {
-		t.Helper()
-		var fn func()
-		select {
-		case fn = <-queue:
-		default:
-			t.Fatal("nothing queued on the Fyne thread")
-		}
-		done := make(chan struct{})
-		go func() { fn(); close(done) }()
-		return done
-	}
-	wait := func(done <-chan struct{}, what string) {
-		t.Helper()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Fatalf("%s: the Fyne thread is still parked", what)
-		}
-	}
 	drain := func() {
 		t.Helper()
 		for len(queue) > 0 {
@@ -142,35 +113,8 @@ func (f *fakeDisplay) wake() {
 // field (its cursor blinks) or a running busy bar keeps it from parking; a
 // hidden busy bar does not.
 func TestShownWindowParksWhenQuiet(t *testing.T) {
-	f := newFake(t)
 	disp := newFakeDisplay()
-	queue := make(chan func(), 64)
-	u := New(Options{Controller: f, App: newTestApp(t), Tray: TrayOff, Version: "test", Screen: "overview",
-		do: func(fn func()) { queue <- fn }, now: func() time.Time { return testNow },
-		park: true, parkFor: time.Hour, displayWait: disp})
-	t.Cleanup(u.cancel)
-	u.win.Resize(fyne.NewSize(1000, 720))
-	u.win.Show()
-	run := func() <-chan struct{} {
-		t.Helper()
-		var fn func()
-		select {
-		case fn = <-queue:
-		default:
-			t.Fatal("nothing queued on the Fyne thread")
-		}
-		done := make(chan struct{})
-		go func() { fn(); close(done) }()
-		return done
-	}
-	wait := func(done <-chan struct{}, what string) {
-		t.Helper()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Fatalf("%s: the Fyne thread is still parked", what)
-		}
-	}
+	u, queue, run, wait := parkedUI(t, disp)
 	stopRetry := func() {
 		t.Helper()
 		if u.parkRetry == nil {
@@ -277,4 +221,40 @@ func TestBusyBarStillWhileHidden(t *testing.T) {
 	if b.Running() {
 		t.Fatal("a stopped, hidden busy bar runs")
 	}
+}
+
+// parkedUI opens the window with parking on (slices of an hour) and work
+// for the Fyne thread queued in queue: runNext runs the next queued
+// function as the Fyne loop does and returns a channel closed when it has
+// returned; wait waits for one.
+func parkedUI(t *testing.T, disp displayWait) (u *UI, queue chan func(), runNext func() <-chan struct{}, wait func(<-chan struct{}, string)) {
+	t.Helper()
+	queue = make(chan func(), 64)
+	u = New(Options{Controller: newFake(t), App: newTestApp(t), Tray: TrayOff, Version: "test", Screen: "overview",
+		do: func(fn func()) { queue <- fn }, now: func() time.Time { return testNow },
+		park: true, parkFor: time.Hour, displayWait: disp})
+	t.Cleanup(u.cancel)
+	u.win.Resize(fyne.NewSize(1000, 720))
+	u.win.Show()
+	runNext = func() <-chan struct{} {
+		t.Helper()
+		var fn func()
+		select {
+		case fn = <-queue:
+		default:
+			t.Fatal("nothing queued on the Fyne thread")
+		}
+		done := make(chan struct{})
+		go func() { fn(); close(done) }()
+		return done
+	}
+	wait = func(done <-chan struct{}, what string) {
+		t.Helper()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: the Fyne thread is still parked", what)
+		}
+	}
+	return u, queue, runNext, wait
 }
