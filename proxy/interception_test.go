@@ -164,6 +164,22 @@ func (sc *staleClient) left(t *testing.T, resp *http.Response) {
 	}
 }
 
+// blockedTracker starts a real origin for tracker.example behind its own
+// CA, and Polaris in front of it with signals on and tracker.example
+// blocked; tune, if not nil, changes the route to the origin.
+func blockedTracker(t *testing.T, tune func(*Route)) (polaris, upstream *testCA, o *staleOrigin, tp *testProxy) {
+	t.Helper()
+	polaris, upstream = newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA")
+	o = newStaleOrigin(t, upstream, "tracker.example")
+	route := Route{Dial: toOrigin(o.addr)}
+	if tune != nil {
+		tune(&route)
+	}
+	tp = startProxy(t, Config{TLSConfigForHost: polaris.tlsConfigForHost, RootCAs: upstream.pool, Route: route}, signalsOn)
+	tp.SetMatcher(compileRules(t, blocklist.Options{}, "||tracker.example^"))
+	return polaris, upstream, o, tp
+}
+
 // A browser may open a connection to a blocked host before it needs it
 // (Chromium's preconnect); with filtering off, Polaris intercepts it only
 // to answer with the block page. After "Allow once" the first request on
@@ -174,13 +190,7 @@ func (sc *staleClient) left(t *testing.T, resp *http.Response) {
 func TestStaleBlockPageConnectionServedUntouched(t *testing.T) {
 	for _, proto := range []string{"http/1.1", "h2"} {
 		t.Run(proto, func(t *testing.T) {
-			polaris, upstream := newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA")
-			o := newStaleOrigin(t, upstream, "tracker.example")
-			tp := startProxy(t, Config{
-				TLSConfigForHost: polaris.tlsConfigForHost, RootCAs: upstream.pool,
-				Route: Route{Dial: toOrigin(o.addr)},
-			}, signalsOn)
-			tp.SetMatcher(compileRules(t, blocklist.Options{}, "||tracker.example^"))
+			polaris, upstream, o, tp := blockedTracker(t, nil)
 			if err := tp.SetHTTPSPolicy(HTTPSPolicy{StripParams: true}); err != nil { // filtering off
 				t.Fatal(err)
 			}
@@ -269,13 +279,9 @@ func TestStaleFilteredConnectionServedUntouched(t *testing.T) {
 func TestStaleConnectionWithTorRefused(t *testing.T) {
 	for _, proto := range []string{"http/1.1", "h2"} {
 		t.Run(proto, func(t *testing.T) {
-			polaris, upstream := newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA")
-			o := newStaleOrigin(t, upstream, "tracker.example")
-			tp := startProxy(t, Config{
-				TLSConfigForHost: polaris.tlsConfigForHost, RootCAs: upstream.pool,
-				Route: Route{Dial: toOrigin(o.addr), Tor: true, Onion: true, Proxied: true, Name: "tor"},
-			}, signalsOn)
-			tp.SetMatcher(compileRules(t, blocklist.Options{}, "||tracker.example^"))
+			polaris, _, o, tp := blockedTracker(t, func(r *Route) {
+				r.Tor, r.Onion, r.Proxied, r.Name = true, true, true, "tor"
+			})
 			early := connectAs(t, tp, chromeUA, "tracker.example:443", polaris.pool, proto)
 			tp.AllowOnce("tracker.example", time.Now().Add(time.Minute))
 			resp, body, err := newStaleClient(t, early).get("tracker.example", "/article")
@@ -301,13 +307,7 @@ func TestStaleConnectionWithTorRefused(t *testing.T) {
 func TestSettingsChangeKeepsConnectionsStillIntercepted(t *testing.T) {
 	for _, proto := range []string{"http/1.1", "h2"} {
 		t.Run(proto, func(t *testing.T) {
-			polaris, upstream := newTestCA(t, "Polaris test CA"), newTestCA(t, "upstream test CA")
-			o := newStaleOrigin(t, upstream, "tracker.example")
-			tp := startProxy(t, Config{
-				TLSConfigForHost: polaris.tlsConfigForHost, RootCAs: upstream.pool,
-				Route: Route{Dial: toOrigin(o.addr)},
-			}, signalsOn)
-			tp.SetMatcher(compileRules(t, blocklist.Options{}, "||tracker.example^"))
+			polaris, _, o, tp := blockedTracker(t, nil)
 			own := newStaleClient(t, connectAs(t, tp, chromeUA, "polaris.invalid:443", polaris.pool, proto))
 			page := newStaleClient(t, connectAs(t, tp, chromeUA, "tracker.example:443", polaris.pool, proto))
 			check := func(when string) {

@@ -168,17 +168,8 @@ func TestTabScrollsEveryStopIntoView(t *testing.T) {
 				name string
 				move func()
 			}{{"Tab", c.FocusNext}, {"Shift+Tab", c.FocusPrevious}} {
-				seen := map[fyne.Focusable]bool{}
 				inScroll := 0
-				for i := 0; i < 300; i++ {
-					dir.move()
-					h.settle()
-					o := c.Focused()
-					if o == nil || seen[o] {
-						break
-					}
-					seen[o] = true
-					obj := o.(fyne.CanvasObject)
+				stops := walkFocus(h, dir.move, 300, func(i int, o fyne.Focusable, obj fyne.CanvasObject) {
 					path := pathTo(c.Content(), obj)
 					if path == nil {
 						t.Fatalf("%s stop %d, %T, is not in the window's content", dir.name, i, o)
@@ -200,8 +191,8 @@ func TestTabScrollsEveryStopIntoView(t *testing.T) {
 								dir.name, i, o, objectText(obj), top, bottom, view)
 						}
 					}
-				}
-				t.Logf("%s: %d stops, %d in scrolling pages", dir.name, len(seen), inScroll)
+				})
+				t.Logf("%s: %d stops, %d in scrolling pages", dir.name, stops, inScroll)
 			}
 		})
 	}
@@ -324,27 +315,17 @@ func TestSetupScrollsToFocus(t *testing.T) {
 	if top(s.run)+s.run.Size().Height <= scroll.Size().Height {
 		t.Fatal("the Set up button is in view before it has the focus: the test proves nothing")
 	}
-	c := h.u.win.Canvas()
-	seen := map[fyne.Focusable]bool{}
 	reached := false
-	for i := 0; i < 50; i++ {
-		c.FocusNext()
-		h.settle()
-		o := c.Focused()
-		if o == nil || seen[o] {
-			break
-		}
-		seen[o] = true
-		obj := o.(fyne.CanvasObject)
+	walkFocus(h, h.u.win.Canvas().FocusNext, 50, func(i int, o fyne.Focusable, obj fyne.CanvasObject) {
 		if pathTo(scroll, obj) == nil {
-			continue // the dialog's Close button
+			return // the dialog's Close button
 		}
 		reached = reached || o == fyne.Focusable(s.run)
 		if y := top(obj); y < 0 || y+obj.Size().Height > scroll.Size().Height {
 			t.Errorf("Tab stop %d, %T %q, is out of view once focused: %v–%v in a view of %v",
 				i, o, objectText(obj), y, y+obj.Size().Height, scroll.Size().Height)
 		}
-	}
+	})
 	if !reached {
 		t.Error("Tab never reached the Set up button")
 	}
@@ -397,4 +378,22 @@ func TestClickDoesNotScroll(t *testing.T) {
 			}
 		})
 	}
+}
+
+// walkFocus moves the focus with move, at most max times and until it
+// comes back to a stop already seen (or to none), and calls visit with each
+// stop in turn; it returns how many there were.
+func walkFocus(h *harness, move func(), max int, visit func(i int, o fyne.Focusable, obj fyne.CanvasObject)) int {
+	seen := map[fyne.Focusable]bool{}
+	for i := 0; i < max; i++ {
+		move()
+		h.settle()
+		o := h.u.win.Canvas().Focused()
+		if o == nil || seen[o] {
+			break
+		}
+		seen[o] = true
+		visit(i, o, o.(fyne.CanvasObject))
+	}
+	return len(seen)
 }
