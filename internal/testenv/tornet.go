@@ -31,6 +31,8 @@ type Tornet struct {
 	Torrc string
 	// Exits are the PIDs of the exit relays.
 	Exits []int
+	// inUse holds Dir's lock while this process runs the network.
+	inUse *os.File
 }
 
 var (
@@ -68,6 +70,7 @@ func StopTornet() {
 		fmt.Fprintf(os.Stderr, "stopping the private Tor network: %v\n%s", err, out)
 	}
 	os.Remove(theTornet.Torrc)
+	theTornet.inUse.Close()
 }
 
 func startTornet(script string) (*Tornet, error) {
@@ -92,7 +95,7 @@ func startTornet(script string) (*Tornet, error) {
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
 		return nil, fmt.Errorf("locking %s: %w", lock.Name(), err)
 	}
-	base, err := freeTornetBase()
+	base, inUse, err := freeTornetBase(root)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +122,7 @@ func startTornet(script string) (*Tornet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting the private Tor network: %v\n%s", err, out)
 	}
-	n := &Tornet{Script: script, Dir: dir}
+	n := &Tornet{Script: script, Dir: dir, inUse: inUse}
 	auths, err := os.ReadFile(filepath.Join(dir, "authorities.conf"))
 	if err != nil {
 		return n, err
@@ -172,9 +175,15 @@ func (n *Tornet) IsExit(pid int) bool {
 	return false
 }
 
-// freeTornetBase picks a TORNET_BASE_PORT whose ports are all free, so
-// that parallel test runs (several packages) do not collide.
-func freeTornetBase() (int, error) {
+// freeTornetBase picks a TORNET_BASE_PORT whose ports are all free and
+// whose key directory no other running test process uses, so that
+// parallel test runs (several packages) do not collide. The ports alone
+// do not tell: e2e runs in its own network namespace, where every port is
+// free, and two networks in one directory overwrite each other's relay
+// PIDs — so one's stop killed the other's relays (and, across PID
+// namespaces, whatever host process had those numbers). The directory's
+// lock is held, through the returned file, until StopTornet.
+func freeTornetBase(root string) (int, *os.File, error) {
 	for base := 23000; base < 31000; base += 400 {
 		free := true
 		for _, p := range []int{0, 1, 2, 3, 4, 100, 101, 102} {
@@ -185,11 +194,20 @@ func freeTornetBase() (int, error) {
 			}
 			l.Close()
 		}
-		if free {
-			return base, nil
+		if !free {
+			continue
 		}
+		f, err := os.OpenFile(filepath.Join(root, fmt.Sprintf("tornet-%d.in-use", base)), os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			return 0, nil, err
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			f.Close() // another test process runs a network from this directory
+			continue
+		}
+		return base, f, nil
 	}
-	return 0, fmt.Errorf("no free port range for the private Tor network")
+	return 0, nil, fmt.Errorf("no free port range for the private Tor network")
 }
 
 // PeerPID returns the PID of the process owning the TCP socket whose local
