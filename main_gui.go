@@ -22,8 +22,9 @@ func runGUI(ctx context.Context, o cli.Options) int {
 		New: func(a *app.App, engineDone <-chan error, quit func()) app.Window {
 			return ui.New(ui.Options{Controller: a, Version: version, EngineDone: engineDone, OnQuit: quit, Logf: logf}.FromEnv())
 		},
-		Exit: func(runErr error) { os.Exit(cli.ExitCode(runErr)) },
-		Logf: logf,
+		Display: ui.CheckDisplay,
+		Exit:    func(runErr error) { os.Exit(cli.ExitCode(runErr)) },
+		Logf:    logf,
 	})
 	if err != nil {
 		logf("%v", err)

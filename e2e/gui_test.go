@@ -101,7 +101,7 @@ func startXvfb() (display string, stderr *syncBuffer, stop func(), err error) {
 	if err != nil {
 		return "", stderr, stop, err
 	}
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x900x24", "-nolisten", "tcp")
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x900x24", "-nolisten", "tcp", "-noreset")
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
@@ -524,6 +524,29 @@ func TestGUIRefusesToShadowHeadless(t *testing.T) {
 	}
 	if mappedWindow(display, "Polaris") != "" {
 		t.Error("a window opened although another Polaris owns the data dir")
+	}
+}
+
+// Without a display to open the window on (a console, ssh without X
+// forwarding), the window's binary says so and exits 1 before the engine
+// starts: no panic from deep inside the toolkit, nothing changed.
+func TestGUIWithoutADisplay(t *testing.T) {
+	bin := buildGUI(t)
+	for _, c := range []struct{ display, want string }{
+		{"", "DISPLAY is not set"},
+		{":9999", `cannot connect to the display ":9999"`},
+	} {
+		dir := t.TempDir()
+		cmd := exec.Command(bin, "--data-dir", dir, "--listen", "127.0.0.1:0")
+		cmd.Env = guiEnv(t, c.display)
+		out, err := cmd.CombinedOutput()
+		if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), c.want) ||
+			!strings.Contains(string(out), "polaris --headless") {
+			t.Errorf("DISPLAY=%q: %v (exit %d) %q, want exit 1 and %q", c.display, err, code, out, c.want)
+		}
+		if strings.Contains(string(out), "panic") || strings.Contains(string(out), "listening on") {
+			t.Errorf("DISPLAY=%q: the engine started or Polaris panicked:\n%s", c.display, out)
+		}
 	}
 }
 

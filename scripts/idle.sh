@@ -36,7 +36,7 @@ if [ "${1:-}" != "--inside" ]; then
   done
   export XDG_RUNTIME_DIR="$tmp/run"
   mkdir -m 0700 "$XDG_RUNTIME_DIR"
-  xvfb-run -a -s "-screen 0 1280x800x24" "$0" --inside "$data" "$tmp"
+  xvfb-run -a -s "-screen 0 1280x800x24 -noreset" "$0" --inside "$data" "$tmp"
   exit
 fi
 

@@ -70,7 +70,7 @@ PY
   mkdir -p "$OUT"
   export XDG_RUNTIME_DIR="$tmp/run"
   mkdir -m 0700 "$XDG_RUNTIME_DIR"
-  exec xvfb-run -a -s "-screen 0 1280x1700x24" "$0" --inside "$data" "$tmp"
+  exec xvfb-run -a -s "-screen 0 1280x1700x24 -noreset" "$0" --inside "$data" "$tmp"
 fi
 
 data=$2

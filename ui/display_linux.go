@@ -18,6 +18,7 @@ static int polarisPending(Display *d) {
 import "C"
 
 import (
+	"fmt"
 	"os"
 	"sync/atomic"
 	"syscall"
@@ -26,6 +27,36 @@ import (
 
 	"github.com/go-gl/glfw/v3.4/glfw"
 )
+
+// probe is the connection CheckDisplay opened, kept until the window is
+// up: closing the X server's only client makes a fresh server (Xvfb,
+// a new session) reset, and a connection made during the reset fails —
+// the window's own, made right after.
+var probe *C.Display
+
+// CheckDisplay reports why the window cannot be opened here, or nil: no X
+// display to connect to (a console, ssh without X forwarding). Fyne would
+// otherwise fail deep inside GLFW and panic. Main goroutine, before Run.
+func CheckDisplay() error {
+	name := os.Getenv("DISPLAY")
+	if name == "" {
+		return fmt.Errorf("no display to open the window on (DISPLAY is not set): the window needs a graphical desktop session; without one, run polaris --headless")
+	}
+	dpy := C.XOpenDisplay(nil)
+	if dpy == nil {
+		return fmt.Errorf("cannot connect to the display %q: the window needs a graphical desktop session; without one, run polaris --headless", name)
+	}
+	probe = dpy
+	return nil
+}
+
+// releaseProbe closes CheckDisplay's connection once the window has its own.
+func releaseProbe() {
+	if probe != nil {
+		C.XCloseDisplay(probe)
+		probe = nil
+	}
+}
 
 // x11Wait waits on the X connection of Fyne's window (GLFW's), through Go's
 // network poller on a duplicate of its descriptor: a wait in a C call would

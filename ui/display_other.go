@@ -7,3 +7,8 @@ package ui
 // openDisplayWait: waiting on the display is built for X11 only; elsewhere
 // the shown window does not park.
 func openDisplayWait() displayWait { return nil }
+
+// CheckDisplay: only X11 is checked before the window is made.
+func CheckDisplay() error { return nil }
+
+func releaseProbe() {}

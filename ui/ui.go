@@ -228,6 +228,7 @@ func (u *UI) Run() {
 	u.setupTray()
 	start := time.Now()
 	u.app.Lifecycle().SetOnStarted(func() {
+		releaseProbe() // the window has its own connection now
 		if !u.hidden {
 			u.o.Logf("window shown %v after the UI started", time.Since(start).Round(time.Millisecond))
 		}

@@ -36,6 +36,10 @@ type GUI struct {
 	// called when the window has not closed by itself 5 s after the engine
 	// stopped (Fyne can hang while it shuts down).
 	Exit func(runErr error)
+	// Display, when set, reports why no window can be opened here (no
+	// graphical session): RunWindow then returns that error before the
+	// engine starts, so nothing on the system is changed.
+	Display func() error
 	// Logf receives what the user is told on the terminal.
 	Logf func(format string, args ...any)
 }
@@ -51,6 +55,11 @@ type GUI struct {
 func RunWindow(ctx context.Context, opts Options, gui GUI) error {
 	if shown, err := showRunning(opts.DataDir, gui.Logf); shown {
 		return err
+	}
+	if gui.Display != nil {
+		if err := gui.Display(); err != nil {
+			return err
+		}
 	}
 	a, err := Open(ctx, opts)
 	if err != nil {
