@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"polaris/internal/app"
@@ -22,9 +23,14 @@ func runGUI(ctx context.Context, o cli.Options) int {
 		New: func(a *app.App, engineDone <-chan error, quit func()) app.Window {
 			return ui.New(ui.Options{Controller: a, Version: version, EngineDone: engineDone, OnQuit: quit, Logf: logf}.FromEnv())
 		},
-		Display: ui.CheckDisplay,
-		Exit:    func(runErr error) { os.Exit(cli.ExitCode(runErr)) },
-		Logf:    logf,
+		Display: func() error {
+			if err := ui.CheckDisplay(); err != nil {
+				return fmt.Errorf("%w: the window needs a graphical desktop session; without one, run polaris --headless", err)
+			}
+			return nil
+		},
+		Exit: func(runErr error) { os.Exit(cli.ExitCode(runErr)) },
+		Logf: logf,
 	})
 	if err != nil {
 		logf("%v", err)

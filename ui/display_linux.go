@@ -18,6 +18,7 @@ static int polarisPending(Display *d) {
 import "C"
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sync/atomic"
@@ -36,15 +37,16 @@ var probe *C.Display
 
 // CheckDisplay reports why the window cannot be opened here, or nil: no X
 // display to connect to (a console, ssh without X forwarding). Fyne would
-// otherwise fail deep inside GLFW and panic. Main goroutine, before Run.
+// otherwise fail deep inside GLFW and panic. The caller says what to do
+// instead. Main goroutine, before Run.
 func CheckDisplay() error {
 	name := os.Getenv("DISPLAY")
 	if name == "" {
-		return fmt.Errorf("no display to open the window on (DISPLAY is not set): the window needs a graphical desktop session; without one, run polaris --headless")
+		return errors.New("no display to open the window on (DISPLAY is not set)")
 	}
 	dpy := C.XOpenDisplay(nil)
 	if dpy == nil {
-		return fmt.Errorf("cannot connect to the display %q: the window needs a graphical desktop session; without one, run polaris --headless", name)
+		return fmt.Errorf("cannot connect to the display %q", name)
 	}
 	probe = dpy
 	return nil
