@@ -37,8 +37,10 @@ var probe *C.Display
 
 // CheckDisplay reports why the window cannot be opened here, or nil: no X
 // display to connect to (a console, ssh without X forwarding). Fyne would
-// otherwise fail deep inside GLFW and panic. The caller says what to do
-// instead. Main goroutine, before Run.
+// otherwise fail deep inside GLFW and panic. Fyne's GLFW is built for X11
+// only (no wayland tag): on a Wayland desktop the window is XWayland's, on
+// its DISPLAY. The caller says what to do instead. Main goroutine, before
+// Run.
 func CheckDisplay() error {
 	name := os.Getenv("DISPLAY")
 	if name == "" {
