@@ -533,7 +533,7 @@ func TestGUIRefusesToShadowHeadless(t *testing.T) {
 func TestGUIWithoutADisplay(t *testing.T) {
 	bin := buildGUI(t)
 	for _, c := range []struct{ display, want string }{
-		{"", "DISPLAY is not set"},
+		{"", "neither DISPLAY nor WAYLAND_DISPLAY is set"},
 		{":9999", `cannot connect to the display ":9999"`},
 	} {
 		dir := t.TempDir()

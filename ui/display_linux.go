@@ -35,23 +35,45 @@ import (
 // the window's own, made right after.
 var probe *C.Display
 
-// CheckDisplay reports why the window cannot be opened here, or nil: no X
+// CheckDisplay reports why the window cannot be opened here, or nil: no
 // display to connect to (a console, ssh without X forwarding). Fyne would
-// otherwise fail deep inside GLFW and panic. Fyne's GLFW is built for X11
-// only (no wayland tag): on a Wayland desktop the window is XWayland's, on
-// its DISPLAY. The caller says what to do instead. Main goroutine, before
-// Run.
+// otherwise fail deep inside GLFW and panic. The caller says what to do
+// instead. Main goroutine, before Run.
 func CheckDisplay() error {
-	name := os.Getenv("DISPLAY")
-	if name == "" {
-		return errors.New("no display to open the window on (DISPLAY is not set)")
+	x, err := x11Only()
+	if err != nil || !x {
+		return err
 	}
+	name := os.Getenv("DISPLAY")
 	dpy := C.XOpenDisplay(nil)
 	if dpy == nil {
 		return fmt.Errorf("cannot connect to the display %q", name)
 	}
 	probe = dpy
 	return nil
+}
+
+// x11Only reports whether the window can only be on X11 (Fyne's GLFW
+// speaks X11 and Wayland and picks one as Fyne's forcePlatform says): then
+// DISPLAY is the one to check. A Wayland session is left to GLFW, which
+// falls back to X11 by itself. Neither variable set is an error.
+func x11Only() (bool, error) {
+	switch os.Getenv("FYNE_PLATFORM") {
+	case "x11":
+		if os.Getenv("DISPLAY") == "" {
+			return false, errors.New("no display to open the window on (FYNE_PLATFORM=x11, and DISPLAY is not set)")
+		}
+		return true, nil
+	case "wayland":
+		return false, nil
+	}
+	switch {
+	case os.Getenv("WAYLAND_DISPLAY") != "":
+		return false, nil
+	case os.Getenv("DISPLAY") == "":
+		return false, errors.New("no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set)")
+	}
+	return true, nil
 }
 
 // releaseProbe closes CheckDisplay's connection once the window has its own.

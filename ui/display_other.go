@@ -8,7 +8,7 @@ package ui
 // the shown window does not park.
 func openDisplayWait() displayWait { return nil }
 
-// CheckDisplay: only X11 is checked before the window is made.
+// CheckDisplay: only Linux's display is checked before the window is made.
 func CheckDisplay() error { return nil }
 
 func releaseProbe() {}
