@@ -381,10 +381,8 @@ func (m *Matcher) fillStats() {
 	s.Resources = len(m.resources)
 	mem := int64(cap(m.filters))*int64(reflect.TypeFor[filter]().Size()) + int64(len(m.texts))
 	for i := range m.filters {
-		mem += int64(len(m.filters[i].pat))
-	}
-	for i := range m.filters {
 		f := &m.filters[i]
+		mem += int64(len(f.pat))
 		if f.opt != nil {
 			mem += 160 + int64(len(f.opt.domIn)+len(f.opt.domOut)+len(f.opt.toIn)+len(f.opt.toOut))*8
 			if f.opt.re != nil {

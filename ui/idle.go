@@ -175,12 +175,10 @@ func (u *UI) displayWaits() bool {
 	return u.disp != nil
 }
 
-// quietShown reports whether the shown window may park: its display can be
-// waited on, and nothing on it moves by itself. Fyne thread.
+// quietShown reports whether the shown window, its display one that can be
+// waited on (displayWaits), may park: nothing on it moves by itself. Fyne
+// thread.
 func (u *UI) quietShown() bool {
-	if !u.displayWaits() {
-		return false
-	}
 	if f := u.win.Canvas().Focused(); f != nil {
 		if _, text := f.(interface{ SetPlaceHolder(string) }); text {
 			return false // a text cursor blinks
@@ -200,6 +198,12 @@ func (u *UI) unpark() {
 	case u.wake <- struct{}{}:
 	default:
 	}
+	u.wakeShownPark()
+}
+
+// wakeShownPark ends a shown park's wait on the display, if one waits; any
+// goroutine.
+func (u *UI) wakeShownPark() {
 	if u.shownParked.Load() {
 		u.disp.wake()
 	}

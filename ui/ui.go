@@ -198,9 +198,7 @@ func New(o Options) *UI {
 	u.post = u.do
 	u.do = func(f func()) {
 		u.post(f)
-		if u.shownParked.Load() {
-			u.disp.wake()
-		}
+		u.wakeShownPark()
 	}
 	if o.now != nil {
 		u.now = o.now
